@@ -1,0 +1,77 @@
+// The kleak command line: builds the commander program, runs it, and maps every outcome to an exit code.
+// Only this file touches process.argv, process.exitCode and the real stdout/stderr.
+import { Command, CommanderError } from 'commander';
+import { createRequire } from 'node:module';
+import { describeCause, isKleakError } from '../errors.js';
+import { ExitCode, exitCodeForError } from './exit-code.js';
+import { makeChalk, type CliContext, type CliIo } from './context.js';
+import { registerPlanned, type PlannedCommand } from './commands/planned.js';
+
+const version: string = createRequire(import.meta.url)('../../../package.json').version;
+
+const planned: PlannedCommand[] = [
+  { name: 'sockets', description: "inventory of a process's sockets, per broker and TCP state", example: 'kleak sockets --pid 4242 --bootstrap 127.0.0.1:9092', issue: 3 },
+  { name: 'watch', description: 'sample sockets over time; with --drive, growth per request', example: 'kleak watch --pid 4242 --drive http://127.0.0.1:8080/produce --requests 50', issue: 3 },
+  { name: 'pprof', args: '[sources...]', description: 'Go goroutine and heap profiles, classified by Kafka library and role', example: 'kleak pprof http://127.0.0.1:6060', issue: 4 },
+  { name: 'heap', args: '[file]', description: 'V8 heap snapshot: live Kafka clients, connections, pinned record buffers', example: 'kleak heap service.heapsnapshot', issue: 5 },
+  { name: 'cluster', description: 'brokers, consumer groups, members per client id and host', example: 'kleak cluster --bootstrap 127.0.0.1:9092', issue: 6 },
+  { name: 'diagnose', description: 'run every collector that applies and print findings with fixes', example: 'kleak diagnose --pid 4242 --bootstrap 127.0.0.1:9092', issue: 7 },
+  { name: 'shutdown-check', description: 'send SIGTERM and verify flush, commit, LeaveGroup, socket close', example: 'kleak shutdown-check --pid 4242 --bootstrap 127.0.0.1:9092', issue: 7 },
+  { name: 'scan', args: '[dir]', description: 'static anti-patterns in Go and JS/TS sources', example: 'kleak scan ./services/orders', issue: 7 },
+  { name: 'demo', description: 'start a local broker and a leaky sample service, and diagnose it', example: 'kleak demo', issue: 7 },
+];
+
+export function buildProgram(ctx: CliContext): Command {
+  const program = new Command('kleak')
+    .description('Finds Kafka-client leaks in running Go and Node services, from the outside.')
+    .version(version, '-V, --version')
+    .option('--debug', 'print stack traces of errors')
+    .showHelpAfterError('(run kleak --help for usage)')
+    .configureOutput({ writeOut: ctx.io.stdout, writeErr: ctx.io.stderr })
+    .exitOverride();
+  for (const command of planned) registerPlanned(program, command);
+  program.addHelpText('after', `\nExamples:\n${planned.map((c) => `  $ ${c.example}`).join('\n')}\n`);
+  for (const command of program.commands) command.exitOverride().configureOutput({ writeOut: ctx.io.stdout, writeErr: ctx.io.stderr });
+  return program;
+}
+
+function renderError(error: unknown, ctx: CliContext, debug: boolean, wantsJson: boolean): void {
+  const { chalk, io } = ctx;
+  if (isKleakError(error)) {
+    const cause = describeCause(error.cause);
+    const lines = [`${chalk.red('kleak:')} ${error.message}`];
+    if (cause) lines.push(`  cause: ${cause}`);
+    if (error.hint) lines.push(`  hint: ${error.hint}`);
+    if (debug && error.stack) lines.push(error.stack);
+    io.stderr(`${lines.join('\n')}\n`);
+    if (wantsJson) io.stdout(`${JSON.stringify({ schemaVersion: 1, error: { kind: error.name, message: error.message, cause, hint: error.hint } }, null, 2)}\n`);
+    return;
+  }
+  const stack = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  io.stderr(`${chalk.red('kleak: unexpected error — this is a bug in kleak, please report it with the output below.')}\n${stack}\n`);
+  if (wantsJson) io.stdout(`${JSON.stringify({ schemaVersion: 1, error: { kind: 'InternalError', message: error instanceof Error ? error.message : String(error) } }, null, 2)}\n`);
+}
+
+export async function run(argv: string[], io: CliIo, env: NodeJS.ProcessEnv): Promise<number> {
+  const ctx: CliContext = { io, chalk: makeChalk(io.isTty, env), exitCode: ExitCode.clean };
+  const program = buildProgram(ctx);
+  const wantsJson = argv.includes('--json') || argv.some((a, i) => (a === '--format' && argv[i + 1] === 'json') || a === '--format=json');
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return ctx.exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return ExitCode.clean;
+      return ExitCode.cannotDo; // commander already printed the message and the usage hint
+    }
+    renderError(error, ctx, argv.includes('--debug'), wantsJson);
+    return exitCodeForError(error);
+  }
+}
+
+const io: CliIo = {
+  stdout: (text) => void process.stdout.write(text),
+  stderr: (text) => void process.stderr.write(text),
+  isTty: Boolean(process.stdout.isTTY),
+};
+process.exitCode = await run(process.argv.slice(2), io, process.env);

@@ -1,0 +1,72 @@
+// The socket view of one or more processes, as the sockets collector builds it.
+
+export const tcpStates = [
+  'ESTABLISHED', 'SYN_SENT', 'SYN_RECV', 'FIN_WAIT1', 'FIN_WAIT2', 'TIME_WAIT',
+  'CLOSE', 'CLOSE_WAIT', 'LAST_ACK', 'LISTEN', 'CLOSING', 'NEW_SYN_RECV',
+] as const;
+export type TcpState = (typeof tcpStates)[number];
+
+export interface TcpSocket {
+  inode: number;
+  localAddress: string;
+  localPort: number;
+  remoteAddress: string;
+  remotePort: number;
+  state: TcpState;
+  sendQueueBytes: number;
+  receiveQueueBytes: number;
+}
+
+export type BrokerSource = 'cluster' | 'flag' | 'default-ports';
+
+export interface BrokerEndpoint {
+  /** ip:port as the socket table shows it */
+  address: string;
+  nodeId?: number;
+  /** the name the broker was known by, when it differs from the address */
+  host?: string;
+}
+
+export interface BrokerConnections {
+  address: string;
+  nodeId?: number;
+  host?: string;
+  established: number;
+  states: Partial<Record<TcpState, number>>;
+  sendQueueBytes: number;
+  receiveQueueBytes: number;
+}
+
+export type Runtime = 'go' | 'node' | 'java' | 'unknown';
+
+export interface ProcessTotals {
+  fds: number;
+  fdLimit: number | null;
+  sockets: number;
+  tcpSockets: number;
+  brokerSockets: number;
+  brokerEstablished: number;
+  brokerCloseWait: number;
+  nonBrokerSockets: number;
+}
+
+export interface ProcessSockets {
+  pid: number;
+  command: string;
+  exe: string | null;
+  runtime: Runtime;
+  threads: number | null;
+  rssBytes: number | null;
+  cpuPercent: number | null;
+  brokers: BrokerConnections[];
+  totals: ProcessTotals;
+}
+
+export interface SocketInventory {
+  takenAt: string;
+  brokerSource: BrokerSource;
+  brokerEndpoints: BrokerEndpoint[];
+  processes: ProcessSockets[];
+  totals: ProcessTotals;
+  warnings: string[];
+}

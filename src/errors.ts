@@ -1,0 +1,42 @@
+// The errors kleak expects: each one means "could not do what was asked" (exit 2) and carries a hint.
+// Anything else that reaches the CLI is a bug in kleak (exit 3).
+
+export interface KleakErrorOptions {
+  cause?: unknown;
+  hint?: string;
+}
+
+export class KleakError extends Error {
+  readonly hint?: string;
+  constructor(message: string, options: KleakErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.hint = options.hint;
+  }
+}
+
+/** Bad flags or configuration. */
+export class UsageError extends KleakError {}
+
+/** An unreadable or unparseable input, a process that is gone, a peer that does not answer. */
+export class InputError extends KleakError {}
+
+/** A command that exists in the design but is not built yet. */
+export class NotImplementedError extends KleakError {}
+
+/** Set-up around kleak is missing or broken (Java, Maven, broker jars, Go toolchain). */
+export class SetupError extends KleakError {}
+
+export function isKleakError(error: unknown): error is KleakError {
+  return error instanceof KleakError;
+}
+
+/** One line for a cause, without its stack. */
+export function describeCause(cause: unknown): string | undefined {
+  if (cause === undefined || cause === null) return undefined;
+  if (cause instanceof Error) {
+    const code = (cause as NodeJS.ErrnoException).code;
+    return code && !cause.message.includes(code) ? `${code}: ${cause.message}` : cause.message;
+  }
+  return String(cause);
+}

@@ -1,0 +1,32 @@
+// `npm run broker [-- --nodes 3] [-- --config connections.max.idle.ms=5000]`: a real broker by hand, until Ctrl-C.
+import { parseArgs } from 'node:util';
+import { describeCause, isKleakError } from '../errors.js';
+import { launchKafka } from './launch-kafka.js';
+
+const { values } = parseArgs({ options: { nodes: { type: 'string', default: '1' }, config: { type: 'string', multiple: true, default: [] } } });
+const brokerConfig = Object.fromEntries(values.config.map((kv) => {
+  const at = kv.indexOf('=');
+  return [kv.slice(0, at), kv.slice(at + 1)];
+}));
+try {
+  const cluster = await launchKafka({ nodes: values.nodes === '3' ? 3 : 1, brokerConfig, log: (l) => console.error(l) });
+  console.log(`bootstrap: ${cluster.bootstrap}`);
+  for (const n of cluster.nodes) console.log(`node ${n.nodeId}: pid ${n.pid}, broker 127.0.0.1:${n.brokerPort}, controller 127.0.0.1:${n.controllerPort}, log ${n.logFile}`);
+  console.log(`started in ${cluster.startupMs} ms; Ctrl-C stops it`);
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    console.error('stopping…');
+    await cluster.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+} catch (error) {
+  console.error(`broker: ${error instanceof Error ? error.message : String(error)}`);
+  if (isKleakError(error) && error.hint) console.error(`  hint: ${error.hint}`);
+  const cause = isKleakError(error) ? describeCause(error.cause) : undefined;
+  if (cause) console.error(`  cause: ${cause}`);
+  process.exitCode = 2;
+}

@@ -1,0 +1,44 @@
+// Table report for people: one block per finding with its numbers and fix, then what was not evaluated.
+import Table from 'cli-table3';
+import type { ChalkInstance } from 'chalk';
+import type { Diagnosis, Finding, Severity } from '../types.js';
+import type { Reporter } from './types.js';
+
+function severityLabel(chalk: ChalkInstance, severity: Severity): string {
+  if (severity === 'error') return chalk.red.bold('error');
+  if (severity === 'warning') return chalk.yellow.bold('warning');
+  return chalk.blue('info');
+}
+
+function renderFinding(finding: Finding, chalk: ChalkInstance): string {
+  const lines = [
+    `${severityLabel(chalk, finding.severity)} ${chalk.bold(finding.ruleId)} (${finding.confidence}, ${finding.library}): ${finding.title}`,
+    `  ${finding.summary}`,
+  ];
+  for (const item of finding.evidence) lines.push(chalk.dim(`  • [${item.source}] ${item.description}`));
+  lines.push(`  ${chalk.green('fix:')} ${finding.fix.split('\n').join('\n       ')}`);
+  lines.push(chalk.dim(`  docs: ${finding.docsUrl}`));
+  return lines.join('\n');
+}
+
+export const renderTable: Reporter = (diagnosis: Diagnosis, { chalk }) => {
+  const out: string[] = [];
+  const summary = new Table({ head: ['severity', 'rule', 'confidence', 'library', 'summary'], style: { head: [], border: [] }, wordWrap: true, colWidths: [null, null, null, null, 60] as unknown as number[] });
+  for (const f of diagnosis.findings) summary.push([f.severity, f.ruleId, f.confidence, f.library, f.summary]);
+  if (diagnosis.findings.length === 0) {
+    out.push(chalk.green('No Kafka-client leak found.'));
+  } else {
+    out.push(summary.toString(), '');
+    out.push(diagnosis.findings.map((f) => renderFinding(f, chalk)).join('\n\n'));
+  }
+  const problems = diagnosis.collectors.filter((c) => c.status !== 'ok');
+  if (problems.length > 0 || diagnosis.notEvaluated.length > 0) {
+    out.push('', chalk.bold('Not evaluated'));
+    for (const c of problems) {
+      const why = c.status === 'skipped' ? c.reason : `${c.error?.message}${c.error?.hint ? ` (${c.error.hint})` : ''}`;
+      out.push(`  ${c.kind}: ${c.status} — ${why}`);
+    }
+    for (const n of diagnosis.notEvaluated) out.push(`  ${n.ruleId}: needs ${n.missing.join(', ')}`);
+  }
+  return `${out.join('\n')}\n`;
+};

@@ -1,0 +1,12 @@
+// A reporter turns a diagnosis into a string; it never prints.
+import type { ChalkInstance } from 'chalk';
+import type { Diagnosis } from '../types.js';
+
+export const formats = ['table', 'json'] as const;
+export type Format = (typeof formats)[number];
+
+export interface ReportOptions {
+  chalk: ChalkInstance;
+}
+
+export type Reporter = (diagnosis: Diagnosis, options: ReportOptions) => string;

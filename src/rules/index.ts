@@ -1,0 +1,4 @@
+// Every rule kleak runs, in one explicit list.
+import type { AnyRule } from './define-rule.js';
+
+export const rules: readonly AnyRule[] = [];

@@ -1,0 +1,31 @@
+// Runs rules over the evidence that was gathered; rules whose evidence is missing are listed, not run.
+import type { EvidenceMap } from '../collectors/types.js';
+import { compareFindings, type Finding, type NotEvaluated } from '../types.js';
+import { docsBaseUrl, type AnyRule, type Evidence } from './define-rule.js';
+
+export function runRules(rules: readonly AnyRule[], evidence: Evidence): { findings: Finding[]; notEvaluated: NotEvaluated[] } {
+  const findings: Finding[] = [];
+  const notEvaluated: NotEvaluated[] = [];
+  for (const rule of rules) {
+    const missing = rule.needs.filter((kind) => evidence[kind] === undefined);
+    if (missing.length > 0) {
+      notEvaluated.push({ ruleId: rule.id, missing });
+      continue;
+    }
+    for (const draft of rule.check(evidence as EvidenceMap)) {
+      findings.push({
+        ruleId: rule.id,
+        severity: draft.severity ?? rule.meta.severity,
+        confidence: draft.confidence,
+        title: rule.meta.title,
+        summary: draft.summary,
+        library: draft.library,
+        evidence: draft.evidence,
+        fix: rule.meta.fix[draft.library],
+        docsUrl: `${docsBaseUrl}/${rule.id}.md`,
+        ...(draft.location ? { location: draft.location } : {}),
+      });
+    }
+  }
+  return { findings: findings.sort(compareFindings), notEvaluated };
+}

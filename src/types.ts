@@ -1,0 +1,71 @@
+// The shapes every layer shares: findings, rules' verdicts and the diagnosis a command returns.
+import type { CollectorStatus, EvidenceKind } from './collectors/types.js';
+
+export const severities = ['error', 'warning', 'info'] as const;
+export type Severity = (typeof severities)[number];
+export type Confidence = 'confirmed' | 'likely' | 'possible';
+export type Library = 'sarama' | 'franz-go' | 'kafkajs' | 'unknown';
+
+export interface EvidenceItem {
+  source: EvidenceKind;
+  description: string;
+  data?: Record<string, unknown>;
+}
+
+export interface SourceLocation {
+  file: string;
+  line?: number;
+}
+
+export interface Finding {
+  ruleId: string;
+  severity: Severity;
+  confidence: Confidence;
+  title: string;
+  summary: string;
+  library: Library;
+  evidence: EvidenceItem[];
+  fix: string;
+  docsUrl: string;
+  location?: SourceLocation;
+}
+
+export interface CollectorReport {
+  kind: EvidenceKind;
+  status: CollectorStatus;
+  reason?: string;
+  error?: { message: string; hint?: string };
+}
+
+export interface NotEvaluated {
+  ruleId: string;
+  missing: EvidenceKind[];
+}
+
+export interface Diagnosis {
+  schemaVersion: 1;
+  tool: { name: 'kleak'; version: string };
+  target: { pids: number[]; description?: string };
+  startedAt: string;
+  durationMs: number;
+  collectors: CollectorReport[];
+  findings: Finding[];
+  notEvaluated: NotEvaluated[];
+}
+
+const severityRank: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
+const confidenceRank: Record<Confidence, number> = { confirmed: 0, likely: 1, possible: 2 };
+
+/** Orders findings by severity, then confidence, then rule id: the order every report uses. */
+export function compareFindings(a: Finding, b: Finding): number {
+  return (
+    severityRank[a.severity] - severityRank[b.severity] ||
+    confidenceRank[a.confidence] - confidenceRank[b.confidence] ||
+    a.ruleId.localeCompare(b.ruleId)
+  );
+}
+
+/** True when `severity` is at least as serious as `threshold`. */
+export function atLeast(severity: Severity, threshold: Severity): boolean {
+  return severityRank[severity] <= severityRank[threshold];
+}

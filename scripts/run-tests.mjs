@@ -1,0 +1,42 @@
+// Runs the compiled tests with Node's test runner. `all` starts one real Kafka broker for the whole
+// run first (tests find it in KLEAK_TEST_BOOTSTRAP) and stops it by PID at the end, also on failure.
+import { spawn } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { join, relative } from 'node:path';
+
+const mode = process.argv[2] ?? 'all';
+const filter = process.argv[3];
+const root = new URL('..', import.meta.url).pathname;
+const testRoot = join(root, 'dist/test');
+
+function find(dir) {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? find(join(dir, e.name)) : e.name.endsWith('.test.js') ? [join(dir, e.name)] : []);
+}
+let files = find(testRoot).sort();
+if (mode === 'unit') files = files.filter((f) => !relative(testRoot, f).startsWith('integration'));
+if (mode === 'integration') files = files.filter((f) => relative(testRoot, f).startsWith('integration'));
+if (filter) files = files.filter((f) => f.includes(filter));
+if (files.length === 0) {
+  console.error(`no test files for mode ${mode}${filter ? ` and filter ${filter}` : ''}`);
+  process.exit(2);
+}
+
+const needsBroker = files.some((f) => relative(testRoot, f).startsWith('integration'));
+let cluster;
+if (needsBroker && !process.env.KLEAK_TEST_BOOTSTRAP) {
+  const { launchKafka } = await import(join(root, 'dist/src/local-kafka/launch-kafka.js'));
+  cluster = await launchKafka({ log: (line) => console.error(`[broker] ${line}`) });
+  console.error(`[broker] shared test broker pid ${cluster.nodes[0].pid} at ${cluster.bootstrap}, started in ${cluster.startupMs} ms`);
+}
+
+const child = spawn(process.execPath, ['--test', '--test-concurrency=1', ...files], {
+  stdio: 'inherit',
+  env: { ...process.env, ...(cluster ? { KLEAK_TEST_BOOTSTRAP: cluster.bootstrap } : {}) },
+});
+const forward = (signal) => child.kill(signal);
+process.on('SIGINT', forward);
+process.on('SIGTERM', forward);
+const code = await new Promise((done) => child.on('exit', (c, s) => done(c ?? (s ? 1 : 0))));
+if (cluster) await cluster.stop();
+process.exit(code);

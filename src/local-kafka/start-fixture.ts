@@ -1,0 +1,108 @@
+// Builds and starts the leaky sample services in fixtures/ (and their twins) on 127.0.0.1;
+// used by the tests and by `kleak demo`. Every service is stopped by PID, also when its starter dies.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, openSync, closeSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SetupError } from '../errors.js';
+import { freePort, repoRoot } from './launch-kafka.js';
+
+export const goFixtures = ['sarama-per-request', 'sarama-per-request-fixed', 'sarama-shared', 'franz-retain', 'franz-retain-fixed'] as const;
+export const nodeFixtures = ['kafkajs-per-request', 'kafkajs-per-request-fixed', 'kafkajs-retain', 'kafkajs-retain-fixed'] as const;
+export type FixtureName = (typeof goFixtures)[number] | (typeof nodeFixtures)[number];
+
+const goDir = join(repoRoot, 'fixtures/go');
+const goBinDir = join(goDir, 'bin');
+
+export interface FixtureService {
+  name: FixtureName;
+  pid: number;
+  port: number;
+  url: string;
+  logFile: string;
+  /** SIGTERM, then SIGKILL after graceMs; resolves when the process is gone. */
+  stop(graceMs?: number): Promise<void>;
+  /** the service's own output so far (for failing tests) */
+  log(): string;
+}
+
+export interface FixtureOptions {
+  bootstrap: string;
+  topic?: string;
+  env?: Record<string, string>;
+  readyTimeoutMs?: number;
+}
+
+/** Builds every Go fixture into fixtures/go/bin (the Go build cache makes a rebuild quick). */
+export function buildGoFixtures(): void {
+  const result = spawnSync('go', ['build', '-o', 'bin/', './...'], { cwd: goDir, encoding: 'utf8' });
+  if (result.error) {
+    throw new SetupError('Go was not found on PATH; the Go fixtures (Sarama, franz-go) are built from source.', {
+      cause: result.error,
+      hint: 'Install Go 1.22+ and make sure `go version` works, or use the Node fixtures.',
+    });
+  }
+  if (result.status !== 0) {
+    throw new SetupError(`Building the Go fixtures failed:\n${result.stderr.trim()}`, { hint: `Try by hand: cd ${goDir} && go build -o bin/ ./...` });
+  }
+}
+
+const running = new Set<ChildProcess>();
+
+export async function startFixture(name: FixtureName, options: FixtureOptions): Promise<FixtureService> {
+  const isGo = (goFixtures as readonly string[]).includes(name);
+  if (isGo && !existsSync(join(goBinDir, name))) buildGoFixtures();
+  const port = await freePort();
+  const logDir = join(tmpdir(), 'kleak-fixtures');
+  mkdirSync(logDir, { recursive: true });
+  const logFile = join(logDir, `${name}-${port}.log`);
+  const out = openSync(logFile, 'w');
+  const env = {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? '',
+    KAFKA_BROKERS: options.bootstrap,
+    PORT: String(port),
+    ...(options.topic ? { TOPIC: options.topic } : {}),
+    ...options.env,
+  };
+  const [command, args] = isGo
+    ? [join(goBinDir, name), []]
+    : [process.execPath, ['--expose-gc', join(repoRoot, 'fixtures/node', name, 'server.mjs')]];
+  const child = spawn(command, args, { env, stdio: ['ignore', out, out], cwd: logDir });
+  closeSync(out);
+  running.add(child);
+  const exited = new Promise<void>((done) => child.once('exit', () => done()));
+  child.once('exit', () => running.delete(child));
+  const log = () => (existsSync(logFile) ? readFileSync(logFile, 'utf8') : '');
+  const stop = async (graceMs = 5000) => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    await exited;
+    clearTimeout(timer);
+  };
+
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + (options.readyTimeoutMs ?? 30_000);
+  for (;;) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new SetupError(`Fixture ${name} exited during start-up (${child.exitCode ?? child.signalCode}).\n${log().slice(-2000)}`);
+    }
+    try {
+      const response = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(1000) });
+      if (response.ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      await stop(0);
+      throw new SetupError(`Fixture ${name} did not answer /healthz within ${options.readyTimeoutMs ?? 30_000} ms.\n${log().slice(-2000)}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { name, pid: child.pid!, port, url, logFile, stop, log };
+}
+
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});

@@ -1,0 +1,37 @@
+// The real broker tests use: the run's shared one (KLEAK_TEST_BOOTSTRAP), or one this file starts.
+import { after } from 'node:test';
+import { randomBytes } from 'node:crypto';
+import { Kafka, logLevel } from 'kafkajs';
+import { launchKafka, type KafkaCluster, type KafkaClusterOptions } from '../../src/local-kafka/launch-kafka.js';
+
+let own: Promise<KafkaCluster> | undefined;
+
+/** The bootstrap of a broker shared by the whole test run. */
+export async function sharedBootstrap(): Promise<string> {
+  if (process.env.KLEAK_TEST_BOOTSTRAP) return process.env.KLEAK_TEST_BOOTSTRAP;
+  if (!own) {
+    own = launchKafka();
+    after(async () => (await own)?.stop());
+  }
+  return (await own).bootstrap;
+}
+
+/** A broker of the test's own (other settings, or one a test may kill); stopped after the file. */
+export async function privateCluster(options: KafkaClusterOptions): Promise<KafkaCluster> {
+  const cluster = await launchKafka(options);
+  after(() => cluster.stop());
+  return cluster;
+}
+
+/** Creates a topic with a unique name and waits for its leader. */
+export async function createTopic(bootstrap: string, prefix: string, numPartitions = 1): Promise<string> {
+  const topic = `${prefix}-${randomBytes(4).toString('hex')}`;
+  const admin = new Kafka({ brokers: bootstrap.split(','), logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({ topics: [{ topic, numPartitions }], waitForLeaders: true, timeout: 15_000 });
+  } finally {
+    await admin.disconnect();
+  }
+  return topic;
+}

@@ -1,0 +1,28 @@
+// Independent measures kleak is checked against: ss for sockets, the pprof text for goroutines, /proc for RSS.
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+
+/** ESTABLISHED TCP connections of pid to any of the given host:port endpoints, counted by ss. */
+export function ssEstablished(pid: number, endpoints: string[]): number {
+  const filter = endpoints.map((e) => `dst ${e}`).join(' or ');
+  const out = execFileSync('ss', ['-Htnp', 'state', 'established', filter], { encoding: 'utf8' });
+  return out.split('\n').filter((line) => line.includes(`pid=${pid},`)).length;
+}
+
+/** Goroutines whose stack mentions fn, summed from a debug=1 dump's "N @ …" group headers. */
+export async function goroutinesMatching(pprofBase: string, fn: string): Promise<{ matching: number; total: number }> {
+  const response = await fetch(`${pprofBase}/debug/pprof/goroutine?debug=1`, { signal: AbortSignal.timeout(10_000) });
+  const text = await response.text();
+  const total = Number(/goroutine profile: total (\d+)/.exec(text)?.[1] ?? NaN);
+  let matching = 0;
+  for (const group of text.split('\n\n')) {
+    const count = /^(\d+) @/.exec(group.trim());
+    if (count && group.includes(fn)) matching += Number(count[1]);
+  }
+  return { matching, total };
+}
+
+export function rssBytes(pid: number): number {
+  const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+  return Number(kb) * 1024;
+}

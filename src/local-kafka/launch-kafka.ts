@@ -17,6 +17,8 @@ export const defaultLibDir = join(repoRoot, 'broker/target/libs');
 export interface KafkaClusterOptions {
   /** 1 (default) or 3 nodes on this machine, each broker+controller. */
   nodes?: 1 | 3;
+  /** Fixed broker ports, one per node (e.g. [9092] by hand); free ports are picked by default. */
+  brokerPorts?: number[];
   /** Broker settings on top of the defaults, e.g. { 'connections.max.idle.ms': 5000 }. */
   brokerConfig?: Record<string, string | number | boolean>;
   /** Where data dirs and logs go; a fresh temporary folder by default, removed on stop. */
@@ -122,12 +124,12 @@ export function ensureKafkaJars(libDir = defaultLibDir, resolveJars = true, log:
   return libDir;
 }
 
-export async function freePort(): Promise<number> {
+export async function freePort(port = 0): Promise<number> {
   return new Promise((resolvePort, reject) => {
     const server = createServer();
     server.unref();
     server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
+    server.listen(port, '127.0.0.1', () => {
       const address = server.address();
       const port = typeof address === 'object' && address ? address.port : 0;
       server.close(() => resolvePort(port));
@@ -189,13 +191,24 @@ export async function launchKafka(options: KafkaClusterOptions = {}): Promise<Ka
   const heapMb = options.heapMb ?? (nodeCount === 1 ? 512 : 384);
   const jvmArgs = [`-Xms128m`, `-Xmx${heapMb}m`, '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', '-Djava.awt.headless=true', `-Dlog4j2.configurationFile=${log4jFile}`, '-cp', classpath];
 
+  if (options.brokerPorts && options.brokerPorts.length !== nodeCount) {
+    throw new SetupError(`${options.brokerPorts.length} broker ports were given for ${nodeCount} nodes.`, { hint: 'Give one port per node, or none.' });
+  }
+  for (const port of options.brokerPorts ?? []) {
+    await freePort(port).catch((cause) => {
+      throw new SetupError(`Port ${port} on 127.0.0.1 is already taken, so a broker cannot listen there.`, {
+        cause,
+        hint: `Stop what listens there (ss -ltnp 'sport = :${port}' shows it), or pick another port, or give none and let kleak pick a free one.`,
+      });
+    });
+  }
   const nodes: NodeState[] = [];
   const writeConfigs = async () => {
     nodes.length = 0;
     for (let id = 1; id <= nodeCount; id++) {
       const dataDir = join(workDir, `node-${id}`, 'data');
       mkdirSync(dataDir, { recursive: true });
-      nodes.push({ nodeId: id, brokerPort: await freePort(), controllerPort: await freePort(), dataDir, logFile: join(workDir, `node-${id}`, 'broker.log'), pid: undefined, configFile: join(workDir, `node-${id}`, 'server.properties') });
+      nodes.push({ nodeId: id, brokerPort: options.brokerPorts?.[id - 1] ?? (await freePort()), controllerPort: await freePort(), dataDir, logFile: join(workDir, `node-${id}`, 'broker.log'), pid: undefined, configFile: join(workDir, `node-${id}`, 'server.properties') });
     }
     const voters = nodes.map((n) => `${n.nodeId}@127.0.0.1:${n.controllerPort}`).join(',');
     const replication = nodeCount === 3 ? 3 : 1;

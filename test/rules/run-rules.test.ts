@@ -1,0 +1,53 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { defineRule } from '../../src/rules/define-rule.js';
+import { runRules } from '../../src/rules/run-rules.js';
+import type { SocketInventory } from '../../src/collectors/process/types.js';
+
+const fix = { sarama: 'close the client', 'franz-go': 'Close()', kafkajs: 'disconnect()', unknown: 'close it' };
+const closeWait = defineRule({
+  id: 'test-close-wait',
+  meta: { title: 'CLOSE_WAIT sockets', description: 'd', severity: 'warning', fix },
+  needs: ['sockets'],
+  check: ({ sockets }) =>
+    sockets.totals.brokerCloseWait > 0
+      ? [{ summary: `${sockets.totals.brokerCloseWait} in CLOSE_WAIT`, confidence: 'likely', library: 'kafkajs', evidence: [] }]
+      : [],
+});
+
+const totals = { fds: 10, fdLimit: 1024, sockets: 3, tcpSockets: 3, brokerSockets: 3, brokerEstablished: 1, brokerCloseWait: 2, nonBrokerSockets: 0 };
+const inventory: SocketInventory = { takenAt: '', brokerSource: 'flag', brokerEndpoints: [], processes: [], totals, warnings: [] };
+
+test('a rule whose evidence is present runs; the engine adds id, severity, title, fix and docs', () => {
+  const { findings, notEvaluated } = runRules([closeWait], { sockets: inventory });
+  assert.deepEqual(notEvaluated, []);
+  assert.equal(findings.length, 1);
+  assert.deepEqual(
+    { id: findings[0]!.ruleId, severity: findings[0]!.severity, fix: findings[0]!.fix, docs: findings[0]!.docsUrl, summary: findings[0]!.summary },
+    { id: 'test-close-wait', severity: 'warning', fix: 'disconnect()', docs: 'docs/rules/test-close-wait.md', summary: '2 in CLOSE_WAIT' },
+  );
+});
+
+test('a rule whose evidence is missing is listed as not evaluated, not run', () => {
+  const { findings, notEvaluated } = runRules([closeWait], {});
+  assert.deepEqual(findings, []);
+  assert.deepEqual(notEvaluated, [{ ruleId: 'test-close-wait', missing: ['sockets'] }]);
+});
+
+test('a draft may raise its own severity; findings come out most severe first', () => {
+  const twoLevels = defineRule({
+    id: 'test-two-levels',
+    meta: { title: 't', description: 'd', severity: 'info', fix },
+    needs: ['sockets'],
+    check: () => [
+      { summary: 'minor', confidence: 'possible', library: 'unknown', evidence: [] },
+      { summary: 'major', confidence: 'confirmed', library: 'unknown', evidence: [], severity: 'error' },
+    ],
+  });
+  const { findings } = runRules([twoLevels, closeWait], { sockets: inventory });
+  assert.deepEqual(findings.map((f) => `${f.severity}:${f.summary}`), ['error:major', 'warning:2 in CLOSE_WAIT', 'info:minor']);
+});
+
+test('rule ids must be kebab-case (they name files)', () => {
+  assert.throws(() => defineRule({ ...closeWait, id: 'Bad_Id' }), /kebab-case/);
+});

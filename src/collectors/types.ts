@@ -4,9 +4,10 @@ import { describeCause, isKleakError } from '../errors.js';
 /** Each evidence kind and the type its collector produces; later collectors add theirs here. */
 export interface EvidenceMap {
   sockets: import('./process/types.js').SocketInventory;
+  watch: import('./watch/index.js').WatchResult;
 }
 
-export type EvidenceKind = keyof EvidenceMap | 'watch' | 'goroutines' | 'goHeap' | 'v8Heap' | 'cluster' | 'source';
+export type EvidenceKind = keyof EvidenceMap | 'goroutines' | 'goHeap' | 'v8Heap' | 'cluster' | 'source';
 export type CollectorStatus = 'ok' | 'skipped' | 'failed';
 
 export type CollectorResult<T> =

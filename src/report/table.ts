@@ -10,7 +10,7 @@ function severityLabel(chalk: ChalkInstance, severity: Severity): string {
   return chalk.blue('info');
 }
 
-function renderFinding(finding: Finding, chalk: ChalkInstance): string {
+export function renderFinding(finding: Finding, chalk: ChalkInstance): string {
   const lines = [
     `${severityLabel(chalk, finding.severity)} ${chalk.bold(finding.ruleId)} (${finding.confidence}, ${finding.library}): ${finding.title}`,
     `  ${finding.summary}`,
@@ -19,6 +19,12 @@ function renderFinding(finding: Finding, chalk: ChalkInstance): string {
   lines.push(`  ${chalk.green('fix:')} ${finding.fix.split('\n').join('\n       ')}`);
   lines.push(chalk.dim(`  docs: ${finding.docsUrl}`));
   return lines.join('\n');
+}
+
+/** The findings block every command prints under its own view. */
+export function renderFindings(findings: readonly Finding[], chalk: ChalkInstance): string {
+  if (findings.length === 0) return chalk.green('No Kafka-client leak found.');
+  return findings.map((f) => renderFinding(f, chalk)).join('\n\n');
 }
 
 export const renderTable: Reporter = (diagnosis: Diagnosis, { chalk }) => {

@@ -1,0 +1,51 @@
+// Flag parsers and option groups shared by commands.
+import { Option, type Command } from 'commander';
+import { UsageError } from '../errors.js';
+import { failOnLevels, type FailOn } from './exit-code.js';
+
+/** "500ms", "30s", "2m", "1h", or a bare number of seconds. */
+export function parseDuration(value: string, flag = 'duration'): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(value.trim());
+  if (!match) throw new UsageError(`${flag} "${value}" is not a duration.`, { hint: 'Write durations like 500ms, 30s, 2m or 1h.' });
+  const n = Number(match[1]);
+  const unit = match[2] ?? 's';
+  return Math.round(n * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[unit]!);
+}
+
+export function parsePositiveInt(value: string, flag: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new UsageError(`${flag} "${value}" is not a whole number.`, { hint: `Give ${flag} a whole number, e.g. ${flag} 50.` });
+  return n;
+}
+
+export function parsePid(value: string, previous: number[] = []): number[] {
+  const pid = Number(value);
+  if (!Number.isInteger(pid) || pid <= 0) throw new UsageError(`--pid "${value}" is not a process id.`, { hint: 'Find the PID with `pgrep -af NAME` or `ps aux`.' });
+  return [...previous, pid];
+}
+
+export interface OutputFlags {
+  json?: boolean;
+  format?: 'table' | 'json';
+  failOn: FailOn;
+}
+
+export function addOutputOptions(command: Command): Command {
+  return command
+    .option('--json', 'print JSON (same as --format json)')
+    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']))
+    .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding reaches this severity').choices(failOnLevels as string[]).default('error'));
+}
+
+export function wantsJson(flags: OutputFlags): boolean {
+  return flags.json === true || flags.format === 'json';
+}
+
+export function addTargetOptions(command: Command): Command {
+  return command
+    .requiredOption('-p, --pid <pid>', 'process id (repeat for several processes)', parsePid)
+    .option('--children', 'include every descendant process (e.g. Node cluster workers)')
+    .option('--bootstrap <host:port,...>', 'ask the cluster which addresses are brokers')
+    .option('--brokers <host:port,...>', 'treat these addresses as the brokers')
+    .option('--client-id <id>', 'client id kleak uses towards the cluster', 'kleak');
+}

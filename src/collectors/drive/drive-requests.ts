@@ -1,0 +1,77 @@
+// Sends N HTTP requests to the service under test, C at a time, each bounded by a timeout.
+import { InputError } from '../../errors.js';
+
+export interface DriveOptions {
+  url: string;
+  requests: number;
+  concurrency?: number;
+  method?: string;
+  body?: string;
+  headers?: Record<string, string>;
+  timeoutMs?: number;
+}
+
+export interface DriveResult {
+  url: string;
+  method: string;
+  requests: number;
+  succeeded: number;
+  failed: number;
+  /** count of responses by status code, plus "error" for requests that got no response */
+  statuses: Record<string, number>;
+  durationMs: number;
+}
+
+/** Secrets in a URL (user:password@) never appear in output. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.username || u.password) {
+      u.username = u.username ? '***' : '';
+      u.password = u.password ? '***' : '';
+    }
+    return u.toString();
+  } catch {
+    return url;
+  }
+}
+
+export async function driveRequests(options: DriveOptions): Promise<DriveResult> {
+  const method = (options.method ?? 'GET').toUpperCase();
+  const concurrency = Math.max(1, Math.min(options.concurrency ?? 1, options.requests));
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const statuses: Record<string, number> = {};
+  let next = 0;
+  let succeeded = 0;
+  let firstError: unknown;
+  const started = Date.now();
+  const one = async () => {
+    try {
+      const response = await fetch(options.url, { method, headers: options.headers, body: options.body, signal: AbortSignal.timeout(timeoutMs) });
+      await response.arrayBuffer();
+      statuses[response.status] = (statuses[response.status] ?? 0) + 1;
+      if (response.ok) succeeded++;
+    } catch (error) {
+      statuses.error = (statuses.error ?? 0) + 1;
+      firstError ??= error;
+    }
+  };
+  const worker = async () => {
+    while (next < options.requests) {
+      next++;
+      await one();
+      if (succeeded === 0 && statuses.error === next) break; // nothing answers: stop at once
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  const sent = Object.values(statuses).reduce((a, b) => a + b, 0);
+  if (succeeded === 0 && (statuses.error ?? 0) === sent) {
+    const cause = firstError as { cause?: { code?: string }; name?: string } | undefined;
+    const reason = cause?.name === 'TimeoutError' ? `timed out after ${timeoutMs} ms` : (cause?.cause?.code ?? String(firstError));
+    throw new InputError(`The drive URL ${redactUrl(options.url)} did not answer (${reason}).`, {
+      cause: firstError,
+      hint: 'Check that the service listens there (curl it), and that --drive names an endpoint that exercises Kafka.',
+    });
+  }
+  return { url: redactUrl(options.url), method, requests: sent, succeeded, failed: sent - succeeded, statuses, durationMs: Date.now() - started };
+}

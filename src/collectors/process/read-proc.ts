@@ -1,0 +1,95 @@
+// Reads /proc for the sockets collector: the only file here that touches the file system.
+// A ProcReader can be pointed at captured files (fixtures/captured/proc/<scenario>/) in tests.
+import { closeSync, openSync, readdirSync, readFileSync, readlinkSync, readSync } from 'node:fs';
+import { basename } from 'node:path';
+import { InputError } from '../../errors.js';
+import type { Runtime } from './types.js';
+
+export interface ProcReader {
+  /** whole small file as text */
+  readText(path: string): string;
+  readLink(path: string): string;
+  listDir(path: string): string[];
+  /** a large file in chunks of whole lines */
+  readLines(path: string, onChunk: (text: string) => void): void;
+  /** true when the file starts or contains the Go build-info magic (the executable is a Go binary) */
+  isGoBinary(path: string): boolean;
+}
+
+const chunkBytes = 1 << 20;
+const goBuildInfoMagic = Buffer.from('\xff Go buildinf:', 'latin1');
+
+export const nodeProcReader: ProcReader = {
+  readText: (path) => readFileSync(path, 'latin1'),
+  readLink: (path) => readlinkSync(path),
+  listDir: (path) => readdirSync(path),
+  readLines(path, onChunk) {
+    const fd = openSync(path, 'r');
+    try {
+      const buffer = Buffer.allocUnsafe(chunkBytes);
+      let carry = '';
+      for (;;) {
+        const n = readSync(fd, buffer, 0, chunkBytes, null);
+        if (n === 0) break;
+        const text = carry + buffer.toString('latin1', 0, n);
+        const lastNewline = text.lastIndexOf('\n');
+        if (lastNewline < 0) {
+          carry = text;
+          continue;
+        }
+        onChunk(text.slice(0, lastNewline + 1));
+        carry = text.slice(lastNewline + 1);
+      }
+      if (carry) onChunk(carry);
+    } finally {
+      closeSync(fd);
+    }
+  },
+  isGoBinary(path) {
+    // The magic sits in .go.buildinfo near the start of the data segment; read at most 256 MiB.
+    const fd = openSync(path, 'r');
+    try {
+      const buffer = Buffer.allocUnsafe(chunkBytes + goBuildInfoMagic.length);
+      let position = 0;
+      let kept = 0;
+      while (position < 256 * chunkBytes) {
+        const n = readSync(fd, buffer, kept, chunkBytes, position);
+        if (n === 0) return false;
+        if (buffer.subarray(0, kept + n).includes(goBuildInfoMagic)) return true;
+        buffer.copy(buffer, 0, kept + n - goBuildInfoMagic.length, kept + n);
+        kept = goBuildInfoMagic.length;
+        position += n;
+      }
+      return false;
+    } finally {
+      closeSync(fd);
+    }
+  },
+};
+
+/** Turns the errno of a /proc read into the one clear answer the user gets. */
+export function procError(pid: number, path: string, error: unknown): Error {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT' || code === 'ESRCH') {
+    return new InputError(`No process with PID ${pid} (${path} does not exist).`, { hint: 'Check the PID with `ps -p PID` or `pgrep -af NAME`; the process may have exited.' });
+  }
+  if (code === 'EACCES' || code === 'EPERM') {
+    return new InputError(`Permission denied reading ${path}: the process belongs to another user.`, {
+      cause: error,
+      hint: 'Run kleak as the same user as the process, or as root / with CAP_SYS_PTRACE (e.g. sudo kleak …). In a container, kleak must run in the same PID namespace.',
+    });
+  }
+  return new InputError(`Could not read ${path}.`, { cause: error });
+}
+
+export function runtimeOf(exe: string | null, isGo: () => boolean): Runtime {
+  if (exe === null) return 'unknown';
+  const name = basename(exe);
+  if (/^node(js)?(\d+)?$/.test(name)) return 'node';
+  if (name === 'java') return 'java';
+  try {
+    return isGo() ? 'go' : 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}

@@ -1,0 +1,223 @@
+// kleak watch: samples a process's sockets (and goroutines) over time; with a driver, measures the
+// change per request between a settled baseline after warm-up and a settled state after the requests.
+import { InputError } from '../../errors.js';
+import type { Library } from '../../types.js';
+import { driveRequests, type DriveOptions, type DriveResult } from '../drive/drive-requests.js';
+import { fetchGoroutineCount } from '../goruntime/fetch-goroutines.js';
+import { readSocketInventory, type SocketsRequest } from '../process/index.js';
+import type { Runtime, SocketInventory } from '../process/types.js';
+import { classifyTrend, type Trend } from './trend.js';
+
+export type SamplePhase = 'watch' | 'warm-up' | 'baseline' | 'driving' | 'settling' | 'after';
+
+export interface Metrics {
+  fds: number;
+  brokerEstablished: number;
+  brokerSockets: number;
+  brokerCloseWait: number;
+  goroutines?: number;
+}
+
+export interface WatchSample extends Metrics {
+  atMs: number;
+  takenAt: string;
+  phase: SamplePhase;
+  processes: Array<{ pid: number } & Omit<Metrics, 'goroutines'>>;
+}
+
+export interface DrivePlan extends DriveOptions {
+  /** requests sent before the baseline: what a healthy service opens once does not count */
+  warmup: number;
+  settleTimeoutMs: number;
+}
+
+export interface DriveMeasurement {
+  url: string;
+  method: string;
+  requests: number;
+  concurrency: number;
+  warmup: number;
+  result: DriveResult;
+  baseline: Metrics;
+  after: Metrics;
+  perRequest: { brokerEstablished: number; brokerSockets: number; fds: number; goroutines?: number };
+  settled: boolean;
+  settleMs: number;
+}
+
+export interface WatchResult {
+  pids: number[];
+  runtime: Runtime;
+  libraries: Library[];
+  brokerSource: SocketInventory['brokerSource'];
+  fdLimit: number | null;
+  intervalMs: number;
+  samples: WatchSample[];
+  trends: { brokerEstablished: Trend; fds: Trend; goroutines?: Trend };
+  drive?: DriveMeasurement;
+  /** set when the target exited before the watch ended */
+  exited?: { pid: number; afterMs: number; message: string };
+  last: SocketInventory;
+}
+
+export interface WatchRequest {
+  sockets: SocketsRequest;
+  intervalMs: number;
+  durationMs: number;
+  drive?: DrivePlan;
+  pprofUrl?: string;
+  onSample?: (sample: WatchSample) => void;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function runWatch(request: WatchRequest): Promise<WatchResult> {
+  const started = Date.now();
+  const samples: WatchSample[] = [];
+  const libraries = new Set<Library>();
+  let last: SocketInventory | undefined;
+  let exited: WatchResult['exited'];
+
+  const sample = async (phase: SamplePhase): Promise<WatchSample | undefined> => {
+    if (exited) return undefined;
+    let inventory: SocketInventory;
+    try {
+      inventory = await readSocketInventory({ ...request.sockets, usage: false, children: false });
+    } catch (error) {
+      if (error instanceof InputError && last) {
+        exited = { pid: request.sockets.pids[0]!, afterMs: Date.now() - started, message: error.message };
+        return undefined;
+      }
+      throw error;
+    }
+    let goroutines: number | undefined;
+    if (request.pprofUrl) {
+      const count = await fetchGoroutineCount(request.pprofUrl).catch((error) => {
+        if (last) return undefined; // the service went away mid-watch; the socket read will say so
+        throw error;
+      });
+      goroutines = count?.total;
+      for (const l of count?.libraries ?? []) libraries.add(l);
+    }
+    last = inventory;
+    const t = inventory.totals;
+    const s: WatchSample = {
+      atMs: Date.now() - started,
+      takenAt: inventory.takenAt,
+      phase,
+      fds: t.fds,
+      brokerEstablished: t.brokerEstablished,
+      brokerSockets: t.brokerSockets,
+      brokerCloseWait: t.brokerCloseWait,
+      ...(goroutines !== undefined ? { goroutines } : {}),
+      processes: inventory.processes.map((p) => ({ pid: p.pid, fds: p.totals.fds, brokerEstablished: p.totals.brokerEstablished, brokerSockets: p.totals.brokerSockets, brokerCloseWait: p.totals.brokerCloseWait })),
+    };
+    samples.push(s);
+    request.onSample?.(s);
+    return s;
+  };
+
+  // Children are resolved once, so the set of processes stays the same across samples.
+  if (request.sockets.children) {
+    const tree = await readSocketInventory({ ...request.sockets, usage: false });
+    request = { ...request, sockets: { ...request.sockets, pids: tree.processes.map((p) => p.pid), children: false } };
+  }
+
+  await sample(request.drive ? 'warm-up' : 'watch');
+  let drive: DriveMeasurement | undefined;
+  if (request.drive) {
+    drive = await measureDrive(request.drive, sample, request.intervalMs);
+  } else {
+    const end = started + request.durationMs;
+    while (!exited && Date.now() + request.intervalMs <= end + 5) {
+      await sleep(Math.max(0, started + samples.length * request.intervalMs - Date.now()));
+      await sample('watch');
+    }
+  }
+  if (!last) throw new InputError('No sample could be taken.');
+  const times = samples.map((s) => s.atMs);
+  const withGoroutines = samples.filter((s) => s.goroutines !== undefined);
+  const runtime = last.processes[0]?.runtime ?? 'unknown';
+  return {
+    pids: last.processes.map((p) => p.pid),
+    runtime,
+    libraries: [...libraries],
+    brokerSource: last.brokerSource,
+    fdLimit: last.processes[0]?.totals.fdLimit ?? null,
+    intervalMs: request.intervalMs,
+    samples,
+    trends: {
+      brokerEstablished: classifyTrend(times, samples.map((s) => s.brokerEstablished)),
+      fds: classifyTrend(times, samples.map((s) => s.fds)),
+      ...(withGoroutines.length ? { goroutines: classifyTrend(withGoroutines.map((s) => s.atMs), withGoroutines.map((s) => s.goroutines!)) } : {}),
+    },
+    ...(drive ? { drive } : {}),
+    ...(exited ? { exited } : {}),
+    last,
+  };
+}
+
+function metricsOf(s: WatchSample): Metrics {
+  return { fds: s.fds, brokerEstablished: s.brokerEstablished, brokerSockets: s.brokerSockets, brokerCloseWait: s.brokerCloseWait, ...(s.goroutines !== undefined ? { goroutines: s.goroutines } : {}) };
+}
+
+const key = (s: WatchSample) => `${s.brokerEstablished}/${s.brokerSockets}/${s.fds}/${s.goroutines ?? ''}`;
+
+/** Samples every 250 ms until four in a row agree (about a second of quiet), or the bound passes. */
+async function settle(sample: (phase: SamplePhase) => Promise<WatchSample | undefined>, phase: SamplePhase, timeoutMs: number): Promise<{ sample: WatchSample | undefined; settled: boolean; ms: number }> {
+  const started = Date.now();
+  const recent: string[] = [];
+  let s: WatchSample | undefined;
+  for (;;) {
+    s = await sample(phase);
+    if (!s) return { sample: s, settled: false, ms: Date.now() - started };
+    recent.push(key(s));
+    if (recent.length >= 4 && recent.slice(-4).every((k) => k === recent[recent.length - 1])) return { sample: s, settled: true, ms: Date.now() - started };
+    if (Date.now() - started > timeoutMs) return { sample: s, settled: false, ms: Date.now() - started };
+    await sleep(250);
+  }
+}
+
+async function measureDrive(plan: DrivePlan, sample: (phase: SamplePhase) => Promise<WatchSample | undefined>, intervalMs: number): Promise<DriveMeasurement | undefined> {
+  if (plan.warmup > 0) await driveRequests({ ...plan, requests: plan.warmup });
+  const baseline = (await settle(sample, 'baseline', plan.settleTimeoutMs)).sample;
+  if (!baseline) return undefined;
+  let driving = true;
+  const ticker = (async () => {
+    while (driving) {
+      await sleep(intervalMs);
+      if (driving) await sample('driving');
+    }
+  })();
+  let result: DriveResult;
+  try {
+    result = await driveRequests(plan);
+  } finally {
+    driving = false;
+    await ticker;
+  }
+  const settled = await settle(sample, 'settling', plan.settleTimeoutMs);
+  if (!settled.sample) return undefined;
+  settled.sample.phase = 'after';
+  const after = settled.sample;
+  const n = result.requests;
+  const per = (a: number, b: number) => Math.round(((a - b) / n) * 1000) / 1000;
+  return {
+    url: result.url,
+    method: result.method,
+    requests: n,
+    concurrency: plan.concurrency ?? 1,
+    warmup: plan.warmup,
+    result,
+    baseline: metricsOf(baseline),
+    after: metricsOf(after),
+    perRequest: {
+      brokerEstablished: per(after.brokerEstablished, baseline.brokerEstablished),
+      brokerSockets: per(after.brokerSockets, baseline.brokerSockets),
+      fds: per(after.fds, baseline.fds),
+      ...(after.goroutines !== undefined && baseline.goroutines !== undefined ? { goroutines: per(after.goroutines, baseline.goroutines) } : {}),
+    },
+    settled: settled.settled,
+    settleMs: settled.ms,
+  };
+}

@@ -1,0 +1,70 @@
+// What `kleak sockets` prints: per process, the broker connections by state, then totals and findings.
+import Table from 'cli-table3';
+import type { ChalkInstance } from 'chalk';
+import { mergeBrokers } from '../collectors/process/build-process-sockets.js';
+import type { BrokerConnections, ProcessSockets, SocketInventory } from '../collectors/process/types.js';
+import type { Finding } from '../types.js';
+import { renderFindings } from './table.js';
+
+export const sourceText: Record<SocketInventory['brokerSource'], string> = {
+  cluster: 'brokers from the cluster metadata (--bootstrap)',
+  flag: 'brokers as given (--brokers)',
+  'default-ports': 'brokers guessed by port (9092-9094); give --bootstrap for exact attribution',
+};
+
+export function toSocketsJson(inventory: SocketInventory, findings: Finding[]) {
+  return {
+    schemaVersion: 1 as const,
+    command: 'sockets' as const,
+    takenAt: inventory.takenAt,
+    pid: inventory.processes[0]?.pid ?? null,
+    pids: inventory.processes.map((p) => p.pid),
+    brokerSource: inventory.brokerSource,
+    brokerEndpoints: inventory.brokerEndpoints,
+    brokers: mergeBrokers(inventory.processes.map((p) => p.brokers)),
+    totals: inventory.totals,
+    processes: inventory.processes,
+    findings,
+    warnings: inventory.warnings,
+  };
+}
+
+const mb = (bytes: number | null) => (bytes === null ? '?' : `${(bytes / 1e6).toFixed(1)} MB`);
+
+function brokerTable(brokers: BrokerConnections[]): string {
+  const table = new Table({ head: ['broker', 'node', 'ESTABLISHED', 'CLOSE_WAIT', 'other states', 'send-Q', 'recv-Q'], style: { head: [], border: [] } });
+  for (const b of brokers) {
+    const others = Object.entries(b.states).filter(([s]) => s !== 'ESTABLISHED' && s !== 'CLOSE_WAIT').map(([s, n]) => `${s} ${n}`).join(', ');
+    table.push([b.host ? `${b.address} (${b.host})` : b.address, b.nodeId ?? '', b.established, b.states.CLOSE_WAIT ?? 0, others || '', b.sendQueueBytes, b.receiveQueueBytes]);
+  }
+  return table.toString();
+}
+
+function processHeader(p: ProcessSockets, chalk: ChalkInstance): string {
+  const cmd = p.command.length > 70 ? `${p.command.slice(0, 67)}…` : p.command;
+  return `${chalk.bold(`PID ${p.pid}`)} ${cmd} — runtime ${p.runtime}, ${p.threads ?? '?'} threads, RSS ${mb(p.rssBytes)}, CPU ${p.cpuPercent ?? '?'}%`;
+}
+
+function totalsLine(t: ProcessSockets['totals']): string {
+  return `fds ${t.fds} of ${t.fdLimit ?? 'unlimited'} · sockets ${t.sockets} (TCP ${t.tcpSockets}) · to brokers ${t.brokerSockets} (ESTABLISHED ${t.brokerEstablished}, CLOSE_WAIT ${t.brokerCloseWait}) · not to brokers ${t.nonBrokerSockets}`;
+}
+
+export function renderSocketsTable(inventory: SocketInventory, findings: Finding[], chalk: ChalkInstance): string {
+  const out = [chalk.dim(sourceText[inventory.brokerSource])];
+  for (const w of inventory.warnings) out.push(chalk.yellow(`warning: ${w}`));
+  for (const p of inventory.processes) {
+    out.push('', processHeader(p, chalk));
+    out.push(p.brokers.length ? brokerTable(p.brokers) : chalk.dim('  no connections to brokers'));
+    out.push(totalsLine(p.totals));
+  }
+  if (inventory.processes.length > 1) {
+    out.push('', chalk.bold(`All ${inventory.processes.length} processes`));
+    const table = new Table({ head: ['pid', 'runtime', 'fds', 'broker ESTABLISHED', 'broker CLOSE_WAIT', 'not to brokers'], style: { head: [], border: [] } });
+    for (const p of inventory.processes) table.push([p.pid, p.runtime, p.totals.fds, p.totals.brokerEstablished, p.totals.brokerCloseWait, p.totals.nonBrokerSockets]);
+    const t = inventory.totals;
+    table.push(['total', '', t.fds, t.brokerEstablished, t.brokerCloseWait, t.nonBrokerSockets]);
+    out.push(table.toString());
+  }
+  out.push('', renderFindings(findings, chalk));
+  return `${out.join('\n')}\n`;
+}

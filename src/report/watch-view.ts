@@ -1,0 +1,59 @@
+// What `kleak watch` prints: a row per sample as it is taken, then trends, the per-request change and findings.
+import Table from 'cli-table3';
+import type { ChalkInstance } from 'chalk';
+import type { Trend } from '../collectors/watch/trend.js';
+import type { WatchResult, WatchSample } from '../collectors/watch/index.js';
+import type { Finding } from '../types.js';
+import { sourceText } from './sockets-view.js';
+import { renderFindings } from './table.js';
+
+export function sampleJson(sample: WatchSample): string {
+  return `${JSON.stringify({ schemaVersion: 1, type: 'sample', ...sample })}\n`;
+}
+
+export function sampleHeader(hasGoroutines: boolean): string {
+  return `${['time', 'phase', 'fds', 'broker ESTAB', 'broker CLOSE_WAIT', ...(hasGoroutines ? ['goroutines'] : [])].map((h) => h.padEnd(12)).join(' ')}\n`;
+}
+
+export function sampleRow(sample: WatchSample): string {
+  const cells = [`${(sample.atMs / 1000).toFixed(1)}s`, sample.phase, sample.fds, sample.brokerEstablished, sample.brokerCloseWait, ...(sample.goroutines !== undefined ? [sample.goroutines] : [])];
+  return `${cells.map((c) => String(c).padEnd(12)).join(' ')}\n`;
+}
+
+export function toWatchJson(result: WatchResult, findings: Finding[]) {
+  const { last, samples, ...rest } = result;
+  return { schemaVersion: 1 as const, type: 'summary' as const, command: 'watch' as const, ...rest, sampleCount: samples.length, findings, warnings: last.warnings };
+}
+
+const verdictText: Record<Trend['verdict'], string> = {
+  'insufficient-data': 'too few samples for a trend',
+  flat: 'no significant trend',
+  'linear-growth': 'STEADY GROWTH',
+  'warm-up-plateau': 'grew, then levelled off (warm-up)',
+  sawtooth: 'sawtooth (closed and reopened)',
+  decreasing: 'decreasing',
+};
+
+function trendRow(name: string, t: Trend): string[] {
+  return [name, `${t.first} → ${t.last}`, `${t.min}–${t.max}`, `${t.slopePerMinute}`, verdictText[t.verdict], t.samples >= 6 ? t.mannKendall.p.toExponential(1) : '—'];
+}
+
+export function renderWatchSummary(result: WatchResult, findings: Finding[], chalk: ChalkInstance): string {
+  const out = ['', chalk.dim(`${sourceText[result.brokerSource]}; runtime ${result.runtime}${result.libraries.length ? `, ${result.libraries.join(', ')}` : ''}`)];
+  for (const w of result.last.warnings) out.push(chalk.yellow(`warning: ${w}`));
+  const trends = new Table({ head: ['', 'first → last', 'range', 'per minute', 'trend', 'Mann-Kendall p'], style: { head: [], border: [] } });
+  trends.push(trendRow('broker ESTABLISHED', result.trends.brokerEstablished), trendRow('fds', result.trends.fds));
+  if (result.trends.goroutines) trends.push(trendRow('goroutines', result.trends.goroutines));
+  out.push(trends.toString());
+  const d = result.drive;
+  if (d) {
+    const per = new Table({ head: [`per request (${d.requests} × ${d.method} ${d.url}, ${d.warmup} warm-up)`, 'baseline', 'after', 'per request'], style: { head: [], border: [] } });
+    per.push(['broker ESTABLISHED', d.baseline.brokerEstablished, d.after.brokerEstablished, d.perRequest.brokerEstablished]);
+    per.push(['fds', d.baseline.fds, d.after.fds, d.perRequest.fds]);
+    if (d.perRequest.goroutines !== undefined) per.push(['goroutines', d.baseline.goroutines!, d.after.goroutines!, d.perRequest.goroutines]);
+    out.push(per.toString());
+    out.push(chalk.dim(`${d.result.succeeded} of ${d.result.requests} requests succeeded in ${(d.result.durationMs / 1000).toFixed(1)} s; counts ${d.settled ? 'settled' : 'did NOT settle'} after ${(d.settleMs / 1000).toFixed(1)} s`));
+  }
+  out.push('', renderFindings(findings, chalk));
+  return `${out.join('\n')}\n`;
+}

@@ -1,0 +1,59 @@
+// client-per-request: driven requests leave broker connections (or goroutines) behind, one set each.
+// Why it leaks: a Kafka client (and its producer) built inside a request handler opens its own
+// broker connections and background goroutines/timers; if it is never closed, they stay forever.
+// Deliberately ignored: growth below 0.5 per request (pools filling up, a second broker contacted
+// late), and anything that went away again before the counts settled (a client closed per request
+// is wasteful but not a leak).
+import { defineRule } from './define-rule.js';
+import { fmt, libraryFor } from './library.js';
+
+export const perRequestThreshold = 0.5;
+
+export default defineRule({
+  id: 'client-per-request',
+  meta: {
+    title: 'A Kafka client is created per request and never closed',
+    description: 'Broker connections or goroutines grow with every request served and stay after the service is idle again.',
+    severity: 'error',
+    fix: {
+      sarama: `Create the client and producer once at start-up, share them, and close them on shutdown. If you
+use NewAsyncProducerFromClient/NewSyncProducerFromClient, producer.Close() does NOT close the client:
+  client, err := sarama.NewClient(brokers, cfg)          // once, in main
+  producer, err := sarama.NewSyncProducerFromClient(client)
+  defer client.Close()                                   // after producer.Close()
+  defer producer.Close()`,
+      'franz-go': `Create one *kgo.Client at start-up and share it across requests; close it on shutdown:
+  cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...))  // once, in main
+  defer cl.Close()
+  // per request: cl.ProduceSync(ctx, &kgo.Record{Topic: t, Value: v})`,
+      kafkajs: `Create one producer at start-up, connect it once, share it, and disconnect it on shutdown:
+  const producer = new Kafka({ clientId, brokers }).producer()
+  await producer.connect()                               // once
+  app.post('/orders', async (req, res) => { await producer.send({ topic, messages }) })
+  process.once('SIGTERM', () => producer.disconnect())`,
+      unknown: `Create the Kafka client/producer once per process, share it across requests, and close it on
+shutdown. A client per request opens new broker connections each time; if it is not closed they stay.`,
+    },
+  },
+  needs: ['watch'],
+  check({ watch }) {
+    const d = watch.drive;
+    if (!d || d.requests === 0) return [];
+    const connections = d.perRequest.brokerEstablished;
+    const goroutines = d.perRequest.goroutines ?? 0;
+    if (connections < perRequestThreshold && goroutines < perRequestThreshold) return [];
+    const parts = [];
+    if (connections >= perRequestThreshold) parts.push(`${fmt(connections)} new broker connections`);
+    if (d.perRequest.goroutines !== undefined && goroutines >= perRequestThreshold) parts.push(`${fmt(goroutines)} goroutines`);
+    return [{
+      summary: `${parts.join(' and ')} per request (${d.requests} requests after ${d.warmup} warm-up), still there after ${d.settled ? 'the counts settled' : `${fmt(d.settleMs / 1000)} s`}`,
+      confidence: connections >= perRequestThreshold && d.settled ? 'confirmed' : 'likely',
+      library: libraryFor(watch.runtime, watch.libraries),
+      evidence: [
+        { source: 'sockets', description: `ESTABLISHED broker connections ${d.baseline.brokerEstablished} → ${d.after.brokerEstablished} over ${d.requests} requests to ${d.method} ${d.url}`, data: { before: d.baseline.brokerEstablished, after: d.after.brokerEstablished, requests: d.requests } },
+        ...(d.baseline.goroutines !== undefined && d.after.goroutines !== undefined ? [{ source: 'goroutines' as const, description: `goroutines ${d.baseline.goroutines} → ${d.after.goroutines}`, data: { before: d.baseline.goroutines, after: d.after.goroutines } }] : []),
+        { source: 'sockets', description: `open fds ${d.baseline.fds} → ${d.after.fds}`, data: { before: d.baseline.fds, after: d.after.fds } },
+      ],
+    }];
+  },
+});

@@ -1,0 +1,64 @@
+// Evidence for rule tests: watch results and inventories built from series through the real trend code.
+import { classifyTrend } from '../../src/collectors/watch/trend.js';
+import type { WatchResult, WatchSample, DriveMeasurement } from '../../src/collectors/watch/index.js';
+import type { ProcessSockets, SocketInventory } from '../../src/collectors/process/types.js';
+
+export function inventory(processes: Partial<ProcessSockets>[]): SocketInventory {
+  const full: ProcessSockets[] = processes.map((p, i) => ({
+    pid: 100 + i,
+    command: 'svc',
+    exe: '/usr/bin/node',
+    runtime: 'node',
+    threads: 7,
+    rssBytes: 1e7,
+    cpuPercent: 0,
+    brokers: [],
+    totals: { fds: 50, fdLimit: 1024, sockets: 10, tcpSockets: 10, brokerSockets: 0, brokerEstablished: 0, brokerCloseWait: 0, nonBrokerSockets: 10 },
+    ...p,
+  }));
+  const sum = (k: keyof ProcessSockets['totals']) => full.reduce((s, p) => s + (p.totals[k] ?? 0), 0);
+  return {
+    takenAt: '2026-11-22T00:00:00Z',
+    brokerSource: 'flag',
+    brokerEndpoints: [],
+    processes: full,
+    totals: { fds: sum('fds'), fdLimit: full[0]!.totals.fdLimit, sockets: sum('sockets'), tcpSockets: sum('tcpSockets'), brokerSockets: sum('brokerSockets'), brokerEstablished: sum('brokerEstablished'), brokerCloseWait: sum('brokerCloseWait'), nonBrokerSockets: sum('nonBrokerSockets') },
+    warnings: [],
+  };
+}
+
+export function watchResult(series: { established: number[]; fds?: number[]; intervalMs?: number }, extra: Partial<WatchResult> = {}): WatchResult {
+  const intervalMs = series.intervalMs ?? 1000;
+  const fds = series.fds ?? series.established.map((e) => e + 20);
+  const samples: WatchSample[] = series.established.map((e, i) => ({ atMs: i * intervalMs, takenAt: '', phase: 'watch', fds: fds[i]!, brokerEstablished: e, brokerSockets: e, brokerCloseWait: 0, processes: [] }));
+  const times = samples.map((s) => s.atMs);
+  return {
+    pids: [100],
+    runtime: 'go',
+    libraries: ['sarama'],
+    brokerSource: 'cluster',
+    fdLimit: 1024,
+    intervalMs,
+    samples,
+    trends: { brokerEstablished: classifyTrend(times, series.established), fds: classifyTrend(times, fds) },
+    last: inventory([{}]),
+    ...extra,
+  };
+}
+
+export function drive(perRequest: Partial<DriveMeasurement['perRequest']>, requests = 20): DriveMeasurement {
+  const p = { brokerEstablished: 0, brokerSockets: 0, fds: 0, ...perRequest };
+  return {
+    url: 'http://127.0.0.1:8080/produce',
+    method: 'POST',
+    requests,
+    concurrency: 1,
+    warmup: 5,
+    result: { url: 'http://127.0.0.1:8080/produce', method: 'POST', requests, succeeded: requests, failed: 0, statuses: { 200: requests }, durationMs: 500 },
+    baseline: { fds: 30, brokerEstablished: 2, brokerSockets: 2, brokerCloseWait: 0, ...(p.goroutines !== undefined ? { goroutines: 20 } : {}) },
+    after: { fds: 30 + p.fds * requests, brokerEstablished: 2 + p.brokerEstablished * requests, brokerSockets: 2 + p.brokerSockets * requests, brokerCloseWait: 0, ...(p.goroutines !== undefined ? { goroutines: 20 + p.goroutines * requests } : {}) },
+    perRequest: p,
+    settled: true,
+    settleMs: 1000,
+  };
+}

@@ -5,14 +5,13 @@ import { Kafka, logLevel } from 'kafkajs';
 import { launchKafka, type KafkaCluster, type KafkaClusterOptions } from '../../src/local-kafka/launch-kafka.js';
 
 let own: Promise<KafkaCluster> | undefined;
+// Registered at import, on the root test: a broker started for one file lives until the file ends.
+after(async () => (await own?.catch(() => undefined))?.stop());
 
 /** The bootstrap of a broker shared by the whole test run. */
 export async function sharedBootstrap(): Promise<string> {
   if (process.env.KLEAK_TEST_BOOTSTRAP) return process.env.KLEAK_TEST_BOOTSTRAP;
-  if (!own) {
-    own = launchKafka();
-    after(async () => (await own)?.stop());
-  }
+  own ??= launchKafka();
   return (await own).bootstrap;
 }
 

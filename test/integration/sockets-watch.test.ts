@@ -9,6 +9,7 @@ import { runKleak } from '../helpers/cli.js';
 import { drive, fixture, waitFor } from '../helpers/fixtures.js';
 import { createTopic, privateCluster, sharedBootstrap } from '../helpers/kafka.js';
 import { ssEstablished } from '../helpers/oracles.js';
+import { assertSchema } from '../helpers/schema.js';
 
 let bootstrap: string;
 before(async () => {
@@ -30,6 +31,10 @@ async function kleakJson(args: string[]) {
   } catch {
     throw new Error(`kleak ${args.join(' ')} printed no JSON (exit ${result.code}):\n${result.stdout}\n${result.stderr}`);
   }
+  // every JSON kleak prints is checked against the documented schema
+  if (parsed.error) assertSchema('error', parsed);
+  else if (args[0] === 'sockets') assertSchema('sockets', parsed);
+  else for (const line of lines) assertSchema('watch', JSON.parse(line));
   return { ...result, json: parsed, lines };
 }
 

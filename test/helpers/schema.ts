@@ -1,0 +1,19 @@
+// Validates kleak's JSON output against docs/json-schema/ (ajv, draft-07).
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { repoRoot } from '../../src/local-kafka/launch-kafka.js';
+
+const require = createRequire(import.meta.url);
+const Ajv = require('ajv');
+const ajv = new Ajv({ allErrors: true, strict: false });
+const load = (name: string) => JSON.parse(readFileSync(join(repoRoot, 'docs/json-schema', name), 'utf8'));
+ajv.addSchema(load('common.schema.json'));
+const validators: Record<string, (data: unknown) => boolean & { errors?: unknown }> = {};
+
+export function assertSchema(schema: 'sockets' | 'watch' | 'error', data: unknown): void {
+  const validate = (validators[schema] ??= schema === 'error' ? ajv.getSchema('https://kleak.dev/schema/common.schema.json#/definitions/error') : ajv.compile(load(`${schema}.schema.json`)));
+  const ok = validate(data);
+  assert.ok(ok, `${schema} output does not match docs/json-schema: ${JSON.stringify((validate as { errors?: unknown }).errors, null, 1)}`);
+}

@@ -1,6 +1,10 @@
 // What `kleak sockets` prints: per process, the broker connections by state, then totals and findings.
-import Table from 'cli-table3';
+import { createRequire } from 'node:module';
+import type TableType from 'cli-table3';
 import type { ChalkInstance } from 'chalk';
+
+// cli-table3 is loaded on first use: JSON output does not pay for it.
+const lazyTable = () => createRequire(import.meta.url)('cli-table3') as typeof TableType;
 import { mergeBrokers } from '../collectors/process/build-process-sockets.js';
 import type { BrokerConnections, ProcessSockets, SocketInventory } from '../collectors/process/types.js';
 import type { Finding } from '../types.js';
@@ -32,7 +36,7 @@ export function toSocketsJson(inventory: SocketInventory, findings: Finding[]) {
 const mb = (bytes: number | null) => (bytes === null ? '?' : `${(bytes / 1e6).toFixed(1)} MB`);
 
 function brokerTable(brokers: BrokerConnections[]): string {
-  const table = new Table({ head: ['broker', 'node', 'ESTABLISHED', 'CLOSE_WAIT', 'other states', 'send-Q', 'recv-Q'], style: { head: [], border: [] } });
+  const table = new (lazyTable())({ head: ['broker', 'node', 'ESTABLISHED', 'CLOSE_WAIT', 'other states', 'send-Q', 'recv-Q'], style: { head: [], border: [] } });
   for (const b of brokers) {
     const others = Object.entries(b.states).filter(([s]) => s !== 'ESTABLISHED' && s !== 'CLOSE_WAIT').map(([s, n]) => `${s} ${n}`).join(', ');
     table.push([b.host ? `${b.address} (${b.host})` : b.address, b.nodeId ?? '', b.established, b.states.CLOSE_WAIT ?? 0, others || '', b.sendQueueBytes, b.receiveQueueBytes]);
@@ -59,7 +63,7 @@ export function renderSocketsTable(inventory: SocketInventory, findings: Finding
   }
   if (inventory.processes.length > 1) {
     out.push('', chalk.bold(`All ${inventory.processes.length} processes`));
-    const table = new Table({ head: ['pid', 'runtime', 'fds', 'broker ESTABLISHED', 'broker CLOSE_WAIT', 'not to brokers'], style: { head: [], border: [] } });
+    const table = new (lazyTable())({ head: ['pid', 'runtime', 'fds', 'broker ESTABLISHED', 'broker CLOSE_WAIT', 'not to brokers'], style: { head: [], border: [] } });
     for (const p of inventory.processes) table.push([p.pid, p.runtime, p.totals.fds, p.totals.brokerEstablished, p.totals.brokerCloseWait, p.totals.nonBrokerSockets]);
     const t = inventory.totals;
     table.push(['total', '', t.fds, t.brokerEstablished, t.brokerCloseWait, t.nonBrokerSockets]);

@@ -1,6 +1,10 @@
 // What `kleak watch` prints: a row per sample as it is taken, then trends, the per-request change and findings.
-import Table from 'cli-table3';
+import { createRequire } from 'node:module';
+import type TableType from 'cli-table3';
 import type { ChalkInstance } from 'chalk';
+
+// cli-table3 is loaded on first use: JSON output does not pay for it.
+const lazyTable = () => createRequire(import.meta.url)('cli-table3') as typeof TableType;
 import type { Trend } from '../collectors/watch/trend.js';
 import type { WatchResult, WatchSample } from '../collectors/watch/index.js';
 import type { Finding } from '../types.js';
@@ -41,13 +45,13 @@ function trendRow(name: string, t: Trend): string[] {
 export function renderWatchSummary(result: WatchResult, findings: Finding[], chalk: ChalkInstance): string {
   const out = ['', chalk.dim(`${sourceText[result.brokerSource]}; runtime ${result.runtime}${result.libraries.length ? `, ${result.libraries.join(', ')}` : ''}`)];
   for (const w of result.last.warnings) out.push(chalk.yellow(`warning: ${w}`));
-  const trends = new Table({ head: ['', 'first → last', 'range', 'per minute', 'trend', 'Mann-Kendall p'], style: { head: [], border: [] } });
+  const trends = new (lazyTable())({ head: ['', 'first → last', 'range', 'per minute', 'trend', 'Mann-Kendall p'], style: { head: [], border: [] } });
   trends.push(trendRow('broker ESTABLISHED', result.trends.brokerEstablished), trendRow('fds', result.trends.fds));
   if (result.trends.goroutines) trends.push(trendRow('goroutines', result.trends.goroutines));
   out.push(trends.toString());
   const d = result.drive;
   if (d) {
-    const per = new Table({ head: [`per request (${d.requests} × ${d.method} ${d.url}, ${d.warmup} warm-up)`, 'baseline', 'after', 'per request'], style: { head: [], border: [] } });
+    const per = new (lazyTable())({ head: [`per request (${d.requests} × ${d.method} ${d.url}, ${d.warmup} warm-up)`, 'baseline', 'after', 'per request'], style: { head: [], border: [] } });
     per.push(['broker ESTABLISHED', d.baseline.brokerEstablished, d.after.brokerEstablished, d.perRequest.brokerEstablished]);
     per.push(['fds', d.baseline.fds, d.after.fds, d.perRequest.fds]);
     if (d.perRequest.goroutines !== undefined) per.push(['goroutines', d.baseline.goroutines!, d.after.goroutines!, d.perRequest.goroutines]);

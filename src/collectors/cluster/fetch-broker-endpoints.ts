@@ -1,7 +1,6 @@
 // Which ip:port endpoints are Kafka brokers: from the cluster's metadata, from --brokers, or the usual ports.
 import { lookup } from 'node:dns/promises';
 import { Socket } from 'node:net';
-import { Kafka, logLevel } from 'kafkajs';
 import { InputError } from '../../errors.js';
 import { endpointKey } from '../process/build-process-sockets.js';
 import { defaultPortEndpoints } from '../process/index.js';
@@ -54,6 +53,7 @@ async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Pr
 /** Brokers advertised by the cluster's metadata (each resolved), plus the bootstrap addresses themselves. */
 export async function fetchClusterBrokers(bootstrap: readonly HostPort[], options: Omit<KafkaConnectionOptions, 'bootstrap'> = {}): Promise<BrokerEndpoint[]> {
   const brokers = bootstrap.map((b) => `${b.host.includes(':') ? `[${b.host}]` : b.host}:${b.port}`);
+  const { Kafka, logLevel } = await import('kafkajs'); // loaded only when a cluster is asked
   const admin = new Kafka({ ...kafkaConfig({ ...options, bootstrap: brokers }), logLevel: logLevel.NOTHING }).admin();
   try {
     await withTimeout(admin.connect(), 10_000, brokers.join(','));

@@ -1,5 +1,5 @@
 // The sockets collector: a process's (or a process tree's) sockets, per broker and TCP state.
-import pidusage from 'pidusage';
+import type pidusage from 'pidusage';
 import { InputError } from '../../errors.js';
 import { failed, ok, type CollectorResult } from '../types.js';
 import { brokerMatcher, buildProcessSockets, mergeBrokers, sumTotals } from './build-process-sockets.js';
@@ -119,6 +119,11 @@ function readTcpTables(pid: number, inodes: ReadonlySet<number>, reader: ProcRea
   return table;
 }
 
+async function readUsage(pids: number[]): Promise<Record<number, pidusage.Status>> {
+  const { default: usage } = await import('pidusage');
+  return usage(pids).catch(() => ({}));
+}
+
 /** Reads the inventory; throws InputError for a missing PID or a permission problem. */
 export async function readSocketInventory(request: SocketsRequest, reader: ProcReader = nodeProcReader): Promise<SocketInventory> {
   if (reader === nodeProcReader) assertLinux();
@@ -139,7 +144,7 @@ export async function readSocketInventory(request: SocketsRequest, reader: ProcR
     warnings.push(...table.warnings);
   }
 
-  const usage = request.usage === false || reader !== nodeProcReader ? {} : await pidusage(pids).catch(() => ({}) as Record<number, pidusage.Status>);
+  const usage = request.usage === false || reader !== nodeProcReader ? {} : await readUsage(pids);
   const matcher = brokerMatcher(request.endpoints);
   const results: ProcessSockets[] = processes.map((p) => {
     const { brokers, totals } = buildProcessSockets({ fdCount: p.fdCount, fdLimit: p.fdLimit, socketInodes: p.socketInodes, tcpByInode }, matcher);

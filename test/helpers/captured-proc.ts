@@ -31,8 +31,8 @@ export function capturedProc(scenario: string): { pid: number; reader: ProcReade
       if (path === `/proc/${pid}/fd`) return [...fds.keys()];
       throw Object.assign(new Error(`ENOENT ${path}`), { code: 'ENOENT' });
     },
-    readLines(path, onChunk) {
-      onChunk(this.readText(path));
+    async *readLines(path) {
+      yield this.readText(path);
     },
     isGoBinary: () => read('exe.txt').includes('fixtures/go/bin/'),
   };

@@ -63,7 +63,6 @@ interface ProcessRead {
   pid: number;
   command: string;
   exe: string | null;
-  netns: string;
   fdCount: number;
   fdLimit: number | null;
   socketInodes: Set<number>;
@@ -98,7 +97,6 @@ function readProcess(pid: number, reader: ProcReader): ProcessRead {
     pid,
     command: tryRead(() => parseCmdline(reader.readText(`${base}/cmdline`)), ''),
     exe: tryRead<string | null>(() => reader.readLink(`${base}/exe`), null),
-    netns: tryRead(() => reader.readLink(`${base}/ns/net`), `pid-${pid}`),
     fdCount: fds.length,
     fdLimit: tryRead(() => parseOpenFilesLimit(reader.readText(`${base}/limits`)), null),
     socketInodes,
@@ -106,11 +104,11 @@ function readProcess(pid: number, reader: ProcReader): ProcessRead {
   };
 }
 
-function readTcpTables(pid: number, inodes: ReadonlySet<number>, reader: ProcReader): ParsedTcpTable {
+async function readTcpTables(pid: number, chunks: AsyncIterable<string>[], inodes: ReadonlySet<number>): Promise<ParsedTcpTable> {
   const table: ParsedTcpTable = { sockets: [], warnings: [] };
-  for (const file of ['tcp', 'tcp6']) {
+  for (const [i, file] of ['tcp', 'tcp6'].entries()) {
     try {
-      reader.readLines(`/proc/${pid}/net/${file}`, (text) => parseProcNetTcp(text, inodes, table));
+      for await (const text of chunks[i]!) parseProcNetTcp(text, inodes, table);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT' && file === 'tcp6') continue; // IPv6 disabled
       throw procError(pid, `/proc/${pid}/net/${file}`, error);
@@ -129,17 +127,27 @@ export async function readSocketInventory(request: SocketsRequest, reader: ProcR
   if (reader === nodeProcReader) assertLinux();
   if (request.pids.length === 0) throw new InputError('No PID was given.', { hint: 'Pass --pid PID (repeat it for several processes).' });
   const pids = request.children ? childrenOf(request.pids, reader) : [...new Set(request.pids)];
+  // One read of the TCP tables per network namespace, started first: the kernel's side of it runs
+  // beside the fd reads below, and the lines are filtered by the union of the namespace's inodes.
+  const byNetns = new Map<string, number[]>();
+  for (const pid of pids) {
+    let netns: string;
+    try {
+      netns = reader.readLink(`/proc/${pid}/ns/net`);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw procError(pid, `/proc/${pid}`, error);
+      netns = `pid-${pid}`;
+    }
+    byNetns.set(netns, [...(byNetns.get(netns) ?? []), pid]);
+  }
+  const tables = [...byNetns.values()].map((group) => ({ group, chunks: ['tcp', 'tcp6'].map((f) => reader.readLines(`/proc/${group[0]}/net/${f}`)) }));
   const processes = pids.map((pid) => readProcess(pid, reader));
-
-  // One read of the TCP tables per network namespace, for the union of its processes' inodes.
   const tcpByInode = new Map<number, TcpSocket>();
   const warnings = [...(request.warnings ?? [])];
-  const byNetns = new Map<string, ProcessRead[]>();
-  for (const p of processes) byNetns.set(p.netns, [...(byNetns.get(p.netns) ?? []), p]);
-  for (const group of byNetns.values()) {
+  for (const { group, chunks } of tables) {
     const inodes = new Set<number>();
-    for (const p of group) for (const inode of p.socketInodes) inodes.add(inode);
-    const table = readTcpTables(group[0]!.pid, inodes, reader);
+    for (const p of processes) if (group.includes(p.pid)) for (const inode of p.socketInodes) inodes.add(inode);
+    const table = await readTcpTables(group[0]!, chunks, inodes);
     for (const s of table.sockets) tcpByInode.set(s.inode, s);
     warnings.push(...table.warnings);
   }

@@ -59,9 +59,11 @@ function run(cmd, args) {
 }
 
 console.log(`sockets benchmark: medians of ${runs} runs; wall time in seconds, peak RSS in MB`);
-console.log('| namespace TCP sockets | target ESTABLISHED | kleak sockets | ss -tan (floor) | kleak / ss -tan | ss -tanp | lsof -a -p -i | kleak peak RSS |');
+console.log('| namespace TCP sockets (all states) | target ESTABLISHED | kleak sockets | ss -tan (floor) | kleak / ss -tan | ss -tanp | lsof -a -p -i | kleak peak RSS |');
 console.log('|---|---|---|---|---|---|---|---|');
 for (const scale of scales) {
+  // sockets of the previous scale linger in TIME_WAIT for 60 s: wait until the namespace is quiet
+  for (let waited = 0; tcpSocketsInNamespace() > Math.min(1000, scale / 2) && waited < 150; waited++) await new Promise((r) => setTimeout(r, 1000));
   const targetConnections = Math.min(17_000, Math.floor(scale / 4));
   const broker = await hold(0);
   const target = await hold(targetConnections, broker.port);

@@ -8,11 +8,11 @@ import { makeChalk, type CliContext, type CliIo } from './context.js';
 import { registerPlanned, type PlannedCommand } from './commands/planned.js';
 import { registerSockets } from './commands/sockets.js';
 import { registerWatch } from './commands/watch.js';
+import { registerPprof } from './commands/pprof.js';
 
 const version: string = createRequire(import.meta.url)('../../../package.json').version;
 
 const planned: PlannedCommand[] = [
-  { name: 'pprof', args: '[sources...]', description: 'Go goroutine and heap profiles, classified by Kafka library and role', example: 'kleak pprof http://127.0.0.1:6060', issue: 4 },
   { name: 'heap', args: '[file]', description: 'V8 heap snapshot: live Kafka clients, connections, pinned record buffers', example: 'kleak heap service.heapsnapshot', issue: 5 },
   { name: 'cluster', description: 'brokers, consumer groups, members per client id and host', example: 'kleak cluster --bootstrap 127.0.0.1:9092', issue: 6 },
   { name: 'diagnose', description: 'run every collector that applies and print findings with fixes', example: 'kleak diagnose --pid 4242 --bootstrap 127.0.0.1:9092', issue: 7 },
@@ -31,8 +31,9 @@ export function buildProgram(ctx: CliContext): Command {
     .exitOverride();
   registerSockets(program, ctx);
   registerWatch(program, ctx);
+  registerPprof(program, ctx);
   for (const command of planned) registerPlanned(program, command);
-  const examples = ['kleak sockets --pid 4242 --bootstrap 127.0.0.1:9092', 'kleak watch --pid 4242 --drive http://127.0.0.1:8080/produce --method POST --requests 50', ...planned.map((c) => c.example)];
+  const examples = ['kleak sockets --pid 4242 --bootstrap 127.0.0.1:9092', 'kleak watch --pid 4242 --drive http://127.0.0.1:8080/produce --method POST --requests 50', 'kleak pprof http://127.0.0.1:6060', ...planned.map((c) => c.example)];
   program.addHelpText('after', `\nExamples:\n${examples.map((e) => `  $ ${e}`).join('\n')}\n`);
   for (const command of program.commands) command.exitOverride().configureOutput({ writeOut: ctx.io.stdout, writeErr: ctx.io.stderr });
   return program;

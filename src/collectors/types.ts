@@ -5,9 +5,11 @@ import { describeCause, isKleakError } from '../errors.js';
 export interface EvidenceMap {
   sockets: import('./process/types.js').SocketInventory;
   watch: import('./watch/index.js').WatchResult;
+  goroutines: import('./goruntime/index.js').GoroutineEvidence;
+  goHeap: import('./goruntime/index.js').GoHeapEvidence;
 }
 
-export type EvidenceKind = keyof EvidenceMap | 'goroutines' | 'goHeap' | 'v8Heap' | 'cluster' | 'source';
+export type EvidenceKind = keyof EvidenceMap | 'v8Heap' | 'cluster' | 'source';
 export type CollectorStatus = 'ok' | 'skipped' | 'failed';
 
 export type CollectorResult<T> =

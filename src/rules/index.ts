@@ -4,5 +4,18 @@ import clientPerRequest from './client-per-request.js';
 import closeWaitSockets from './close-wait-sockets.js';
 import connectionsGrowing from './connections-growing.js';
 import fdExhaustion from './fd-exhaustion.js';
+import clientNotClosed from './client-not-closed.js';
+import producerClosedClientOpen from './producer-closed-client-open.js';
+import recordsPinBuffers from './records-pin-buffers.js';
+import stuckSyncProducer from './stuck-sync-producer.js';
 
-export const rules: readonly AnyRule[] = [clientPerRequest, connectionsGrowing, closeWaitSockets, fdExhaustion] as AnyRule[];
+export const rules: readonly AnyRule[] = [
+  clientPerRequest,
+  connectionsGrowing,
+  closeWaitSockets,
+  fdExhaustion,
+  producerClosedClientOpen,
+  clientNotClosed,
+  stuckSyncProducer,
+  recordsPinBuffers,
+] as AnyRule[];

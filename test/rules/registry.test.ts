@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import { rules } from '../../src/rules/index.js';
 import { repoRoot } from '../../src/local-kafka/launch-kafka.js';
 
-const helpers = new Set(['define-rule.ts', 'index.ts', 'library.ts', 'run-rules.ts']);
+const helpers = new Set(['define-rule.ts', 'index.ts', 'library.ts', 'go-library.ts', 'run-rules.ts']);
 
 test('every rule file is registered, and every rule has docs/rules/<id>.md', () => {
   const files = readdirSync(join(repoRoot, 'src/rules')).filter((f) => f.endsWith('.ts') && !helpers.has(f)).map((f) => f.replace(/\.ts$/, ''));

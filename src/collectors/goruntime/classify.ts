@@ -1,0 +1,144 @@
+// Classifies goroutines and heap stacks by Kafka library and role, from src/signatures.
+import { goSignatures, type GoLibrary, type GoLibrarySignatures, type GoroutineRole } from '../../signatures/index.js';
+import type { HeapSiteSignature } from '../../signatures/types.js';
+import type { GoroutineDump, GoroutineGroup } from './parse-goroutine-dump.js';
+import type { HeapProfile } from './parse-heap-profile.js';
+
+export interface FrameMatch {
+  library: GoLibrarySignatures;
+  /** the function after the package, e.g. "(*Broker).responseReceiver" */
+  fn: string;
+}
+
+/** Finds the Kafka library a frame belongs to, also under vendored prefixes (…/vendor/github.com/…). */
+export function matchFrame(fn: string, signatures: readonly GoLibrarySignatures[] = goSignatures): FrameMatch | undefined {
+  for (const library of signatures) {
+    for (const pkg of library.packages) {
+      const at = fn.indexOf(`${pkg}.`);
+      if (at < 0 || (at > 0 && fn[at - 1] !== '/')) continue;
+      return { library, fn: fn.slice(at + pkg.length + 1) };
+    }
+  }
+  return undefined;
+}
+
+export type RoleLibrary = GoLibrary | 'none';
+export type Role = GoroutineRole | 'non-kafka';
+
+export interface RoleCount {
+  library: RoleLibrary;
+  role: Role;
+  count: number;
+  /** goroutine states (debug=2) → count */
+  states: Record<string, number>;
+  /** the function that identified the role */
+  fn?: string;
+}
+
+export function classifyGroup(group: GoroutineGroup): { library: RoleLibrary; role: Role; fn?: string } {
+  let firstKafka: FrameMatch | undefined;
+  for (const frame of group.frames) {
+    const m = matchFrame(frame.fn);
+    if (!m || m.library.wrappers.includes(m.fn)) continue;
+    firstKafka ??= m;
+    const signature = m.library.goroutines.find((g) => g.fn === m.fn);
+    if (signature) return { library: m.library.library, role: signature.role, fn: m.fn };
+  }
+  if (group.createdBy) {
+    const m = matchFrame(group.createdBy);
+    const signature = m?.library.goroutines.find((g) => g.viaCreatedBy && g.fn === m.fn);
+    if (m && signature) return { library: m.library.library, role: signature.role, fn: m.fn };
+  }
+  if (firstKafka) return { library: firstKafka.library.library, role: 'unclassified', fn: firstKafka.fn };
+  return { library: 'none', role: 'non-kafka' };
+}
+
+export interface LibraryCounts {
+  /** live clients: one metadata loop per client (Sarama, franz-go, kafka-go Transport) */
+  clients: number;
+  /** broker connections with a reader goroutine (Sarama, kafka-go) */
+  brokerConnections: number;
+  /** async producers (Sarama dispatcher; confluent channel producers) */
+  producers: number;
+  /** sync producers (Sarama: two handlers each) */
+  syncProducers: number;
+  /** consumer group sessions with a heartbeat */
+  groupSessions: number;
+  /** partition consumers (Sarama: two goroutines each) */
+  partitionConsumers: number;
+}
+
+export interface GoroutineClassification {
+  total: number;
+  byRole: RoleCount[];
+  libraries: Partial<Record<GoLibrary, LibraryCounts>>;
+  /** goroutines blocked for good: a send or receive on a nil channel */
+  blockedForever: RoleCount[];
+}
+
+const count = (byRole: RoleCount[], library: GoLibrary, role: GoroutineRole) => byRole.filter((r) => r.library === library && r.role === role).reduce((s, r) => s + r.count, 0);
+
+export function classifyGoroutines(dump: GoroutineDump): GoroutineClassification {
+  const byKey = new Map<string, RoleCount>();
+  for (const group of dump.groups) {
+    const { library, role, fn } = classifyGroup(group);
+    const key = `${library}/${role}/${role === 'unclassified' ? fn : ''}`;
+    const entry = byKey.get(key) ?? { library, role, count: 0, states: {}, ...(role === 'unclassified' && fn ? { fn } : {}) };
+    entry.count += group.count;
+    if (group.state) entry.states[group.state] = (entry.states[group.state] ?? 0) + group.count;
+    byKey.set(key, entry);
+  }
+  const byRole = [...byKey.values()].sort((a, b) => (a.library === 'none' ? 1 : 0) - (b.library === 'none' ? 1 : 0) || a.library.localeCompare(b.library) || b.count - a.count);
+  const libraries: Partial<Record<GoLibrary, LibraryCounts>> = {};
+  for (const library of new Set(byRole.map((r) => r.library))) {
+    if (library === 'none') continue;
+    libraries[library] = {
+      clients: count(byRole, library, 'client-metadata-loop'),
+      brokerConnections: count(byRole, library, 'broker-reader'),
+      producers: count(byRole, library, 'producer-dispatcher'),
+      syncProducers: Math.ceil(count(byRole, library, 'sync-producer-handler') / 2),
+      groupSessions: count(byRole, library, 'group-heartbeat'),
+      partitionConsumers: Math.ceil(count(byRole, library, 'partition-consumer') / 2),
+    };
+  }
+  const blockedForever = byRole
+    .map((r) => ({ ...r, states: Object.fromEntries(Object.entries(r.states).filter(([s]) => s.includes('(nil chan)'))) }))
+    .filter((r) => Object.keys(r.states).length > 0)
+    .map((r) => ({ ...r, count: Object.values(r.states).reduce((a, b) => a + b, 0) }));
+  return { total: dump.total, byRole, libraries, blockedForever };
+}
+
+export interface KafkaHeapSite {
+  library: GoLibrary;
+  site: HeapSiteSignature['site'];
+  inuseBytes: number;
+  inuseObjects: number;
+  /** share of all in-use bytes, 0..1 */
+  share: number;
+  topStacks: Array<{ frames: string[]; inuseBytes: number }>;
+}
+
+/** Bytes held per Kafka allocation site: the site closest to the allocation in each stack wins. */
+export function classifyHeap(profile: HeapProfile): KafkaHeapSite[] {
+  const sites = new Map<string, KafkaHeapSite>();
+  for (const stack of profile.stacks) {
+    let hit: { library: GoLibrary; site: HeapSiteSignature['site'] } | undefined;
+    for (const frame of stack.frames) {
+      const m = matchFrame(frame);
+      const site = m?.library.heapSites.find((s) => s.fn === m.fn);
+      if (m && site) {
+        hit = { library: m.library.library, site: site.site };
+        break;
+      }
+    }
+    if (!hit) continue;
+    const key = `${hit.library}/${hit.site}`;
+    const entry = sites.get(key) ?? { ...hit, inuseBytes: 0, inuseObjects: 0, share: 0, topStacks: [] };
+    entry.inuseBytes += stack.inuseBytes;
+    entry.inuseObjects += stack.inuseObjects;
+    if (entry.topStacks.length < 3) entry.topStacks.push({ frames: stack.frames.slice(0, 8), inuseBytes: stack.inuseBytes });
+    sites.set(key, entry);
+  }
+  for (const s of sites.values()) s.share = profile.inuseBytes ? s.inuseBytes / profile.inuseBytes : 0;
+  return [...sites.values()].sort((a, b) => b.inuseBytes - a.inuseBytes);
+}

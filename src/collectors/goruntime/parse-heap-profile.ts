@@ -1,0 +1,72 @@
+// Decodes a Go heap profile (gzipped pprof protobuf, as /debug/pprof/heap serves it) into
+// in-use bytes and objects per allocation stack. Format: github.com/google/pprof proto/profile.proto;
+// a Go heap profile's sample types are alloc_objects, alloc_space, inuse_objects, inuse_space.
+import { gunzipSync } from 'node:zlib';
+import { Profile } from 'pprof-format';
+import { InputError } from '../../errors.js';
+
+export interface HeapStack {
+  /** function names, allocation site first */
+  frames: string[];
+  inuseBytes: number;
+  inuseObjects: number;
+}
+
+export interface HeapProfile {
+  sampleTypes: string[];
+  inuseBytes: number;
+  inuseObjects: number;
+  stacks: HeapStack[];
+}
+
+const num = (v: number | bigint | undefined) => Number(v ?? 0);
+
+export function isGzip(buffer: Uint8Array): boolean {
+  return buffer[0] === 0x1f && buffer[1] === 0x8b;
+}
+
+export function parseHeapProfile(data: Uint8Array, source = 'the heap profile'): HeapProfile {
+  let raw: Uint8Array;
+  try {
+    raw = isGzip(data) ? gunzipSync(data) : data;
+  } catch (cause) {
+    throw new InputError(`${source} is not a valid gzipped pprof profile (the gzip stream is truncated or corrupt).`, { cause, hint: 'Fetch it again: curl -o heap.pb.gz http://HOST:PORT/debug/pprof/heap' });
+  }
+  let profile: Profile;
+  try {
+    profile = Profile.decode(raw);
+  } catch (cause) {
+    throw new InputError(`${source} could not be decoded as a pprof protobuf.`, { cause, hint: 'Give the binary profile from /debug/pprof/heap (not ?debug=1 text, not an HTML page).' });
+  }
+  const strings = profile.stringTable.strings;
+  const sampleTypes = profile.sampleType.map((t) => `${strings[num(t.type)]}/${strings[num(t.unit)]}`);
+  const inuseSpace = profile.sampleType.findIndex((t) => strings[num(t.type)] === 'inuse_space');
+  const inuseObjects = profile.sampleType.findIndex((t) => strings[num(t.type)] === 'inuse_objects');
+  if (inuseSpace < 0) {
+    throw new InputError(`${source} is a pprof profile but not a heap profile (its sample types are ${sampleTypes.join(', ') || 'none'}).`, { hint: 'Give /debug/pprof/heap, which has inuse_space.' });
+  }
+  const fnName = new Map<number, string>();
+  for (const f of profile.function) fnName.set(num(f.id), strings[num(f.name)] ?? '?');
+  const locationFrames = new Map<number, string[]>();
+  for (const l of profile.location) locationFrames.set(num(l.id), l.line.map((line) => fnName.get(num(line.functionId)) ?? '?'));
+
+  const byStack = new Map<string, HeapStack>();
+  let totalBytes = 0;
+  let totalObjects = 0;
+  for (const s of profile.sample) {
+    const bytes = num(s.value[inuseSpace]);
+    const objects = inuseObjects >= 0 ? num(s.value[inuseObjects]) : 0;
+    if (bytes === 0 && objects === 0) continue;
+    totalBytes += bytes;
+    totalObjects += objects;
+    const key = s.locationId.join(',');
+    const stack = byStack.get(key);
+    if (stack) {
+      stack.inuseBytes += bytes;
+      stack.inuseObjects += objects;
+    } else {
+      byStack.set(key, { frames: s.locationId.flatMap((id) => locationFrames.get(num(id)) ?? ['?']), inuseBytes: bytes, inuseObjects: objects });
+    }
+  }
+  return { sampleTypes, inuseBytes: totalBytes, inuseObjects: totalObjects, stacks: [...byStack.values()].sort((a, b) => b.inuseBytes - a.inuseBytes) };
+}

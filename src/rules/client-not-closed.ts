@@ -1,0 +1,40 @@
+// client-not-closed (Go): far more live Kafka clients than a service needs, or clients that keep
+// coming. "Far": a service holds one client per purpose — producing, each consumer group, admin —
+// so a handful at most; more than 10 live clients of one library means clients are being created
+// repeatedly and not closed. With a baseline (--compare), 3 or more new clients also count.
+// Deliberately ignored: Sarama clients left behind by closed producers (producer-closed-client-open
+// names that cause more exactly), and counts at or below 10 without growth.
+import { defineRule } from './define-rule.js';
+import clientPerRequest from './client-per-request.js';
+import { orphanThreshold } from './producer-closed-client-open.js';
+import { findingLibrary, goLibraryNames } from './go-library.js';
+import type { GoLibrary } from '../signatures/index.js';
+
+export const clientsFarAbove = 10;
+
+export default defineRule({
+  id: 'client-not-closed',
+  meta: {
+    title: 'Far more Kafka clients alive than a service needs',
+    description: 'Live client count (one metadata goroutine per client) is far above the handful a service needs, or grows between two profiles.',
+    severity: 'error',
+    fix: clientPerRequest.meta.fix,
+  },
+  needs: ['goroutines'],
+  check({ goroutines }) {
+    const findings = [];
+    for (const [library, now] of Object.entries(goroutines.classification.libraries) as [GoLibrary, NonNullable<(typeof goroutines.classification.libraries)[GoLibrary]>][]) {
+      if (library === 'sarama' && now.clients - (now.producers + now.syncProducers + now.groupSessions + now.partitionConsumers) >= orphanThreshold) continue;
+      const before = goroutines.baseline?.libraries[library];
+      const growth = before ? now.clients - before.clients : 0;
+      if (now.clients <= clientsFarAbove && growth < 3) continue;
+      findings.push({
+        summary: `${now.clients} live ${goLibraryNames[library]} clients${before ? ` (${growth >= 0 ? '+' : ''}${growth} since the baseline)` : ''}; a service needs one per purpose`,
+        confidence: growth >= 3 ? ('confirmed' as const) : ('likely' as const),
+        library: findingLibrary(library),
+        evidence: [{ source: 'goroutines' as const, description: `${now.clients} client metadata loops, ${now.brokerConnections} broker connection readers, ${now.producers} producers`, data: { library, ...now } }],
+      });
+    }
+    return findings;
+  },
+});

@@ -1,0 +1,64 @@
+// records-pin-buffers (Go): in-use heap held at Kafka's decompression / record allocation sites.
+// Why it leaks: Sarama and franz-go hand out record Key/Value as sub-slices of the decompressed batch
+// (or of the whole fetch response when uncompressed); keeping any of them — or a shallow copy of a
+// record — keeps the whole buffer alive.
+// Thresholds: decompression and record-slab sites holding ≥ 16 MiB and ≥ 30% of in-use bytes, or
+// growing by ≥ 16 MiB against a baseline. Response buffers count only above 100 MiB: a consumer
+// legitimately holds fetch responses up to FetchMaxBytes (50 MiB by default) in flight
+// (franz-go #701: bounded growth that looks like a leak).
+import { defineRule } from './define-rule.js';
+import { findingLibrary, goLibraryNames, mib } from './go-library.js';
+import type { KafkaHeapSite } from '../collectors/goruntime/classify.js';
+
+const MiB = 1048576;
+export const pinnedBytesThreshold = 16 * MiB;
+export const pinnedShareThreshold = 0.3;
+export const responseBufferThreshold = 100 * MiB;
+
+export default defineRule({
+  id: 'records-pin-buffers',
+  meta: {
+    title: 'Kept records pin whole fetch or decompression buffers',
+    description: 'A large share of the heap is held at the Kafka client\'s decompression or response-buffer allocation sites: records (or slices of their values) are kept, and each keeps its whole batch buffer alive.',
+    severity: 'warning',
+    fix: {
+      sarama: `Copy what you keep out of a message instead of keeping the message or a slice of it:
+  id := bytes.Clone(msg.Value[:16])           // not msg.Value[:16], not msg
+  store(id)
+Keep parsed values, not *ConsumerMessage; bound any in-memory store.`,
+      'franz-go': `Clone what you keep from a record (Record.Value is a slice of the decompressed batch):
+  kept = append(kept, bytes.Clone(r.Value[:16])) // not r.Value[:16], not r
+Keep parsed values, not *kgo.Record; with kgo.WithPools, call r.Recycle() when done.`,
+      kafkajs: 'Copy what you keep: Buffer.from(message.value); keep parsed values, not message objects.',
+      unknown: 'Copy the bytes you keep out of consumed records; keep parsed values, not the records; bound the store.',
+    },
+  },
+  needs: ['goHeap'],
+  check({ goHeap }) {
+    const pinning = (s: KafkaHeapSite) => s.site === 'decompression' || s.site === 'record-slab';
+    const findings = [];
+    for (const library of new Set(goHeap.sites.map((s) => s.library))) {
+      const sites = goHeap.sites.filter((s) => s.library === library);
+      const pinned = sites.filter(pinning).reduce((n, s) => n + s.inuseBytes, 0);
+      const responses = sites.filter((s) => s.site === 'response-buffer').reduce((n, s) => n + s.inuseBytes, 0);
+      const before = goHeap.baseline?.sites.filter((s) => s.library === library && pinning(s)).reduce((n, s) => n + s.inuseBytes, 0);
+      const growth = before === undefined ? undefined : pinned - before;
+      const share = goHeap.inuseBytes ? pinned / goHeap.inuseBytes : 0;
+      const large = pinned >= pinnedBytesThreshold && share >= pinnedShareThreshold;
+      const growing = growth !== undefined && growth >= pinnedBytesThreshold;
+      const hugeResponses = responses >= responseBufferThreshold;
+      if (!large && !growing && !hugeResponses) continue;
+      findings.push({
+        summary: `${mib(pinned)} (${Math.round(share * 100)}% of ${mib(goHeap.inuseBytes)} in use) held at ${goLibraryNames[library]} decompression/record sites${growth !== undefined ? `, ${growth >= 0 ? '+' : ''}${mib(growth)} since the baseline` : ''}${hugeResponses ? `; ${mib(responses)} in fetch response buffers` : ''}`,
+        confidence: growing ? ('confirmed' as const) : ('likely' as const),
+        library: findingLibrary(library),
+        evidence: sites.map((s) => ({
+          source: 'goHeap' as const,
+          description: `${s.site}: ${mib(s.inuseBytes)} in ${s.inuseObjects} objects (${(s.share * 100).toFixed(1)}%); top stack ${s.topStacks[0]?.frames.slice(0, 3).join(' ← ') ?? ''}`,
+          data: { site: s.site, inuseBytes: s.inuseBytes, share: s.share },
+        })),
+      });
+    }
+    return findings;
+  },
+});

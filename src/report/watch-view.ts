@@ -55,6 +55,7 @@ export function renderWatchSummary(result: WatchResult, findings: Finding[], cha
     per.push(['broker ESTABLISHED', d.baseline.brokerEstablished, d.after.brokerEstablished, d.perRequest.brokerEstablished]);
     per.push(['fds', d.baseline.fds, d.after.fds, d.perRequest.fds]);
     if (d.perRequest.goroutines !== undefined) per.push(['goroutines', d.baseline.goroutines!, d.after.goroutines!, d.perRequest.goroutines]);
+    for (const [key, v] of Object.entries(d.perRequest.goroutineRoles ?? {})) per.push([`  ${key}`, d.baseline.goroutineRoles?.[key] ?? 0, d.after.goroutineRoles?.[key] ?? 0, v]);
     out.push(per.toString());
     out.push(chalk.dim(`${d.result.succeeded} of ${d.result.requests} requests succeeded in ${(d.result.durationMs / 1000).toFixed(1)} s; counts ${d.settled ? 'settled' : 'did NOT settle'} after ${(d.settleMs / 1000).toFixed(1)} s`));
   }

@@ -1,11 +1,14 @@
-// Fetches a Go service's goroutine profile (text, debug=1) from its net/http/pprof endpoint.
+// Fetches a Go service's goroutine profile (text, debug=1) for kleak watch: total and count per role.
 import { InputError } from '../../errors.js';
-import { goroutineLibraries, parseGoroutineTotal } from './parse-goroutine-total.js';
 import type { Library } from '../../types.js';
+import { classifyGoroutines } from './classify.js';
+import { isGoroutineDump, parseGoroutineDump } from './parse-goroutine-dump.js';
 
 export interface GoroutineCount {
   total: number;
   libraries: Library[];
+  /** "library/role" → count, Kafka roles only */
+  roles: Record<string, number>;
 }
 
 /** base is the service's URL (http://host:port) or the full /debug/pprof/goroutine URL. */
@@ -26,9 +29,12 @@ export async function fetchGoroutineCount(base: string, timeoutMs = 5000): Promi
   } catch (cause) {
     throw new InputError(`Could not fetch the goroutine profile from ${url}.`, { cause, hint: 'Check --pprof: the service must import net/http/pprof and serve it on that address.' });
   }
-  const total = parseGoroutineTotal(text);
-  if (total === undefined) {
+  if (!isGoroutineDump(text)) {
     throw new InputError(`${url} did not return a goroutine profile (it starts: ${JSON.stringify(text.slice(0, 60))}).`, { hint: 'Point --pprof at the base URL of a Go service that serves net/http/pprof.' });
   }
-  return { total, libraries: goroutineLibraries(text) };
+  const classification = classifyGoroutines(parseGoroutineDump(text));
+  const roles: Record<string, number> = {};
+  for (const r of classification.byRole) if (r.library !== 'none') roles[`${r.library}/${r.role}`] = (roles[`${r.library}/${r.role}`] ?? 0) + r.count;
+  const libraries = Object.keys(classification.libraries).filter((l): l is Library => l === 'sarama' || l === 'franz-go');
+  return { total: classification.total, libraries, roles };
 }

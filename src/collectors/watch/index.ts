@@ -16,13 +16,15 @@ export interface Metrics {
   brokerSockets: number;
   brokerCloseWait: number;
   goroutines?: number;
+  /** with --pprof: Kafka goroutines per "library/role" */
+  goroutineRoles?: Record<string, number>;
 }
 
 export interface WatchSample extends Metrics {
   atMs: number;
   takenAt: string;
   phase: SamplePhase;
-  processes: Array<{ pid: number } & Omit<Metrics, 'goroutines'>>;
+  processes: Array<{ pid: number } & Omit<Metrics, 'goroutines' | 'goroutineRoles'>>;
 }
 
 export interface DrivePlan extends DriveOptions {
@@ -40,7 +42,7 @@ export interface DriveMeasurement {
   result: DriveResult;
   baseline: Metrics;
   after: Metrics;
-  perRequest: { brokerEstablished: number; brokerSockets: number; fds: number; goroutines?: number };
+  perRequest: { brokerEstablished: number; brokerSockets: number; fds: number; goroutines?: number; goroutineRoles?: Record<string, number> };
   settled: boolean;
   settleMs: number;
 }
@@ -91,12 +93,14 @@ export async function runWatch(request: WatchRequest): Promise<WatchResult> {
       throw error;
     }
     let goroutines: number | undefined;
+    let goroutineRoles: Record<string, number> | undefined;
     if (request.pprofUrl) {
       const count = await fetchGoroutineCount(request.pprofUrl).catch((error) => {
         if (last) return undefined; // the service went away mid-watch; the socket read will say so
         throw error;
       });
       goroutines = count?.total;
+      goroutineRoles = count?.roles;
       for (const l of count?.libraries ?? []) libraries.add(l);
     }
     last = inventory;
@@ -110,6 +114,7 @@ export async function runWatch(request: WatchRequest): Promise<WatchResult> {
       brokerSockets: t.brokerSockets,
       brokerCloseWait: t.brokerCloseWait,
       ...(goroutines !== undefined ? { goroutines } : {}),
+      ...(goroutineRoles ? { goroutineRoles } : {}),
       processes: inventory.processes.map((p) => ({ pid: p.pid, fds: p.totals.fds, brokerEstablished: p.totals.brokerEstablished, brokerSockets: p.totals.brokerSockets, brokerCloseWait: p.totals.brokerCloseWait })),
     };
     samples.push(s);
@@ -157,8 +162,17 @@ export async function runWatch(request: WatchRequest): Promise<WatchResult> {
   };
 }
 
+function perRole(after: Record<string, number>, before: Record<string, number>, per: (a: number, b: number) => number): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const key of new Set([...Object.keys(after), ...Object.keys(before)])) {
+    const value = per(after[key] ?? 0, before[key] ?? 0);
+    if (value !== 0) out[key] = value;
+  }
+  return out;
+}
+
 function metricsOf(s: WatchSample): Metrics {
-  return { fds: s.fds, brokerEstablished: s.brokerEstablished, brokerSockets: s.brokerSockets, brokerCloseWait: s.brokerCloseWait, ...(s.goroutines !== undefined ? { goroutines: s.goroutines } : {}) };
+  return { fds: s.fds, brokerEstablished: s.brokerEstablished, brokerSockets: s.brokerSockets, brokerCloseWait: s.brokerCloseWait, ...(s.goroutines !== undefined ? { goroutines: s.goroutines } : {}), ...(s.goroutineRoles ? { goroutineRoles: s.goroutineRoles } : {}) };
 }
 
 const key = (s: WatchSample) => `${s.brokerEstablished}/${s.brokerSockets}/${s.fds}/${s.goroutines ?? ''}`;
@@ -216,6 +230,7 @@ async function measureDrive(plan: DrivePlan, sample: (phase: SamplePhase) => Pro
       brokerSockets: per(after.brokerSockets, baseline.brokerSockets),
       fds: per(after.fds, baseline.fds),
       ...(after.goroutines !== undefined && baseline.goroutines !== undefined ? { goroutines: per(after.goroutines, baseline.goroutines) } : {}),
+      ...(after.goroutineRoles && baseline.goroutineRoles ? { goroutineRoles: perRole(after.goroutineRoles, baseline.goroutineRoles, per) } : {}),
     },
     settled: settled.settled,
     settleMs: settled.ms,

@@ -11,6 +11,7 @@ import type { FixtureName } from '../../src/local-kafka/start-fixture.js';
 import { runKleak } from '../helpers/cli.js';
 import { drive, fixture, getJson, waitFor } from '../helpers/fixtures.js';
 import { createTopic, sharedBootstrap } from '../helpers/kafka.js';
+import { assertSchema } from '../helpers/schema.js';
 
 let bootstrap: string;
 const dir = mkdtempSync(join(tmpdir(), 'kleak-pprof-test-'));
@@ -36,6 +37,7 @@ async function pprofJson(args: string[]) {
   } catch {
     throw new Error(`no JSON (exit ${r.code}): ${r.stdout}\n${r.stderr}`);
   }
+  assertSchema(json.error ? 'error' : 'pprof', json);
   return { ...r, json };
 }
 

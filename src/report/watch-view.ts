@@ -45,10 +45,11 @@ function trendRow(name: string, t: Trend): string[] {
 export function renderWatchSummary(result: WatchResult, findings: Finding[], chalk: ChalkInstance): string {
   const out = ['', chalk.dim(`${sourceText[result.brokerSource]}; runtime ${result.runtime}${result.libraries.length ? `, ${result.libraries.join(', ')}` : ''}`)];
   for (const w of result.last.warnings) out.push(chalk.yellow(`warning: ${w}`));
+  // with a driver the samples follow the requests, so a trend over them says nothing: show it only when watching
   const trends = new (lazyTable())({ head: ['', 'first → last', 'range', 'per minute', 'trend', 'Mann-Kendall p'], style: { head: [], border: [] } });
   trends.push(trendRow('broker ESTABLISHED', result.trends.brokerEstablished), trendRow('fds', result.trends.fds));
   if (result.trends.goroutines) trends.push(trendRow('goroutines', result.trends.goroutines));
-  out.push(trends.toString());
+  if (!result.drive) out.push(trends.toString());
   const d = result.drive;
   if (d) {
     const per = new (lazyTable())({ head: [`per request (${d.requests} × ${d.method} ${d.url}, ${d.warmup} warm-up)`, 'baseline', 'after', 'per request'], style: { head: [], border: [] } });

@@ -46,9 +46,9 @@ shutdown. A client per request opens new broker connections each time; if it is 
     if (connections >= perRequestThreshold) parts.push(`${fmt(connections)} new broker connections`);
     if (d.perRequest.goroutines !== undefined && goroutines >= perRequestThreshold) parts.push(`${fmt(goroutines)} goroutines`);
     const clientLoops = Object.entries(d.perRequest.goroutineRoles ?? {}).filter(([k, v]) => k.endsWith('/client-metadata-loop') && v >= perRequestThreshold);
-    for (const [key, v] of clientLoops) parts.push(`${fmt(v)} ${key.split('/')[0]} clients`);
+    for (const [key, v] of clientLoops) parts.push(`${fmt(v)} ${key.split('/')[0] === 'sarama' ? 'Sarama' : key.split('/')[0]} clients`);
     return [{
-      summary: `${parts.join(' and ')} per request (${d.requests} requests after ${d.warmup} warm-up), still there after ${d.settled ? 'the counts settled' : `${fmt(d.settleMs / 1000)} s`}`,
+      summary: `${parts.length > 1 ? `${parts.slice(0, -1).join(', ')} and ${parts[parts.length - 1]}` : parts[0]} per request (${d.requests} requests after ${d.warmup} warm-up), still there after ${d.settled ? 'the counts settled' : `${fmt(d.settleMs / 1000)} s`}`,
       confidence: connections >= perRequestThreshold && d.settled ? 'confirmed' : 'likely',
       library: libraryFor(watch.runtime, watch.libraries),
       evidence: [

@@ -88,7 +88,7 @@ describe('Sarama clients per request', () => {
     const r = await runKleak(['watch', '--pid', String(service.pid), '--brokers', bootstrap, '--drive', `${service.url}/produce`, '--method', 'POST', '--requests', '20', '--pprof', service.url, '--json']);
     const summary = JSON.parse(r.stdout.trim().split('\n').pop()!);
     assert.deepEqual(summary.drive.perRequest.goroutineRoles, { 'sarama/broker-reader': 2, 'sarama/client-metadata-loop': 1 });
-    assert.match(summary.findings[0].summary, /1\.0 sarama clients per request/);
+    assert.match(summary.findings[0].summary, /2\.0 new broker connections, 3\.0 goroutines and 1\.0 Sarama clients per request/);
   });
 });
 

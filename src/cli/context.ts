@@ -12,6 +12,8 @@ export interface CliContext {
   chalk: ChalkInstance;
   /** set by a command: the exit code its result calls for */
   exitCode: number;
+  /** values that must never appear in any output (passwords); io scrubs them */
+  secrets: string[];
 }
 
 export function makeChalk(isTty: boolean, env: NodeJS.ProcessEnv): ChalkInstance {

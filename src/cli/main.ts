@@ -9,12 +9,12 @@ import { registerPlanned, type PlannedCommand } from './commands/planned.js';
 import { registerSockets } from './commands/sockets.js';
 import { registerWatch } from './commands/watch.js';
 import { registerPprof } from './commands/pprof.js';
+import { registerCluster } from './commands/cluster.js';
 
 const version: string = createRequire(import.meta.url)('../../../package.json').version;
 
 const planned: PlannedCommand[] = [
   { name: 'heap', args: '[file]', description: 'V8 heap snapshot: live Kafka clients, connections, pinned record buffers', example: 'kleak heap service.heapsnapshot', issue: 5 },
-  { name: 'cluster', description: 'brokers, consumer groups, members per client id and host', example: 'kleak cluster --bootstrap 127.0.0.1:9092', issue: 6 },
   { name: 'diagnose', description: 'run every collector that applies and print findings with fixes', example: 'kleak diagnose --pid 4242 --bootstrap 127.0.0.1:9092', issue: 7 },
   { name: 'shutdown-check', description: 'send SIGTERM and verify flush, commit, LeaveGroup, socket close', example: 'kleak shutdown-check --pid 4242 --bootstrap 127.0.0.1:9092', issue: 7 },
   { name: 'scan', args: '[dir]', description: 'static anti-patterns in Go and JS/TS sources', example: 'kleak scan ./services/orders', issue: 7 },
@@ -32,8 +32,9 @@ export function buildProgram(ctx: CliContext): Command {
   registerSockets(program, ctx);
   registerWatch(program, ctx);
   registerPprof(program, ctx);
+  registerCluster(program, ctx);
   for (const command of planned) registerPlanned(program, command);
-  const examples = ['kleak sockets --pid 4242 --bootstrap 127.0.0.1:9092', 'kleak watch --pid 4242 --drive http://127.0.0.1:8080/produce --method POST --requests 50', 'kleak pprof http://127.0.0.1:6060', ...planned.map((c) => c.example)];
+  const examples = ['kleak sockets --pid 4242 --bootstrap 127.0.0.1:9092', 'kleak watch --pid 4242 --drive http://127.0.0.1:8080/produce --method POST --requests 50', 'kleak pprof http://127.0.0.1:6060', 'kleak cluster --bootstrap 127.0.0.1:9092', ...planned.map((c) => c.example)];
   program.addHelpText('after', `\nExamples:\n${examples.map((e) => `  $ ${e}`).join('\n')}\n`);
   for (const command of program.commands) command.exitOverride().configureOutput({ writeOut: ctx.io.stdout, writeErr: ctx.io.stderr });
   return program;
@@ -56,8 +57,21 @@ function renderError(error: unknown, ctx: CliContext, debug: boolean, wantsJson:
   if (wantsJson) io.stdout(`${JSON.stringify({ schemaVersion: 1, error: { kind: 'InternalError', message: error instanceof Error ? error.message : String(error) } }, null, 2)}\n`);
 }
 
-export async function run(argv: string[], io: CliIo, env: NodeJS.ProcessEnv): Promise<number> {
-  const ctx: CliContext = { io, chalk: makeChalk(io.isTty, env), exitCode: ExitCode.clean };
+/** Secrets given on the command line or in the environment: scrubbed from every byte kleak writes. */
+function secretsIn(argv: string[], env: NodeJS.ProcessEnv): string[] {
+  const secrets = env.KLEAK_SASL_PASSWORD ? [env.KLEAK_SASL_PASSWORD] : [];
+  argv.forEach((a, i) => {
+    if (a === '--sasl-password' && argv[i + 1]) secrets.push(argv[i + 1]!);
+    if (a.startsWith('--sasl-password=')) secrets.push(a.slice('--sasl-password='.length));
+  });
+  return secrets.filter((s) => s.length > 0);
+}
+
+export async function run(argv: string[], rawIo: CliIo, env: NodeJS.ProcessEnv): Promise<number> {
+  const secrets = secretsIn(argv, env);
+  const scrub = (text: string) => secrets.reduce((t, s) => t.split(s).join('***'), text);
+  const io: CliIo = { stdout: (t) => rawIo.stdout(scrub(t)), stderr: (t) => rawIo.stderr(scrub(t)), isTty: rawIo.isTty };
+  const ctx: CliContext = { io, chalk: makeChalk(io.isTty, env), exitCode: ExitCode.clean, secrets };
   const program = buildProgram(ctx);
   const wantsJson = argv.includes('--json') || argv.some((a, i) => (a === '--format' && argv[i + 1] === 'json') || a === '--format=json');
   try {

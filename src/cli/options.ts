@@ -41,11 +41,26 @@ export function wantsJson(flags: OutputFlags): boolean {
   return flags.json === true || flags.format === 'json';
 }
 
-export function addTargetOptions(command: Command): Command {
+/** Kafka connection flags, the same on every command that connects; secrets also from the environment. */
+export function addConnectionOptions(command: Command): Command {
   return command
-    .requiredOption('-p, --pid <pid>', 'process id (repeat for several processes)', parsePid)
-    .option('--children', 'include every descendant process (e.g. Node cluster workers)')
-    .option('--bootstrap <host:port,...>', 'ask the cluster which addresses are brokers')
-    .option('--brokers <host:port,...>', 'treat these addresses as the brokers')
-    .option('--client-id <id>', 'client id kleak uses towards the cluster', 'kleak');
+    .option('--client-id <id>', 'client id kleak uses towards the cluster', 'kleak')
+    .option('--tls', 'connect with TLS')
+    .option('--tls-ca <file>', 'CA certificate (PEM) to verify the brokers')
+    .option('--tls-cert <file>', 'client certificate (PEM)')
+    .option('--tls-key <file>', 'client key (PEM)')
+    .option('--insecure', 'do not verify the brokers\' TLS certificates (only when you mean it)')
+    .option('--sasl-mechanism <mechanism>', 'plain, scram-sha-256 or scram-sha-512 (env KLEAK_SASL_MECHANISM)')
+    .option('--sasl-username <user>', 'SASL user (env KLEAK_SASL_USERNAME)')
+    .option('--sasl-password <password>', 'SASL password; prefer the env KLEAK_SASL_PASSWORD (never printed)');
+}
+
+export function addTargetOptions(command: Command): Command {
+  return addConnectionOptions(
+    command
+      .requiredOption('-p, --pid <pid>', 'process id (repeat for several processes)', parsePid)
+      .option('--children', 'include every descendant process (e.g. Node cluster workers)')
+      .option('--bootstrap <host:port,...>', 'ask the cluster which addresses are brokers')
+      .option('--brokers <host:port,...>', 'treat these addresses as the brokers'),
+  );
 }

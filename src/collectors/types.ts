@@ -7,9 +7,10 @@ export interface EvidenceMap {
   watch: import('./watch/index.js').WatchResult;
   goroutines: import('./goruntime/index.js').GoroutineEvidence;
   goHeap: import('./goruntime/index.js').GoHeapEvidence;
+  cluster: import('./cluster/index.js').ClusterEvidence;
 }
 
-export type EvidenceKind = keyof EvidenceMap | 'v8Heap' | 'cluster' | 'source';
+export type EvidenceKind = keyof EvidenceMap | 'v8Heap' | 'source';
 export type CollectorStatus = 'ok' | 'skipped' | 'failed';
 
 export type CollectorResult<T> =

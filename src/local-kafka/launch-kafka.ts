@@ -19,6 +19,8 @@ export interface KafkaClusterOptions {
   nodes?: 1 | 3;
   /** Fixed broker ports, one per node (e.g. [9092] by hand); free ports are picked by default. */
   brokerPorts?: number[];
+  /** Adds a SASL_PLAINTEXT listener with the PLAIN mechanism and these users (name → password). */
+  saslPlainUsers?: Record<string, string>;
   /** Broker settings on top of the defaults, e.g. { 'connections.max.idle.ms': 5000 }. */
   brokerConfig?: Record<string, string | number | boolean>;
   /** Where data dirs and logs go; a fresh temporary folder by default, removed on stop. */
@@ -34,6 +36,8 @@ export interface KafkaClusterOptions {
 export interface KafkaNode {
   nodeId: number;
   brokerPort: number;
+  /** the SASL_PLAINTEXT listener's port, with saslPlainUsers */
+  saslPort?: number;
   controllerPort: number;
   dataDir: string;
   logFile: string;
@@ -44,6 +48,8 @@ export interface KafkaNode {
 export interface KafkaCluster {
   clusterId: string;
   bootstrap: string;
+  /** the SASL_PLAINTEXT listeners, with saslPlainUsers */
+  saslBootstrap?: string;
   nodes: KafkaNode[];
   workDir: string;
   /** wall time from launch to the first successful metadata request */
@@ -208,20 +214,29 @@ export async function launchKafka(options: KafkaClusterOptions = {}): Promise<Ka
     for (let id = 1; id <= nodeCount; id++) {
       const dataDir = join(workDir, `node-${id}`, 'data');
       mkdirSync(dataDir, { recursive: true });
-      nodes.push({ nodeId: id, brokerPort: options.brokerPorts?.[id - 1] ?? (await freePort()), controllerPort: await freePort(), dataDir, logFile: join(workDir, `node-${id}`, 'broker.log'), pid: undefined, configFile: join(workDir, `node-${id}`, 'server.properties') });
+      nodes.push({ nodeId: id, brokerPort: options.brokerPorts?.[id - 1] ?? (await freePort()), controllerPort: await freePort(), ...(options.saslPlainUsers ? { saslPort: await freePort() } : {}), dataDir, logFile: join(workDir, `node-${id}`, 'broker.log'), pid: undefined, configFile: join(workDir, `node-${id}`, 'server.properties') });
     }
     const voters = nodes.map((n) => `${n.nodeId}@127.0.0.1:${n.controllerPort}`).join(',');
     const replication = nodeCount === 3 ? 3 : 1;
+    const users = options.saslPlainUsers;
+    const jaasUsers = users ? Object.entries(users).map(([u, p]) => `user_${u}="${p}"`).join(' ') : '';
     for (const node of nodes) {
+      const sasl = users ? `,SASL_PLAINTEXT://127.0.0.1:${node.saslPort}` : '';
       writeFileSync(node.configFile, properties({
         'process.roles': 'broker,controller',
         'node.id': node.nodeId,
         'controller.quorum.voters': voters,
-        listeners: `PLAINTEXT://127.0.0.1:${node.brokerPort},CONTROLLER://127.0.0.1:${node.controllerPort}`,
-        'advertised.listeners': `PLAINTEXT://127.0.0.1:${node.brokerPort}`,
+        listeners: `PLAINTEXT://127.0.0.1:${node.brokerPort},CONTROLLER://127.0.0.1:${node.controllerPort}${sasl}`,
+        'advertised.listeners': `PLAINTEXT://127.0.0.1:${node.brokerPort}${sasl}`,
         'controller.listener.names': 'CONTROLLER',
         'inter.broker.listener.name': 'PLAINTEXT',
-        'listener.security.protocol.map': 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+        'listener.security.protocol.map': `CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT${users ? ',SASL_PLAINTEXT:SASL_PLAINTEXT' : ''}`,
+        ...(users
+          ? {
+              'sasl.enabled.mechanisms': 'PLAIN',
+              'listener.name.sasl_plaintext.plain.sasl.jaas.config': `org.apache.kafka.common.security.plain.PlainLoginModule required ${jaasUsers};`,
+            }
+          : {}),
         'log.dirs': node.dataDir,
         'offsets.topic.replication.factor': replication,
         'transaction.state.log.replication.factor': replication,
@@ -312,6 +327,7 @@ export async function launchKafka(options: KafkaClusterOptions = {}): Promise<Ka
   return {
     clusterId,
     bootstrap,
+    ...(options.saslPlainUsers ? { saslBootstrap: nodes.map((n) => `127.0.0.1:${n.saslPort}`).join(',') } : {}),
     nodes,
     workDir,
     startupMs,

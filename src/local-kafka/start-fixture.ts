@@ -8,7 +8,7 @@ import { SetupError } from '../errors.js';
 import { freePort, repoRoot } from './launch-kafka.js';
 
 export const goFixtures = ['sarama-per-request', 'sarama-per-request-fixed', 'sarama-shared', 'sarama-reused-message', 'sarama-reused-message-fixed', 'franz-retain', 'franz-retain-fixed'] as const;
-export const nodeFixtures = ['kafkajs-per-request', 'kafkajs-per-request-fixed', 'kafkajs-retain', 'kafkajs-retain-fixed'] as const;
+export const nodeFixtures = ['kafkajs-per-request', 'kafkajs-per-request-fixed', 'kafkajs-retain', 'kafkajs-retain-fixed', 'kafkajs-consumer-per-request', 'kafkajs-consumer-per-request-fixed'] as const;
 export type FixtureName = (typeof goFixtures)[number] | (typeof nodeFixtures)[number];
 
 const goDir = join(repoRoot, 'fixtures/go');

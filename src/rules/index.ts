@@ -8,6 +8,9 @@ import clientNotClosed from './client-not-closed.js';
 import producerClosedClientOpen from './producer-closed-client-open.js';
 import recordsPinBuffers from './records-pin-buffers.js';
 import stuckSyncProducer from './stuck-sync-producer.js';
+import groupMemberGrowth from './group-member-growth.js';
+import lingeringMembers from './lingering-members.js';
+import idleReaping from './idle-reaping.js';
 
 export const rules: readonly AnyRule[] = [
   clientPerRequest,
@@ -18,4 +21,7 @@ export const rules: readonly AnyRule[] = [
   clientNotClosed,
   stuckSyncProducer,
   recordsPinBuffers,
+  groupMemberGrowth,
+  lingeringMembers,
+  idleReaping,
 ] as AnyRule[];

@@ -6,6 +6,7 @@ import { endpointKey } from '../process/build-process-sockets.js';
 import { defaultPortEndpoints } from '../process/index.js';
 import type { BrokerEndpoint, BrokerSource } from '../process/types.js';
 import { kafkaConfig, type HostPort, type KafkaConnectionOptions } from './connection-options.js';
+import { connectError } from './fetch-cluster.js';
 
 export interface BrokerAttribution {
   source: BrokerSource;
@@ -81,10 +82,7 @@ export async function attributeBrokers(args: { bootstrap?: HostPort[]; brokers?:
       try {
         return { source: 'cluster', endpoints: await fetchClusterBrokers(reachable, args.connection), warnings: [] };
       } catch (cause) {
-        throw new InputError(`${reachable.map((b) => `${b.host}:${b.port}`).join(', ')} accepted a TCP connection but did not answer as a Kafka broker.`, {
-          cause,
-          hint: 'Check that --bootstrap names a Kafka listener (not an HTTP or admin port), and that TLS/SASL options match the listener.',
-        });
+        throw connectError(cause, reachable.map((b) => `${b.host}:${b.port}`).join(', '), args.connection ?? {});
       }
     }
     const tried = args.bootstrap.map((b, i) => `${b.host}:${b.port} (${problems[i]})`).join(', ');

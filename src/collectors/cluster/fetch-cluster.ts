@@ -1,0 +1,269 @@
+// The cluster's view through kafkajs's admin client: brokers, the settings that shape leaks, consumer
+// groups and their members. The only file of this collector (with fetch-broker-endpoints) that talks to Kafka.
+import { Socket } from 'node:net';
+import type { Admin } from 'kafkajs';
+import { InputError } from '../../errors.js';
+import { hostPortText, kafkaConfig, type HostPort, type KafkaConnectionOptions } from './connection-options.js';
+
+export const leakSettings = [
+  'connections.max.idle.ms',
+  'max.connections.per.ip',
+  'max.connections',
+  'group.min.session.timeout.ms',
+  'group.max.session.timeout.ms',
+] as const;
+
+export interface BrokerInfo {
+  nodeId: number;
+  host: string;
+  port: number;
+  /** kafkajs's admin client does not expose the rack */
+  rack: string | null;
+  isController: boolean;
+}
+
+export interface GroupMember {
+  memberId: string;
+  clientId: string;
+  clientHost: string;
+  /** topic → assigned partitions */
+  assignment: Record<string, number[]>;
+  partitionCount: number;
+  /** topics the member subscribed to (from its join metadata) */
+  subscribedTopics: string[];
+}
+
+export interface GroupInfo {
+  groupId: string;
+  state: string;
+  protocolType: string;
+  protocol: string;
+  members: GroupMember[];
+  membersPerHost: Record<string, number>;
+  membersPerClientId: Record<string, number>;
+  membersWithoutPartitions: number;
+  /** partitions of the subscribed topics: the most members that can ever get one */
+  subscribedPartitions: number | null;
+}
+
+export interface ClusterProblem {
+  what: string;
+  message: string;
+}
+
+export interface ClusterView {
+  takenAt: string;
+  clusterId: string;
+  controller: number | null;
+  brokers: BrokerInfo[];
+  /** bootstrap addresses or brokers that did not answer */
+  unreachable: ClusterProblem[];
+  /** per broker node id: the settings in leakSettings */
+  config: Record<string, Partial<Record<(typeof leakSettings)[number], string>>>;
+  groups: GroupInfo[];
+  /** what could not be read (denied, timed out), while the rest was */
+  problems: ClusterProblem[];
+}
+
+/** kafkajs is CommonJS: some of its exports are only on the default export when imported. */
+async function kafkajsModule(): Promise<typeof import('kafkajs')> {
+  const m = (await import('kafkajs')) as typeof import('kafkajs') & { default?: typeof import('kafkajs') };
+  return m.default ?? m;
+}
+
+function tcpProbe({ host, port }: HostPort, timeoutMs: number): Promise<string | undefined> {
+  return new Promise((done) => {
+    const socket = new Socket();
+    const finish = (problem?: string) => {
+      socket.destroy();
+      done(problem);
+    };
+    socket.setTimeout(timeoutMs, () => finish(`timed out after ${timeoutMs} ms`));
+    socket.once('error', (e: NodeJS.ErrnoException) => finish(e.code ?? e.message));
+    socket.connect(port, host, () => finish());
+  });
+}
+
+export async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([promise, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(Object.assign(new Error(`${what} did not answer within ${ms} ms`), { name: 'KleakTimeout' })), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Removes every secret from a message, whatever library or peer produced it. */
+export function scrub(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const s of secrets) if (s) out = out.split(s).join('***');
+  return out;
+}
+
+/** Maps kafkajs's connection errors to one clear answer (no secret in it). */
+export function connectError(error: unknown, addresses: string, options: Omit<KafkaConnectionOptions, 'bootstrap'>): InputError {
+  const e = error as { name?: string; message?: string; cause?: { message?: string } };
+  const secrets = options.sasl ? [options.sasl.password] : [];
+  const base = e.message ?? String(error);
+  const message = scrub(`${base}${e.cause?.message && !base.includes(e.cause.message) ? ` (${e.cause.message})` : ''}`, secrets);
+  if (e.name === 'KafkaJSSASLAuthenticationError' || /SASL .*authentication failed|Authentication failed/i.test(message)) {
+    return new InputError(`SASL ${options.sasl?.mechanism ?? ''} authentication as "${options.sasl?.username ?? '?'}" failed at ${addresses}.`, {
+      cause: new Error(message),
+      hint: 'Check the username, the password (KLEAK_SASL_PASSWORD) and --sasl-mechanism against the listener.',
+    });
+  }
+  if (options.tls && /TLS|SSL|secure|certificate|wrong version|handshake|EPROTO/i.test(message)) {
+    return new InputError(`The TLS handshake with ${addresses} failed.`, {
+      cause: new Error(message),
+      hint: 'Check that this listener speaks TLS, the CA (--tls-ca), and the client certificate; --insecure skips verification (only when you mean it).',
+    });
+  }
+  if (options.tls && /timed out|did not answer|Connection timeout/i.test(message)) {
+    return new InputError(`${addresses} did not complete a TLS connection.`, { cause: new Error(message), hint: 'Is this a TLS listener? Without --tls kleak speaks plaintext.' });
+  }
+  return new InputError(`${addresses} accepted a TCP connection but did not answer as a Kafka broker.`, {
+    cause: new Error(message),
+    hint: 'Check that --bootstrap names a Kafka listener (not an HTTP or admin port), and that the TLS/SASL options match the listener.',
+  });
+}
+
+function countBy<T>(items: T[], key: (t: T) => string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const i of items) out[key(i)] = (out[key(i)] ?? 0) + 1;
+  return out;
+}
+
+export interface FetchClusterOptions {
+  connection: KafkaConnectionOptions;
+  bootstrap: HostPort[];
+  /** only these groups (default: all) */
+  groupIds?: string[];
+  /** settings too (one DescribeConfigs per broker); off for membership-only samples */
+  withConfig?: boolean;
+}
+
+/** Connects once and returns an admin client, or a clear InputError. Caller disconnects. */
+export async function connectAdmin(options: FetchClusterOptions): Promise<{ admin: Admin; unreachable: ClusterProblem[] }> {
+  const timeoutMs = options.connection.connectionTimeoutMs ?? 3000;
+  const problems = await Promise.all(options.bootstrap.map((b) => tcpProbe(b, timeoutMs)));
+  const unreachable = options.bootstrap.flatMap((b, i) => (problems[i] ? [{ what: hostPortText(b), message: problems[i]! }] : []));
+  const reachable = options.bootstrap.filter((_, i) => problems[i] === undefined);
+  if (reachable.length === 0) {
+    throw new InputError(`No broker answered at ${unreachable.map((u) => `${u.what} (${u.message})`).join(', ')}.`, {
+      hint: 'Check --bootstrap (host:port of a Kafka listener), that the cluster is up, and that this host can reach it.',
+    });
+  }
+  const addresses = reachable.map(hostPortText).join(', ');
+  const { Kafka, logLevel } = await kafkajsModule();
+  const admin = new Kafka({ ...kafkaConfig({ ...options.connection, bootstrap: reachable.map(hostPortText) }), logLevel: logLevel.NOTHING }).admin();
+  try {
+    await withTimeout(admin.connect(), timeoutMs + 10_000, addresses);
+    await withTimeout(admin.describeCluster(), timeoutMs + 10_000, addresses);
+  } catch (error) {
+    await admin.disconnect().catch(() => {});
+    throw connectError(error, addresses, options.connection);
+  }
+  return { admin, unreachable };
+}
+
+export async function readGroups(admin: Admin, groupIds: string[] | undefined, problems: ClusterProblem[]): Promise<GroupInfo[]> {
+  const { AssignerProtocol } = await kafkajsModule();
+  let ids = groupIds;
+  if (!ids) {
+    try {
+      ids = (await withTimeout(admin.listGroups(), 15_000, 'ListGroups')).groups.map((g) => g.groupId);
+    } catch (error) {
+      problems.push({ what: 'ListGroups', message: (error as Error).message });
+      return [];
+    }
+  }
+  if (ids.length === 0) return [];
+  let described;
+  try {
+    described = await withTimeout(admin.describeGroups(ids), 15_000, 'DescribeGroups');
+  } catch (error) {
+    problems.push({ what: `DescribeGroups ${ids.join(', ')}`, message: (error as Error).message });
+    return [];
+  }
+  const groups: GroupInfo[] = [];
+  const topicPartitions = new Map<string, number | null>();
+  for (const g of described.groups) {
+    if ((g as { errorCode?: number }).errorCode) {
+      problems.push({ what: `group ${g.groupId}`, message: `error code ${(g as { errorCode?: number }).errorCode}` });
+      continue;
+    }
+    const members: GroupMember[] = g.members.map((m) => {
+      let assignment: Record<string, number[]> = {};
+      let subscribedTopics: string[] = [];
+      try {
+        assignment = m.memberAssignment?.length ? (AssignerProtocol.MemberAssignment.decode(m.memberAssignment)?.assignment ?? {}) : {};
+      } catch {
+        // a non-consumer protocol (connect workers): no partition assignment to read
+      }
+      try {
+        subscribedTopics = m.memberMetadata?.length ? (AssignerProtocol.MemberMetadata.decode(m.memberMetadata)?.topics ?? []) : [];
+      } catch {
+        // not the consumer protocol
+      }
+      return {
+        memberId: m.memberId,
+        clientId: m.clientId,
+        clientHost: m.clientHost.replace(/^\//, ''),
+        assignment,
+        partitionCount: Object.values(assignment).reduce((n, p) => n + p.length, 0),
+        subscribedTopics,
+      };
+    });
+    const topics = [...new Set(members.flatMap((m) => m.subscribedTopics))];
+    for (const t of topics) {
+      if (topicPartitions.has(t)) continue;
+      try {
+        const meta = await withTimeout(admin.fetchTopicMetadata({ topics: [t] }), 10_000, 'Metadata');
+        topicPartitions.set(t, meta.topics[0]?.partitions.length ?? null);
+      } catch {
+        topicPartitions.set(t, null);
+      }
+    }
+    const counts = topics.map((t) => topicPartitions.get(t));
+    groups.push({
+      groupId: g.groupId,
+      state: g.state,
+      protocolType: g.protocolType,
+      protocol: g.protocol,
+      members: members.sort((a, b) => a.clientHost.localeCompare(b.clientHost) || a.memberId.localeCompare(b.memberId)),
+      membersPerHost: countBy(members, (m) => m.clientHost),
+      membersPerClientId: countBy(members, (m) => m.clientId),
+      membersWithoutPartitions: members.filter((m) => m.partitionCount === 0).length,
+      subscribedPartitions: counts.length && counts.every((c) => typeof c === 'number') ? (counts as number[]).reduce((a, b) => a + b, 0) : null,
+    });
+  }
+  return groups.sort((a, b) => a.groupId.localeCompare(b.groupId));
+}
+
+export async function fetchClusterView(options: FetchClusterOptions, connected?: { admin: Admin; unreachable: ClusterProblem[] }): Promise<ClusterView> {
+  const { admin, unreachable } = connected ?? (await connectAdmin(options));
+  const problems: ClusterProblem[] = [];
+  try {
+    const cluster = await withTimeout(admin.describeCluster(), 15_000, 'DescribeCluster');
+    const brokers: BrokerInfo[] = cluster.brokers
+      .map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port, rack: null, isController: b.nodeId === cluster.controller }))
+      .sort((a, b) => a.nodeId - b.nodeId);
+    // a bootstrap address that answered no metadata request is named, also when it is not advertised
+    const config: ClusterView['config'] = {};
+    if (options.withConfig !== false) {
+      for (const b of brokers) {
+        try {
+          const { ConfigResourceTypes } = await kafkajsModule();
+          const r = await withTimeout(admin.describeConfigs({ resources: [{ type: ConfigResourceTypes.BROKER, name: String(b.nodeId), configNames: [...leakSettings] }], includeSynonyms: false }), 10_000, `broker ${b.nodeId}`);
+          config[b.nodeId] = Object.fromEntries(r.resources[0]!.configEntries.map((e) => [e.configName, e.configValue]));
+        } catch (error) {
+          unreachable.push({ what: `broker ${b.nodeId} (${b.host}:${b.port})`, message: (error as Error).message });
+        }
+      }
+    }
+    const groups = await readGroups(admin, options.groupIds, problems);
+    return { takenAt: new Date().toISOString(), clusterId: cluster.clusterId, controller: cluster.controller, brokers, unreachable, config, groups, problems };
+  } finally {
+    if (!connected) await admin.disconnect().catch(() => {});
+  }
+}

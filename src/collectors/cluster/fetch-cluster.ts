@@ -133,6 +133,9 @@ function countBy<T>(items: T[], key: (t: T) => string): Record<string, number> {
   return out;
 }
 
+/** No bootstrap address accepted a TCP connection (the sockets commands fall back; cluster fails). */
+export class UnreachableError extends InputError {}
+
 export interface FetchClusterOptions {
   connection: KafkaConnectionOptions;
   bootstrap: HostPort[];
@@ -149,7 +152,7 @@ export async function connectAdmin(options: FetchClusterOptions): Promise<{ admi
   const unreachable = options.bootstrap.flatMap((b, i) => (problems[i] ? [{ what: hostPortText(b), message: problems[i]! }] : []));
   const reachable = options.bootstrap.filter((_, i) => problems[i] === undefined);
   if (reachable.length === 0) {
-    throw new InputError(`No broker answered at ${unreachable.map((u) => `${u.what} (${u.message})`).join(', ')}.`, {
+    throw new UnreachableError(`No broker answered at ${unreachable.map((u) => `${u.what} (${u.message})`).join(', ')}.`, {
       hint: 'Check --bootstrap (host:port of a Kafka listener), that the cluster is up, and that this host can reach it.',
     });
   }

@@ -1,4 +1,5 @@
 // kleak's programmatic API.
+export { diagnose, type DiagnoseOptions, type DiagnoseResult } from './diagnose.js';
 export { runRules } from './rules/run-rules.js';
 export { rules } from './rules/index.js';
 export { reporters, formats } from './report/index.js';

@@ -10,15 +10,15 @@ import { registerSockets } from './commands/sockets.js';
 import { registerWatch } from './commands/watch.js';
 import { registerPprof } from './commands/pprof.js';
 import { registerCluster } from './commands/cluster.js';
+import { registerDiagnose } from './commands/diagnose.js';
+import { registerDemo } from './commands/demo.js';
 
 const version: string = createRequire(import.meta.url)('../../../package.json').version;
 
 const planned: PlannedCommand[] = [
   { name: 'heap', args: '[file]', description: 'V8 heap snapshot: live Kafka clients, connections, pinned record buffers', example: 'kleak heap service.heapsnapshot', issue: 5 },
-  { name: 'diagnose', description: 'run every collector that applies and print findings with fixes', example: 'kleak diagnose --pid 4242 --bootstrap 127.0.0.1:9092', issue: 7 },
   { name: 'shutdown-check', description: 'send SIGTERM and verify flush, commit, LeaveGroup, socket close', example: 'kleak shutdown-check --pid 4242 --bootstrap 127.0.0.1:9092', issue: 7 },
   { name: 'scan', args: '[dir]', description: 'static anti-patterns in Go and JS/TS sources', example: 'kleak scan ./services/orders', issue: 7 },
-  { name: 'demo', description: 'start a local broker and a leaky sample service, and diagnose it', example: 'kleak demo', issue: 7 },
 ];
 
 export function buildProgram(ctx: CliContext): Command {
@@ -33,8 +33,10 @@ export function buildProgram(ctx: CliContext): Command {
   registerWatch(program, ctx);
   registerPprof(program, ctx);
   registerCluster(program, ctx);
+  registerDiagnose(program, ctx);
+  registerDemo(program, ctx);
   for (const command of planned) registerPlanned(program, command);
-  const examples = ['kleak sockets --pid 4242 --bootstrap 127.0.0.1:9092', 'kleak watch --pid 4242 --drive http://127.0.0.1:8080/produce --method POST --requests 50', 'kleak pprof http://127.0.0.1:6060', 'kleak cluster --bootstrap 127.0.0.1:9092', ...planned.map((c) => c.example)];
+  const examples = ['kleak sockets --pid 4242 --bootstrap 127.0.0.1:9092', 'kleak watch --pid 4242 --drive http://127.0.0.1:8080/produce --method POST --requests 50', 'kleak pprof http://127.0.0.1:6060', 'kleak cluster --bootstrap 127.0.0.1:9092', 'kleak diagnose --pid 4242 --bootstrap 127.0.0.1:9092 --probe', 'kleak demo', ...planned.map((c) => c.example)];
   program.addHelpText('after', `\nExamples:\n${examples.map((e) => `  $ ${e}`).join('\n')}\n`);
   for (const command of program.commands) command.exitOverride().configureOutput({ writeOut: ctx.io.stdout, writeErr: ctx.io.stderr });
   return program;

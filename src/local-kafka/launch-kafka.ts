@@ -377,3 +377,14 @@ function killAllNodes(): void {
   for (const node of liveNodes) node.child?.kill('SIGKILL');
 }
 process.once('exit', killAllNodes);
+
+/** Creates a topic (no error when it exists) and waits for its leader. */
+export async function ensureTopic(bootstrap: string, topic: string, numPartitions = 1): Promise<void> {
+  const admin = new Kafka({ brokers: bootstrap.split(','), logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({ topics: [{ topic, numPartitions }], waitForLeaders: true, timeout: 15_000 });
+  } finally {
+    await admin.disconnect();
+  }
+}

@@ -1,11 +1,15 @@
 // The reporter registry: a new format does not compile until it is registered here.
 import { renderJson } from './json.js';
+import { renderMarkdown } from './markdown.js';
+import { renderSarif } from './sarif.js';
 import { renderTable } from './table.js';
 import type { Format, Reporter } from './types.js';
 
 export const reporters = {
   table: renderTable,
   json: renderJson,
+  markdown: renderMarkdown,
+  sarif: renderSarif,
 } satisfies Record<Format, Reporter>;
 
 export { formats, type Format, type Reporter, type ReportOptions } from './types.js';

@@ -2,7 +2,7 @@
 import type { ChalkInstance } from 'chalk';
 import type { Diagnosis } from '../types.js';
 
-export const formats = ['table', 'json'] as const;
+export const formats = ['table', 'json', 'markdown', 'sarif'] as const;
 export type Format = (typeof formats)[number];
 
 export interface ReportOptions {

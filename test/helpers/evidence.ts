@@ -12,6 +12,7 @@ export function inventory(processes: Partial<ProcessSockets>[]): SocketInventory
     threads: 7,
     rssBytes: 1e7,
     cpuPercent: 0,
+    listenPorts: [8080],
     brokers: [],
     totals: { fds: 50, fdLimit: 1024, sockets: 10, tcpSockets: 10, brokerSockets: 0, brokerEstablished: 0, brokerCloseWait: 0, nonBrokerSockets: 10 },
     ...p,

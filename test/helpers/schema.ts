@@ -12,8 +12,20 @@ const load = (name: string) => JSON.parse(readFileSync(join(repoRoot, 'docs/json
 ajv.addSchema(load('common.schema.json'));
 const validators: Record<string, (data: unknown) => boolean & { errors?: unknown }> = {};
 
-export function assertSchema(schema: 'sockets' | 'watch' | 'pprof' | 'cluster' | 'error', data: unknown): void {
+export function assertSchema(schema: 'sockets' | 'watch' | 'pprof' | 'cluster' | 'diagnosis' | 'error', data: unknown): void {
   const validate = (validators[schema] ??= schema === 'error' ? ajv.getSchema('https://kleak.dev/schema/common.schema.json#/definitions/error') : ajv.compile(load(`${schema}.schema.json`)));
   const ok = validate(data);
   assert.ok(ok, `${schema} output does not match docs/json-schema: ${JSON.stringify((validate as { errors?: unknown }).errors, null, 1)}`);
+}
+
+const Ajv4 = require('ajv-draft-04');
+let sarifValidator: ((data: unknown) => boolean) & { errors?: unknown };
+
+/** Validates against the official SARIF 2.1.0 JSON schema (draft-04), as shipped in @microsoft/jest-sarif. */
+export function assertSarif(data: unknown): void {
+  if (!sarifValidator) {
+    const schema = JSON.parse(readFileSync(require.resolve('@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json'), 'utf8'));
+    sarifValidator = new Ajv4({ allErrors: true, strict: false, validateFormats: false }).compile(schema);
+  }
+  assert.ok(sarifValidator(data), `not valid SARIF 2.1.0: ${JSON.stringify(sarifValidator.errors, null, 1)}`);
 }

@@ -1,8 +1,9 @@
 // Decodes a Go heap profile (gzipped pprof protobuf, as /debug/pprof/heap serves it) into
 // in-use bytes and objects per allocation stack. Format: github.com/google/pprof proto/profile.proto;
 // a Go heap profile's sample types are alloc_objects, alloc_space, inuse_objects, inuse_space.
+import { createRequire } from 'node:module';
 import { gunzipSync } from 'node:zlib';
-import { Profile } from 'pprof-format';
+import type { Profile } from 'pprof-format';
 import { InputError } from '../../errors.js';
 
 export interface HeapStack {
@@ -34,7 +35,9 @@ export function parseHeapProfile(data: Uint8Array, source = 'the heap profile'):
   }
   let profile: Profile;
   try {
-    profile = Profile.decode(raw);
+    // loaded on first use (its CommonJS build): commands without a heap profile do not pay for it
+    const { Profile: ProfileClass } = createRequire(import.meta.url)('pprof-format') as typeof import('pprof-format');
+    profile = ProfileClass.decode(raw);
   } catch (cause) {
     throw new InputError(`${source} could not be decoded as a pprof protobuf.`, { cause, hint: 'Give the binary profile from /debug/pprof/heap (not ?debug=1 text, not an HTML page).' });
   }

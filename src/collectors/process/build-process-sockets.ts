@@ -32,7 +32,8 @@ export interface ProcessSocketInput {
   tcpByInode: ReadonlyMap<number, TcpSocket>;
 }
 
-export function buildProcessSockets(input: ProcessSocketInput, matcher: BrokerMatcher): { brokers: BrokerConnections[]; totals: ProcessTotals } {
+export function buildProcessSockets(input: ProcessSocketInput, matcher: BrokerMatcher): { brokers: BrokerConnections[]; totals: ProcessTotals; listenPorts: number[] } {
+  const listenPorts = new Set<number>();
   const brokers = new Map<string, BrokerConnections>();
   let tcpSockets = 0;
   let brokerSockets = 0;
@@ -42,7 +43,10 @@ export function buildProcessSockets(input: ProcessSocketInput, matcher: BrokerMa
     const socket = input.tcpByInode.get(inode);
     if (!socket) continue;
     tcpSockets++;
-    if (socket.state === 'LISTEN') continue;
+    if (socket.state === 'LISTEN') {
+      listenPorts.add(socket.localPort);
+      continue;
+    }
     const endpoint = matcher.match(socket.remoteAddress, socket.remotePort);
     if (!endpoint) continue;
     const address = endpointKey(socket.remoteAddress, socket.remotePort);
@@ -63,6 +67,7 @@ export function buildProcessSockets(input: ProcessSocketInput, matcher: BrokerMa
     }
   }
   return {
+    listenPorts: [...listenPorts].sort((a, b) => a - b),
     brokers: [...brokers.values()].sort((a, b) => (a.nodeId ?? 1e9) - (b.nodeId ?? 1e9) || a.address.localeCompare(b.address)),
     totals: {
       fds: input.fdCount,

@@ -155,7 +155,7 @@ export async function readSocketInventory(request: SocketsRequest, reader: ProcR
   const usage = request.usage === false || reader !== nodeProcReader ? {} : await readUsage(pids);
   const matcher = brokerMatcher(request.endpoints);
   const results: ProcessSockets[] = processes.map((p) => {
-    const { brokers, totals } = buildProcessSockets({ fdCount: p.fdCount, fdLimit: p.fdLimit, socketInodes: p.socketInodes, tcpByInode }, matcher);
+    const { brokers, totals, listenPorts } = buildProcessSockets({ fdCount: p.fdCount, fdLimit: p.fdLimit, socketInodes: p.socketInodes, tcpByInode }, matcher);
     const u = (usage as Record<number, pidusage.Status | undefined>)[p.pid];
     return {
       pid: p.pid,
@@ -165,6 +165,7 @@ export async function readSocketInventory(request: SocketsRequest, reader: ProcR
       threads: p.status.threads,
       rssBytes: p.status.rssBytes ?? u?.memory ?? null,
       cpuPercent: u ? Math.round(u.cpu * 10) / 10 : null,
+      listenPorts,
       brokers,
       totals,
     };

@@ -58,6 +58,8 @@ export interface ProcessSockets {
   threads: number | null;
   rssBytes: number | null;
   cpuPercent: number | null;
+  /** TCP ports the process listens on (where its HTTP and pprof endpoints may be) */
+  listenPorts: number[];
   brokers: BrokerConnections[];
   totals: ProcessTotals;
 }

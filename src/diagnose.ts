@@ -5,6 +5,7 @@ import { attributeBrokers } from './collectors/cluster/fetch-broker-endpoints.js
 import { hostPortText, type HostPort, type KafkaConnectionOptions } from './collectors/cluster/connection-options.js';
 import { collectCluster, type ClusterEvidence } from './collectors/cluster/index.js';
 import { collectGoEvidence, type GoEvidence } from './collectors/goruntime/index.js';
+import { fetchGoroutineCount } from './collectors/goruntime/fetch-goroutines.js';
 import { readSocketInventory } from './collectors/process/index.js';
 import type { SocketInventory } from './collectors/process/types.js';
 import type { EvidenceKind } from './collectors/types.js';
@@ -70,8 +71,8 @@ export async function diagnose(options: DiagnoseOptions): Promise<DiagnoseResult
   progress('attributing broker addresses');
   const attribution = await attributeBrokers({ bootstrap: options.bootstrap, brokers: options.brokers, connection: options.connection });
 
-  // The cluster is asked concurrently: it does not disturb the process.
-  const clusterTask: Promise<ClusterEvidence | undefined> = options.bootstrap
+  // The cluster is asked after the requests (membership reflects them), beside the profiles.
+  const askCluster = (): Promise<ClusterEvidence | undefined> => options.bootstrap
     ? collectCluster({ connection: { ...options.connection, bootstrap: options.bootstrap.map(hostPortText) }, bootstrap: options.bootstrap, groupIds: options.groupIds }, undefined, options.pids).catch((error) => {
         collectors.push(report('cluster', error));
         return undefined;
@@ -95,6 +96,18 @@ export async function diagnose(options: DiagnoseOptions): Promise<DiagnoseResult
     pprofUrl = await probePprof(inventory.processes.flatMap((p) => p.listenPorts));
   }
 
+  // An unreachable pprof endpoint fails its collectors once, and does not take the watch down with it.
+  let pprofFailed = false;
+  if (pprofUrl) {
+    try {
+      await fetchGoroutineCount(pprofUrl);
+    } catch (error) {
+      collectors.push(report('goroutines', error), report('goHeap', error));
+      pprofUrl = undefined;
+      pprofFailed = true;
+    }
+  }
+
   if (inventory && (options.drive || (options.durationMs ?? 0) > 0)) {
     progress(options.drive ? `driving ${options.drive.requests} requests to ${options.drive.url}` : `watching for ${options.durationMs} ms`);
     try {
@@ -115,6 +128,7 @@ export async function diagnose(options: DiagnoseOptions): Promise<DiagnoseResult
     collectors.push({ kind: 'watch', status: 'skipped', reason: 'give --drive URL (per-request growth) or --duration (growth over time)' });
   }
 
+  const clusterTask = askCluster();
   if (pprofUrl) {
     progress(`reading goroutine and heap profiles from ${pprofUrl}`);
     try {
@@ -125,7 +139,7 @@ export async function diagnose(options: DiagnoseOptions): Promise<DiagnoseResult
     } catch (error) {
       collectors.push(report('goroutines', error), report('goHeap', error));
     }
-  } else {
+  } else if (!pprofFailed) {
     const reason = runtime === 'go' ? 'a Go process: give --pprof URL (or --probe) for goroutines and heap' : `not a Go process (${runtime})`;
     collectors.push({ kind: 'goroutines', status: 'skipped', reason }, { kind: 'goHeap', status: 'skipped', reason });
   }

@@ -26,6 +26,8 @@ export default defineRule({
   needs: ['watch'],
   check({ watch }) {
     const t = watch.trends.fds;
+    // with a driver the samples follow the requests: the rate is the driver's, not the service's
+    if (watch.drive) return [];
     if (watch.fdLimit === null || t.verdict !== 'linear-growth' || t.slopePerMinute <= 0) return [];
     const left = watch.fdLimit - t.last;
     const msLeft = (left / t.slopePerMinute) * 60_000;

@@ -25,7 +25,7 @@ let sarifValidator: ((data: unknown) => boolean) & { errors?: unknown };
 export function assertSarif(data: unknown): void {
   if (!sarifValidator) {
     const schema = JSON.parse(readFileSync(require.resolve('@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json'), 'utf8'));
-    sarifValidator = new Ajv4({ allErrors: true, strict: false, validateFormats: false }).compile(schema);
+    sarifValidator = new Ajv4({ allErrors: true, strict: false, validateFormats: false, unicodeRegExp: false }).compile(schema);
   }
   assert.ok(sarifValidator(data), `not valid SARIF 2.1.0: ${JSON.stringify(sarifValidator.errors, null, 1)}`);
 }

@@ -1,0 +1,146 @@
+// kleak diagnose on every fixture: exactly the expected rule ids on the leaky ones, nothing at warning
+// or above on the twins; the gate, the baseline, --output, a failing collector, and kleak demo.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { before, describe, test } from 'node:test';
+import { freePort } from '../../src/local-kafka/launch-kafka.js';
+import type { FixtureName, FixtureService } from '../../src/local-kafka/start-fixture.js';
+import { runKleak } from '../helpers/cli.js';
+import { drive, fixture, getJson, waitFor } from '../helpers/fixtures.js';
+import { createTopic, sharedBootstrap } from '../helpers/kafka.js';
+import { assertSarif, assertSchema } from '../helpers/schema.js';
+
+let bootstrap: string;
+const dir = mkdtempSync(join(tmpdir(), 'kleak-diagnose-test-'));
+before(async () => {
+  bootstrap = await sharedBootstrap();
+});
+
+interface Case {
+  fixture: FixtureName;
+  /** what to do to the service first, and the diagnose flags */
+  prepare?: (s: FixtureService) => Promise<void>;
+  args: (s: FixtureService) => string[];
+  expected: string[];
+}
+
+const produce = (s: FixtureService) => ['--drive', `${s.url}/produce`, '--method', 'POST', '--requests', '20'];
+const fill = async (s: FixtureService) => {
+  await drive(`${s.url}/fill?batches=200&records=64&bytes=4096`, 1, { timeoutMs: 60_000 });
+  await waitFor('all consumed', async () => ((await getJson<{ consumed: number }>(`${s.url}/stats`)).consumed >= 200 * 64 ? true : undefined), 60_000, 500);
+  await fetch(`${s.url}/gc`, { method: 'POST' });
+};
+
+const cases: Case[] = [
+  { fixture: 'sarama-per-request', args: (s) => [...produce(s), '--probe'], expected: ['client-per-request', 'producer-closed-client-open'] },
+  { fixture: 'sarama-per-request-fixed', args: (s) => [...produce(s), '--probe'], expected: [] },
+  { fixture: 'sarama-shared', args: (s) => [...produce(s), '--probe'], expected: [] },
+  { fixture: 'sarama-reused-message', prepare: (s) => drive(`${s.url}/produce`, 3).catch(() => {}), args: () => ['--probe'], expected: ['stuck-sync-producer'] },
+  { fixture: 'sarama-reused-message-fixed', prepare: (s) => drive(`${s.url}/produce`, 3), args: () => ['--probe'], expected: [] },
+  { fixture: 'franz-retain', prepare: fill, args: (s) => ['--pprof', s.url], expected: ['records-pin-buffers'] },
+  { fixture: 'franz-retain-fixed', prepare: fill, args: (s) => ['--pprof', s.url], expected: [] },
+  { fixture: 'kafkajs-per-request', args: produce, expected: ['client-per-request'] },
+  { fixture: 'kafkajs-per-request-fixed', args: produce, expected: [] },
+  { fixture: 'kafkajs-consumer-per-request', args: (s) => ['--drive', `${s.url}/subscribe`, '--method', 'POST', '--requests', '5', '--warmup', '1', '--settle', '30s'], expected: ['client-per-request', 'group-member-growth'] },
+  { fixture: 'kafkajs-consumer-per-request-fixed', args: (s) => ['--drive', `${s.url}/subscribe`, '--method', 'POST', '--requests', '5', '--warmup', '1'], expected: [] },
+];
+
+async function diagnoseJson(args: string[]) {
+  const r = await runKleak(['diagnose', ...args, '--format', 'json']);
+  let json: any;
+  try {
+    json = JSON.parse(r.stdout);
+  } catch {
+    throw new Error(`no JSON (exit ${r.code}): ${r.stdout}\n${r.stderr}`);
+  }
+  assertSchema(json.error ? 'error' : 'diagnosis', json);
+  return { ...r, json };
+}
+
+describe('kleak diagnose names exactly the expected rules (warning and above)', () => {
+  for (const c of cases) {
+    test(`${c.fixture} → ${c.expected.join(', ') || 'nothing'}`, async (t) => {
+      const topic = await createTopic(bootstrap, c.fixture);
+      const service = await fixture(c.fixture, { bootstrap, topic, env: { GROUP: `g-${topic}` } });
+      await c.prepare?.(service);
+      const started = Date.now();
+      const { code, json } = await diagnoseJson(['--pid', String(service.pid), '--bootstrap', bootstrap, '--group', `g-${topic}`, ...c.args(service)]);
+      t.diagnostic(`verdict in ${((Date.now() - started) / 1000).toFixed(1)} s: ${json.findings.map((f: any) => `${f.ruleId} (${f.summary})`).join('; ') || 'no finding'}`);
+      const ids = [...new Set(json.findings.filter((f: any) => f.severity !== 'info').map((f: any) => f.ruleId))].sort();
+      assert.deepEqual(ids, [...c.expected].sort());
+      assert.equal(code, json.findings.some((f: any) => f.severity === 'error') ? 1 : 0);
+    });
+  }
+});
+
+describe('the CI gate, reports and failures', () => {
+  test('formats: markdown, SARIF (valid against the SARIF 2.1.0 schema) and --output with a summary on stderr', async () => {
+    const topic = await createTopic(bootstrap, 'formats');
+    const service = await fixture('sarama-per-request', { bootstrap, topic });
+    const base = ['--pid', String(service.pid), '--brokers', bootstrap, ...produce(service), '--pprof', service.url];
+    const sarifFile = join(dir, 'report.sarif');
+    const s = await runKleak(['diagnose', ...base, '--format', 'sarif', '--output', sarifFile]);
+    assert.equal(s.code, 1);
+    assert.equal(s.stdout, '');
+    assert.match(s.stderr, /kleak: 2 findings \(2 error, 0 warning, 0 info\): client-per-request, producer-closed-client-open; sarif report written to /);
+    const sarif = JSON.parse(readFileSync(sarifFile, 'utf8'));
+    assertSarif(sarif);
+    assert.deepEqual(sarif.runs[0].results.map((r: any) => [r.ruleId, r.level]), [['client-per-request', 'error'], ['producer-closed-client-open', 'error']]);
+    const md = await runKleak(['diagnose', ...base, '--format', 'markdown']);
+    assert.match(md.stdout, /^# kleak diagnosis/);
+    assert.match(md.stdout, /\| error \| \[client-per-request\]\(docs\/rules\/client-per-request\.md\) \| confirmed \| sarama \|/);
+    assert.match(md.stdout, /## Not evaluated/);
+  });
+
+  test('--fail-on and --baseline: fail only on new or worse findings', async () => {
+    const topic = await createTopic(bootstrap, 'gate');
+    const service = await fixture('kafkajs-per-request', { bootstrap, topic });
+    const base = ['--pid', String(service.pid), '--brokers', bootstrap, ...produce(service), '--requests', '5'];
+    const first = await diagnoseJson(base);
+    assert.equal(first.code, 1);
+    assert.equal((await runKleak(['diagnose', ...base, '--format', 'json', '--fail-on', 'never'])).code, 0);
+    const baseline = join(dir, 'baseline.json');
+    writeFileSync(baseline, JSON.stringify(first.json));
+    const same = await runKleak(['diagnose', ...base, '--format', 'json', '--baseline', baseline]);
+    assert.equal(same.code, 0, same.stderr);
+    assert.match(same.stderr, /0 new or worse than the baseline/);
+    const empty = join(dir, 'empty.json');
+    writeFileSync(empty, JSON.stringify({ ...first.json, findings: [] }));
+    const fresh = await runKleak(['diagnose', ...base, '--format', 'json', '--baseline', empty]);
+    assert.equal(fresh.code, 1);
+    assert.match(fresh.stderr, /1 new or worse than the baseline: client-per-request/);
+  });
+
+  test('a collector that fails does not stop the diagnosis; no evidence at all is exit 2', async () => {
+    const topic = await createTopic(bootstrap, 'partial');
+    const service = await fixture('sarama-per-request', { bootstrap, topic });
+    const closed = await freePort();
+    const { code, json } = await diagnoseJson(['--pid', String(service.pid), '--brokers', bootstrap, ...produce(service), '--pprof', `http://127.0.0.1:${closed}`]);
+    assert.equal(json.collectors.find((c: any) => c.kind === 'goroutines').status, 'failed');
+    assert.deepEqual(json.findings.map((f: any) => f.ruleId), ['client-per-request']);
+    assert.equal(code, 1);
+    const none = await diagnoseJson(['--pid', '999999']);
+    assert.equal(none.code, 2);
+    assert.match(none.json.error.message, /could not gather any evidence/);
+  });
+});
+
+describe('kleak demo', () => {
+  test('starts a broker and the leaky Sarama service, diagnoses it, and stops both', async (t) => {
+    const javaBefore = execFileSync('sh', ['-c', 'pgrep -fc "kafka\\.Kafka" || true'], { encoding: 'utf8' }).trim();
+    const started = Date.now();
+    const r = await runKleak(['demo', '--json'], { timeoutMs: 240_000 });
+    t.diagnostic(`demo took ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    assert.equal(r.code, 0, r.stderr);
+    const json = JSON.parse(r.stdout);
+    assertSchema('diagnosis', json);
+    assert.deepEqual(json.findings.filter((f: any) => f.severity === 'error').map((f: any) => f.ruleId), ['client-per-request', 'producer-closed-client-open']);
+    assert.match(r.stderr, /demo: stopping the service and the broker/);
+    const pid = json.target.pids[0];
+    assert.throws(() => process.kill(pid, 0), 'the sample service is stopped');
+    assert.equal(execFileSync('sh', ['-c', 'pgrep -fc "kafka\\.Kafka" || true'], { encoding: 'utf8' }).trim(), javaBefore, 'no broker left behind');
+  });
+});

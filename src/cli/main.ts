@@ -12,11 +12,11 @@ import { registerPprof } from './commands/pprof.js';
 import { registerCluster } from './commands/cluster.js';
 import { registerDiagnose } from './commands/diagnose.js';
 import { registerDemo } from './commands/demo.js';
+import { registerHeap } from './commands/heap.js';
 
 const version: string = createRequire(import.meta.url)('../../../package.json').version;
 
 const planned: PlannedCommand[] = [
-  { name: 'heap', args: '[file]', description: 'V8 heap snapshot: live Kafka clients, connections, pinned record buffers', example: 'kleak heap service.heapsnapshot', issue: 5 },
   { name: 'shutdown-check', description: 'send SIGTERM and verify flush, commit, LeaveGroup, socket close', example: 'kleak shutdown-check --pid 4242 --bootstrap 127.0.0.1:9092', issue: 7 },
   { name: 'scan', args: '[dir]', description: 'static anti-patterns in Go and JS/TS sources', example: 'kleak scan ./services/orders', issue: 7 },
 ];
@@ -32,11 +32,12 @@ export function buildProgram(ctx: CliContext): Command {
   registerSockets(program, ctx);
   registerWatch(program, ctx);
   registerPprof(program, ctx);
+  registerHeap(program, ctx);
   registerCluster(program, ctx);
   registerDiagnose(program, ctx);
   registerDemo(program, ctx);
   for (const command of planned) registerPlanned(program, command);
-  const examples = ['kleak sockets --pid 4242 --bootstrap 127.0.0.1:9092', 'kleak watch --pid 4242 --drive http://127.0.0.1:8080/produce --method POST --requests 50', 'kleak pprof http://127.0.0.1:6060', 'kleak cluster --bootstrap 127.0.0.1:9092', 'kleak diagnose --pid 4242 --bootstrap 127.0.0.1:9092 --probe', 'kleak demo', ...planned.map((c) => c.example)];
+  const examples = ['kleak sockets --pid 4242 --bootstrap 127.0.0.1:9092', 'kleak watch --pid 4242 --drive http://127.0.0.1:8080/produce --method POST --requests 50', 'kleak pprof http://127.0.0.1:6060', 'kleak heap --pid 4242 --yes', 'kleak cluster --bootstrap 127.0.0.1:9092', 'kleak diagnose --pid 4242 --bootstrap 127.0.0.1:9092 --probe', 'kleak demo', ...planned.map((c) => c.example)];
   program.addHelpText('after', `\nExamples:\n${examples.map((e) => `  $ ${e}`).join('\n')}\n`);
   for (const command of program.commands) command.exitOverride().configureOutput({ writeOut: ctx.io.stdout, writeErr: ctx.io.stderr });
   return program;

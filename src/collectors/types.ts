@@ -8,9 +8,10 @@ export interface EvidenceMap {
   goroutines: import('./goruntime/index.js').GoroutineEvidence;
   goHeap: import('./goruntime/index.js').GoHeapEvidence;
   cluster: import('./cluster/index.js').ClusterEvidence;
+  v8Heap: import('./v8heap/index.js').V8HeapEvidence;
 }
 
-export type EvidenceKind = keyof EvidenceMap | 'v8Heap' | 'source';
+export type EvidenceKind = keyof EvidenceMap | 'source';
 export type CollectorStatus = 'ok' | 'skipped' | 'failed';
 
 export type CollectorResult<T> =

@@ -2,6 +2,9 @@
 // coming. "Far": a service holds one client per purpose — producing, each consumer group, admin —
 // so a handful at most; more than 10 live clients of one library means clients are being created
 // repeatedly and not closed. With a baseline (--compare), 3 or more new clients also count.
+// Node: a forgotten kafkajs producer keeps its Connections alive (socket handle + request-timeout
+// interval are GC roots) while its Cluster is collected, so live Connections are what to count; more
+// than 24 is far above what a service needs (see nodeConnectionsFarAbove).
 // Deliberately ignored: Sarama clients left behind by closed producers (producer-closed-client-open
 // names that cause more exactly), and counts at or below 10 without growth.
 import { defineRule } from './define-rule.js';
@@ -11,6 +14,8 @@ import { findingLibrary, goLibraryNames } from './go-library.js';
 import type { GoLibrary } from '../signatures/index.js';
 
 export const clientsFarAbove = 10;
+/** a producer and a consumer against six brokers hold at most 24 connections (2 per broker each) */
+export const nodeConnectionsFarAbove = 24;
 
 export default defineRule({
   id: 'client-not-closed',
@@ -20,9 +25,25 @@ export default defineRule({
     severity: 'error',
     fix: clientPerRequest.meta.fix,
   },
-  needs: ['goroutines'],
-  check({ goroutines }) {
+  needs: ['goroutines', 'v8Heap'],
+  needsAny: true,
+  check(evidence) {
     const findings = [];
+    const heap = evidence.v8Heap as typeof evidence.v8Heap | undefined;
+    if (heap) {
+      const live = heap.kafka.liveSockets;
+      const growth = heap.baseline ? live - heap.baseline.kafka.liveSockets : 0;
+      if (live > nodeConnectionsFarAbove || growth >= 3) {
+        findings.push({
+          summary: `${live} kafkajs connections with a live socket${heap.baseline ? ` (${growth >= 0 ? '+' : ''}${growth} since the baseline snapshot)` : ''} and ${heap.kafka.requestTimers} request-timeout timers: producers/consumers that were never disconnected`,
+          confidence: growth >= 3 ? ('confirmed' as const) : ('likely' as const),
+          library: 'kafkajs' as const,
+          evidence: [{ source: 'v8Heap' as const, description: `Connection objects ${heap.kafka.connections}, with a TCP handle ${live}, with a request timer ${heap.kafka.requestTimers}; Cluster ${heap.kafka.clusters}, Client ${heap.kafka.clients} (${heap.source})`, data: { ...heap.kafka } }],
+        });
+      }
+    }
+    const goroutines = evidence.goroutines as typeof evidence.goroutines | undefined;
+    if (!goroutines) return findings;
     for (const [library, now] of Object.entries(goroutines.classification.libraries) as [GoLibrary, NonNullable<(typeof goroutines.classification.libraries)[GoLibrary]>][]) {
       if (library === 'sarama' && now.clients - (now.producers + now.syncProducers + now.groupSessions + now.partitionConsumers) >= orphanThreshold) continue;
       const before = goroutines.baseline?.libraries[library];

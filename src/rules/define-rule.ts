@@ -27,6 +27,8 @@ export interface Rule<N extends keyof EvidenceMap = keyof EvidenceMap> {
   id: string;
   meta: RuleMeta;
   needs: readonly N[];
+  /** runs when any one of `needs` is there (a rule with a Go and a Node view); check gets what there is */
+  needsAny?: boolean;
   check(evidence: Needed<N>): FindingDraft[];
 }
 

@@ -33,10 +33,28 @@ Keep parsed values, not *kgo.Record; with kgo.WithPools, call r.Recycle() when d
       unknown: 'Copy the bytes you keep out of consumed records; keep parsed values, not the records; bound the store.',
     },
   },
-  needs: ['goHeap'],
-  check({ goHeap }) {
-    const pinning = (s: KafkaHeapSite) => s.site === 'decompression' || s.site === 'record-slab';
+  needs: ['goHeap', 'v8Heap'],
+  needsAny: true,
+  check(evidence) {
     const findings = [];
+    const heap = evidence.v8Heap as typeof evidence.v8Heap | undefined;
+    if (heap) {
+      const pinned = heap.pinned.totalBytes;
+      const growth = heap.baseline ? pinned - heap.baseline.pinned.totalBytes : undefined;
+      const share = heap.totalBytes ? pinned / heap.totalBytes : 0;
+      if ((pinned >= pinnedBytesThreshold && share >= pinnedShareThreshold) || (growth !== undefined && growth >= pinnedBytesThreshold)) {
+        const top = heap.pinned.groups[0]!;
+        findings.push({
+          summary: `${mib(pinned)} (${Math.round(share * 100)}% of ${mib(heap.totalBytes)}) of fetch/decompression buffers pinned by ${heap.pinned.messages} kept messages, typically ${mib(top.typicalBufferBytes)} behind each${growth !== undefined ? `; ${growth >= 0 ? '+' : ''}${mib(growth)} since the baseline` : ''}`,
+          confidence: growth !== undefined && growth >= pinnedBytesThreshold ? ('confirmed' as const) : ('likely' as const),
+          library: 'kafkajs' as const,
+          evidence: heap.pinned.groups.slice(0, 5).map((g) => ({ source: 'v8Heap' as const, description: `${g.path}: ${g.messages} messages, ${g.buffers} buffers, ${mib(g.bytes)}`, data: { ...g } })),
+        });
+      }
+    }
+    const goHeap = evidence.goHeap as typeof evidence.goHeap | undefined;
+    if (!goHeap) return findings;
+    const pinning = (s: KafkaHeapSite) => s.site === 'decompression' || s.site === 'record-slab';
     for (const library of new Set(goHeap.sites.map((s) => s.library))) {
       const sites = goHeap.sites.filter((s) => s.library === library);
       const pinned = sites.filter(pinning).reduce((n, s) => n + s.inuseBytes, 0);

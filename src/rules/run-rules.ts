@@ -8,7 +8,7 @@ export function runRules(rules: readonly AnyRule[], evidence: Evidence): { findi
   const notEvaluated: NotEvaluated[] = [];
   for (const rule of rules) {
     const missing = rule.needs.filter((kind) => evidence[kind] === undefined);
-    if (missing.length > 0) {
+    if (rule.needsAny ? missing.length === rule.needs.length : missing.length > 0) {
       notEvaluated.push({ ruleId: rule.id, missing });
       continue;
     }

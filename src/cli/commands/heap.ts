@@ -1,0 +1,80 @@
+// kleak heap: a V8 heap snapshot (a file, or taken from a running Node process), read for Kafka leaks.
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline/promises';
+import { Option, type Command } from 'commander';
+import { collectV8Heap } from '../../collectors/v8heap/index.js';
+import { snapshotViaInspector, snapshotViaSignal } from '../../collectors/v8heap/take-snapshot.js';
+import { UsageError } from '../../errors.js';
+import { rules } from '../../rules/index.js';
+import { runRules } from '../../rules/run-rules.js';
+import { renderHeapTable, toHeapJson } from '../../report/heap-view.js';
+import { exitCodeFor } from '../exit-code.js';
+import type { CliContext } from '../context.js';
+import { addOutputOptions, parsePid, wantsJson, type OutputFlags } from '../options.js';
+
+interface HeapFlags extends OutputFlags {
+  pid?: number[];
+  via: 'inspector' | 'signal';
+  yes?: boolean;
+  keep?: boolean;
+  compare?: string;
+  showStrings?: boolean;
+  inspectPort: string;
+}
+
+async function consent(ctx: CliContext, pid: number, via: string, yes?: boolean): Promise<void> {
+  const what = `kleak will ${via === 'inspector' ? 'open the inspector of' : 'send SIGUSR2 to'} PID ${pid} and take a heap snapshot: the process pauses while V8 writes it and may need up to twice its heap in memory${via === 'inspector' ? '; the inspector is closed again afterwards' : ''}.`;
+  if (yes) return;
+  if (!process.stdin.isTTY || !ctx.io.isTty) throw new UsageError(`${what} Confirm with --yes.`, { hint: 'Add --yes to run it without a prompt (CI, scripts).' });
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  const answer = await rl.question(`${what}\nContinue? [y/N] `);
+  rl.close();
+  if (!/^y(es)?$/i.test(answer.trim())) throw new UsageError('Cancelled: no snapshot was taken.');
+}
+
+export function registerHeap(program: Command, ctx: CliContext): void {
+  const command = program
+    .command('heap')
+    .argument('[file]', 'a .heapsnapshot file')
+    .description('V8 heap snapshot: live Kafka clients, connections, pinned record buffers')
+    .option('-p, --pid <pid>', 'take the snapshot from this running Node process', parsePid)
+    .addOption(new Option('--via <how>', 'how to take it: the inspector (SIGUSR1), or SIGUSR2 to a process that loaded heapdump').choices(['inspector', 'signal']).default('inspector'))
+    .option('--inspect-port <port>', 'the port the inspector opens on', '9229')
+    .option('--yes', 'do not ask before pausing the process for the snapshot')
+    .option('--keep', 'keep the snapshot file taken with --pid (it is removed otherwise)')
+    .option('--compare <older>', 'an older snapshot: growth by constructor and by Kafka object')
+    .option('--show-strings', 'print strings from the snapshot (they may hold secrets)')
+    .addHelpText('after', '\nExamples:\n  $ kleak heap service.heapsnapshot\n  $ kleak heap --pid 4242 --yes --keep\n  $ kleak heap after.heapsnapshot --compare before.heapsnapshot --json\n\nFor services where an inspector is not allowed: start them with node -r kleak/agent app.js\n(it loads heapdump, so SIGUSR2 writes a snapshot) and use --via signal.');
+  addOutputOptions(command).action(async (file: string | undefined, flags: HeapFlags) => {
+    const pid = flags.pid?.[0];
+    if ((file === undefined) === (pid === undefined)) throw new UsageError('Give a snapshot file or --pid, one of the two.', { hint: 'kleak heap service.heapsnapshot, or kleak heap --pid 4242 --yes' });
+    let path = file!;
+    let taken = false;
+    if (pid !== undefined) {
+      await consent(ctx, pid, flags.via, flags.yes);
+      if (flags.via === 'signal') {
+        path = await snapshotViaSignal(pid);
+      } else {
+        path = join(flags.keep ? process.cwd() : tmpdir(), `kleak-${pid}-${Date.now()}.heapsnapshot`);
+        await snapshotViaInspector(pid, path, { port: Number(flags.inspectPort) });
+      }
+      taken = true;
+      ctx.io.stderr(ctx.chalk.dim(`kleak: snapshot of PID ${pid} written to ${path}\n`));
+    }
+    try {
+      let lastShown = 0;
+      const evidence = await collectV8Heap(path, flags.compare, (fraction) => {
+        if (Date.now() - lastShown < 1000) return;
+        lastShown = Date.now();
+        ctx.io.stderr(`kleak: reading the snapshot ${'█'.repeat(Math.round(fraction * 20)).padEnd(20, '░')} ${Math.round(fraction * 100)}%\n`);
+      });
+      const { findings } = runRules(rules, { v8Heap: evidence });
+      ctx.io.stdout(wantsJson(flags) ? `${JSON.stringify(toHeapJson(evidence, findings, Boolean(flags.showStrings)), null, 2)}\n` : renderHeapTable(evidence, findings, ctx.chalk, Boolean(flags.showStrings)));
+      ctx.exitCode = exitCodeFor(findings, flags.failOn);
+    } finally {
+      if (taken && !flags.keep) rmSync(path, { force: true });
+    }
+  });
+}

@@ -1,0 +1,160 @@
+// Kafka-aware reading of a heap graph: live kafkajs clients and their connections, and record
+// buffers pinned by kept messages (../shared/reference/client-signatures.md §1).
+import type { HeapGraph } from './heap-graph.js';
+
+export interface KafkaObjects {
+  /** new Kafka() instances (class Client with kafkajs's private createCluster symbol) */
+  clients: number;
+  /** one per producer(), consumer() or admin() */
+  clusters: number;
+  brokers: number;
+  connections: number;
+  /** connections whose socket still has a TCP handle */
+  liveSockets: number;
+  /** connections with a request-timeout interval (a connected, never disconnected Connection) */
+  requestTimers: number;
+}
+
+export interface PinnedGroup {
+  /** the retainer path from the roots to the kept messages, abstracted: "kept (Array) → [i] → Object.value → Buffer → ArrayBuffer" */
+  path: string;
+  messages: number;
+  buffers: number;
+  bytes: number;
+  typicalBufferBytes: number;
+}
+
+export interface HeapAnalysis {
+  snapshot: { bytes: number; nodes: number; edges: number };
+  totalBytes: number;
+  kafka: KafkaObjects;
+  pinned: { totalBytes: number; buffers: number; messages: number; groups: PinnedGroup[] };
+  topRetainers: Array<{ name: string; type: string; retainedBytes: number; selfBytes: number }>;
+  /** object counts by constructor name (for --compare) */
+  constructors: Record<string, number>;
+}
+
+const isObject = (g: HeapGraph, i: number) => g.type(i) === 'object';
+
+function hasEdgeMatching(g: HeapGraph, i: number, test: (name: string) => boolean): number | undefined {
+  for (let e = g.firstEdge[i]!; e < g.firstEdge[i + 1]!; e++) if (test(g.edgeName(e))) return g.edgeTo(e);
+  return undefined;
+}
+
+function socketIsLive(g: HeapGraph, socket: number): boolean {
+  const handle = hasEdgeMatching(g, socket, (n) => n === '_handle' || n.includes('kHandle'));
+  if (handle === undefined) return false;
+  const name = g.name(handle);
+  return name === 'TCP' || name === 'TLSWrap' || name === 'Pipe' || name.includes('TCP');
+}
+
+/** Parent pointers of a breadth-first search from the root over non-weak edges: shortest retainer paths. */
+function bfsParents(g: HeapGraph): { parent: Int32Array; parentEdge: Int32Array } {
+  const parent = new Int32Array(g.nodeCount).fill(-1);
+  const parentEdge = new Int32Array(g.nodeCount).fill(-1);
+  const queue = new Uint32Array(g.nodeCount);
+  let head = 0;
+  let tail = 0;
+  queue[tail++] = 0;
+  parent[0] = 0;
+  while (head < tail) {
+    const v = queue[head++]!;
+    for (let e = g.firstEdge[v]!; e < g.firstEdge[v + 1]!; e++) {
+      if (g.isWeak(e)) continue;
+      const w = g.edgeTo(e);
+      if (parent[w] !== -1) continue;
+      parent[w] = v;
+      parentEdge[w] = e;
+      queue[tail++] = w;
+    }
+  }
+  return { parent, parentEdge };
+}
+
+function abstractPath(g: HeapGraph, node: number, parents: { parent: Int32Array; parentEdge: Int32Array }, hops = 4): string {
+  const parts: string[] = [];
+  let v = node;
+  for (let k = 0; k < hops && v > 0 && parents.parent[v]! >= 0; k++) {
+    const e = parents.parentEdge[v]!;
+    const p = parents.parent[v]!;
+    const edge = g.edgeType(e) === 'element' || g.edgeType(e) === 'hidden' ? '[i]' : g.edgeName(e);
+    parts.unshift(`${g.name(p) || g.type(p)} (${g.type(p)}) → ${edge}`);
+    v = p;
+  }
+  return parts.join(' → ');
+}
+
+export function analyzeHeap(g: HeapGraph, fileBytes: number): HeapAnalysis {
+  const retained = g.computeRetainedSizes();
+  const kafka: KafkaObjects = { clients: 0, clusters: 0, brokers: 0, connections: 0, liveSockets: 0, requestTimers: 0 };
+  const constructors: Record<string, number> = {};
+  const messages: number[] = [];
+  let totalBytes = 0;
+  for (let i = 0; i < g.nodeCount; i++) {
+    totalBytes += g.selfSize(i);
+    if (!isObject(g, i)) continue;
+    const name = g.name(i);
+    constructors[name] = (constructors[name] ?? 0) + 1;
+    if (name === 'Client' && hasEdgeMatching(g, i, (n) => n.includes('private:Kafka:createCluster')) !== undefined) kafka.clients++;
+    else if (name === 'Cluster' && g.hasEdge(i, 'brokerPool')) kafka.clusters++;
+    else if (name === 'Broker' && g.hasEdge(i, 'connectionPool')) kafka.brokers++;
+    else if (name === 'Connection' && g.hasEdge(i, 'requestQueue')) {
+      kafka.connections++;
+      const socket = g.child(i, 'socket');
+      if (socket !== undefined && socketIsLive(g, socket)) kafka.liveSockets++;
+      const queue = g.child(i, 'requestQueue');
+      const timer = queue === undefined ? undefined : g.child(queue, 'requestTimeoutIntervalId');
+      if (timer !== undefined && g.name(timer) === 'Timeout') kafka.requestTimers++;
+    } else if (name === 'Object' && g.hasEdge(i, 'value') && g.hasEdge(i, 'offset') && g.hasEdge(i, 'batchContext')) {
+      messages.push(i); // a kafkajs record: magicByte, attributes, timestamp, offset, key, value, headers, …, batchContext
+    }
+  }
+
+  // Pinned buffers: the ArrayBuffers behind the key/value views of kept messages, each counted once.
+  const parents = messages.length ? bfsParents(g) : undefined;
+  const seenBuffers = new Set<number>();
+  const groups = new Map<string, PinnedGroup & { sizes: number[] }>();
+  let pinnedBytes = 0;
+  for (const m of messages) {
+    if (parents && parents.parent[m] === -1) continue; // unreachable: garbage the snapshot still listed
+    const path = `${abstractPath(g, m, parents!)} → Object.value → Buffer → ArrayBuffer`;
+    const group = groups.get(path) ?? { path, messages: 0, buffers: 0, bytes: 0, typicalBufferBytes: 0, sizes: [] };
+    group.messages++;
+    for (const field of ['value', 'key']) {
+      const view = g.child(m, field);
+      if (view === undefined) continue;
+      const arrayBuffer = g.child(view, 'buffer');
+      if (arrayBuffer === undefined || seenBuffers.has(arrayBuffer)) continue;
+      seenBuffers.add(arrayBuffer);
+      const store = g.child(arrayBuffer, 'backing_store');
+      const bytes = store === undefined ? g.selfSize(arrayBuffer) : g.selfSize(store);
+      group.buffers++;
+      group.bytes += bytes;
+      group.sizes.push(bytes);
+      pinnedBytes += bytes;
+    }
+    groups.set(path, group);
+  }
+  const pinnedGroups = [...groups.values()]
+    .map(({ sizes, ...rest }) => ({ ...rest, typicalBufferBytes: sizes.length ? [...sizes].sort((a, b) => a - b)[Math.floor(sizes.length / 2)]! : 0 }))
+    .sort((a, b) => b.bytes - a.bytes);
+
+  // the largest retainers below the synthetic roots
+  const candidates: number[] = [];
+  for (let i = 1; i < g.nodeCount; i++) {
+    const t = g.type(i);
+    if (t === 'synthetic' || t === 'hidden') continue;
+    candidates.push(i);
+  }
+  candidates.sort((a, b) => retained[b]! - retained[a]!);
+  const topRetainers = candidates.slice(0, 10).map((i) => ({ name: g.name(i), type: g.type(i), retainedBytes: retained[i]!, selfBytes: g.selfSize(i) }));
+
+  return {
+    snapshot: { bytes: fileBytes, nodes: g.nodeCount, edges: g.snapshot.edgeCount },
+    totalBytes,
+    kafka,
+    pinned: { totalBytes: pinnedBytes, buffers: seenBuffers.size, messages: messages.length, groups: pinnedGroups },
+    topRetainers,
+    constructors,
+  };
+}

@@ -1,0 +1,182 @@
+// Views over a parsed snapshot's flat arrays (memlab's approach, without an object per node):
+// node i's fields live at nodes[i * nodeFieldCount + field]. Also the dominator tree and retained sizes.
+import type { HeapSnapshot } from './parse-heap-snapshot.js';
+
+export class HeapGraph {
+  readonly nodeCount: number;
+  readonly firstEdge: Uint32Array;
+  private readonly nf: number;
+  private readonly ef: number;
+  private readonly typeField: number;
+  private readonly nameField: number;
+  private readonly sizeField: number;
+  private readonly edgeCountField: number;
+  private readonly edgeTypeField: number;
+  private readonly edgeNameField: number;
+  private readonly edgeToField: number;
+  readonly nodeTypes: string[];
+  readonly edgeTypes: string[];
+  private readonly weakType: number;
+  private readonly elementType: number;
+  private readonly hiddenType: number;
+  retained?: Float64Array;
+  dominator?: Uint32Array;
+
+  constructor(readonly snapshot: HeapSnapshot) {
+    const m = snapshot.meta;
+    this.nf = snapshot.nodeFieldCount;
+    this.ef = snapshot.edgeFieldCount;
+    this.typeField = m.node_fields.indexOf('type');
+    this.nameField = m.node_fields.indexOf('name');
+    this.sizeField = m.node_fields.indexOf('self_size');
+    this.edgeCountField = m.node_fields.indexOf('edge_count');
+    this.edgeTypeField = m.edge_fields.indexOf('type');
+    this.edgeNameField = m.edge_fields.indexOf('name_or_index');
+    this.edgeToField = m.edge_fields.indexOf('to_node');
+    this.nodeTypes = m.node_types[0];
+    this.edgeTypes = m.edge_types[0];
+    this.weakType = this.edgeTypes.indexOf('weak');
+    this.elementType = this.edgeTypes.indexOf('element');
+    this.hiddenType = this.edgeTypes.indexOf('hidden');
+    this.nodeCount = snapshot.nodeCount;
+    this.firstEdge = new Uint32Array(this.nodeCount + 1);
+    let e = 0;
+    for (let i = 0; i < this.nodeCount; i++) {
+      this.firstEdge[i] = e;
+      e += snapshot.nodes[i * this.nf + this.edgeCountField]!;
+    }
+    this.firstEdge[this.nodeCount] = e;
+  }
+
+  type(i: number): string {
+    return this.nodeTypes[this.snapshot.nodes[i * this.nf + this.typeField]!] ?? '?';
+  }
+  name(i: number): string {
+    return this.snapshot.strings[this.snapshot.nodes[i * this.nf + this.nameField]!] ?? '?';
+  }
+  selfSize(i: number): number {
+    return this.snapshot.nodes[i * this.nf + this.sizeField]!;
+  }
+  edgeType(e: number): string {
+    return this.edgeTypes[this.snapshot.edges[e * this.ef + this.edgeTypeField]!] ?? '?';
+  }
+  isWeak(e: number): boolean {
+    return this.snapshot.edges[e * this.ef + this.edgeTypeField] === this.weakType;
+  }
+  /** property name, or the index for element/hidden edges */
+  edgeName(e: number): string {
+    const t = this.snapshot.edges[e * this.ef + this.edgeTypeField];
+    const v = this.snapshot.edges[e * this.ef + this.edgeNameField]!;
+    return t === this.elementType || t === this.hiddenType ? String(v) : (this.snapshot.strings[v] ?? '?');
+  }
+  edgeTo(e: number): number {
+    return this.snapshot.edges[e * this.ef + this.edgeToField]! / this.nf;
+  }
+  /** the node an edge named `name` leads to, if any */
+  child(i: number, name: string): number | undefined {
+    for (let e = this.firstEdge[i]!; e < this.firstEdge[i + 1]!; e++) if (this.edgeName(e) === name) return this.edgeTo(e);
+    return undefined;
+  }
+  hasEdge(i: number, name: string): boolean {
+    return this.child(i, name) !== undefined;
+  }
+
+  /**
+   * Dominators by the iterative algorithm of Cooper, Harvey and Kennedy ("A Simple, Fast Dominance
+   * Algorithm") over a reverse postorder from the root (node 0); weak edges are not followed.
+   * Then retained size = self size + retained sizes of the nodes it immediately dominates.
+   */
+  computeRetainedSizes(): Float64Array {
+    if (this.retained) return this.retained;
+    const n = this.nodeCount;
+    const order = new Uint32Array(n); // postorder position → node
+    const post = new Int32Array(n).fill(-1); // node → postorder position
+    const visited = new Uint8Array(n);
+    const stack = new Uint32Array(n);
+    const edgeCursor = new Uint32Array(n);
+    let count = 0;
+    let sp = 0;
+    stack[sp++] = 0;
+    visited[0] = 1;
+    edgeCursor[0] = this.firstEdge[0]!;
+    while (sp > 0) {
+      const v = stack[sp - 1]!;
+      let pushed = false;
+      while (edgeCursor[v]! < this.firstEdge[v + 1]!) {
+        const e = edgeCursor[v]!++;
+        if (this.isWeak(e)) continue;
+        const w = this.edgeTo(e);
+        if (!visited[w]) {
+          visited[w] = 1;
+          edgeCursor[w] = this.firstEdge[w]!;
+          stack[sp++] = w;
+          pushed = true;
+          break;
+        }
+      }
+      if (!pushed) {
+        sp--;
+        post[v] = count;
+        order[count++] = v;
+      }
+    }
+    // predecessors (reachable, non-weak) in CSR form
+    const predCount = new Uint32Array(n + 1);
+    for (let v = 0; v < n; v++) {
+      if (post[v]! < 0) continue;
+      for (let e = this.firstEdge[v]!; e < this.firstEdge[v + 1]!; e++) if (!this.isWeak(e)) predCount[this.edgeTo(e) + 1]!++;
+    }
+    for (let v = 0; v < n; v++) predCount[v + 1]! += predCount[v]!;
+    const preds = new Uint32Array(predCount[n]!);
+    const fill = predCount.slice(0, n);
+    for (let v = 0; v < n; v++) {
+      if (post[v]! < 0) continue;
+      for (let e = this.firstEdge[v]!; e < this.firstEdge[v + 1]!; e++) if (!this.isWeak(e)) preds[fill[this.edgeTo(e)]!++] = v;
+    }
+    const NONE = 0xffffffff;
+    const idom = new Uint32Array(n).fill(NONE); // by postorder position
+    const root = post[0]!;
+    idom[root] = root;
+    const intersect = (a: number, b: number) => {
+      while (a !== b) {
+        while (a < b) a = idom[a]!;
+        while (b < a) b = idom[b]!;
+      }
+      return a;
+    };
+    let changed = true;
+    while (changed) {
+      changed = false;
+      for (let k = count - 2; k >= 0; k--) {
+        const v = order[k]!;
+        let newIdom = NONE;
+        for (let p = predCount[v]!; p < predCount[v + 1]!; p++) {
+          const u = post[preds[p]!]!;
+          if (u < 0 || idom[u] === NONE) continue;
+          newIdom = newIdom === NONE ? u : intersect(u, newIdom);
+        }
+        if (newIdom !== NONE && idom[k] !== newIdom) {
+          idom[k] = newIdom;
+          changed = true;
+        }
+      }
+    }
+    const retained = new Float64Array(n);
+    const dominator = new Uint32Array(n).fill(NONE);
+    for (let k = 0; k < count; k++) {
+      const v = order[k]!;
+      retained[v] = this.selfSize(v);
+    }
+    // postorder visits children before parents: add each node's retained size to its dominator
+    for (let k = 0; k < count; k++) {
+      const v = order[k]!;
+      if (k === root) continue;
+      const d = order[idom[k]!]!;
+      dominator[v] = d;
+      retained[d]! += retained[v]!;
+    }
+    this.retained = retained;
+    this.dominator = dominator;
+    return retained;
+  }
+}

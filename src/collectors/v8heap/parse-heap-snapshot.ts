@@ -1,0 +1,276 @@
+// Streaming parser for V8 heap snapshots (.heapsnapshot): never reads the file into one string and
+// never calls JSON.parse on it, so snapshots over 512 MB (V8's string limit) can be read. Nodes and
+// edges go into typed arrays sized from the header; strings are decoded one by one.
+// Format (v8/src/profiler/heap-snapshot-generator.cc HeapSnapshotJSONSerializer):
+//   {"snapshot":{"meta":{"node_fields":["type","name","id","self_size","edge_count",…],
+//     "node_types":[["hidden","array","string","object",…],…],"edge_fields":["type","name_or_index","to_node"],
+//     "edge_types":[["context","element","property","internal","hidden","shortcut","weak"],…]},
+//     "node_count":123,"edge_count":456,"trace_function_count":0},
+//   "nodes":[9,1,1,0,5,0,0, …],"edges":[…],"trace_function_infos":[],"trace_tree":[],"samples":[],
+//   "locations":[],"strings":["<dummy>","", …]}
+import { InputError } from '../../errors.js';
+
+export interface SnapshotMeta {
+  node_fields: string[];
+  node_types: [string[], ...unknown[]];
+  edge_fields: string[];
+  edge_types: [string[], ...unknown[]];
+}
+
+export interface HeapSnapshot {
+  meta: SnapshotMeta;
+  nodeCount: number;
+  edgeCount: number;
+  nodeFieldCount: number;
+  edgeFieldCount: number;
+  /** flat: nodeFieldCount numbers per node (self_size may exceed 2^32 only for > 4 GiB objects) */
+  nodes: Float64Array;
+  /** flat: edgeFieldCount numbers per edge; to_node is an index into `nodes` (a multiple of nodeFieldCount) */
+  edges: Uint32Array;
+  strings: string[];
+  fileBytes: number;
+}
+
+const required = { node: ['type', 'name', 'id', 'self_size', 'edge_count'], edge: ['type', 'name_or_index', 'to_node'] };
+
+type Phase = 'header' | 'seek-key' | 'numbers' | 'skip-array' | 'strings' | 'done';
+
+/** An incremental parser: push() chunks as they arrive, then end(). */
+export class HeapSnapshotParser {
+  private phase: Phase = 'header';
+  private header = '';
+  private key = '';
+  private inKey = false;
+  private meta?: SnapshotMeta;
+  private nodeCount = 0;
+  private edgeCount = 0;
+  private nodes?: Float64Array;
+  private edges?: Uint32Array;
+  private target?: Float64Array | Uint32Array;
+  private targetName = '';
+  private filled = 0;
+  private number = -1;
+  private depth = 0;
+  private strings: string[] = [];
+  private inString = false;
+  private escaped = false;
+  private hasEscape = false;
+  private stringBytes: number[] = [];
+  private readonly decoder = new TextDecoder('utf-8');
+  private bytes = 0;
+
+  constructor(private readonly source = 'the snapshot') {}
+
+  push(chunk: Uint8Array): void {
+    this.bytes += chunk.length;
+    let i = 0;
+    while (i < chunk.length) {
+      switch (this.phase) {
+        case 'header':
+          i = this.readHeader(chunk, i);
+          break;
+        case 'seek-key':
+          i = this.seekKey(chunk, i);
+          break;
+        case 'numbers':
+          i = this.readNumbers(chunk, i);
+          break;
+        case 'skip-array':
+          i = this.skipArray(chunk, i);
+          break;
+        case 'strings':
+          i = this.readStrings(chunk, i);
+          break;
+        case 'done':
+          return;
+      }
+    }
+  }
+
+  end(): HeapSnapshot {
+    if (this.phase !== 'done' || !this.meta || !this.nodes || !this.edges) {
+      throw new InputError(`${this.source} is truncated: it ends ${this.phase === 'header' ? 'inside the header' : `while reading ${this.targetName || 'its sections'}`} after ${this.bytes} bytes.`, {
+        hint: 'The snapshot was cut off (disk full, copy interrupted, or the process died while writing it); take a new one.',
+      });
+    }
+    return {
+      meta: this.meta,
+      nodeCount: this.nodeCount,
+      edgeCount: this.edgeCount,
+      nodeFieldCount: this.meta.node_fields.length,
+      edgeFieldCount: this.meta.edge_fields.length,
+      nodes: this.nodes,
+      edges: this.edges,
+      strings: this.strings,
+      fileBytes: this.bytes,
+    };
+  }
+
+  private readHeader(chunk: Uint8Array, i: number): number {
+    // the header is small: collect text until the "nodes" key, then parse just that part
+    const text = Buffer.from(chunk.subarray(i, Math.min(chunk.length, i + 65536))).toString('latin1');
+    const combined = this.header + text;
+    const at = combined.indexOf('"nodes"');
+    if (at < 0) {
+      if (combined.length > 1 << 20 || (combined.length >= 16 && !/^\s*\{\s*"snapshot"/.test(combined))) this.notASnapshot(combined);
+      this.header = combined;
+      return i + text.length;
+    }
+    const head = combined.slice(0, at).replace(/,\s*$/, '');
+    let parsed: { snapshot?: { meta?: SnapshotMeta; node_count?: number; edge_count?: number } };
+    try {
+      parsed = JSON.parse(`${head}}`);
+    } catch {
+      this.notASnapshot(combined);
+    }
+    const snap = parsed!.snapshot;
+    if (!snap?.meta || typeof snap.node_count !== 'number' || typeof snap.edge_count !== 'number') this.notASnapshot(combined);
+    const meta = snap!.meta!;
+    const missing = [...required.node.filter((f) => !meta.node_fields?.includes(f)), ...required.edge.filter((f) => !meta.edge_fields?.includes(f))];
+    if (missing.length || !Array.isArray(meta.node_types?.[0]) || !Array.isArray(meta.edge_types?.[0])) {
+      throw new InputError(`${this.source} is a heap snapshot in a V8 format kleak does not know (node fields: ${meta.node_fields?.join(', ')}; edge fields: ${meta.edge_fields?.join(', ')}${missing.length ? `; missing ${missing.join(', ')}` : ''}).`, {
+        hint: 'Take the snapshot with a Node.js version kleak supports (Node 18-22 write the format kleak reads), or report the version.',
+      });
+    }
+    this.meta = meta;
+    this.nodeCount = snap!.node_count!;
+    this.edgeCount = snap!.edge_count!;
+    this.nodes = new Float64Array(this.nodeCount * meta.node_fields.length);
+    this.edges = new Uint32Array(this.edgeCount * meta.edge_fields.length);
+    // continue right after "nodes" with the key machinery
+    this.phase = 'seek-key';
+    this.key = 'nodes';
+    this.inKey = false;
+    const consumed = at + '"nodes"'.length - this.header.length;
+    this.header = '';
+    return i + consumed;
+  }
+
+  private notASnapshot(text: string): never {
+    throw new InputError(`${this.source} is not a V8 heap snapshot (it starts ${JSON.stringify(text.trimStart().slice(0, 40))}).`, {
+      hint: 'Give a .heapsnapshot file (Chrome DevTools, v8.writeHeapSnapshot, heapdump, --heapsnapshot-signal).',
+    });
+  }
+
+  private seekKey(chunk: Uint8Array, i: number): number {
+    for (; i < chunk.length; i++) {
+      const c = chunk[i]!;
+      if (this.inKey) {
+        if (c === 0x22) this.inKey = false;
+        else this.key += String.fromCharCode(c);
+        continue;
+      }
+      if (c === 0x22) {
+        this.key = '';
+        this.inKey = true;
+      } else if (c === 0x5b) {
+        // '[' opens the value of this.key
+        i++;
+        if (this.key === 'nodes' || this.key === 'edges') {
+          this.target = this.key === 'nodes' ? this.nodes : this.edges;
+          this.targetName = this.key;
+          this.filled = 0;
+          this.number = -1;
+          this.phase = 'numbers';
+        } else if (this.key === 'strings') {
+          this.targetName = 'strings';
+          this.phase = 'strings';
+        } else {
+          this.targetName = this.key;
+          this.depth = 1;
+          this.phase = 'skip-array';
+        }
+        return i;
+      } else if (c === 0x7d && this.key === 'strings') {
+        this.phase = 'done';
+        return chunk.length;
+      }
+    }
+    return i;
+  }
+
+  private readNumbers(chunk: Uint8Array, i: number): number {
+    const target = this.target!;
+    let n = this.number;
+    let filled = this.filled;
+    for (; i < chunk.length; i++) {
+      const c = chunk[i]!;
+      if (c >= 0x30 && c <= 0x39) {
+        n = n < 0 ? c - 0x30 : n * 10 + (c - 0x30);
+      } else if (c === 0x2c || c === 0x5d || c === 0x0a || c === 0x20 || c === 0x0d) {
+        if (n >= 0) {
+          if (filled >= target.length) this.countMismatch();
+          target[filled++] = n;
+          n = -1;
+        }
+        if (c === 0x5d) {
+          if (filled !== target.length) this.countMismatch(filled);
+          this.phase = 'seek-key';
+          this.key = '';
+          this.filled = filled;
+          this.number = -1;
+          return i + 1;
+        }
+      } else {
+        throw new InputError(`${this.source} is corrupt: unexpected ${JSON.stringify(String.fromCharCode(c))} in its ${this.targetName} array.`, { hint: 'Take a new snapshot.' });
+      }
+    }
+    this.number = n;
+    this.filled = filled;
+    return i;
+  }
+
+  private countMismatch(filled = this.filled): never {
+    throw new InputError(`${this.source} is corrupt: its ${this.targetName} array does not match the header's count (${filled} values for ${this.target!.length}).`, { hint: 'Take a new snapshot.' });
+  }
+
+  private skipArray(chunk: Uint8Array, i: number): number {
+    for (; i < chunk.length; i++) {
+      const c = chunk[i]!;
+      if (c === 0x5b) this.depth++;
+      else if (c === 0x5d && --this.depth === 0) {
+        this.phase = 'seek-key';
+        this.key = '';
+        return i + 1;
+      }
+    }
+    return i;
+  }
+
+  private readStrings(chunk: Uint8Array, i: number): number {
+    for (; i < chunk.length; i++) {
+      const c = chunk[i]!;
+      if (!this.inString) {
+        if (c === 0x22) {
+          this.inString = true;
+          this.hasEscape = false;
+          this.stringBytes.length = 0;
+        } else if (c === 0x5d) {
+          this.phase = 'seek-key';
+          this.key = 'strings';
+          return i + 1;
+        }
+        continue;
+      }
+      if (this.escaped) {
+        this.escaped = false;
+        this.stringBytes.push(c);
+        continue;
+      }
+      if (c === 0x5c) {
+        this.escaped = true;
+        this.hasEscape = true;
+        this.stringBytes.push(c);
+        continue;
+      }
+      if (c === 0x22) {
+        this.inString = false;
+        const raw = this.decoder.decode(Uint8Array.from(this.stringBytes));
+        this.strings.push(this.hasEscape ? (JSON.parse(`"${raw}"`) as string) : raw);
+        continue;
+      }
+      this.stringBytes.push(c);
+    }
+    return i;
+  }
+}

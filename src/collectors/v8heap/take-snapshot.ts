@@ -1,0 +1,149 @@
+// Takes a heap snapshot of a running Node process: through its inspector (SIGUSR1 opens it on
+// 127.0.0.1:9229; chunks are streamed to a file; the inspector is closed again, also on failure),
+// or by signal (SIGUSR2 to a process that loaded heapdump / kleak/agent or runs with
+// --heapsnapshot-signal; the new file is awaited in its working directory).
+import { createWriteStream, readdirSync, readlinkSync, rmSync, statSync } from 'node:fs';
+import { Socket } from 'node:net';
+import { join } from 'node:path';
+import { InputError } from '../../errors.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function portOpen(port: number, host = '127.0.0.1'): Promise<boolean> {
+  return new Promise((done) => {
+    const s = new Socket();
+    const finish = (open: boolean) => {
+      s.destroy();
+      done(open);
+    };
+    s.setTimeout(500, () => finish(false));
+    s.once('error', () => finish(false));
+    s.connect(port, host, () => finish(true));
+  });
+}
+
+export function assertNodeProcess(pid: number): void {
+  let exe: string;
+  try {
+    exe = readlinkSync(`/proc/${pid}/exe`);
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code;
+    throw new InputError(code === 'ENOENT' ? `No process with PID ${pid}.` : `Cannot inspect PID ${pid} (${code}).`, { cause, hint: code === 'ENOENT' ? 'Check the PID with ps or pgrep.' : 'Run kleak as the same user as the process, or as root.' });
+  }
+  if (!/\/node(js)?(\d+)?$/.test(exe)) {
+    throw new InputError(`PID ${pid} is not a Node.js process (${exe}).`, { hint: 'kleak heap reads V8 heaps of Node services; for Go services use kleak pprof.' });
+  }
+}
+
+interface CdpMessage {
+  id?: number;
+  method?: string;
+  params?: { chunk?: string };
+  result?: unknown;
+  error?: { message: string };
+}
+
+/** Opens the inspector with SIGUSR1, streams a snapshot into `file`, closes the inspector again. */
+export async function snapshotViaInspector(pid: number, file: string, options: { port?: number; timeoutMs?: number } = {}): Promise<void> {
+  const port = options.port ?? 9229;
+  const timeoutMs = options.timeoutMs ?? 120_000;
+  assertNodeProcess(pid);
+  if (await portOpen(port)) {
+    throw new InputError(`Port ${port} is already taken on 127.0.0.1, so PID ${pid}'s inspector cannot open there.`, {
+      hint: `Find what listens there (ss -ltnp 'sport = :${port}'), stop it, or use --via signal with a process that loaded heapdump (node -r kleak/agent).`,
+    });
+  }
+  process.kill(pid, 'SIGUSR1');
+  let wsUrl: string | undefined;
+  const deadline = Date.now() + 5000;
+  while (!wsUrl && Date.now() < deadline) {
+    try {
+      const list = (await (await fetch(`http://127.0.0.1:${port}/json/list`, { signal: AbortSignal.timeout(500) })).json()) as Array<{ webSocketDebuggerUrl?: string }>;
+      wsUrl = list[0]?.webSocketDebuggerUrl;
+    } catch {
+      await sleep(100);
+    }
+  }
+  if (!wsUrl) {
+    throw new InputError(`PID ${pid}'s inspector did not open on 127.0.0.1:${port} after SIGUSR1.`, {
+      hint: 'The process may run in another network namespace (a container: run kleak inside it), use another --inspect-port, or ignore SIGUSR1. Try --via signal.',
+    });
+  }
+  const { default: WebSocket } = await import('ws');
+  const ws = new WebSocket(wsUrl);
+  const out = createWriteStream(file);
+  let nextId = 1;
+  const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  const call = (method: string, params: Record<string, unknown> = {}) =>
+    new Promise<unknown>((resolve, reject) => {
+      const id = nextId++;
+      pending.set(id, { resolve, reject });
+      ws.send(JSON.stringify({ id, method, params }));
+    });
+  let failure: unknown;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('error', reject);
+    });
+    ws.on('message', (data) => {
+      const m = JSON.parse(String(data)) as CdpMessage;
+      if (m.method === 'HeapProfiler.addHeapSnapshotChunk' && m.params?.chunk !== undefined) {
+        out.write(m.params.chunk); // written as it arrives, never held whole
+        return;
+      }
+      if (m.id !== undefined && pending.has(m.id)) {
+        const p = pending.get(m.id)!;
+        pending.delete(m.id);
+        if (m.error) p.reject(new Error(m.error.message));
+        else p.resolve(m.result);
+      }
+    });
+    await call('HeapProfiler.enable');
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      call('HeapProfiler.takeHeapSnapshot', { reportProgress: false }),
+      new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`the snapshot took longer than ${timeoutMs} ms`)), timeoutMs))),
+    ]).finally(() => clearTimeout(timer));
+  } catch (error) {
+    failure = error;
+  } finally {
+    await new Promise<void>((r) => out.end(() => r()));
+    // close the inspector again: the evaluate gets no reply, the socket closes under it
+    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ id: nextId++, method: 'Runtime.evaluate', params: { expression: 'process._debugEnd()' } }));
+    await sleep(300);
+    ws.terminate();
+  }
+  for (let i = 0; i < 20 && (await portOpen(port)); i++) await sleep(100);
+  const stillOpen = await portOpen(port);
+  if (failure) {
+    rmSync(file, { force: true }); // never leave a half-written snapshot
+    throw new InputError(`Taking the heap snapshot of PID ${pid} failed: ${(failure as Error).message}.`, { cause: failure, hint: stillOpen ? `Its inspector may still be open on port ${port}: restart the process if it is.` : 'The inspector was closed again.' });
+  }
+  if (stillOpen) {
+    throw new InputError(`The snapshot was taken, but PID ${pid}'s inspector is still open on 127.0.0.1:${port}.`, { hint: 'Anyone on this host can run code in it while it is open: restart the process.' });
+  }
+}
+
+/** SIGUSR2 to a process that writes snapshots on that signal; waits (bounded) for the new file. */
+export async function snapshotViaSignal(pid: number, timeoutMs = 120_000): Promise<string> {
+  assertNodeProcess(pid);
+  const cwd = readlinkSync(`/proc/${pid}/cwd`);
+  const isSnapshot = (f: string) => f.endsWith('.heapsnapshot');
+  const before = new Set(readdirSync(cwd).filter(isSnapshot));
+  process.kill(pid, 'SIGUSR2');
+  const deadline = Date.now() + timeoutMs;
+  let candidate: string | undefined;
+  let lastSize = -1;
+  while (Date.now() < deadline) {
+    await sleep(250);
+    candidate ??= readdirSync(cwd).filter(isSnapshot).find((f) => !before.has(f));
+    if (!candidate) continue;
+    const size = statSync(join(cwd, candidate)).size;
+    if (size > 0 && size === lastSize) return join(cwd, candidate); // stopped growing: written
+    lastSize = size;
+  }
+  throw new InputError(`PID ${pid} wrote no new heap snapshot into ${cwd} within ${timeoutMs} ms of SIGUSR2.`, {
+    hint: 'With --via signal the process must have loaded heapdump (node -r kleak/agent app.js) or run with --heapsnapshot-signal=SIGUSR2. Otherwise use the inspector (the default).',
+  });
+}

@@ -1,0 +1,148 @@
+// kleak heap against real kafkajs services: live connections, pinned buffers, the inspector left closed.
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync, mkdtempSync, readdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { FixtureName } from '../../src/local-kafka/start-fixture.js';
+import { runKleak } from '../helpers/cli.js';
+import { drive, fixture, getJson, waitFor } from '../helpers/fixtures.js';
+import { createTopic, sharedBootstrap } from '../helpers/kafka.js';
+import { ssEstablished } from '../helpers/oracles.js';
+import { assertSchema } from '../helpers/schema.js';
+
+let bootstrap: string;
+const dir = mkdtempSync(join(tmpdir(), 'kleak-heap-test-'));
+before(async () => {
+  bootstrap = await sharedBootstrap();
+});
+
+async function heapJson(args: string[]) {
+  const r = await runKleak(['heap', ...args, '--json'], { timeoutMs: 180_000 });
+  let json: any;
+  try {
+    json = JSON.parse(r.stdout);
+  } catch {
+    throw new Error(`no JSON (exit ${r.code}): ${r.stdout}\n${r.stderr}`);
+  }
+  assertSchema(json.error ? 'error' : 'heap', json);
+  return { ...r, json };
+}
+
+async function started(name: FixtureName) {
+  const topic = await createTopic(bootstrap, name);
+  return fixture(name, { bootstrap, topic, env: { GROUP: `g-${topic}` } });
+}
+
+function portRefuses(port: number): Promise<boolean> {
+  return new Promise((done) => {
+    const s = createServer();
+    s.once('error', () => done(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => done(true)));
+  });
+}
+
+describe('live kafkajs clients', () => {
+  test('per-request producers: every connection stays live (= ss); the inspector is closed after and the service still serves', async (t) => {
+    const service = await started('kafkajs-per-request');
+    await drive(`${service.url}/produce`, 10);
+    const { code, json } = await heapJson(['--pid', String(service.pid), '--yes']);
+    const ss = ssEstablished(service.pid, [bootstrap]);
+    t.diagnostic(`heap: ${json.kafka.connections} Connections, ${json.kafka.liveSockets} live sockets, ${json.kafka.requestTimers} timers, ${json.kafka.clusters} Clusters; ss: ${ss} ESTABLISHED`);
+    assert.equal(code, 0);
+    assert.equal(json.kafka.liveSockets, ss);
+    assert.equal(json.kafka.requestTimers, 10);
+    assert.equal(await portRefuses(9229), true, 'the inspector port is free again');
+    assert.equal((await fetch(`${service.url}/healthz`)).status, 200, 'the service still serves');
+    assert.deepEqual(readdirSync(tmpdir()).filter((f) => f.startsWith(`kleak-${service.pid}-`)), [], 'the snapshot was removed (no --keep)');
+  });
+
+  test('--compare: N requests later, N more live connections and client-not-closed, confirmed; the twin holds one', async () => {
+    const service = await started('kafkajs-per-request');
+    await drive(`${service.url}/produce`, 1);
+    const before = (await runKleak(['heap', '--pid', String(service.pid), '--yes', '--via', 'signal', '--keep', '--json'])).stderr.match(/written to (\S+)/)![1]!;
+    await drive(`${service.url}/produce`, 12);
+    const { json } = await heapJson(['--pid', String(service.pid), '--yes', '--via', 'signal', '--compare', before]);
+    assert.equal(json.kafka.liveSockets - json.baseline.kafka.liveSockets, 12);
+    const f = json.findings.find((x: any) => x.ruleId === 'client-not-closed');
+    assert.equal(f.confidence, 'confirmed');
+    assert.equal(f.library, 'kafkajs');
+
+    const twin = await started('kafkajs-per-request-fixed');
+    await drive(`${twin.url}/produce`, 13);
+    const quiet = await heapJson(['--pid', String(twin.pid), '--yes']);
+    assert.equal(quiet.json.kafka.liveSockets, 1);
+    assert.deepEqual(quiet.json.findings, []);
+  });
+});
+
+describe('pinned record buffers', () => {
+  async function consumed(name: 'kafkajs-retain' | 'kafkajs-retain-fixed') {
+    const service = await started(name);
+    await drive(`${service.url}/fill?batches=100&records=64&bytes=4096`, 1, { timeoutMs: 60_000 });
+    await waitFor('all consumed', async () => ((await getJson<{ consumed: number }>(`${service.url}/stats`)).consumed >= 6400 ? true : undefined), 60_000, 500);
+    return service;
+  }
+
+  test('kept gzip messages: records-pin-buffers, pinned bytes within 10% of what the process itself counts; the twin is silent', async (t) => {
+    const leaky = await consumed('kafkajs-retain');
+    const oracle = (await getJson<{ pinnedBytes: number }>(`${leaky.url}/stats`)).pinnedBytes;
+    const { json } = await heapJson(['--pid', String(leaky.pid), '--yes']);
+    const kept = json.pinned.groups.find((g: any) => / → kept → /.test(g.path));
+    t.diagnostic(`kleak ${json.pinned.totalBytes} B pinned (${kept.bytes} B through "kept"), the process counts ${oracle} B`);
+    assert.ok(Math.abs(json.pinned.totalBytes - oracle) <= 0.1 * oracle, `kleak ${json.pinned.totalBytes} vs ${oracle}`);
+    assert.deepEqual(json.findings.map((f: any) => f.ruleId), ['records-pin-buffers']);
+
+    const twin = await consumed('kafkajs-retain-fixed');
+    assert.equal((await getJson<{ pinnedBytes: number }>(`${twin.url}/stats`)).pinnedBytes, 0);
+    const quiet = await heapJson(['--pid', String(twin.pid), '--yes']);
+    assert.deepEqual(quiet.json.findings, []);
+  });
+});
+
+describe('bad input: exit 2, a clear paragraph, nothing left open or half-written', () => {
+  let good: string;
+  before(async () => {
+    const service = await started('kafkajs-per-request-fixed');
+    const r = await runKleak(['heap', '--pid', String(service.pid), '--yes', '--via', 'signal', '--keep', '--json']);
+    good = r.stderr.match(/written to (\S+)/)![1]!;
+  });
+
+  test('a truncated snapshot, JSON that is not a snapshot, a V8 format kleak does not know', async () => {
+    const whole = readFileSync(good);
+    const cut = join(dir, 'cut.heapsnapshot');
+    writeFileSync(cut, whole.subarray(0, Math.floor(whole.length * 0.6)));
+    const a = await heapJson([cut]);
+    assert.equal(a.code, 2);
+    assert.match(a.stderr, /is truncated/);
+    const notSnap = join(dir, 'package.json');
+    writeFileSync(notSnap, JSON.stringify({ name: 'x', version: '1' }));
+    const b = await heapJson([notSnap]);
+    assert.equal(b.code, 2);
+    assert.match(b.stderr, /is not a V8 heap snapshot/);
+    const odd = join(dir, 'odd.heapsnapshot');
+    writeFileSync(odd, whole.toString('latin1').replace('"node_fields":["type","name","id","self_size"', '"node_fields":["kind","label","id","bytes"'), 'latin1');
+    const c = await heapJson([odd]);
+    assert.equal(c.code, 2);
+    assert.match(c.stderr, /V8 format kleak does not know/);
+  });
+
+  test('inspector port taken; a process that is not Node; no consent without a terminal', async () => {
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
+    after(() => blocker.close());
+    const port = (blocker.address() as { port: number }).port;
+    const service = await started('kafkajs-per-request-fixed');
+    const taken = await runKleak(['heap', '--pid', String(service.pid), '--yes', '--inspect-port', String(port)]);
+    assert.equal(taken.code, 2);
+    assert.match(taken.stderr, new RegExp(`Port ${port} is already taken`));
+    const go = await started('sarama-shared');
+    const notNode = await runKleak(['heap', '--pid', String(go.pid), '--yes']);
+    assert.equal(notNode.code, 2);
+    assert.match(notNode.stderr, /is not a Node\.js process/);
+    const noConsent = await runKleak(['heap', '--pid', String(service.pid)]);
+    assert.equal(noConsent.code, 2);
+    assert.match(noConsent.stderr, /Confirm with --yes/);
+  });
+});

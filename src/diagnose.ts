@@ -1,12 +1,17 @@
 // diagnose(): runs every collector that applies to a process, then every rule, into one Diagnosis.
 // The single commands (sockets, watch, pprof, cluster) use the same collectors and rules: one code path.
+import { rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { attributeBrokers } from './collectors/cluster/fetch-broker-endpoints.js';
 import { hostPortText, type HostPort, type KafkaConnectionOptions } from './collectors/cluster/connection-options.js';
 import { collectCluster, type ClusterEvidence } from './collectors/cluster/index.js';
 import { collectGoEvidence, type GoEvidence } from './collectors/goruntime/index.js';
 import { fetchGoroutineCount } from './collectors/goruntime/fetch-goroutines.js';
 import { readSocketInventory } from './collectors/process/index.js';
+import { collectV8Heap } from './collectors/v8heap/index.js';
+import { snapshotViaInspector } from './collectors/v8heap/take-snapshot.js';
 import type { SocketInventory } from './collectors/process/types.js';
 import type { EvidenceKind } from './collectors/types.js';
 import { runWatch, type DrivePlan, type WatchResult } from './collectors/watch/index.js';
@@ -32,7 +37,7 @@ export interface DiagnoseOptions {
   durationMs?: number;
   intervalMs?: number;
   groupIds?: string[];
-  /** a V8 heap snapshot (kleak heap) was asked for */
+  /** take a V8 heap snapshot of a Node process through its inspector (the caller has the user's consent) */
   heap?: boolean;
   onProgress?: (message: string) => void;
 }
@@ -144,11 +149,22 @@ export async function diagnose(options: DiagnoseOptions): Promise<DiagnoseResult
     collectors.push({ kind: 'goroutines', status: 'skipped', reason }, { kind: 'goHeap', status: 'skipped', reason });
   }
 
-  collectors.push(
-    options.heap
-      ? { kind: 'v8Heap', status: 'skipped', reason: 'kleak heap (V8 heap snapshots) is not built yet: issue #5' }
-      : { kind: 'v8Heap', status: 'skipped', reason: runtime === 'node' ? 'a Node process: --heap would take a heap snapshot (not built yet, issue #5)' : `not a Node process (${runtime})` },
-  );
+  if (options.heap && runtime === 'node' && inventory) {
+    const pid = inventory.processes[0]!.pid;
+    const file = join(tmpdir(), `kleak-${pid}-${Date.now()}.heapsnapshot`);
+    progress(`taking a heap snapshot of PID ${pid} through its inspector`);
+    try {
+      await snapshotViaInspector(pid, file);
+      evidence.v8Heap = await collectV8Heap(file);
+      collectors.push({ kind: 'v8Heap', status: 'ok' });
+    } catch (error) {
+      collectors.push(report('v8Heap', error));
+    } finally {
+      rmSync(file, { force: true });
+    }
+  } else {
+    collectors.push({ kind: 'v8Heap', status: 'skipped', reason: runtime === 'node' ? 'a Node process: --heap --yes takes a heap snapshot (live connections, pinned buffers)' : `not a Node process (${runtime})` });
+  }
 
   const cluster = await clusterTask;
   if (cluster) {

@@ -29,8 +29,9 @@ interface Case {
 
 const produce = (s: FixtureService) => ['--drive', `${s.url}/produce`, '--method', 'POST', '--requests', '20'];
 const fill = async (s: FixtureService) => {
-  await drive(`${s.url}/fill?batches=200&records=64&bytes=4096`, 1, { timeoutMs: 60_000 });
-  await waitFor('all consumed', async () => ((await getJson<{ consumed: number }>(`${s.url}/stats`)).consumed >= 200 * 64 ? true : undefined), 60_000, 500);
+  await drive(`${s.url}/fill?batches=${s.name.startsWith('kafkajs') ? 100 : 200}&records=64&bytes=4096`, 1, { timeoutMs: 60_000 });
+  const batches = s.name.startsWith('kafkajs') ? 100 : 200;
+  await waitFor('all consumed', async () => ((await getJson<{ consumed: number }>(`${s.url}/stats`)).consumed >= batches * 64 ? true : undefined), 60_000, 500);
   await fetch(`${s.url}/gc`, { method: 'POST' });
 };
 
@@ -44,6 +45,10 @@ const cases: Case[] = [
   { fixture: 'franz-retain-fixed', prepare: fill, args: (s) => ['--pprof', s.url], expected: [] },
   { fixture: 'kafkajs-per-request', args: produce, expected: ['client-per-request'] },
   { fixture: 'kafkajs-per-request-fixed', args: produce, expected: [] },
+  { fixture: 'kafkajs-per-request', args: (s) => [...produce(s), '--heap', '--yes'], expected: ['client-not-closed', 'client-per-request'] },
+  { fixture: 'kafkajs-per-request-fixed', args: (s) => [...produce(s), '--heap', '--yes'], expected: [] },
+  { fixture: 'kafkajs-retain', prepare: fill, args: () => ['--heap', '--yes'], expected: ['records-pin-buffers'] },
+  { fixture: 'kafkajs-retain-fixed', prepare: fill, args: () => ['--heap', '--yes'], expected: [] },
   { fixture: 'kafkajs-consumer-per-request', args: (s) => ['--drive', `${s.url}/subscribe`, '--method', 'POST', '--requests', '5', '--warmup', '1', '--settle', '30s'], expected: ['client-per-request', 'group-member-growth'] },
   { fixture: 'kafkajs-consumer-per-request-fixed', args: (s) => ['--drive', `${s.url}/subscribe`, '--method', 'POST', '--requests', '5', '--warmup', '1'], expected: [] },
 ];
@@ -62,7 +67,7 @@ async function diagnoseJson(args: string[]) {
 
 describe('kleak diagnose names exactly the expected rules (warning and above)', () => {
   for (const c of cases) {
-    test(`${c.fixture} → ${c.expected.join(', ') || 'nothing'}`, async (t) => {
+    test(`${c.fixture}${c.args({ url: 'u' } as FixtureService).includes('--heap') ? ' (with --heap)' : ''} → ${c.expected.join(', ') || 'nothing'}`, async (t) => {
       const topic = await createTopic(bootstrap, c.fixture);
       const service = await fixture(c.fixture, { bootstrap, topic, env: { GROUP: `g-${topic}` } });
       await c.prepare?.(service);

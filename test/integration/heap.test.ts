@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync, mkdtempSync, readdirSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -88,11 +89,18 @@ describe('pinned record buffers', () => {
   test('kept gzip messages: records-pin-buffers, pinned bytes within 10% of what the process itself counts; the twin is silent', async (t) => {
     const leaky = await consumed('kafkajs-retain');
     const oracle = (await getJson<{ pinnedBytes: number }>(`${leaky.url}/stats`)).pinnedBytes;
-    const { json } = await heapJson(['--pid', String(leaky.pid), '--yes']);
+    const { json, stderr } = await heapJson(['--pid', String(leaky.pid), '--yes', '--via', 'signal', '--keep']);
+    const snapshotFile = stderr.match(/written to (\S+)/)![1]!;
     const kept = json.pinned.groups.find((g: any) => / → kept → /.test(g.path));
     t.diagnostic(`kleak ${json.pinned.totalBytes} B pinned (${kept.bytes} B through "kept"), the process counts ${oracle} B`);
     assert.ok(Math.abs(json.pinned.totalBytes - oracle) <= 0.1 * oracle, `kleak ${json.pinned.totalBytes} vs ${oracle}`);
     assert.deepEqual(json.findings.map((f: any) => f.ruleId), ['records-pin-buffers']);
+
+    // retained sizes of the top objects against a second implementation on the same snapshot
+    const { getFullHeapFromFile } = createRequire(import.meta.url)('@memlab/heap-analysis');
+    const memlab = await getFullHeapFromFile(snapshotFile);
+    for (const r of json.topRetainers) assert.equal(r.retainedBytes, memlab.getNodeById(r.id)?.retainedSize, `retained size of node ${r.id} (${r.type})`);
+    t.diagnostic(`top retainer: ${json.topRetainers[0].retainedBytes} B, memlab ${memlab.getNodeById(json.topRetainers[0].id)?.retainedSize} B`);
 
     const twin = await consumed('kafkajs-retain-fixed');
     assert.equal((await getJson<{ pinnedBytes: number }>(`${twin.url}/stats`)).pinnedBytes, 0);

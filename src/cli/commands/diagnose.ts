@@ -18,6 +18,7 @@ interface DiagnoseFlags extends ConnectionFlags, Omit<OutputFlags, 'format'> {
   pprof?: string;
   probe?: boolean;
   heap?: boolean;
+  yes?: boolean;
   drive?: string;
   requests: string;
   concurrency: string;
@@ -43,7 +44,8 @@ export function registerDiagnose(program: Command, ctx: CliContext): void {
     .option('--brokers <host:port,...>', 'treat these addresses as the brokers')
     .option('--pprof <url>', "a Go service's pprof base URL")
     .option('--probe', 'look for net/http/pprof on the ports the process listens on')
-    .option('--heap', 'take a V8 heap snapshot of a Node process (kleak heap: not built yet, issue #5)')
+    .option('--heap', 'take a V8 heap snapshot of a Node process through its inspector (pauses it; needs --yes)')
+    .option('--yes', 'consent to pausing the process for the heap snapshot')
     .option('--drive <url>', 'send requests and measure the change per request')
     .option('--requests <n>', 'requests to send with --drive', '50')
     .option('--concurrency <n>', 'requests in flight at once', '1')
@@ -68,6 +70,9 @@ export function registerDiagnose(program: Command, ctx: CliContext): void {
       } catch {
         throw new UsageError(`--drive "${flags.drive}" is not a URL.`, { hint: 'Give a full URL, e.g. --drive http://127.0.0.1:8080/produce' });
       }
+    }
+    if (flags.heap && !flags.yes) {
+      throw new UsageError('--heap takes a heap snapshot through the inspector: the process pauses while V8 writes it and may need up to twice its heap in memory. Confirm with --yes.', { hint: 'Add --yes (the inspector is closed again afterwards).' });
     }
     const baseline = flags.baseline ? readBaseline(flags.baseline) : undefined;
     const { diagnosis } = await diagnose({

@@ -29,7 +29,7 @@ export interface HeapAnalysis {
   totalBytes: number;
   kafka: KafkaObjects;
   pinned: { totalBytes: number; buffers: number; messages: number; groups: PinnedGroup[] };
-  topRetainers: Array<{ name: string; type: string; retainedBytes: number; selfBytes: number }>;
+  topRetainers: Array<{ id: number; name: string; type: string; retainedBytes: number; selfBytes: number }>;
   /** object counts by constructor name (for --compare) */
   constructors: Record<string, number>;
 }
@@ -147,7 +147,7 @@ export function analyzeHeap(g: HeapGraph, fileBytes: number): HeapAnalysis {
     candidates.push(i);
   }
   candidates.sort((a, b) => retained[b]! - retained[a]!);
-  const topRetainers = candidates.slice(0, 10).map((i) => ({ name: g.name(i), type: g.type(i), retainedBytes: retained[i]!, selfBytes: g.selfSize(i) }));
+  const topRetainers = candidates.slice(0, 10).map((i) => ({ id: g.id(i), name: g.name(i), type: g.type(i), retainedBytes: retained[i]!, selfBytes: g.selfSize(i) }));
 
   return {
     snapshot: { bytes: fileBytes, nodes: g.nodeCount, edges: g.snapshot.edgeCount },

@@ -10,6 +10,7 @@ export class HeapGraph {
   private readonly typeField: number;
   private readonly nameField: number;
   private readonly sizeField: number;
+  private readonly idField: number;
   private readonly edgeCountField: number;
   private readonly edgeTypeField: number;
   private readonly edgeNameField: number;
@@ -29,6 +30,7 @@ export class HeapGraph {
     this.typeField = m.node_fields.indexOf('type');
     this.nameField = m.node_fields.indexOf('name');
     this.sizeField = m.node_fields.indexOf('self_size');
+    this.idField = m.node_fields.indexOf('id');
     this.edgeCountField = m.node_fields.indexOf('edge_count');
     this.edgeTypeField = m.edge_fields.indexOf('type');
     this.edgeNameField = m.edge_fields.indexOf('name_or_index');
@@ -53,6 +55,10 @@ export class HeapGraph {
   }
   name(i: number): string {
     return this.snapshot.strings[this.snapshot.nodes[i * this.nf + this.nameField]!] ?? '?';
+  }
+  /** the snapshot's own node id (stable across tools: memlab, DevTools) */
+  id(i: number): number {
+    return this.snapshot.nodes[i * this.nf + this.idField]!;
   }
   selfSize(i: number): number {
     return this.snapshot.nodes[i * this.nf + this.sizeField]!;

@@ -64,7 +64,8 @@ export function registerHeap(program: Command, ctx: CliContext): void {
       ctx.io.stderr(ctx.chalk.dim(`kleak: snapshot of PID ${pid} written to ${path}\n`));
     }
     try {
-      let lastShown = 0;
+      // a progress bar on stderr once reading has taken over a second
+      let lastShown = Date.now();
       const evidence = await collectV8Heap(path, flags.compare, (fraction) => {
         if (Date.now() - lastShown < 1000) return;
         lastShown = Date.now();

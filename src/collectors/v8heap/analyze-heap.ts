@@ -139,15 +139,18 @@ export function analyzeHeap(g: HeapGraph, fileBytes: number): HeapAnalysis {
     .map(({ sizes, ...rest }) => ({ ...rest, typicalBufferBytes: sizes.length ? [...sizes].sort((a, b) => a - b)[Math.floor(sizes.length / 2)]! : 0 }))
     .sort((a, b) => b.bytes - a.bytes);
 
-  // the largest retainers below the synthetic roots
-  const candidates: number[] = [];
+  // the ten largest retainers below the synthetic roots (a running top 10, not a sort of every node)
+  const top: number[] = [];
   for (let i = 1; i < g.nodeCount; i++) {
+    if (top.length === 10 && retained[i]! <= retained[top[9]!]!) continue;
     const t = g.type(i);
     if (t === 'synthetic' || t === 'hidden') continue;
-    candidates.push(i);
+    let at = top.length;
+    while (at > 0 && retained[top[at - 1]!]! < retained[i]!) at--;
+    top.splice(at, 0, i);
+    if (top.length > 10) top.pop();
   }
-  candidates.sort((a, b) => retained[b]! - retained[a]!);
-  const topRetainers = candidates.slice(0, 10).map((i) => ({ id: g.id(i), name: g.name(i), type: g.type(i), retainedBytes: retained[i]!, selfBytes: g.selfSize(i) }));
+  const topRetainers = top.map((i) => ({ id: g.id(i), name: g.name(i), type: g.type(i), retainedBytes: retained[i]!, selfBytes: g.selfSize(i) }));
 
   return {
     snapshot: { bytes: fileBytes, nodes: g.nodeCount, edges: g.snapshot.edgeCount },

@@ -21,7 +21,6 @@ export class HeapGraph {
   private readonly elementType: number;
   private readonly hiddenType: number;
   retained?: Float64Array;
-  dominator?: Uint32Array;
 
   constructor(readonly snapshot: HeapSnapshot) {
     const m = snapshot.meta;
@@ -76,7 +75,7 @@ export class HeapGraph {
     return t === this.elementType || t === this.hiddenType ? String(v) : (this.snapshot.strings[v] ?? '?');
   }
   edgeTo(e: number): number {
-    return this.snapshot.edges[e * this.ef + this.edgeToField]! / this.nf;
+    return this.snapshot.edges[e * this.ef + this.edgeToField]! / this.snapshot.sourceNodeFieldCount;
   }
   /** the node an edge named `name` leads to, if any */
   child(i: number, name: string): number | undefined {
@@ -96,51 +95,62 @@ export class HeapGraph {
     if (this.retained) return this.retained;
     const n = this.nodeCount;
     const order = new Uint32Array(n); // postorder position → node
-    const post = new Int32Array(n).fill(-1); // node → postorder position
-    const visited = new Uint8Array(n);
-    const stack = new Uint32Array(n);
-    const edgeCursor = new Uint32Array(n);
+    const post = new Int32Array(n).fill(-1); // node → postorder position; -1: not reached (yet)
     let count = 0;
-    let sp = 0;
-    stack[sp++] = 0;
-    visited[0] = 1;
-    edgeCursor[0] = this.firstEdge[0]!;
-    while (sp > 0) {
-      const v = stack[sp - 1]!;
-      let pushed = false;
-      while (edgeCursor[v]! < this.firstEdge[v + 1]!) {
-        const e = edgeCursor[v]!++;
-        if (this.isWeak(e)) continue;
-        const w = this.edgeTo(e);
-        if (!visited[w]) {
-          visited[w] = 1;
-          edgeCursor[w] = this.firstEdge[w]!;
-          stack[sp++] = w;
-          pushed = true;
-          break;
+    // two scratch arrays, reused after the search (as the predecessor offsets and the idoms) to keep the peak down
+    const scratchA = new Uint32Array(n + 1);
+    const scratchB = new Uint32Array(n + 1);
+    {
+      const stack = scratchA;
+      const edgeCursor = scratchB;
+      const onStack = -2;
+      let sp = 0;
+      stack[sp++] = 0;
+      post[0] = onStack;
+      edgeCursor[0] = this.firstEdge[0]!;
+      while (sp > 0) {
+        const v = stack[sp - 1]!;
+        let pushed = false;
+        while (edgeCursor[v]! < this.firstEdge[v + 1]!) {
+          const e = edgeCursor[v]!++;
+          if (this.isWeak(e)) continue;
+          const w = this.edgeTo(e);
+          if (post[w] === -1) {
+            post[w] = onStack;
+            edgeCursor[w] = this.firstEdge[w]!;
+            stack[sp++] = w;
+            pushed = true;
+            break;
+          }
+        }
+        if (!pushed) {
+          sp--;
+          post[v] = count;
+          order[count++] = v;
         }
       }
-      if (!pushed) {
-        sp--;
-        post[v] = count;
-        order[count++] = v;
-      }
     }
-    // predecessors (reachable, non-weak) in CSR form
-    const predCount = new Uint32Array(n + 1);
+    // predecessors (reachable, non-weak) in CSR form; the start offsets double as fill cursors
+    const start = scratchA.fill(0);
     for (let v = 0; v < n; v++) {
       if (post[v]! < 0) continue;
-      for (let e = this.firstEdge[v]!; e < this.firstEdge[v + 1]!; e++) if (!this.isWeak(e)) predCount[this.edgeTo(e) + 1]!++;
+      for (let e = this.firstEdge[v]!; e < this.firstEdge[v + 1]!; e++) if (!this.isWeak(e)) start[this.edgeTo(e)]!++;
     }
-    for (let v = 0; v < n; v++) predCount[v + 1]! += predCount[v]!;
-    const preds = new Uint32Array(predCount[n]!);
-    const fill = predCount.slice(0, n);
+    let sum = 0;
+    for (let v = 0; v <= n; v++) {
+      const c = start[v]!;
+      start[v] = sum;
+      sum += c;
+    }
+    const preds = new Uint32Array(sum);
     for (let v = 0; v < n; v++) {
       if (post[v]! < 0) continue;
-      for (let e = this.firstEdge[v]!; e < this.firstEdge[v + 1]!; e++) if (!this.isWeak(e)) preds[fill[this.edgeTo(e)]!++] = v;
+      for (let e = this.firstEdge[v]!; e < this.firstEdge[v + 1]!; e++) if (!this.isWeak(e)) preds[start[this.edgeTo(e)]!++] = v;
     }
+    for (let v = n; v > 0; v--) start[v] = start[v - 1]!; // the cursors moved each start one slot on
+    start[0] = 0;
     const NONE = 0xffffffff;
-    const idom = new Uint32Array(n).fill(NONE); // by postorder position
+    const idom = scratchB.fill(NONE); // by postorder position
     const root = post[0]!;
     idom[root] = root;
     const intersect = (a: number, b: number) => {
@@ -156,7 +166,7 @@ export class HeapGraph {
       for (let k = count - 2; k >= 0; k--) {
         const v = order[k]!;
         let newIdom = NONE;
-        for (let p = predCount[v]!; p < predCount[v + 1]!; p++) {
+        for (let p = start[v]!; p < start[v + 1]!; p++) {
           const u = post[preds[p]!]!;
           if (u < 0 || idom[u] === NONE) continue;
           newIdom = newIdom === NONE ? u : intersect(u, newIdom);
@@ -168,21 +178,13 @@ export class HeapGraph {
       }
     }
     const retained = new Float64Array(n);
-    const dominator = new Uint32Array(n).fill(NONE);
     for (let k = 0; k < count; k++) {
       const v = order[k]!;
       retained[v] = this.selfSize(v);
     }
     // postorder visits children before parents: add each node's retained size to its dominator
-    for (let k = 0; k < count; k++) {
-      const v = order[k]!;
-      if (k === root) continue;
-      const d = order[idom[k]!]!;
-      dominator[v] = d;
-      retained[d]! += retained[v]!;
-    }
+    for (let k = 0; k < count; k++) if (k !== root) retained[order[idom[k]!]!]! += retained[order[k]!]!;
     this.retained = retained;
-    this.dominator = dominator;
     return retained;
   }
 }

@@ -17,16 +17,22 @@ export interface SnapshotMeta {
   edge_types: [string[], ...unknown[]];
 }
 
+/** The node fields kleak keeps (in this order); the others (trace_node_id, detachedness) are skipped. */
+export const keptNodeFields = ['type', 'name', 'id', 'self_size', 'edge_count'] as const;
+
 export interface HeapSnapshot {
+  /** meta.node_fields is rewritten to keptNodeFields: the layout of `nodes` */
   meta: SnapshotMeta;
   nodeCount: number;
   edgeCount: number;
   nodeFieldCount: number;
   edgeFieldCount: number;
-  /** flat: nodeFieldCount numbers per node (self_size may exceed 2^32 only for > 4 GiB objects) */
-  nodes: Float64Array;
-  /** flat: edgeFieldCount numbers per edge; to_node is an index into `nodes` (a multiple of nodeFieldCount) */
+  /** flat: nodeFieldCount numbers per node (a self_size over 4 GiB is clamped to 2^32-1) */
+  nodes: Uint32Array;
+  /** flat: edgeFieldCount numbers per edge; to_node is as in the file: node index × sourceNodeFieldCount */
   edges: Uint32Array;
+  /** node fields per node in the file (to_node is a multiple of it) */
+  sourceNodeFieldCount: number;
   strings: string[];
   fileBytes: number;
 }
@@ -44,12 +50,16 @@ export class HeapSnapshotParser {
   private meta?: SnapshotMeta;
   private nodeCount = 0;
   private edgeCount = 0;
-  private nodes?: Float64Array;
+  private nodes?: Uint32Array;
   private edges?: Uint32Array;
-  private target?: Float64Array | Uint32Array;
+  private target?: Uint32Array;
   private targetName = '';
   private filled = 0;
   private number = -1;
+  /** for the nodes array: source field position → kept slot, or -1 to skip */
+  private slotOf: Int8Array = new Int8Array(0);
+  private field = 0;
+  private sourceFields = 1;
   private depth = 0;
   private strings: string[] = [];
   private inString = false;
@@ -98,6 +108,7 @@ export class HeapSnapshotParser {
       nodeCount: this.nodeCount,
       edgeCount: this.edgeCount,
       nodeFieldCount: this.meta.node_fields.length,
+      sourceNodeFieldCount: this.sourceFields,
       edgeFieldCount: this.meta.edge_fields.length,
       nodes: this.nodes,
       edges: this.edges,
@@ -132,10 +143,12 @@ export class HeapSnapshotParser {
         hint: 'Take the snapshot with a Node.js version kleak supports (Node 18-22 write the format kleak reads), or report the version.',
       });
     }
-    this.meta = meta;
+    this.slotOf = Int8Array.from(meta.node_fields.map((f) => (keptNodeFields as readonly string[]).indexOf(f)));
+    this.sourceFields = meta.node_fields.length;
+    this.meta = { ...meta, node_fields: [...keptNodeFields] };
     this.nodeCount = snap!.node_count!;
     this.edgeCount = snap!.edge_count!;
-    this.nodes = new Float64Array(this.nodeCount * meta.node_fields.length);
+    this.nodes = new Uint32Array(this.nodeCount * keptNodeFields.length);
     this.edges = new Uint32Array(this.edgeCount * meta.edge_fields.length);
     // continue right after "nodes" with the key machinery
     this.phase = 'seek-key';
@@ -170,6 +183,7 @@ export class HeapSnapshotParser {
           this.target = this.key === 'nodes' ? this.nodes : this.edges;
           this.targetName = this.key;
           this.filled = 0;
+          this.field = 0;
           this.number = -1;
           this.phase = 'numbers';
         } else if (this.key === 'strings') {
@@ -191,16 +205,36 @@ export class HeapSnapshotParser {
 
   private readNumbers(chunk: Uint8Array, i: number): number {
     const target = this.target!;
+    const isNodes = target === this.nodes;
+    const slotOf = this.slotOf;
+    const sourceFields = this.sourceFields;
+    const kept = keptNodeFields.length;
     let n = this.number;
     let filled = this.filled;
+    let field = this.field;
     for (; i < chunk.length; i++) {
       const c = chunk[i]!;
       if (c >= 0x30 && c <= 0x39) {
         n = n < 0 ? c - 0x30 : n * 10 + (c - 0x30);
       } else if (c === 0x2c || c === 0x5d || c === 0x0a || c === 0x20 || c === 0x0d) {
         if (n >= 0) {
-          if (filled >= target.length) this.countMismatch();
-          target[filled++] = n;
+          const value = n > 0xffffffff ? 0xffffffff : n;
+          if (isNodes) {
+            // a node is sourceFields numbers; only the kept fields are stored, kept wide
+            const slot = slotOf[field]!;
+            if (slot >= 0) {
+              const at = filled + slot;
+              if (at >= target.length) this.countMismatch(at);
+              target[at] = value;
+            }
+            if (++field === sourceFields) {
+              field = 0;
+              filled += kept;
+            }
+          } else {
+            if (filled >= target.length) this.countMismatch();
+            target[filled++] = value;
+          }
           n = -1;
         }
         if (c === 0x5d) {
@@ -217,6 +251,7 @@ export class HeapSnapshotParser {
     }
     this.number = n;
     this.filled = filled;
+    this.field = field;
     return i;
   }
 

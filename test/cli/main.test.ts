@@ -29,3 +29,10 @@ test('an unknown option is a usage error: exit 2, message on stderr, nothing on 
   assert.equal(stdout, '');
   assert.match(stderr, /unknown option '--no-such-flag'/);
 });
+
+test('a command of the design that is not built yet says so and exits 2, running nothing', async () => {
+  const { code, stdout, stderr } = await runKleak(['scan', '.']);
+  assert.equal(code, 2);
+  assert.equal(stdout, '');
+  assert.match(stderr, /kleak scan is not built yet/);
+});

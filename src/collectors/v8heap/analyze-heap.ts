@@ -136,6 +136,7 @@ export function analyzeHeap(g: HeapGraph, fileBytes: number): HeapAnalysis {
     groups.set(path, group);
   }
   const pinnedGroups = [...groups.values()]
+    .filter((g) => g.buffers > 0) // look-alikes with no buffer of their own (V8's allocation-site boilerplates)
     .map(({ sizes, ...rest }) => ({ ...rest, typicalBufferBytes: sizes.length ? [...sizes].sort((a, b) => a - b)[Math.floor(sizes.length / 2)]! : 0 }))
     .sort((a, b) => b.bytes - a.bytes);
 
@@ -156,7 +157,7 @@ export function analyzeHeap(g: HeapGraph, fileBytes: number): HeapAnalysis {
     snapshot: { bytes: fileBytes, nodes: g.nodeCount, edges: g.snapshot.edgeCount },
     totalBytes,
     kafka,
-    pinned: { totalBytes: pinnedBytes, buffers: seenBuffers.size, messages: messages.length, groups: pinnedGroups },
+    pinned: { totalBytes: pinnedBytes, buffers: seenBuffers.size, messages: pinnedGroups.reduce((n, g) => n + g.messages, 0), groups: pinnedGroups },
     topRetainers,
     constructors,
   };

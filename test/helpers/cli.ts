@@ -26,3 +26,23 @@ export function runKleak(args: string[], { env = {}, timeoutMs = 120_000 }: { en
     });
   });
 }
+
+/**
+ * Runs a kleak command with --json (or the format given in args), parses what it printed — one
+ * object, or JSON Lines whose last line is the summary — and checks it against docs/json-schema.
+ */
+export async function runKleakJson(args: string[], schema: 'sockets' | 'watch' | 'pprof' | 'cluster' | 'diagnosis' | 'heap', options: { env?: Record<string, string>; timeoutMs?: number } = {}) {
+  const { assertSchema } = await import('./schema.js');
+  const r = await runKleak(args.includes('--format') ? args : [...args, '--json'], options);
+  const lines = r.stdout.trim().split('\n');
+  let json: any;
+  try {
+    json = r.stdout.trim().startsWith('{\n') ? JSON.parse(r.stdout) : JSON.parse(lines[lines.length - 1]!);
+  } catch {
+    throw new Error(`kleak ${args.join(' ')} printed no JSON (exit ${r.code}):\n${r.stdout}\n${r.stderr}`);
+  }
+  if (json.error) assertSchema('error', json);
+  else if (schema === 'watch') for (const line of lines) assertSchema('watch', JSON.parse(line));
+  else assertSchema(schema, json);
+  return { ...r, json, lines };
+}

@@ -1,8 +1,7 @@
 // The real broker tests use: the run's shared one (KLEAK_TEST_BOOTSTRAP), or one this file starts.
 import { after } from 'node:test';
 import { randomBytes } from 'node:crypto';
-import { Kafka, logLevel } from 'kafkajs';
-import { launchKafka, type KafkaCluster, type KafkaClusterOptions } from '../../src/local-kafka/launch-kafka.js';
+import { ensureTopic, launchKafka, type KafkaCluster, type KafkaClusterOptions } from '../../src/local-kafka/launch-kafka.js';
 
 let own: Promise<KafkaCluster> | undefined;
 // Registered at import, on the root test: a broker started for one file lives until the file ends.
@@ -25,12 +24,6 @@ export async function privateCluster(options: KafkaClusterOptions): Promise<Kafk
 /** Creates a topic with a unique name and waits for its leader. */
 export async function createTopic(bootstrap: string, prefix: string, numPartitions = 1): Promise<string> {
   const topic = `${prefix}-${randomBytes(4).toString('hex')}`;
-  const admin = new Kafka({ brokers: bootstrap.split(','), logLevel: logLevel.NOTHING }).admin();
-  await admin.connect();
-  try {
-    await admin.createTopics({ topics: [{ topic, numPartitions }], waitForLeaders: true, timeout: 15_000 });
-  } finally {
-    await admin.disconnect();
-  }
+  await ensureTopic(bootstrap, topic, numPartitions);
   return topic;
 }

@@ -3,27 +3,16 @@ import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { Kafka, logLevel } from 'kafkajs';
 import { freePort } from '../../src/local-kafka/launch-kafka.js';
-import { runKleak } from '../helpers/cli.js';
+import { runKleak, runKleakJson } from '../helpers/cli.js';
 import { drive, fixture, waitFor } from '../helpers/fixtures.js';
 import { createTopic, privateCluster, sharedBootstrap } from '../helpers/kafka.js';
-import { assertSchema } from '../helpers/schema.js';
 
 let bootstrap: string;
 before(async () => {
   bootstrap = await sharedBootstrap();
 });
 
-async function clusterJson(args: string[], env: Record<string, string> = {}) {
-  const r = await runKleak(['cluster', ...args, '--json'], { env });
-  let json: any;
-  try {
-    json = JSON.parse(r.stdout);
-  } catch {
-    throw new Error(`no JSON (exit ${r.code}): ${r.stdout}\n${r.stderr}`);
-  }
-  assertSchema(json.error ? 'error' : 'cluster', json);
-  return { ...r, json };
-}
+const clusterJson = (args: string[], env: Record<string, string> = {}) => runKleakJson(['cluster', ...args], 'cluster', { env });
 
 async function members(bs: string, groupId: string): Promise<number> {
   const admin = new Kafka({ brokers: bs.split(','), logLevel: logLevel.NOTHING }).admin();

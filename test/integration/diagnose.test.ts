@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
 import { freePort } from '../../src/local-kafka/launch-kafka.js';
 import type { FixtureName, FixtureService } from '../../src/local-kafka/start-fixture.js';
-import { runKleak } from '../helpers/cli.js';
+import { runKleak, runKleakJson } from '../helpers/cli.js';
 import { drive, fixture, getJson, waitFor } from '../helpers/fixtures.js';
 import { createTopic, sharedBootstrap } from '../helpers/kafka.js';
 import { assertSarif, assertSchema } from '../helpers/schema.js';
@@ -53,17 +53,7 @@ const cases: Case[] = [
   { fixture: 'kafkajs-consumer-per-request-fixed', args: (s) => ['--drive', `${s.url}/subscribe`, '--method', 'POST', '--requests', '5', '--warmup', '1'], expected: [] },
 ];
 
-async function diagnoseJson(args: string[]) {
-  const r = await runKleak(['diagnose', ...args, '--format', 'json']);
-  let json: any;
-  try {
-    json = JSON.parse(r.stdout);
-  } catch {
-    throw new Error(`no JSON (exit ${r.code}): ${r.stdout}\n${r.stderr}`);
-  }
-  assertSchema(json.error ? 'error' : 'diagnosis', json);
-  return { ...r, json };
-}
+const diagnoseJson = (args: string[]) => runKleakJson(['diagnose', ...args, '--format', 'json'], 'diagnosis');
 
 describe('kleak diagnose names exactly the expected rules (warning and above)', () => {
   for (const c of cases) {

@@ -7,11 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { FixtureName } from '../../src/local-kafka/start-fixture.js';
-import { runKleak } from '../helpers/cli.js';
+import { runKleak, runKleakJson } from '../helpers/cli.js';
 import { drive, fixture, getJson, waitFor } from '../helpers/fixtures.js';
 import { createTopic, sharedBootstrap } from '../helpers/kafka.js';
 import { ssEstablished } from '../helpers/oracles.js';
-import { assertSchema } from '../helpers/schema.js';
 
 let bootstrap: string;
 const dir = mkdtempSync(join(tmpdir(), 'kleak-heap-test-'));
@@ -19,17 +18,7 @@ before(async () => {
   bootstrap = await sharedBootstrap();
 });
 
-async function heapJson(args: string[]) {
-  const r = await runKleak(['heap', ...args, '--json'], { timeoutMs: 180_000 });
-  let json: any;
-  try {
-    json = JSON.parse(r.stdout);
-  } catch {
-    throw new Error(`no JSON (exit ${r.code}): ${r.stdout}\n${r.stderr}`);
-  }
-  assertSchema(json.error ? 'error' : 'heap', json);
-  return { ...r, json };
-}
+const heapJson = (args: string[]) => runKleakJson(['heap', ...args], 'heap', { timeoutMs: 180_000 });
 
 async function started(name: FixtureName) {
   const topic = await createTopic(bootstrap, name);

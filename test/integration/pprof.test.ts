@@ -8,10 +8,9 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { repoRoot } from '../../src/local-kafka/launch-kafka.js';
 import type { FixtureName } from '../../src/local-kafka/start-fixture.js';
-import { runKleak } from '../helpers/cli.js';
+import { runKleak, runKleakJson } from '../helpers/cli.js';
 import { drive, fixture, getJson, waitFor } from '../helpers/fixtures.js';
 import { createTopic, sharedBootstrap } from '../helpers/kafka.js';
-import { assertSchema } from '../helpers/schema.js';
 
 let bootstrap: string;
 const dir = mkdtempSync(join(tmpdir(), 'kleak-pprof-test-'));
@@ -29,17 +28,7 @@ async function save(url: string, file: string): Promise<string> {
   return path;
 }
 
-async function pprofJson(args: string[]) {
-  const r = await runKleak(['pprof', ...args, '--json']);
-  let json: any;
-  try {
-    json = JSON.parse(r.stdout);
-  } catch {
-    throw new Error(`no JSON (exit ${r.code}): ${r.stdout}\n${r.stderr}`);
-  }
-  assertSchema(json.error ? 'error' : 'pprof', json);
-  return { ...r, json };
-}
+const pprofJson = (args: string[]) => runKleakJson(['pprof', ...args], 'pprof');
 
 const roleDelta = (json: any, role: string) => json.goroutines.delta.filter((d: any) => d.library === 'sarama' && d.role === role).reduce((n: number, d: any) => n + d.delta, 0);
 

@@ -5,11 +5,10 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { freePort, repoRoot } from '../../src/local-kafka/launch-kafka.js';
 import { buildGoFixtures, type FixtureName } from '../../src/local-kafka/start-fixture.js';
-import { runKleak } from '../helpers/cli.js';
+import { runKleak, runKleakJson } from '../helpers/cli.js';
 import { drive, fixture, waitFor } from '../helpers/fixtures.js';
 import { createTopic, privateCluster, sharedBootstrap } from '../helpers/kafka.js';
 import { ssEstablished } from '../helpers/oracles.js';
-import { assertSchema } from '../helpers/schema.js';
 
 let bootstrap: string;
 before(async () => {
@@ -22,21 +21,7 @@ async function started(name: FixtureName) {
 }
 
 /** Runs a kleak command that prints JSON (or JSON lines) and parses the last object. */
-async function kleakJson(args: string[]) {
-  const result = await runKleak([...args, '--json']);
-  const lines = result.stdout.trim().split('\n');
-  let parsed: any;
-  try {
-    parsed = result.stdout.trim().startsWith('{\n') ? JSON.parse(result.stdout) : JSON.parse(lines[lines.length - 1]!);
-  } catch {
-    throw new Error(`kleak ${args.join(' ')} printed no JSON (exit ${result.code}):\n${result.stdout}\n${result.stderr}`);
-  }
-  // every JSON kleak prints is checked against the documented schema
-  if (parsed.error) assertSchema('error', parsed);
-  else if (args[0] === 'sockets') assertSchema('sockets', parsed);
-  else for (const line of lines) assertSchema('watch', JSON.parse(line));
-  return { ...result, json: parsed, lines };
-}
+const kleakJson = (args: string[]) => runKleakJson(args, args[0] === 'sockets' ? 'sockets' : 'watch');
 
 describe('kleak sockets', () => {
   test('counts equal ss for the same PID at the same moment; brokers come from the cluster', async (t) => {

@@ -8,10 +8,11 @@ import { formats, reporters, type Format } from '../../report/index.js';
 import { readBaseline, newOrWorse } from '../baseline.js';
 import { exitCodeFor } from '../exit-code.js';
 import type { CliContext } from '../context.js';
-import { addConnectionOptions, parseDuration, parsePid, parsePositiveInt, type OutputFlags } from '../options.js';
+import { addConnectionOptions, parseDuration, parsePid, type OutputFlags } from '../options.js';
+import { addDriveOptions, drivePlanFromFlags, type DriveFlags } from '../drive-options.js';
 import { failOnLevels } from '../exit-code.js';
 
-interface DiagnoseFlags extends ConnectionFlags, Omit<OutputFlags, 'format'> {
+interface DiagnoseFlags extends ConnectionFlags, Omit<OutputFlags, 'format'>, DriveFlags {
   pid: number[];
   children?: boolean;
   brokers?: string;
@@ -19,13 +20,6 @@ interface DiagnoseFlags extends ConnectionFlags, Omit<OutputFlags, 'format'> {
   probe?: boolean;
   heap?: boolean;
   yes?: boolean;
-  drive?: string;
-  requests: string;
-  concurrency: string;
-  warmup: string;
-  settle: string;
-  method?: string;
-  body?: string;
   duration?: string;
   interval: string;
   group: string[];
@@ -46,13 +40,6 @@ export function registerDiagnose(program: Command, ctx: CliContext): void {
     .option('--probe', 'look for net/http/pprof on the ports the process listens on')
     .option('--heap', 'take a V8 heap snapshot of a Node process through its inspector (pauses it; needs --yes)')
     .option('--yes', 'consent to pausing the process for the heap snapshot')
-    .option('--drive <url>', 'send requests and measure the change per request')
-    .option('--requests <n>', 'requests to send with --drive', '50')
-    .option('--concurrency <n>', 'requests in flight at once', '1')
-    .option('--warmup <n>', 'requests before the baseline', '5')
-    .option('--settle <duration>', 'bound on waiting for the counts to settle', '15s')
-    .option('--method <method>', 'HTTP method (default GET, POST with --body)')
-    .option('--body <body>', 'request body')
     .option('--duration <duration>', 'without --drive: watch for this long')
     .option('--interval <duration>', 'time between samples', '1s')
     .option('--group <group>', 'only this consumer group (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
@@ -62,15 +49,9 @@ export function registerDiagnose(program: Command, ctx: CliContext): void {
     .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding reaches this severity').choices(failOnLevels as string[]).default('error'))
     .option('--baseline <file>', 'an earlier JSON report: fail only on new or worse findings')
     .addHelpText('after', '\nExamples:\n  $ kleak diagnose --pid 4242 --bootstrap 127.0.0.1:9092 --pprof http://127.0.0.1:6060\n  $ kleak diagnose --pid 4242 --drive http://127.0.0.1:8080/produce --method POST --requests 50 --probe --format markdown --output report.md\n  $ kleak diagnose --pid 4242 --drive http://127.0.0.1:8080/produce --fail-on warning --baseline main.json');
-  addConnectionOptions(command).action(async (flags: DiagnoseFlags) => {
+  addConnectionOptions(addDriveOptions(command)).action(async (flags: DiagnoseFlags) => {
     const format: Format = flags.json ? 'json' : (flags.format ?? (ctx.io.isTty && !flags.output ? 'table' : 'json'));
-    if (flags.drive) {
-      try {
-        new URL(flags.drive);
-      } catch {
-        throw new UsageError(`--drive "${flags.drive}" is not a URL.`, { hint: 'Give a full URL, e.g. --drive http://127.0.0.1:8080/produce' });
-      }
-    }
+    const drive = drivePlanFromFlags(flags);
     if (flags.heap && !flags.yes) {
       throw new UsageError('--heap takes a heap snapshot through the inspector: the process pauses while V8 writes it and may need up to twice its heap in memory. Confirm with --yes.', { hint: 'Add --yes (the inspector is closed again afterwards).' });
     }
@@ -84,17 +65,7 @@ export function registerDiagnose(program: Command, ctx: CliContext): void {
       pprof: flags.pprof,
       probe: flags.probe,
       heap: flags.heap,
-      drive: flags.drive
-        ? {
-            url: flags.drive,
-            requests: Math.max(1, parsePositiveInt(flags.requests, '--requests')),
-            concurrency: Math.max(1, parsePositiveInt(flags.concurrency, '--concurrency')),
-            warmup: parsePositiveInt(flags.warmup, '--warmup'),
-            settleTimeoutMs: parseDuration(flags.settle, '--settle'),
-            method: flags.method ?? (flags.body !== undefined ? 'POST' : 'GET'),
-            body: flags.body,
-          }
-        : undefined,
+      drive,
       durationMs: flags.duration ? parseDuration(flags.duration, '--duration') : 0,
       intervalMs: parseDuration(flags.interval, '--interval'),
       groupIds: flags.group.length ? flags.group : undefined,

@@ -170,9 +170,16 @@ function properties(values: Record<string, string | number | boolean>): string {
   return `${Object.entries(values).map(([k, v]) => `${k}=${v}`).join('\n')}\n`;
 }
 
-/** Kafka cluster ids are 16 random bytes in URL-safe base64 without padding (Uuid.toString). */
-function newClusterId(): string {
-  return randomBytes(16).toString('base64url');
+/**
+ * Kafka cluster ids are 16 random bytes in URL-safe base64 without padding (Uuid.toString). Like
+ * Kafka's Uuid.randomUuid, never one that starts with '-': the storage tool would read it as a flag
+ * (1 run in 64 failed that way before this).
+ */
+export function newClusterId(): string {
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
 }
 
 interface NodeState extends KafkaNode {

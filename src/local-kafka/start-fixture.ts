@@ -39,7 +39,7 @@ export function buildGoFixtures(): void {
   if (result.error) {
     throw new SetupError('Go was not found on PATH; the Go fixtures (Sarama, franz-go) are built from source.', {
       cause: result.error,
-      hint: 'Install Go 1.22+ and make sure `go version` works, or use the Node fixtures.',
+      hint: 'Install Go 1.26 (fixtures/go/go.mod) and make sure `go version` works, or use the Node fixtures.',
     });
   }
   if (result.status !== 0) {

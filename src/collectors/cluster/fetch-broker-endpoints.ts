@@ -1,5 +1,6 @@
 // Which ip:port endpoints are Kafka brokers: from the cluster's metadata, from --brokers, or the usual ports.
 import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
 import { InputError } from '../../errors.js';
 import { endpointKey } from '../process/build-process-sockets.js';
 import { defaultPortEndpoints } from '../process/index.js';
@@ -23,7 +24,7 @@ export async function resolveEndpoints(hosts: readonly HostPort[], extra: Partia
     } catch (cause) {
       throw new InputError(`Cannot resolve broker host "${host}".`, { cause, hint: 'Check the name, or give IP addresses.' });
     }
-    for (const address of addresses) out.push({ address: endpointKey(address, port), ...(/^[\d.:a-f]+$/i.test(host) ? {} : { host }), ...extra });
+    for (const address of addresses) out.push({ address: endpointKey(address, port), ...(isIP(host) ? {} : { host }), ...extra });
   }
   return out;
 }

@@ -4,6 +4,7 @@ import { before, describe, test } from 'node:test';
 import { Kafka, logLevel } from 'kafkajs';
 import { freePort } from '../../src/local-kafka/launch-kafka.js';
 import { runKleak, runKleakJson } from '../helpers/cli.js';
+import { pidAlive } from '../helpers/oracles.js';
 import { drive, fixture, waitFor } from '../helpers/fixtures.js';
 import { createTopic, privateCluster, sharedBootstrap } from '../helpers/kafka.js';
 
@@ -71,7 +72,7 @@ describe('consumer groups', () => {
     const killed = await consumerService('kafkajs-consumer-per-request-fixed', 1);
     await waitFor('1 stable member', async () => ((await members(bootstrap, killed.group)) === 1 ? true : undefined), 60_000, 500);
     process.kill(killed.service.pid, 'SIGKILL');
-    await waitFor('the process to be gone', async () => (killed.service.log() !== undefined && !isAlive(killed.service.pid) ? true : undefined), 5000, 100);
+    await waitFor('the process to be gone', async () => (pidAlive(killed.service.pid) ? undefined : true), 5000, 100);
     const { json } = await clusterJson(['--bootstrap', bootstrap, '--group', killed.group, '--pid', String(killed.service.pid), '--watch', '--interval', '1s', '--duration', '14s', '--fail-on', 'warning']);
     const f = json.findings.find((x: any) => x.ruleId === 'lingering-members');
     assert.ok(f, JSON.stringify(json.findings));
@@ -90,15 +91,6 @@ describe('consumer groups', () => {
     assert.equal(after.json.findings.filter((x: any) => x.ruleId === 'lingering-members').length, 0);
   });
 });
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('a three-node cluster with one broker stopped', () => {
   test('the report still comes, naming the broker that did not answer', async () => {

@@ -10,6 +10,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { SetupError } from '../../src/errors.js';
 import { launchKafka, metadataBrokerCount } from '../../src/local-kafka/launch-kafka.js';
 import { waitFor } from '../helpers/fixtures.js';
+import { pidAlive } from '../helpers/oracles.js';
 
 function withPath<T>(path: string, body: () => Promise<T>): Promise<T> {
   const saved = process.env.PATH;
@@ -17,15 +18,6 @@ function withPath<T>(path: string, body: () => Promise<T>): Promise<T> {
   return body().finally(() => {
     process.env.PATH = saved;
   });
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 describe('bad set-up gets a clear answer', () => {

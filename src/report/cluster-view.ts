@@ -1,12 +1,10 @@
 // What `kleak cluster` prints: brokers and their settings, groups and members, membership changes, findings.
-import { createRequire } from 'node:module';
-import type TableType from 'cli-table3';
 import type { ChalkInstance } from 'chalk';
 import type { ClusterEvidence, MembershipEvent } from '../collectors/cluster/index.js';
 import type { Finding } from '../types.js';
 import { renderFindings } from './table.js';
+import { newTable } from './new-table.js';
 
-const lazyTable = () => createRequire(import.meta.url)('cli-table3') as typeof TableType;
 
 export function toClusterJson(evidence: ClusterEvidence, findings: Finding[]) {
   const v = evidence.view;
@@ -34,7 +32,7 @@ export function eventLine(e: MembershipEvent): string {
 export function renderClusterTable(evidence: ClusterEvidence, findings: Finding[], chalk: ChalkInstance): string {
   const v = evidence.view;
   const out = [chalk.bold(`Cluster ${v.clusterId}`) + `, controller ${v.controller ?? 'unknown'}`];
-  const brokers = new (lazyTable())({ head: ['node', 'address', 'controller', 'connections.max.idle.ms', 'max.connections.per.ip', 'max.connections', 'session timeout min–max'], style: { head: [], border: [] } });
+  const brokers = newTable({ head: ['node', 'address', 'controller', 'connections.max.idle.ms', 'max.connections.per.ip', 'max.connections', 'session timeout min–max'] });
   for (const b of v.brokers) {
     const c = v.config[b.nodeId] ?? {};
     brokers.push([b.nodeId, `${b.host}:${b.port}`, b.isController ? 'yes' : '', c['connections.max.idle.ms'] ?? '?', c['max.connections.per.ip'] ?? '?', c['max.connections'] ?? '?', `${c['group.min.session.timeout.ms'] ?? '?'}–${c['group.max.session.timeout.ms'] ?? '?'}`]);
@@ -43,7 +41,7 @@ export function renderClusterTable(evidence: ClusterEvidence, findings: Finding[
   for (const u of v.unreachable) out.push(chalk.yellow(`did not answer: ${u.what} — ${u.message}`));
   out.push('', chalk.bold(`Consumer groups: ${v.groups.length}`));
   if (v.groups.length) {
-    const groups = new (lazyTable())({ head: ['group', 'state', 'members', 'per host', 'per client id', 'without partitions', 'partitions'], style: { head: [], border: [] } });
+    const groups = newTable({ head: ['group', 'state', 'members', 'per host', 'per client id', 'without partitions', 'partitions'] });
     const per = (r: Record<string, number>) => Object.entries(r).map(([k, n]) => `${k} ×${n}`).join(', ');
     for (const g of v.groups) groups.push([g.groupId, g.state, g.members.length, per(g.membersPerHost), per(g.membersPerClientId), g.membersWithoutPartitions, g.subscribedPartitions ?? '?']);
     out.push(groups.toString());

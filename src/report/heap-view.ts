@@ -1,13 +1,11 @@
 // What `kleak heap` prints: snapshot size, live kafkajs objects, pinned buffers, top retainers, findings.
 // Strings from the snapshot are never printed unless --show-strings: they may hold secrets.
-import { createRequire } from 'node:module';
-import type TableType from 'cli-table3';
 import type { ChalkInstance } from 'chalk';
 import type { V8HeapEvidence } from '../collectors/v8heap/index.js';
 import type { Finding } from '../types.js';
 import { renderFindings } from './table.js';
+import { newTable } from './new-table.js';
 
-const lazyTable = () => createRequire(import.meta.url)('cli-table3') as typeof TableType;
 const mib = (bytes: number) => `${(bytes / 1048576).toFixed(1)} MiB`;
 const stringTypes = new Set(['string', 'concatenated string', 'sliced string']);
 
@@ -47,11 +45,11 @@ export function renderHeapTable(evidence: V8HeapEvidence, findings: Finding[], c
     `pinned record buffers: ${mib(evidence.pinned.totalBytes)} in ${evidence.pinned.buffers} ArrayBuffers behind ${evidence.pinned.messages} messages`,
   ];
   if (evidence.pinned.groups.length) {
-    const t = new (lazyTable())({ head: ['retained through', 'messages', 'buffers', 'bytes', 'typical buffer'], style: { head: [], border: [] }, wordWrap: true, colWidths: [70, null, null, null, null] as unknown as number[] });
+    const t = newTable({ head: ['retained through', 'messages', 'buffers', 'bytes', 'typical buffer'], wordWrap: true, colWidths: [70, null, null, null, null] as unknown as number[] });
     for (const g of evidence.pinned.groups.slice(0, 5)) t.push([g.path, g.messages, g.buffers, mib(g.bytes), mib(g.typicalBufferBytes)]);
     out.push(t.toString());
   }
-  const top = new (lazyTable())({ head: ['top retainers', 'type', 'retained', 'self'], style: { head: [], border: [] } });
+  const top = newTable({ head: ['top retainers', 'type', 'retained', 'self'] });
   for (const r of redactRetainers(evidence, showStrings).slice(0, 5)) top.push([r.name.slice(0, 60), r.type, mib(r.retainedBytes), r.selfBytes]);
   out.push(top.toString(), '', renderFindings(findings, chalk));
   return `${out.join('\n')}\n`;

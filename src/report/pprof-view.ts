@@ -1,12 +1,10 @@
 // What `kleak pprof` prints: goroutines by library and role, Kafka heap sites, then findings.
-import { createRequire } from 'node:module';
-import type TableType from 'cli-table3';
 import type { ChalkInstance } from 'chalk';
 import type { GoEvidence } from '../collectors/goruntime/index.js';
 import type { Finding } from '../types.js';
 import { renderFindings } from './table.js';
+import { newTable } from './new-table.js';
 
-const lazyTable = () => createRequire(import.meta.url)('cli-table3') as typeof TableType;
 const mib = (bytes: number) => `${(bytes / 1048576).toFixed(1)} MiB`;
 
 export function toPprofJson(evidence: GoEvidence, sources: string[], findings: Finding[]) {
@@ -54,7 +52,7 @@ export function renderPprofTable(evidence: GoEvidence, findings: Finding[], chal
   const g = evidence.goroutines;
   if (g) {
     out.push(chalk.bold(`Goroutines: ${g.classification.total}`) + chalk.dim(` (${g.source}, ${g.format})`));
-    const t = new (lazyTable())({ head: ['library', 'role', 'count', ...(g.baseline ? ['Δ'] : []), 'states'], style: { head: [], border: [] } });
+    const t = newTable({ head: ['library', 'role', 'count', ...(g.baseline ? ['Δ'] : []), 'states'] });
     for (const r of g.classification.byRole) {
       const before = g.baseline?.byRole.find((b) => b.library === r.library && b.role === r.role && b.fn === r.fn)?.count ?? 0;
       const states = Object.entries(r.states).sort((a, b) => b[1] - a[1]).slice(0, 3).map(([s, n]) => `${s} ${n}`).join(', ');
@@ -70,7 +68,7 @@ export function renderPprofTable(evidence: GoEvidence, findings: Finding[], chal
     out.push('', chalk.bold(`Heap in use: ${mib(h.inuseBytes)} in ${h.inuseObjects} objects`) + chalk.dim(` (${h.source})`));
     if (h.sites.length === 0) out.push(chalk.dim('  nothing held at Kafka allocation sites'));
     else {
-      const t = new (lazyTable())({ head: ['library', 'site', 'in use', 'share', 'top stack'], style: { head: [], border: [] }, wordWrap: true, colWidths: [null, null, null, null, 70] as unknown as number[] });
+      const t = newTable({ head: ['library', 'site', 'in use', 'share', 'top stack'], wordWrap: true, colWidths: [null, null, null, null, 70] as unknown as number[] });
       for (const s of h.sites) t.push([s.library, s.site, mib(s.inuseBytes), `${(s.share * 100).toFixed(1)}%`, s.topStacks[0]?.frames.slice(0, 4).join(' ← ') ?? '']);
       out.push(t.toString());
     }

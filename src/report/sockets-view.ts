@@ -1,14 +1,11 @@
 // What `kleak sockets` prints: per process, the broker connections by state, then totals and findings.
-import { createRequire } from 'node:module';
-import type TableType from 'cli-table3';
 import type { ChalkInstance } from 'chalk';
 
-// cli-table3 is loaded on first use: JSON output does not pay for it.
-const lazyTable = () => createRequire(import.meta.url)('cli-table3') as typeof TableType;
 import { mergeBrokers } from '../collectors/process/build-process-sockets.js';
 import type { BrokerConnections, ProcessSockets, SocketInventory } from '../collectors/process/types.js';
 import type { Finding } from '../types.js';
 import { renderFindings } from './table.js';
+import { newTable } from './new-table.js';
 
 export const sourceText: Record<SocketInventory['brokerSource'], string> = {
   cluster: 'brokers from the cluster metadata (--bootstrap)',
@@ -36,7 +33,7 @@ export function toSocketsJson(inventory: SocketInventory, findings: Finding[]) {
 const mb = (bytes: number | null) => (bytes === null ? '?' : `${(bytes / 1e6).toFixed(1)} MB`);
 
 function brokerTable(brokers: BrokerConnections[]): string {
-  const table = new (lazyTable())({ head: ['broker', 'node', 'ESTABLISHED', 'CLOSE_WAIT', 'other states', 'send-Q', 'recv-Q'], style: { head: [], border: [] } });
+  const table = newTable({ head: ['broker', 'node', 'ESTABLISHED', 'CLOSE_WAIT', 'other states', 'send-Q', 'recv-Q'] });
   for (const b of brokers) {
     const others = Object.entries(b.states).filter(([s]) => s !== 'ESTABLISHED' && s !== 'CLOSE_WAIT').map(([s, n]) => `${s} ${n}`).join(', ');
     table.push([b.host ? `${b.address} (${b.host})` : b.address, b.nodeId ?? '', b.established, b.states.CLOSE_WAIT ?? 0, others || '', b.sendQueueBytes, b.receiveQueueBytes]);
@@ -63,7 +60,7 @@ export function renderSocketsTable(inventory: SocketInventory, findings: Finding
   }
   if (inventory.processes.length > 1) {
     out.push('', chalk.bold(`All ${inventory.processes.length} processes`));
-    const table = new (lazyTable())({ head: ['pid', 'runtime', 'fds', 'broker ESTABLISHED', 'broker CLOSE_WAIT', 'not to brokers'], style: { head: [], border: [] } });
+    const table = newTable({ head: ['pid', 'runtime', 'fds', 'broker ESTABLISHED', 'broker CLOSE_WAIT', 'not to brokers'] });
     for (const p of inventory.processes) table.push([p.pid, p.runtime, p.totals.fds, p.totals.brokerEstablished, p.totals.brokerCloseWait, p.totals.nonBrokerSockets]);
     const t = inventory.totals;
     table.push(['total', '', t.fds, t.brokerEstablished, t.brokerCloseWait, t.nonBrokerSockets]);

@@ -1,12 +1,9 @@
 // Table report for people: one block per finding with its numbers and fix, then what was not evaluated.
-import { createRequire } from 'node:module';
-import type TableType from 'cli-table3';
 import type { ChalkInstance } from 'chalk';
 
-// cli-table3 is loaded on first use: JSON output does not pay for it.
-const lazyTable = () => createRequire(import.meta.url)('cli-table3') as typeof TableType;
 import type { Diagnosis, Finding, Severity } from '../types.js';
 import type { Reporter } from './types.js';
+import { newTable } from './new-table.js';
 
 function severityLabel(chalk: ChalkInstance, severity: Severity): string {
   if (severity === 'error') return chalk.red.bold('error');
@@ -33,7 +30,7 @@ export function renderFindings(findings: readonly Finding[], chalk: ChalkInstanc
 
 export const renderTable: Reporter = (diagnosis: Diagnosis, { chalk }) => {
   const out: string[] = [];
-  const summary = new (lazyTable())({ head: ['severity', 'rule', 'confidence', 'library', 'summary'], style: { head: [], border: [] }, wordWrap: true, colWidths: [null, null, null, null, 60] as unknown as number[] });
+  const summary = newTable({ head: ['severity', 'rule', 'confidence', 'library', 'summary'], wordWrap: true, colWidths: [null, null, null, null, 60] as unknown as number[] });
   for (const f of diagnosis.findings) summary.push([f.severity, f.ruleId, f.confidence, f.library, f.summary]);
   if (diagnosis.findings.length === 0) {
     out.push(chalk.green('No Kafka-client leak found.'));

@@ -1,15 +1,12 @@
 // What `kleak watch` prints: a row per sample as it is taken, then trends, the per-request change and findings.
-import { createRequire } from 'node:module';
-import type TableType from 'cli-table3';
 import type { ChalkInstance } from 'chalk';
 
-// cli-table3 is loaded on first use: JSON output does not pay for it.
-const lazyTable = () => createRequire(import.meta.url)('cli-table3') as typeof TableType;
 import type { Trend } from '../collectors/watch/trend.js';
 import type { WatchResult, WatchSample } from '../collectors/watch/index.js';
 import type { Finding } from '../types.js';
 import { sourceText } from './sockets-view.js';
 import { renderFindings } from './table.js';
+import { newTable } from './new-table.js';
 
 export function sampleJson(sample: WatchSample): string {
   return `${JSON.stringify({ schemaVersion: 1, type: 'sample', ...sample })}\n`;
@@ -46,13 +43,13 @@ export function renderWatchSummary(result: WatchResult, findings: Finding[], cha
   const out = ['', chalk.dim(`${sourceText[result.brokerSource]}; runtime ${result.runtime}${result.libraries.length ? `, ${result.libraries.join(', ')}` : ''}`)];
   for (const w of result.last.warnings) out.push(chalk.yellow(`warning: ${w}`));
   // with a driver the samples follow the requests, so a trend over them says nothing: show it only when watching
-  const trends = new (lazyTable())({ head: ['', 'first → last', 'range', 'per minute', 'trend', 'Mann-Kendall p'], style: { head: [], border: [] } });
+  const trends = newTable({ head: ['', 'first → last', 'range', 'per minute', 'trend', 'Mann-Kendall p'] });
   trends.push(trendRow('broker ESTABLISHED', result.trends.brokerEstablished), trendRow('fds', result.trends.fds));
   if (result.trends.goroutines) trends.push(trendRow('goroutines', result.trends.goroutines));
   if (!result.drive) out.push(trends.toString());
   const d = result.drive;
   if (d) {
-    const per = new (lazyTable())({ head: [`per request (${d.requests} × ${d.method} ${d.url}, ${d.warmup} warm-up)`, 'baseline', 'after', 'per request'], style: { head: [], border: [] } });
+    const per = newTable({ head: [`per request (${d.requests} × ${d.method} ${d.url}, ${d.warmup} warm-up)`, 'baseline', 'after', 'per request'] });
     per.push(['broker ESTABLISHED', d.baseline.brokerEstablished, d.after.brokerEstablished, d.perRequest.brokerEstablished]);
     per.push(['fds', d.baseline.fds, d.after.fds, d.perRequest.fds]);
     if (d.perRequest.goroutines !== undefined) per.push(['goroutines', d.baseline.goroutines!, d.after.goroutines!, d.perRequest.goroutines]);

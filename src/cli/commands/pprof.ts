@@ -26,7 +26,7 @@ export function registerPprof(program: Command, ctx: CliContext): void {
     .addHelpText('after', '\nExamples:\n  $ kleak pprof http://127.0.0.1:6060\n  $ kleak pprof goroutines.txt heap.pb.gz\n  $ kleak pprof http://127.0.0.1:6060 --after 30s\n  $ kleak pprof after.txt --compare before.txt');
   addOutputOptions(command).action(async (sources: string[], flags: PprofFlags) => {
     const timeoutMs = parseDuration(flags.timeout, '--timeout');
-    let compare = flags.compare;
+    const compare = flags.compare;
     if (flags.after) {
       if (compare) throw new UsageError('--after and --compare cannot be combined.', { hint: 'Use --after with a URL, or --compare with an earlier profile.' });
       if (!sources.every((s) => /^https?:\/\//.test(s))) throw new UsageError('--after needs a URL to profile twice.', { hint: 'kleak pprof http://HOST:PORT --after 30s' });

@@ -6,7 +6,7 @@ import { endpointKey } from '../process/build-process-sockets.js';
 import { defaultPortEndpoints } from '../process/index.js';
 import type { BrokerEndpoint, BrokerSource } from '../process/types.js';
 import { hostPortText, type HostPort, type KafkaConnectionOptions } from './connection-options.js';
-import { connectAdmin, UnreachableError, withTimeout } from './fetch-cluster.js';
+import { connectAdmin, UnreachableError } from './fetch-cluster.js';
 
 export interface BrokerAttribution {
   source: BrokerSource;
@@ -32,9 +32,8 @@ export async function resolveEndpoints(hosts: readonly HostPort[], extra: Partia
 /** Brokers advertised by the cluster's metadata (each resolved), plus the bootstrap addresses themselves. */
 export async function fetchClusterBrokers(bootstrap: readonly HostPort[], options: Omit<KafkaConnectionOptions, 'bootstrap'> = {}): Promise<BrokerEndpoint[]> {
   // the same connection code as kleak cluster: one way to reach, authenticate and explain failures
-  const { admin } = await connectAdmin({ connection: { ...options, bootstrap: bootstrap.map(hostPortText) }, bootstrap: [...bootstrap], withConfig: false });
+  const { admin, cluster } = await connectAdmin({ connection: { ...options, bootstrap: bootstrap.map(hostPortText) }, bootstrap: [...bootstrap], withConfig: false });
   try {
-    const cluster = await withTimeout(admin.describeCluster(), 10_000, bootstrap.map(hostPortText).join(','));
     const endpoints: BrokerEndpoint[] = [];
     for (const b of cluster.brokers) endpoints.push(...(await resolveEndpoints([{ host: b.host, port: b.port }], { nodeId: b.nodeId })));
     // a seed connection can go to an address no broker advertises (a load balancer, a DNS alias)

@@ -146,7 +146,14 @@ export interface FetchClusterOptions {
 }
 
 /** Connects once and returns an admin client, or a clear InputError. Caller disconnects. */
-export async function connectAdmin(options: FetchClusterOptions): Promise<{ admin: Admin; unreachable: ClusterProblem[] }> {
+export interface ConnectedAdmin {
+  admin: Admin;
+  unreachable: ClusterProblem[];
+  /** the DescribeCluster answer that proved the connection, for callers to use rather than ask again */
+  cluster: Awaited<ReturnType<Admin['describeCluster']>>;
+}
+
+export async function connectAdmin(options: FetchClusterOptions): Promise<ConnectedAdmin> {
   const timeoutMs = options.connection.connectionTimeoutMs ?? 3000;
   const problems = await Promise.all(options.bootstrap.map((b) => tcpProbe(b, timeoutMs)));
   const unreachable = options.bootstrap.flatMap((b, i) => (problems[i] ? [{ what: hostPortText(b), message: problems[i]! }] : []));
@@ -161,12 +168,12 @@ export async function connectAdmin(options: FetchClusterOptions): Promise<{ admi
   const admin = new Kafka({ ...kafkaConfig({ ...options.connection, bootstrap: reachable.map(hostPortText) }), logLevel: logLevel.NOTHING }).admin();
   try {
     await withTimeout(admin.connect(), timeoutMs + 10_000, addresses);
-    await withTimeout(admin.describeCluster(), timeoutMs + 10_000, addresses);
+    const cluster = await withTimeout(admin.describeCluster(), timeoutMs + 10_000, addresses);
+    return { admin, unreachable, cluster };
   } catch (error) {
     await admin.disconnect().catch(() => {});
     throw connectError(error, addresses, options.connection);
   }
-  return { admin, unreachable };
 }
 
 export async function readGroups(admin: Admin, groupIds: string[] | undefined, problems: ClusterProblem[]): Promise<GroupInfo[]> {
@@ -243,11 +250,10 @@ export async function readGroups(admin: Admin, groupIds: string[] | undefined, p
   return groups.sort((a, b) => a.groupId.localeCompare(b.groupId));
 }
 
-export async function fetchClusterView(options: FetchClusterOptions, connected?: { admin: Admin; unreachable: ClusterProblem[] }): Promise<ClusterView> {
-  const { admin, unreachable } = connected ?? (await connectAdmin(options));
+export async function fetchClusterView(options: FetchClusterOptions, connected?: ConnectedAdmin): Promise<ClusterView> {
+  const { admin, unreachable, cluster } = connected ?? (await connectAdmin(options));
   const problems: ClusterProblem[] = [];
   try {
-    const cluster = await withTimeout(admin.describeCluster(), 15_000, 'DescribeCluster');
     const brokers: BrokerInfo[] = cluster.brokers
       .map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port, rack: null, isController: b.nodeId === cluster.controller }))
       .sort((a, b) => a.nodeId - b.nodeId);

@@ -97,10 +97,18 @@ describe('a three-node cluster with one broker stopped', () => {
     const cluster = await privateCluster({ nodes: 3 });
     await cluster.stopNode(3, 'kill');
     const dead = `127.0.0.1:${cluster.nodes[2]!.brokerPort}`;
-    const { code, json } = await clusterJson(['--bootstrap', cluster.bootstrap]);
-    assert.equal(code, 0);
-    assert.ok(json.brokers.length >= 2);
-    assert.ok(json.unreachable.some((u: any) => u.what.includes(dead)), JSON.stringify(json.unreachable));
+    // The dead broker stays in the metadata until its session times out (9 s), and kafkajs sends a
+    // request to a random broker: one run passed by luck one time in three. Five runs in that window.
+    for (let run = 0; run < 5; run++) {
+      const { code, json } = await clusterJson(['--bootstrap', cluster.bootstrap]);
+      assert.equal(code, 0, `run ${run}: ${JSON.stringify(json.error ?? {})}`);
+      assert.ok(json.brokers.length >= 2);
+      assert.ok(json.unreachable.some((u: any) => u.what.includes(dead)), JSON.stringify(json.unreachable));
+      // only the dead one is named: the live brokers answered and their settings were read
+      const live = cluster.nodes.slice(0, 2).map((n) => `127.0.0.1:${n.brokerPort}`);
+      assert.ok(!json.unreachable.some((u: any) => live.some((a) => u.what.includes(a))), JSON.stringify(json.unreachable));
+      assert.deepEqual(Object.keys(json.config).sort(), ['1', '2']);
+    }
   });
 });
 

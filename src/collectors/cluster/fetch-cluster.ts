@@ -168,12 +168,50 @@ export async function connectAdmin(options: FetchClusterOptions): Promise<Connec
   const admin = new Kafka({ ...kafkaConfig({ ...options.connection, bootstrap: reachable.map(hostPortText) }), logLevel: logLevel.NOTHING }).admin();
   try {
     await withTimeout(admin.connect(), timeoutMs + 10_000, addresses);
-    const cluster = await withTimeout(admin.describeCluster(), timeoutMs + 10_000, addresses);
-    return { admin, unreachable, cluster };
   } catch (error) {
     await admin.disconnect().catch(() => {});
     throw connectError(error, addresses, options.connection);
   }
+  // The seed broker answered. kafkajs sends DescribeCluster's Metadata to a random broker of the pool and
+  // fails when that one is down (a dead broker stays in the metadata until its session times out), so
+  // a connection error here is about another broker: ask again.
+  try {
+    const cluster = await withTimeout(retryOtherBroker(() => admin.describeCluster()), 4 * (timeoutMs + 2000), addresses);
+    return { admin, unreachable, cluster };
+  } catch (error) {
+    await admin.disconnect().catch(() => {});
+    if (isConnectionError(error)) {
+      throw new InputError(`The brokers at ${addresses} answered, but no Metadata request went through: ${scrub((error as Error).message, options.connection.sasl ? [options.connection.sasl.password] : [])}.`, {
+        cause: error,
+        hint: 'The cluster advertises broker addresses (advertised.listeners) that this host may not reach; run kleak where they resolve, or use the listener advertised for this network.',
+      });
+    }
+    throw connectError(error, addresses, options.connection);
+  }
+}
+
+/** kafkajs's error for a broker that did not accept a connection (refused, timed out, reset). */
+export function isConnectionError(error: unknown): boolean {
+  const e = error as { name?: string; message?: string } | undefined;
+  return e?.name === 'KafkaJSConnectionError' || e?.name === 'KafkaJSBrokerNotFound' || /^Connection (error|timeout)/.test(e?.message ?? '');
+}
+
+/**
+ * Runs a kafkajs admin call again when it failed to connect to the broker kafkajs picked: kafkajs picks
+ * a random broker (or the "controller", which KRaft names at random per Metadata answer), so a dead
+ * broker of three fails a call one time in three. Bounded: `attempts` tries, no wait between them.
+ */
+export async function retryOtherBroker<T>(call: () => Promise<T>, attempts = 8): Promise<T> {
+  let last: unknown;
+  for (let i = 0; i < attempts; i++) {
+    try {
+      return await call();
+    } catch (error) {
+      if (!isConnectionError(error)) throw error;
+      last = error;
+    }
+  }
+  throw last;
 }
 
 export async function readGroups(admin: Admin, groupIds: string[] | undefined, problems: ClusterProblem[]): Promise<GroupInfo[]> {
@@ -183,14 +221,16 @@ export async function readGroups(admin: Admin, groupIds: string[] | undefined, p
     try {
       ids = (await withTimeout(admin.listGroups(), 15_000, 'ListGroups')).groups.map((g) => g.groupId);
     } catch (error) {
-      problems.push({ what: 'ListGroups', message: (error as Error).message });
+      // kafkajs asks every broker of the metadata in turn: one broker down and no group is listed
+      const why = isConnectionError(error) ? ` (groups are listed by asking every broker; name them with --group to read them from their coordinators)` : '';
+      problems.push({ what: 'ListGroups', message: `${(error as Error).message}${why}` });
       return [];
     }
   }
   if (ids.length === 0) return [];
   let described;
   try {
-    described = await withTimeout(admin.describeGroups(ids), 15_000, 'DescribeGroups');
+    described = await withTimeout(retryOtherBroker(() => admin.describeGroups(ids!)), 30_000, 'DescribeGroups');
   } catch (error) {
     problems.push({ what: `DescribeGroups ${ids.join(', ')}`, message: (error as Error).message });
     return [];
@@ -228,7 +268,7 @@ export async function readGroups(admin: Admin, groupIds: string[] | undefined, p
     for (const t of topics) {
       if (topicPartitions.has(t)) continue;
       try {
-        const meta = await withTimeout(admin.fetchTopicMetadata({ topics: [t] }), 10_000, 'Metadata');
+        const meta = await withTimeout(retryOtherBroker(() => admin.fetchTopicMetadata({ topics: [t] })), 20_000, 'Metadata');
         topicPartitions.set(t, meta.topics[0]?.partitions.length ?? null);
       } catch {
         topicPartitions.set(t, null);
@@ -260,10 +300,18 @@ export async function fetchClusterView(options: FetchClusterOptions, connected?:
     // a bootstrap address that answered no metadata request is named, also when it is not advertised
     const config: ClusterView['config'] = {};
     if (options.withConfig !== false) {
-      for (const b of brokers) {
+      const { ConfigResourceTypes } = await kafkajsModule();
+      const timeoutMs = options.connection.connectionTimeoutMs ?? 3000;
+      // a broker that takes no TCP connection is named at once, not asked (kafkajs would fail the call)
+      const refused = await Promise.all(brokers.map((b) => tcpProbe(b, timeoutMs)));
+      for (const [i, b] of brokers.entries()) {
+        if (refused[i]) {
+          unreachable.push({ what: `broker ${b.nodeId} (${b.host}:${b.port})`, message: refused[i]! });
+          continue;
+        }
         try {
-          const { ConfigResourceTypes } = await kafkajsModule();
-          const r = await withTimeout(admin.describeConfigs({ resources: [{ type: ConfigResourceTypes.BROKER, name: String(b.nodeId), configNames: [...leakSettings] }], includeSynonyms: false }), 10_000, `broker ${b.nodeId}`);
+          const ask = () => admin.describeConfigs({ resources: [{ type: ConfigResourceTypes.BROKER, name: String(b.nodeId), configNames: [...leakSettings] }], includeSynonyms: false });
+          const r = await withTimeout(retryOtherBroker(ask), 4 * (timeoutMs + 2000), `broker ${b.nodeId}`);
           config[b.nodeId] = Object.fromEntries(r.resources[0]!.configEntries.map((e) => [e.configName, e.configValue]));
         } catch (error) {
           unreachable.push({ what: `broker ${b.nodeId} (${b.host}:${b.port})`, message: (error as Error).message });

@@ -21,6 +21,12 @@ export interface KafkaClusterOptions {
   brokerPorts?: number[];
   /** Adds a SASL_PLAINTEXT listener with the PLAIN mechanism and these users (name → password). */
   saslPlainUsers?: Record<string, string>;
+  /** SCRAM-SHA-256 and SCRAM-SHA-512 credentials (name → password) on the same SASL_PLAINTEXT listener, stored at format time. */
+  scramUsers?: Record<string, string>;
+  /** Adds an SSL listener with a self-signed certificate for 127.0.0.1 and localhost (made by keytool); its PEM in cluster.tlsCaFile. */
+  tls?: boolean;
+  /** Turns ACLs on (StandardAuthorizer). These principals (e.g. 'User:admin') are super users, beside User:ANONYMOUS (the brokers themselves and the PLAINTEXT listener). */
+  superUsers?: string[];
   /** Broker settings on top of the defaults, e.g. { 'connections.max.idle.ms': 5000 }. */
   brokerConfig?: Record<string, string | number | boolean>;
   /** Where data dirs and logs go; a fresh temporary folder by default, removed on stop. */
@@ -36,8 +42,10 @@ export interface KafkaClusterOptions {
 export interface KafkaNode {
   nodeId: number;
   brokerPort: number;
-  /** the SASL_PLAINTEXT listener's port, with saslPlainUsers */
+  /** the SASL_PLAINTEXT listener's port, with saslPlainUsers or scramUsers */
   saslPort?: number;
+  /** the SSL listener's port, with tls */
+  sslPort?: number;
   controllerPort: number;
   dataDir: string;
   logFile: string;
@@ -48,8 +56,12 @@ export interface KafkaNode {
 export interface KafkaCluster {
   clusterId: string;
   bootstrap: string;
-  /** the SASL_PLAINTEXT listeners, with saslPlainUsers */
+  /** the SASL_PLAINTEXT listeners, with saslPlainUsers or scramUsers */
   saslBootstrap?: string;
+  /** the SSL listeners, with tls */
+  tlsBootstrap?: string;
+  /** the brokers' self-signed certificate (PEM), to give kleak as --tls-ca */
+  tlsCaFile?: string;
   nodes: KafkaNode[];
   workDir: string;
   /** wall time from launch to the first successful metadata request */
@@ -215,34 +227,48 @@ export async function launchKafka(options: KafkaClusterOptions = {}): Promise<Ka
       });
     });
   }
+  const withSasl = options.saslPlainUsers !== undefined || options.scramUsers !== undefined;
+  const tls = options.tls ? makeKeystore(workDir) : undefined;
   const nodes: NodeState[] = [];
   const writeConfigs = async () => {
     nodes.length = 0;
     for (let id = 1; id <= nodeCount; id++) {
       const dataDir = join(workDir, `node-${id}`, 'data');
       mkdirSync(dataDir, { recursive: true });
-      nodes.push({ nodeId: id, brokerPort: options.brokerPorts?.[id - 1] ?? (await freePort()), controllerPort: await freePort(), ...(options.saslPlainUsers ? { saslPort: await freePort() } : {}), dataDir, logFile: join(workDir, `node-${id}`, 'broker.log'), pid: undefined, configFile: join(workDir, `node-${id}`, 'server.properties') });
+      nodes.push({ nodeId: id, brokerPort: options.brokerPorts?.[id - 1] ?? (await freePort()), controllerPort: await freePort(), ...(withSasl ? { saslPort: await freePort() } : {}), ...(tls ? { sslPort: await freePort() } : {}), dataDir, logFile: join(workDir, `node-${id}`, 'broker.log'), pid: undefined, configFile: join(workDir, `node-${id}`, 'server.properties') });
     }
     const voters = nodes.map((n) => `${n.nodeId}@127.0.0.1:${n.controllerPort}`).join(',');
     const replication = nodeCount === 3 ? 3 : 1;
     const users = options.saslPlainUsers;
     const jaasUsers = users ? Object.entries(users).map(([u, p]) => `user_${u}="${p}"`).join(' ') : '';
+    const mechanisms = [...(users ? ['PLAIN'] : []), ...(options.scramUsers ? ['SCRAM-SHA-256', 'SCRAM-SHA-512'] : [])];
+    const scramJaas = 'org.apache.kafka.common.security.scram.ScramLoginModule required;';
     for (const node of nodes) {
-      const sasl = users ? `,SASL_PLAINTEXT://127.0.0.1:${node.saslPort}` : '';
+      const extra = `${withSasl ? `,SASL_PLAINTEXT://127.0.0.1:${node.saslPort}` : ''}${tls ? `,SSL://127.0.0.1:${node.sslPort}` : ''}`;
       writeFileSync(node.configFile, properties({
         'process.roles': 'broker,controller',
         'node.id': node.nodeId,
         'controller.quorum.voters': voters,
-        listeners: `PLAINTEXT://127.0.0.1:${node.brokerPort},CONTROLLER://127.0.0.1:${node.controllerPort}${sasl}`,
-        'advertised.listeners': `PLAINTEXT://127.0.0.1:${node.brokerPort}${sasl}`,
+        listeners: `PLAINTEXT://127.0.0.1:${node.brokerPort},CONTROLLER://127.0.0.1:${node.controllerPort}${extra}`,
+        'advertised.listeners': `PLAINTEXT://127.0.0.1:${node.brokerPort}${extra}`,
         'controller.listener.names': 'CONTROLLER',
         'inter.broker.listener.name': 'PLAINTEXT',
-        'listener.security.protocol.map': `CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT${users ? ',SASL_PLAINTEXT:SASL_PLAINTEXT' : ''}`,
-        ...(users
+        'listener.security.protocol.map': `CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT${withSasl ? ',SASL_PLAINTEXT:SASL_PLAINTEXT' : ''}${tls ? ',SSL:SSL' : ''}`,
+        ...(withSasl ? { 'sasl.enabled.mechanisms': mechanisms.join(',') } : {}),
+        ...(users ? { 'listener.name.sasl_plaintext.plain.sasl.jaas.config': `org.apache.kafka.common.security.plain.PlainLoginModule required ${jaasUsers};` } : {}),
+        ...(options.scramUsers
+          ? { 'listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config': scramJaas, 'listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config': scramJaas }
+          : {}),
+        ...(tls
           ? {
-              'sasl.enabled.mechanisms': 'PLAIN',
-              'listener.name.sasl_plaintext.plain.sasl.jaas.config': `org.apache.kafka.common.security.plain.PlainLoginModule required ${jaasUsers};`,
+              'listener.name.ssl.ssl.keystore.type': 'PKCS12',
+              'listener.name.ssl.ssl.keystore.location': tls.keystore,
+              'listener.name.ssl.ssl.keystore.password': tls.password,
+              'listener.name.ssl.ssl.key.password': tls.password,
             }
+          : {}),
+        ...(options.superUsers
+          ? { 'authorizer.class.name': 'org.apache.kafka.metadata.authorizer.StandardAuthorizer', 'super.users': ['User:ANONYMOUS', ...options.superUsers].join(';') }
           : {}),
         'log.dirs': node.dataDir,
         'offsets.topic.replication.factor': replication,
@@ -260,7 +286,9 @@ export async function launchKafka(options: KafkaClusterOptions = {}): Promise<Ka
   const format = (node: NodeState) =>
     new Promise<void>((done, fail) => {
       const out = openSync(node.logFile, 'a');
-      const child = spawn('java', [...jvmArgs, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', node.configFile, '--ignore-formatted'], { stdio: ['ignore', out, out] });
+      // SCRAM credentials live in the metadata log: the storage tool writes them at format time
+      const scram = Object.entries(options.scramUsers ?? {}).flatMap(([name, password]) => ['SCRAM-SHA-256', 'SCRAM-SHA-512'].flatMap((m) => ['--add-scram', `${m}=[name=${name},password=${password}]`]));
+      const child = spawn('java', [...jvmArgs, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', node.configFile, '--ignore-formatted', ...scram], { stdio: ['ignore', out, out] });
       child.on('error', fail);
       child.on('exit', (code) => {
         closeSync(out);
@@ -334,7 +362,8 @@ export async function launchKafka(options: KafkaClusterOptions = {}): Promise<Ka
   return {
     clusterId,
     bootstrap,
-    ...(options.saslPlainUsers ? { saslBootstrap: nodes.map((n) => `127.0.0.1:${n.saslPort}`).join(',') } : {}),
+    ...(withSasl ? { saslBootstrap: nodes.map((n) => `127.0.0.1:${n.saslPort}`).join(',') } : {}),
+    ...(tls ? { tlsBootstrap: nodes.map((n) => `127.0.0.1:${n.sslPort}`).join(','), tlsCaFile: tls.certPem } : {}),
     nodes,
     workDir,
     startupMs,
@@ -351,6 +380,25 @@ export async function launchKafka(options: KafkaClusterOptions = {}): Promise<Ka
       if (ownsWorkDir && process.env.KLEAK_KEEP_BROKER_LOGS === undefined) rmSync(workDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A PKCS12 keystore with a self-signed RSA certificate for 127.0.0.1 and localhost (keytool comes with
+ * the JDK the broker needs anyway), and that certificate as PEM for clients to trust.
+ */
+function makeKeystore(workDir: string): { keystore: string; password: string; certPem: string } {
+  const keystore = join(workDir, 'broker.p12');
+  const certPem = join(workDir, 'broker-cert.pem');
+  const password = randomBytes(12).toString('hex');
+  const run = (args: string[]) => {
+    const r = spawnSync('keytool', args, { encoding: 'utf8' });
+    if (r.error || r.status !== 0) {
+      throw new SetupError(`keytool failed to make the brokers' TLS certificate: ${(r.error?.message ?? r.stderr ?? '').trim()}`, { hint: 'keytool comes with the JDK (Java 17); check that it is on the PATH.' });
+    }
+  };
+  run(['-genkeypair', '-alias', 'broker', '-keyalg', 'RSA', '-keysize', '2048', '-dname', 'CN=localhost', '-ext', 'SAN=ip:127.0.0.1,dns:localhost', '-validity', '7', '-keystore', keystore, '-storetype', 'PKCS12', '-storepass', password, '-keypass', password]);
+  run(['-exportcert', '-rfc', '-alias', 'broker', '-keystore', keystore, '-storetype', 'PKCS12', '-storepass', password, '-file', certPem]);
+  return { keystore, password, certPem };
 }
 
 /** Asks the cluster for its brokers with a real Metadata request; 0 when it does not answer. */

@@ -1,8 +1,8 @@
 // kleak cluster against a real broker (and a 3-node cluster, and a SASL listener), with real consumers.
 import assert from 'node:assert/strict';
-import { before, describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import { Kafka, logLevel } from 'kafkajs';
-import { freePort } from '../../src/local-kafka/launch-kafka.js';
+import { freePort, launchKafka, type KafkaCluster } from '../../src/local-kafka/launch-kafka.js';
 import { runKleak, runKleakJson } from '../helpers/cli.js';
 import { pidAlive } from '../helpers/oracles.js';
 import { drive, fixture, waitFor } from '../helpers/fixtures.js';
@@ -112,7 +112,19 @@ describe('a three-node cluster with one broker stopped', () => {
   });
 });
 
+// One broker with every security option the launcher has: SASL PLAIN and SCRAM users, a TLS listener with
+// a self-signed certificate, and ACLs (alice is a super user; bob and carol have only what tests grant).
+const password = 'alice-Pa55-word-7731';
+const carolPassword = 'carol-Scr4m-pw-5521';
+let secured: Promise<KafkaCluster> | undefined;
+// started by the first test that needs it, stopped when the suite ends (privateCluster's hook would stop it after that test)
+const securedCluster = () => (secured ??= launchKafka({ saslPlainUsers: { alice: password, bob: 'bob-Pa55-6621' }, scramUsers: { carol: carolPassword }, tls: true, superUsers: ['User:alice'] }));
+
 describe('bad input and secrets', () => {
+  after(async () => {
+    await (await secured?.catch(() => undefined))?.stop();
+  });
+
   test('unreachable bootstrap: exit 2 within the connection timeout, naming the addresses tried', async () => {
     const a = await freePort();
     const b = await freePort();
@@ -131,9 +143,8 @@ describe('bad input and secrets', () => {
   });
 
   test('SASL: right password works, wrong one is a clear exit 2, TLS against plaintext fails clearly; no secret anywhere', async () => {
-    const password = 'alice-Pa55-word-7731';
     const wrong = 'not-the-Pa55-4412';
-    const cluster = await privateCluster({ saslPlainUsers: { alice: password } });
+    const cluster = await securedCluster();
     const sasl = ['--bootstrap', cluster.saslBootstrap!, '--sasl-mechanism', 'plain', '--sasl-username', 'alice'];
     const outputs: string[] = [];
     for (const format of ['table', 'json']) {
@@ -157,5 +168,106 @@ describe('bad input and secrets', () => {
     const tls = await runKleak(['cluster', '--bootstrap', cluster.bootstrap, '--tls']);
     assert.equal(tls.code, 2);
     assert.match(tls.stderr, /TLS/);
+  });
+
+  test('SCRAM-SHA-256 and -512: the right password reads the cluster, a wrong one is exit 2; no secret anywhere', async () => {
+    const cluster = await securedCluster();
+    const wrong = 'carol-wr0ng-8890';
+    const outputs: string[] = [];
+    for (const mechanism of ['scram-sha-256', 'scram-sha-512']) {
+      const args = ['--bootstrap', cluster.saslBootstrap!, '--sasl-mechanism', mechanism, '--sasl-username', 'carol'];
+      const ok = await clusterJson(args, { KLEAK_SASL_PASSWORD: carolPassword });
+      assert.equal(ok.code, 0, ok.stderr);
+      assert.equal(ok.json.clusterId, cluster.clusterId);
+      outputs.push(ok.stdout, ok.stderr);
+      for (const format of ['table', 'json']) {
+        const bad = await runKleak(['cluster', ...args, '--format', format, '--debug'], { env: { KLEAK_SASL_PASSWORD: wrong } });
+        assert.equal(bad.code, 2);
+        assert.match(bad.stderr, new RegExp(`SASL ${mechanism} authentication as "carol" failed`));
+        if (format === 'json') assert.equal(JSON.parse(bad.stdout).error.kind, 'InputError');
+        outputs.push(bad.stdout, bad.stderr);
+      }
+    }
+    for (const o of outputs) assert.ok(!o.includes(carolPassword) && !o.includes(wrong), 'a secret reached the output');
+  });
+
+  test('TLS: verified with the CA file, refused without it (named: self-signed), --insecure only when asked', async () => {
+    const cluster = await securedCluster();
+    const verified = await clusterJson(['--bootstrap', cluster.tlsBootstrap!, '--tls', '--tls-ca', cluster.tlsCaFile!]);
+    assert.equal(verified.code, 0, verified.stderr);
+    assert.equal(verified.json.clusterId, cluster.clusterId);
+    const untrusted = await runKleak(['cluster', '--bootstrap', cluster.tlsBootstrap!, '--tls']);
+    assert.equal(untrusted.code, 2);
+    assert.match(untrusted.stderr, /The TLS handshake with 127\.0\.0\.1:\d+ failed/);
+    assert.match(untrusted.stderr, /self-signed certificate/);
+    assert.doesNotMatch(untrusted.stderr, /\n\s+at /, 'no stack trace');
+    const insecure = await clusterJson(['--bootstrap', cluster.tlsBootstrap!, '--tls', '--insecure']);
+    assert.equal(insecure.code, 0, insecure.stderr);
+    // plaintext spoken to the TLS listener: the broker closes it, and kleak says what usually causes that
+    const plain = await runKleak(['cluster', '--bootstrap', cluster.tlsBootstrap!]);
+    assert.equal(plain.code, 2);
+    assert.match(plain.stderr, /closed it, answering Kafka's ApiVersions request with a TLS alert: it is a TLS listener/);
+    assert.match(plain.stderr, /hint: Give --tls/);
+  });
+
+  test('SASL options and listeners that do not match: each named for what it is', async () => {
+    const cluster = await securedCluster();
+    const saslToPlaintext = await runKleak(['cluster', '--bootstrap', cluster.bootstrap, '--sasl-mechanism', 'plain', '--sasl-username', 'alice'], { env: { KLEAK_SASL_PASSWORD: password } });
+    assert.equal(saslToPlaintext.code, 2);
+    assert.match(saslToPlaintext.stderr, /answered as Kafka but takes no SASL there: it is not a SASL listener/);
+    const plaintextToSasl = await runKleak(['cluster', '--bootstrap', cluster.saslBootstrap!]);
+    assert.equal(plaintextToSasl.code, 2);
+    assert.match(plaintextToSasl.stderr, /is a Kafka listener that wants SASL: it answered ApiVersions/);
+    for (const o of [saslToPlaintext, plaintextToSasl]) assert.ok(!o.stdout.includes(password) && !o.stderr.includes(password));
+  });
+
+  test('ACLs: a denied group and denied broker settings are named, what could be read is reported, and a denied --group is exit 2', async () => {
+    const cluster = await securedCluster();
+    const topic = await createTopic(cluster.bootstrap, 'acl');
+    const visible = `visible-${topic}`;
+    const hidden = `hidden-${topic}`;
+    // the PLAINTEXT listener is User:ANONYMOUS, a super user: it creates the groups and the ACLs
+    const { Kafka: K, AclResourceTypes, ResourcePatternTypes, AclOperationTypes, AclPermissionTypes } = ((await import('kafkajs')) as any).default as typeof import('kafkajs');
+    const admin = new K({ brokers: cluster.bootstrap.split(','), logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    try {
+      for (const groupId of [visible, hidden]) await admin.setOffsets({ groupId, topic, partitions: [{ partition: 0, offset: '0' }] });
+      await admin.createAcls({ acl: [{ resourceType: AclResourceTypes.GROUP, resourceName: visible, resourcePatternType: ResourcePatternTypes.LITERAL, principal: 'User:bob', host: '*', operation: AclOperationTypes.DESCRIBE, permissionType: AclPermissionTypes.ALLOW }] });
+    } finally {
+      await admin.disconnect();
+    }
+    const bob = ['--bootstrap', cluster.saslBootstrap!, '--sasl-mechanism', 'plain', '--sasl-username', 'bob'];
+    const env = { KLEAK_SASL_PASSWORD: 'bob-Pa55-6621' };
+    // ACLs reach every listener through the metadata log: bounded wait until bob can read the visible group
+    let listed: Awaited<ReturnType<typeof clusterJson>> | undefined;
+    await waitFor('the ACL to apply', async () => {
+      listed = await clusterJson(bob, env);
+      return listed.json.groups?.some((g: any) => g.groupId === visible) ? true : undefined;
+    }, 20_000, 500);
+    // ListGroups is filtered by the broker: bob sees only the group he may describe
+    assert.equal(listed!.code, 0, listed!.stderr);
+    assert.deepEqual(listed!.json.groups.map((g: any) => g.groupId).filter((g: string) => g.endsWith(topic)), [visible]);
+    // no DESCRIBE_CONFIGS on the cluster: a problem to grant, not an unreachable broker
+    assert.deepEqual(listed!.json.unreachable, []);
+    assert.ok(listed!.json.problems.some((p: any) => p.what === 'settings of broker 1' && /^denied \(CLUSTER_AUTHORIZATION_FAILED\): .*DESCRIBE_CONFIGS/.test(p.message)), JSON.stringify(listed!.json.problems));
+
+    for (const format of ['json', 'table']) {
+      const named = await runKleak(['cluster', ...bob, '--group', visible, '--group', hidden, '--format', format], { env });
+      assert.equal(named.code, 2, named.stderr);
+      assert.match(named.stderr, new RegExp(`refused to describe group ${hidden}; the report has everything else`));
+      assert.match(named.stderr, /hint: grant this principal DESCRIBE/);
+      if (format === 'json') {
+        const json = JSON.parse(named.stdout);
+        assert.deepEqual(json.groups.map((g: any) => g.groupId), [visible]);
+        assert.equal(json.groups[0].state, 'Empty');
+        assert.ok(json.problems.some((p: any) => p.what === `group ${hidden}` && /^denied \(GROUP_AUTHORIZATION_FAILED\)/.test(p.message)), JSON.stringify(json.problems));
+      } else {
+        assert.match(named.stdout, new RegExp(`not read: group ${hidden} — denied`));
+      }
+    }
+    // alice, a super user, reads both
+    const all = await clusterJson(['--bootstrap', cluster.saslBootstrap!, '--sasl-mechanism', 'plain', '--sasl-username', 'alice', '--group', visible, '--group', hidden], { KLEAK_SASL_PASSWORD: password });
+    assert.equal(all.code, 0, all.stderr);
+    assert.deepEqual(all.json.groups.map((g: any) => g.groupId).sort(), [hidden, visible].sort());
   });
 });

@@ -49,5 +49,15 @@ export function registerCluster(program: Command, ctx: CliContext): void {
     const { findings } = runRules(rules, { cluster: evidence });
     ctx.io.stdout(json ? `${JSON.stringify(toClusterJson(evidence, findings), null, 2)}\n` : renderClusterTable(evidence, findings, ctx.chalk));
     ctx.exitCode = exitCodeFor(findings, flags.failOn);
+    // A group asked for by name that the broker refused to describe: the report above has what could be
+    // read, but not what was asked, so this is exit 2 (a permission to grant), said in one paragraph.
+    const denied = evidence.view.problems.filter((p) => p.message.startsWith('denied') && flags.group.some((g) => p.what === `group ${g}`));
+    if (denied.length) {
+      const names = denied.map((p) => p.what.replace(/^group /, '')).join(', ');
+      ctx.io.stderr(`kleak: the cluster refused to describe ${denied.length === 1 ? 'group' : 'groups'} ${names}; the report has everything else.
+  hint: grant this principal DESCRIBE on ${denied.length === 1 ? 'that group' : 'those groups'} (kafka-acls --add --allow-principal User:<name> --operation Describe --group <group>).
+`);
+      ctx.exitCode = 2;
+    }
   });
 }

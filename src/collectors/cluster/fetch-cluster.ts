@@ -100,8 +100,45 @@ export function scrub(text: string, secrets: readonly string[]): string {
   return out;
 }
 
+/** What a listener that closed a plaintext Kafka client is, from its answer to a bare ApiVersions request. */
+export type ListenerKind = 'kafka' | 'http' | 'tls' | 'silent' | 'other';
+
+/**
+ * Sends one ApiVersions v0 request (which every Kafka listener answers before SASL authentication) and
+ * reads the first bytes back: Kafka (the correlation id comes back), HTTP (a status line), a TLS alert
+ * record (a TLS listener answers garbage with one and closes), or nothing. Bounded by timeoutMs.
+ */
+export function probeListener({ host, port }: HostPort, timeoutMs: number): Promise<ListenerKind> {
+  return new Promise((done) => {
+    const socket = new Socket();
+    let got = Buffer.alloc(0);
+    const finish = (kind: ListenerKind) => {
+      socket.destroy();
+      done(kind);
+    };
+    const clientId = Buffer.from('kleak');
+    const request = Buffer.alloc(4 + 2 + 2 + 4 + 2 + clientId.length);
+    request.writeInt32BE(request.length - 4, 0);
+    request.writeInt16BE(18, 4); // ApiVersions
+    request.writeInt16BE(0, 6);
+    request.writeInt32BE(0x6b6c6561, 8); // correlation id
+    request.writeInt16BE(clientId.length, 12);
+    clientId.copy(request, 14);
+    socket.setTimeout(timeoutMs, () => finish(got.length ? 'other' : 'silent'));
+    socket.once('error', () => finish(got.length ? 'other' : 'silent'));
+    socket.once('close', () => finish(got.length ? 'other' : 'silent'));
+    socket.on('data', (chunk: Buffer) => {
+      got = Buffer.concat([got, chunk]);
+      if (got.subarray(0, 5).toString('latin1') === 'HTTP/') finish('http');
+      else if (got[0] === 0x15 && got[1] === 0x03) finish('tls'); // alert record, TLS 1.x
+      else if (got.length >= 8) finish(got.readInt32BE(4) === 0x6b6c6561 ? 'kafka' : 'other');
+    });
+    socket.connect(port, host, () => socket.write(request));
+  });
+}
+
 /** Maps kafkajs's connection errors to one clear answer (no secret in it). */
-export function connectError(error: unknown, addresses: string, options: Omit<KafkaConnectionOptions, 'bootstrap'>): InputError {
+export function connectError(error: unknown, addresses: string, options: Omit<KafkaConnectionOptions, 'bootstrap'>, listener?: ListenerKind): InputError {
   const e = error as { name?: string; message?: string; cause?: { message?: string } };
   const secrets = options.sasl ? [options.sasl.password] : [];
   const base = e.message ?? String(error);
@@ -111,6 +148,29 @@ export function connectError(error: unknown, addresses: string, options: Omit<Ka
       cause: new Error(message),
       hint: 'Check the username, the password (KLEAK_SASL_PASSWORD) and --sasl-mechanism against the listener.',
     });
+  }
+  if (options.sasl && (/ILLEGAL_SASL_STATE/.test((error as { type?: string }).type ?? '') || /not valid given the current SASL state/.test(message))) {
+    return new InputError(`${addresses} answered as Kafka but takes no SASL there: it is not a SASL listener.`, {
+      cause: new Error(message),
+      hint: "Drop --sasl-mechanism for this listener, or give the port of the cluster's SASL listener.",
+    });
+  }
+  if (options.sasl && /does not support the requested SASL mechanism|UNSUPPORTED_SASL_MECHANISM/.test(`${message} ${(error as { type?: string }).type ?? ''}`)) {
+    return new InputError(`${addresses} does not enable SASL ${options.sasl.mechanism} on this listener.`, {
+      cause: new Error(message),
+      hint: 'Use a mechanism the listener enables (its sasl.enabled.mechanisms): plain, scram-sha-256 or scram-sha-512.',
+    });
+  }
+  if (!options.sasl && !options.tls && /Closed connection/i.test(message) && (listener === 'kafka' || listener === 'tls' || listener === 'silent')) {
+    return listener === 'kafka'
+      ? new InputError(`${addresses} is a Kafka listener that wants SASL: it answered ApiVersions and closed the connection at the Metadata request.`, {
+          cause: new Error(message),
+          hint: 'Give --sasl-mechanism, --sasl-username and the password in KLEAK_SASL_PASSWORD.',
+        })
+      : new InputError(`${addresses} accepted a TCP connection and closed it, answering Kafka's ApiVersions request ${listener === 'tls' ? 'with a TLS alert: it is a TLS listener' : 'with nothing: a TLS listener does that to a plaintext client'}.`, {
+          cause: new Error(message),
+          hint: 'Give --tls (and --tls-ca for a private CA), or check that this is a Kafka listener.',
+        });
   }
   if (options.tls && /TLS|SSL|secure|certificate|wrong version|handshake|EPROTO/i.test(message)) {
     return new InputError(`The TLS handshake with ${addresses} failed.`, {
@@ -164,13 +224,25 @@ export async function connectAdmin(options: FetchClusterOptions): Promise<Connec
     });
   }
   const addresses = reachable.map(hostPortText).join(', ');
+  // a plaintext client closed on (at ApiVersions, or at Metadata by a SASL listener): ask the first address what it is, to say why
+  const explain = async (error: unknown) => {
+    const closed = !options.connection.sasl && !options.connection.tls && /Closed connection/i.test((error as Error).message ?? '');
+    return connectError(error, addresses, options.connection, closed ? await probeListener(reachable[0]!, timeoutMs) : undefined);
+  };
   const { Kafka, logLevel } = await kafkajsModule();
-  const admin = new Kafka({ ...kafkaConfig({ ...options.connection, bootstrap: reachable.map(hostPortText) }), logLevel: logLevel.NOTHING }).admin();
+  // kafkajs answers a refused FindCoordinator with "Failed to find group coordinator" and keeps the
+  // broker's reason only in a debug log line: that line (and nothing else) is kept, per group
+  const coordinatorErrors = new Map<string, { type?: string; message?: string }>();
+  const logCreator = () => ({ log }: { log: { message?: string; groupId?: string; error?: { type?: string; message?: string } } }) => {
+    if (log.message === 'Tried to find group coordinator' && log.groupId && log.error) coordinatorErrors.set(log.groupId, log.error);
+  };
+  const admin = new Kafka({ ...kafkaConfig({ ...options.connection, bootstrap: reachable.map(hostPortText) }), logLevel: logLevel.DEBUG, logCreator }).admin();
+  coordinatorErrorsOf.set(admin, coordinatorErrors);
   try {
     await withTimeout(admin.connect(), timeoutMs + 10_000, addresses);
   } catch (error) {
     await admin.disconnect().catch(() => {});
-    throw connectError(error, addresses, options.connection);
+    throw await explain(error);
   }
   // The seed broker answered. kafkajs sends DescribeCluster's Metadata to a random broker of the pool and
   // fails when that one is down (a dead broker stays in the metadata until its session times out), so
@@ -186,9 +258,11 @@ export async function connectAdmin(options: FetchClusterOptions): Promise<Connec
         hint: 'The cluster advertises broker addresses (advertised.listeners) that this host may not reach; run kleak where they resolve, or use the listener advertised for this network.',
       });
     }
-    throw connectError(error, addresses, options.connection);
+    throw await explain(error);
   }
 }
+
+const coordinatorErrorsOf = new WeakMap<Admin, Map<string, { type?: string; message?: string }>>();
 
 /** kafkajs's error for a broker that did not accept a connection (refused, timed out, reset). */
 export function isConnectionError(error: unknown): boolean {
@@ -214,6 +288,40 @@ export async function retryOtherBroker<T>(call: () => Promise<T>, attempts = 8):
   throw last;
 }
 
+/** What a denial means and what to grant, for the report; other errors as they are. */
+export function deniedMessage(error: unknown, grant: string): string {
+  const e = error as { type?: string; message?: string };
+  const message = e?.message ?? String(error);
+  return /AUTHORIZATION_FAILED$/.test(e?.type ?? '') || /authorization failed|Not authorized/i.test(message) ? `denied (${e.type ?? message}): ${grant}` : message;
+}
+
+/**
+ * DescribeGroups for all groups at once; when that fails (kafkajs fails the whole call on the first
+ * denied or unknown group), each group alone, so the groups that can be read still are.
+ */
+async function describeEachGroup(admin: Admin, ids: string[], problems: ClusterProblem[]): Promise<Awaited<ReturnType<Admin['describeGroups']>>> {
+  const grant = 'this principal needs DESCRIBE on the group';
+  // the broker's own reason when kafkajs only says it found no coordinator
+  const reason = (id: string, error: unknown) => ((error as Error).name === 'KafkaJSGroupCoordinatorNotFound' ? (coordinatorErrorsOf.get(admin)?.get(id) ?? error) : error);
+  try {
+    return await withTimeout(retryOtherBroker(() => admin.describeGroups(ids)), 30_000, 'DescribeGroups');
+  } catch (error) {
+    if (ids.length === 1 || isConnectionError(error) || (error as Error).name === 'KleakTimeout') {
+      problems.push({ what: ids.length === 1 ? `group ${ids[0]}` : `DescribeGroups ${ids.join(', ')}`, message: deniedMessage(ids.length === 1 ? reason(ids[0]!, error) : error, grant) });
+      return { groups: [] };
+    }
+  }
+  const groups: Awaited<ReturnType<Admin['describeGroups']>>['groups'] = [];
+  for (const id of ids) {
+    try {
+      groups.push(...(await withTimeout(retryOtherBroker(() => admin.describeGroups([id])), 15_000, `DescribeGroups ${id}`)).groups);
+    } catch (error) {
+      problems.push({ what: `group ${id}`, message: deniedMessage(reason(id, error), grant) });
+    }
+  }
+  return { groups };
+}
+
 export async function readGroups(admin: Admin, groupIds: string[] | undefined, problems: ClusterProblem[]): Promise<GroupInfo[]> {
   const { AssignerProtocol } = await kafkajsModule();
   let ids = groupIds;
@@ -228,13 +336,7 @@ export async function readGroups(admin: Admin, groupIds: string[] | undefined, p
     }
   }
   if (ids.length === 0) return [];
-  let described;
-  try {
-    described = await withTimeout(retryOtherBroker(() => admin.describeGroups(ids!)), 30_000, 'DescribeGroups');
-  } catch (error) {
-    problems.push({ what: `DescribeGroups ${ids.join(', ')}`, message: (error as Error).message });
-    return [];
-  }
+  const described = await describeEachGroup(admin, ids, problems);
   const groups: GroupInfo[] = [];
   const topicPartitions = new Map<string, number | null>();
   for (const g of described.groups) {
@@ -314,7 +416,9 @@ export async function fetchClusterView(options: FetchClusterOptions, connected?:
           const r = await withTimeout(retryOtherBroker(ask), 4 * (timeoutMs + 2000), `broker ${b.nodeId}`);
           config[b.nodeId] = Object.fromEntries(r.resources[0]!.configEntries.map((e) => [e.configName, e.configValue]));
         } catch (error) {
-          unreachable.push({ what: `broker ${b.nodeId} (${b.host}:${b.port})`, message: (error as Error).message });
+          // a broker that answered but refused to tell is not unreachable: it is a permission to grant
+          if (isConnectionError(error) || (error as Error).name === 'KleakTimeout') unreachable.push({ what: `broker ${b.nodeId} (${b.host}:${b.port})`, message: (error as Error).message });
+          else problems.push({ what: `settings of broker ${b.nodeId}`, message: deniedMessage(error, 'this principal needs DESCRIBE_CONFIGS on the cluster') });
         }
       }
     }

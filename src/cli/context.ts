@@ -5,6 +5,8 @@ export interface CliIo {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
   isTty: boolean;
+  /** the terminal's width when stdout is one */
+  columns?: number;
 }
 
 export interface CliContext {

@@ -73,7 +73,7 @@ function secretsIn(argv: string[], env: NodeJS.ProcessEnv): string[] {
 export async function run(argv: string[], rawIo: CliIo, env: NodeJS.ProcessEnv): Promise<number> {
   const secrets = secretsIn(argv, env);
   const scrub = (text: string) => secrets.reduce((t, s) => t.split(s).join('***'), text);
-  const io: CliIo = { stdout: (t) => rawIo.stdout(scrub(t)), stderr: (t) => rawIo.stderr(scrub(t)), isTty: rawIo.isTty };
+  const io: CliIo = { stdout: (t) => rawIo.stdout(scrub(t)), stderr: (t) => rawIo.stderr(scrub(t)), isTty: rawIo.isTty, columns: rawIo.columns };
   const ctx: CliContext = { io, chalk: makeChalk(io.isTty, env), exitCode: ExitCode.clean, secrets };
   const program = buildProgram(ctx);
   const wantsJson = argv.includes('--json') || argv.some((a, i) => (a === '--format' && argv[i + 1] === 'json') || a === '--format=json');
@@ -94,5 +94,6 @@ const io: CliIo = {
   stdout: (text) => void process.stdout.write(text),
   stderr: (text) => void process.stderr.write(text),
   isTty: Boolean(process.stdout.isTTY),
+  columns: process.stdout.columns,
 };
 process.exitCode = await run(process.argv.slice(2), io, process.env);

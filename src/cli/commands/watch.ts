@@ -4,6 +4,7 @@ import { runWatch } from '../../collectors/watch/index.js';
 import { InputError, UsageError } from '../../errors.js';
 import { rules } from '../../rules/index.js';
 import { runRules } from '../../rules/run-rules.js';
+import { LiveView } from '../../report/watch-live.js';
 import { renderWatchSummary, sampleHeader, sampleJson, sampleRow, toWatchJson } from '../../report/watch-view.js';
 import { ExitCode, exitCodeFor } from '../exit-code.js';
 import type { CliContext } from '../context.js';
@@ -35,6 +36,8 @@ export function registerWatch(program: Command, ctx: CliContext): void {
     const drive = drivePlanFromFlags(flags);
     const attribution = await brokerAttribution(flags);
     let printedHeader = false;
+    // a terminal gets one panel redrawn in place; a pipe or a file gets a row per sample
+    const live = !json && ctx.io.isTty ? new LiveView(ctx.io.stdout, { durationMs: drive ? undefined : durationMs, chalk: ctx.chalk, columns: ctx.io.columns }) : undefined;
     const result = await runWatch({
       sockets: { pids: flags.pid, children: flags.children, endpoints: attribution.endpoints, brokerSource: attribution.source, warnings: attribution.warnings },
       intervalMs,
@@ -43,6 +46,7 @@ export function registerWatch(program: Command, ctx: CliContext): void {
       drive,
       onSample: (sample) => {
         if (json) return ctx.io.stdout(sampleJson(sample));
+        if (live) return live.update(sample);
         if (!printedHeader) ctx.io.stdout(sampleHeader(sample.goroutines !== undefined));
         printedHeader = true;
         ctx.io.stdout(sampleRow(sample));

@@ -1,9 +1,9 @@
 // kleak heap against real kafkajs services: live connections, pinned buffers, the inspector left closed.
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync, mkdtempSync, readdirSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdtempSync, readdirSync, rmSync, truncateSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
+import { tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { FixtureName } from '../../src/local-kafka/start-fixture.js';
@@ -123,6 +123,30 @@ describe('bad input: exit 2, a clear paragraph, nothing left open or half-writte
     const c = await heapJson([odd]);
     assert.equal(c.code, 2);
     assert.match(c.stderr, /V8 format kleak does not know/);
+  });
+
+  test('a snapshot larger than the memory left: refused before reading, with the figures (MemAvailable as the oracle)', async () => {
+    // the real head of a snapshot, then a sparse tail (no disk used) to twice the machine's memory
+    const huge = join(dir, 'huge.heapsnapshot');
+    writeFileSync(huge, readFileSync(good).subarray(0, 1 << 20));
+    const size = 2 * totalmem();
+    truncateSync(huge, size);
+    try {
+      for (const json of [false, true]) {
+        const r = await runKleak(['heap', huge, ...(json ? ['--json'] : [])]);
+        assert.equal(r.code, 2, r.stderr);
+        const m = /is (\d+\.\d) GB; analysing it needs about (\d+\.\d) GB of memory and (\d+\.\d) GB is free\./.exec(r.stderr);
+        assert.ok(m, r.stderr);
+        assert.equal(Number(m[1]), Number((size / 1e9).toFixed(1)));
+        const available = Number(/MemAvailable:\s+(\d+) kB/.exec(readFileSync('/proc/meminfo', 'utf8'))![1]) * 1024;
+        assert.ok(Math.abs(Number(m[3]) * 1e9 - available) < 2e9, `kleak said ${m[3]} GB free, /proc/meminfo ${(available / 1e9).toFixed(1)} GB`);
+        assert.match(r.stderr, /hint: Run kleak on a machine with more free memory/);
+        if (json) assert.equal(JSON.parse(r.stdout).error.kind, 'InputError');
+        else assert.equal(r.stdout, '');
+      }
+    } finally {
+      rmSync(huge, { force: true });
+    }
   });
 
   test('inspector port taken; a process that is not Node; no consent without a terminal', async () => {

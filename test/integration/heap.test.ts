@@ -123,6 +123,16 @@ describe('bad input: exit 2, a clear paragraph, nothing left open or half-writte
     const c = await heapJson([odd]);
     assert.equal(c.code, 2);
     assert.match(c.stderr, /V8 format kleak does not know/);
+    // an edge whose to_node is not the start of a node (the file's value is node index × node fields)
+    const text = whole.toString('latin1');
+    const at = text.indexOf('"edges":[') + '"edges":['.length;
+    const first = /^\s*(\d+),(\d+),(\d+)/.exec(text.slice(at, at + 100))!;
+    const bent = join(dir, 'bent.heapsnapshot');
+    writeFileSync(bent, `${text.slice(0, at)}${first[1]},${first[2]},${Number(first[3]) + 1}${text.slice(at + first[0].length)}`, 'latin1');
+    const d = await heapJson([bent]);
+    assert.equal(d.code, 2);
+    assert.match(d.stderr, new RegExp(`is corrupt: an edge points at ${Number(first[3]) + 1}, which is not the start of one of its \\d+ nodes`));
+    assert.equal(d.json.error.kind, 'InputError');
   });
 
   test('a snapshot larger than the memory left: refused before reading, with the figures (MemAvailable as the oracle)', async () => {

@@ -74,8 +74,9 @@ export class HeapGraph {
     const v = this.snapshot.edges[e * this.ef + this.edgeNameField]!;
     return t === this.elementType || t === this.hiddenType ? String(v) : (this.snapshot.strings[v] ?? '?');
   }
+  /** the node index an edge leads to (the parser stores to_node divided by the node field count) */
   edgeTo(e: number): number {
-    return this.snapshot.edges[e * this.ef + this.edgeToField]! / this.snapshot.sourceNodeFieldCount;
+    return this.snapshot.edges[e * this.ef + this.edgeToField]!;
   }
   /** the node an edge named `name` leads to, if any */
   child(i: number, name: string): number | undefined {
@@ -130,24 +131,25 @@ export class HeapGraph {
         }
       }
     }
-    // predecessors (reachable, non-weak) in CSR form; the start offsets double as fill cursors
+    // predecessors (reachable, non-weak) in CSR form, both sides as postorder positions so the fixpoint
+    // loop below reads them in sequence, without a lookup per predecessor; the start offsets double as fill cursors
     const start = scratchA.fill(0);
-    for (let v = 0; v < n; v++) {
-      if (post[v]! < 0) continue;
-      for (let e = this.firstEdge[v]!; e < this.firstEdge[v + 1]!; e++) if (!this.isWeak(e)) start[this.edgeTo(e)]!++;
+    for (let k = 0; k < count; k++) {
+      const v = order[k]!;
+      for (let e = this.firstEdge[v]!; e < this.firstEdge[v + 1]!; e++) if (!this.isWeak(e)) start[post[this.edgeTo(e)]!]!++;
     }
     let sum = 0;
-    for (let v = 0; v <= n; v++) {
-      const c = start[v]!;
-      start[v] = sum;
+    for (let k = 0; k <= count; k++) {
+      const c = start[k]!;
+      start[k] = sum;
       sum += c;
     }
     const preds = new Uint32Array(sum);
-    for (let v = 0; v < n; v++) {
-      if (post[v]! < 0) continue;
-      for (let e = this.firstEdge[v]!; e < this.firstEdge[v + 1]!; e++) if (!this.isWeak(e)) preds[start[this.edgeTo(e)]!++] = v;
+    for (let k = 0; k < count; k++) {
+      const v = order[k]!;
+      for (let e = this.firstEdge[v]!; e < this.firstEdge[v + 1]!; e++) if (!this.isWeak(e)) preds[start[post[this.edgeTo(e)]!]!++] = k;
     }
-    for (let v = n; v > 0; v--) start[v] = start[v - 1]!; // the cursors moved each start one slot on
+    for (let k = count; k > 0; k--) start[k] = start[k - 1]!; // the cursors moved each start one slot on
     start[0] = 0;
     const NONE = 0xffffffff;
     const idom = scratchB.fill(NONE); // by postorder position
@@ -164,11 +166,10 @@ export class HeapGraph {
     while (changed) {
       changed = false;
       for (let k = count - 2; k >= 0; k--) {
-        const v = order[k]!;
         let newIdom = NONE;
-        for (let p = start[v]!; p < start[v + 1]!; p++) {
-          const u = post[preds[p]!]!;
-          if (u < 0 || idom[u] === NONE) continue;
+        for (let p = start[k]!, end = start[k + 1]!; p < end; p++) {
+          const u = preds[p]!;
+          if (idom[u] === NONE) continue;
           newIdom = newIdom === NONE ? u : intersect(u, newIdom);
         }
         if (newIdom !== NONE && idom[k] !== newIdom) {

@@ -29,7 +29,7 @@ export interface HeapSnapshot {
   edgeFieldCount: number;
   /** flat: nodeFieldCount numbers per node (a self_size over 4 GiB is clamped to 2^32-1) */
   nodes: Uint32Array;
-  /** flat: edgeFieldCount numbers per edge; to_node is as in the file: node index × sourceNodeFieldCount */
+  /** flat: edgeFieldCount numbers per edge; to_node is the node index (the file's value ÷ sourceNodeFieldCount) */
   edges: Uint32Array;
   /** node fields per node in the file (to_node is a multiple of it) */
   sourceNodeFieldCount: number;
@@ -58,6 +58,9 @@ export class HeapSnapshotParser {
   private number = -1;
   /** for the nodes array: source field position → kept slot, or -1 to skip */
   private slotOf: Int8Array = new Int8Array(0);
+  /** position of to_node among an edge's fields, and the number of fields */
+  private edgeToField = 0;
+  private edgeFields = 1;
   private field = 0;
   private sourceFields = 1;
   private depth = 0;
@@ -145,6 +148,8 @@ export class HeapSnapshotParser {
     }
     this.slotOf = Int8Array.from(meta.node_fields.map((f) => (keptNodeFields as readonly string[]).indexOf(f)));
     this.sourceFields = meta.node_fields.length;
+    this.edgeFields = meta.edge_fields.length;
+    this.edgeToField = meta.edge_fields.indexOf('to_node');
     this.meta = { ...meta, node_fields: [...keptNodeFields] };
     this.nodeCount = snap!.node_count!;
     this.edgeCount = snap!.edge_count!;
@@ -209,14 +214,27 @@ export class HeapSnapshotParser {
     const slotOf = this.slotOf;
     const sourceFields = this.sourceFields;
     const kept = keptNodeFields.length;
+    const edgeToField = this.edgeToField;
+    const edgeFields = this.edgeFields;
+    const nodeCount = this.nodeCount;
     let n = this.number;
     let filled = this.filled;
     let field = this.field;
-    for (; i < chunk.length; i++) {
-      const c = chunk[i]!;
+    const length = chunk.length;
+    for (; i < length; i++) {
+      let c = chunk[i]!;
       if (c >= 0x30 && c <= 0x39) {
-        n = n < 0 ? c - 0x30 : n * 10 + (c - 0x30);
-      } else if (c === 0x2c || c === 0x5d || c === 0x0a || c === 0x20 || c === 0x0d) {
+        // the digits of one number in a tight loop (most of the file); it may go on in the next chunk
+        let v = n < 0 ? 0 : n;
+        do {
+          v = v * 10 + (c - 0x30);
+          if (++i === length) break;
+          c = chunk[i]!;
+        } while (c >= 0x30 && c <= 0x39);
+        n = v;
+        if (i === length) break;
+      }
+      if (c === 0x2c || c === 0x5d || c === 0x0a || c === 0x20 || c === 0x0d) {
         if (n >= 0) {
           const value = n > 0xffffffff ? 0xffffffff : n;
           if (isNodes) {
@@ -233,7 +251,13 @@ export class HeapSnapshotParser {
             }
           } else {
             if (filled >= target.length) this.countMismatch();
-            target[filled++] = value;
+            if (field === edgeToField) {
+              // stored as a node index: the graph then follows an edge without a division
+              const to = value / sourceFields;
+              if (to !== Math.floor(to) || to >= nodeCount) this.badEdgeTarget(value);
+              target[filled++] = to;
+            } else target[filled++] = value;
+            if (++field === edgeFields) field = 0;
           }
           n = -1;
         }
@@ -253,6 +277,10 @@ export class HeapSnapshotParser {
     this.filled = filled;
     this.field = field;
     return i;
+  }
+
+  private badEdgeTarget(value: number): never {
+    throw new InputError(`${this.source} is corrupt: an edge points at ${value}, which is not the start of one of its ${this.nodeCount} nodes.`, { hint: 'Take a new snapshot.' });
   }
 
   private countMismatch(filled = this.filled): never {

@@ -35,7 +35,7 @@ export function renderClusterTable(evidence: ClusterEvidence, findings: Finding[
   const brokers = newTable({ head: ['node', 'address', 'controller', 'connections.max.idle.ms', 'max.connections.per.ip', 'max.connections', 'session timeout min–max'] });
   for (const b of v.brokers) {
     const c = v.config[b.nodeId] ?? {};
-    brokers.push([b.nodeId, `${b.host}:${b.port}`, b.isController ? 'yes' : '', c['connections.max.idle.ms'] ?? '?', c['max.connections.per.ip'] ?? '?', c['max.connections'] ?? '?', `${c['group.min.session.timeout.ms'] ?? '?'}–${c['group.max.session.timeout.ms'] ?? '?'}`]);
+    brokers.push([b.nodeId, `${b.host}:${b.port}${b.rack ? ` (rack ${b.rack})` : ''}`, b.isController ? 'yes' : '', c['connections.max.idle.ms'] ?? '?', c['max.connections.per.ip'] ?? '?', c['max.connections'] ?? '?', `${c['group.min.session.timeout.ms'] ?? '?'}–${c['group.max.session.timeout.ms'] ?? '?'}`]);
   }
   out.push(brokers.toString());
   for (const u of v.unreachable) out.push(chalk.yellow(`did not answer: ${u.what} — ${u.message}`));

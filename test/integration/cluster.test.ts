@@ -118,7 +118,7 @@ const password = 'alice-Pa55-word-7731';
 const carolPassword = 'carol-Scr4m-pw-5521';
 let secured: Promise<KafkaCluster> | undefined;
 // started by the first test that needs it, stopped when the suite ends (privateCluster's hook would stop it after that test)
-const securedCluster = () => (secured ??= launchKafka({ saslPlainUsers: { alice: password, bob: 'bob-Pa55-6621' }, scramUsers: { carol: carolPassword }, tls: true, superUsers: ['User:alice'] }));
+const securedCluster = () => (secured ??= launchKafka({ saslPlainUsers: { alice: password, bob: 'bob-Pa55-6621' }, scramUsers: { carol: carolPassword }, tls: true, superUsers: ['User:alice'], brokerConfig: { 'broker.rack': 'rack-a' } }));
 
 describe('bad input and secrets', () => {
   after(async () => {
@@ -269,5 +269,10 @@ describe('bad input and secrets', () => {
     const all = await clusterJson(['--bootstrap', cluster.saslBootstrap!, '--sasl-mechanism', 'plain', '--sasl-username', 'alice', '--group', visible, '--group', hidden], { KLEAK_SASL_PASSWORD: password });
     assert.equal(all.code, 0, all.stderr);
     assert.deepEqual(all.json.groups.map((g: any) => g.groupId).sort(), [hidden, visible].sort());
+    // the rack comes with the settings: alice may read them, bob may not (null, and said under problems)
+    assert.equal(all.json.brokers[0].rack, 'rack-a');
+    assert.equal(listed!.json.brokers[0].rack, null);
+    const table = await runKleak(['cluster', '--bootstrap', cluster.saslBootstrap!, '--sasl-mechanism', 'plain', '--sasl-username', 'alice'], { env: { KLEAK_SASL_PASSWORD: password } });
+    assert.match(table.stdout, /127\.0\.0\.1:\d+ \(rack rack-a\)/);
   });
 });

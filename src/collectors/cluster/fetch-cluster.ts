@@ -17,7 +17,7 @@ export interface BrokerInfo {
   nodeId: number;
   host: string;
   port: number;
-  /** kafkajs's admin client does not expose the rack */
+  /** broker.rack, read with the broker's settings (kafkajs's DescribeCluster drops it); null when unset or unreadable */
   rack: string | null;
   isController: boolean;
 }
@@ -397,7 +397,7 @@ export async function fetchClusterView(options: FetchClusterOptions, connected?:
   const problems: ClusterProblem[] = [];
   try {
     const brokers: BrokerInfo[] = cluster.brokers
-      .map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port, rack: null, isController: b.nodeId === cluster.controller }))
+      .map((b): BrokerInfo => ({ nodeId: b.nodeId, host: b.host, port: b.port, rack: null, isController: b.nodeId === cluster.controller }))
       .sort((a, b) => a.nodeId - b.nodeId);
     // a bootstrap address that answered no metadata request is named, also when it is not advertised
     const config: ClusterView['config'] = {};
@@ -412,9 +412,11 @@ export async function fetchClusterView(options: FetchClusterOptions, connected?:
           continue;
         }
         try {
-          const ask = () => admin.describeConfigs({ resources: [{ type: ConfigResourceTypes.BROKER, name: String(b.nodeId), configNames: [...leakSettings] }], includeSynonyms: false });
+          const ask = () => admin.describeConfigs({ resources: [{ type: ConfigResourceTypes.BROKER, name: String(b.nodeId), configNames: [...leakSettings, 'broker.rack'] }], includeSynonyms: false });
           const r = await withTimeout(retryOtherBroker(ask), 4 * (timeoutMs + 2000), `broker ${b.nodeId}`);
-          config[b.nodeId] = Object.fromEntries(r.resources[0]!.configEntries.map((e) => [e.configName, e.configValue]));
+          const entries = r.resources[0]!.configEntries;
+          b.rack = entries.find((e) => e.configName === 'broker.rack')?.configValue || null;
+          config[b.nodeId] = Object.fromEntries(entries.filter((e) => e.configName !== 'broker.rack').map((e) => [e.configName, e.configValue]));
         } catch (error) {
           // a broker that answered but refused to tell is not unreachable: it is a permission to grant
           if (isConnectionError(error) || (error as Error).name === 'KleakTimeout') unreachable.push({ what: `broker ${b.nodeId} (${b.host}:${b.port})`, message: (error as Error).message });

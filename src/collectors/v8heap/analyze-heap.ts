@@ -48,35 +48,37 @@ function socketIsLive(g: HeapGraph, socket: number): boolean {
   return name === 'TCP' || name === 'TLSWrap' || name === 'Pipe' || name.includes('TCP');
 }
 
-/** Parent pointers of a breadth-first search from the root over non-weak edges: shortest retainer paths. */
-function bfsParents(g: HeapGraph): { parent: Int32Array; parentEdge: Int32Array } {
-  const parent = new Int32Array(g.nodeCount).fill(-1);
+/**
+ * The edge each node was first reached by in a breadth-first search from the root over non-weak edges
+ * (shortest retainer paths); -1 not reached, -2 the root. The parent is the edge's owner (found by
+ * a binary search when a path is printed), so no parent array is kept.
+ */
+function bfsParentEdges(g: HeapGraph): Int32Array {
   const parentEdge = new Int32Array(g.nodeCount).fill(-1);
   const queue = new Uint32Array(g.nodeCount);
   let head = 0;
   let tail = 0;
   queue[tail++] = 0;
-  parent[0] = 0;
+  parentEdge[0] = -2;
   while (head < tail) {
     const v = queue[head++]!;
     for (let e = g.firstEdge[v]!; e < g.firstEdge[v + 1]!; e++) {
       if (g.isWeak(e)) continue;
       const w = g.edgeTo(e);
-      if (parent[w] !== -1) continue;
-      parent[w] = v;
+      if (parentEdge[w] !== -1) continue;
       parentEdge[w] = e;
       queue[tail++] = w;
     }
   }
-  return { parent, parentEdge };
+  return parentEdge;
 }
 
-function abstractPath(g: HeapGraph, node: number, parents: { parent: Int32Array; parentEdge: Int32Array }, hops = 4): string {
+function abstractPath(g: HeapGraph, node: number, parentEdge: Int32Array, hops = 4): string {
   const parts: string[] = [];
   let v = node;
-  for (let k = 0; k < hops && v > 0 && parents.parent[v]! >= 0; k++) {
-    const e = parents.parentEdge[v]!;
-    const p = parents.parent[v]!;
+  for (let k = 0; k < hops && v > 0 && parentEdge[v]! >= 0; k++) {
+    const e = parentEdge[v]!;
+    const p = g.edgeOwner(e);
     const edge = g.edgeType(e) === 'element' || g.edgeType(e) === 'hidden' ? '[i]' : g.edgeName(e);
     parts.unshift(`${g.name(p) || g.type(p)} (${g.type(p)}) → ${edge}`);
     v = p;
@@ -111,13 +113,13 @@ export function analyzeHeap(g: HeapGraph, fileBytes: number): HeapAnalysis {
   }
 
   // Pinned buffers: the ArrayBuffers behind the key/value views of kept messages, each counted once.
-  const parents = messages.length ? bfsParents(g) : undefined;
+  const parentEdge = messages.length ? bfsParentEdges(g) : undefined;
   const seenBuffers = new Set<number>();
   const groups = new Map<string, PinnedGroup & { sizes: number[] }>();
   let pinnedBytes = 0;
   for (const m of messages) {
-    if (parents && parents.parent[m] === -1) continue; // unreachable: garbage the snapshot still listed
-    const path = `${abstractPath(g, m, parents!)} → Object.value → Buffer → ArrayBuffer`;
+    if (parentEdge && parentEdge[m] === -1) continue; // unreachable: garbage the snapshot still listed
+    const path = `${abstractPath(g, m, parentEdge!)} → Object.value → Buffer → ArrayBuffer`;
     const group = groups.get(path) ?? { path, messages: 0, buffers: 0, bytes: 0, typicalBufferBytes: 0, sizes: [] };
     group.messages++;
     for (const field of ['value', 'key']) {

@@ -1,20 +1,11 @@
-// Views over a parsed snapshot's flat arrays (memlab's approach, without an object per node):
-// node i's fields live at nodes[i * nodeFieldCount + field]. Also the dominator tree and retained sizes.
+// Views over a parsed snapshot's typed arrays (memlab's approach, without an object per node): node i's
+// fields are nodeType[i], nodeName[i], …; its edges firstEdge[i] .. firstEdge[i+1]-1. Also the dominator
+// tree and retained sizes.
 import type { HeapSnapshot } from './parse-heap-snapshot.js';
 
 export class HeapGraph {
   readonly nodeCount: number;
   readonly firstEdge: Uint32Array;
-  private readonly nf: number;
-  private readonly ef: number;
-  private readonly typeField: number;
-  private readonly nameField: number;
-  private readonly sizeField: number;
-  private readonly idField: number;
-  private readonly edgeCountField: number;
-  private readonly edgeTypeField: number;
-  private readonly edgeNameField: number;
-  private readonly edgeToField: number;
   readonly nodeTypes: string[];
   readonly edgeTypes: string[];
   private readonly weakType: number;
@@ -24,59 +15,54 @@ export class HeapGraph {
 
   constructor(readonly snapshot: HeapSnapshot) {
     const m = snapshot.meta;
-    this.nf = snapshot.nodeFieldCount;
-    this.ef = snapshot.edgeFieldCount;
-    this.typeField = m.node_fields.indexOf('type');
-    this.nameField = m.node_fields.indexOf('name');
-    this.sizeField = m.node_fields.indexOf('self_size');
-    this.idField = m.node_fields.indexOf('id');
-    this.edgeCountField = m.node_fields.indexOf('edge_count');
-    this.edgeTypeField = m.edge_fields.indexOf('type');
-    this.edgeNameField = m.edge_fields.indexOf('name_or_index');
-    this.edgeToField = m.edge_fields.indexOf('to_node');
     this.nodeTypes = m.node_types[0];
     this.edgeTypes = m.edge_types[0];
     this.weakType = this.edgeTypes.indexOf('weak');
     this.elementType = this.edgeTypes.indexOf('element');
     this.hiddenType = this.edgeTypes.indexOf('hidden');
     this.nodeCount = snapshot.nodeCount;
-    this.firstEdge = new Uint32Array(this.nodeCount + 1);
-    let e = 0;
-    for (let i = 0; i < this.nodeCount; i++) {
-      this.firstEdge[i] = e;
-      e += snapshot.nodes[i * this.nf + this.edgeCountField]!;
-    }
-    this.firstEdge[this.nodeCount] = e;
+    this.firstEdge = snapshot.firstEdge;
   }
 
   type(i: number): string {
-    return this.nodeTypes[this.snapshot.nodes[i * this.nf + this.typeField]!] ?? '?';
+    return this.nodeTypes[this.snapshot.nodeType[i]!] ?? '?';
   }
   name(i: number): string {
-    return this.snapshot.strings[this.snapshot.nodes[i * this.nf + this.nameField]!] ?? '?';
+    return this.snapshot.strings[this.snapshot.nodeName[i]!] ?? '?';
   }
   /** the snapshot's own node id (stable across tools: memlab, DevTools) */
   id(i: number): number {
-    return this.snapshot.nodes[i * this.nf + this.idField]!;
+    return this.snapshot.nodeId[i]!;
   }
   selfSize(i: number): number {
-    return this.snapshot.nodes[i * this.nf + this.sizeField]!;
+    return this.snapshot.nodeSelfSize[i]!;
   }
   edgeType(e: number): string {
-    return this.edgeTypes[this.snapshot.edges[e * this.ef + this.edgeTypeField]!] ?? '?';
+    return this.edgeTypes[this.snapshot.edgeType[e]!] ?? '?';
   }
   isWeak(e: number): boolean {
-    return this.snapshot.edges[e * this.ef + this.edgeTypeField] === this.weakType;
+    return this.snapshot.edgeType[e] === this.weakType;
   }
   /** property name, or the index for element/hidden edges */
   edgeName(e: number): string {
-    const t = this.snapshot.edges[e * this.ef + this.edgeTypeField];
-    const v = this.snapshot.edges[e * this.ef + this.edgeNameField]!;
+    const t = this.snapshot.edgeType[e];
+    const v = this.snapshot.edgeName[e]!;
     return t === this.elementType || t === this.hiddenType ? String(v) : (this.snapshot.strings[v] ?? '?');
   }
-  /** the node index an edge leads to (the parser stores to_node divided by the node field count) */
+  /** the node index an edge leads to */
   edgeTo(e: number): number {
-    return this.snapshot.edges[e * this.ef + this.edgeToField]!;
+    return this.snapshot.edgeTo[e]!;
+  }
+  /** the node whose edge e is: the last node whose first edge is at or before e (binary search) */
+  edgeOwner(e: number): number {
+    let lo = 0;
+    let hi = this.nodeCount - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1;
+      if (this.firstEdge[mid]! <= e) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
   }
   /** the node an edge named `name` leads to, if any */
   child(i: number, name: string): number | undefined {
@@ -96,29 +82,31 @@ export class HeapGraph {
     if (this.retained) return this.retained;
     const n = this.nodeCount;
     const order = new Uint32Array(n); // postorder position → node
-    const post = new Int32Array(n).fill(-1); // node → postorder position; -1: not reached (yet)
+    // node → postorder position once finished; -1 not reached yet; while on the search's stack, -2 - (how
+    // many of its edges were looked at), so the search needs no array of edge cursors of its own
+    const post = new Int32Array(n).fill(-1);
     let count = 0;
-    // two scratch arrays, reused after the search (as the predecessor offsets and the idoms) to keep the peak down
+    // the search's stack is reused as the predecessor offsets, and the idoms later take the place of
+    // `post`: fewer arrays alive at once keeps the peak down
     const scratchA = new Uint32Array(n + 1);
-    const scratchB = new Uint32Array(n + 1);
     {
       const stack = scratchA;
-      const edgeCursor = scratchB;
-      const onStack = -2;
       let sp = 0;
       stack[sp++] = 0;
-      post[0] = onStack;
-      edgeCursor[0] = this.firstEdge[0]!;
+      post[0] = -2;
       while (sp > 0) {
         const v = stack[sp - 1]!;
+        const first = this.firstEdge[v]!;
+        const end = this.firstEdge[v + 1]!;
+        let e = first + (-2 - post[v]!);
         let pushed = false;
-        while (edgeCursor[v]! < this.firstEdge[v + 1]!) {
-          const e = edgeCursor[v]!++;
-          if (this.isWeak(e)) continue;
-          const w = this.edgeTo(e);
+        while (e < end) {
+          const cur = e++;
+          if (this.isWeak(cur)) continue;
+          const w = this.edgeTo(cur);
           if (post[w] === -1) {
-            post[w] = onStack;
-            edgeCursor[w] = this.firstEdge[w]!;
+            post[v] = -2 - (e - first);
+            post[w] = -2;
             stack[sp++] = w;
             pushed = true;
             break;
@@ -152,8 +140,8 @@ export class HeapGraph {
     for (let k = count; k > 0; k--) start[k] = start[k - 1]!; // the cursors moved each start one slot on
     start[0] = 0;
     const NONE = 0xffffffff;
-    const idom = scratchB.fill(NONE); // by postorder position
     const root = post[0]!;
+    const idom = new Uint32Array(post.buffer).fill(NONE); // by postorder position; post is not read after this
     idom[root] = root;
     const intersect = (a: number, b: number) => {
       while (a !== b) {
@@ -178,7 +166,9 @@ export class HeapGraph {
         }
       }
     }
-    const retained = new Float64Array(n);
+    // the retained sizes go where the predecessor lists were (done with by now) when those are big
+    // enough, as they are in any real heap (more edges than nodes): one array less at the peak
+    const retained = preds.byteLength >= n * 8 ? new Float64Array(preds.buffer, 0, n).fill(0) : new Float64Array(n);
     for (let k = 0; k < count; k++) {
       const v = order[k]!;
       retained[v] = this.selfSize(v);

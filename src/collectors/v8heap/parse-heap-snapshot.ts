@@ -17,25 +17,43 @@ export interface SnapshotMeta {
   edge_types: [string[], ...unknown[]];
 }
 
-/** The node fields kleak keeps (in this order); the others (trace_node_id, detachedness) are skipped. */
-export const keptNodeFields = ['type', 'name', 'id', 'self_size', 'edge_count'] as const;
-
+/**
+ * One typed array per field kleak uses, as narrow as the field allows (17 bytes a node, 9 an edge):
+ * the node fields kleak does not use (trace_node_id, detachedness) are skipped, and edge_count becomes
+ * the running offset firstEdge while it is read.
+ */
 export interface HeapSnapshot {
-  /** meta.node_fields is rewritten to keptNodeFields: the layout of `nodes` */
   meta: SnapshotMeta;
   nodeCount: number;
   edgeCount: number;
-  nodeFieldCount: number;
-  edgeFieldCount: number;
-  /** flat: nodeFieldCount numbers per node (a self_size over 4 GiB is clamped to 2^32-1) */
-  nodes: Uint32Array;
-  /** flat: edgeFieldCount numbers per edge; to_node is the node index (the file's value ÷ sourceNodeFieldCount) */
-  edges: Uint32Array;
-  /** node fields per node in the file (to_node is a multiple of it) */
-  sourceNodeFieldCount: number;
+  /** index into meta.node_types[0] */
+  nodeType: Uint8Array;
+  /** index into strings */
+  nodeName: Uint32Array;
+  /** the snapshot's own node id */
+  nodeId: Uint32Array;
+  /** a self_size over 4 GiB is clamped to 2^32-1 */
+  nodeSelfSize: Uint32Array;
+  /** node i's edges are firstEdge[i] .. firstEdge[i + 1] - 1 */
+  firstEdge: Uint32Array;
+  /** index into meta.edge_types[0] */
+  edgeType: Uint8Array;
+  /** a string index, or the element/hidden index */
+  edgeName: Uint32Array;
+  /** the node index (the file's to_node ÷ its node field count) */
+  edgeTo: Uint32Array;
   strings: string[];
   fileBytes: number;
 }
+
+// what each field of the file's nodes and edges arrays is kept as
+const SKIP = 0;
+const TYPE = 1;
+const NAME = 2;
+const ID = 3;
+const SELF_SIZE = 4;
+const EDGE_COUNT = 5;
+const TO_NODE = 6;
 
 const required = { node: ['type', 'name', 'id', 'self_size', 'edge_count'], edge: ['type', 'name_or_index', 'to_node'] };
 
@@ -50,18 +68,17 @@ export class HeapSnapshotParser {
   private meta?: SnapshotMeta;
   private nodeCount = 0;
   private edgeCount = 0;
-  private nodes?: Uint32Array;
-  private edges?: Uint32Array;
-  private target?: Uint32Array;
+  private arrays?: Pick<HeapSnapshot, 'nodeType' | 'nodeName' | 'nodeId' | 'nodeSelfSize' | 'firstEdge' | 'edgeType' | 'edgeName' | 'edgeTo'>;
   private targetName = '';
-  private filled = 0;
-  private number = -1;
-  /** for the nodes array: source field position → kept slot, or -1 to skip */
-  private slotOf: Int8Array = new Int8Array(0);
-  /** position of to_node among an edge's fields, and the number of fields */
-  private edgeToField = 0;
-  private edgeFields = 1;
+  /** the node or edge being read, and the field of it */
+  private item = 0;
   private field = 0;
+  private number = -1;
+  /** the sum of the edge counts so far */
+  private edgesSoFar = 0;
+  /** per field position of the file's nodes / edges: what it is kept as */
+  private nodeFieldKind: Uint8Array = new Uint8Array(0);
+  private edgeFieldKind: Uint8Array = new Uint8Array(0);
   private sourceFields = 1;
   private depth = 0;
   private strings: string[] = [];
@@ -101,23 +118,12 @@ export class HeapSnapshotParser {
   }
 
   end(): HeapSnapshot {
-    if (this.phase !== 'done' || !this.meta || !this.nodes || !this.edges) {
+    if (this.phase !== 'done' || !this.meta || !this.arrays) {
       throw new InputError(`${this.source} is truncated: it ends ${this.phase === 'header' ? 'inside the header' : `while reading ${this.targetName || 'its sections'}`} after ${this.bytes} bytes.`, {
         hint: 'The snapshot was cut off (disk full, copy interrupted, or the process died while writing it); take a new one.',
       });
     }
-    return {
-      meta: this.meta,
-      nodeCount: this.nodeCount,
-      edgeCount: this.edgeCount,
-      nodeFieldCount: this.meta.node_fields.length,
-      sourceNodeFieldCount: this.sourceFields,
-      edgeFieldCount: this.meta.edge_fields.length,
-      nodes: this.nodes,
-      edges: this.edges,
-      strings: this.strings,
-      fileBytes: this.bytes,
-    };
+    return { meta: this.meta, nodeCount: this.nodeCount, edgeCount: this.edgeCount, ...this.arrays, strings: this.strings, fileBytes: this.bytes };
   }
 
   private readHeader(chunk: Uint8Array, i: number): number {
@@ -146,15 +152,28 @@ export class HeapSnapshotParser {
         hint: 'Take the snapshot with a Node.js version kleak supports (Node 18-22 write the format kleak reads), or report the version.',
       });
     }
-    this.slotOf = Int8Array.from(meta.node_fields.map((f) => (keptNodeFields as readonly string[]).indexOf(f)));
+    if (meta.node_types[0].length > 256 || meta.edge_types[0].length > 256) {
+      throw new InputError(`${this.source} is a heap snapshot in a V8 format kleak does not know (${meta.node_types[0].length} node types, ${meta.edge_types[0].length} edge types).`, { hint: 'Report the Node.js version that wrote it.' });
+    }
+    const kinds: Record<string, number> = { type: TYPE, name: NAME, id: ID, self_size: SELF_SIZE, edge_count: EDGE_COUNT };
+    this.nodeFieldKind = Uint8Array.from(meta.node_fields.map((f) => kinds[f] ?? SKIP));
+    this.edgeFieldKind = Uint8Array.from(meta.edge_fields.map((f) => ({ type: TYPE, name_or_index: NAME, to_node: TO_NODE })[f] ?? SKIP));
     this.sourceFields = meta.node_fields.length;
-    this.edgeFields = meta.edge_fields.length;
-    this.edgeToField = meta.edge_fields.indexOf('to_node');
-    this.meta = { ...meta, node_fields: [...keptNodeFields] };
+    this.meta = meta;
     this.nodeCount = snap!.node_count!;
     this.edgeCount = snap!.edge_count!;
-    this.nodes = new Uint32Array(this.nodeCount * keptNodeFields.length);
-    this.edges = new Uint32Array(this.edgeCount * meta.edge_fields.length);
+    const n = this.nodeCount;
+    const e = this.edgeCount;
+    this.arrays = {
+      nodeType: new Uint8Array(n),
+      nodeName: new Uint32Array(n),
+      nodeId: new Uint32Array(n),
+      nodeSelfSize: new Uint32Array(n),
+      firstEdge: new Uint32Array(n + 1),
+      edgeType: new Uint8Array(e),
+      edgeName: new Uint32Array(e),
+      edgeTo: new Uint32Array(e),
+    };
     // continue right after "nodes" with the key machinery
     this.phase = 'seek-key';
     this.key = 'nodes';
@@ -185,9 +204,8 @@ export class HeapSnapshotParser {
         // '[' opens the value of this.key
         i++;
         if (this.key === 'nodes' || this.key === 'edges') {
-          this.target = this.key === 'nodes' ? this.nodes : this.edges;
           this.targetName = this.key;
-          this.filled = 0;
+          this.item = 0;
           this.field = 0;
           this.number = -1;
           this.phase = 'numbers';
@@ -209,16 +227,15 @@ export class HeapSnapshotParser {
   }
 
   private readNumbers(chunk: Uint8Array, i: number): number {
-    const target = this.target!;
-    const isNodes = target === this.nodes;
-    const slotOf = this.slotOf;
+    const a = this.arrays!;
+    const isNodes = this.targetName === 'nodes';
+    const kinds = isNodes ? this.nodeFieldKind : this.edgeFieldKind;
+    const fields = kinds.length;
+    const count = isNodes ? this.nodeCount : this.edgeCount;
     const sourceFields = this.sourceFields;
-    const kept = keptNodeFields.length;
-    const edgeToField = this.edgeToField;
-    const edgeFields = this.edgeFields;
     const nodeCount = this.nodeCount;
     let n = this.number;
-    let filled = this.filled;
+    let item = this.item;
     let field = this.field;
     const length = chunk.length;
     for (; i < length; i++) {
@@ -236,36 +253,42 @@ export class HeapSnapshotParser {
       }
       if (c === 0x2c || c === 0x5d || c === 0x0a || c === 0x20 || c === 0x0d) {
         if (n >= 0) {
+          if (item >= count) this.countMismatch(item + 1);
           const value = n > 0xffffffff ? 0xffffffff : n;
+          const kind = kinds[field]!;
           if (isNodes) {
-            // a node is sourceFields numbers; only the kept fields are stored, kept wide
-            const slot = slotOf[field]!;
-            if (slot >= 0) {
-              const at = filled + slot;
-              if (at >= target.length) this.countMismatch(at);
-              target[at] = value;
+            if (kind === TYPE) a.nodeType[item] = value;
+            else if (kind === NAME) a.nodeName[item] = value;
+            else if (kind === ID) a.nodeId[item] = value;
+            else if (kind === SELF_SIZE) a.nodeSelfSize[item] = value;
+            else if (kind === EDGE_COUNT) {
+              a.firstEdge[item] = this.edgesSoFar;
+              this.edgesSoFar += value;
             }
-            if (++field === sourceFields) {
-              field = 0;
-              filled += kept;
-            }
-          } else {
-            if (filled >= target.length) this.countMismatch();
-            if (field === edgeToField) {
-              // stored as a node index: the graph then follows an edge without a division
-              const to = value / sourceFields;
-              if (to !== Math.floor(to) || to >= nodeCount) this.badEdgeTarget(value);
-              target[filled++] = to;
-            } else target[filled++] = value;
-            if (++field === edgeFields) field = 0;
+          } else if (kind === TO_NODE) {
+            // stored as a node index: the graph then follows an edge without a division
+            const to = value / sourceFields;
+            if (to !== Math.floor(to) || to >= nodeCount) this.badEdgeTarget(value);
+            a.edgeTo[item] = to;
+          } else if (kind === TYPE) a.edgeType[item] = value;
+          else if (kind === NAME) a.edgeName[item] = value;
+          if (++field === fields) {
+            field = 0;
+            item++;
           }
           n = -1;
         }
         if (c === 0x5d) {
-          if (filled !== target.length) this.countMismatch(filled);
+          if (item !== count || field !== 0) this.countMismatch(item);
+          if (isNodes) {
+            if (this.edgesSoFar !== this.edgeCount) {
+              throw new InputError(`${this.source} is corrupt: its nodes count ${this.edgesSoFar} edges and its header ${this.edgeCount}.`, { hint: 'Take a new snapshot.' });
+            }
+            a.firstEdge[nodeCount] = this.edgesSoFar;
+          }
           this.phase = 'seek-key';
           this.key = '';
-          this.filled = filled;
+          this.item = item;
           this.number = -1;
           return i + 1;
         }
@@ -274,7 +297,7 @@ export class HeapSnapshotParser {
       }
     }
     this.number = n;
-    this.filled = filled;
+    this.item = item;
     this.field = field;
     return i;
   }
@@ -283,8 +306,9 @@ export class HeapSnapshotParser {
     throw new InputError(`${this.source} is corrupt: an edge points at ${value}, which is not the start of one of its ${this.nodeCount} nodes.`, { hint: 'Take a new snapshot.' });
   }
 
-  private countMismatch(filled = this.filled): never {
-    throw new InputError(`${this.source} is corrupt: its ${this.targetName} array does not match the header's count (${filled} values for ${this.target!.length}).`, { hint: 'Take a new snapshot.' });
+  private countMismatch(items: number): never {
+    const count = this.targetName === 'nodes' ? this.nodeCount : this.edgeCount;
+    throw new InputError(`${this.source} is corrupt: its ${this.targetName} array does not match the header's count (${items} ${this.targetName} for ${count}).`, { hint: 'Take a new snapshot.' });
   }
 
   private skipArray(chunk: Uint8Array, i: number): number {

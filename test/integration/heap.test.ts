@@ -133,6 +133,13 @@ describe('bad input: exit 2, a clear paragraph, nothing left open or half-writte
     assert.equal(d.code, 2);
     assert.match(d.stderr, new RegExp(`is corrupt: an edge points at ${Number(first[3]) + 1}, which is not the start of one of its \\d+ nodes`));
     assert.equal(d.json.error.kind, 'InputError');
+    // a header whose edge count is not the sum of the nodes' edge counts
+    const headerCount = Number(/"edge_count":(\d+)/.exec(text)![1]);
+    const miscounted = join(dir, 'miscounted.heapsnapshot');
+    writeFileSync(miscounted, text.replace(`"edge_count":${headerCount}`, `"edge_count":${headerCount + 1}`), 'latin1');
+    const e = await heapJson([miscounted]);
+    assert.equal(e.code, 2);
+    assert.match(e.stderr, new RegExp(`is corrupt: its nodes count ${headerCount} edges and its header ${headerCount + 1}`));
   });
 
   test('a snapshot larger than the memory left: refused before reading, with the figures (MemAvailable as the oracle)', async () => {

@@ -139,7 +139,7 @@ describe('bad input and secrets', () => {
     const service = await fixture('kafkajs-per-request-fixed', { bootstrap, topic: 'x' });
     const r = await runKleak(['cluster', '--bootstrap', `127.0.0.1:${service.port}`]);
     assert.equal(r.code, 2);
-    assert.match(r.stderr, /did not answer as a Kafka broker/);
+    assert.match(r.stderr, /did not answer as a Kafka broker: it answered in HTTP\./);
   });
 
   test('SASL: right password works, wrong one is a clear exit 2, TLS against plaintext fails clearly; no secret anywhere', async () => {

@@ -181,7 +181,7 @@ export function connectError(error: unknown, addresses: string, options: Omit<Ka
   if (options.tls && /timed out|did not answer|Connection timeout/i.test(message)) {
     return new InputError(`${addresses} did not complete a TLS connection.`, { cause: new Error(message), hint: 'Is this a TLS listener? Without --tls kleak speaks plaintext.' });
   }
-  return new InputError(`${addresses} accepted a TCP connection but did not answer as a Kafka broker.`, {
+  return new InputError(`${addresses} accepted a TCP connection but did not answer as a Kafka broker${listener === 'http' ? ': it answered in HTTP' : ''}.`, {
     cause: new Error(message),
     hint: 'Check that --bootstrap names a Kafka listener (not an HTTP or admin port), and that the TLS/SASL options match the listener.',
   });

@@ -34,7 +34,8 @@ test('a plaintext client closed on: what the listener turned out to be decides t
   assert.match(tls.message, /with a TLS alert: it is a TLS listener/);
   assert.match(connectError(closedError(), '127.0.0.1:9093', {}, 'silent').message, /with nothing: a TLS listener does that/);
   assert.match(tls.hint ?? '', /--tls/);
-  for (const kind of ['http', 'other', undefined] as const) assert.match(connectError(closedError(), '127.0.0.1:8080', {}, kind).message, /did not answer as a Kafka broker/);
+  assert.match(connectError(closedError(), '127.0.0.1:8080', {}, 'http').message, /did not answer as a Kafka broker: it answered in HTTP\.$/);
+  for (const kind of ['other', undefined] as const) assert.match(connectError(closedError(), '127.0.0.1:8080', {}, kind).message, /did not answer as a Kafka broker\.$/);
 });
 
 test('TLS: an untrusted certificate is a handshake failure, with the CA hint', () => {

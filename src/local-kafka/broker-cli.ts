@@ -15,19 +15,17 @@ const { values } = parseArgs({
     'super-user': { type: 'string', multiple: true, default: [] },
   },
 });
-const users = (list: string[]) => (list.length ? Object.fromEntries(list.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])) : undefined);
-const brokerConfig = Object.fromEntries(values.config.map((kv) => {
-  const at = kv.indexOf('=');
-  return [kv.slice(0, at), kv.slice(at + 1)];
-}));
+/** name=value flags (repeatable) → an object; undefined when none were given */
+const keyValues = (list: string[]) => (list.length ? Object.fromEntries(list.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])) : undefined);
+const brokerConfig = keyValues(values.config) ?? {};
 try {
   const cluster = await launchKafka({
     nodes: values.nodes === '3' ? 3 : 1,
     brokerConfig,
     brokerPorts: values.port.length ? values.port.map(Number) : undefined,
     tls: values.tls,
-    saslPlainUsers: users(values['sasl-user']),
-    scramUsers: users(values['scram-user']),
+    saslPlainUsers: keyValues(values['sasl-user']),
+    scramUsers: keyValues(values['scram-user']),
     superUsers: values['super-user'].length ? values['super-user'] : undefined,
     log: (l) => console.error(l),
   });

@@ -1,5 +1,6 @@
 // `kleak watch` on a terminal: one panel redrawn in place at every sample (now, start, range, change per
 // minute and a sparkline per metric), instead of a row per sample. Piped output keeps the rows.
+import { stripVTControlCharacters } from 'node:util';
 import type { ChalkInstance } from 'chalk';
 import type { WatchSample } from '../collectors/watch/index.js';
 import { newTable } from './new-table.js';
@@ -35,7 +36,7 @@ export interface LivePanelOptions {
   columns?: number;
 }
 
-const visibleWidth = (line: string) => [...line.replace(/\x1b\[[0-9;]*m/g, '')].length;
+const visibleWidth = (line: string) => [...stripVTControlCharacters(line)].length;
 
 /** The panel for the samples so far: a status line and a table, without a trailing newline. */
 export function renderLivePanel(samples: readonly WatchSample[], options: LivePanelOptions): string {

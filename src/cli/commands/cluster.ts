@@ -1,6 +1,7 @@
 // kleak cluster: brokers, consumer groups and their members, connection settings.
 import type { Command } from 'commander';
 import { collectCluster } from '../../collectors/cluster/index.js';
+import { isDenied } from '../../collectors/cluster/fetch-cluster.js';
 import { connectionFromFlags, hostPortText, parseHostPorts, type ConnectionFlags } from '../../collectors/cluster/connection-options.js';
 import { rules } from '../../rules/index.js';
 import { runRules } from '../../rules/run-rules.js';
@@ -51,7 +52,7 @@ export function registerCluster(program: Command, ctx: CliContext): void {
     ctx.exitCode = exitCodeFor(findings, flags.failOn);
     // A group asked for by name that the broker refused to describe: the report above has what could be
     // read, but not what was asked, so this is exit 2 (a permission to grant), said in one paragraph.
-    const denied = evidence.view.problems.filter((p) => p.message.startsWith('denied') && flags.group.some((g) => p.what === `group ${g}`));
+    const denied = evidence.view.problems.filter((p) => isDenied(p) && flags.group.some((g) => p.what === `group ${g}`));
     if (denied.length) {
       const names = denied.map((p) => p.what.replace(/^group /, '')).join(', ');
       ctx.io.stderr(`kleak: the cluster refused to describe ${denied.length === 1 ? 'group' : 'groups'} ${names}; the report has everything else.

@@ -44,12 +44,15 @@ function readPem(file: string, what: string): string {
   }
 }
 
+/** The connection timeout, 3 s unless set: kafkajs's, and the bound of kleak's own probes. */
+export const connectionTimeoutOf = (options: Pick<KafkaConnectionOptions, 'connectionTimeoutMs'>) => options.connectionTimeoutMs ?? 3000;
+
 export function kafkaConfig(options: KafkaConnectionOptions): KafkaConfig {
   const tls = options.tls;
   return {
     clientId: options.clientId ?? 'kleak',
     brokers: options.bootstrap,
-    connectionTimeout: options.connectionTimeoutMs ?? 3000,
+    connectionTimeout: connectionTimeoutOf(options),
     requestTimeout: options.requestTimeoutMs ?? 5000,
     retry: { retries: 1, initialRetryTime: 200, maxRetryTime: 1000 },
     ...(tls

@@ -3,7 +3,7 @@
 import { Socket } from 'node:net';
 import type { Admin } from 'kafkajs';
 import { InputError } from '../../errors.js';
-import { hostPortText, kafkaConfig, type HostPort, type KafkaConnectionOptions } from './connection-options.js';
+import { connectionTimeoutOf, hostPortText, kafkaConfig, type HostPort, type KafkaConnectionOptions } from './connection-options.js';
 
 export const leakSettings = [
   'connections.max.idle.ms',
@@ -214,7 +214,7 @@ export interface ConnectedAdmin {
 }
 
 export async function connectAdmin(options: FetchClusterOptions): Promise<ConnectedAdmin> {
-  const timeoutMs = options.connection.connectionTimeoutMs ?? 3000;
+  const timeoutMs = connectionTimeoutOf(options.connection);
   const problems = await Promise.all(options.bootstrap.map((b) => tcpProbe(b, timeoutMs)));
   const unreachable = options.bootstrap.flatMap((b, i) => (problems[i] ? [{ what: hostPortText(b), message: problems[i]! }] : []));
   const reachable = options.bootstrap.filter((_, i) => problems[i] === undefined);
@@ -248,7 +248,7 @@ export async function connectAdmin(options: FetchClusterOptions): Promise<Connec
   // fails when that one is down (a dead broker stays in the metadata until its session times out), so
   // a connection error here is about another broker: ask again.
   try {
-    const cluster = await withTimeout(retryOtherBroker(() => admin.describeCluster()), 4 * (timeoutMs + 2000), addresses);
+    const cluster = await withTimeout(retryOtherBroker(() => admin.describeCluster()), retryBudgetMs(timeoutMs), addresses);
     return { admin, unreachable, cluster };
   } catch (error) {
     await admin.disconnect().catch(() => {});
@@ -275,6 +275,9 @@ export function isConnectionError(error: unknown): boolean {
  * a random broker (or the "controller", which KRaft names at random per Metadata answer), so a dead
  * broker of three fails a call one time in three. Bounded: `attempts` tries, no wait between them.
  */
+/** How long a call with retryOtherBroker may take in all: a few connection timeouts and request round trips. */
+const retryBudgetMs = (connectionTimeoutMs: number) => 4 * (connectionTimeoutMs + 2000);
+
 export async function retryOtherBroker<T>(call: () => Promise<T>, attempts = 8): Promise<T> {
   let last: unknown;
   for (let i = 0; i < attempts; i++) {
@@ -287,6 +290,9 @@ export async function retryOtherBroker<T>(call: () => Promise<T>, attempts = 8):
   }
   throw last;
 }
+
+/** A problem that is a denial (deniedMessage's wording), not a failure. */
+export const isDenied = (problem: ClusterProblem) => problem.message.startsWith('denied (');
 
 /** What a denial means and what to grant, for the report; other errors as they are. */
 export function deniedMessage(error: unknown, grant: string): string {
@@ -403,7 +409,7 @@ export async function fetchClusterView(options: FetchClusterOptions, connected?:
     const config: ClusterView['config'] = {};
     if (options.withConfig !== false) {
       const { ConfigResourceTypes } = await kafkajsModule();
-      const timeoutMs = options.connection.connectionTimeoutMs ?? 3000;
+      const timeoutMs = connectionTimeoutOf(options.connection);
       // a broker that takes no TCP connection is named at once, not asked (kafkajs would fail the call)
       const refused = await Promise.all(brokers.map((b) => tcpProbe(b, timeoutMs)));
       for (const [i, b] of brokers.entries()) {
@@ -413,7 +419,7 @@ export async function fetchClusterView(options: FetchClusterOptions, connected?:
         }
         try {
           const ask = () => admin.describeConfigs({ resources: [{ type: ConfigResourceTypes.BROKER, name: String(b.nodeId), configNames: [...leakSettings, 'broker.rack'] }], includeSynonyms: false });
-          const r = await withTimeout(retryOtherBroker(ask), 4 * (timeoutMs + 2000), `broker ${b.nodeId}`);
+          const r = await withTimeout(retryOtherBroker(ask), retryBudgetMs(timeoutMs), `broker ${b.nodeId}`);
           const entries = r.resources[0]!.configEntries;
           b.rack = entries.find((e) => e.configName === 'broker.rack')?.configValue || null;
           config[b.nodeId] = Object.fromEntries(entries.filter((e) => e.configName !== 'broker.rack').map((e) => [e.configName, e.configValue]));

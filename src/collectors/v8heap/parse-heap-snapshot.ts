@@ -55,7 +55,10 @@ const SELF_SIZE = 4;
 const EDGE_COUNT = 5;
 const TO_NODE = 6;
 
-const required = { node: ['type', 'name', 'id', 'self_size', 'edge_count'], edge: ['type', 'name_or_index', 'to_node'] };
+const nodeFieldKinds: Record<string, number> = { type: TYPE, name: NAME, id: ID, self_size: SELF_SIZE, edge_count: EDGE_COUNT };
+const edgeFieldKinds: Record<string, number> = { type: TYPE, name_or_index: NAME, to_node: TO_NODE };
+/** the fields kleak needs: every field it keeps */
+const required = { node: Object.keys(nodeFieldKinds), edge: Object.keys(edgeFieldKinds) };
 
 type Phase = 'header' | 'seek-key' | 'numbers' | 'skip-array' | 'strings' | 'done';
 
@@ -155,9 +158,8 @@ export class HeapSnapshotParser {
     if (meta.node_types[0].length > 256 || meta.edge_types[0].length > 256) {
       throw new InputError(`${this.source} is a heap snapshot in a V8 format kleak does not know (${meta.node_types[0].length} node types, ${meta.edge_types[0].length} edge types).`, { hint: 'Report the Node.js version that wrote it.' });
     }
-    const kinds: Record<string, number> = { type: TYPE, name: NAME, id: ID, self_size: SELF_SIZE, edge_count: EDGE_COUNT };
-    this.nodeFieldKind = Uint8Array.from(meta.node_fields.map((f) => kinds[f] ?? SKIP));
-    this.edgeFieldKind = Uint8Array.from(meta.edge_fields.map((f) => ({ type: TYPE, name_or_index: NAME, to_node: TO_NODE })[f] ?? SKIP));
+    this.nodeFieldKind = Uint8Array.from(meta.node_fields.map((f) => nodeFieldKinds[f] ?? SKIP));
+    this.edgeFieldKind = Uint8Array.from(meta.edge_fields.map((f) => edgeFieldKinds[f] ?? SKIP));
     this.sourceFields = meta.node_fields.length;
     this.meta = meta;
     this.nodeCount = snap!.node_count!;

@@ -1,5 +1,10 @@
 // The shapes every layer shares: findings, rules' verdicts and the diagnosis a command returns.
-import type { CollectorStatus, EvidenceKind } from './collectors/types.js';
+// Imports nothing: collectors, rules and reporters all build on it.
+
+/** Every kind of evidence a collector can gather; `source` is the static scan's. */
+export const evidenceKinds = ['sockets', 'watch', 'goroutines', 'goHeap', 'v8Heap', 'cluster', 'source'] as const;
+export type EvidenceKind = (typeof evidenceKinds)[number];
+export type CollectorStatus = 'ok' | 'skipped' | 'failed';
 
 export const severities = ['error', 'warning', 'info'] as const;
 export type Severity = (typeof severities)[number];
@@ -22,7 +27,10 @@ export interface Finding {
   severity: Severity;
   confidence: Confidence;
   title: string;
+  /** rendered from the rule's message template `messageId` and `data` */
   summary: string;
+  messageId?: string;
+  data?: Record<string, string | number>;
   library: Library;
   evidence: EvidenceItem[];
   fix: string;

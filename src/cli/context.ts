@@ -1,5 +1,6 @@
-// What every command gets from main: where to write, the colour to use, and how to report an outcome.
+// What every command gets from main: where to write, the colour to use, and where to leave its outcome.
 import { Chalk, type ChalkInstance } from 'chalk';
+import type { Outcome } from './exit-code.js';
 
 export interface CliIo {
   stdout: (text: string) => void;
@@ -12,8 +13,8 @@ export interface CliIo {
 export interface CliContext {
   io: CliIo;
   chalk: ChalkInstance;
-  /** set by a command: the exit code its result calls for */
-  exitCode: number;
+  /** set by a command that reported: main decides the exit code from it */
+  outcome?: Outcome;
   /** values that must never appear in any output (passwords); io scrubs them */
   secrets: string[];
 }

@@ -1,6 +1,6 @@
 // The --drive flags watch and diagnose share, and their translation into a DrivePlan.
 import type { Command } from 'commander';
-import type { DrivePlan } from '../collectors/watch/index.js';
+import type { DrivePlan } from '../collectors/watch/types.js';
 import { UsageError } from '../errors.js';
 import { parseDuration, parsePositiveInt } from './options.js';
 

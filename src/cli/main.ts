@@ -3,7 +3,7 @@
 import { Command, CommanderError } from 'commander';
 import { createRequire } from 'node:module';
 import { describeCause, isKleakError } from '../errors.js';
-import { ExitCode, exitCodeForError } from './exit-code.js';
+import { ExitCode, exitCodeForError, exitCodeForOutcome } from './exit-code.js';
 import { makeChalk, type CliContext, type CliIo } from './context.js';
 import { registerPlanned, type PlannedCommand } from './commands/planned.js';
 import { registerSockets } from './commands/sockets.js';
@@ -74,12 +74,14 @@ export async function run(argv: string[], rawIo: CliIo, env: NodeJS.ProcessEnv):
   const secrets = secretsIn(argv, env);
   const scrub = (text: string) => secrets.reduce((t, s) => t.split(s).join('***'), text);
   const io: CliIo = { stdout: (t) => rawIo.stdout(scrub(t)), stderr: (t) => rawIo.stderr(scrub(t)), isTty: rawIo.isTty, columns: rawIo.columns };
-  const ctx: CliContext = { io, chalk: makeChalk(io.isTty, env), exitCode: ExitCode.clean, secrets };
+  const ctx: CliContext = { io, chalk: makeChalk(io.isTty, env), secrets };
   const program = buildProgram(ctx);
   const wantsJson = argv.includes('--json') || argv.some((a, i) => (a === '--format' && argv[i + 1] === 'json') || a === '--format=json');
   try {
     await program.parseAsync(argv, { from: 'user' });
-    return ctx.exitCode;
+    // the report is out; a collector the command depends on that failed is said after it, in one paragraph
+    for (const c of ctx.outcome?.incomplete ?? []) io.stderr(`${ctx.chalk.red('kleak:')} ${c.error?.message ?? `${c.kind} failed`}\n${c.error?.hint ? `  hint: ${c.error.hint}\n` : ''}`);
+    return exitCodeForOutcome(ctx.outcome);
   } catch (error) {
     if (error instanceof CommanderError) {
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return ExitCode.clean;

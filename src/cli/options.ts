@@ -1,7 +1,6 @@
 // Flag parsers and option groups shared by commands.
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
-import { failOnLevels, type FailOn } from './exit-code.js';
 
 /** "500ms", "30s", "2m", "1h", or a bare number of seconds. */
 export function parseDuration(value: string, flag = 'duration'): number {
@@ -22,23 +21,6 @@ export function parsePid(value: string, previous: number[] = []): number[] {
   const pid = Number(value);
   if (!Number.isInteger(pid) || pid <= 0) throw new UsageError(`--pid "${value}" is not a process id.`, { hint: 'Find the PID with `pgrep -af NAME` or `ps aux`.' });
   return [...previous, pid];
-}
-
-export interface OutputFlags {
-  json?: boolean;
-  format?: 'table' | 'json';
-  failOn: FailOn;
-}
-
-export function addOutputOptions(command: Command): Command {
-  return command
-    .option('--json', 'print JSON (same as --format json)')
-    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']))
-    .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding reaches this severity').choices(failOnLevels as string[]).default('error'));
-}
-
-export function wantsJson(flags: OutputFlags): boolean {
-  return flags.json === true || flags.format === 'json';
 }
 
 /** Kafka connection flags, the same on every command that connects; secrets also from the environment. */

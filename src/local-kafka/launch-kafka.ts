@@ -10,7 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
 import { SetupError } from '../errors.js';
 
-export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+import { repoRoot } from '../repo-root.js';
+export { repoRoot };
 export const brokerPom = join(repoRoot, 'broker/pom.xml');
 export const defaultLibDir = join(repoRoot, 'broker/target/libs');
 

@@ -1,6 +1,6 @@
 // What `kleak cluster` prints: brokers and their settings, groups and members, membership changes, findings.
 import type { ChalkInstance } from 'chalk';
-import type { ClusterEvidence, MembershipEvent } from '../collectors/cluster/index.js';
+import type { ClusterEvidence, MembershipEvent } from '../collectors/cluster/types.js';
 import type { Finding } from '../types.js';
 import { renderFindings } from './table.js';
 import { newTable } from './new-table.js';

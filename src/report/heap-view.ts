@@ -1,7 +1,7 @@
 // What `kleak heap` prints: snapshot size, live kafkajs objects, pinned buffers, top retainers, findings.
 // Strings from the snapshot are never printed unless --show-strings: they may hold secrets.
 import type { ChalkInstance } from 'chalk';
-import type { V8HeapEvidence } from '../collectors/v8heap/index.js';
+import type { V8HeapEvidence } from '../collectors/v8heap/types.js';
 import type { Finding } from '../types.js';
 import { renderFindings } from './table.js';
 import { newTable } from './new-table.js';

@@ -1,6 +1,6 @@
 // What `kleak pprof` prints: goroutines by library and role, Kafka heap sites, then findings.
 import type { ChalkInstance } from 'chalk';
-import type { GoEvidence } from '../collectors/goruntime/index.js';
+import type { GoEvidence } from '../collectors/goruntime/types.js';
 import type { Finding } from '../types.js';
 import { renderFindings } from './table.js';
 import { newTable } from './new-table.js';

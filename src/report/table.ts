@@ -38,14 +38,20 @@ export const renderTable: Reporter = (diagnosis: Diagnosis, { chalk }) => {
     out.push(summary.toString(), '');
     out.push(diagnosis.findings.map((f) => renderFinding(f, chalk)).join('\n\n'));
   }
-  const problems = diagnosis.collectors.filter((c) => c.status !== 'ok');
-  if (problems.length > 0 || diagnosis.notEvaluated.length > 0) {
-    out.push('', chalk.bold('Not evaluated'));
-    for (const c of problems) {
-      const why = c.status === 'skipped' ? c.reason : `${c.error?.message}${c.error?.hint ? ` (${c.error.hint})` : ''}`;
-      out.push(`  ${c.kind}: ${c.status} — ${why}`);
-    }
-    for (const n of diagnosis.notEvaluated) out.push(`  ${n.ruleId}: needs ${n.missing.join(', ')}`);
-  }
+  const notEvaluated = renderNotEvaluated(diagnosis, chalk);
+  if (notEvaluated) out.push('', notEvaluated);
   return `${out.join('\n')}\n`;
 };
+
+/** What was not evaluated and why (collectors skipped or failed, rules without their evidence); '' when all was. */
+export function renderNotEvaluated(diagnosis: Diagnosis, chalk: ChalkInstance): string {
+  const problems = diagnosis.collectors.filter((c) => c.status !== 'ok');
+  if (problems.length === 0 && diagnosis.notEvaluated.length === 0) return '';
+  const out = [chalk.bold('Not evaluated')];
+  for (const c of problems) {
+    const why = c.status === 'skipped' ? c.reason : `${c.error?.message}${c.error?.hint ? ` (${c.error.hint})` : ''}`;
+    out.push(`  ${c.kind}: ${c.status} — ${why}`);
+  }
+  for (const n of diagnosis.notEvaluated) out.push(`  ${n.ruleId}: needs ${n.missing.join(', ')}`);
+  return out.join('\n');
+}

@@ -2,7 +2,7 @@
 // minute and a sparkline per metric), instead of a row per sample. Piped output keeps the rows.
 import { stripVTControlCharacters } from 'node:util';
 import type { ChalkInstance } from 'chalk';
-import type { WatchSample } from '../collectors/watch/index.js';
+import type { WatchSample } from '../collectors/watch/types.js';
 import { newTable } from './new-table.js';
 
 const bars = '▁▂▃▄▅▆▇█';

@@ -1,8 +1,8 @@
 // What `kleak watch` prints: a row per sample as it is taken, then trends, the per-request change and findings.
 import type { ChalkInstance } from 'chalk';
 
-import type { Trend } from '../collectors/watch/trend.js';
-import type { WatchResult, WatchSample } from '../collectors/watch/index.js';
+import type { Trend } from '../stats/trend.js';
+import type { WatchResult, WatchSample } from '../collectors/watch/types.js';
 import type { Finding } from '../types.js';
 import { sourceText } from './sockets-view.js';
 import { renderFindings } from './table.js';

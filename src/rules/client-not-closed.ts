@@ -7,11 +7,9 @@
 // than 24 is far above what a service needs (see nodeConnectionsFarAbove).
 // Deliberately ignored: Sarama clients left behind by closed producers (producer-closed-client-open
 // names that cause more exactly), and counts at or below 10 without growth.
-import { defineRule } from './define-rule.js';
-import clientPerRequest from './client-per-request.js';
-import { orphanThreshold } from './producer-closed-client-open.js';
-import { findingLibrary, goLibraryNames } from './go-library.js';
-import type { GoLibrary } from '../signatures/index.js';
+import { defineRule, type FindingDraft } from './define-rule.js';
+import { findingLibrary, goLibraryNames, oneClientPerProcessFix, orphanThreshold, signed } from './helpers.js';
+import type { GoLibrary } from '../signatures/types.js';
 
 export const clientsFarAbove = 10;
 /** a producer and a consumer against six brokers hold at most 24 connections (2 per broker each) */
@@ -23,19 +21,24 @@ export default defineRule({
     title: 'Far more Kafka clients alive than a service needs',
     description: 'Live client count (one metadata goroutine per client) is far above the handful a service needs, or grows between two profiles.',
     severity: 'error',
-    fix: clientPerRequest.meta.fix,
+    messages: {
+      kafkajsConnections: '{live} kafkajs connections with a live socket{sinceBaseline} and {requestTimers} request-timeout timers: producers/consumers that were never disconnected',
+      goClients: '{clients} live {library} clients{sinceBaseline}; a service needs one per purpose',
+    },
+    fix: oneClientPerProcessFix,
   },
   needs: ['goroutines', 'v8Heap'],
   needsAny: true,
   check(evidence) {
-    const findings = [];
+    const findings: FindingDraft<'kafkajsConnections' | 'goClients'>[] = [];
     const heap = evidence.v8Heap as typeof evidence.v8Heap | undefined;
     if (heap) {
       const live = heap.kafka.liveSockets;
       const growth = heap.baseline ? live - heap.baseline.kafka.liveSockets : 0;
       if (live > nodeConnectionsFarAbove || growth >= 3) {
         findings.push({
-          summary: `${live} kafkajs connections with a live socket${heap.baseline ? ` (${growth >= 0 ? '+' : ''}${growth} since the baseline snapshot)` : ''} and ${heap.kafka.requestTimers} request-timeout timers: producers/consumers that were never disconnected`,
+          messageId: 'kafkajsConnections' as const,
+          data: { live, requestTimers: heap.kafka.requestTimers, sinceBaseline: heap.baseline ? ` (${signed(growth)} since the baseline snapshot)` : '' },
           confidence: growth >= 3 ? ('confirmed' as const) : ('likely' as const),
           library: 'kafkajs' as const,
           evidence: [{ source: 'v8Heap' as const, description: `Connection objects ${heap.kafka.connections}, with a TCP handle ${live}, with a request timer ${heap.kafka.requestTimers}; Cluster ${heap.kafka.clusters}, Client ${heap.kafka.clients} (${heap.source})`, data: { ...heap.kafka } }],
@@ -50,7 +53,8 @@ export default defineRule({
       const growth = before ? now.clients - before.clients : 0;
       if (now.clients <= clientsFarAbove && growth < 3) continue;
       findings.push({
-        summary: `${now.clients} live ${goLibraryNames[library]} clients${before ? ` (${growth >= 0 ? '+' : ''}${growth} since the baseline)` : ''}; a service needs one per purpose`,
+        messageId: 'goClients' as const,
+        data: { clients: now.clients, library: goLibraryNames[library], sinceBaseline: before ? ` (${signed(growth)} since the baseline)` : '' },
         confidence: growth >= 3 ? ('confirmed' as const) : ('likely' as const),
         library: findingLibrary(library),
         evidence: [{ source: 'goroutines' as const, description: `${now.clients} client metadata loops, ${now.brokerConnections} broker connection readers, ${now.producers} producers`, data: { library, ...now } }],

@@ -5,7 +5,7 @@
 // late), and anything that went away again before the counts settled (a client closed per request
 // is wasteful but not a leak).
 import { defineRule } from './define-rule.js';
-import { fmt, libraryFor } from './library.js';
+import { fmt, libraryFor, oneClientPerProcessFix } from './helpers.js';
 
 export const perRequestThreshold = 0.5;
 
@@ -15,25 +15,10 @@ export default defineRule({
     title: 'A Kafka client is created per request and never closed',
     description: 'Broker connections or goroutines grow with every request served and stay after the service is idle again.',
     severity: 'error',
-    fix: {
-      sarama: `Create the client and producer once at start-up, share them, and close them on shutdown. If you
-use NewAsyncProducerFromClient/NewSyncProducerFromClient, producer.Close() does NOT close the client:
-  client, err := sarama.NewClient(brokers, cfg)          // once, in main
-  producer, err := sarama.NewSyncProducerFromClient(client)
-  defer client.Close()                                   // after producer.Close()
-  defer producer.Close()`,
-      'franz-go': `Create one *kgo.Client at start-up and share it across requests; close it on shutdown:
-  cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...))  // once, in main
-  defer cl.Close()
-  // per request: cl.ProduceSync(ctx, &kgo.Record{Topic: t, Value: v})`,
-      kafkajs: `Create one producer at start-up, connect it once, share it, and disconnect it on shutdown:
-  const producer = new Kafka({ clientId, brokers }).producer()
-  await producer.connect()                               // once
-  app.post('/orders', async (req, res) => { await producer.send({ topic, messages }) })
-  process.once('SIGTERM', () => producer.disconnect())`,
-      unknown: `Create the Kafka client/producer once per process, share it across requests, and close it on
-shutdown. A client per request opens new broker connections each time; if it is not closed they stay.`,
+    messages: {
+      perRequest: '{what} per request ({requests} requests after {warmup} warm-up), still there after {settledAfter}',
     },
+    fix: oneClientPerProcessFix,
   },
   needs: ['watch'],
   check({ watch }) {
@@ -48,7 +33,15 @@ shutdown. A client per request opens new broker connections each time; if it is 
     const clientLoops = Object.entries(d.perRequest.goroutineRoles ?? {}).filter(([k, v]) => k.endsWith('/client-metadata-loop') && v >= perRequestThreshold);
     for (const [key, v] of clientLoops) parts.push(`${fmt(v)} ${key.split('/')[0] === 'sarama' ? 'Sarama' : key.split('/')[0]} clients`);
     return [{
-      summary: `${parts.length > 1 ? `${parts.slice(0, -1).join(', ')} and ${parts[parts.length - 1]}` : parts[0]} per request (${d.requests} requests after ${d.warmup} warm-up), still there after ${d.settled ? 'the counts settled' : `${fmt(d.settleMs / 1000)} s`}`,
+      messageId: 'perRequest',
+      data: {
+        what: parts.length > 1 ? `${parts.slice(0, -1).join(', ')} and ${parts[parts.length - 1]}` : parts[0]!,
+        connectionsPerRequest: connections,
+        goroutinesPerRequest: goroutines,
+        requests: d.requests,
+        warmup: d.warmup,
+        settledAfter: d.settled ? 'the counts settled' : `${fmt(d.settleMs / 1000)} s`,
+      },
       confidence: connections >= perRequestThreshold && d.settled ? 'confirmed' : 'likely',
       library: libraryFor(watch.runtime, watch.libraries),
       evidence: [

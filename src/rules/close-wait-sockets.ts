@@ -3,7 +3,7 @@
 // client that owned them is no longer used, but nobody closed it. Deliberately ignored: a single
 // CLOSE_WAIT socket for under a sample (a client in the middle of reconnecting).
 import { defineRule } from './define-rule.js';
-import { libraryFor } from './library.js';
+import { libraryFor, plural } from './helpers.js';
 
 export default defineRule({
   id: 'close-wait-sockets',
@@ -11,6 +11,9 @@ export default defineRule({
     title: 'Broker connections left in CLOSE_WAIT by an unclosed client',
     description: 'The broker closed these connections and the process never closed its side: a client that is no longer used but was never closed.',
     severity: 'warning',
+    messages: {
+      closeWait: '{closeWait} broker {connections} in CLOSE_WAIT ({established} ESTABLISHED) in PID {pids}',
+    },
     fix: {
       sarama: `Close every sarama.Client you create (client.Close(), also after producer.Close() when the
 producer came from New*ProducerFromClient). Sarama only notices a broker-side close on its next request
@@ -27,7 +30,8 @@ through that connection, so an abandoned client keeps CLOSE_WAIT sockets forever
     const perBroker = sockets.processes.flatMap((p) => p.brokers.filter((b) => b.states.CLOSE_WAIT).map((b) => `${b.address}${b.nodeId !== undefined ? ` (node ${b.nodeId})` : ''}: ${b.states.CLOSE_WAIT}`));
     const p = sockets.processes[0]!;
     return [{
-      summary: `${closeWait} broker connection${closeWait === 1 ? '' : 's'} in CLOSE_WAIT (${sockets.totals.brokerEstablished} ESTABLISHED) in PID ${sockets.processes.map((x) => x.pid).join(', ')}`,
+      messageId: 'closeWait',
+      data: { closeWait, connections: plural(closeWait, 'connection'), established: sockets.totals.brokerEstablished, pids: sockets.processes.map((x) => x.pid).join(', ') },
       confidence: 'likely',
       severity: closeWait >= 100 ? 'error' : undefined,
       library: libraryFor(p.runtime),

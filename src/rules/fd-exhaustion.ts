@@ -2,18 +2,7 @@
 // Only steady growth counts (a significant Mann-Kendall trend that does not level off): a plateau
 // or a sawtooth never reaches the limit. Severity follows T: error under an hour, warning under a day.
 import { defineRule } from './define-rule.js';
-import clientPerRequest from './client-per-request.js';
-import { libraryFor } from './library.js';
-
-export function formatDuration(ms: number): string {
-  const s = Math.round(ms / 1000);
-  if (s < 120) return `${s} s`;
-  const m = Math.round(s / 60);
-  if (m < 120) return `${m} min`;
-  const h = Math.round(m / 6) / 10;
-  if (h < 48) return `${h} h`;
-  return `${Math.round(h / 24)} days`;
-}
+import { formatDuration, libraryFor, oneClientPerProcessFix } from './helpers.js';
 
 export default defineRule({
   id: 'fd-exhaustion',
@@ -21,7 +10,10 @@ export default defineRule({
     title: 'The process will run out of file descriptors',
     description: 'Open file descriptors grow steadily; at the measured rate they reach the process limit ("too many open files").',
     severity: 'warning',
-    fix: clientPerRequest.meta.fix,
+    messages: {
+      exhaustion: '{fds} of {fdLimit} fds in use, growing {perMinute} per minute: the limit is reached in about {timeLeft}',
+    },
+    fix: oneClientPerProcessFix,
   },
   needs: ['watch'],
   check({ watch }) {
@@ -32,7 +24,8 @@ export default defineRule({
     const left = watch.fdLimit - t.last;
     const msLeft = (left / t.slopePerMinute) * 60_000;
     return [{
-      summary: `${t.last} of ${watch.fdLimit} fds in use, growing ${t.slopePerMinute} per minute: the limit is reached in about ${formatDuration(msLeft)}`,
+      messageId: 'exhaustion',
+      data: { fds: t.last, fdLimit: watch.fdLimit, perMinute: t.slopePerMinute, timeLeft: formatDuration(msLeft), msLeft: Math.round(msLeft) },
       confidence: 'likely',
       severity: msLeft < 3_600_000 ? 'error' : msLeft < 86_400_000 ? 'warning' : 'info',
       library: libraryFor(watch.runtime, watch.libraries),

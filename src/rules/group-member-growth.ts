@@ -3,7 +3,7 @@
 // any. Deliberately ignored: a group whose members match its partitions (scaled out on purpose),
 // and joins balanced by leaves (rolling restarts).
 import { defineRule } from './define-rule.js';
-import { classifyTrend } from '../collectors/watch/trend.js';
+import { classifyTrend } from '../stats/trend.js';
 
 export default defineRule({
   id: 'group-member-growth',
@@ -11,6 +11,9 @@ export default defineRule({
     title: 'Consumer group members grow: a consumer is created per request',
     description: 'A group keeps gaining members while the service runs, or one host has more members than the group has partitions: consumers are created repeatedly and never closed.',
     severity: 'warning',
+    messages: {
+      growth: 'group {groupId}: {reasons}',
+    },
     fix: {
       sarama: 'Create one sarama.ConsumerGroup at start-up and call Consume in a loop; Close() it (and its client) on shutdown.',
       'franz-go': 'Create one *kgo.Client with kgo.ConsumerGroup(...) at start-up and poll it in one loop; cl.Close() on shutdown.',
@@ -45,7 +48,7 @@ export default defineRule({
         }
       }
       if (reasons.length === 0) continue;
-      findings.push({ summary: `group ${g.groupId}: ${reasons.join('; ')}`, confidence: cluster.membership && joins - leaves >= 3 ? ('confirmed' as const) : ('likely' as const), library: 'unknown' as const, evidence });
+      findings.push({ messageId: 'growth' as const, data: { groupId: g.groupId, reasons: reasons.join('; '), joins, leaves }, confidence: cluster.membership && joins - leaves >= 3 ? ('confirmed' as const) : ('likely' as const), library: 'unknown' as const, evidence });
     }
     return findings;
   },

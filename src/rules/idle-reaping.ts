@@ -2,7 +2,7 @@
 // connections.max.idle.ms. An unclosed client's sockets then end in CLOSE_WAIT (Sarama never reads
 // them again) or are reopened on its next metadata refresh (kafkajs, franz-go): see close-wait-sockets.
 import { defineRule } from './define-rule.js';
-import { formatDuration } from './fd-exhaustion.js';
+import { formatDuration } from './helpers.js';
 
 export default defineRule({
   id: 'idle-reaping',
@@ -10,6 +10,9 @@ export default defineRule({
     title: 'Brokers reap idle connections',
     description: 'The brokers close connections idle for connections.max.idle.ms; what an unclosed client does then decides whether its sockets pile up in CLOSE_WAIT.',
     severity: 'info',
+    messages: {
+      reaping: "the brokers close connections idle for {idle} (connections.max.idle.ms={values}): an unclosed client's sockets end in CLOSE_WAIT or are reopened, see close-wait-sockets",
+    },
     fix: {
       sarama: 'Nothing to change on the broker. Close every sarama.Client you stop using; see close-wait-sockets.',
       'franz-go': 'Nothing to change on the broker. franz-go reaps its own idle connections; close clients you stop using.',
@@ -23,7 +26,8 @@ export default defineRule({
     if (values.length === 0) return [];
     const ms = Math.min(...values.map(Number));
     return [{
-      summary: `the brokers close connections idle for ${formatDuration(ms)} (connections.max.idle.ms=${values.join('/')}): an unclosed client's sockets end in CLOSE_WAIT or are reopened, see close-wait-sockets`,
+      messageId: 'reaping',
+      data: { idle: formatDuration(ms), values: values.join('/'), connectionsMaxIdleMs: ms },
       confidence: 'confirmed',
       library: 'unknown',
       evidence: [{ source: 'cluster', description: `connections.max.idle.ms per broker: ${Object.entries(cluster.view.config).map(([id, c]) => `${id}=${c['connections.max.idle.ms'] ?? '?'}`).join(', ')}`, data: { connectionsMaxIdleMs: ms } }],

@@ -3,14 +3,8 @@
 // keeps the member until session.timeout.ms passes, and the group cannot rebalance its partitions
 // to the survivors until then. kleak can tell only when it was given the process (--pid) on this
 // host and the process is gone; with --watch it also measures when the member finally left.
-import { networkInterfaces } from 'node:os';
 import { defineRule } from './define-rule.js';
-
-function localAddresses(): Set<string> {
-  const out = new Set(['127.0.0.1', '::1', 'localhost']);
-  for (const list of Object.values(networkInterfaces())) for (const a of list ?? []) out.add(a.address);
-  return out;
-}
+import { plural } from './helpers.js';
 
 export default defineRule({
   id: 'lingering-members',
@@ -18,6 +12,9 @@ export default defineRule({
     title: 'Group members outlive their process: no graceful shutdown',
     description: 'Members from a process that is gone stay in the group until the session times out: the consumer did not leave the group on shutdown.',
     severity: 'warning',
+    messages: {
+      lingering: 'group {groupId}: {members} {memberWord} from this host ({hosts}) still joined after PID {gonePids} ended{left}',
+    },
     fix: {
       sarama: 'On SIGTERM cancel the Consume context and call group.Close() (it leaves the group and commits), then client.Close().',
       'franz-go': 'On SIGTERM stop polling, commit (cl.CommitUncommittedOffsets), then cl.Close(), which leaves the group.',
@@ -30,7 +27,7 @@ export default defineRule({
   check({ cluster }) {
     const local = cluster.local;
     if (!local || local.gone.length === 0 || local.alive.length > 0) return [];
-    const here = localAddresses();
+    const here = new Set(local.addresses);
     const findings = [];
     for (const g of cluster.view.groups) {
       const stale = g.members.filter((m) => here.has(m.clientHost));
@@ -39,7 +36,15 @@ export default defineRule({
       const stillThere = stale.length - left.length;
       const timeouts = Object.values(cluster.view.config).map((c) => c['group.min.session.timeout.ms']).filter(Boolean);
       findings.push({
-        summary: `group ${g.groupId}: ${stale.length} member${stale.length === 1 ? '' : 's'} from this host (${[...new Set(stale.map((m) => m.clientHost))].join(', ')}) still joined after PID ${local.gone.join(', ')} ended${left.length ? `; ${left.length} left ${(left[left.length - 1]!.atMs / 1000).toFixed(1)} s into the watch (the session timeout), ${stillThere} still there` : ''}`,
+        messageId: 'lingering' as const,
+        data: {
+          groupId: g.groupId,
+          members: stale.length,
+          memberWord: plural(stale.length, 'member'),
+          hosts: [...new Set(stale.map((m) => m.clientHost))].join(', '),
+          gonePids: local.gone.join(', '),
+          left: left.length ? `; ${left.length} left ${(left[left.length - 1]!.atMs / 1000).toFixed(1)} s into the watch (the session timeout), ${stillThere} still there` : '',
+        },
         confidence: left.length ? ('confirmed' as const) : ('likely' as const),
         library: 'unknown' as const,
         evidence: [{ source: 'cluster' as const, description: `members ${stale.map((m) => `${m.clientId}/${m.memberId.slice(-12)}`).join(', ')}; the broker allows session timeouts from ${timeouts[0] ?? '?'} ms`, data: { groupId: g.groupId, members: stale.length, left: left.length, gonePids: local.gone } }],

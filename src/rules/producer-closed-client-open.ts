@@ -6,9 +6,7 @@
 // broker connection, and no dispatcher / sync-producer handler / group session beside it.
 // Deliberately ignored: up to 2 such clients (an admin or metadata-only client is legitimate).
 import { defineRule } from './define-rule.js';
-import { fmt } from './library.js';
-
-export const orphanThreshold = 3;
+import { fmt, orphanThreshold, signed } from './helpers.js';
 
 export default defineRule({
   id: 'producer-closed-client-open',
@@ -16,6 +14,9 @@ export default defineRule({
     title: 'Producers closed, their Sarama clients left open',
     description: 'Sarama clients whose producers were closed keep their metadata goroutine, broker readers and sockets: producer.Close() does not close a client passed to New*ProducerFromClient.',
     severity: 'error',
+    messages: {
+      orphans: '{clients} Sarama clients alive ({clients} metadata loops, {readers} broker readers, {readersPerClient} per client) but only {users} producers/consumers use them{sinceBaseline}',
+    },
     fix: {
       sarama: `Close the client too: producer.Close() is a no-op for the client it was built from.
   client, err := sarama.NewClient(brokers, cfg)
@@ -43,7 +44,8 @@ Better: build the client and producer once at start-up and share them.`,
     if (orphans < orphanThreshold && !(orphanGrowth !== undefined && orphanGrowth >= orphanThreshold)) return [];
     const readers = now.brokerConnections;
     return [{
-      summary: `${now.clients} Sarama clients alive (${now.clients} metadata loops, ${readers} broker readers, ${fmt(now.clients ? readers / now.clients : 0)} per client) but only ${users} producers/consumers use them${grew !== undefined ? `; ${grew >= 0 ? '+' : ''}${grew} clients since the baseline` : ''}`,
+      messageId: 'orphans',
+      data: { clients: now.clients, readers, readersPerClient: fmt(now.clients ? readers / now.clients : 0), users, sinceBaseline: grew !== undefined ? `; ${signed(grew)} clients since the baseline` : '' },
       confidence: orphans >= 10 || (orphanGrowth ?? 0) >= orphanThreshold ? 'confirmed' : 'likely',
       library: 'sarama',
       evidence: [

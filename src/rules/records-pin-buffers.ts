@@ -6,9 +6,9 @@
 // growing by ≥ 16 MiB against a baseline. Response buffers count only above 100 MiB: a consumer
 // legitimately holds fetch responses up to FetchMaxBytes (50 MiB by default) in flight
 // (franz-go #701: bounded growth that looks like a leak).
-import { defineRule } from './define-rule.js';
-import { findingLibrary, goLibraryNames, mib } from './go-library.js';
-import type { KafkaHeapSite } from '../collectors/goruntime/classify.js';
+import { defineRule, type FindingDraft } from './define-rule.js';
+import { findingLibrary, goLibraryNames, mib } from './helpers.js';
+import type { KafkaHeapSite } from '../collectors/goruntime/types.js';
 
 const MiB = 1048576;
 export const pinnedBytesThreshold = 16 * MiB;
@@ -21,6 +21,10 @@ export default defineRule({
     title: 'Kept records pin whole fetch or decompression buffers',
     description: 'A large share of the heap is held at the Kafka client\'s decompression or response-buffer allocation sites: records (or slices of their values) are kept, and each keeps its whole batch buffer alive.',
     severity: 'warning',
+    messages: {
+      nodePinned: '{pinned} ({share}% of {heap}) of fetch/decompression buffers pinned by {messages} kept messages, typically {typicalBuffer} behind each{sinceBaseline}',
+      goPinned: '{pinned} ({share}% of {heap} in use) held at {library} decompression/record sites{sinceBaseline}{responses}',
+    },
     fix: {
       sarama: `Copy what you keep out of a message instead of keeping the message or a slice of it:
   id := bytes.Clone(msg.Value[:16])           // not msg.Value[:16], not msg
@@ -36,7 +40,7 @@ Keep parsed values, not *kgo.Record; with kgo.WithPools, call r.Recycle() when d
   needs: ['goHeap', 'v8Heap'],
   needsAny: true,
   check(evidence) {
-    const findings = [];
+    const findings: FindingDraft<'nodePinned' | 'goPinned'>[] = [];
     const heap = evidence.v8Heap as typeof evidence.v8Heap | undefined;
     if (heap) {
       const pinned = heap.pinned.totalBytes;
@@ -45,7 +49,8 @@ Keep parsed values, not *kgo.Record; with kgo.WithPools, call r.Recycle() when d
       if ((pinned >= pinnedBytesThreshold && share >= pinnedShareThreshold) || (growth !== undefined && growth >= pinnedBytesThreshold)) {
         const top = heap.pinned.groups[0]!;
         findings.push({
-          summary: `${mib(pinned)} (${Math.round(share * 100)}% of ${mib(heap.totalBytes)}) of fetch/decompression buffers pinned by ${heap.pinned.messages} kept messages, typically ${mib(top.typicalBufferBytes)} behind each${growth !== undefined ? `; ${growth >= 0 ? '+' : ''}${mib(growth)} since the baseline` : ''}`,
+          messageId: 'nodePinned' as const,
+          data: { pinned: mib(pinned), pinnedBytes: pinned, share: Math.round(share * 100), heap: mib(heap.totalBytes), messages: heap.pinned.messages, typicalBuffer: mib(top.typicalBufferBytes), sinceBaseline: growth !== undefined ? `; ${growth >= 0 ? '+' : ''}${mib(growth)} since the baseline` : '' },
           confidence: growth !== undefined && growth >= pinnedBytesThreshold ? ('confirmed' as const) : ('likely' as const),
           library: 'kafkajs' as const,
           evidence: heap.pinned.groups.slice(0, 5).map((g) => ({ source: 'v8Heap' as const, description: `${g.path}: ${g.messages} messages, ${g.buffers} buffers, ${mib(g.bytes)}`, data: { ...g } })),
@@ -67,7 +72,8 @@ Keep parsed values, not *kgo.Record; with kgo.WithPools, call r.Recycle() when d
       const hugeResponses = responses >= responseBufferThreshold;
       if (!large && !growing && !hugeResponses) continue;
       findings.push({
-        summary: `${mib(pinned)} (${Math.round(share * 100)}% of ${mib(goHeap.inuseBytes)} in use) held at ${goLibraryNames[library]} decompression/record sites${growth !== undefined ? `, ${growth >= 0 ? '+' : ''}${mib(growth)} since the baseline` : ''}${hugeResponses ? `; ${mib(responses)} in fetch response buffers` : ''}`,
+        messageId: 'goPinned' as const,
+        data: { pinned: mib(pinned), pinnedBytes: pinned, share: Math.round(share * 100), heap: mib(goHeap.inuseBytes), library: goLibraryNames[library], sinceBaseline: growth !== undefined ? `, ${growth >= 0 ? '+' : ''}${mib(growth)} since the baseline` : '', responses: hugeResponses ? `; ${mib(responses)} in fetch response buffers` : '' },
         confidence: growing ? ('confirmed' as const) : ('likely' as const),
         library: findingLibrary(library),
         evidence: sites.map((s) => ({

@@ -1,7 +1,7 @@
 // Runs rules over the evidence that was gathered; rules whose evidence is missing are listed, not run.
 import type { EvidenceMap } from '../collectors/types.js';
 import { compareFindings, type Finding, type NotEvaluated } from '../types.js';
-import { docsBaseUrl, type AnyRule, type Evidence } from './define-rule.js';
+import { docsBaseUrl, formatMessage, type AnyRule, type Evidence } from './define-rule.js';
 
 export function runRules(rules: readonly AnyRule[], evidence: Evidence): { findings: Finding[]; notEvaluated: NotEvaluated[] } {
   const findings: Finding[] = [];
@@ -13,12 +13,16 @@ export function runRules(rules: readonly AnyRule[], evidence: Evidence): { findi
       continue;
     }
     for (const draft of rule.check(evidence as EvidenceMap)) {
+      const template = (rule.meta.messages as Record<string, string>)[draft.messageId];
+      if (template === undefined) throw new Error(`rule ${rule.id} has no message "${String(draft.messageId)}"`);
       findings.push({
         ruleId: rule.id,
         severity: draft.severity ?? rule.meta.severity,
         confidence: draft.confidence,
         title: rule.meta.title,
-        summary: draft.summary,
+        summary: formatMessage(template, draft.data),
+        messageId: String(draft.messageId),
+        data: draft.data,
         library: draft.library,
         evidence: draft.evidence,
         fix: rule.meta.fix[draft.library],

@@ -5,6 +5,7 @@
 // producer's Successes/Errors stall, and every later send waits (sarama #1969, produceSet panics).
 // Only visible in a debug=2 dump (debug=1 has no goroutine states).
 import { defineRule } from './define-rule.js';
+import { plural } from './helpers.js';
 
 export default defineRule({
   id: 'stuck-sync-producer',
@@ -12,6 +13,9 @@ export default defineRule({
     title: 'Sarama sync producer stuck: a message object was sent twice',
     description: 'A sync producer handler is blocked forever sending on a nil channel: one *ProducerMessage was sent through two producers, or twice at once.',
     severity: 'error',
+    messages: {
+      stuck: '{handlers} Sarama sync producer {handlerWord} blocked forever in "chan send (nil chan)"; {callers} {goroutineWord} waiting in SendMessage',
+    },
     fix: {
       sarama: `Build a new *sarama.ProducerMessage for every send; never share one between producers,
 goroutines or retries:
@@ -31,7 +35,8 @@ goroutines or retries:
     const handlers = stuck.reduce((n, r) => n + r.count, 0);
     const callers = goroutines.classification.byRole.filter((r) => r.library === 'sarama' && r.role === 'sync-producer-caller').reduce((n, r) => n + r.count, 0);
     return [{
-      summary: `${handlers} Sarama sync producer handler${handlers === 1 ? '' : 's'} blocked forever in "chan send (nil chan)"; ${callers} goroutine${callers === 1 ? '' : 's'} waiting in SendMessage`,
+      messageId: 'stuck',
+      data: { handlers, callers, handlerWord: plural(handlers, 'handler'), goroutineWord: plural(callers, 'goroutine') },
       confidence: 'confirmed',
       library: 'sarama',
       evidence: [{ source: 'goroutines', description: `(*syncProducer).handleSuccesses/handleErrors in chan send (nil chan): ${handlers}; (*syncProducer).SendMessage callers: ${callers}`, data: { handlers, callers } }],

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { repoRoot } from '../../src/local-kafka/launch-kafka.js';
+import { repoRoot } from '../../src/repo-root.js';
 import { runKleak } from '../helpers/cli.js';
 
 const designCommands = ['sockets', 'watch', 'pprof', 'heap', 'cluster', 'diagnose', 'shutdown-check', 'scan', 'demo'];

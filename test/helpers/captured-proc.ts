@@ -1,7 +1,7 @@
 // A ProcReader over a scenario captured by fixtures/generate/capture-proc.sh.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { repoRoot } from '../../src/local-kafka/launch-kafka.js';
+import { repoRoot } from '../../src/repo-root.js';
 import type { ProcReader } from '../../src/collectors/process/read-proc.js';
 
 export const capturedDir = (scenario: string) => join(repoRoot, 'fixtures/captured/proc', scenario);

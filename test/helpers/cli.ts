@@ -1,7 +1,7 @@
 // Spawns the built bin/kleak.js with a bare environment, as a user would run it.
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { repoRoot } from '../../src/local-kafka/launch-kafka.js';
+import { repoRoot } from '../../src/repo-root.js';
 
 export interface CliResult { code: number | null; stdout: string; stderr: string }
 

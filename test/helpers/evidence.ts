@@ -1,7 +1,9 @@
 // Evidence for rule tests: watch results and inventories built from series through the real trend code.
-import { classifyTrend } from '../../src/collectors/watch/trend.js';
-import type { WatchResult, WatchSample, DriveMeasurement } from '../../src/collectors/watch/index.js';
+import { classifyTrend } from '../../src/stats/trend.js';
+import type { WatchResult, WatchSample, DriveMeasurement } from '../../src/collectors/watch/types.js';
 import type { ProcessSockets, SocketInventory } from '../../src/collectors/process/types.js';
+import type { ClusterEvidence, ClusterView, GroupInfo, GroupMember, LocalProcesses, Membership } from '../../src/collectors/cluster/types.js';
+import type { KafkaObjects, V8HeapEvidence } from '../../src/collectors/v8heap/types.js';
 
 export function inventory(processes: Partial<ProcessSockets>[]): SocketInventory {
   const full: ProcessSockets[] = processes.map((p, i) => ({
@@ -61,5 +63,35 @@ export function drive(perRequest: Partial<DriveMeasurement['perRequest']>, reque
     perRequest: p,
     settled: true,
     settleMs: 1000,
+  };
+}
+
+export function member(memberId: string, clientHost: string, partitions: number[] = [], clientId = 'svc'): GroupMember {
+  return { memberId, clientId, clientHost, assignment: partitions.length ? { orders: partitions } : {}, partitionCount: partitions.length, subscribedTopics: ['orders'] };
+}
+
+export function group(groupId: string, members: GroupMember[], subscribedPartitions: number | null = 3): GroupInfo {
+  const count = (key: (m: GroupMember) => string) => members.reduce<Record<string, number>>((o, m) => ({ ...o, [key(m)]: (o[key(m)] ?? 0) + 1 }), {});
+  return { groupId, state: 'Stable', protocolType: 'consumer', protocol: 'range', members, membersPerHost: count((m) => m.clientHost), membersPerClientId: count((m) => m.clientId), membersWithoutPartitions: members.filter((m) => m.partitionCount === 0).length, subscribedPartitions };
+}
+
+export function clusterEvidence(parts: { groups?: GroupInfo[]; config?: ClusterView['config']; membership?: Membership; local?: LocalProcesses } = {}): ClusterEvidence {
+  return {
+    view: { takenAt: '2026-11-22T00:00:00Z', clusterId: 'c1', controller: 1, brokers: [{ nodeId: 1, host: '127.0.0.1', port: 9092, rack: null, isController: true }], unreachable: [], config: parts.config ?? { 1: {} }, groups: parts.groups ?? [], problems: [] },
+    ...(parts.membership ? { membership: parts.membership } : {}),
+    ...(parts.local ? { local: parts.local } : {}),
+  };
+}
+
+export function v8HeapEvidence(parts: { kafka?: Partial<KafkaObjects>; pinned?: Partial<V8HeapEvidence['pinned']>; totalBytes?: number; baseline?: V8HeapEvidence['baseline'] } = {}): V8HeapEvidence {
+  return {
+    source: 'service.heapsnapshot',
+    snapshot: { bytes: 1e7, nodes: 1e5, edges: 4e5 },
+    totalBytes: parts.totalBytes ?? 8 * 1048576,
+    kafka: { clients: 1, clusters: 1, brokers: 1, connections: 2, liveSockets: 2, requestTimers: 2, ...parts.kafka },
+    pinned: { totalBytes: 0, buffers: 0, messages: 0, groups: [], ...parts.pinned },
+    topRetainers: [],
+    constructors: {},
+    ...(parts.baseline ? { baseline: parts.baseline } : {}),
   };
 }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
-import { repoRoot } from '../../src/local-kafka/launch-kafka.js';
+import { repoRoot } from '../../src/repo-root.js';
 
 const require = createRequire(import.meta.url);
 const Ajv = require('ajv');

@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
-import { repoRoot } from '../../src/local-kafka/launch-kafka.js';
+import { repoRoot } from '../../src/repo-root.js';
 import { fixture } from '../helpers/fixtures.js';
 import { createTopic, sharedBootstrap } from '../helpers/kafka.js';
 import { assertSarif } from '../helpers/schema.js';

@@ -5,7 +5,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { repoRoot } from '../../src/local-kafka/launch-kafka.js';
+import { repoRoot } from '../../src/repo-root.js';
 import { runKleak } from '../helpers/cli.js';
 import { pidAlive } from '../helpers/oracles.js';
 

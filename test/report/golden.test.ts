@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { Chalk } from 'chalk';
-import { repoRoot } from '../../src/local-kafka/launch-kafka.js';
+import { repoRoot } from '../../src/repo-root.js';
 import { formats, reporters } from '../../src/report/index.js';
 import type { Diagnosis } from '../../src/types.js';
 import { assertSarif, assertSchema } from '../helpers/schema.js';

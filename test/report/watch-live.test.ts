@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Chalk } from 'chalk';
-import type { WatchSample } from '../../src/collectors/watch/index.js';
+import type { WatchSample } from '../../src/collectors/watch/types.js';
 import { LiveView, renderLivePanel, sparkline } from '../../src/report/watch-live.js';
 
 const chalk = new Chalk({ level: 0 });

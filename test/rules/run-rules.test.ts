@@ -1,17 +1,18 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { defineRule } from '../../src/rules/define-rule.js';
+// The rule engine: evidence gating, identity and text from meta, summaries from templates and data.
+import { defineRule, formatMessage } from '../../src/rules/define-rule.js';
 import { runRules } from '../../src/rules/run-rules.js';
 import type { SocketInventory } from '../../src/collectors/process/types.js';
 
 const fix = { sarama: 'close the client', 'franz-go': 'Close()', kafkajs: 'disconnect()', unknown: 'close it' };
 const closeWait = defineRule({
   id: 'test-close-wait',
-  meta: { title: 'CLOSE_WAIT sockets', description: 'd', severity: 'warning', fix },
+  meta: { title: 'CLOSE_WAIT sockets', description: 'd', severity: 'warning', messages: { closeWait: '{count} in CLOSE_WAIT' }, fix },
   needs: ['sockets'],
   check: ({ sockets }) =>
     sockets.totals.brokerCloseWait > 0
-      ? [{ summary: `${sockets.totals.brokerCloseWait} in CLOSE_WAIT`, confidence: 'likely', library: 'kafkajs', evidence: [] }]
+      ? [{ messageId: 'closeWait' as const, data: { count: sockets.totals.brokerCloseWait }, confidence: 'likely' as const, library: 'kafkajs' as const, evidence: [] }]
       : [],
 });
 
@@ -26,6 +27,7 @@ test('a rule whose evidence is present runs; the engine adds id, severity, title
     { id: findings[0]!.ruleId, severity: findings[0]!.severity, fix: findings[0]!.fix, docs: findings[0]!.docsUrl, summary: findings[0]!.summary },
     { id: 'test-close-wait', severity: 'warning', fix: 'disconnect()', docs: 'docs/rules/test-close-wait.md', summary: '2 in CLOSE_WAIT' },
   );
+  assert.deepEqual([findings[0]!.messageId, findings[0]!.data], ['closeWait', { count: 2 }]);
 });
 
 test('a rule whose evidence is missing is listed as not evaluated, not run', () => {
@@ -37,11 +39,11 @@ test('a rule whose evidence is missing is listed as not evaluated, not run', () 
 test('a draft may raise its own severity; findings come out most severe first', () => {
   const twoLevels = defineRule({
     id: 'test-two-levels',
-    meta: { title: 't', description: 'd', severity: 'info', fix },
+    meta: { title: 't', description: 'd', severity: 'info', messages: { text: '{text}' }, fix },
     needs: ['sockets'],
     check: () => [
-      { summary: 'minor', confidence: 'possible', library: 'unknown', evidence: [] },
-      { summary: 'major', confidence: 'confirmed', library: 'unknown', evidence: [], severity: 'error' },
+      { messageId: 'text' as const, data: { text: 'minor' }, confidence: 'possible' as const, library: 'unknown' as const, evidence: [] },
+      { messageId: 'text' as const, data: { text: 'major' }, confidence: 'confirmed' as const, library: 'unknown' as const, evidence: [], severity: 'error' as const },
     ],
   });
   const { findings } = runRules([twoLevels, closeWait], { sockets: inventory });
@@ -50,4 +52,10 @@ test('a draft may raise its own severity; findings come out most severe first', 
 
 test('rule ids must be kebab-case (they name files)', () => {
   assert.throws(() => defineRule({ ...closeWait, id: 'Bad_Id' }), /kebab-case/);
+});
+
+test('templates: names from data, decimals on request, a missing name is a bug in the rule', () => {
+  assert.equal(formatMessage('{n} per request, {rate:1}/min, {rate:0}', { n: 3, rate: 2.25 }), '3 per request, 2.3/min, 2');
+  assert.equal(formatMessage('{word}', { word: 'as is' }), 'as is');
+  assert.throws(() => formatMessage('{absent} here', { n: 1 }), /no "absent"/);
 });

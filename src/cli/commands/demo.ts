@@ -1,33 +1,27 @@
 // kleak demo: a local broker, a leaky sample service, driven and diagnosed; everything stopped after, also on Ctrl-C.
 import { spawnSync } from 'node:child_process';
-import { Option, type Command } from 'commander';
-import { diagnose } from '../../diagnose.js';
+import type { Command } from 'commander';
+import { diagnose } from '../../core/diagnose.js';
 import type { KafkaCluster } from '../../local-kafka/launch-kafka.js';
 import type { FixtureService } from '../../local-kafka/start-fixture.js';
-import { formats, reporters, type Format } from '../../report/index.js';
-import { exitCodeFor, failOnLevels, type FailOn } from '../exit-code.js';
 import type { CliContext } from '../context.js';
 import { parsePositiveInt } from '../options.js';
+import { addReportOptions, prepareReport, writeReport, type ReportFlags } from '../report.js';
 
-interface DemoFlags {
+interface DemoFlags extends ReportFlags {
   requests: string;
-  format?: Format;
-  json?: boolean;
-  failOn: FailOn;
   node?: boolean;
 }
 
 export function registerDemo(program: Command, ctx: CliContext): void {
-  program
+  const command = program
     .command('demo')
     .description('start a local broker and a leaky sample service, and diagnose it')
     .option('--requests <n>', 'requests to drive', '50')
     .option('--node', 'use the kafkajs sample service even when Go is installed')
-    .option('--json', 'same as --format json')
-    .addOption(new Option('--format <format>', 'report format').choices([...formats]))
-    .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding reaches this severity').choices(failOnLevels as string[]).default('never'))
-    .addHelpText('after', '\nExample:\n  $ kleak demo\n\nStarts Apache Kafka (jars from Maven Central on first use), the leaky Sarama sample service\n(the kafkajs one when Go is missing), drives 50 requests, prints the diagnosis, and stops both.')
-    .action(async (flags: DemoFlags) => {
+    .addHelpText('after', '\nExample:\n  $ kleak demo\n\nStarts Apache Kafka (jars from Maven Central on first use), the leaky Sarama sample service\n(the kafkajs one when Go is missing), drives 50 requests, prints the diagnosis, and stops both.');
+  addReportOptions(command, { failOn: 'never' }).action(async (flags: DemoFlags) => {
+      const prepared = prepareReport(flags);
       const say = (m: string) => ctx.io.stderr(ctx.chalk.dim(`demo: ${m}\n`));
       // loaded here: the launcher pulls in kafkajs, which no other command start-up should pay for
       const { ensureTopic, launchKafka } = await import('../../local-kafka/launch-kafka.js');
@@ -53,16 +47,14 @@ export function registerDemo(program: Command, ctx: CliContext): void {
         say(`starting the leaky ${hasGo ? 'Sarama (Go)' : 'kafkajs (Node)'} sample service: a Kafka client per request, never closed${hasGo ? ' (building it with Go on first use)' : ''}`);
         service = await startFixture(name, { bootstrap: cluster.bootstrap, topic: 'orders' });
         say(`service PID ${service.pid} at ${service.url}; diagnosing it`);
-        const { diagnosis } = await diagnose({
+        const run = await diagnose({
           pids: [service.pid],
           bootstrap: [{ host: '127.0.0.1', port: cluster.nodes[0]!.brokerPort }],
           pprof: hasGo ? service.url : undefined,
           drive: { url: `${service.url}/produce`, method: 'POST', requests: Math.max(1, parsePositiveInt(flags.requests, '--requests')), warmup: 5, settleTimeoutMs: 15_000 },
           onProgress: say,
         });
-        const format: Format = flags.json ? 'json' : (flags.format ?? 'table');
-        ctx.io.stdout(reporters[format](diagnosis, { chalk: ctx.chalk }));
-        ctx.exitCode = exitCodeFor(diagnosis.findings, flags.failOn);
+        writeReport(ctx, prepared, run);
       } finally {
         say('stopping the service and the broker');
         await cleanup();

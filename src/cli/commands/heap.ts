@@ -1,20 +1,14 @@
 // kleak heap: a V8 heap snapshot (a file, or taken from a running Node process), read for Kafka leaks.
-import { rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { Option, type Command } from 'commander';
-import { collectV8Heap } from '../../collectors/v8heap/index.js';
-import { snapshotViaInspector, snapshotViaSignal } from '../../collectors/v8heap/take-snapshot.js';
+import { inspectHeap } from '../../core/heap.js';
 import { UsageError } from '../../errors.js';
-import { rules } from '../../rules/index.js';
-import { runRules } from '../../rules/run-rules.js';
 import { renderHeapTable, toHeapJson } from '../../report/heap-view.js';
-import { exitCodeFor } from '../exit-code.js';
 import type { CliContext } from '../context.js';
-import { addOutputOptions, parsePid, wantsJson, type OutputFlags } from '../options.js';
+import { parsePid } from '../options.js';
+import { addReportOptions, prepareReport, writeReport, type CommandView, type ReportFlags } from '../report.js';
 
-interface HeapFlags extends OutputFlags {
+interface HeapFlags extends ReportFlags {
   pid?: number[];
   via: 'inspector' | 'signal';
   yes?: boolean;
@@ -34,6 +28,13 @@ async function consent(ctx: CliContext, pid: number, via: string, yes?: boolean)
   if (!/^y(es)?$/i.test(answer.trim())) throw new UsageError('Cancelled: no snapshot was taken.');
 }
 
+export function heapView(showStrings: boolean): CommandView {
+  return {
+    table: (run, chalk) => renderHeapTable(run.evidence.v8Heap!, run.diagnosis.findings, chalk, showStrings),
+    json: (run) => toHeapJson(run.evidence.v8Heap!, run.diagnosis.findings, showStrings),
+  };
+}
+
 export function registerHeap(program: Command, ctx: CliContext): void {
   const command = program
     .command('heap')
@@ -47,35 +48,27 @@ export function registerHeap(program: Command, ctx: CliContext): void {
     .option('--compare <older>', 'an older snapshot: growth by constructor and by Kafka object')
     .option('--show-strings', 'print strings from the snapshot (they may hold secrets)')
     .addHelpText('after', '\nExamples:\n  $ kleak heap service.heapsnapshot\n  $ kleak heap --pid 4242 --yes --keep\n  $ kleak heap after.heapsnapshot --compare before.heapsnapshot --json\n\nFor services where an inspector is not allowed: start them with node -r kleak/agent app.js\n(it loads heapdump, so SIGUSR2 writes a snapshot) and use --via signal.');
-  addOutputOptions(command).action(async (file: string | undefined, flags: HeapFlags) => {
+  addReportOptions(command).action(async (file: string | undefined, flags: HeapFlags) => {
+    const prepared = prepareReport(flags);
     const pid = flags.pid?.[0];
     if ((file === undefined) === (pid === undefined)) throw new UsageError('Give a snapshot file or --pid, one of the two.', { hint: 'kleak heap service.heapsnapshot, or kleak heap --pid 4242 --yes' });
-    let path = file!;
-    let taken = false;
-    if (pid !== undefined) {
-      await consent(ctx, pid, flags.via, flags.yes);
-      if (flags.via === 'signal') {
-        path = await snapshotViaSignal(pid);
-      } else {
-        path = join(flags.keep ? process.cwd() : tmpdir(), `kleak-${pid}-${Date.now()}.heapsnapshot`);
-        await snapshotViaInspector(pid, path, { port: Number(flags.inspectPort) });
-      }
-      taken = true;
-      ctx.io.stderr(ctx.chalk.dim(`kleak: snapshot of PID ${pid} written to ${path}\n`));
-    }
-    try {
-      // a progress bar on stderr once reading has taken over a second
-      let lastShown = Date.now();
-      const evidence = await collectV8Heap(path, flags.compare, (fraction) => {
+    if (pid !== undefined) await consent(ctx, pid, flags.via, flags.yes);
+    // a progress bar on stderr once reading has taken over a second
+    let lastShown = Date.now();
+    const run = await inspectHeap({
+      file,
+      pid,
+      via: flags.via,
+      inspectPort: Number(flags.inspectPort),
+      keepIn: flags.keep ? process.cwd() : undefined,
+      compare: flags.compare,
+      onSnapshot: (path) => ctx.io.stderr(ctx.chalk.dim(`kleak: snapshot of PID ${pid} written to ${path}\n`)),
+      onProgress: (fraction) => {
         if (Date.now() - lastShown < 1000) return;
         lastShown = Date.now();
         ctx.io.stderr(`kleak: reading the snapshot ${'█'.repeat(Math.round(fraction * 20)).padEnd(20, '░')} ${Math.round(fraction * 100)}%\n`);
-      });
-      const { findings } = runRules(rules, { v8Heap: evidence });
-      ctx.io.stdout(wantsJson(flags) ? `${JSON.stringify(toHeapJson(evidence, findings, Boolean(flags.showStrings)), null, 2)}\n` : renderHeapTable(evidence, findings, ctx.chalk, Boolean(flags.showStrings)));
-      ctx.exitCode = exitCodeFor(findings, flags.failOn);
-    } finally {
-      if (taken && !flags.keep) rmSync(path, { force: true });
-    }
+      },
+    });
+    writeReport(ctx, prepared, run, heapView(Boolean(flags.showStrings)));
   });
 }

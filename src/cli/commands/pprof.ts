@@ -1,18 +1,22 @@
 // kleak pprof: Go goroutine and heap profiles, classified by Kafka library and role.
 import type { Command } from 'commander';
-import { collectGoEvidence } from '../../collectors/goruntime/index.js';
-import { UsageError } from '../../errors.js';
-import { rules } from '../../rules/index.js';
-import { runRules } from '../../rules/run-rules.js';
+import { inspectPprof } from '../../core/pprof.js';
 import { renderPprofTable, toPprofJson } from '../../report/pprof-view.js';
-import { exitCodeFor } from '../exit-code.js';
 import type { CliContext } from '../context.js';
-import { addOutputOptions, parseDuration, wantsJson, type OutputFlags } from '../options.js';
+import { parseDuration } from '../options.js';
+import { addReportOptions, prepareReport, writeReport, type CommandView, type ReportFlags } from '../report.js';
 
-interface PprofFlags extends OutputFlags {
+interface PprofFlags extends ReportFlags {
   compare?: string[];
   after?: string;
   timeout: string;
+}
+
+export function pprofView(sources: string[]): CommandView {
+  return {
+    table: (run, chalk) => renderPprofTable(run.evidence, run.diagnosis.findings, chalk),
+    json: (run) => toPprofJson(run.evidence, sources, run.diagnosis.findings),
+  };
 }
 
 export function registerPprof(program: Command, ctx: CliContext): void {
@@ -24,25 +28,14 @@ export function registerPprof(program: Command, ctx: CliContext): void {
     .option('--after <duration>', 'with a URL: profile now and again after this long, and compare')
     .option('--timeout <duration>', 'bound on each HTTP fetch', '10s')
     .addHelpText('after', '\nExamples:\n  $ kleak pprof http://127.0.0.1:6060\n  $ kleak pprof goroutines.txt heap.pb.gz\n  $ kleak pprof http://127.0.0.1:6060 --after 30s\n  $ kleak pprof after.txt --compare before.txt');
-  addOutputOptions(command).action(async (sources: string[], flags: PprofFlags) => {
-    const timeoutMs = parseDuration(flags.timeout, '--timeout');
-    const compare = flags.compare;
-    if (flags.after) {
-      if (compare) throw new UsageError('--after and --compare cannot be combined.', { hint: 'Use --after with a URL, or --compare with an earlier profile.' });
-      if (!sources.every((s) => /^https?:\/\//.test(s))) throw new UsageError('--after needs a URL to profile twice.', { hint: 'kleak pprof http://HOST:PORT --after 30s' });
-      const { readGoProfiles } = await import('../../collectors/goruntime/fetch-profile.js');
-      const first = await readGoProfiles(sources, timeoutMs);
-      await new Promise((r) => setTimeout(r, parseDuration(flags.after!, '--after')));
-      const { toGoEvidence } = await import('../../collectors/goruntime/index.js');
-      const evidence = toGoEvidence(await readGoProfiles(sources, timeoutMs), first);
-      return finish(evidence);
-    }
-    finish(await collectGoEvidence(sources, compare, timeoutMs));
-
-    function finish(evidence: Awaited<ReturnType<typeof collectGoEvidence>>) {
-      const { findings } = runRules(rules, evidence);
-      ctx.io.stdout(wantsJson(flags) ? `${JSON.stringify(toPprofJson(evidence, sources, findings), null, 2)}\n` : renderPprofTable(evidence, findings, ctx.chalk));
-      ctx.exitCode = exitCodeFor(findings, flags.failOn);
-    }
+  addReportOptions(command).action(async (sources: string[], flags: PprofFlags) => {
+    const prepared = prepareReport(flags);
+    const run = await inspectPprof({
+      sources,
+      compare: flags.compare,
+      afterMs: flags.after === undefined ? undefined : parseDuration(flags.after, '--after'),
+      timeoutMs: parseDuration(flags.timeout, '--timeout'),
+    });
+    writeReport(ctx, prepared, run, pprofView(sources));
   });
 }

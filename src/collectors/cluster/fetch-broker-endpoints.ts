@@ -6,7 +6,7 @@ import { endpointKey } from '../process/build-process-sockets.js';
 import { defaultPortEndpoints } from '../process/index.js';
 import type { BrokerEndpoint, BrokerSource } from '../process/types.js';
 import { hostPortText, type HostPort, type KafkaConnectionOptions } from './connection-options.js';
-import { connectAdmin, UnreachableError } from './fetch-cluster.js';
+import { connectAdmin, UnreachableError } from './connect-admin.js';
 
 export interface BrokerAttribution {
   source: BrokerSource;

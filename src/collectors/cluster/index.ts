@@ -1,33 +1,12 @@
-// The cluster collector: one view, and optionally group membership sampled over time.
+// The cluster collector: one view, and optionally group membership sampled over time; with --pid, which
+// of those processes are still alive and the addresses of this host (what lingering-members compares).
+import { networkInterfaces } from 'node:os';
 import type { Admin } from 'kafkajs';
-import { connectAdmin, fetchClusterView, readGroups, type ClusterProblem, type ClusterView, type FetchClusterOptions } from './fetch-cluster.js';
-
-export interface MembershipEvent {
-  atMs: number;
-  groupId: string;
-  kind: 'join' | 'leave';
-  memberId: string;
-  clientId: string;
-  clientHost: string;
-}
-
-export interface Membership {
-  intervalMs: number;
-  samples: Array<{ atMs: number; members: Record<string, number> }>;
-  events: MembershipEvent[];
-}
-
-export interface LocalProcesses {
-  pids: number[];
-  alive: number[];
-  gone: number[];
-}
-
-export interface ClusterEvidence {
-  view: ClusterView;
-  membership?: Membership;
-  local?: LocalProcesses;
-}
+import { failed, ok, type CollectorResult } from '../types.js';
+import { connectAdmin, type FetchClusterOptions } from './connect-admin.js';
+import { fetchClusterView } from './fetch-cluster.js';
+import { readGroups } from './read-groups.js';
+import type { ClusterEvidence, ClusterProblem, ClusterView, LocalProcesses, Membership, MembershipEvent } from './types.js';
 
 export interface ClusterWatchOptions {
   intervalMs: number;
@@ -46,12 +25,19 @@ function pidAlive(pid: number): boolean {
   }
 }
 
+/** The addresses a member from this host can have as its client host. */
+function localAddresses(): string[] {
+  const out = new Set(['127.0.0.1', '::1', 'localhost']);
+  for (const list of Object.values(networkInterfaces())) for (const a of list ?? []) out.add(a.address);
+  return [...out];
+}
+
 export function localProcesses(pids: number[]): LocalProcesses {
-  return { pids, alive: pids.filter(pidAlive), gone: pids.filter((p) => !pidAlive(p)) };
+  return { pids, alive: pids.filter(pidAlive), gone: pids.filter((p) => !pidAlive(p)), addresses: localAddresses() };
 }
 
 /** The view, then (with watch) membership every interval: joins and leaves per group. */
-export async function collectCluster(options: FetchClusterOptions, watch?: ClusterWatchOptions, pids?: number[]): Promise<ClusterEvidence> {
+export async function readCluster(options: FetchClusterOptions, watch?: ClusterWatchOptions, pids?: number[]): Promise<ClusterEvidence> {
   const connected = await connectAdmin(options);
   const { admin } = connected;
   try {
@@ -61,6 +47,15 @@ export async function collectCluster(options: FetchClusterOptions, watch?: Clust
     return evidence;
   } finally {
     await admin.disconnect().catch(() => {});
+  }
+}
+
+/** The cluster as a collector: never throws. */
+export async function collectCluster(options: FetchClusterOptions, watch?: ClusterWatchOptions, pids?: number[]): Promise<CollectorResult<ClusterEvidence>> {
+  try {
+    return ok(await readCluster(options, watch, pids));
+  } catch (error) {
+    return failed(error);
   }
 }
 

@@ -1,26 +1,6 @@
 // Sends N HTTP requests to the service under test, C at a time, each bounded by a timeout.
 import { InputError } from '../../errors.js';
-
-export interface DriveOptions {
-  url: string;
-  requests: number;
-  concurrency?: number;
-  method?: string;
-  body?: string;
-  headers?: Record<string, string>;
-  timeoutMs?: number;
-}
-
-export interface DriveResult {
-  url: string;
-  method: string;
-  requests: number;
-  succeeded: number;
-  failed: number;
-  /** count of responses by status code, plus "error" for requests that got no response */
-  statuses: Record<string, number>;
-  durationMs: number;
-}
+import type { DriveOptions, DriveResult } from './types.js';
 
 /** Secrets in a URL (user:password@) never appear in output. */
 export function redactUrl(url: string): string {

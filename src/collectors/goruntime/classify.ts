@@ -3,6 +3,7 @@ import { goSignatures, type GoLibrary, type GoLibrarySignatures, type GoroutineR
 import type { HeapSiteSignature } from '../../signatures/types.js';
 import type { GoroutineDump, GoroutineGroup } from './parse-goroutine-dump.js';
 import type { HeapProfile } from './parse-heap-profile.js';
+import type { GoroutineClassification, KafkaHeapSite, LibraryCounts, Role, RoleCount, RoleLibrary } from './types.js';
 
 export interface FrameMatch {
   library: GoLibrarySignatures;
@@ -22,19 +23,6 @@ export function matchFrame(fn: string, signatures: readonly GoLibrarySignatures[
   return undefined;
 }
 
-export type RoleLibrary = GoLibrary | 'none';
-export type Role = GoroutineRole | 'non-kafka';
-
-export interface RoleCount {
-  library: RoleLibrary;
-  role: Role;
-  count: number;
-  /** goroutine states (debug=2) → count */
-  states: Record<string, number>;
-  /** the function that identified the role */
-  fn?: string;
-}
-
 export function classifyGroup(group: GoroutineGroup): { library: RoleLibrary; role: Role; fn?: string } {
   let firstKafka: FrameMatch | undefined;
   for (const frame of group.frames) {
@@ -51,29 +39,6 @@ export function classifyGroup(group: GoroutineGroup): { library: RoleLibrary; ro
   }
   if (firstKafka) return { library: firstKafka.library.library, role: 'unclassified', fn: firstKafka.fn };
   return { library: 'none', role: 'non-kafka' };
-}
-
-export interface LibraryCounts {
-  /** live clients: one metadata loop per client (Sarama, franz-go, kafka-go Transport) */
-  clients: number;
-  /** broker connections with a reader goroutine (Sarama, kafka-go) */
-  brokerConnections: number;
-  /** async producers (Sarama dispatcher; confluent channel producers) */
-  producers: number;
-  /** sync producers (Sarama: two handlers each) */
-  syncProducers: number;
-  /** consumer group sessions with a heartbeat */
-  groupSessions: number;
-  /** partition consumers (Sarama: two goroutines each) */
-  partitionConsumers: number;
-}
-
-export interface GoroutineClassification {
-  total: number;
-  byRole: RoleCount[];
-  libraries: Partial<Record<GoLibrary, LibraryCounts>>;
-  /** goroutines blocked for good: a send or receive on a nil channel */
-  blockedForever: RoleCount[];
 }
 
 const count = (byRole: RoleCount[], library: GoLibrary, role: GoroutineRole) => byRole.filter((r) => r.library === library && r.role === role).reduce((s, r) => s + r.count, 0);
@@ -106,16 +71,6 @@ export function classifyGoroutines(dump: GoroutineDump): GoroutineClassification
     .filter((r) => Object.keys(r.states).length > 0)
     .map((r) => ({ ...r, count: Object.values(r.states).reduce((a, b) => a + b, 0) }));
   return { total: dump.total, byRole, libraries, blockedForever };
-}
-
-export interface KafkaHeapSite {
-  library: GoLibrary;
-  site: HeapSiteSignature['site'];
-  inuseBytes: number;
-  inuseObjects: number;
-  /** share of all in-use bytes, 0..1 */
-  share: number;
-  topStacks: Array<{ frames: string[]; inuseBytes: number }>;
 }
 
 /** Bytes held per Kafka allocation site: the site closest to the allocation in each stack wins. */

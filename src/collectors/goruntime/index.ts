@@ -1,28 +1,9 @@
 // The Go runtime collector: goroutine and heap profiles → evidence classified by Kafka library and role.
-import { classifyGoroutines, classifyHeap, type GoroutineClassification, type KafkaHeapSite } from './classify.js';
+import { classifyGoroutines, classifyHeap } from './classify.js';
 import { readGoProfiles, type GoProfiles } from './fetch-profile.js';
-
-export interface GoroutineEvidence {
-  source: string;
-  format: 'debug=1' | 'debug=2';
-  classification: GoroutineClassification;
-  /** with --compare: the older profile */
-  baseline?: GoroutineClassification;
-  warnings: string[];
-}
-
-export interface GoHeapEvidence {
-  source: string;
-  inuseBytes: number;
-  inuseObjects: number;
-  sites: KafkaHeapSite[];
-  baseline?: { inuseBytes: number; sites: KafkaHeapSite[] };
-}
-
-export interface GoEvidence {
-  goroutines?: GoroutineEvidence;
-  goHeap?: GoHeapEvidence;
-}
+import { fetchGoroutineCount } from './fetch-goroutines.js';
+import { failed, ok, type CollectorResult } from '../types.js';
+import type { GoEvidence } from './types.js';
 
 export function toGoEvidence(current: GoProfiles, baseline?: GoProfiles): GoEvidence {
   const out: GoEvidence = {};
@@ -48,9 +29,38 @@ export function toGoEvidence(current: GoProfiles, baseline?: GoProfiles): GoEvid
   return out;
 }
 
-export async function collectGoEvidence(sources: string[], compare?: string[], timeoutMs?: number): Promise<GoEvidence> {
-  const baseline = compare?.length ? await readGoProfiles(compare, timeoutMs) : undefined;
-  return toGoEvidence(await readGoProfiles(sources, timeoutMs), baseline);
+/** Profiles from URLs or files (and an older set to compare with), read and classified; never throws. */
+export async function collectGoProfiles(sources: string[], options: { compare?: string[]; timeoutMs?: number; before?: GoProfiles } = {}): Promise<CollectorResult<GoEvidence>> {
+  try {
+    const baseline = options.before ?? (options.compare?.length ? await readGoProfiles(options.compare, options.timeoutMs) : undefined);
+    return ok(toGoEvidence(await readGoProfiles(sources, options.timeoutMs), baseline));
+  } catch (error) {
+    return failed(error);
+  }
 }
 
-export { readGoProfiles };
+/** Finds a net/http/pprof endpoint among the ports a process listens on (short, bounded probes). */
+export async function findPprofEndpoint(ports: number[], timeoutMs = 1000): Promise<string | undefined> {
+  for (const port of ports) {
+    const base = `http://127.0.0.1:${port}`;
+    try {
+      const r = await fetch(`${base}/debug/pprof/goroutine?debug=1`, { signal: AbortSignal.timeout(timeoutMs) });
+      if (r.ok && (await r.text()).startsWith('goroutine profile:')) return base;
+    } catch {
+      // not HTTP, or not pprof
+    }
+  }
+  return undefined;
+}
+
+/** One goroutine fetch, to learn whether the endpoint answers before a watch depends on it. */
+export async function checkPprofEndpoint(url: string): Promise<CollectorResult<string>> {
+  try {
+    await fetchGoroutineCount(url);
+    return ok(url);
+  } catch (error) {
+    return failed(error);
+  }
+}
+
+export { readGoProfiles, type GoProfiles };

@@ -6,18 +6,7 @@ import { brokerMatcher, buildProcessSockets, mergeBrokers, sumTotals } from './b
 import { parseCmdline, parseOpenFilesLimit, parseProcStatus, parseSocketInode, parseStatPpid } from './parse-proc-files.js';
 import { parseProcNetTcp, type ParsedTcpTable } from './parse-proc-net-tcp.js';
 import { nodeProcReader, procError, runtimeOf, type ProcReader } from './read-proc.js';
-import type { BrokerEndpoint, BrokerSource, ProcessSockets, SocketInventory, TcpSocket } from './types.js';
-
-export interface SocketsRequest {
-  pids: number[];
-  /** add every descendant of the given pids */
-  children?: boolean;
-  endpoints: BrokerEndpoint[];
-  brokerSource: BrokerSource;
-  warnings?: string[];
-  /** CPU and RSS through pidusage (default true) */
-  usage?: boolean;
-}
+import type { BrokerEndpoint, ProcessSockets, SocketInventory, SocketsRequest, TcpSocket } from './types.js';
 
 export const defaultKafkaPorts = [9092, 9093, 9094];
 

@@ -72,3 +72,14 @@ export interface SocketInventory {
   totals: ProcessTotals;
   warnings: string[];
 }
+
+export interface SocketsRequest {
+  pids: number[];
+  /** add every descendant of the given pids */
+  children?: boolean;
+  endpoints: BrokerEndpoint[];
+  brokerSource: BrokerSource;
+  warnings?: string[];
+  /** CPU and RSS through pidusage (default true) */
+  usage?: boolean;
+}

@@ -1,38 +1,7 @@
 // Kafka-aware reading of a heap graph: live kafkajs clients and their connections, and record
 // buffers pinned by kept messages (../shared/reference/client-signatures.md §1).
 import type { HeapGraph } from './heap-graph.js';
-
-export interface KafkaObjects {
-  /** new Kafka() instances (class Client with kafkajs's private createCluster symbol) */
-  clients: number;
-  /** one per producer(), consumer() or admin() */
-  clusters: number;
-  brokers: number;
-  connections: number;
-  /** connections whose socket still has a TCP handle */
-  liveSockets: number;
-  /** connections with a request-timeout interval (a connected, never disconnected Connection) */
-  requestTimers: number;
-}
-
-export interface PinnedGroup {
-  /** the retainer path from the roots to the kept messages, abstracted: "kept (Array) → [i] → Object.value → Buffer → ArrayBuffer" */
-  path: string;
-  messages: number;
-  buffers: number;
-  bytes: number;
-  typicalBufferBytes: number;
-}
-
-export interface HeapAnalysis {
-  snapshot: { bytes: number; nodes: number; edges: number };
-  totalBytes: number;
-  kafka: KafkaObjects;
-  pinned: { totalBytes: number; buffers: number; messages: number; groups: PinnedGroup[] };
-  topRetainers: Array<{ id: number; name: string; type: string; retainedBytes: number; selfBytes: number }>;
-  /** object counts by constructor name (for --compare) */
-  constructors: Record<string, number>;
-}
+import type { HeapAnalysis, KafkaObjects, PinnedGroup } from './types.js';
 
 const isObject = (g: HeapGraph, i: number) => g.type(i) === 'object';
 

@@ -1,77 +1,32 @@
 // kleak watch: samples a process's sockets (and goroutines) over time; with a driver, measures the
 // change per request between a settled baseline after warm-up and a settled state after the requests.
 import { InputError } from '../../errors.js';
+import { failed, ok, type CollectorResult } from '../types.js';
 import type { Library } from '../../types.js';
-import { driveRequests, type DriveOptions, type DriveResult } from '../drive/drive-requests.js';
+import { driveRequests } from '../drive/drive-requests.js';
+import type { DriveResult } from '../drive/types.js';
 import { fetchGoroutineCount } from '../goruntime/fetch-goroutines.js';
-import { readSocketInventory, type SocketsRequest } from '../process/index.js';
-import type { Runtime, SocketInventory } from '../process/types.js';
-import { classifyTrend, type Trend } from './trend.js';
-
-export type SamplePhase = 'watch' | 'warm-up' | 'baseline' | 'driving' | 'settling' | 'after';
-
-export interface Metrics {
-  fds: number;
-  brokerEstablished: number;
-  brokerSockets: number;
-  brokerCloseWait: number;
-  goroutines?: number;
-  /** with --pprof: Kafka goroutines per "library/role" */
-  goroutineRoles?: Record<string, number>;
-}
-
-export interface WatchSample extends Metrics {
-  atMs: number;
-  takenAt: string;
-  phase: SamplePhase;
-  processes: Array<{ pid: number } & Omit<Metrics, 'goroutines' | 'goroutineRoles'>>;
-}
-
-export interface DrivePlan extends DriveOptions {
-  /** requests sent before the baseline: what a healthy service opens once does not count */
-  warmup: number;
-  settleTimeoutMs: number;
-}
-
-export interface DriveMeasurement {
-  url: string;
-  method: string;
-  requests: number;
-  concurrency: number;
-  warmup: number;
-  result: DriveResult;
-  baseline: Metrics;
-  after: Metrics;
-  perRequest: { brokerEstablished: number; brokerSockets: number; fds: number; goroutines?: number; goroutineRoles?: Record<string, number> };
-  settled: boolean;
-  settleMs: number;
-}
-
-export interface WatchResult {
-  pids: number[];
-  runtime: Runtime;
-  libraries: Library[];
-  brokerSource: SocketInventory['brokerSource'];
-  fdLimit: number | null;
-  intervalMs: number;
-  samples: WatchSample[];
-  trends: { brokerEstablished: Trend; fds: Trend; goroutines?: Trend };
-  drive?: DriveMeasurement;
-  /** set when the target exited before the watch ended */
-  exited?: { pid: number; afterMs: number; message: string };
-  last: SocketInventory;
-}
-
-export interface WatchRequest {
-  sockets: SocketsRequest;
-  intervalMs: number;
-  durationMs: number;
-  drive?: DrivePlan;
-  pprofUrl?: string;
-  onSample?: (sample: WatchSample) => void;
-}
+import { readSocketInventory } from '../process/index.js';
+import type { SocketInventory } from '../process/types.js';
+import type { DriveMeasurement, DrivePlan, Metrics, SamplePhase, WatchRequest, WatchResult, WatchSample } from './types.js';
+import { classifyTrend } from '../../stats/trend.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The watch as a collector: a target that exits mid-watch fails it, with the samples before kept as partial evidence. */
+export async function collectWatch(request: WatchRequest): Promise<CollectorResult<WatchResult>> {
+  let result: WatchResult;
+  try {
+    result = await runWatch(request);
+  } catch (error) {
+    return failed(error);
+  }
+  if (!result.exited) return ok(result);
+  const error = new InputError(`PID ${result.exited.pid} exited ${(result.exited.afterMs / 1000).toFixed(1)} s into the watch; ${result.samples.length} samples were taken before it did (reported above).`, {
+    hint: 'Watch a process that stays up, or a shorter --duration.',
+  });
+  return failed(error, result);
+}
 
 export async function runWatch(request: WatchRequest): Promise<WatchResult> {
   const started = Date.now();

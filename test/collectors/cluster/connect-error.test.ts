@@ -2,7 +2,7 @@
 // test broker): each mismatch between options and listener gets its own sentence and hint.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { connectError } from '../../../src/collectors/cluster/fetch-cluster.js';
+import { connectError } from '../../../src/collectors/cluster/explain-connect-error.js';
 
 const protocolError = (type: string, message: string) => Object.assign(new Error(message), { name: 'KafkaJSProtocolError', type });
 const plain = { sasl: { mechanism: 'plain' as const, username: 'alice', password: 'pw-Secret-1' } };

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { isConnectionError, retryOtherBroker } from '../../../src/collectors/cluster/fetch-cluster.js';
+import { isConnectionError, retryOtherBroker } from '../../../src/collectors/cluster/kafkajs-calls.js';
 
 const refused = () => Object.assign(new Error('Connection error: connect ECONNREFUSED 127.0.0.1:45963'), { name: 'KafkaJSConnectionError' });
 

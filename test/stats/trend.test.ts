@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { classifyTrend, mannKendall, normalCdf, theilSen } from '../../../src/collectors/watch/trend.js';
+import { classifyTrend, mannKendall, normalCdf, theilSen } from '../../src/stats/trend.js';
 
 const close = (a: number, b: number, eps = 1e-4) => assert.ok(Math.abs(a - b) < eps, `${a} ≉ ${b}`);
 

@@ -1,0 +1,23 @@
+// What the request driver takes and reports.
+
+
+export interface DriveOptions {
+  url: string;
+  requests: number;
+  concurrency?: number;
+  method?: string;
+  body?: string;
+  headers?: Record<string, string>;
+  timeoutMs?: number;
+}
+
+export interface DriveResult {
+  url: string;
+  method: string;
+  requests: number;
+  succeeded: number;
+  failed: number;
+  /** count of responses by status code, plus "error" for requests that got no response */
+  statuses: Record<string, number>;
+  durationMs: number;
+}

@@ -1,0 +1,71 @@
+// The Go runtime collector's evidence: goroutines and heap sites classified by Kafka library and role.
+import type { GoLibrary, GoroutineRole, HeapSiteSignature } from '../../signatures/types.js';
+
+export type RoleLibrary = GoLibrary | 'none';
+
+export type Role = GoroutineRole | 'non-kafka';
+
+export interface RoleCount {
+  library: RoleLibrary;
+  role: Role;
+  count: number;
+  /** goroutine states (debug=2) → count */
+  states: Record<string, number>;
+  /** the function that identified the role */
+  fn?: string;
+}
+
+export interface LibraryCounts {
+  /** live clients: one metadata loop per client (Sarama, franz-go, kafka-go Transport) */
+  clients: number;
+  /** broker connections with a reader goroutine (Sarama, kafka-go) */
+  brokerConnections: number;
+  /** async producers (Sarama dispatcher; confluent channel producers) */
+  producers: number;
+  /** sync producers (Sarama: two handlers each) */
+  syncProducers: number;
+  /** consumer group sessions with a heartbeat */
+  groupSessions: number;
+  /** partition consumers (Sarama: two goroutines each) */
+  partitionConsumers: number;
+}
+
+export interface GoroutineClassification {
+  total: number;
+  byRole: RoleCount[];
+  libraries: Partial<Record<GoLibrary, LibraryCounts>>;
+  /** goroutines blocked for good: a send or receive on a nil channel */
+  blockedForever: RoleCount[];
+}
+
+export interface KafkaHeapSite {
+  library: GoLibrary;
+  site: HeapSiteSignature['site'];
+  inuseBytes: number;
+  inuseObjects: number;
+  /** share of all in-use bytes, 0..1 */
+  share: number;
+  topStacks: Array<{ frames: string[]; inuseBytes: number }>;
+}
+
+export interface GoroutineEvidence {
+  source: string;
+  format: 'debug=1' | 'debug=2';
+  classification: GoroutineClassification;
+  /** with --compare: the older profile */
+  baseline?: GoroutineClassification;
+  warnings: string[];
+}
+
+export interface GoHeapEvidence {
+  source: string;
+  inuseBytes: number;
+  inuseObjects: number;
+  sites: KafkaHeapSite[];
+  baseline?: { inuseBytes: number; sites: KafkaHeapSite[] };
+}
+
+export interface GoEvidence {
+  goroutines?: GoroutineEvidence;
+  goHeap?: GoHeapEvidence;
+}

@@ -1,0 +1,40 @@
+// The V8 heap collector's evidence: live kafkajs objects, pinned record buffers, top retainers.
+
+
+export interface KafkaObjects {
+  /** new Kafka() instances (class Client with kafkajs's private createCluster symbol) */
+  clients: number;
+  /** one per producer(), consumer() or admin() */
+  clusters: number;
+  brokers: number;
+  connections: number;
+  /** connections whose socket still has a TCP handle */
+  liveSockets: number;
+  /** connections with a request-timeout interval (a connected, never disconnected Connection) */
+  requestTimers: number;
+}
+
+export interface PinnedGroup {
+  /** the retainer path from the roots to the kept messages, abstracted: "kept (Array) → [i] → Object.value → Buffer → ArrayBuffer" */
+  path: string;
+  messages: number;
+  buffers: number;
+  bytes: number;
+  typicalBufferBytes: number;
+}
+
+export interface HeapAnalysis {
+  snapshot: { bytes: number; nodes: number; edges: number };
+  totalBytes: number;
+  kafka: KafkaObjects;
+  pinned: { totalBytes: number; buffers: number; messages: number; groups: PinnedGroup[] };
+  topRetainers: Array<{ id: number; name: string; type: string; retainedBytes: number; selfBytes: number }>;
+  /** object counts by constructor name (for --compare) */
+  constructors: Record<string, number>;
+}
+
+export interface V8HeapEvidence extends HeapAnalysis {
+  source: string;
+  /** with --compare: the older snapshot */
+  baseline?: HeapAnalysis;
+}

@@ -1,0 +1,69 @@
+// The watch collector's evidence: samples over time, trends, and the change per driven request.
+import type { Trend } from '../../stats/trend.js';
+import type { Library } from '../../types.js';
+import type { DriveOptions, DriveResult } from '../drive/types.js';
+import type { Runtime, SocketInventory, SocketsRequest } from '../process/types.js';
+
+
+export type SamplePhase = 'watch' | 'warm-up' | 'baseline' | 'driving' | 'settling' | 'after';
+
+export interface Metrics {
+  fds: number;
+  brokerEstablished: number;
+  brokerSockets: number;
+  brokerCloseWait: number;
+  goroutines?: number;
+  /** with --pprof: Kafka goroutines per "library/role" */
+  goroutineRoles?: Record<string, number>;
+}
+
+export interface WatchSample extends Metrics {
+  atMs: number;
+  takenAt: string;
+  phase: SamplePhase;
+  processes: Array<{ pid: number } & Omit<Metrics, 'goroutines' | 'goroutineRoles'>>;
+}
+
+export interface DrivePlan extends DriveOptions {
+  /** requests sent before the baseline: what a healthy service opens once does not count */
+  warmup: number;
+  settleTimeoutMs: number;
+}
+
+export interface DriveMeasurement {
+  url: string;
+  method: string;
+  requests: number;
+  concurrency: number;
+  warmup: number;
+  result: DriveResult;
+  baseline: Metrics;
+  after: Metrics;
+  perRequest: { brokerEstablished: number; brokerSockets: number; fds: number; goroutines?: number; goroutineRoles?: Record<string, number> };
+  settled: boolean;
+  settleMs: number;
+}
+
+export interface WatchResult {
+  pids: number[];
+  runtime: Runtime;
+  libraries: Library[];
+  brokerSource: SocketInventory['brokerSource'];
+  fdLimit: number | null;
+  intervalMs: number;
+  samples: WatchSample[];
+  trends: { brokerEstablished: Trend; fds: Trend; goroutines?: Trend };
+  drive?: DriveMeasurement;
+  /** set when the target exited before the watch ended */
+  exited?: { pid: number; afterMs: number; message: string };
+  last: SocketInventory;
+}
+
+export interface WatchRequest {
+  sockets: SocketsRequest;
+  intervalMs: number;
+  durationMs: number;
+  drive?: DrivePlan;
+  pprofUrl?: string;
+  onSample?: (sample: WatchSample) => void;
+}

@@ -1,0 +1,62 @@
+// What rules share: which library a finding is about, number formatting, shared fix texts and
+// thresholds. Rules import this and evidence types only — never a collector's code or another rule.
+import type { Runtime } from '../collectors/process/types.js';
+import type { GoLibrary } from '../signatures/types.js';
+import type { Library } from '../types.js';
+
+/** Goroutine frames name the Go library; a Node process is taken to use kafkajs (the one kleak knows). */
+export function libraryFor(runtime: Runtime, libraries: readonly Library[] = []): Library {
+  if (libraries.length === 1) return libraries[0]!;
+  if (runtime === 'node') return 'kafkajs';
+  return 'unknown';
+}
+
+export const goLibraryNames: Record<GoLibrary, string> = { sarama: 'Sarama', 'franz-go': 'franz-go', 'kafka-go': 'segmentio/kafka-go', 'confluent-kafka-go': 'confluent-kafka-go' };
+
+/** Findings name sarama, franz-go, kafkajs or unknown; the other Go libraries are named in the summary. */
+export function findingLibrary(library: GoLibrary): Library {
+  return library === 'sarama' || library === 'franz-go' ? library : 'unknown';
+}
+
+export const fmt = (n: number, digits = 1) => (Math.round(n * 10 ** digits) / 10 ** digits).toFixed(digits);
+
+export const mib = (bytes: number) => `${(bytes / 1048576).toFixed(1)} MiB`;
+
+/** "+3" / "-2": a signed change. */
+export const signed = (n: number) => `${n >= 0 ? '+' : ''}${n}`;
+
+export const plural = (n: number, one: string, many = `${one}s`) => (n === 1 ? one : many);
+
+export function formatDuration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 120) return `${s} s`;
+  const m = Math.round(s / 60);
+  if (m < 120) return `${m} min`;
+  const h = Math.round(m / 6) / 10;
+  if (h < 48) return `${h} h`;
+  return `${Math.round(h / 24)} days`;
+}
+
+/** Sarama clients without a producer or consumer beside them, from this many on: producer-closed-client-open. */
+export const orphanThreshold = 3;
+
+/** The fix for a client created and not closed, per library: client-per-request and the rules that see its growth. */
+export const oneClientPerProcessFix: Record<Library, string> = {
+  sarama: `Create the client and producer once at start-up, share them, and close them on shutdown. If you
+use NewAsyncProducerFromClient/NewSyncProducerFromClient, producer.Close() does NOT close the client:
+  client, err := sarama.NewClient(brokers, cfg)          // once, in main
+  producer, err := sarama.NewSyncProducerFromClient(client)
+  defer client.Close()                                   // after producer.Close()
+  defer producer.Close()`,
+  'franz-go': `Create one *kgo.Client at start-up and share it across requests; close it on shutdown:
+  cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...))  // once, in main
+  defer cl.Close()
+  // per request: cl.ProduceSync(ctx, &kgo.Record{Topic: t, Value: v})`,
+  kafkajs: `Create one producer at start-up, connect it once, share it, and disconnect it on shutdown:
+  const producer = new Kafka({ clientId, brokers }).producer()
+  await producer.connect()                               // once
+  app.post('/orders', async (req, res) => { await producer.send({ topic, messages }) })
+  process.once('SIGTERM', () => producer.disconnect())`,
+  unknown: `Create the Kafka client/producer once per process, share it across requests, and close it on
+shutdown. A client per request opens new broker connections each time; if it is not closed they stay.`,
+};

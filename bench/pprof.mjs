@@ -37,7 +37,9 @@ for (const n of [10_000, 50_000, 100_000]) {
   spawnSync(gen, ['goroutines', String(n), file], { stdio: 'inherit' });
   const k = kleak(file);
   const floor = run('wc', ['-l', file]);
-  console.log(`| ${n} | ${(statSync(file).size / 1e6).toFixed(1)} | ${k.wall.toFixed(3)} | ${((k.wall * 100_000) / n).toFixed(3)} | ${floor.wall.toFixed(3)} | ${k.rssMb.toFixed(0)} |`);
+  console.log(
+    `| ${n} | ${(statSync(file).size / 1e6).toFixed(1)} | ${k.wall.toFixed(3)} | ${((k.wall * 100_000) / n).toFixed(3)} | ${floor.wall.toFixed(3)} | ${k.rssMb.toFixed(0)} |`,
+  );
 }
 console.log('\n| heap allocations sampled | distinct stacks | file KB | kleak pprof | go tool pprof -top | kleak / pprof | kleak RSS | pprof RSS |');
 console.log('|---|---|---|---|---|---|---|---|');
@@ -46,5 +48,7 @@ for (const n of [100_000, 500_000]) {
   spawnSync(gen, ['heap', String(n), file], { stdio: 'inherit' });
   const k = kleak(file);
   const p = run('go', ['tool', 'pprof', '-top', '-sample_index=inuse_space', file], join(root, 'fixtures/go'));
-  console.log(`| ${n} | ${Math.min(n, 3 ** 12)} | ${(statSync(file).size / 1024).toFixed(0)} | ${k.wall.toFixed(3)} | ${p.wall.toFixed(3)} | ${(k.wall / p.wall).toFixed(2)}× | ${k.rssMb.toFixed(0)} | ${p.rssMb.toFixed(0)} |`);
+  console.log(
+    `| ${n} | ${Math.min(n, 3 ** 12)} | ${(statSync(file).size / 1024).toFixed(0)} | ${k.wall.toFixed(3)} | ${p.wall.toFixed(3)} | ${(k.wall / p.wall).toFixed(2)}× | ${k.rssMb.toFixed(0)} | ${p.rssMb.toFixed(0)} |`,
+  );
 }

@@ -11,13 +11,19 @@ server.maxConnections = 20_000;
 server.listen(0, '127.0.0.1', 4096, async () => {
   const port = connectTo ?? server.address().port;
   const clients = [];
-  for (let done = 0; done < count; ) {
+  for (let done = 0; done < count;) {
     const batch = Math.min(500, count - done);
-    await Promise.all(Array.from({ length: batch }, () => new Promise((resolve, reject) => {
-      const s = net.connect({ port, host: '127.0.0.1' }, () => resolve());
-      s.on('error', reject);
-      clients.push(s);
-    })));
+    await Promise.all(
+      Array.from(
+        { length: batch },
+        () =>
+          new Promise((resolve, reject) => {
+            const s = net.connect({ port, host: '127.0.0.1' }, () => resolve());
+            s.on('error', reject);
+            clients.push(s);
+          }),
+      ),
+    );
     done += batch;
   }
   console.log(`ready ${server.address().port} ${clients.length}`);

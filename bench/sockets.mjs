@@ -18,7 +18,9 @@ const holders = new Set();
 
 function hold(count, connectTo) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(here, 'socket-holder.mjs'), String(count), ...(connectTo ? [String(connectTo)] : [])], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [join(here, 'socket-holder.mjs'), String(count), ...(connectTo ? [String(connectTo)] : [])], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     holders.add(child);
     child.once('exit', (code) => reject(new Error(`holder exited ${code}`)));
     child.stdout.once('data', (d) => {
@@ -36,7 +38,15 @@ process.on('exit', stopAll);
 process.on('SIGINT', () => process.exit(130));
 
 function tcpSocketsInNamespace() {
-  return ['/proc/net/tcp', '/proc/net/tcp6'].reduce((n, f) => n + readFileSync(f, 'latin1').split('\n').filter((l) => l.includes(':')).length - 1, 0);
+  return ['/proc/net/tcp', '/proc/net/tcp6'].reduce(
+    (n, f) =>
+      n +
+      readFileSync(f, 'latin1')
+        .split('\n')
+        .filter((l) => l.includes(':')).length -
+      1,
+    0,
+  );
 }
 
 function medianOf(xs) {
@@ -49,7 +59,11 @@ function run(cmd, args) {
   const rss = [];
   for (let i = 0; i < runs; i++) {
     const started = process.hrtime.bigint();
-    const { stderr } = spawnSync('/usr/bin/time', ['-f', 'TIME %e %M', cmd, ...args], { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 30 });
+    const { stderr } = spawnSync('/usr/bin/time', ['-f', 'TIME %e %M', cmd, ...args], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'ignore', 'pipe'],
+      maxBuffer: 1 << 30,
+    });
     const wall = Number(process.hrtime.bigint() - started) / 1e9;
     const m = /TIME (\S+) (\d+)/.exec(stderr);
     walls.push(wall);
@@ -59,7 +73,9 @@ function run(cmd, args) {
 }
 
 console.log(`sockets benchmark: medians of ${runs} runs; wall time in seconds, peak RSS in MB`);
-console.log('| namespace TCP sockets (all states) | target ESTABLISHED | kleak sockets | ss -tan (floor) | kleak / ss -tan | ss -tanp | lsof -a -p -i | kleak peak RSS |');
+console.log(
+  '| namespace TCP sockets (all states) | target ESTABLISHED | kleak sockets | ss -tan (floor) | kleak / ss -tan | ss -tanp | lsof -a -p -i | kleak peak RSS |',
+);
 console.log('|---|---|---|---|---|---|---|---|');
 for (const scale of scales) {
   // sockets of the previous scale linger in TIME_WAIT for 60 s: wait until the namespace is quiet
@@ -77,12 +93,15 @@ for (const scale of scales) {
   const total = tcpSocketsInNamespace();
   const kleakArgs = [join(root, 'bin/kleak.js'), 'sockets', '--pid', String(target.pid), '--brokers', `127.0.0.1:${broker.port}`, '--json'];
   const check = JSON.parse(execFileSync(process.execPath, kleakArgs, { encoding: 'utf8', maxBuffer: 1 << 30 }));
-  if (check.totals.brokerEstablished !== target.connected) throw new Error(`kleak counted ${check.totals.brokerEstablished}, the target holds ${target.connected}`);
+  if (check.totals.brokerEstablished !== target.connected)
+    throw new Error(`kleak counted ${check.totals.brokerEstablished}, the target holds ${target.connected}`);
   const kleak = run(process.execPath, kleakArgs);
   const ssFloor = run('ss', ['-tan', 'state', 'established']);
   const ssP = run('ss', ['-tanp']);
   const lsof = run('lsof', ['-a', '-p', String(target.pid), '-i', '-n', '-P']);
-  console.log(`| ${total} | ${target.connected} | ${kleak.wall.toFixed(3)} | ${ssFloor.wall.toFixed(3)} | ${(kleak.wall / ssFloor.wall).toFixed(2)}× | ${ssP.wall.toFixed(3)} | ${lsof.wall.toFixed(3)} | ${kleak.rssMb.toFixed(0)} |`);
+  console.log(
+    `| ${total} | ${target.connected} | ${kleak.wall.toFixed(3)} | ${ssFloor.wall.toFixed(3)} | ${(kleak.wall / ssFloor.wall).toFixed(2)}× | ${ssP.wall.toFixed(3)} | ${lsof.wall.toFixed(3)} | ${kleak.rssMb.toFixed(0)} |`,
+  );
   stopAll();
   await new Promise((r) => setTimeout(r, 2000));
 }

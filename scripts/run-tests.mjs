@@ -11,7 +11,8 @@ const testRoot = join(root, 'dist/test');
 
 function find(dir) {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? find(join(dir, e.name)) : e.name.endsWith('.test.js') ? [join(dir, e.name)] : []);
+    e.isDirectory() ? find(join(dir, e.name)) : e.name.endsWith('.test.js') ? [join(dir, e.name)] : [],
+  );
 }
 let files = find(testRoot).sort();
 if (mode === 'unit') files = files.filter((f) => !relative(testRoot, f).startsWith('integration'));

@@ -38,5 +38,10 @@ export function describeCause(cause: unknown): string | undefined {
     const code = (cause as NodeJS.ErrnoException).code;
     return code && !cause.message.includes(code) ? `${code}: ${cause.message}` : cause.message;
   }
-  return String(cause);
+  if (typeof cause === 'string') return cause;
+  try {
+    return JSON.stringify(cause) ?? typeof cause;
+  } catch {
+    return typeof cause;
+  }
 }

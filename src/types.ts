@@ -66,11 +66,7 @@ const confidenceRank: Record<Confidence, number> = { confirmed: 0, likely: 1, po
 
 /** Orders findings by severity, then confidence, then rule id: the order every report uses. */
 export function compareFindings(a: Finding, b: Finding): number {
-  return (
-    severityRank[a.severity] - severityRank[b.severity] ||
-    confidenceRank[a.confidence] - confidenceRank[b.confidence] ||
-    a.ruleId.localeCompare(b.ruleId)
-  );
+  return severityRank[a.severity] - severityRank[b.severity] || confidenceRank[a.confidence] - confidenceRank[b.confidence] || a.ruleId.localeCompare(b.ruleId);
 }
 
 /** True when `severity` is at least as serious as `threshold`. */

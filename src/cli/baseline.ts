@@ -14,11 +14,16 @@ export function readBaseline(file: string): BaselineEntry[] {
   try {
     data = JSON.parse(readFileSync(file, 'utf8'));
   } catch (cause) {
-    throw new InputError(`The baseline ${file} is not a readable kleak JSON report.`, { cause, hint: 'Write one with kleak diagnose … --format json --output baseline.json' });
+    throw new InputError(`The baseline ${file} is not a readable kleak JSON report.`, {
+      cause,
+      hint: 'Write one with kleak diagnose … --format json --output baseline.json',
+    });
   }
   const findings = (data as { schemaVersion?: number; findings?: unknown }).findings;
   if ((data as { schemaVersion?: number }).schemaVersion !== 1 || !Array.isArray(findings)) {
-    throw new InputError(`The baseline ${file} is not a kleak JSON report (schemaVersion 1 with findings).`, { hint: 'Write one with kleak diagnose … --format json --output baseline.json' });
+    throw new InputError(`The baseline ${file} is not a kleak JSON report (schemaVersion 1 with findings).`, {
+      hint: 'Write one with kleak diagnose … --format json --output baseline.json',
+    });
   }
   return findings as BaselineEntry[];
 }

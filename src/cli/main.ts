@@ -1,7 +1,6 @@
 // The kleak command line: builds the commander program, runs it, and maps every outcome to an exit code.
 // Only this file touches process.argv, process.exitCode and the real stdout/stderr.
 import { Command, CommanderError } from 'commander';
-import { createRequire } from 'node:module';
 import { describeCause, isKleakError } from '../errors.js';
 import { ExitCode, exitCodeForError, exitCodeForOutcome } from './exit-code.js';
 import { makeChalk, type CliContext, type CliIo } from './context.js';
@@ -14,10 +13,15 @@ import { registerDiagnose } from './commands/diagnose.js';
 import { registerDemo } from './commands/demo.js';
 import { registerHeap } from './commands/heap.js';
 
-const version: string = createRequire(import.meta.url)('../../../package.json').version;
+import { version } from '../version.js';
 
 const planned: PlannedCommand[] = [
-  { name: 'shutdown-check', description: 'send SIGTERM and verify flush, commit, LeaveGroup, socket close', example: 'kleak shutdown-check --pid 4242 --bootstrap 127.0.0.1:9092', issue: 7 },
+  {
+    name: 'shutdown-check',
+    description: 'send SIGTERM and verify flush, commit, LeaveGroup, socket close',
+    example: 'kleak shutdown-check --pid 4242 --bootstrap 127.0.0.1:9092',
+    issue: 7,
+  },
   { name: 'scan', args: '[dir]', description: 'static anti-patterns in Go and JS/TS sources', example: 'kleak scan ./services/orders', issue: 7 },
 ];
 
@@ -37,7 +41,16 @@ export function buildProgram(ctx: CliContext): Command {
   registerDiagnose(program, ctx);
   registerDemo(program, ctx);
   for (const command of planned) registerPlanned(program, command);
-  const examples = ['kleak sockets --pid 4242 --bootstrap 127.0.0.1:9092', 'kleak watch --pid 4242 --drive http://127.0.0.1:8080/produce --method POST --requests 50', 'kleak pprof http://127.0.0.1:6060', 'kleak heap --pid 4242 --yes', 'kleak cluster --bootstrap 127.0.0.1:9092', 'kleak diagnose --pid 4242 --bootstrap 127.0.0.1:9092 --probe', 'kleak demo', ...planned.map((c) => c.example)];
+  const examples = [
+    'kleak sockets --pid 4242 --bootstrap 127.0.0.1:9092',
+    'kleak watch --pid 4242 --drive http://127.0.0.1:8080/produce --method POST --requests 50',
+    'kleak pprof http://127.0.0.1:6060',
+    'kleak heap --pid 4242 --yes',
+    'kleak cluster --bootstrap 127.0.0.1:9092',
+    'kleak diagnose --pid 4242 --bootstrap 127.0.0.1:9092 --probe',
+    'kleak demo',
+    ...planned.map((c) => c.example),
+  ];
   program.addHelpText('after', `\nExamples:\n${examples.map((e) => `  $ ${e}`).join('\n')}\n`);
   for (const command of program.commands) command.exitOverride().configureOutput({ writeOut: ctx.io.stdout, writeErr: ctx.io.stderr });
   return program;
@@ -52,12 +65,16 @@ function renderError(error: unknown, ctx: CliContext, debug: boolean, wantsJson:
     if (error.hint) lines.push(`  hint: ${error.hint}`);
     if (debug && error.stack) lines.push(error.stack);
     io.stderr(`${lines.join('\n')}\n`);
-    if (wantsJson) io.stdout(`${JSON.stringify({ schemaVersion: 1, error: { kind: error.name, message: error.message, cause, hint: error.hint } }, null, 2)}\n`);
+    if (wantsJson)
+      io.stdout(`${JSON.stringify({ schemaVersion: 1, error: { kind: error.name, message: error.message, cause, hint: error.hint } }, null, 2)}\n`);
     return;
   }
   const stack = error instanceof Error ? (error.stack ?? error.message) : String(error);
   io.stderr(`${chalk.red('kleak: unexpected error — this is a bug in kleak, please report it with the output below.')}\n${stack}\n`);
-  if (wantsJson) io.stdout(`${JSON.stringify({ schemaVersion: 1, error: { kind: 'InternalError', message: error instanceof Error ? error.message : String(error) } }, null, 2)}\n`);
+  if (wantsJson)
+    io.stdout(
+      `${JSON.stringify({ schemaVersion: 1, error: { kind: 'InternalError', message: error instanceof Error ? error.message : String(error) } }, null, 2)}\n`,
+    );
 }
 
 /** Secrets given on the command line or in the environment: scrubbed from every byte kleak writes. */
@@ -80,7 +97,8 @@ export async function run(argv: string[], rawIo: CliIo, env: NodeJS.ProcessEnv):
   try {
     await program.parseAsync(argv, { from: 'user' });
     // the report is out; a collector the command depends on that failed is said after it, in one paragraph
-    for (const c of ctx.outcome?.incomplete ?? []) io.stderr(`${ctx.chalk.red('kleak:')} ${c.error?.message ?? `${c.kind} failed`}\n${c.error?.hint ? `  hint: ${c.error.hint}\n` : ''}`);
+    for (const c of ctx.outcome?.incomplete ?? [])
+      io.stderr(`${ctx.chalk.red('kleak:')} ${c.error?.message ?? `${c.kind} failed`}\n${c.error?.hint ? `  hint: ${c.error.hint}\n` : ''}`);
     return exitCodeForOutcome(ctx.outcome);
   } catch (error) {
     if (error instanceof CommanderError) {

@@ -13,13 +13,15 @@ export function parseDuration(value: string, flag = 'duration'): number {
 
 export function parsePositiveInt(value: string, flag: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new UsageError(`${flag} "${value}" is not a whole number.`, { hint: `Give ${flag} a whole number, e.g. ${flag} 50.` });
+  if (!Number.isInteger(n) || n < 0)
+    throw new UsageError(`${flag} "${value}" is not a whole number.`, { hint: `Give ${flag} a whole number, e.g. ${flag} 50.` });
   return n;
 }
 
 export function parsePid(value: string, previous: number[] = []): number[] {
   const pid = Number(value);
-  if (!Number.isInteger(pid) || pid <= 0) throw new UsageError(`--pid "${value}" is not a process id.`, { hint: 'Find the PID with `pgrep -af NAME` or `ps aux`.' });
+  if (!Number.isInteger(pid) || pid <= 0)
+    throw new UsageError(`--pid "${value}" is not a process id.`, { hint: 'Find the PID with `pgrep -af NAME` or `ps aux`.' });
   return [...previous, pid];
 }
 
@@ -31,7 +33,7 @@ export function addConnectionOptions(command: Command): Command {
     .option('--tls-ca <file>', 'CA certificate (PEM) to verify the brokers')
     .option('--tls-cert <file>', 'client certificate (PEM)')
     .option('--tls-key <file>', 'client key (PEM)')
-    .option('--insecure', 'do not verify the brokers\' TLS certificates (only when you mean it)')
+    .option('--insecure', "do not verify the brokers' TLS certificates (only when you mean it)")
     .option('--sasl-mechanism <mechanism>', 'plain, scram-sha-256 or scram-sha-512 (env KLEAK_SASL_MECHANISM)')
     .option('--sasl-username <user>', 'SASL user (env KLEAK_SASL_USERNAME)')
     .option('--sasl-password <password>', 'SASL password; prefer the env KLEAK_SASL_PASSWORD (never printed)');

@@ -42,12 +42,10 @@ export function addReportOptions(command: Command, defaults: { failOn?: FailOn; 
     .option('--json', 'print JSON (same as --format json)')
     .addOption(new Option('--format <format>', defaults.formatHelp ?? 'output format').choices([...formats]))
     .option('--output <file>', 'write the report to this file and print a short summary on stderr')
-    .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding reaches this severity').choices(failOnLevels as string[]).default(defaults.failOn ?? 'error'))
+    .addOption(
+      new Option('--fail-on <severity>', 'exit 1 when a finding reaches this severity').choices(failOnLevels as string[]).default(defaults.failOn ?? 'error'),
+    )
     .option('--baseline <file>', 'an earlier JSON report: fail only on new or worse findings');
-}
-
-export function wantsJson(flags: Pick<ReportFlags, 'json' | 'format'>): boolean {
-  return flags.json === true || flags.format === 'json';
 }
 
 /** --output must be a writable file path: checked before collecting, so a long diagnosis is not lost at the end. */
@@ -63,7 +61,10 @@ function checkOutput(output: string): void {
   try {
     accessSync(dirname(path), constants.W_OK);
   } catch (cause) {
-    throw new UsageError(`--output ${output} cannot be written: its directory ${dirname(path)} is missing or not writable.`, { cause, hint: 'Give a path in a directory you can write to.' });
+    throw new UsageError(`--output ${output} cannot be written: its directory ${dirname(path)} is missing or not writable.`, {
+      cause,
+      hint: 'Give a path in a directory you can write to.',
+    });
   }
 }
 
@@ -103,11 +104,18 @@ export function writeReport(ctx: CliContext, prepared: PreparedReport, run: Run,
     writeFileAtomic(prepared.output, text);
     const n = diagnosis.findings.length;
     const counts = (['error', 'warning', 'info'] as const).map((s) => `${diagnosis.findings.filter((f) => f.severity === s).length} ${s}`).join(', ');
-    ctx.io.stderr(`kleak: ${n} finding${n === 1 ? '' : 's'} (${counts})${n ? `: ${diagnosis.findings.map((f) => f.ruleId).join(', ')}` : ''}; ${prepared.format} report written to ${prepared.output}\n`);
+    ctx.io.stderr(
+      `kleak: ${n} finding${n === 1 ? '' : 's'} (${counts})${n ? `: ${diagnosis.findings.map((f) => f.ruleId).join(', ')}` : ''}; ${prepared.format} report written to ${prepared.output}\n`,
+    );
   } else {
     ctx.io.stdout(text);
   }
   const gated = prepared.baseline ? newOrWorse(diagnosis.findings, prepared.baseline) : diagnosis.findings;
-  if (prepared.baseline) ctx.io.stderr(`kleak: ${gated.length} new or worse than the baseline${gated.length ? `: ${gated.map((f) => f.ruleId).join(', ')}` : ''}\n`);
-  ctx.outcome = { findings: gated, failOn: prepared.failOn, incomplete: diagnosis.collectors.filter((c) => c.status === 'failed' && required.includes(c.kind)) };
+  if (prepared.baseline)
+    ctx.io.stderr(`kleak: ${gated.length} new or worse than the baseline${gated.length ? `: ${gated.map((f) => f.ruleId).join(', ')}` : ''}\n`);
+  ctx.outcome = {
+    findings: gated,
+    failOn: prepared.failOn,
+    incomplete: diagnosis.collectors.filter((c) => c.status === 'failed' && required.includes(c.kind)),
+  };
 }

@@ -33,5 +33,13 @@ export async function inspectCluster(options: ClusterOptions): Promise<Run> {
     cluster = failed(error, cluster.evidence);
   }
   const { evidence, reports } = gather({ cluster });
-  return { evidence, diagnosis: evaluate(evidence, reports, { target: { pids: options.pids ?? [], description: options.bootstrap.map(hostPortText).join(',') }, startedAt, finishedAt: Date.now(), version }) };
+  return {
+    evidence,
+    diagnosis: evaluate(evidence, reports, {
+      target: { pids: options.pids ?? [], description: options.bootstrap.map(hostPortText).join(',') },
+      startedAt,
+      finishedAt: Date.now(),
+      version,
+    }),
+  };
 }

@@ -40,10 +40,16 @@ export interface DiagnoseOptions extends BrokerOptions {
 export type DiagnoseResult = Run;
 
 /** Splits one Go profiles result into its two evidence kinds. */
-function goResults(result: CollectorResult<{ goroutines?: GoroutineEvidence; goHeap?: GoHeapEvidence }>): { goroutines: CollectorResult<GoroutineEvidence>; goHeap: CollectorResult<GoHeapEvidence> } {
+function goResults(result: CollectorResult<{ goroutines?: GoroutineEvidence; goHeap?: GoHeapEvidence }>): {
+  goroutines: CollectorResult<GoroutineEvidence>;
+  goHeap: CollectorResult<GoHeapEvidence>;
+} {
   if (result.status !== 'ok') return { goroutines: result as CollectorResult<GoroutineEvidence>, goHeap: result as CollectorResult<GoHeapEvidence> };
   const { goroutines, goHeap } = result.evidence;
-  return { goroutines: goroutines ? ok(goroutines) : skipped('the endpoint served no goroutine profile'), goHeap: goHeap ? ok(goHeap) : skipped('the endpoint served no heap profile') };
+  return {
+    goroutines: goroutines ? ok(goroutines) : skipped('the endpoint served no goroutine profile'),
+    goHeap: goHeap ? ok(goHeap) : skipped('the endpoint served no heap profile'),
+  };
 }
 
 export async function diagnose(options: DiagnoseOptions): Promise<DiagnoseResult> {
@@ -52,7 +58,13 @@ export async function diagnose(options: DiagnoseOptions): Promise<DiagnoseResult
 
   progress('attributing broker addresses');
   const attribution = await attributeBrokers(options);
-  const socketsRequest = { pids: options.pids, children: options.children, endpoints: attribution.endpoints, brokerSource: attribution.source, warnings: attribution.warnings };
+  const socketsRequest = {
+    pids: options.pids,
+    children: options.children,
+    endpoints: attribution.endpoints,
+    brokerSource: attribution.source,
+    warnings: attribution.warnings,
+  };
 
   progress('reading the process sockets');
   let sockets = await collectSockets(socketsRequest);
@@ -92,7 +104,11 @@ export async function diagnose(options: DiagnoseOptions): Promise<DiagnoseResult
 
   // The cluster is asked after the requests (membership reflects them), beside the profiles.
   const clusterTask: Promise<CollectorResult<ClusterEvidence>> = options.bootstrap
-    ? collectCluster({ connection: { ...options.connection, bootstrap: options.bootstrap.map(hostPortText) }, bootstrap: options.bootstrap, groupIds: options.groupIds }, undefined, options.pids)
+    ? collectCluster(
+        { connection: { ...options.connection, bootstrap: options.bootstrap.map(hostPortText) }, bootstrap: options.bootstrap, groupIds: options.groupIds },
+        undefined,
+        options.pids,
+      )
     : Promise.resolve(skipped('give --bootstrap to read brokers and consumer groups'));
 
   if (pprofUrl) {
@@ -109,7 +125,9 @@ export async function diagnose(options: DiagnoseOptions): Promise<DiagnoseResult
     progress(`taking a heap snapshot of PID ${pid} through its inspector`);
     v8Heap = await collectV8HeapOfProcess(pid);
   } else {
-    v8Heap = skipped(runtime === 'node' ? 'a Node process: --heap --yes takes a heap snapshot (live connections, pinned buffers)' : `not a Node process (${runtime})`);
+    v8Heap = skipped(
+      runtime === 'node' ? 'a Node process: --heap --yes takes a heap snapshot (live connections, pinned buffers)' : `not a Node process (${runtime})`,
+    );
   }
 
   const cluster = await clusterTask;

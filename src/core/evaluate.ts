@@ -37,7 +37,7 @@ export function gather(results: { [K in keyof EvidenceMap]?: CollectorResult<Evi
     if (result.status === 'ok') evidence[kind] = result.evidence;
     if (result.status === 'failed' && result.partial !== undefined) evidence[kind] = result.partial;
   }
-  return { evidence: evidence as Evidence, reports };
+  return { evidence: evidence, reports };
 }
 
 /**

@@ -24,7 +24,8 @@ export interface HeapOptions {
 }
 
 export async function inspectHeap(options: HeapOptions): Promise<Run> {
-  if ((options.file === undefined) === (options.pid === undefined)) throw new UsageError('Give a snapshot file or --pid, one of the two.', { hint: 'kleak heap service.heapsnapshot, or kleak heap --pid 4242 --yes' });
+  if ((options.file === undefined) === (options.pid === undefined))
+    throw new UsageError('Give a snapshot file or --pid, one of the two.', { hint: 'kleak heap service.heapsnapshot, or kleak heap --pid 4242 --yes' });
   const startedAt = Date.now();
   let path = options.file!;
   const pid = options.pid;
@@ -41,7 +42,15 @@ export async function inspectHeap(options: HeapOptions): Promise<Run> {
     const v8Heap = await collectV8Heap(path, { compare: options.compare, onProgress: options.onProgress });
     if (v8Heap.status !== 'ok') throw errorOf(v8Heap as Extract<typeof v8Heap, { status: 'failed' }>);
     const { evidence, reports } = gather({ v8Heap });
-    return { evidence, diagnosis: evaluate(evidence, reports, { target: pid !== undefined ? { pids: [pid] } : { pids: [], description: path }, startedAt, finishedAt: Date.now(), version }) };
+    return {
+      evidence,
+      diagnosis: evaluate(evidence, reports, {
+        target: pid !== undefined ? { pids: [pid] } : { pids: [], description: path },
+        startedAt,
+        finishedAt: Date.now(),
+        version,
+      }),
+    };
   } finally {
     if (pid !== undefined && options.keepIn === undefined) rmSync(path, { force: true });
   }

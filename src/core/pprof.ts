@@ -21,8 +21,10 @@ export async function inspectPprof(options: PprofOptions): Promise<Run> {
   const startedAt = Date.now();
   let result: CollectorResult<GoEvidence>;
   if (options.afterMs !== undefined) {
-    if (options.compare) throw new UsageError('--after and --compare cannot be combined.', { hint: 'Use --after with a URL, or --compare with an earlier profile.' });
-    if (!options.sources.every((s) => /^https?:\/\//.test(s))) throw new UsageError('--after needs a URL to profile twice.', { hint: 'kleak pprof http://HOST:PORT --after 30s' });
+    if (options.compare)
+      throw new UsageError('--after and --compare cannot be combined.', { hint: 'Use --after with a URL, or --compare with an earlier profile.' });
+    if (!options.sources.every((s) => /^https?:\/\//.test(s)))
+      throw new UsageError('--after needs a URL to profile twice.', { hint: 'kleak pprof http://HOST:PORT --after 30s' });
     const before = await readGoProfiles(options.sources, options.timeoutMs);
     await sleep(options.afterMs);
     result = await collectGoProfiles(options.sources, { before, timeoutMs: options.timeoutMs });
@@ -35,5 +37,8 @@ export async function inspectPprof(options: PprofOptions): Promise<Run> {
     goroutines: go.goroutines ? ok(go.goroutines) : skipped('no goroutine dump among the sources: give /debug/pprof/goroutine?debug=2 (or the base URL)'),
     goHeap: go.goHeap ? ok(go.goHeap) : skipped('no heap profile among the sources: give /debug/pprof/heap (or the base URL)'),
   });
-  return { evidence, diagnosis: evaluate(evidence, reports, { target: { pids: [], description: options.sources.join(' ') }, startedAt, finishedAt: Date.now(), version }) };
+  return {
+    evidence,
+    diagnosis: evaluate(evidence, reports, { target: { pids: [], description: options.sources.join(' ') }, startedAt, finishedAt: Date.now(), version }),
+  };
 }

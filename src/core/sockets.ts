@@ -21,7 +21,13 @@ export interface SocketsOptions extends BrokerOptions {
 export async function inspectSockets(options: SocketsOptions): Promise<Run> {
   const startedAt = Date.now();
   const attribution = await attributeBrokers(options);
-  const sockets = await collectSockets({ pids: options.pids, children: options.children, endpoints: attribution.endpoints, brokerSource: attribution.source, warnings: attribution.warnings });
+  const sockets = await collectSockets({
+    pids: options.pids,
+    children: options.children,
+    endpoints: attribution.endpoints,
+    brokerSource: attribution.source,
+    warnings: attribution.warnings,
+  });
   if (sockets.status === 'failed') throw errorOf(sockets);
   const { evidence, reports } = gather({ sockets });
   return { evidence, diagnosis: evaluate(evidence, reports, { target: targetOf(evidence.sockets, options.pids), startedAt, finishedAt: Date.now(), version }) };

@@ -21,7 +21,13 @@ export async function watchProcess(options: WatchOptions): Promise<Run> {
   const startedAt = Date.now();
   const attribution = await attributeBrokers(options);
   const watch = await collectWatch({
-    sockets: { pids: options.pids, children: options.children, endpoints: attribution.endpoints, brokerSource: attribution.source, warnings: attribution.warnings },
+    sockets: {
+      pids: options.pids,
+      children: options.children,
+      endpoints: attribution.endpoints,
+      brokerSource: attribution.source,
+      warnings: attribution.warnings,
+    },
     intervalMs: options.intervalMs,
     durationMs: options.durationMs,
     pprofUrl: options.pprofUrl,

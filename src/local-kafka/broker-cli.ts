@@ -16,7 +16,8 @@ const { values } = parseArgs({
   },
 });
 /** name=value flags (repeatable) → an object; undefined when none were given */
-const keyValues = (list: string[]) => (list.length ? Object.fromEntries(list.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])) : undefined);
+const keyValues = (list: string[]) =>
+  list.length ? Object.fromEntries(list.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])) : undefined;
 const brokerConfig = keyValues(values.config) ?? {};
 try {
   const cluster = await launchKafka({
@@ -32,7 +33,8 @@ try {
   console.log(`bootstrap: ${cluster.bootstrap}`);
   if (cluster.saslBootstrap) console.log(`SASL_PLAINTEXT: ${cluster.saslBootstrap}`);
   if (cluster.tlsBootstrap) console.log(`SSL: ${cluster.tlsBootstrap} (certificate ${cluster.tlsCaFile}; the work dir goes on stop)`);
-  for (const n of cluster.nodes) console.log(`node ${n.nodeId}: pid ${n.pid}, broker 127.0.0.1:${n.brokerPort}, controller 127.0.0.1:${n.controllerPort}, log ${n.logFile}`);
+  for (const n of cluster.nodes)
+    console.log(`node ${n.nodeId}: pid ${n.pid}, broker 127.0.0.1:${n.brokerPort}, controller 127.0.0.1:${n.controllerPort}, log ${n.logFile}`);
   console.log(`started in ${cluster.startupMs} ms; Ctrl-C stops it`);
   let stopping = false;
   const stop = async () => {
@@ -42,8 +44,8 @@ try {
     await cluster.stop();
     process.exit(0);
   };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
 } catch (error) {
   console.error(`broker: ${error instanceof Error ? error.message : String(error)}`);
   if (isKleakError(error) && error.hint) console.error(`  hint: ${error.hint}`);

@@ -5,10 +5,26 @@ import { existsSync, mkdirSync, openSync, closeSync, readFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SetupError } from '../errors.js';
-import { freePort, repoRoot } from './launch-kafka.js';
+import { freePort } from './ports.js';
+import { repoRoot } from '../repo-root.js';
 
-export const goFixtures = ['sarama-per-request', 'sarama-per-request-fixed', 'sarama-shared', 'sarama-reused-message', 'sarama-reused-message-fixed', 'franz-retain', 'franz-retain-fixed'] as const;
-export const nodeFixtures = ['kafkajs-per-request', 'kafkajs-per-request-fixed', 'kafkajs-retain', 'kafkajs-retain-fixed', 'kafkajs-consumer-per-request', 'kafkajs-consumer-per-request-fixed'] as const;
+export const goFixtures = [
+  'sarama-per-request',
+  'sarama-per-request-fixed',
+  'sarama-shared',
+  'sarama-reused-message',
+  'sarama-reused-message-fixed',
+  'franz-retain',
+  'franz-retain-fixed',
+] as const;
+export const nodeFixtures = [
+  'kafkajs-per-request',
+  'kafkajs-per-request-fixed',
+  'kafkajs-retain',
+  'kafkajs-retain-fixed',
+  'kafkajs-consumer-per-request',
+  'kafkajs-consumer-per-request-fixed',
+] as const;
 export type FixtureName = (typeof goFixtures)[number] | (typeof nodeFixtures)[number];
 
 const goDir = join(repoRoot, 'fixtures/go');
@@ -65,9 +81,7 @@ export async function startFixture(name: FixtureName, options: FixtureOptions): 
     ...(options.topic ? { TOPIC: options.topic } : {}),
     ...options.env,
   };
-  const [command, args] = isGo
-    ? [join(goBinDir, name), []]
-    : [process.execPath, ['--expose-gc', join(repoRoot, 'fixtures/node', name, 'server.mjs')]];
+  const [command, args] = isGo ? [join(goBinDir, name), []] : [process.execPath, ['--expose-gc', join(repoRoot, 'fixtures/node', name, 'server.mjs')]];
   const child = spawn(command, args, { env, stdio: ['ignore', out, out], cwd: logDir });
   closeSync(out);
   running.add(child);

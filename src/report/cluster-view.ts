@@ -5,7 +5,6 @@ import type { Finding } from '../types.js';
 import { renderFindings } from './table.js';
 import { newTable } from './new-table.js';
 
-
 export function toClusterJson(evidence: ClusterEvidence, findings: Finding[]) {
   const v = evidence.view;
   return {
@@ -32,23 +31,50 @@ export function eventLine(e: MembershipEvent): string {
 export function renderClusterTable(evidence: ClusterEvidence, findings: Finding[], chalk: ChalkInstance): string {
   const v = evidence.view;
   const out = [chalk.bold(`Cluster ${v.clusterId}`) + `, controller ${v.controller ?? 'unknown'}`];
-  const brokers = newTable({ head: ['node', 'address', 'controller', 'connections.max.idle.ms', 'max.connections.per.ip', 'max.connections', 'session timeout min–max'] });
+  const brokers = newTable({
+    head: ['node', 'address', 'controller', 'connections.max.idle.ms', 'max.connections.per.ip', 'max.connections', 'session timeout min–max'],
+  });
   for (const b of v.brokers) {
     const c = v.config[b.nodeId] ?? {};
-    brokers.push([b.nodeId, `${b.host}:${b.port}${b.rack ? ` (rack ${b.rack})` : ''}`, b.isController ? 'yes' : '', c['connections.max.idle.ms'] ?? '?', c['max.connections.per.ip'] ?? '?', c['max.connections'] ?? '?', `${c['group.min.session.timeout.ms'] ?? '?'}–${c['group.max.session.timeout.ms'] ?? '?'}`]);
+    brokers.push([
+      b.nodeId,
+      `${b.host}:${b.port}${b.rack ? ` (rack ${b.rack})` : ''}`,
+      b.isController ? 'yes' : '',
+      c['connections.max.idle.ms'] ?? '?',
+      c['max.connections.per.ip'] ?? '?',
+      c['max.connections'] ?? '?',
+      `${c['group.min.session.timeout.ms'] ?? '?'}–${c['group.max.session.timeout.ms'] ?? '?'}`,
+    ]);
   }
   out.push(brokers.toString());
   for (const u of v.unreachable) out.push(chalk.yellow(`did not answer: ${u.what} — ${u.message}`));
   out.push('', chalk.bold(`Consumer groups: ${v.groups.length}`));
   if (v.groups.length) {
     const groups = newTable({ head: ['group', 'state', 'members', 'per host', 'per client id', 'without partitions', 'partitions'] });
-    const per = (r: Record<string, number>) => Object.entries(r).map(([k, n]) => `${k} ×${n}`).join(', ');
-    for (const g of v.groups) groups.push([g.groupId, g.state, g.members.length, per(g.membersPerHost), per(g.membersPerClientId), g.membersWithoutPartitions, g.subscribedPartitions ?? '?']);
+    const per = (r: Record<string, number>) =>
+      Object.entries(r)
+        .map(([k, n]) => `${k} ×${n}`)
+        .join(', ');
+    for (const g of v.groups)
+      groups.push([
+        g.groupId,
+        g.state,
+        g.members.length,
+        per(g.membersPerHost),
+        per(g.membersPerClientId),
+        g.membersWithoutPartitions,
+        g.subscribedPartitions ?? '?',
+      ]);
     out.push(groups.toString());
   }
   for (const p of v.problems) out.push(chalk.yellow(`not read: ${p.what} — ${p.message}`));
   if (evidence.membership) {
-    out.push('', chalk.bold(`Membership over ${(evidence.membership.samples[evidence.membership.samples.length - 1]!.atMs / 1000).toFixed(0)} s: ${evidence.membership.events.filter((e) => e.kind === 'join').length} joins, ${evidence.membership.events.filter((e) => e.kind === 'leave').length} leaves`));
+    out.push(
+      '',
+      chalk.bold(
+        `Membership over ${(evidence.membership.samples[evidence.membership.samples.length - 1]!.atMs / 1000).toFixed(0)} s: ${evidence.membership.events.filter((e) => e.kind === 'join').length} joins, ${evidence.membership.events.filter((e) => e.kind === 'leave').length} leaves`,
+      ),
+    );
     for (const e of evidence.membership.events.slice(0, 50)) out.push(`  ${eventLine(e)}`);
   }
   out.push('', renderFindings(findings, chalk));

@@ -30,7 +30,12 @@ export function toHeapJson(evidence: V8HeapEvidence, findings: Finding[], showSt
     kafka: evidence.kafka,
     pinned: evidence.pinned,
     topRetainers: redactRetainers(evidence, showStrings),
-    ...(evidence.baseline ? { baseline: { snapshot: evidence.baseline.snapshot, kafka: evidence.baseline.kafka, pinnedBytes: evidence.baseline.pinned.totalBytes }, growthByConstructor: growth } : {}),
+    ...(evidence.baseline
+      ? {
+          baseline: { snapshot: evidence.baseline.snapshot, kafka: evidence.baseline.kafka, pinnedBytes: evidence.baseline.pinned.totalBytes },
+          growthByConstructor: growth,
+        }
+      : {}),
     findings,
   };
 }
@@ -40,12 +45,19 @@ export function renderHeapTable(evidence: V8HeapEvidence, findings: Finding[], c
   const b = evidence.baseline?.kafka;
   const delta = (now: number, before?: number) => (before === undefined ? '' : ` (${now - before >= 0 ? '+' : ''}${now - before})`);
   const out = [
-    chalk.bold(`Heap snapshot ${evidence.source}`) + chalk.dim(` — ${(evidence.snapshot.bytes / 1e6).toFixed(1)} MB, ${evidence.snapshot.nodes} nodes, ${evidence.snapshot.edges} edges, ${mib(evidence.totalBytes)} in objects`),
+    chalk.bold(`Heap snapshot ${evidence.source}`) +
+      chalk.dim(
+        ` — ${(evidence.snapshot.bytes / 1e6).toFixed(1)} MB, ${evidence.snapshot.nodes} nodes, ${evidence.snapshot.edges} edges, ${mib(evidence.totalBytes)} in objects`,
+      ),
     `kafkajs: ${k.connections} Connections${delta(k.connections, b?.connections)}, ${k.liveSockets} with a live socket${delta(k.liveSockets, b?.liveSockets)}, ${k.requestTimers} with a request timer; ${k.clusters} Clusters, ${k.brokers} Brokers, ${k.clients} Clients`,
     `pinned record buffers: ${mib(evidence.pinned.totalBytes)} in ${evidence.pinned.buffers} ArrayBuffers behind ${evidence.pinned.messages} messages`,
   ];
   if (evidence.pinned.groups.length) {
-    const t = newTable({ head: ['retained through', 'messages', 'buffers', 'bytes', 'typical buffer'], wordWrap: true, colWidths: [70, null, null, null, null] as unknown as number[] });
+    const t = newTable({
+      head: ['retained through', 'messages', 'buffers', 'bytes', 'typical buffer'],
+      wordWrap: true,
+      colWidths: [70, null, null, null, null],
+    });
     for (const g of evidence.pinned.groups.slice(0, 5)) t.push([g.path, g.messages, g.buffers, mib(g.bytes), mib(g.typicalBufferBytes)]);
     out.push(t.toString());
   }

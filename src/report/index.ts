@@ -12,4 +12,4 @@ export const reporters = {
   sarif: renderSarif,
 } satisfies Record<Format, Reporter>;
 
-export { formats, type Format, type Reporter, type ReportOptions } from './types.js';
+export { formats, type Format, type Reporter } from './types.js';

@@ -5,7 +5,12 @@ import type { Reporter } from './types.js';
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
 export const renderMarkdown: Reporter = (diagnosis: Diagnosis) => {
-  const out = [`# kleak diagnosis`, '', `Target: ${diagnosis.target.description ?? `PID ${diagnosis.target.pids.join(', ')}`} · kleak ${diagnosis.tool.version} · ${diagnosis.startedAt} · ${(diagnosis.durationMs / 1000).toFixed(1)} s`, ''];
+  const out = [
+    `# kleak diagnosis`,
+    '',
+    `Target: ${diagnosis.target.description ?? `PID ${diagnosis.target.pids.join(', ')}`} · kleak ${diagnosis.tool.version} · ${diagnosis.startedAt} · ${(diagnosis.durationMs / 1000).toFixed(1)} s`,
+    '',
+  ];
   if (diagnosis.findings.length === 0) {
     out.push('**No Kafka-client leak found.**', '');
   } else {
@@ -21,7 +26,8 @@ export const renderMarkdown: Reporter = (diagnosis: Diagnosis) => {
   const problems = diagnosis.collectors.filter((c) => c.status !== 'ok');
   if (problems.length || diagnosis.notEvaluated.length) {
     out.push('## Not evaluated', '');
-    for (const c of problems) out.push(`- \`${c.kind}\` ${c.status}: ${c.status === 'skipped' ? c.reason : `${c.error?.message}${c.error?.hint ? ` — ${c.error.hint}` : ''}`}`);
+    for (const c of problems)
+      out.push(`- \`${c.kind}\` ${c.status}: ${c.status === 'skipped' ? c.reason : `${c.error?.message}${c.error?.hint ? ` — ${c.error.hint}` : ''}`}`);
     for (const n of diagnosis.notEvaluated) out.push(`- rule \`${n.ruleId}\` needs ${n.missing.map((m) => `\`${m}\``).join(', ')}`);
     out.push('');
   }

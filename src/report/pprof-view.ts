@@ -21,14 +21,25 @@ export function toPprofJson(evidence: GoEvidence, sources: string[], findings: F
           format: g.format,
           total: g.classification.total,
           byRole: g.classification.byRole,
-          clients: Object.fromEntries(Object.entries(g.classification.libraries).map(([l, c]) => [l, c!.clients])),
+          clients: Object.fromEntries(Object.entries(g.classification.libraries).map(([l, c]) => [l, c.clients])),
           libraries: g.classification.libraries,
           blockedForever: g.classification.blockedForever,
           ...(g.baseline
             ? {
                 baselineTotal: g.baseline.total,
-                delta: g.classification.byRole.map((r) => ({ library: r.library, role: r.role, ...(r.fn ? { fn: r.fn } : {}), count: r.count, delta: r.count - (g.baseline!.byRole.find((b) => roleKey(b) === roleKey(r))?.count ?? 0) }))
-                  .concat(g.baseline.byRole.filter((b) => !g.classification.byRole.some((r) => roleKey(r) === roleKey(b))).map((b) => ({ library: b.library, role: b.role, ...(b.fn ? { fn: b.fn } : {}), count: 0, delta: -b.count }))),
+                delta: g.classification.byRole
+                  .map((r) => ({
+                    library: r.library,
+                    role: r.role,
+                    ...(r.fn ? { fn: r.fn } : {}),
+                    count: r.count,
+                    delta: r.count - (g.baseline!.byRole.find((b) => roleKey(b) === roleKey(r))?.count ?? 0),
+                  }))
+                  .concat(
+                    g.baseline.byRole
+                      .filter((b) => !g.classification.byRole.some((r) => roleKey(r) === roleKey(b)))
+                      .map((b) => ({ library: b.library, role: b.role, ...(b.fn ? { fn: b.fn } : {}), count: 0, delta: -b.count })),
+                  ),
               }
             : {}),
           warnings: g.warnings,
@@ -39,7 +50,14 @@ export function toPprofJson(evidence: GoEvidence, sources: string[], findings: F
           source: h.source,
           inuseBytes: h.inuseBytes,
           inuseObjects: h.inuseObjects,
-          kafkaSites: h.sites.map((s) => ({ library: s.library, site: s.site, bytes: s.inuseBytes, objects: s.inuseObjects, share: s.share, topStacks: s.topStacks })),
+          kafkaSites: h.sites.map((s) => ({
+            library: s.library,
+            site: s.site,
+            bytes: s.inuseBytes,
+            objects: s.inuseObjects,
+            share: s.share,
+            topStacks: s.topStacks,
+          })),
           ...(h.baseline ? { baselineInuseBytes: h.baseline.inuseBytes } : {}),
         }
       : null,
@@ -55,12 +73,24 @@ export function renderPprofTable(evidence: GoEvidence, findings: Finding[], chal
     const t = newTable({ head: ['library', 'role', 'count', ...(g.baseline ? ['Δ'] : []), 'states'] });
     for (const r of g.classification.byRole) {
       const before = g.baseline?.byRole.find((b) => b.library === r.library && b.role === r.role && b.fn === r.fn)?.count ?? 0;
-      const states = Object.entries(r.states).sort((a, b) => b[1] - a[1]).slice(0, 3).map(([s, n]) => `${s} ${n}`).join(', ');
-      t.push([r.library, r.fn && r.role === 'unclassified' ? `unclassified (${r.fn})` : r.role, r.count, ...(g.baseline ? [`${r.count - before >= 0 ? '+' : ''}${r.count - before}`] : []), states]);
+      const states = Object.entries(r.states)
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 3)
+        .map(([s, n]) => `${s} ${n}`)
+        .join(', ');
+      t.push([
+        r.library,
+        r.fn && r.role === 'unclassified' ? `unclassified (${r.fn})` : r.role,
+        r.count,
+        ...(g.baseline ? [`${r.count - before >= 0 ? '+' : ''}${r.count - before}`] : []),
+        states,
+      ]);
     }
     out.push(t.toString());
     for (const [library, c] of Object.entries(g.classification.libraries)) {
-      out.push(`${library}: ${c!.clients} clients, ${c!.brokerConnections} broker connections, ${c!.producers} producers, ${c!.syncProducers} sync producers, ${c!.groupSessions} group sessions`);
+      out.push(
+        `${library}: ${c.clients} clients, ${c.brokerConnections} broker connections, ${c.producers} producers, ${c.syncProducers} sync producers, ${c.groupSessions} group sessions`,
+      );
     }
   }
   const h = evidence.goHeap;
@@ -68,8 +98,9 @@ export function renderPprofTable(evidence: GoEvidence, findings: Finding[], chal
     out.push('', chalk.bold(`Heap in use: ${mib(h.inuseBytes)} in ${h.inuseObjects} objects`) + chalk.dim(` (${h.source})`));
     if (h.sites.length === 0) out.push(chalk.dim('  nothing held at Kafka allocation sites'));
     else {
-      const t = newTable({ head: ['library', 'site', 'in use', 'share', 'top stack'], wordWrap: true, colWidths: [null, null, null, null, 70] as unknown as number[] });
-      for (const s of h.sites) t.push([s.library, s.site, mib(s.inuseBytes), `${(s.share * 100).toFixed(1)}%`, s.topStacks[0]?.frames.slice(0, 4).join(' ← ') ?? '']);
+      const t = newTable({ head: ['library', 'site', 'in use', 'share', 'top stack'], wordWrap: true, colWidths: [null, null, null, null, 70] });
+      for (const s of h.sites)
+        t.push([s.library, s.site, mib(s.inuseBytes), `${(s.share * 100).toFixed(1)}%`, s.topStacks[0]?.frames.slice(0, 4).join(' ← ') ?? '']);
       out.push(t.toString());
     }
   }

@@ -32,8 +32,20 @@ export const renderSarif: Reporter = (diagnosis: Diagnosis) => {
           ruleIndex: rules.findIndex((r) => r.id === f.ruleId),
           level: level[f.severity],
           message: { text: `${f.title}: ${f.summary}` },
-          ...(f.location ? { locations: [{ physicalLocation: { artifactLocation: { uri: f.location.file }, ...(f.location.line ? { region: { startLine: f.location.line } } : {}) } }] } : {}),
-          properties: { confidence: f.confidence, library: f.library, pids: diagnosis.target.pids, evidence: f.evidence.map((e) => `${e.source}: ${e.description}`), fix: f.fix },
+          ...(f.location
+            ? {
+                locations: [
+                  { physicalLocation: { artifactLocation: { uri: f.location.file }, ...(f.location.line ? { region: { startLine: f.location.line } } : {}) } },
+                ],
+              }
+            : {}),
+          properties: {
+            confidence: f.confidence,
+            library: f.library,
+            pids: diagnosis.target.pids,
+            evidence: f.evidence.map((e) => `${e.source}: ${e.description}`),
+            fix: f.fix,
+          },
         })),
       },
     ],

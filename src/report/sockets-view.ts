@@ -35,8 +35,19 @@ const mb = (bytes: number | null) => (bytes === null ? '?' : `${(bytes / 1e6).to
 function brokerTable(brokers: BrokerConnections[]): string {
   const table = newTable({ head: ['broker', 'node', 'ESTABLISHED', 'CLOSE_WAIT', 'other states', 'send-Q', 'recv-Q'] });
   for (const b of brokers) {
-    const others = Object.entries(b.states).filter(([s]) => s !== 'ESTABLISHED' && s !== 'CLOSE_WAIT').map(([s, n]) => `${s} ${n}`).join(', ');
-    table.push([b.host ? `${b.address} (${b.host})` : b.address, b.nodeId ?? '', b.established, b.states.CLOSE_WAIT ?? 0, others || '', b.sendQueueBytes, b.receiveQueueBytes]);
+    const others = Object.entries(b.states)
+      .filter(([s]) => s !== 'ESTABLISHED' && s !== 'CLOSE_WAIT')
+      .map(([s, n]) => `${s} ${n}`)
+      .join(', ');
+    table.push([
+      b.host ? `${b.address} (${b.host})` : b.address,
+      b.nodeId ?? '',
+      b.established,
+      b.states.CLOSE_WAIT ?? 0,
+      others || '',
+      b.sendQueueBytes,
+      b.receiveQueueBytes,
+    ]);
   }
   return table.toString();
 }
@@ -61,7 +72,8 @@ export function renderSocketsTable(inventory: SocketInventory, findings: Finding
   if (inventory.processes.length > 1) {
     out.push('', chalk.bold(`All ${inventory.processes.length} processes`));
     const table = newTable({ head: ['pid', 'runtime', 'fds', 'broker ESTABLISHED', 'broker CLOSE_WAIT', 'not to brokers'] });
-    for (const p of inventory.processes) table.push([p.pid, p.runtime, p.totals.fds, p.totals.brokerEstablished, p.totals.brokerCloseWait, p.totals.nonBrokerSockets]);
+    for (const p of inventory.processes)
+      table.push([p.pid, p.runtime, p.totals.fds, p.totals.brokerEstablished, p.totals.brokerCloseWait, p.totals.nonBrokerSockets]);
     const t = inventory.totals;
     table.push(['total', '', t.fds, t.brokerEstablished, t.brokerCloseWait, t.nonBrokerSockets]);
     out.push(table.toString());

@@ -30,7 +30,7 @@ export function renderFindings(findings: readonly Finding[], chalk: ChalkInstanc
 
 export const renderTable: Reporter = (diagnosis: Diagnosis, { chalk }) => {
   const out: string[] = [];
-  const summary = newTable({ head: ['severity', 'rule', 'confidence', 'library', 'summary'], wordWrap: true, colWidths: [null, null, null, null, 60] as unknown as number[] });
+  const summary = newTable({ head: ['severity', 'rule', 'confidence', 'library', 'summary'], wordWrap: true, colWidths: [null, null, null, null, 60] });
   for (const f of diagnosis.findings) summary.push([f.severity, f.ruleId, f.confidence, f.library, f.summary]);
   if (diagnosis.findings.length === 0) {
     out.push(chalk.green('No Kafka-client leak found.'));

@@ -52,7 +52,10 @@ function renderPanel(samples: readonly WatchSample[], options: LivePanelOptions,
   const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
   const status = `kleak watch · ${seconds(last.atMs)}${options.durationMs && last.phase === 'watch' ? ` of ${seconds(options.durationMs)}` : ''} · ${samples.length} sample${samples.length === 1 ? '' : 's'} · ${last.phase}`;
   // no rule between rows: the panel stays short enough to redraw without scrolling
-  const table = newTable({ head: ['', 'now', 'start', 'min–max', 'per minute', `last ${Math.min(samples.length, sparkWidth)}`], chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' } });
+  const table = newTable({
+    head: ['', 'now', 'start', 'min–max', 'per minute', `last ${Math.min(samples.length, sparkWidth)}`],
+    chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
+  });
   const minutes = (last.atMs - samples[0]!.atMs) / 60_000;
   for (const m of metrics) {
     const values = samples.map(m.value).filter((v): v is number => v !== undefined);

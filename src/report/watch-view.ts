@@ -17,13 +17,28 @@ export function sampleHeader(hasGoroutines: boolean): string {
 }
 
 export function sampleRow(sample: WatchSample): string {
-  const cells = [`${(sample.atMs / 1000).toFixed(1)}s`, sample.phase, sample.fds, sample.brokerEstablished, sample.brokerCloseWait, ...(sample.goroutines !== undefined ? [sample.goroutines] : [])];
+  const cells = [
+    `${(sample.atMs / 1000).toFixed(1)}s`,
+    sample.phase,
+    sample.fds,
+    sample.brokerEstablished,
+    sample.brokerCloseWait,
+    ...(sample.goroutines !== undefined ? [sample.goroutines] : []),
+  ];
   return `${cells.map((c) => String(c).padEnd(12)).join(' ')}\n`;
 }
 
 export function toWatchJson(result: WatchResult, findings: Finding[]) {
   const { last, samples, ...rest } = result;
-  return { schemaVersion: 1 as const, type: 'summary' as const, command: 'watch' as const, ...rest, sampleCount: samples.length, findings, warnings: last.warnings };
+  return {
+    schemaVersion: 1 as const,
+    type: 'summary' as const,
+    command: 'watch' as const,
+    ...rest,
+    sampleCount: samples.length,
+    findings,
+    warnings: last.warnings,
+  };
 }
 
 const verdictText: Record<Trend['verdict'], string> = {
@@ -36,11 +51,21 @@ const verdictText: Record<Trend['verdict'], string> = {
 };
 
 function trendRow(name: string, t: Trend): string[] {
-  return [name, `${t.first} → ${t.last}`, `${t.min}–${t.max}`, `${t.slopePerMinute}`, verdictText[t.verdict], t.samples >= 6 ? t.mannKendall.p.toExponential(1) : '—'];
+  return [
+    name,
+    `${t.first} → ${t.last}`,
+    `${t.min}–${t.max}`,
+    `${t.slopePerMinute}`,
+    verdictText[t.verdict],
+    t.samples >= 6 ? t.mannKendall.p.toExponential(1) : '—',
+  ];
 }
 
 export function renderWatchSummary(result: WatchResult, findings: Finding[], chalk: ChalkInstance): string {
-  const out = ['', chalk.dim(`${sourceText[result.brokerSource]}; runtime ${result.runtime}${result.libraries.length ? `, ${result.libraries.join(', ')}` : ''}`)];
+  const out = [
+    '',
+    chalk.dim(`${sourceText[result.brokerSource]}; runtime ${result.runtime}${result.libraries.length ? `, ${result.libraries.join(', ')}` : ''}`),
+  ];
   for (const w of result.last.warnings) out.push(chalk.yellow(`warning: ${w}`));
   // with a driver the samples follow the requests, so a trend over them says nothing: show it only when watching
   const trends = newTable({ head: ['', 'first → last', 'range', 'per minute', 'trend', 'Mann-Kendall p'] });
@@ -53,9 +78,14 @@ export function renderWatchSummary(result: WatchResult, findings: Finding[], cha
     per.push(['broker ESTABLISHED', d.baseline.brokerEstablished, d.after.brokerEstablished, d.perRequest.brokerEstablished]);
     per.push(['fds', d.baseline.fds, d.after.fds, d.perRequest.fds]);
     if (d.perRequest.goroutines !== undefined) per.push(['goroutines', d.baseline.goroutines!, d.after.goroutines!, d.perRequest.goroutines]);
-    for (const [key, v] of Object.entries(d.perRequest.goroutineRoles ?? {})) per.push([`  ${key}`, d.baseline.goroutineRoles?.[key] ?? 0, d.after.goroutineRoles?.[key] ?? 0, v]);
+    for (const [key, v] of Object.entries(d.perRequest.goroutineRoles ?? {}))
+      per.push([`  ${key}`, d.baseline.goroutineRoles?.[key] ?? 0, d.after.goroutineRoles?.[key] ?? 0, v]);
     out.push(per.toString());
-    out.push(chalk.dim(`${d.result.succeeded} of ${d.result.requests} requests succeeded in ${(d.result.durationMs / 1000).toFixed(1)} s; counts ${d.settled ? 'settled' : 'did NOT settle'} after ${(d.settleMs / 1000).toFixed(1)} s`));
+    out.push(
+      chalk.dim(
+        `${d.result.succeeded} of ${d.result.requests} requests succeeded in ${(d.result.durationMs / 1000).toFixed(1)} s; counts ${d.settled ? 'settled' : 'did NOT settle'} after ${(d.settleMs / 1000).toFixed(1)} s`,
+      ),
+    );
   }
   out.push('', renderFindings(findings, chalk));
   return `${out.join('\n')}\n`;

@@ -22,7 +22,8 @@ export default defineRule({
     description: 'Live client count (one metadata goroutine per client) is far above the handful a service needs, or grows between two profiles.',
     severity: 'error',
     messages: {
-      kafkajsConnections: '{live} kafkajs connections with a live socket{sinceBaseline} and {requestTimers} request-timeout timers: producers/consumers that were never disconnected',
+      kafkajsConnections:
+        '{live} kafkajs connections with a live socket{sinceBaseline} and {requestTimers} request-timeout timers: producers/consumers that were never disconnected',
       goClients: '{clients} live {library} clients{sinceBaseline}; a service needs one per purpose',
     },
     fix: oneClientPerProcessFix,
@@ -41,13 +42,22 @@ export default defineRule({
           data: { live, requestTimers: heap.kafka.requestTimers, sinceBaseline: heap.baseline ? ` (${signed(growth)} since the baseline snapshot)` : '' },
           confidence: growth >= 3 ? ('confirmed' as const) : ('likely' as const),
           library: 'kafkajs' as const,
-          evidence: [{ source: 'v8Heap' as const, description: `Connection objects ${heap.kafka.connections}, with a TCP handle ${live}, with a request timer ${heap.kafka.requestTimers}; Cluster ${heap.kafka.clusters}, Client ${heap.kafka.clients} (${heap.source})`, data: { ...heap.kafka } }],
+          evidence: [
+            {
+              source: 'v8Heap' as const,
+              description: `Connection objects ${heap.kafka.connections}, with a TCP handle ${live}, with a request timer ${heap.kafka.requestTimers}; Cluster ${heap.kafka.clusters}, Client ${heap.kafka.clients} (${heap.source})`,
+              data: { ...heap.kafka },
+            },
+          ],
         });
       }
     }
     const goroutines = evidence.goroutines as typeof evidence.goroutines | undefined;
     if (!goroutines) return findings;
-    for (const [library, now] of Object.entries(goroutines.classification.libraries) as [GoLibrary, NonNullable<(typeof goroutines.classification.libraries)[GoLibrary]>][]) {
+    for (const [library, now] of Object.entries(goroutines.classification.libraries) as [
+      GoLibrary,
+      NonNullable<(typeof goroutines.classification.libraries)[GoLibrary]>,
+    ][]) {
       if (library === 'sarama' && now.clients - (now.producers + now.syncProducers + now.groupSessions + now.partitionConsumers) >= orphanThreshold) continue;
       const before = goroutines.baseline?.libraries[library];
       const growth = before ? now.clients - before.clients : 0;
@@ -57,7 +67,13 @@ export default defineRule({
         data: { clients: now.clients, library: goLibraryNames[library], sinceBaseline: before ? ` (${signed(growth)} since the baseline)` : '' },
         confidence: growth >= 3 ? ('confirmed' as const) : ('likely' as const),
         library: findingLibrary(library),
-        evidence: [{ source: 'goroutines' as const, description: `${now.clients} client metadata loops, ${now.brokerConnections} broker connection readers, ${now.producers} producers`, data: { library, ...now } }],
+        evidence: [
+          {
+            source: 'goroutines' as const,
+            description: `${now.clients} client metadata loops, ${now.brokerConnections} broker connection readers, ${now.producers} producers`,
+            data: { library, ...now },
+          },
+        ],
       });
     }
     return findings;

@@ -32,23 +32,43 @@ export default defineRule({
     if (d.perRequest.goroutines !== undefined && goroutines >= perRequestThreshold) parts.push(`${fmt(goroutines)} goroutines`);
     const clientLoops = Object.entries(d.perRequest.goroutineRoles ?? {}).filter(([k, v]) => k.endsWith('/client-metadata-loop') && v >= perRequestThreshold);
     for (const [key, v] of clientLoops) parts.push(`${fmt(v)} ${key.split('/')[0] === 'sarama' ? 'Sarama' : key.split('/')[0]} clients`);
-    return [{
-      messageId: 'perRequest',
-      data: {
-        what: parts.length > 1 ? `${parts.slice(0, -1).join(', ')} and ${parts[parts.length - 1]}` : parts[0]!,
-        connectionsPerRequest: connections,
-        goroutinesPerRequest: goroutines,
-        requests: d.requests,
-        warmup: d.warmup,
-        settledAfter: d.settled ? 'the counts settled' : `${fmt(d.settleMs / 1000)} s`,
+    return [
+      {
+        messageId: 'perRequest',
+        data: {
+          what: parts.length > 1 ? `${parts.slice(0, -1).join(', ')} and ${parts[parts.length - 1]}` : parts[0]!,
+          connectionsPerRequest: connections,
+          goroutinesPerRequest: goroutines,
+          requests: d.requests,
+          warmup: d.warmup,
+          settledAfter: d.settled ? 'the counts settled' : `${fmt(d.settleMs / 1000)} s`,
+        },
+        confidence: connections >= perRequestThreshold && d.settled ? 'confirmed' : 'likely',
+        library: libraryFor(watch.runtime, watch.libraries),
+        evidence: [
+          {
+            source: 'sockets',
+            description: `ESTABLISHED broker connections ${d.baseline.brokerEstablished} → ${d.after.brokerEstablished} over ${d.requests} requests to ${d.method} ${d.url}`,
+            data: { before: d.baseline.brokerEstablished, after: d.after.brokerEstablished, requests: d.requests },
+          },
+          ...(d.baseline.goroutines !== undefined && d.after.goroutines !== undefined
+            ? [
+                {
+                  source: 'goroutines' as const,
+                  description: `goroutines ${d.baseline.goroutines} → ${d.after.goroutines}${
+                    d.perRequest.goroutineRoles
+                      ? `; per request by role: ${Object.entries(d.perRequest.goroutineRoles)
+                          .map(([k, v]) => `${k} ${fmt(v)}`)
+                          .join(', ')}`
+                      : ''
+                  }`,
+                  data: { before: d.baseline.goroutines, after: d.after.goroutines, perRequestByRole: d.perRequest.goroutineRoles },
+                },
+              ]
+            : []),
+          { source: 'sockets', description: `open fds ${d.baseline.fds} → ${d.after.fds}`, data: { before: d.baseline.fds, after: d.after.fds } },
+        ],
       },
-      confidence: connections >= perRequestThreshold && d.settled ? 'confirmed' : 'likely',
-      library: libraryFor(watch.runtime, watch.libraries),
-      evidence: [
-        { source: 'sockets', description: `ESTABLISHED broker connections ${d.baseline.brokerEstablished} → ${d.after.brokerEstablished} over ${d.requests} requests to ${d.method} ${d.url}`, data: { before: d.baseline.brokerEstablished, after: d.after.brokerEstablished, requests: d.requests } },
-        ...(d.baseline.goroutines !== undefined && d.after.goroutines !== undefined ? [{ source: 'goroutines' as const, description: `goroutines ${d.baseline.goroutines} → ${d.after.goroutines}${d.perRequest.goroutineRoles ? `; per request by role: ${Object.entries(d.perRequest.goroutineRoles).map(([k, v]) => `${k} ${fmt(v)}`).join(', ')}` : ''}`, data: { before: d.baseline.goroutines, after: d.after.goroutines, perRequestByRole: d.perRequest.goroutineRoles } }] : []),
-        { source: 'sockets', description: `open fds ${d.baseline.fds} → ${d.after.fds}`, data: { before: d.baseline.fds, after: d.after.fds } },
-      ],
-    }];
+    ];
   },
 });

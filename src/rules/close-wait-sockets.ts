@@ -27,15 +27,30 @@ through that connection, so an abandoned client keeps CLOSE_WAIT sockets forever
   check({ sockets }) {
     const closeWait = sockets.totals.brokerCloseWait;
     if (closeWait < 2) return [];
-    const perBroker = sockets.processes.flatMap((p) => p.brokers.filter((b) => b.states.CLOSE_WAIT).map((b) => `${b.address}${b.nodeId !== undefined ? ` (node ${b.nodeId})` : ''}: ${b.states.CLOSE_WAIT}`));
+    const perBroker = sockets.processes.flatMap((p) =>
+      p.brokers.filter((b) => b.states.CLOSE_WAIT).map((b) => `${b.address}${b.nodeId !== undefined ? ` (node ${b.nodeId})` : ''}: ${b.states.CLOSE_WAIT}`),
+    );
     const p = sockets.processes[0]!;
-    return [{
-      messageId: 'closeWait',
-      data: { closeWait, connections: plural(closeWait, 'connection'), established: sockets.totals.brokerEstablished, pids: sockets.processes.map((x) => x.pid).join(', ') },
-      confidence: 'likely',
-      severity: closeWait >= 100 ? 'error' : undefined,
-      library: libraryFor(p.runtime),
-      evidence: [{ source: 'sockets', description: `CLOSE_WAIT per broker: ${perBroker.join(', ')}`, data: { closeWait, established: sockets.totals.brokerEstablished } }],
-    }];
+    return [
+      {
+        messageId: 'closeWait',
+        data: {
+          closeWait,
+          connections: plural(closeWait, 'connection'),
+          established: sockets.totals.brokerEstablished,
+          pids: sockets.processes.map((x) => x.pid).join(', '),
+        },
+        confidence: 'likely',
+        severity: closeWait >= 100 ? 'error' : undefined,
+        library: libraryFor(p.runtime),
+        evidence: [
+          {
+            source: 'sockets',
+            description: `CLOSE_WAIT per broker: ${perBroker.join(', ')}`,
+            data: { closeWait, established: sockets.totals.brokerEstablished },
+          },
+        ],
+      },
+    ];
   },
 });

@@ -22,12 +22,20 @@ export default defineRule({
     const t = watch.trends.brokerEstablished;
     if (t.verdict !== 'linear-growth') return [];
     const minutes = (watch.samples[watch.samples.length - 1]!.atMs - watch.samples[0]!.atMs) / 60_000;
-    return [{
-      messageId: 'growing',
-      data: { first: t.first, last: t.last, seconds: fmt(minutes * 60, 0), perMinute: t.slopePerMinute, p: t.mannKendall.p.toExponential(1) },
-      confidence: 'likely',
-      library: libraryFor(watch.runtime, watch.libraries),
-      evidence: [{ source: 'sockets', description: `${t.samples} samples every ${watch.intervalMs} ms; Theil-Sen slope ${fmt(t.slopePerMinute)}/min overall, ${fmt(t.recentSlopePerMinute)}/min in the second half`, data: { ...t } }],
-    }];
+    return [
+      {
+        messageId: 'growing',
+        data: { first: t.first, last: t.last, seconds: fmt(minutes * 60, 0), perMinute: t.slopePerMinute, p: t.mannKendall.p.toExponential(1) },
+        confidence: 'likely',
+        library: libraryFor(watch.runtime, watch.libraries),
+        evidence: [
+          {
+            source: 'sockets',
+            description: `${t.samples} samples every ${watch.intervalMs} ms; Theil-Sen slope ${fmt(t.slopePerMinute)}/min overall, ${fmt(t.recentSlopePerMinute)}/min in the second half`,
+            data: { ...t },
+          },
+        ],
+      },
+    ];
   },
 });

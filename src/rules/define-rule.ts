@@ -2,7 +2,7 @@
 // and a pure check that returns data. The engine renders each summary from its template and data, so
 // every format says the same thing and JSON carries the numbers (ESLint's messageId + data).
 import type { Evidence, EvidenceMap } from '../collectors/types.js';
-import type { Confidence, EvidenceItem, EvidenceKind, Library, Severity, SourceLocation } from '../types.js';
+import type { Confidence, EvidenceItem, Library, Severity, SourceLocation } from '../types.js';
 
 type Needed<N extends keyof EvidenceMap> = Pick<EvidenceMap, N>;
 
@@ -59,4 +59,4 @@ export function formatMessage(template: string, data: MessageData): string {
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a registry of rules over different evidence and messages
 export type AnyRule = Rule<keyof EvidenceMap, any>;
-export type { Evidence, EvidenceKind };
+export type { Evidence };

@@ -23,13 +23,21 @@ export default defineRule({
     if (watch.fdLimit === null || t.verdict !== 'linear-growth' || t.slopePerMinute <= 0) return [];
     const left = watch.fdLimit - t.last;
     const msLeft = (left / t.slopePerMinute) * 60_000;
-    return [{
-      messageId: 'exhaustion',
-      data: { fds: t.last, fdLimit: watch.fdLimit, perMinute: t.slopePerMinute, timeLeft: formatDuration(msLeft), msLeft: Math.round(msLeft) },
-      confidence: 'likely',
-      severity: msLeft < 3_600_000 ? 'error' : msLeft < 86_400_000 ? 'warning' : 'info',
-      library: libraryFor(watch.runtime, watch.libraries),
-      evidence: [{ source: 'sockets', description: `fds ${t.first} → ${t.last} over ${t.samples} samples (Mann-Kendall p = ${t.mannKendall.p.toExponential(1)}); limit ${watch.fdLimit}`, data: { fds: t.last, fdLimit: watch.fdLimit, perMinute: t.slopePerMinute, msLeft: Math.round(msLeft) } }],
-    }];
+    return [
+      {
+        messageId: 'exhaustion',
+        data: { fds: t.last, fdLimit: watch.fdLimit, perMinute: t.slopePerMinute, timeLeft: formatDuration(msLeft), msLeft: Math.round(msLeft) },
+        confidence: 'likely',
+        severity: msLeft < 3_600_000 ? 'error' : msLeft < 86_400_000 ? 'warning' : 'info',
+        library: libraryFor(watch.runtime, watch.libraries),
+        evidence: [
+          {
+            source: 'sockets',
+            description: `fds ${t.first} → ${t.last} over ${t.samples} samples (Mann-Kendall p = ${t.mannKendall.p.toExponential(1)}); limit ${watch.fdLimit}`,
+            data: { fds: t.last, fdLimit: watch.fdLimit, perMinute: t.slopePerMinute, msLeft: Math.round(msLeft) },
+          },
+        ],
+      },
+    ];
   },
 });

@@ -11,7 +11,12 @@ export function libraryFor(runtime: Runtime, libraries: readonly Library[] = [])
   return 'unknown';
 }
 
-export const goLibraryNames: Record<GoLibrary, string> = { sarama: 'Sarama', 'franz-go': 'franz-go', 'kafka-go': 'segmentio/kafka-go', 'confluent-kafka-go': 'confluent-kafka-go' };
+export const goLibraryNames: Record<GoLibrary, string> = {
+  sarama: 'Sarama',
+  'franz-go': 'franz-go',
+  'kafka-go': 'segmentio/kafka-go',
+  'confluent-kafka-go': 'confluent-kafka-go',
+};
 
 /** Findings name sarama, franz-go, kafkajs or unknown; the other Go libraries are named in the summary. */
 export function findingLibrary(library: GoLibrary): Library {

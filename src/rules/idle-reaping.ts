@@ -8,10 +8,12 @@ export default defineRule({
   id: 'idle-reaping',
   meta: {
     title: 'Brokers reap idle connections',
-    description: 'The brokers close connections idle for connections.max.idle.ms; what an unclosed client does then decides whether its sockets pile up in CLOSE_WAIT.',
+    description:
+      'The brokers close connections idle for connections.max.idle.ms; what an unclosed client does then decides whether its sockets pile up in CLOSE_WAIT.',
     severity: 'info',
     messages: {
-      reaping: "the brokers close connections idle for {idle} (connections.max.idle.ms={values}): an unclosed client's sockets end in CLOSE_WAIT or are reopened, see close-wait-sockets",
+      reaping:
+        "the brokers close connections idle for {idle} (connections.max.idle.ms={values}): an unclosed client's sockets end in CLOSE_WAIT or are reopened, see close-wait-sockets",
     },
     fix: {
       sarama: 'Nothing to change on the broker. Close every sarama.Client you stop using; see close-wait-sockets.',
@@ -22,15 +24,31 @@ export default defineRule({
   },
   needs: ['cluster'],
   check({ cluster }) {
-    const values = [...new Set(Object.values(cluster.view.config).map((c) => c['connections.max.idle.ms']).filter((v): v is string => v !== undefined))];
+    const values = [
+      ...new Set(
+        Object.values(cluster.view.config)
+          .map((c) => c['connections.max.idle.ms'])
+          .filter((v): v is string => v !== undefined),
+      ),
+    ];
     if (values.length === 0) return [];
     const ms = Math.min(...values.map(Number));
-    return [{
-      messageId: 'reaping',
-      data: { idle: formatDuration(ms), values: values.join('/'), connectionsMaxIdleMs: ms },
-      confidence: 'confirmed',
-      library: 'unknown',
-      evidence: [{ source: 'cluster', description: `connections.max.idle.ms per broker: ${Object.entries(cluster.view.config).map(([id, c]) => `${id}=${c['connections.max.idle.ms'] ?? '?'}`).join(', ')}`, data: { connectionsMaxIdleMs: ms } }],
-    }];
+    return [
+      {
+        messageId: 'reaping',
+        data: { idle: formatDuration(ms), values: values.join('/'), connectionsMaxIdleMs: ms },
+        confidence: 'confirmed',
+        library: 'unknown',
+        evidence: [
+          {
+            source: 'cluster',
+            description: `connections.max.idle.ms per broker: ${Object.entries(cluster.view.config)
+              .map(([id, c]) => `${id}=${c['connections.max.idle.ms'] ?? '?'}`)
+              .join(', ')}`,
+            data: { connectionsMaxIdleMs: ms },
+          },
+        ],
+      },
+    ];
   },
 });

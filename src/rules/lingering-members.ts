@@ -32,9 +32,12 @@ export default defineRule({
     for (const g of cluster.view.groups) {
       const stale = g.members.filter((m) => here.has(m.clientHost));
       if (stale.length === 0) continue;
-      const left = cluster.membership?.events.filter((e) => e.groupId === g.groupId && e.kind === 'leave' && stale.some((m) => m.memberId === e.memberId)) ?? [];
+      const left =
+        cluster.membership?.events.filter((e) => e.groupId === g.groupId && e.kind === 'leave' && stale.some((m) => m.memberId === e.memberId)) ?? [];
       const stillThere = stale.length - left.length;
-      const timeouts = Object.values(cluster.view.config).map((c) => c['group.min.session.timeout.ms']).filter(Boolean);
+      const timeouts = Object.values(cluster.view.config)
+        .map((c) => c['group.min.session.timeout.ms'])
+        .filter(Boolean);
       findings.push({
         messageId: 'lingering' as const,
         data: {
@@ -43,11 +46,19 @@ export default defineRule({
           memberWord: plural(stale.length, 'member'),
           hosts: [...new Set(stale.map((m) => m.clientHost))].join(', '),
           gonePids: local.gone.join(', '),
-          left: left.length ? `; ${left.length} left ${(left[left.length - 1]!.atMs / 1000).toFixed(1)} s into the watch (the session timeout), ${stillThere} still there` : '',
+          left: left.length
+            ? `; ${left.length} left ${(left[left.length - 1]!.atMs / 1000).toFixed(1)} s into the watch (the session timeout), ${stillThere} still there`
+            : '',
         },
         confidence: left.length ? ('confirmed' as const) : ('likely' as const),
         library: 'unknown' as const,
-        evidence: [{ source: 'cluster' as const, description: `members ${stale.map((m) => `${m.clientId}/${m.memberId.slice(-12)}`).join(', ')}; the broker allows session timeouts from ${timeouts[0] ?? '?'} ms`, data: { groupId: g.groupId, members: stale.length, left: left.length, gonePids: local.gone } }],
+        evidence: [
+          {
+            source: 'cluster' as const,
+            description: `members ${stale.map((m) => `${m.clientId}/${m.memberId.slice(-12)}`).join(', ')}; the broker allows session timeouts from ${timeouts[0] ?? '?'} ms`,
+            data: { groupId: g.groupId, members: stale.length, left: left.length, gonePids: local.gone },
+          },
+        ],
       });
     }
     return findings;

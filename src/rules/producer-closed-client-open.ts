@@ -12,10 +12,12 @@ export default defineRule({
   id: 'producer-closed-client-open',
   meta: {
     title: 'Producers closed, their Sarama clients left open',
-    description: 'Sarama clients whose producers were closed keep their metadata goroutine, broker readers and sockets: producer.Close() does not close a client passed to New*ProducerFromClient.',
+    description:
+      'Sarama clients whose producers were closed keep their metadata goroutine, broker readers and sockets: producer.Close() does not close a client passed to New*ProducerFromClient.',
     severity: 'error',
     messages: {
-      orphans: '{clients} Sarama clients alive ({clients} metadata loops, {readers} broker readers, {readersPerClient} per client) but only {users} producers/consumers use them{sinceBaseline}',
+      orphans:
+        '{clients} Sarama clients alive ({clients} metadata loops, {readers} broker readers, {readersPerClient} per client) but only {users} producers/consumers use them{sinceBaseline}',
     },
     fix: {
       sarama: `Close the client too: producer.Close() is a no-op for the client it was built from.
@@ -43,15 +45,35 @@ Better: build the client and producer once at start-up and share them.`,
     const orphanGrowth = grew !== undefined && grewUsers !== undefined ? grew - Math.max(0, grewUsers) : undefined;
     if (orphans < orphanThreshold && !(orphanGrowth !== undefined && orphanGrowth >= orphanThreshold)) return [];
     const readers = now.brokerConnections;
-    return [{
-      messageId: 'orphans',
-      data: { clients: now.clients, readers, readersPerClient: fmt(now.clients ? readers / now.clients : 0), users, sinceBaseline: grew !== undefined ? `; ${signed(grew)} clients since the baseline` : '' },
-      confidence: orphans >= 10 || (orphanGrowth ?? 0) >= orphanThreshold ? 'confirmed' : 'likely',
-      library: 'sarama',
-      evidence: [
-        { source: 'goroutines', description: `(*client).backgroundMetadataUpdater ×${now.clients}, (*Broker).responseReceiver ×${readers}, (*asyncProducer).dispatcher ×${now.producers}, sync producer handlers for ${now.syncProducers}, group sessions ×${now.groupSessions}`, data: { ...now } },
-        ...(before ? [{ source: 'goroutines' as const, description: `baseline: ${before.clients} clients, ${before.brokerConnections} broker readers, ${before.producers} producers`, data: { ...before } }] : []),
-      ],
-    }];
+    return [
+      {
+        messageId: 'orphans',
+        data: {
+          clients: now.clients,
+          readers,
+          readersPerClient: fmt(now.clients ? readers / now.clients : 0),
+          users,
+          sinceBaseline: grew !== undefined ? `; ${signed(grew)} clients since the baseline` : '',
+        },
+        confidence: orphans >= 10 || (orphanGrowth ?? 0) >= orphanThreshold ? 'confirmed' : 'likely',
+        library: 'sarama',
+        evidence: [
+          {
+            source: 'goroutines',
+            description: `(*client).backgroundMetadataUpdater ×${now.clients}, (*Broker).responseReceiver ×${readers}, (*asyncProducer).dispatcher ×${now.producers}, sync producer handlers for ${now.syncProducers}, group sessions ×${now.groupSessions}`,
+            data: { ...now },
+          },
+          ...(before
+            ? [
+                {
+                  source: 'goroutines' as const,
+                  description: `baseline: ${before.clients} clients, ${before.brokerConnections} broker readers, ${before.producers} producers`,
+                  data: { ...before },
+                },
+              ]
+            : []),
+        ],
+      },
+    ];
   },
 });

@@ -19,10 +19,12 @@ export default defineRule({
   id: 'records-pin-buffers',
   meta: {
     title: 'Kept records pin whole fetch or decompression buffers',
-    description: 'A large share of the heap is held at the Kafka client\'s decompression or response-buffer allocation sites: records (or slices of their values) are kept, and each keeps its whole batch buffer alive.',
+    description:
+      "A large share of the heap is held at the Kafka client's decompression or response-buffer allocation sites: records (or slices of their values) are kept, and each keeps its whole batch buffer alive.",
     severity: 'warning',
     messages: {
-      nodePinned: '{pinned} ({share}% of {heap}) of fetch/decompression buffers pinned by {messages} kept messages, typically {typicalBuffer} behind each{sinceBaseline}',
+      nodePinned:
+        '{pinned} ({share}% of {heap}) of fetch/decompression buffers pinned by {messages} kept messages, typically {typicalBuffer} behind each{sinceBaseline}',
       goPinned: '{pinned} ({share}% of {heap} in use) held at {library} decompression/record sites{sinceBaseline}{responses}',
     },
     fix: {
@@ -50,10 +52,22 @@ Keep parsed values, not *kgo.Record; with kgo.WithPools, call r.Recycle() when d
         const top = heap.pinned.groups[0]!;
         findings.push({
           messageId: 'nodePinned' as const,
-          data: { pinned: mib(pinned), pinnedBytes: pinned, share: Math.round(share * 100), heap: mib(heap.totalBytes), messages: heap.pinned.messages, typicalBuffer: mib(top.typicalBufferBytes), sinceBaseline: growth !== undefined ? `; ${growth >= 0 ? '+' : ''}${mib(growth)} since the baseline` : '' },
+          data: {
+            pinned: mib(pinned),
+            pinnedBytes: pinned,
+            share: Math.round(share * 100),
+            heap: mib(heap.totalBytes),
+            messages: heap.pinned.messages,
+            typicalBuffer: mib(top.typicalBufferBytes),
+            sinceBaseline: growth !== undefined ? `; ${growth >= 0 ? '+' : ''}${mib(growth)} since the baseline` : '',
+          },
           confidence: growth !== undefined && growth >= pinnedBytesThreshold ? ('confirmed' as const) : ('likely' as const),
           library: 'kafkajs' as const,
-          evidence: heap.pinned.groups.slice(0, 5).map((g) => ({ source: 'v8Heap' as const, description: `${g.path}: ${g.messages} messages, ${g.buffers} buffers, ${mib(g.bytes)}`, data: { ...g } })),
+          evidence: heap.pinned.groups.slice(0, 5).map((g) => ({
+            source: 'v8Heap' as const,
+            description: `${g.path}: ${g.messages} messages, ${g.buffers} buffers, ${mib(g.bytes)}`,
+            data: { ...g },
+          })),
         });
       }
     }
@@ -73,7 +87,15 @@ Keep parsed values, not *kgo.Record; with kgo.WithPools, call r.Recycle() when d
       if (!large && !growing && !hugeResponses) continue;
       findings.push({
         messageId: 'goPinned' as const,
-        data: { pinned: mib(pinned), pinnedBytes: pinned, share: Math.round(share * 100), heap: mib(goHeap.inuseBytes), library: goLibraryNames[library], sinceBaseline: growth !== undefined ? `, ${growth >= 0 ? '+' : ''}${mib(growth)} since the baseline` : '', responses: hugeResponses ? `; ${mib(responses)} in fetch response buffers` : '' },
+        data: {
+          pinned: mib(pinned),
+          pinnedBytes: pinned,
+          share: Math.round(share * 100),
+          heap: mib(goHeap.inuseBytes),
+          library: goLibraryNames[library],
+          sinceBaseline: growth !== undefined ? `, ${growth >= 0 ? '+' : ''}${mib(growth)} since the baseline` : '',
+          responses: hugeResponses ? `; ${mib(responses)} in fetch response buffers` : '',
+        },
         confidence: growing ? ('confirmed' as const) : ('likely' as const),
         library: findingLibrary(library),
         evidence: sites.map((s) => ({

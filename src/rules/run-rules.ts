@@ -13,15 +13,16 @@ export function runRules(rules: readonly AnyRule[], evidence: Evidence): { findi
       continue;
     }
     for (const draft of rule.check(evidence as EvidenceMap)) {
-      const template = (rule.meta.messages as Record<string, string>)[draft.messageId];
-      if (template === undefined) throw new Error(`rule ${rule.id} has no message "${String(draft.messageId)}"`);
+      const messageId = draft.messageId as string;
+      const template = (rule.meta.messages as Record<string, string>)[messageId];
+      if (template === undefined) throw new Error(`rule ${rule.id} has no message "${messageId}"`);
       findings.push({
         ruleId: rule.id,
         severity: draft.severity ?? rule.meta.severity,
         confidence: draft.confidence,
         title: rule.meta.title,
         summary: formatMessage(template, draft.data),
-        messageId: String(draft.messageId),
+        messageId,
         data: draft.data,
         library: draft.library,
         evidence: draft.evidence,

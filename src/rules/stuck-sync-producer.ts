@@ -23,7 +23,7 @@ goroutines or retries:
       msg := &sarama.ProducerMessage{Topic: t, Value: sarama.ByteEncoder(v)} // one per send
       if _, _, err := p.SendMessage(msg); err != nil { return err }
   }`,
-      'franz-go': 'n/a for franz-go (this is Sarama\'s message state); with franz-go do not reuse a *kgo.Record across concurrent produces either.',
+      'franz-go': "n/a for franz-go (this is Sarama's message state); with franz-go do not reuse a *kgo.Record across concurrent produces either.",
       kafkajs: 'n/a for kafkajs: messages carry no per-send state.',
       unknown: 'Do not reuse one message object across concurrent sends or producers.',
     },
@@ -33,13 +33,23 @@ goroutines or retries:
     const stuck = goroutines.classification.blockedForever.filter((r) => r.library === 'sarama' && r.role === 'sync-producer-handler');
     if (stuck.length === 0) return [];
     const handlers = stuck.reduce((n, r) => n + r.count, 0);
-    const callers = goroutines.classification.byRole.filter((r) => r.library === 'sarama' && r.role === 'sync-producer-caller').reduce((n, r) => n + r.count, 0);
-    return [{
-      messageId: 'stuck',
-      data: { handlers, callers, handlerWord: plural(handlers, 'handler'), goroutineWord: plural(callers, 'goroutine') },
-      confidence: 'confirmed',
-      library: 'sarama',
-      evidence: [{ source: 'goroutines', description: `(*syncProducer).handleSuccesses/handleErrors in chan send (nil chan): ${handlers}; (*syncProducer).SendMessage callers: ${callers}`, data: { handlers, callers } }],
-    }];
+    const callers = goroutines.classification.byRole
+      .filter((r) => r.library === 'sarama' && r.role === 'sync-producer-caller')
+      .reduce((n, r) => n + r.count, 0);
+    return [
+      {
+        messageId: 'stuck',
+        data: { handlers, callers, handlerWord: plural(handlers, 'handler'), goroutineWord: plural(callers, 'goroutine') },
+        confidence: 'confirmed',
+        library: 'sarama',
+        evidence: [
+          {
+            source: 'goroutines',
+            description: `(*syncProducer).handleSuccesses/handleErrors in chan send (nil chan): ${handlers}; (*syncProducer).SendMessage callers: ${callers}`,
+            data: { handlers, callers },
+          },
+        ],
+      },
+    ];
   },
 });

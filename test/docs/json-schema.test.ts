@@ -10,8 +10,25 @@ test('error shape: accepted when complete, rejected without a message', () => {
 
 test('sockets shape: a missing total or a wrong brokerSource is rejected', () => {
   const totals = { fds: 1, fdLimit: null, sockets: 0, tcpSockets: 0, brokerSockets: 0, brokerEstablished: 0, brokerCloseWait: 0, nonBrokerSockets: 0 };
-  const ok = { schemaVersion: 1, command: 'sockets', takenAt: '2026-11-22T00:00:00Z', pid: 1, pids: [1], brokerSource: 'cluster', brokerEndpoints: [], brokers: [], totals, processes: [], findings: [], warnings: [] };
+  const ok = {
+    schemaVersion: 1,
+    command: 'sockets',
+    takenAt: '2026-11-22T00:00:00Z',
+    pid: 1,
+    pids: [1],
+    brokerSource: 'cluster',
+    brokerEndpoints: [],
+    brokers: [],
+    totals,
+    processes: [],
+    findings: [],
+    warnings: [],
+    collectors: [{ kind: 'sockets', status: 'ok' }],
+    notEvaluated: [],
+  };
   assertSchema('sockets', ok);
+  const { notEvaluated: _n, ...withoutNotEvaluated } = ok;
+  assert.throws(() => assertSchema('sockets', withoutNotEvaluated), /does not match/);
   assert.throws(() => assertSchema('sockets', { ...ok, brokerSource: 'dns' }), /does not match/);
   const { fds: _, ...noFds } = totals;
   assert.throws(() => assertSchema('sockets', { ...ok, totals: noFds }), /does not match/);

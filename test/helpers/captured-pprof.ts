@@ -13,6 +13,10 @@ export const capturedHeap = (scenario: string) => readFileSync(join(pprofDir(sce
 
 /** Go evidence from a captured scenario (debug=2 dump and heap profile), optionally against an older one. */
 export function capturedGoEvidence(scenario: string, baseline?: string): GoEvidence {
-  const profiles = (s: string) => ({ sources: [s], goroutines: { source: s, dump: parseGoroutineDump(capturedText(s, 2)) }, heap: { source: s, profile: parseHeapProfile(capturedHeap(s)) } });
+  const profiles = (s: string) => ({
+    sources: [s],
+    goroutines: { source: s, dump: parseGoroutineDump(capturedText(s, 2)) },
+    heap: { source: s, profile: parseHeapProfile(capturedHeap(s)) },
+  });
   return toGoEvidence(profiles(scenario), baseline ? profiles(baseline) : undefined);
 }

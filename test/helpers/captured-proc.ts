@@ -9,7 +9,12 @@ export const capturedDir = (scenario: string) => join(repoRoot, 'fixtures/captur
 export function capturedProc(scenario: string): { pid: number; reader: ProcReader; ss: string[] } {
   const dir = capturedDir(scenario);
   const read = (f: string) => readFileSync(join(dir, f), 'latin1');
-  const fds = new Map(read('fd.txt').trim().split('\n').map((l) => l.split(' ') as [string, string]));
+  const fds = new Map(
+    read('fd.txt')
+      .trim()
+      .split('\n')
+      .map((l) => l.split(' ') as [string, string]),
+  );
   const ss = read('ss.txt').trim().split('\n');
   const pid = Number(/pid=(\d+)/.exec(ss[0]!)![1]);
   const files: Record<string, string> = { status: 'status.txt', limits: 'limits.txt', 'net/tcp': 'net-tcp.txt', 'net/tcp6': 'net-tcp6.txt' };

@@ -3,7 +3,11 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { repoRoot } from '../../src/repo-root.js';
 
-export interface CliResult { code: number | null; stdout: string; stderr: string }
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
 
 export function runKleak(args: string[], { env = {}, timeoutMs = 120_000 }: { env?: Record<string, string>; timeoutMs?: number } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
@@ -31,7 +35,11 @@ export function runKleak(args: string[], { env = {}, timeoutMs = 120_000 }: { en
  * Runs a kleak command with --json (or the format given in args), parses what it printed — one
  * object, or JSON Lines whose last line is the summary — and checks it against docs/json-schema.
  */
-export async function runKleakJson(args: string[], schema: 'sockets' | 'watch' | 'pprof' | 'cluster' | 'diagnosis' | 'heap', options: { env?: Record<string, string>; timeoutMs?: number } = {}) {
+export async function runKleakJson(
+  args: string[],
+  schema: 'sockets' | 'watch' | 'pprof' | 'cluster' | 'diagnosis' | 'heap',
+  options: { env?: Record<string, string>; timeoutMs?: number } = {},
+) {
   const { assertSchema } = await import('./schema.js');
   const r = await runKleak(args.includes('--format') ? args : [...args, '--json'], options);
   const lines = r.stdout.trim().split('\n');

@@ -25,7 +25,16 @@ export function inventory(processes: Partial<ProcessSockets>[]): SocketInventory
     brokerSource: 'flag',
     brokerEndpoints: [],
     processes: full,
-    totals: { fds: sum('fds'), fdLimit: full[0]!.totals.fdLimit, sockets: sum('sockets'), tcpSockets: sum('tcpSockets'), brokerSockets: sum('brokerSockets'), brokerEstablished: sum('brokerEstablished'), brokerCloseWait: sum('brokerCloseWait'), nonBrokerSockets: sum('nonBrokerSockets') },
+    totals: {
+      fds: sum('fds'),
+      fdLimit: full[0]!.totals.fdLimit,
+      sockets: sum('sockets'),
+      tcpSockets: sum('tcpSockets'),
+      brokerSockets: sum('brokerSockets'),
+      brokerEstablished: sum('brokerEstablished'),
+      brokerCloseWait: sum('brokerCloseWait'),
+      nonBrokerSockets: sum('nonBrokerSockets'),
+    },
     warnings: [],
   };
 }
@@ -33,7 +42,16 @@ export function inventory(processes: Partial<ProcessSockets>[]): SocketInventory
 export function watchResult(series: { established: number[]; fds?: number[]; intervalMs?: number }, extra: Partial<WatchResult> = {}): WatchResult {
   const intervalMs = series.intervalMs ?? 1000;
   const fds = series.fds ?? series.established.map((e) => e + 20);
-  const samples: WatchSample[] = series.established.map((e, i) => ({ atMs: i * intervalMs, takenAt: '', phase: 'watch', fds: fds[i]!, brokerEstablished: e, brokerSockets: e, brokerCloseWait: 0, processes: [] }));
+  const samples: WatchSample[] = series.established.map((e, i) => ({
+    atMs: i * intervalMs,
+    takenAt: '',
+    phase: 'watch',
+    fds: fds[i]!,
+    brokerEstablished: e,
+    brokerSockets: e,
+    brokerCloseWait: 0,
+    processes: [],
+  }));
   const times = samples.map((s) => s.atMs);
   return {
     pids: [100],
@@ -59,7 +77,13 @@ export function drive(perRequest: Partial<DriveMeasurement['perRequest']>, reque
     warmup: 5,
     result: { url: 'http://127.0.0.1:8080/produce', method: 'POST', requests, succeeded: requests, failed: 0, statuses: { 200: requests }, durationMs: 500 },
     baseline: { fds: 30, brokerEstablished: 2, brokerSockets: 2, brokerCloseWait: 0, ...(p.goroutines !== undefined ? { goroutines: 20 } : {}) },
-    after: { fds: 30 + p.fds * requests, brokerEstablished: 2 + p.brokerEstablished * requests, brokerSockets: 2 + p.brokerSockets * requests, brokerCloseWait: 0, ...(p.goroutines !== undefined ? { goroutines: 20 + p.goroutines * requests } : {}) },
+    after: {
+      fds: 30 + p.fds * requests,
+      brokerEstablished: 2 + p.brokerEstablished * requests,
+      brokerSockets: 2 + p.brokerSockets * requests,
+      brokerCloseWait: 0,
+      ...(p.goroutines !== undefined ? { goroutines: 20 + p.goroutines * requests } : {}),
+    },
     perRequest: p,
     settled: true,
     settleMs: 1000,
@@ -67,23 +91,53 @@ export function drive(perRequest: Partial<DriveMeasurement['perRequest']>, reque
 }
 
 export function member(memberId: string, clientHost: string, partitions: number[] = [], clientId = 'svc'): GroupMember {
-  return { memberId, clientId, clientHost, assignment: partitions.length ? { orders: partitions } : {}, partitionCount: partitions.length, subscribedTopics: ['orders'] };
+  return {
+    memberId,
+    clientId,
+    clientHost,
+    assignment: partitions.length ? { orders: partitions } : {},
+    partitionCount: partitions.length,
+    subscribedTopics: ['orders'],
+  };
 }
 
 export function group(groupId: string, members: GroupMember[], subscribedPartitions: number | null = 3): GroupInfo {
   const count = (key: (m: GroupMember) => string) => members.reduce<Record<string, number>>((o, m) => ({ ...o, [key(m)]: (o[key(m)] ?? 0) + 1 }), {});
-  return { groupId, state: 'Stable', protocolType: 'consumer', protocol: 'range', members, membersPerHost: count((m) => m.clientHost), membersPerClientId: count((m) => m.clientId), membersWithoutPartitions: members.filter((m) => m.partitionCount === 0).length, subscribedPartitions };
+  return {
+    groupId,
+    state: 'Stable',
+    protocolType: 'consumer',
+    protocol: 'range',
+    members,
+    membersPerHost: count((m) => m.clientHost),
+    membersPerClientId: count((m) => m.clientId),
+    membersWithoutPartitions: members.filter((m) => m.partitionCount === 0).length,
+    subscribedPartitions,
+  };
 }
 
-export function clusterEvidence(parts: { groups?: GroupInfo[]; config?: ClusterView['config']; membership?: Membership; local?: LocalProcesses } = {}): ClusterEvidence {
+export function clusterEvidence(
+  parts: { groups?: GroupInfo[]; config?: ClusterView['config']; membership?: Membership; local?: LocalProcesses } = {},
+): ClusterEvidence {
   return {
-    view: { takenAt: '2026-11-22T00:00:00Z', clusterId: 'c1', controller: 1, brokers: [{ nodeId: 1, host: '127.0.0.1', port: 9092, rack: null, isController: true }], unreachable: [], config: parts.config ?? { 1: {} }, groups: parts.groups ?? [], problems: [] },
+    view: {
+      takenAt: '2026-11-22T00:00:00Z',
+      clusterId: 'c1',
+      controller: 1,
+      brokers: [{ nodeId: 1, host: '127.0.0.1', port: 9092, rack: null, isController: true }],
+      unreachable: [],
+      config: parts.config ?? { 1: {} },
+      groups: parts.groups ?? [],
+      problems: [],
+    },
     ...(parts.membership ? { membership: parts.membership } : {}),
     ...(parts.local ? { local: parts.local } : {}),
   };
 }
 
-export function v8HeapEvidence(parts: { kafka?: Partial<KafkaObjects>; pinned?: Partial<V8HeapEvidence['pinned']>; totalBytes?: number; baseline?: V8HeapEvidence['baseline'] } = {}): V8HeapEvidence {
+export function v8HeapEvidence(
+  parts: { kafka?: Partial<KafkaObjects>; pinned?: Partial<V8HeapEvidence['pinned']>; totalBytes?: number; baseline?: V8HeapEvidence['baseline'] } = {},
+): V8HeapEvidence {
   return {
     source: 'service.heapsnapshot',
     snapshot: { bytes: 1e7, nodes: 1e5, edges: 4e5 },

@@ -1,7 +1,9 @@
 // The real broker tests use: the run's shared one (KLEAK_TEST_BOOTSTRAP), or one this file starts.
 import { after } from 'node:test';
 import { randomBytes } from 'node:crypto';
-import { ensureTopic, launchKafka, type KafkaCluster, type KafkaClusterOptions } from '../../src/local-kafka/launch-kafka.js';
+import { launchKafka } from '../../src/local-kafka/launch-kafka.js';
+import { ensureTopic } from '../../src/local-kafka/topics.js';
+import type { KafkaCluster, KafkaClusterOptions } from '../../src/local-kafka/types.js';
 
 let own: Promise<KafkaCluster> | undefined;
 // Registered at import, on the root test: a broker started for one file lives until the file ends.

@@ -32,7 +32,10 @@ export function ruleTester(rule: AnyRule, cases: RuleCases): void {
       test(`valid: ${c.name}`, () => {
         const { findings, notEvaluated } = runRules([rule], c.evidence);
         assert.deepEqual(notEvaluated, [], 'the evidence the rule needs was given');
-        assert.deepEqual(findings.map((f) => f.summary), []);
+        assert.deepEqual(
+          findings.map((f) => f.summary),
+          [],
+        );
       });
     }
     for (const c of cases.invalid) {

@@ -13,7 +13,8 @@ ajv.addSchema(load('common.schema.json'));
 const validators: Record<string, (data: unknown) => boolean & { errors?: unknown }> = {};
 
 export function assertSchema(schema: 'sockets' | 'watch' | 'pprof' | 'cluster' | 'diagnosis' | 'heap' | 'error', data: unknown): void {
-  const validate = (validators[schema] ??= schema === 'error' ? ajv.getSchema('https://kleak.dev/schema/common.schema.json#/definitions/error') : ajv.compile(load(`${schema}.schema.json`)));
+  const validate = (validators[schema] ??=
+    schema === 'error' ? ajv.getSchema('https://kleak.dev/schema/common.schema.json#/definitions/error') : ajv.compile(load(`${schema}.schema.json`)));
   const ok = validate(data);
   assert.ok(ok, `${schema} output does not match docs/json-schema: ${JSON.stringify((validate as { errors?: unknown }).errors, null, 1)}`);
 }

@@ -31,10 +31,18 @@ function ciCommands(name: string): string {
 function runBlock(script: string, env: Record<string, string>, cwd: string) {
   // the job puts bin/kleak on PATH; here a function stands in for it
   const prelude = `set -e\nkleak() { node "${join(repoRoot, 'bin/kleak.js')}" "$@"; }\n`;
-  return spawnSync('bash', ['-c', prelude + script], { cwd, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NO_COLOR: '1', ...env }, encoding: 'utf8', timeout: 180_000 });
+  return spawnSync('bash', ['-c', prelude + script], {
+    cwd,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NO_COLOR: '1', ...env },
+    encoding: 'utf8',
+    timeout: 180_000,
+  });
 }
 
-for (const [name, leaks] of [['sarama-per-request', true], ['sarama-shared', false]] as const) {
+for (const [name, leaks] of [
+  ['sarama-per-request', true],
+  ['sarama-shared', false],
+] as const) {
   test(`docs/ci.md against ${name}: the leak check ${leaks ? 'fails the job' : 'passes'}, the reports are written`, async () => {
     const topic = await createTopic(bootstrap, name);
     const service = await fixture(name, { bootstrap, topic });

@@ -1,8 +1,11 @@
 // kleak cluster against a real broker (and a 3-node cluster, and a SASL listener), with real consumers.
+import type * as KafkaJs from 'kafkajs';
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Kafka, logLevel } from 'kafkajs';
-import { freePort, launchKafka, type KafkaCluster } from '../../src/local-kafka/launch-kafka.js';
+import { launchKafka } from '../../src/local-kafka/launch-kafka.js';
+import { freePort } from '../../src/local-kafka/ports.js';
+import type { KafkaCluster } from '../../src/local-kafka/types.js';
 import { runKleak, runKleakJson } from '../helpers/cli.js';
 import { pidAlive } from '../helpers/oracles.js';
 import { drive, fixture, waitFor } from '../helpers/fixtures.js';
@@ -44,14 +47,20 @@ describe('consumer groups', () => {
     assert.deepEqual(g.membersPerHost, { '127.0.0.1': 5 });
     assert.equal(g.membersWithoutPartitions, 4);
     assert.equal(g.subscribedPartitions, 1);
-    assert.deepEqual(json.findings.filter((f: any) => f.severity !== 'info').map((f: any) => f.ruleId), ['group-member-growth']);
+    assert.deepEqual(
+      json.findings.filter((f: any) => f.severity !== 'info').map((f: any) => f.ruleId),
+      ['group-member-growth'],
+    );
     assert.equal(code, 1);
 
     const twin = await consumerService('kafkajs-consumer-per-request-fixed', 5);
     await waitFor('1 stable member', async () => ((await members(bootstrap, twin.group)) === 1 ? true : undefined), 60_000, 500);
     const quiet = await clusterJson(['--bootstrap', bootstrap, '--group', twin.group, '--fail-on', 'warning']);
     assert.equal(quiet.json.groups[0].members.length, 1);
-    assert.deepEqual(quiet.json.findings.filter((f: any) => f.severity !== 'info'), []);
+    assert.deepEqual(
+      quiet.json.findings.filter((f: any) => f.severity !== 'info'),
+      [],
+    );
     assert.equal(quiet.code, 0);
   });
 
@@ -73,7 +82,21 @@ describe('consumer groups', () => {
     await waitFor('1 stable member', async () => ((await members(bootstrap, killed.group)) === 1 ? true : undefined), 60_000, 500);
     process.kill(killed.service.pid, 'SIGKILL');
     await waitFor('the process to be gone', async () => (pidAlive(killed.service.pid) ? undefined : true), 5000, 100);
-    const { json } = await clusterJson(['--bootstrap', bootstrap, '--group', killed.group, '--pid', String(killed.service.pid), '--watch', '--interval', '1s', '--duration', '14s', '--fail-on', 'warning']);
+    const { json } = await clusterJson([
+      '--bootstrap',
+      bootstrap,
+      '--group',
+      killed.group,
+      '--pid',
+      String(killed.service.pid),
+      '--watch',
+      '--interval',
+      '1s',
+      '--duration',
+      '14s',
+      '--fail-on',
+      'warning',
+    ]);
     const f = json.findings.find((x: any) => x.ruleId === 'lingering-members');
     assert.ok(f, JSON.stringify(json.findings));
     const leave = json.membership.events.find((e: any) => e.kind === 'leave');
@@ -103,7 +126,10 @@ describe('a three-node cluster with one broker stopped', () => {
       const { code, json } = await clusterJson(['--bootstrap', cluster.bootstrap]);
       assert.equal(code, 0, `run ${run}: ${JSON.stringify(json.error ?? {})}`);
       assert.ok(json.brokers.length >= 2);
-      assert.ok(json.unreachable.some((u: any) => u.what.includes(dead)), JSON.stringify(json.unreachable));
+      assert.ok(
+        json.unreachable.some((u: any) => u.what.includes(dead)),
+        JSON.stringify(json.unreachable),
+      );
       // only the dead one is named: the live brokers answered and their settings were read
       const live = cluster.nodes.slice(0, 2).map((n) => `127.0.0.1:${n.brokerPort}`);
       assert.ok(!json.unreachable.some((u: any) => live.some((a) => u.what.includes(a))), JSON.stringify(json.unreachable));
@@ -118,7 +144,14 @@ const password = 'alice-Pa55-word-7731';
 const carolPassword = 'carol-Scr4m-pw-5521';
 let secured: Promise<KafkaCluster> | undefined;
 // started by the first test that needs it, stopped when the suite ends (privateCluster's hook would stop it after that test)
-const securedCluster = () => (secured ??= launchKafka({ saslPlainUsers: { alice: password, bob: 'bob-Pa55-6621' }, scramUsers: { carol: carolPassword }, tls: true, superUsers: ['User:alice'], brokerConfig: { 'broker.rack': 'rack-a' } }));
+const securedCluster = () =>
+  (secured ??= launchKafka({
+    saslPlainUsers: { alice: password, bob: 'bob-Pa55-6621' },
+    scramUsers: { carol: carolPassword },
+    tls: true,
+    superUsers: ['User:alice'],
+    brokerConfig: { 'broker.rack': 'rack-a' },
+  }));
 
 describe('bad input and secrets', () => {
   after(async () => {
@@ -212,7 +245,9 @@ describe('bad input and secrets', () => {
 
   test('SASL options and listeners that do not match: each named for what it is', async () => {
     const cluster = await securedCluster();
-    const saslToPlaintext = await runKleak(['cluster', '--bootstrap', cluster.bootstrap, '--sasl-mechanism', 'plain', '--sasl-username', 'alice'], { env: { KLEAK_SASL_PASSWORD: password } });
+    const saslToPlaintext = await runKleak(['cluster', '--bootstrap', cluster.bootstrap, '--sasl-mechanism', 'plain', '--sasl-username', 'alice'], {
+      env: { KLEAK_SASL_PASSWORD: password },
+    });
     assert.equal(saslToPlaintext.code, 2);
     assert.match(saslToPlaintext.stderr, /answered as Kafka but takes no SASL there: it is not a SASL listener/);
     const plaintextToSasl = await runKleak(['cluster', '--bootstrap', cluster.saslBootstrap!]);
@@ -227,12 +262,30 @@ describe('bad input and secrets', () => {
     const visible = `visible-${topic}`;
     const hidden = `hidden-${topic}`;
     // the PLAINTEXT listener is User:ANONYMOUS, a super user: it creates the groups and the ACLs
-    const { Kafka: K, AclResourceTypes, ResourcePatternTypes, AclOperationTypes, AclPermissionTypes } = ((await import('kafkajs')) as any).default as typeof import('kafkajs');
+    const {
+      Kafka: K,
+      AclResourceTypes,
+      ResourcePatternTypes,
+      AclOperationTypes,
+      AclPermissionTypes,
+    } = ((await import('kafkajs')) as any).default as typeof KafkaJs;
     const admin = new K({ brokers: cluster.bootstrap.split(','), logLevel: logLevel.NOTHING }).admin();
     await admin.connect();
     try {
       for (const groupId of [visible, hidden]) await admin.setOffsets({ groupId, topic, partitions: [{ partition: 0, offset: '0' }] });
-      await admin.createAcls({ acl: [{ resourceType: AclResourceTypes.GROUP, resourceName: visible, resourcePatternType: ResourcePatternTypes.LITERAL, principal: 'User:bob', host: '*', operation: AclOperationTypes.DESCRIBE, permissionType: AclPermissionTypes.ALLOW }] });
+      await admin.createAcls({
+        acl: [
+          {
+            resourceType: AclResourceTypes.GROUP,
+            resourceName: visible,
+            resourcePatternType: ResourcePatternTypes.LITERAL,
+            principal: 'User:bob',
+            host: '*',
+            operation: AclOperationTypes.DESCRIBE,
+            permissionType: AclPermissionTypes.ALLOW,
+          },
+        ],
+      });
     } finally {
       await admin.disconnect();
     }
@@ -240,16 +293,29 @@ describe('bad input and secrets', () => {
     const env = { KLEAK_SASL_PASSWORD: 'bob-Pa55-6621' };
     // ACLs reach every listener through the metadata log: bounded wait until bob can read the visible group
     let listed: Awaited<ReturnType<typeof clusterJson>> | undefined;
-    await waitFor('the ACL to apply', async () => {
-      listed = await clusterJson(bob, env);
-      return listed.json.groups?.some((g: any) => g.groupId === visible) ? true : undefined;
-    }, 20_000, 500);
+    await waitFor(
+      'the ACL to apply',
+      async () => {
+        listed = await clusterJson(bob, env);
+        return listed.json.groups?.some((g: any) => g.groupId === visible) ? true : undefined;
+      },
+      20_000,
+      500,
+    );
     // ListGroups is filtered by the broker: bob sees only the group he may describe
     assert.equal(listed!.code, 0, listed!.stderr);
-    assert.deepEqual(listed!.json.groups.map((g: any) => g.groupId).filter((g: string) => g.endsWith(topic)), [visible]);
+    assert.deepEqual(
+      listed!.json.groups.map((g: any) => g.groupId).filter((g: string) => g.endsWith(topic)),
+      [visible],
+    );
     // no DESCRIBE_CONFIGS on the cluster: a problem to grant, not an unreachable broker
     assert.deepEqual(listed!.json.unreachable, []);
-    assert.ok(listed!.json.problems.some((p: any) => p.what === 'settings of broker 1' && /^denied \(CLUSTER_AUTHORIZATION_FAILED\): .*DESCRIBE_CONFIGS/.test(p.message)), JSON.stringify(listed!.json.problems));
+    assert.ok(
+      listed!.json.problems.some(
+        (p: any) => p.what === 'settings of broker 1' && /^denied \(CLUSTER_AUTHORIZATION_FAILED\): .*DESCRIBE_CONFIGS/.test(p.message),
+      ),
+      JSON.stringify(listed!.json.problems),
+    );
 
     for (const format of ['json', 'table']) {
       const named = await runKleak(['cluster', ...bob, '--group', visible, '--group', hidden, '--format', format], { env });
@@ -258,21 +324,32 @@ describe('bad input and secrets', () => {
       assert.match(named.stderr, /hint: grant this principal DESCRIBE/);
       if (format === 'json') {
         const json = JSON.parse(named.stdout);
-        assert.deepEqual(json.groups.map((g: any) => g.groupId), [visible]);
+        assert.deepEqual(
+          json.groups.map((g: any) => g.groupId),
+          [visible],
+        );
         assert.equal(json.groups[0].state, 'Empty');
-        assert.ok(json.problems.some((p: any) => p.what === `group ${hidden}` && /^denied \(GROUP_AUTHORIZATION_FAILED\)/.test(p.message)), JSON.stringify(json.problems));
+        assert.ok(
+          json.problems.some((p: any) => p.what === `group ${hidden}` && /^denied \(GROUP_AUTHORIZATION_FAILED\)/.test(p.message)),
+          JSON.stringify(json.problems),
+        );
       } else {
         assert.match(named.stdout, new RegExp(`not read: group ${hidden} — denied`));
       }
     }
     // alice, a super user, reads both
-    const all = await clusterJson(['--bootstrap', cluster.saslBootstrap!, '--sasl-mechanism', 'plain', '--sasl-username', 'alice', '--group', visible, '--group', hidden], { KLEAK_SASL_PASSWORD: password });
+    const all = await clusterJson(
+      ['--bootstrap', cluster.saslBootstrap!, '--sasl-mechanism', 'plain', '--sasl-username', 'alice', '--group', visible, '--group', hidden],
+      { KLEAK_SASL_PASSWORD: password },
+    );
     assert.equal(all.code, 0, all.stderr);
     assert.deepEqual(all.json.groups.map((g: any) => g.groupId).sort(), [hidden, visible].sort());
     // the rack comes with the settings: alice may read them, bob may not (null, and said under problems)
     assert.equal(all.json.brokers[0].rack, 'rack-a');
     assert.equal(listed!.json.brokers[0].rack, null);
-    const table = await runKleak(['cluster', '--bootstrap', cluster.saslBootstrap!, '--sasl-mechanism', 'plain', '--sasl-username', 'alice'], { env: { KLEAK_SASL_PASSWORD: password } });
+    const table = await runKleak(['cluster', '--bootstrap', cluster.saslBootstrap!, '--sasl-mechanism', 'plain', '--sasl-username', 'alice'], {
+      env: { KLEAK_SASL_PASSWORD: password },
+    });
     assert.match(table.stdout, /127\.0\.0\.1:\d+ \(rack rack-a\)/);
   });
 });

@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
-import { freePort } from '../../src/local-kafka/launch-kafka.js';
+import { freePort } from '../../src/local-kafka/ports.js';
 import type { FixtureName, FixtureService } from '../../src/local-kafka/start-fixture.js';
 import { runKleak, runKleakJson } from '../helpers/cli.js';
 import { drive, fixture, getJson, waitFor } from '../helpers/fixtures.js';
@@ -39,7 +39,12 @@ const cases: Case[] = [
   { fixture: 'sarama-per-request', args: (s) => [...produce(s), '--probe'], expected: ['client-per-request', 'producer-closed-client-open'] },
   { fixture: 'sarama-per-request-fixed', args: (s) => [...produce(s), '--probe'], expected: [] },
   { fixture: 'sarama-shared', args: (s) => [...produce(s), '--probe'], expected: [] },
-  { fixture: 'sarama-reused-message', prepare: (s) => drive(`${s.url}/produce`, 3).catch(() => {}), args: () => ['--probe'], expected: ['stuck-sync-producer'] },
+  {
+    fixture: 'sarama-reused-message',
+    prepare: (s) => drive(`${s.url}/produce`, 3).catch(() => {}),
+    args: () => ['--probe'],
+    expected: ['stuck-sync-producer'],
+  },
   { fixture: 'sarama-reused-message-fixed', prepare: (s) => drive(`${s.url}/produce`, 3), args: () => ['--probe'], expected: [] },
   { fixture: 'franz-retain', prepare: fill, args: (s) => ['--pprof', s.url], expected: ['records-pin-buffers'] },
   { fixture: 'franz-retain-fixed', prepare: fill, args: (s) => ['--pprof', s.url], expected: [] },
@@ -49,8 +54,16 @@ const cases: Case[] = [
   { fixture: 'kafkajs-per-request-fixed', args: (s) => [...produce(s), '--heap', '--yes'], expected: [] },
   { fixture: 'kafkajs-retain', prepare: fill, args: () => ['--heap', '--yes'], expected: ['records-pin-buffers'] },
   { fixture: 'kafkajs-retain-fixed', prepare: fill, args: () => ['--heap', '--yes'], expected: [] },
-  { fixture: 'kafkajs-consumer-per-request', args: (s) => ['--drive', `${s.url}/subscribe`, '--method', 'POST', '--requests', '5', '--warmup', '1', '--settle', '30s'], expected: ['client-per-request', 'group-member-growth'] },
-  { fixture: 'kafkajs-consumer-per-request-fixed', args: (s) => ['--drive', `${s.url}/subscribe`, '--method', 'POST', '--requests', '5', '--warmup', '1'], expected: [] },
+  {
+    fixture: 'kafkajs-consumer-per-request',
+    args: (s) => ['--drive', `${s.url}/subscribe`, '--method', 'POST', '--requests', '5', '--warmup', '1', '--settle', '30s'],
+    expected: ['client-per-request', 'group-member-growth'],
+  },
+  {
+    fixture: 'kafkajs-consumer-per-request-fixed',
+    args: (s) => ['--drive', `${s.url}/subscribe`, '--method', 'POST', '--requests', '5', '--warmup', '1'],
+    expected: [],
+  },
 ];
 
 const diagnoseJson = (args: string[]) => runKleakJson(['diagnose', ...args, '--format', 'json'], 'diagnosis');
@@ -63,7 +76,9 @@ describe('kleak diagnose names exactly the expected rules (warning and above)', 
       await c.prepare?.(service);
       const started = Date.now();
       const { code, json } = await diagnoseJson(['--pid', String(service.pid), '--bootstrap', bootstrap, '--group', `g-${topic}`, ...c.args(service)]);
-      t.diagnostic(`verdict in ${((Date.now() - started) / 1000).toFixed(1)} s: ${json.findings.map((f: any) => `${f.ruleId} (${f.summary})`).join('; ') || 'no finding'}`);
+      t.diagnostic(
+        `verdict in ${((Date.now() - started) / 1000).toFixed(1)} s: ${json.findings.map((f: any) => `${f.ruleId} (${f.summary})`).join('; ') || 'no finding'}`,
+      );
       const ids = [...new Set(json.findings.filter((f: any) => f.severity !== 'info').map((f: any) => f.ruleId))].sort();
       assert.deepEqual(ids, [...c.expected].sort());
       assert.equal(code, json.findings.some((f: any) => f.severity === 'error') ? 1 : 0);
@@ -83,7 +98,13 @@ describe('the CI gate, reports and failures', () => {
     assert.match(s.stderr, /kleak: 2 findings \(2 error, 0 warning, 0 info\): client-per-request, producer-closed-client-open; sarif report written to /);
     const sarif = JSON.parse(readFileSync(sarifFile, 'utf8'));
     assertSarif(sarif);
-    assert.deepEqual(sarif.runs[0].results.map((r: any) => [r.ruleId, r.level]), [['client-per-request', 'error'], ['producer-closed-client-open', 'error']]);
+    assert.deepEqual(
+      sarif.runs[0].results.map((r: any) => [r.ruleId, r.level]),
+      [
+        ['client-per-request', 'error'],
+        ['producer-closed-client-open', 'error'],
+      ],
+    );
     const md = await runKleak(['diagnose', ...base, '--format', 'markdown']);
     assert.match(md.stdout, /^# kleak diagnosis/);
     assert.match(md.stdout, /\| error \| \[client-per-request\]\(docs\/rules\/client-per-request\.md\) \| confirmed \| sarama \|/);
@@ -113,9 +134,20 @@ describe('the CI gate, reports and failures', () => {
     const topic = await createTopic(bootstrap, 'partial');
     const service = await fixture('sarama-per-request', { bootstrap, topic });
     const closed = await freePort();
-    const { code, json } = await diagnoseJson(['--pid', String(service.pid), '--brokers', bootstrap, ...produce(service), '--pprof', `http://127.0.0.1:${closed}`]);
+    const { code, json } = await diagnoseJson([
+      '--pid',
+      String(service.pid),
+      '--brokers',
+      bootstrap,
+      ...produce(service),
+      '--pprof',
+      `http://127.0.0.1:${closed}`,
+    ]);
     assert.equal(json.collectors.find((c: any) => c.kind === 'goroutines').status, 'failed');
-    assert.deepEqual(json.findings.map((f: any) => f.ruleId), ['client-per-request']);
+    assert.deepEqual(
+      json.findings.map((f: any) => f.ruleId),
+      ['client-per-request'],
+    );
     assert.equal(code, 1);
     const none = await diagnoseJson(['--pid', '999999']);
     assert.equal(none.code, 2);
@@ -132,7 +164,10 @@ describe('kleak demo', () => {
     assert.equal(r.code, 0, r.stderr);
     const json = JSON.parse(r.stdout);
     assertSchema('diagnosis', json);
-    assert.deepEqual(json.findings.filter((f: any) => f.severity === 'error').map((f: any) => f.ruleId), ['client-per-request', 'producer-closed-client-open']);
+    assert.deepEqual(
+      json.findings.filter((f: any) => f.severity === 'error').map((f: any) => f.ruleId),
+      ['client-per-request', 'producer-closed-client-open'],
+    );
     assert.match(r.stderr, /demo: stopping the service and the broker/);
     const pid = json.target.pids[0];
     assert.throws(() => process.kill(pid, 0), 'the sample service is stopped');

@@ -15,17 +15,28 @@ before(async () => {
 /** ss count for pid once two samples 500 ms apart agree (bounded). */
 async function settledEstablished(pid: number): Promise<number> {
   let previous = -1;
-  return waitFor('broker connections to settle', async () => {
-    const now = ssEstablished(pid, bootstrap.split(','));
-    const stable = now === previous;
-    previous = now;
-    return stable ? now : undefined;
-  }, 15_000, 500);
+  return waitFor(
+    'broker connections to settle',
+    async () => {
+      const now = ssEstablished(pid, bootstrap.split(','));
+      const stable = now === previous;
+      previous = now;
+      return stable ? now : undefined;
+    },
+    15_000,
+    500,
+  );
 }
 
-interface SocketGrowth { connections: number; metadataLoops: number }
+interface SocketGrowth {
+  connections: number;
+  metadataLoops: number;
+}
 
-async function growthAfterRequests(name: 'sarama-per-request' | 'sarama-per-request-fixed' | 'sarama-shared' | 'kafkajs-per-request' | 'kafkajs-per-request-fixed', t: TestContext): Promise<SocketGrowth> {
+async function growthAfterRequests(
+  name: 'sarama-per-request' | 'sarama-per-request-fixed' | 'sarama-shared' | 'kafkajs-per-request' | 'kafkajs-per-request-fixed',
+  t: TestContext,
+): Promise<SocketGrowth> {
   const topic = await createTopic(bootstrap, name);
   const service = await fixture(name, { bootstrap, topic });
   const isGo = name.startsWith('sarama');
@@ -35,7 +46,9 @@ async function growthAfterRequests(name: 'sarama-per-request' | 'sarama-per-requ
   await drive(`${service.url}/produce`, requests);
   const connectionsAfter = await settledEstablished(service.pid);
   const loopsAfter = isGo ? (await goroutinesMatching(service.url, 'backgroundMetadataUpdater')).matching : 0;
-  t.diagnostic(`${name}: ESTABLISHED ${connectionsBefore} → ${connectionsAfter} (ss), metadata loops ${loopsBefore} → ${loopsAfter} after ${requests} requests`);
+  t.diagnostic(
+    `${name}: ESTABLISHED ${connectionsBefore} → ${connectionsAfter} (ss), metadata loops ${loopsBefore} → ${loopsAfter} after ${requests} requests`,
+  );
   return { connections: connectionsAfter - connectionsBefore, metadataLoops: loopsAfter - loopsBefore };
 }
 
@@ -75,16 +88,26 @@ const records = 64;
 const batchBytes = records * 4096;
 const fill = `batches=${batches}&records=${records}&bytes=4096`;
 
-interface Stats { consumed: number; kept: number; pinnedBytes?: number; memory?: { arrayBuffers: number } }
+interface Stats {
+  consumed: number;
+  kept: number;
+  pinnedBytes?: number;
+  memory?: { arrayBuffers: number };
+}
 
 async function consumeAll(name: 'franz-retain' | 'franz-retain-fixed' | 'kafkajs-retain' | 'kafkajs-retain-fixed') {
   const topic = await createTopic(bootstrap, name);
   const service = await fixture(name, { bootstrap, topic, env: { GROUP: `${name}-${topic}` } });
   await drive(`${service.url}/fill?${fill}`, 1, { timeoutMs: 60_000 });
-  await waitFor(`${name} to consume ${batches * records} records`, async () => {
-    const stats = await getJson<Stats>(`${service.url}/stats`);
-    return stats.consumed >= batches * records ? stats : undefined;
-  }, 60_000, 500);
+  await waitFor(
+    `${name} to consume ${batches * records} records`,
+    async () => {
+      const stats = await getJson<Stats>(`${service.url}/stats`);
+      return stats.consumed >= batches * records ? stats : undefined;
+    },
+    60_000,
+    500,
+  );
   await fetch(`${service.url}/gc`, { method: 'POST' });
   await new Promise((r) => setTimeout(r, 300));
   await fetch(`${service.url}/gc`, { method: 'POST' });
@@ -106,14 +129,19 @@ describe('retaining consumers, measured by RSS and V8 accounting against their t
     const twin = await consumeAll('kafkajs-retain-fixed');
     assert.equal(leaky.stats.kept, twin.stats.kept);
     const mb = (b: number) => `${(b / 1e6).toFixed(1)} MB`;
-    t.diagnostic(`arrayBuffers leaky ${mb(leaky.stats.memory!.arrayBuffers)} (pinned by kept messages ${mb(leaky.stats.pinnedBytes!)}), twin ${mb(twin.stats.memory!.arrayBuffers)} (pinned ${mb(twin.stats.pinnedBytes!)})`);
+    t.diagnostic(
+      `arrayBuffers leaky ${mb(leaky.stats.memory!.arrayBuffers)} (pinned by kept messages ${mb(leaky.stats.pinnedBytes!)}), twin ${mb(twin.stats.memory!.arrayBuffers)} (pinned ${mb(twin.stats.pinnedBytes!)})`,
+    );
     // The runtime's own count: the kept messages of the leaky service hold the ArrayBuffers of their
     // decompressed batches (≈ batches × batchBytes), the twin's copies hold none of them.
     assert.ok(leaky.stats.pinnedBytes! >= 0.9 * batches * batchBytes, `kept messages pin only ${mb(leaky.stats.pinnedBytes!)}`);
     assert.equal(twin.stats.pinnedBytes, 0);
     // …and V8's accounting carries them. Not "leaky minus twin": kafkajs's own buffers (a connection's
     // receive buffer) vary between runs by up to ~12 MB in both services (seen: twin 2.3 to 13.6 MB).
-    assert.ok(leaky.stats.memory!.arrayBuffers >= leaky.stats.pinnedBytes!, `arrayBuffers ${mb(leaky.stats.memory!.arrayBuffers)} < pinned ${mb(leaky.stats.pinnedBytes!)}`);
+    assert.ok(
+      leaky.stats.memory!.arrayBuffers >= leaky.stats.pinnedBytes!,
+      `arrayBuffers ${mb(leaky.stats.memory!.arrayBuffers)} < pinned ${mb(leaky.stats.pinnedBytes!)}`,
+    );
     assert.ok(twin.stats.memory!.arrayBuffers < leaky.stats.memory!.arrayBuffers);
   });
 });

@@ -39,19 +39,27 @@ describe('live kafkajs clients', () => {
     await drive(`${service.url}/produce`, 10);
     const { code, json } = await heapJson(['--pid', String(service.pid), '--yes']);
     const ss = ssEstablished(service.pid, [bootstrap]);
-    t.diagnostic(`heap: ${json.kafka.connections} Connections, ${json.kafka.liveSockets} live sockets, ${json.kafka.requestTimers} timers, ${json.kafka.clusters} Clusters; ss: ${ss} ESTABLISHED`);
+    t.diagnostic(
+      `heap: ${json.kafka.connections} Connections, ${json.kafka.liveSockets} live sockets, ${json.kafka.requestTimers} timers, ${json.kafka.clusters} Clusters; ss: ${ss} ESTABLISHED`,
+    );
     assert.equal(code, 0);
     assert.equal(json.kafka.liveSockets, ss);
     assert.equal(json.kafka.requestTimers, 10);
     assert.equal(await portRefuses(9229), true, 'the inspector port is free again');
     assert.equal((await fetch(`${service.url}/healthz`)).status, 200, 'the service still serves');
-    assert.deepEqual(readdirSync(tmpdir()).filter((f) => f.startsWith(`kleak-${service.pid}-`)), [], 'the snapshot was removed (no --keep)');
+    assert.deepEqual(
+      readdirSync(tmpdir()).filter((f) => f.startsWith(`kleak-${service.pid}-`)),
+      [],
+      'the snapshot was removed (no --keep)',
+    );
   });
 
   test('--compare: N requests later, N more live connections and client-not-closed, confirmed; the twin holds one', async () => {
     const service = await started('kafkajs-per-request');
     await drive(`${service.url}/produce`, 1);
-    const before = (await runKleak(['heap', '--pid', String(service.pid), '--yes', '--via', 'signal', '--keep', '--json'])).stderr.match(/written to (\S+)/)![1]!;
+    const before = (await runKleak(['heap', '--pid', String(service.pid), '--yes', '--via', 'signal', '--keep', '--json'])).stderr.match(
+      /written to (\S+)/,
+    )![1]!;
     await drive(`${service.url}/produce`, 12);
     const { json } = await heapJson(['--pid', String(service.pid), '--yes', '--via', 'signal', '--compare', before]);
     assert.equal(json.kafka.liveSockets - json.baseline.kafka.liveSockets, 12);
@@ -83,7 +91,10 @@ describe('pinned record buffers', () => {
     const kept = json.pinned.groups.find((g: any) => / → kept → /.test(g.path));
     t.diagnostic(`kleak ${json.pinned.totalBytes} B pinned (${kept.bytes} B through "kept"), the process counts ${oracle} B`);
     assert.ok(Math.abs(json.pinned.totalBytes - oracle) <= 0.1 * oracle, `kleak ${json.pinned.totalBytes} vs ${oracle}`);
-    assert.deepEqual(json.findings.map((f: any) => f.ruleId), ['records-pin-buffers']);
+    assert.deepEqual(
+      json.findings.map((f: any) => f.ruleId),
+      ['records-pin-buffers'],
+    );
 
     // retained sizes of the top objects against a second implementation on the same snapshot
     const { getFullHeapFromFile } = createRequire(import.meta.url)('@memlab/heap-analysis');
@@ -119,7 +130,11 @@ describe('bad input: exit 2, a clear paragraph, nothing left open or half-writte
     assert.equal(b.code, 2);
     assert.match(b.stderr, /is not a V8 heap snapshot/);
     const odd = join(dir, 'odd.heapsnapshot');
-    writeFileSync(odd, whole.toString('latin1').replace('"node_fields":["type","name","id","self_size"', '"node_fields":["kind","label","id","bytes"'), 'latin1');
+    writeFileSync(
+      odd,
+      whole.toString('latin1').replace('"node_fields":["type","name","id","self_size"', '"node_fields":["kind","label","id","bytes"'),
+      'latin1',
+    );
     const c = await heapJson([odd]);
     assert.equal(c.code, 2);
     assert.match(c.stderr, /V8 format kleak does not know/);

@@ -8,7 +8,8 @@ import { after, describe, test } from 'node:test';
 import { execFileSync } from 'node:child_process';
 import { Kafka, logLevel } from 'kafkajs';
 import { SetupError } from '../../src/errors.js';
-import { launchKafka, metadataBrokerCount } from '../../src/local-kafka/launch-kafka.js';
+import { launchKafka } from '../../src/local-kafka/launch-kafka.js';
+import { metadataBrokerCount } from '../../src/local-kafka/topics.js';
 import { waitFor } from '../helpers/fixtures.js';
 import { pidAlive } from '../helpers/oracles.js';
 
@@ -23,12 +24,19 @@ function withPath<T>(path: string, body: () => Promise<T>): Promise<T> {
 describe('bad set-up gets a clear answer', () => {
   test('Java missing', async () => {
     await withPath('/nonexistent', () =>
-      assert.rejects(launchKafka(), (e: unknown) => e instanceof SetupError && /Java was not found/.test(e.message) && /apt-get install openjdk-17/.test(e.hint ?? '')));
+      assert.rejects(
+        launchKafka(),
+        (e: unknown) => e instanceof SetupError && /Java was not found/.test(e.message) && /apt-get install openjdk-17/.test(e.hint ?? ''),
+      ),
+    );
   });
 
   test('jars not resolved, and resolving not allowed', async () => {
     const libDir = mkdtempSync(join(tmpdir(), 'kleak-nolibs-'));
-    await assert.rejects(launchKafka({ libDir, resolveJars: false }), (e: unknown) => e instanceof SetupError && /jars are not in/.test(e.message) && /mvn -B -q -f/.test(e.hint ?? ''));
+    await assert.rejects(
+      launchKafka({ libDir, resolveJars: false }),
+      (e: unknown) => e instanceof SetupError && /jars are not in/.test(e.message) && /mvn -B -q -f/.test(e.hint ?? ''),
+    );
   });
 
   test('jars not resolved and Maven missing', async () => {
@@ -86,7 +94,10 @@ describe('a real KRaft cluster', () => {
     const admin = new Kafka({ brokers: [cluster.bootstrap], logLevel: logLevel.NOTHING }).admin();
     await admin.connect();
     try {
-      const { resources } = await admin.describeConfigs({ resources: [{ type: 4, name: '1', configNames: ['connections.max.idle.ms'] }], includeSynonyms: false });
+      const { resources } = await admin.describeConfigs({
+        resources: [{ type: 4, name: '1', configNames: ['connections.max.idle.ms'] }],
+        includeSynonyms: false,
+      });
       assert.equal(resources[0]!.configEntries[0]!.configValue, '4000');
     } finally {
       await admin.disconnect();

@@ -30,7 +30,8 @@ async function save(url: string, file: string): Promise<string> {
 
 const pprofJson = (args: string[]) => runKleakJson(['pprof', ...args], 'pprof');
 
-const roleDelta = (json: any, role: string) => json.goroutines.delta.filter((d: any) => d.library === 'sarama' && d.role === role).reduce((n: number, d: any) => n + d.delta, 0);
+const roleDelta = (json: any, role: string) =>
+  json.goroutines.delta.filter((d: any) => d.library === 'sarama' && d.role === role).reduce((n: number, d: any) => n + d.delta, 0);
 
 describe('Sarama clients per request', () => {
   test('N requests: exactly N more clients and 2N broker readers; producer-closed-client-open (exit 1)', async (t) => {
@@ -44,7 +45,10 @@ describe('Sarama clients per request', () => {
     assert.equal(roleDelta(json, 'client-metadata-loop'), n);
     assert.equal(roleDelta(json, 'broker-reader'), 2 * n);
     assert.equal(json.goroutines.clients.sarama, n + 1);
-    assert.deepEqual(json.findings.map((f: any) => f.ruleId), ['producer-closed-client-open']);
+    assert.deepEqual(
+      json.findings.map((f: any) => f.ruleId),
+      ['producer-closed-client-open'],
+    );
     assert.equal(code, 1);
   });
 
@@ -74,7 +78,22 @@ describe('Sarama clients per request', () => {
 
   test('watch --drive --pprof: 1 client and 2 broker readers per request, by role', async () => {
     const service = await started('sarama-per-request');
-    const r = await runKleak(['watch', '--pid', String(service.pid), '--brokers', bootstrap, '--drive', `${service.url}/produce`, '--method', 'POST', '--requests', '20', '--pprof', service.url, '--json']);
+    const r = await runKleak([
+      'watch',
+      '--pid',
+      String(service.pid),
+      '--brokers',
+      bootstrap,
+      '--drive',
+      `${service.url}/produce`,
+      '--method',
+      'POST',
+      '--requests',
+      '20',
+      '--pprof',
+      service.url,
+      '--json',
+    ]);
     const summary = JSON.parse(r.stdout.trim().split('\n').pop()!);
     assert.deepEqual(summary.drive.perRequest.goroutineRoles, { 'sarama/broker-reader': 2, 'sarama/client-metadata-loop': 1 });
     assert.match(summary.findings[0].summary, /2\.0 new broker connections, 3\.0 goroutines and 1\.0 Sarama clients per request/);
@@ -92,7 +111,10 @@ describe('stuck sync producer', () => {
       json = (await pprofJson([leaky.url])).json;
       if (json.findings.length > 0) break;
     }
-    assert.deepEqual(json.findings.map((f: any) => f.ruleId), ['stuck-sync-producer']);
+    assert.deepEqual(
+      json.findings.map((f: any) => f.ruleId),
+      ['stuck-sync-producer'],
+    );
     assert.ok(json.goroutines.blockedForever[0].count >= 1);
 
     const twin = await started('sarama-reused-message-fixed');
@@ -105,7 +127,12 @@ describe('franz-go retained records', () => {
   async function consumed(name: 'franz-retain' | 'franz-retain-fixed') {
     const service = await started(name);
     await drive(`${service.url}/fill?batches=200&records=64&bytes=4096`, 1, { timeoutMs: 60_000 });
-    await waitFor('all records consumed', async () => ((await getJson<{ consumed: number }>(`${service.url}/stats`)).consumed >= 200 * 64 ? true : undefined), 60_000, 500);
+    await waitFor(
+      'all records consumed',
+      async () => ((await getJson<{ consumed: number }>(`${service.url}/stats`)).consumed >= 200 * 64 ? true : undefined),
+      60_000,
+      500,
+    );
     await fetch(`${service.url}/gc`, { method: 'POST' });
     return { service, heap: await save(`${service.url}/debug/pprof/heap`, `${name}.pb.gz`) };
   }
@@ -114,13 +141,20 @@ describe('franz-go retained records', () => {
     const { heap } = await consumed('franz-retain');
     const { json } = await pprofJson([heap]);
     const ours = json.heap.kafkaSites.find((s: any) => s.library === 'franz-go' && s.site === 'decompression').bytes;
-    const top = execFileSync('go', ['tool', 'pprof', '-sample_index=inuse_space', '-top', '-cum', '-nodecount=1000', heap], { encoding: 'utf8', cwd: join(repoRoot, 'fixtures/go'), stdio: ['ignore', 'pipe', 'ignore'] });
+    const top = execFileSync('go', ['tool', 'pprof', '-sample_index=inuse_space', '-top', '-cum', '-nodecount=1000', heap], {
+      encoding: 'utf8',
+      cwd: join(repoRoot, 'fixtures/go'),
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     const line = top.split('\n').find((l) => l.includes('kgo.(*decompressor).Decompress'))!;
     const [, value, unit] = /(\d+(?:\.\d+)?)(B|kB|MB|GB)\s+\d+(?:\.\d+)?%\s+github/.exec(line)!;
-    const theirs = Number(value) * { B: 1, kB: 1024, MB: 1048576, GB: 1073741824 }[unit as 'B']!;
+    const theirs = Number(value) * { B: 1, kB: 1024, MB: 1048576, GB: 1073741824 }[unit as 'B'];
     t.diagnostic(`kleak ${(ours / 1048576).toFixed(2)} MiB vs go tool pprof ${value}${unit}`);
     assert.ok(Math.abs(ours - theirs) <= 0.1 * theirs, `kleak ${ours} vs pprof ${theirs}`);
-    assert.deepEqual(json.findings.map((f: any) => [f.ruleId, f.library]), [['records-pin-buffers', 'franz-go']]);
+    assert.deepEqual(
+      json.findings.map((f: any) => [f.ruleId, f.library]),
+      [['records-pin-buffers', 'franz-go']],
+    );
 
     const twin = await consumed('franz-retain-fixed');
     assert.deepEqual((await pprofJson([twin.heap])).json.findings, []);

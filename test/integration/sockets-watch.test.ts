@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { freePort, repoRoot } from '../../src/local-kafka/launch-kafka.js';
+import { freePort } from '../../src/local-kafka/ports.js';
+import { repoRoot } from '../../src/repo-root.js';
 import { buildGoFixtures, type FixtureName } from '../../src/local-kafka/start-fixture.js';
 import { runKleak, runKleakJson } from '../helpers/cli.js';
 import { drive, fixture, waitFor } from '../helpers/fixtures.js';
@@ -38,9 +39,15 @@ describe('kleak sockets', () => {
       assert.equal(json.pid, service.pid);
       assert.equal(json.brokerSource, 'cluster');
       assert.equal(json.totals.brokerEstablished, before);
-      assert.deepEqual(json.brokers.map((b: any) => [b.address, b.nodeId, b.established]), [[bootstrap, 1, before]]);
+      assert.deepEqual(
+        json.brokers.map((b: any) => [b.address, b.nodeId, b.established]),
+        [[bootstrap, 1, before]],
+      );
       assert.equal(json.processes[0].runtime, 'go');
-      assert.equal(json.totals.fdLimit, Number((await import('node:fs')).readFileSync(`/proc/${service.pid}/limits`, 'utf8').match(/Max open files\s+(\d+)/)![1]));
+      assert.equal(
+        json.totals.fdLimit,
+        Number((await import('node:fs')).readFileSync(`/proc/${service.pid}/limits`, 'utf8').match(/Max open files\s+(\d+)/)![1]),
+      );
       t.diagnostic(`kleak ${json.totals.brokerEstablished} ESTABLISHED = ss ${before}`);
       agreed = true;
     }
@@ -52,14 +59,24 @@ describe('kleak sockets', () => {
     const [a, b] = await Promise.all([started('sarama-per-request'), started('kafkajs-per-request')]);
     await Promise.all([drive(`${a.url}/produce`, 3), drive(`${b.url}/produce`, 4)]);
     const { json } = await kleakJson(['sockets', '--pid', String(a.pid), '--pid', String(b.pid), '--brokers', bootstrap]);
-    assert.deepEqual(json.processes.map((p: any) => [p.pid, p.runtime, p.totals.brokerEstablished]), [[a.pid, 'go', 6], [b.pid, 'node', 4]]); // in the order given
+    assert.deepEqual(
+      json.processes.map((p: any) => [p.pid, p.runtime, p.totals.brokerEstablished]),
+      [
+        [a.pid, 'go', 6],
+        [b.pid, 'node', 4],
+      ],
+    ); // in the order given
     assert.equal(json.totals.brokerEstablished, 10);
     assert.equal(json.brokerSource, 'flag');
 
     // a parent (bash, no sockets of its own) with the Sarama fixture as its child
     const topic = await createTopic(bootstrap, 'children');
     const port = 20000 + Math.floor(Math.random() * 20000);
-    const parent = spawn('bash', ['-c', `"${join(repoRoot, 'fixtures/go/bin/sarama-per-request')}" & wait`], { env: { ...process.env, KAFKA_BROKERS: bootstrap, PORT: String(port), TOPIC: topic }, detached: true, stdio: 'ignore' });
+    const parent = spawn('bash', ['-c', `"${join(repoRoot, 'fixtures/go/bin/sarama-per-request')}" & wait`], {
+      env: { ...process.env, KAFKA_BROKERS: bootstrap, PORT: String(port), TOPIC: topic },
+      detached: true,
+      stdio: 'ignore',
+    });
     after(() => {
       try {
         process.kill(-parent.pid!, 'SIGKILL');
@@ -77,15 +94,40 @@ describe('kleak sockets', () => {
   });
 });
 
-interface WatchOutcome { code: number | null; perRequest: number; findings: string[]; summary: any }
+interface WatchOutcome {
+  code: number | null;
+  perRequest: number;
+  findings: string[];
+  summary: any;
+}
 
 async function watchDriven(name: FixtureName, requests: number): Promise<WatchOutcome> {
   const service = await started(name);
   const pprof = name.startsWith('sarama') ? ['--pprof', service.url] : [];
-  const { code, json, lines } = await kleakJson(['watch', '--pid', String(service.pid), '--bootstrap', bootstrap, '--drive', `${service.url}/produce`, '--method', 'POST', '--requests', String(requests), '--interval', '500ms', ...pprof]);
+  const { code, json, lines } = await kleakJson([
+    'watch',
+    '--pid',
+    String(service.pid),
+    '--bootstrap',
+    bootstrap,
+    '--drive',
+    `${service.url}/produce`,
+    '--method',
+    'POST',
+    '--requests',
+    String(requests),
+    '--interval',
+    '500ms',
+    ...pprof,
+  ]);
   for (const line of lines) assert.doesNotThrow(() => JSON.parse(line), 'every line is JSON');
   assert.equal(json.type, 'summary');
-  return { code, perRequest: json.drive.perRequest.brokerEstablished, findings: json.findings.filter((f: any) => f.severity !== 'info').map((f: any) => f.ruleId), summary: json };
+  return {
+    code,
+    perRequest: json.drive.perRequest.brokerEstablished,
+    findings: json.findings.filter((f: any) => f.severity !== 'info').map((f: any) => f.ruleId),
+    summary: json,
+  };
 }
 
 describe('kleak watch --drive', () => {
@@ -118,12 +160,27 @@ describe('kleak watch --drive', () => {
     await drive(`${service.url}/produce`, requests);
     await new Promise((r) => setTimeout(r, 1000));
     const ssPerRequest = (ssEstablished(service.pid, [bootstrap]) - ssBefore) / requests;
-    const { json } = await kleakJson(['watch', '--pid', String(service.pid), '--bootstrap', bootstrap, '--drive', `${service.url}/produce`, '--method', 'POST', '--requests', String(requests)]);
+    const { json } = await kleakJson([
+      'watch',
+      '--pid',
+      String(service.pid),
+      '--bootstrap',
+      bootstrap,
+      '--drive',
+      `${service.url}/produce`,
+      '--method',
+      'POST',
+      '--requests',
+      String(requests),
+    ]);
     const kleakPerRequest = json.drive.perRequest.brokerEstablished;
     t.diagnostic(`ss ${ssPerRequest} vs kleak ${kleakPerRequest} connections per request`);
     assert.ok(ssPerRequest >= 1);
     assert.ok(Math.abs(kleakPerRequest - ssPerRequest) <= 0.1 * ssPerRequest, `kleak ${kleakPerRequest} vs ss ${ssPerRequest}`);
-    assert.deepEqual(json.findings.map((f: any) => [f.ruleId, f.library]), [['client-per-request', 'kafkajs']]);
+    assert.deepEqual(
+      json.findings.map((f: any) => [f.ruleId, f.library]),
+      [['client-per-request', 'kafkajs']],
+    );
 
     const twin = await watchDriven('kafkajs-per-request-fixed', requests);
     assert.ok(Math.abs(twin.perRequest) <= 0.1);
@@ -137,12 +194,26 @@ describe('kleak watch without a driver', () => {
     let sending = true;
     const traffic = (async () => {
       while (sending) {
-        await fetch(`${service.url}/produce`, { method: 'POST' }).then((r) => r.text()).catch(() => {});
+        await fetch(`${service.url}/produce`, { method: 'POST' })
+          .then((r) => r.text())
+          .catch(() => {});
         await new Promise((r) => setTimeout(r, 150));
       }
     })();
     try {
-      const { json } = await kleakJson(['watch', '--pid', String(service.pid), '--bootstrap', bootstrap, '--interval', '250ms', '--duration', '5s', '--fail-on', 'warning']);
+      const { json } = await kleakJson([
+        'watch',
+        '--pid',
+        String(service.pid),
+        '--bootstrap',
+        bootstrap,
+        '--interval',
+        '250ms',
+        '--duration',
+        '5s',
+        '--fail-on',
+        'warning',
+      ]);
       assert.equal(json.trends.brokerEstablished.verdict, 'linear-growth');
       assert.ok(json.findings.some((f: any) => f.ruleId === 'connections-growing'));
     } finally {
@@ -169,12 +240,20 @@ describe('CLOSE_WAIT after the broker reaps idle connections (connections.max.id
     const kafkajs = await fixture('kafkajs-per-request', { bootstrap: cluster.bootstrap, topic });
     await Promise.all([drive(`${sarama.url}/produce`, 5), drive(`${kafkajs.url}/produce`, 5)]);
 
-    const reaped = await waitFor('the broker to reap the Sarama connections', async () => {
-      const r = await kleakJson(['sockets', '--pid', String(sarama.pid), '--bootstrap', cluster.bootstrap, '--fail-on', 'warning']);
-      return r.json.totals.brokerCloseWait >= 10 ? r : undefined;
-    }, 30_000, 1000);
+    const reaped = await waitFor(
+      'the broker to reap the Sarama connections',
+      async () => {
+        const r = await kleakJson(['sockets', '--pid', String(sarama.pid), '--bootstrap', cluster.bootstrap, '--fail-on', 'warning']);
+        return r.json.totals.brokerCloseWait >= 10 ? r : undefined;
+      },
+      30_000,
+      1000,
+    );
     t.diagnostic(`Sarama: ${reaped.json.totals.brokerCloseWait} CLOSE_WAIT, ${reaped.json.totals.brokerEstablished} ESTABLISHED`);
-    assert.deepEqual(reaped.json.findings.map((f: any) => f.ruleId), ['close-wait-sockets']);
+    assert.deepEqual(
+      reaped.json.findings.map((f: any) => f.ruleId),
+      ['close-wait-sockets'],
+    );
     assert.equal(reaped.json.findings[0].library, 'unknown'); // sockets alone cannot tell Sarama from franz-go
     assert.equal(reaped.code, 1);
 
@@ -199,7 +278,11 @@ describe('bad input: one clear paragraph, a hint, exit 2, no stack', () => {
 
   test('permission denied on /proc/P/fd (kleak as nobody, target as root)', async () => {
     const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-      const child = spawn('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, join(repoRoot, 'bin/kleak.js'), 'sockets', '--pid', String(process.pid)], { env: { PATH: process.env.PATH ?? '', NO_COLOR: '1' } });
+      const child = spawn(
+        'setpriv',
+        ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, join(repoRoot, 'bin/kleak.js'), 'sockets', '--pid', String(process.pid)],
+        { env: { PATH: process.env.PATH ?? '', NO_COLOR: '1' } },
+      );
       let stderr = '';
       child.stderr.on('data', (d) => (stderr += d));
       child.on('close', (code) => resolve({ code, stderr }));
@@ -213,7 +296,17 @@ describe('bad input: one clear paragraph, a hint, exit 2, no stack', () => {
   test('the drive URL refuses', async () => {
     const service = await started('sarama-shared');
     const closed = await freePort();
-    const { code, stderr } = await runKleak(['watch', '--pid', String(service.pid), '--brokers', bootstrap, '--drive', `http://127.0.0.1:${closed}/produce`, '--requests', '3']);
+    const { code, stderr } = await runKleak([
+      'watch',
+      '--pid',
+      String(service.pid),
+      '--brokers',
+      bootstrap,
+      '--drive',
+      `http://127.0.0.1:${closed}/produce`,
+      '--requests',
+      '3',
+    ]);
     assert.equal(code, 2);
     assert.match(stderr, new RegExp(`The drive URL http://127\\.0\\.0\\.1:${closed}/produce did not answer \\(ECONNREFUSED\\)`));
     noStack(stderr);
@@ -238,7 +331,17 @@ describe('bad input: one clear paragraph, a hint, exit 2, no stack', () => {
   test('the process exits mid-watch: the samples so far, when it exited, exit 2, every line valid JSON', async () => {
     const service = await started('sarama-shared');
     setTimeout(() => void service.stop(), 1500);
-    const { code, json, lines, stderr } = await kleakJson(['watch', '--pid', String(service.pid), '--brokers', bootstrap, '--interval', '200ms', '--duration', '20s']);
+    const { code, json, lines, stderr } = await kleakJson([
+      'watch',
+      '--pid',
+      String(service.pid),
+      '--brokers',
+      bootstrap,
+      '--interval',
+      '200ms',
+      '--duration',
+      '20s',
+    ]);
     assert.equal(code, 2);
     for (const line of lines) JSON.parse(line);
     assert.equal(json.exited.pid, service.pid);

@@ -1,5 +1,6 @@
 // kleak watch on a real terminal (a pseudo-terminal from util-linux `script`): one panel redrawn in place
 // while a real process opens connections; the same command piped prints rows and no escape codes.
+import type { Socket as NetSocket } from 'node:net';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
@@ -11,7 +12,7 @@ import { pidAlive } from '../helpers/oracles.js';
 
 let server: Server;
 let port: number;
-const held: import('node:net').Socket[] = [];
+const held: NetSocket[] = [];
 before(async () => {
   server = createServer((s) => held.push(s));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
@@ -24,7 +25,14 @@ after(() => {
 
 /** A process that opens one connection to the "broker" every 150 ms, 12 in all, and holds them. */
 function connector() {
-  const child = spawn(process.execPath, ['-e', `const net=require('net');let n=0;const t=setInterval(()=>{net.connect(${port},'127.0.0.1');if(++n===12)clearInterval(t)},150);setTimeout(()=>{},60000)`], { stdio: 'ignore' });
+  const child = spawn(
+    process.execPath,
+    [
+      '-e',
+      `const net=require('net');let n=0;const t=setInterval(()=>{net.connect(${port},'127.0.0.1');if(++n===12)clearInterval(t)},150);setTimeout(()=>{},60000)`,
+    ],
+    { stdio: 'ignore' },
+  );
   return child;
 }
 
@@ -32,8 +40,24 @@ test('on a terminal: one panel, redrawn in place over exactly its own lines, val
   assert.equal(spawnSync('script', ['--version']).status, 0, 'util-linux `script` is needed to give kleak a terminal');
   const target = connector();
   try {
-    const kleak = [process.execPath, join(repoRoot, 'bin/kleak.js'), 'watch', '--pid', String(target.pid), '--brokers', `127.0.0.1:${port}`, '--interval', '200ms', '--duration', '3s'].join(' ');
-    const r = spawnSync('script', ['-qec', `stty cols 100 rows 40; ${kleak}`, '/dev/null'], { encoding: 'utf8', timeout: 30_000, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NO_COLOR: '1', TERM: 'xterm' } });
+    const kleak = [
+      process.execPath,
+      join(repoRoot, 'bin/kleak.js'),
+      'watch',
+      '--pid',
+      String(target.pid),
+      '--brokers',
+      `127.0.0.1:${port}`,
+      '--interval',
+      '200ms',
+      '--duration',
+      '3s',
+    ].join(' ');
+    const r = spawnSync('script', ['-qec', `stty cols 100 rows 40; ${kleak}`, '/dev/null'], {
+      encoding: 'utf8',
+      timeout: 30_000,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NO_COLOR: '1', TERM: 'xterm' },
+    });
     assert.equal(r.status, 0, r.stderr);
     const out = r.stdout.replace(/\r/g, '');
     const panels = out.split(/\x1b\[\d+A\x1b\[J/);

@@ -23,5 +23,11 @@ for (const format of formats) {
 }
 
 test('the captured diagnosis is the real leak: both Sarama rules, confirmed', () => {
-  assert.deepEqual(diagnosis.findings.filter((f) => f.severity === 'error').map((f) => [f.ruleId, f.confidence]), [['client-per-request', 'confirmed'], ['producer-closed-client-open', 'confirmed']]);
+  assert.deepEqual(
+    diagnosis.findings.filter((f) => f.severity === 'error').map((f) => [f.ruleId, f.confidence]),
+    [
+      ['client-per-request', 'confirmed'],
+      ['producer-closed-client-open', 'confirmed'],
+    ],
+  );
 });

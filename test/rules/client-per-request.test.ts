@@ -17,7 +17,16 @@ ruleTester(clientPerRequest, {
     {
       name: '2 connections and 3 goroutines per request, Sarama from the goroutine names',
       evidence: driven({ brokerEstablished: 2, goroutines: 3 }),
-      findings: [{ summary: /^2\.0 new broker connections and 3\.0 goroutines per request \(20 requests after 5 warm-up\), still there after the counts settled$/, library: 'sarama', confidence: 'confirmed', messageId: 'perRequest', data: { connectionsPerRequest: 2, goroutinesPerRequest: 3, requests: 20 }, evidence: [/ESTABLISHED broker connections 2 → 42 over 20 requests/, /goroutines 20 → 80/, /open fds 30 → 30/] }],
+      findings: [
+        {
+          summary: /^2\.0 new broker connections and 3\.0 goroutines per request \(20 requests after 5 warm-up\), still there after the counts settled$/,
+          library: 'sarama',
+          confidence: 'confirmed',
+          messageId: 'perRequest',
+          data: { connectionsPerRequest: 2, goroutinesPerRequest: 3, requests: 20 },
+          evidence: [/ESTABLISHED broker connections 2 → 42 over 20 requests/, /goroutines 20 → 80/, /open fds 30 → 30/],
+        },
+      ],
     },
     {
       name: 'goroutines alone: likely, not confirmed',

@@ -19,7 +19,13 @@ ruleTester(connectionsGrowing, {
     {
       name: 'steady growth, with the slope and the test',
       evidence: { watch: watchResult({ established: linear }) },
-      findings: [{ summary: /^broker connections grew 4 → 42 in 19 s: 120\.0 per minute, and still growing \(Mann-Kendall p = \d\.\de-\d+\)$/, library: 'sarama', data: { first: 4, last: 42, perMinute: 120 } }],
+      findings: [
+        {
+          summary: /^broker connections grew 4 → 42 in 19 s: 120\.0 per minute, and still growing \(Mann-Kendall p = \d\.\de-\d+\)$/,
+          library: 'sarama',
+          data: { first: 4, last: 42, perMinute: 120 },
+        },
+      ],
     },
   ],
   missing: {},

@@ -12,14 +12,37 @@ ruleTester(lingeringMembers, {
   valid: [
     { name: 'no process given', evidence: { cluster: clusterEvidence({ groups: [orders] }) } },
     { name: 'the process still runs', evidence: { cluster: clusterEvidence({ groups: [orders], local: alive }) } },
-    { name: 'the process is gone and none of the members is from this host', evidence: { cluster: clusterEvidence({ groups: [group('orders', [member('m', '10.9.9.9', [0])])], local: gone }) } },
+    {
+      name: 'the process is gone and none of the members is from this host',
+      evidence: { cluster: clusterEvidence({ groups: [group('orders', [member('m', '10.9.9.9', [0])])], local: gone }) },
+    },
   ],
   invalid: [
-    { name: 'a member from this host outlives its process', evidence: { cluster: clusterEvidence({ groups: [orders], local: gone }) }, findings: [{ summary: 'group orders: 1 member from this host (10.1.2.3) still joined after PID 4242 ended', confidence: 'likely', data: { members: 1 } }] },
+    {
+      name: 'a member from this host outlives its process',
+      evidence: { cluster: clusterEvidence({ groups: [orders], local: gone }) },
+      findings: [{ summary: 'group orders: 1 member from this host (10.1.2.3) still joined after PID 4242 ended', confidence: 'likely', data: { members: 1 } }],
+    },
     {
       name: 'watched until the session timed out: confirmed, with when it left',
-      evidence: { cluster: clusterEvidence({ groups: [orders], local: gone, membership: { intervalMs: 1000, samples: [], events: [{ atMs: 8400, groupId: 'orders', kind: 'leave', memberId: 'consumer-1-abc', clientId: 'svc', clientHost: '10.1.2.3' }] } }) },
-      findings: [{ summary: 'group orders: 1 member from this host (10.1.2.3) still joined after PID 4242 ended; 1 left 8.4 s into the watch (the session timeout), 0 still there', confidence: 'confirmed' }],
+      evidence: {
+        cluster: clusterEvidence({
+          groups: [orders],
+          local: gone,
+          membership: {
+            intervalMs: 1000,
+            samples: [],
+            events: [{ atMs: 8400, groupId: 'orders', kind: 'leave', memberId: 'consumer-1-abc', clientId: 'svc', clientHost: '10.1.2.3' }],
+          },
+        }),
+      },
+      findings: [
+        {
+          summary:
+            'group orders: 1 member from this host (10.1.2.3) still joined after PID 4242 ended; 1 left 8.4 s into the watch (the session timeout), 0 still there',
+          confidence: 'confirmed',
+        },
+      ],
     },
   ],
   missing: {},

@@ -9,7 +9,9 @@ import { repoRoot } from '../../src/repo-root.js';
 const helpers = new Set(['define-rule.ts', 'index.ts', 'helpers.ts', 'run-rules.ts']);
 
 test('every rule file is registered, and every rule has docs/rules/<id>.md and test/rules/<id>.test.ts', () => {
-  const files = readdirSync(join(repoRoot, 'src/rules')).filter((f) => f.endsWith('.ts') && !helpers.has(f)).map((f) => f.replace(/\.ts$/, ''));
+  const files = readdirSync(join(repoRoot, 'src/rules'))
+    .filter((f) => f.endsWith('.ts') && !helpers.has(f))
+    .map((f) => f.replace(/\.ts$/, ''));
   assert.deepEqual(rules.map((r) => r.id).sort(), files.sort());
   for (const rule of rules) {
     assert.ok(existsSync(join(repoRoot, 'docs/rules', `${rule.id}.md`)), `docs/rules/${rule.id}.md`);

@@ -12,7 +12,15 @@ const closeWait = defineRule({
   needs: ['sockets'],
   check: ({ sockets }) =>
     sockets.totals.brokerCloseWait > 0
-      ? [{ messageId: 'closeWait' as const, data: { count: sockets.totals.brokerCloseWait }, confidence: 'likely' as const, library: 'kafkajs' as const, evidence: [] }]
+      ? [
+          {
+            messageId: 'closeWait' as const,
+            data: { count: sockets.totals.brokerCloseWait },
+            confidence: 'likely' as const,
+            library: 'kafkajs' as const,
+            evidence: [],
+          },
+        ]
       : [],
 });
 
@@ -43,11 +51,21 @@ test('a draft may raise its own severity; findings come out most severe first', 
     needs: ['sockets'],
     check: () => [
       { messageId: 'text' as const, data: { text: 'minor' }, confidence: 'possible' as const, library: 'unknown' as const, evidence: [] },
-      { messageId: 'text' as const, data: { text: 'major' }, confidence: 'confirmed' as const, library: 'unknown' as const, evidence: [], severity: 'error' as const },
+      {
+        messageId: 'text' as const,
+        data: { text: 'major' },
+        confidence: 'confirmed' as const,
+        library: 'unknown' as const,
+        evidence: [],
+        severity: 'error' as const,
+      },
     ],
   });
   const { findings } = runRules([twoLevels, closeWait], { sockets: inventory });
-  assert.deepEqual(findings.map((f) => `${f.severity}:${f.summary}`), ['error:major', 'warning:2 in CLOSE_WAIT', 'info:minor']);
+  assert.deepEqual(
+    findings.map((f) => `${f.severity}:${f.summary}`),
+    ['error:major', 'warning:2 in CLOSE_WAIT', 'info:minor'],
+  );
 });
 
 test('rule ids must be kebab-case (they name files)', () => {

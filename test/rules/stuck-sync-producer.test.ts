@@ -11,7 +11,17 @@ ruleTester(stuckSyncProducer, {
     { name: 'the shared-producer twin', evidence: go('sarama-shared-21') },
   ],
   invalid: [
-    { name: 'one message sent through two producers', evidence: go('sarama-reused-message-3'), findings: [{ summary: /^\d+ Sarama sync producer handlers? blocked forever in "chan send \(nil chan\)"; \d+ goroutines? waiting in SendMessage$/, confidence: 'confirmed', library: 'sarama' }] },
+    {
+      name: 'one message sent through two producers',
+      evidence: go('sarama-reused-message-3'),
+      findings: [
+        {
+          summary: /^\d+ Sarama sync producer handlers? blocked forever in "chan send \(nil chan\)"; \d+ goroutines? waiting in SendMessage$/,
+          confidence: 'confirmed',
+          library: 'sarama',
+        },
+      ],
+    },
   ],
   missing: {},
 });

@@ -48,7 +48,13 @@ test('sawtooth: grows, is reaped, grows again → sawtooth', () => {
 });
 
 test('constant, noise and too few samples', () => {
-  assert.equal(classifyTrend(times(20), times(20).map(() => 7)).verdict, 'flat');
+  assert.equal(
+    classifyTrend(
+      times(20),
+      times(20).map(() => 7),
+    ).verdict,
+    'flat',
+  );
   const noise = [5, 6, 5, 4, 5, 6, 5, 5, 4, 6, 5, 4, 6, 5, 5, 4, 6, 5, 5, 5];
   assert.equal(classifyTrend(times(20), noise).verdict, 'flat');
   assert.equal(classifyTrend(times(4), [1, 2, 3, 4]).verdict, 'insufficient-data');
@@ -56,7 +62,10 @@ test('constant, noise and too few samples', () => {
 
 test('long series are thinned before the O(n²) statistics but keep their verdict', () => {
   const n = 5000;
-  const t = classifyTrend(times(n, 100), times(n).map((_, i) => Math.floor(i / 10)));
+  const t = classifyTrend(
+    times(n, 100),
+    times(n).map((_, i) => Math.floor(i / 10)),
+  );
   assert.equal(t.verdict, 'linear-growth');
   assert.equal(t.samples, n);
   close(t.slopePerMinute, 60, 1);

@@ -31,7 +31,10 @@ export function registerCluster(program: Command, ctx: CliContext): void {
     .option('--interval <duration>', 'time between membership samples', '2s')
     .option('--duration <duration>', 'how long to watch membership', '30s')
     .option('-p, --pid <pid>', 'a service process on this host (repeatable): members from this host outliving it are lingering', parsePid)
-    .addHelpText('after', '\nExamples:\n  $ kleak cluster --bootstrap 127.0.0.1:9092\n  $ kleak cluster --bootstrap kafka-1:9093 --tls --tls-ca ca.pem --sasl-mechanism scram-sha-512 --sasl-username app   # password in KLEAK_SASL_PASSWORD\n  $ kleak cluster --bootstrap 127.0.0.1:9092 --group orders --watch --duration 1m --pid 4242');
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ kleak cluster --bootstrap 127.0.0.1:9092\n  $ kleak cluster --bootstrap kafka-1:9093 --tls --tls-ca ca.pem --sasl-mechanism scram-sha-512 --sasl-username app   # password in KLEAK_SASL_PASSWORD\n  $ kleak cluster --bootstrap 127.0.0.1:9092 --group orders --watch --duration 1m --pid 4242',
+    );
   addReportOptions(addConnectionOptions(command)).action(async (flags: ClusterFlags) => {
     const prepared = prepareReport(flags);
     const run = await inspectCluster({

@@ -2,7 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import type { Command } from 'commander';
 import { diagnose } from '../../core/diagnose.js';
-import type { KafkaCluster } from '../../local-kafka/launch-kafka.js';
+import type { KafkaCluster } from '../../local-kafka/types.js';
 import type { FixtureService } from '../../local-kafka/start-fixture.js';
 import type { CliContext } from '../context.js';
 import { parsePositiveInt } from '../options.js';
@@ -19,47 +19,59 @@ export function registerDemo(program: Command, ctx: CliContext): void {
     .description('start a local broker and a leaky sample service, and diagnose it')
     .option('--requests <n>', 'requests to drive', '50')
     .option('--node', 'use the kafkajs sample service even when Go is installed')
-    .addHelpText('after', '\nExample:\n  $ kleak demo\n\nStarts Apache Kafka (jars from Maven Central on first use), the leaky Sarama sample service\n(the kafkajs one when Go is missing), drives 50 requests, prints the diagnosis, and stops both.');
+    .addHelpText(
+      'after',
+      '\nExample:\n  $ kleak demo\n\nStarts Apache Kafka (jars from Maven Central on first use), the leaky Sarama sample service\n(the kafkajs one when Go is missing), drives 50 requests, prints the diagnosis, and stops both.',
+    );
   addReportOptions(command, { failOn: 'never' }).action(async (flags: DemoFlags) => {
-      const prepared = prepareReport(flags);
-      const say = (m: string) => ctx.io.stderr(ctx.chalk.dim(`demo: ${m}\n`));
-      // loaded here: the launcher pulls in kafkajs, which no other command start-up should pay for
-      const { ensureTopic, launchKafka } = await import('../../local-kafka/launch-kafka.js');
-      const { startFixture } = await import('../../local-kafka/start-fixture.js');
-      const hasGo = !flags.node && !spawnSync('go', ['version']).error;
-      const name = hasGo ? 'sarama-per-request' : 'kafkajs-per-request';
-      let cluster: KafkaCluster | undefined;
-      let service: FixtureService | undefined;
-      const cleanup = async () => {
-        await service?.stop().catch(() => {});
-        await cluster?.stop().catch(() => {});
-      };
-      const onSignal = () => {
-        say('interrupted: stopping the service and the broker');
-        void cleanup().finally(() => process.exit(130));
-      };
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
-      try {
-        say('starting a Kafka broker on 127.0.0.1 (the first run resolves its jars with Maven)');
-        cluster = await launchKafka({ log: say });
-        await ensureTopic(cluster.bootstrap, 'orders');
-        say(`starting the leaky ${hasGo ? 'Sarama (Go)' : 'kafkajs (Node)'} sample service: a Kafka client per request, never closed${hasGo ? ' (building it with Go on first use)' : ''}`);
-        service = await startFixture(name, { bootstrap: cluster.bootstrap, topic: 'orders' });
-        say(`service PID ${service.pid} at ${service.url}; diagnosing it`);
-        const run = await diagnose({
-          pids: [service.pid],
-          bootstrap: [{ host: '127.0.0.1', port: cluster.nodes[0]!.brokerPort }],
-          pprof: hasGo ? service.url : undefined,
-          drive: { url: `${service.url}/produce`, method: 'POST', requests: Math.max(1, parsePositiveInt(flags.requests, '--requests')), warmup: 5, settleTimeoutMs: 15_000 },
-          onProgress: say,
-        });
-        writeReport(ctx, prepared, run);
-      } finally {
-        say('stopping the service and the broker');
-        await cleanup();
-        process.removeListener('SIGINT', onSignal);
-        process.removeListener('SIGTERM', onSignal);
-      }
-    });
+    const prepared = prepareReport(flags);
+    const say = (m: string) => ctx.io.stderr(ctx.chalk.dim(`demo: ${m}\n`));
+    // loaded here: the launcher pulls in kafkajs, which no other command start-up should pay for
+    const { launchKafka } = await import('../../local-kafka/launch-kafka.js');
+    const { ensureTopic } = await import('../../local-kafka/topics.js');
+    const { startFixture } = await import('../../local-kafka/start-fixture.js');
+    const hasGo = !flags.node && !spawnSync('go', ['version']).error;
+    const name = hasGo ? 'sarama-per-request' : 'kafkajs-per-request';
+    let cluster: KafkaCluster | undefined;
+    let service: FixtureService | undefined;
+    const cleanup = async () => {
+      await service?.stop().catch(() => {});
+      await cluster?.stop().catch(() => {});
+    };
+    const onSignal = () => {
+      say('interrupted: stopping the service and the broker');
+      void cleanup().finally(() => process.exit(130));
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    try {
+      say('starting a Kafka broker on 127.0.0.1 (the first run resolves its jars with Maven)');
+      cluster = await launchKafka({ log: say });
+      await ensureTopic(cluster.bootstrap, 'orders');
+      say(
+        `starting the leaky ${hasGo ? 'Sarama (Go)' : 'kafkajs (Node)'} sample service: a Kafka client per request, never closed${hasGo ? ' (building it with Go on first use)' : ''}`,
+      );
+      service = await startFixture(name, { bootstrap: cluster.bootstrap, topic: 'orders' });
+      say(`service PID ${service.pid} at ${service.url}; diagnosing it`);
+      const run = await diagnose({
+        pids: [service.pid],
+        bootstrap: [{ host: '127.0.0.1', port: cluster.nodes[0]!.brokerPort }],
+        pprof: hasGo ? service.url : undefined,
+        drive: {
+          url: `${service.url}/produce`,
+          method: 'POST',
+          requests: Math.max(1, parsePositiveInt(flags.requests, '--requests')),
+          warmup: 5,
+          settleTimeoutMs: 15_000,
+        },
+        onProgress: say,
+      });
+      writeReport(ctx, prepared, run);
+    } finally {
+      say('stopping the service and the broker');
+      await cleanup();
+      process.removeListener('SIGINT', onSignal);
+      process.removeListener('SIGTERM', onSignal);
+    }
+  });
 }

@@ -36,28 +36,36 @@ export function registerDiagnose(program: Command, ctx: CliContext): void {
     .option('--duration <duration>', 'without --drive: watch for this long')
     .option('--interval <duration>', 'time between samples', '1s')
     .option('--group <group>', 'only this consumer group (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
-    .addHelpText('after', '\nExamples:\n  $ kleak diagnose --pid 4242 --bootstrap 127.0.0.1:9092 --pprof http://127.0.0.1:6060\n  $ kleak diagnose --pid 4242 --drive http://127.0.0.1:8080/produce --method POST --requests 50 --probe --format markdown --output report.md\n  $ kleak diagnose --pid 4242 --drive http://127.0.0.1:8080/produce --fail-on warning --baseline main.json');
-  addReportOptions(addConnectionOptions(addDriveOptions(command)), { formatHelp: 'report format (default: table on a terminal, json when piped)' }).action(async (flags: DiagnoseFlags) => {
-    const prepared = prepareReport(flags, ctx.io.isTty && !flags.output ? 'table' : 'json');
-    const drive = drivePlanFromFlags(flags);
-    if (flags.heap && !flags.yes) {
-      throw new UsageError('--heap takes a heap snapshot through the inspector: the process pauses while V8 writes it and may need up to twice its heap in memory. Confirm with --yes.', { hint: 'Add --yes (the inspector is closed again afterwards).' });
-    }
-    const run = await diagnose({
-      pids: flags.pid,
-      children: flags.children,
-      bootstrap: flags.bootstrap ? parseHostPorts(flags.bootstrap, '--bootstrap') : undefined,
-      brokers: flags.brokers ? parseHostPorts(flags.brokers, '--brokers') : undefined,
-      connection: connectionFromFlags(flags),
-      pprof: flags.pprof,
-      probe: flags.probe,
-      heap: flags.heap,
-      drive,
-      durationMs: flags.duration ? parseDuration(flags.duration, '--duration') : 0,
-      intervalMs: parseDuration(flags.interval, '--interval'),
-      groupIds: flags.group.length ? flags.group : undefined,
-      onProgress: (m) => ctx.io.stderr(ctx.chalk.dim(`kleak: ${m}\n`)),
-    });
-    writeReport(ctx, prepared, run);
-  });
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ kleak diagnose --pid 4242 --bootstrap 127.0.0.1:9092 --pprof http://127.0.0.1:6060\n  $ kleak diagnose --pid 4242 --drive http://127.0.0.1:8080/produce --method POST --requests 50 --probe --format markdown --output report.md\n  $ kleak diagnose --pid 4242 --drive http://127.0.0.1:8080/produce --fail-on warning --baseline main.json',
+    );
+  addReportOptions(addConnectionOptions(addDriveOptions(command)), { formatHelp: 'report format (default: table on a terminal, json when piped)' }).action(
+    async (flags: DiagnoseFlags) => {
+      const prepared = prepareReport(flags, ctx.io.isTty && !flags.output ? 'table' : 'json');
+      const drive = drivePlanFromFlags(flags);
+      if (flags.heap && !flags.yes) {
+        throw new UsageError(
+          '--heap takes a heap snapshot through the inspector: the process pauses while V8 writes it and may need up to twice its heap in memory. Confirm with --yes.',
+          { hint: 'Add --yes (the inspector is closed again afterwards).' },
+        );
+      }
+      const run = await diagnose({
+        pids: flags.pid,
+        children: flags.children,
+        bootstrap: flags.bootstrap ? parseHostPorts(flags.bootstrap, '--bootstrap') : undefined,
+        brokers: flags.brokers ? parseHostPorts(flags.brokers, '--brokers') : undefined,
+        connection: connectionFromFlags(flags),
+        pprof: flags.pprof,
+        probe: flags.probe,
+        heap: flags.heap,
+        drive,
+        durationMs: flags.duration ? parseDuration(flags.duration, '--duration') : 0,
+        intervalMs: parseDuration(flags.interval, '--interval'),
+        groupIds: flags.group.length ? flags.group : undefined,
+        onProgress: (m) => ctx.io.stderr(ctx.chalk.dim(`kleak: ${m}\n`)),
+      });
+      writeReport(ctx, prepared, run);
+    },
+  );
 }

@@ -21,7 +21,8 @@ interface HeapFlags extends ReportFlags {
 async function consent(ctx: CliContext, pid: number, via: string, yes?: boolean): Promise<void> {
   const what = `kleak will ${via === 'inspector' ? 'open the inspector of' : 'send SIGUSR2 to'} PID ${pid} and take a heap snapshot: the process pauses while V8 writes it and may need up to twice its heap in memory${via === 'inspector' ? '; the inspector is closed again afterwards' : ''}.`;
   if (yes) return;
-  if (!process.stdin.isTTY || !ctx.io.isTty) throw new UsageError(`${what} Confirm with --yes.`, { hint: 'Add --yes to run it without a prompt (CI, scripts).' });
+  if (!process.stdin.isTTY || !ctx.io.isTty)
+    throw new UsageError(`${what} Confirm with --yes.`, { hint: 'Add --yes to run it without a prompt (CI, scripts).' });
   const rl = createInterface({ input: process.stdin, output: process.stderr });
   const answer = await rl.question(`${what}\nContinue? [y/N] `);
   rl.close();
@@ -41,17 +42,25 @@ export function registerHeap(program: Command, ctx: CliContext): void {
     .argument('[file]', 'a .heapsnapshot file')
     .description('V8 heap snapshot: live Kafka clients, connections, pinned record buffers')
     .option('-p, --pid <pid>', 'take the snapshot from this running Node process', parsePid)
-    .addOption(new Option('--via <how>', 'how to take it: the inspector (SIGUSR1), or SIGUSR2 to a process that loaded heapdump').choices(['inspector', 'signal']).default('inspector'))
+    .addOption(
+      new Option('--via <how>', 'how to take it: the inspector (SIGUSR1), or SIGUSR2 to a process that loaded heapdump')
+        .choices(['inspector', 'signal'])
+        .default('inspector'),
+    )
     .option('--inspect-port <port>', 'the port the inspector opens on', '9229')
     .option('--yes', 'do not ask before pausing the process for the snapshot')
     .option('--keep', 'keep the snapshot file taken with --pid (it is removed otherwise)')
     .option('--compare <older>', 'an older snapshot: growth by constructor and by Kafka object')
     .option('--show-strings', 'print strings from the snapshot (they may hold secrets)')
-    .addHelpText('after', '\nExamples:\n  $ kleak heap service.heapsnapshot\n  $ kleak heap --pid 4242 --yes --keep\n  $ kleak heap after.heapsnapshot --compare before.heapsnapshot --json\n\nFor services where an inspector is not allowed: start them with node -r kleak/agent app.js\n(it loads heapdump, so SIGUSR2 writes a snapshot) and use --via signal.');
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ kleak heap service.heapsnapshot\n  $ kleak heap --pid 4242 --yes --keep\n  $ kleak heap after.heapsnapshot --compare before.heapsnapshot --json\n\nFor services where an inspector is not allowed: start them with node -r kleak/agent app.js\n(it loads heapdump, so SIGUSR2 writes a snapshot) and use --via signal.',
+    );
   addReportOptions(command).action(async (file: string | undefined, flags: HeapFlags) => {
     const prepared = prepareReport(flags);
     const pid = flags.pid?.[0];
-    if ((file === undefined) === (pid === undefined)) throw new UsageError('Give a snapshot file or --pid, one of the two.', { hint: 'kleak heap service.heapsnapshot, or kleak heap --pid 4242 --yes' });
+    if ((file === undefined) === (pid === undefined))
+      throw new UsageError('Give a snapshot file or --pid, one of the two.', { hint: 'kleak heap service.heapsnapshot, or kleak heap --pid 4242 --yes' });
     if (pid !== undefined) await consent(ctx, pid, flags.via, flags.yes);
     // a progress bar on stderr once reading has taken over a second
     let lastShown = Date.now();

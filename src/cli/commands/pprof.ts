@@ -27,7 +27,10 @@ export function registerPprof(program: Command, ctx: CliContext): void {
     .option('--compare <sources...>', 'an earlier profile (URL or files) to compare with: deltas per role')
     .option('--after <duration>', 'with a URL: profile now and again after this long, and compare')
     .option('--timeout <duration>', 'bound on each HTTP fetch', '10s')
-    .addHelpText('after', '\nExamples:\n  $ kleak pprof http://127.0.0.1:6060\n  $ kleak pprof goroutines.txt heap.pb.gz\n  $ kleak pprof http://127.0.0.1:6060 --after 30s\n  $ kleak pprof after.txt --compare before.txt');
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ kleak pprof http://127.0.0.1:6060\n  $ kleak pprof goroutines.txt heap.pb.gz\n  $ kleak pprof http://127.0.0.1:6060 --after 30s\n  $ kleak pprof after.txt --compare before.txt',
+    );
   addReportOptions(command).action(async (sources: string[], flags: PprofFlags) => {
     const prepared = prepareReport(flags);
     const run = await inspectPprof({

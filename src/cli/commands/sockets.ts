@@ -21,7 +21,10 @@ export function registerSockets(program: Command, ctx: CliContext): void {
   const command = program
     .command('sockets')
     .description("inventory of a process's sockets, per broker and TCP state")
-    .addHelpText('after', '\nExamples:\n  $ kleak sockets --pid 4242 --bootstrap 127.0.0.1:9092\n  $ kleak sockets --pid 4242 --children --brokers 10.0.0.5:9092,10.0.0.6:9092 --json');
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ kleak sockets --pid 4242 --bootstrap 127.0.0.1:9092\n  $ kleak sockets --pid 4242 --children --brokers 10.0.0.5:9092,10.0.0.6:9092 --json',
+    );
   addReportOptions(addTargetOptions(command)).action(async (flags: SocketsFlags) => {
     const prepared = prepareReport(flags);
     const run = await inspectSockets({ pids: flags.pid, children: flags.children, ...brokerFlags(flags) });

@@ -31,7 +31,10 @@ export function registerWatch(program: Command, ctx: CliContext): void {
     .option('--interval <duration>', 'time between samples', '1s')
     .option('--duration <duration>', 'how long to watch (without --drive)', '30s')
     .option('--pprof <url>', "a Go service's pprof base URL: count goroutines too")
-    .addHelpText('after', '\nExamples:\n  $ kleak watch --pid 4242 --interval 2s --duration 2m\n  $ kleak watch --pid 4242 --drive http://127.0.0.1:8080/produce --method POST --requests 50 --pprof http://127.0.0.1:8080');
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ kleak watch --pid 4242 --interval 2s --duration 2m\n  $ kleak watch --pid 4242 --drive http://127.0.0.1:8080/produce --method POST --requests 50 --pprof http://127.0.0.1:8080',
+    );
   addReportOptions(addTargetOptions(addDriveOptions(command))).action(async (flags: WatchFlags) => {
     const prepared = prepareReport(flags);
     const intervalMs = parseDuration(flags.interval, '--interval');
@@ -41,7 +44,10 @@ export function registerWatch(program: Command, ctx: CliContext): void {
     // samples stream to stdout only where the report goes there too and is a table or JSON Lines
     const toStdout = !prepared.output && (prepared.format === 'table' || prepared.format === 'json');
     const write = toStdout ? ctx.io.stdout : ctx.io.stderr;
-    const live = toStdout && prepared.format === 'table' && ctx.io.isTty ? new LiveView(ctx.io.stdout, { durationMs: drive ? undefined : durationMs, chalk: ctx.chalk, columns: ctx.io.columns }) : undefined;
+    const live =
+      toStdout && prepared.format === 'table' && ctx.io.isTty
+        ? new LiveView(ctx.io.stdout, { durationMs: drive ? undefined : durationMs, chalk: ctx.chalk, columns: ctx.io.columns })
+        : undefined;
     let printedHeader = false;
     const run = await watchProcess({
       pids: flags.pid,

@@ -30,7 +30,7 @@ export interface ConnectedAdmin {
 export async function connectAdmin(options: FetchClusterOptions): Promise<ConnectedAdmin> {
   const timeoutMs = connectionTimeoutOf(options.connection);
   const problems = await Promise.all(options.bootstrap.map((b) => tcpProbe(b, timeoutMs)));
-  const unreachable = options.bootstrap.flatMap((b, i) => (problems[i] ? [{ what: hostPortText(b), message: problems[i]! }] : []));
+  const unreachable = options.bootstrap.flatMap((b, i) => (problems[i] ? [{ what: hostPortText(b), message: problems[i] }] : []));
   const reachable = options.bootstrap.filter((_, i) => problems[i] === undefined);
   if (reachable.length === 0) {
     throw new UnreachableError(`No broker answered at ${unreachable.map((u) => `${u.what} (${u.message})`).join(', ')}.`, {
@@ -47,9 +47,11 @@ export async function connectAdmin(options: FetchClusterOptions): Promise<Connec
   // kafkajs answers a refused FindCoordinator with "Failed to find group coordinator" and keeps the
   // broker's reason only in a debug log line: that line (and nothing else) is kept, per group
   const coordinatorErrors = new Map<string, { type?: string; message?: string }>();
-  const logCreator = () => ({ log }: { log: { message?: string; groupId?: string; error?: { type?: string; message?: string } } }) => {
-    if (log.message === 'Tried to find group coordinator' && log.groupId && log.error) coordinatorErrors.set(log.groupId, log.error);
-  };
+  const logCreator =
+    () =>
+    ({ log }: { log: { message?: string; groupId?: string; error?: { type?: string; message?: string } } }) => {
+      if (log.message === 'Tried to find group coordinator' && log.groupId && log.error) coordinatorErrors.set(log.groupId, log.error);
+    };
   const admin = new Kafka({ ...kafkaConfig({ ...options.connection, bootstrap: reachable.map(hostPortText) }), logLevel: logLevel.DEBUG, logCreator }).admin();
   coordinatorErrorsOf.set(admin, coordinatorErrors);
   try {
@@ -62,15 +64,22 @@ export async function connectAdmin(options: FetchClusterOptions): Promise<Connec
   // fails when that one is down (a dead broker stays in the metadata until its session times out), so
   // a connection error here is about another broker: ask again.
   try {
-    const cluster = await withTimeout(retryOtherBroker(() => admin.describeCluster()), retryBudgetMs(timeoutMs), addresses);
+    const cluster = await withTimeout(
+      retryOtherBroker(() => admin.describeCluster()),
+      retryBudgetMs(timeoutMs),
+      addresses,
+    );
     return { admin, unreachable, cluster };
   } catch (error) {
     await admin.disconnect().catch(() => {});
     if (isConnectionError(error)) {
-      throw new InputError(`The brokers at ${addresses} answered, but no Metadata request went through: ${scrub((error as Error).message, options.connection.sasl ? [options.connection.sasl.password] : [])}.`, {
-        cause: error,
-        hint: 'The cluster advertises broker addresses (advertised.listeners) that this host may not reach; run kleak where they resolve, or use the listener advertised for this network.',
-      });
+      throw new InputError(
+        `The brokers at ${addresses} answered, but no Metadata request went through: ${scrub((error as Error).message, options.connection.sasl ? [options.connection.sasl.password] : [])}.`,
+        {
+          cause: error,
+          hint: 'The cluster advertises broker addresses (advertised.listeners) that this host may not reach; run kleak where they resolve, or use the listener advertised for this network.',
+        },
+      );
     }
     throw await explain(error);
   }

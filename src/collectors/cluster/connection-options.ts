@@ -22,7 +22,10 @@ export interface HostPort {
 
 /** "h1:9092,h2:9092" or "[::1]:9092" → host/port pairs; a bad entry is a usage error. */
 export function parseHostPorts(value: string, flag: string): HostPort[] {
-  const entries = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const entries = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (entries.length === 0) throw new UsageError(`${flag} is empty.`, { hint: `Give host:port pairs, e.g. ${flag} 127.0.0.1:9092,127.0.0.1:9093` });
   return entries.map((entry) => {
     const match = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(entry);
@@ -97,14 +100,11 @@ export function connectionFromFlags(flags: ConnectionFlags, env: NodeJS.ProcessE
     const username = flags.saslUsername ?? env.KLEAK_SASL_USERNAME;
     const password = flags.saslPassword ?? env.KLEAK_SASL_PASSWORD;
     if (!username || password === undefined) {
-      throw new UsageError('SASL needs a username and a password.', { hint: 'Give --sasl-username and the password in KLEAK_SASL_PASSWORD (or --sasl-password).' });
+      throw new UsageError('SASL needs a username and a password.', {
+        hint: 'Give --sasl-username and the password in KLEAK_SASL_PASSWORD (or --sasl-password).',
+      });
     }
     out.sasl = { mechanism: m, username, password };
   }
   return out;
-}
-
-/** Every secret the options carry, so outputs can be scrubbed of them. */
-export function secretsOf(options: Omit<KafkaConnectionOptions, 'bootstrap'>): string[] {
-  return options.sasl?.password ? [options.sasl.password] : [];
 }

@@ -28,7 +28,10 @@ export function connectError(error: unknown, addresses: string, options: Omit<Ka
       hint: "Drop --sasl-mechanism for this listener, or give the port of the cluster's SASL listener.",
     });
   }
-  if (options.sasl && /does not support the requested SASL mechanism|UNSUPPORTED_SASL_MECHANISM/.test(`${message} ${(error as { type?: string }).type ?? ''}`)) {
+  if (
+    options.sasl &&
+    /does not support the requested SASL mechanism|UNSUPPORTED_SASL_MECHANISM/.test(`${message} ${(error as { type?: string }).type ?? ''}`)
+  ) {
     return new InputError(`${addresses} does not enable SASL ${options.sasl.mechanism} on this listener.`, {
       cause: new Error(message),
       hint: 'Use a mechanism the listener enables (its sasl.enabled.mechanisms): plain, scram-sha-256 or scram-sha-512.',
@@ -40,10 +43,13 @@ export function connectError(error: unknown, addresses: string, options: Omit<Ka
           cause: new Error(message),
           hint: 'Give --sasl-mechanism, --sasl-username and the password in KLEAK_SASL_PASSWORD.',
         })
-      : new InputError(`${addresses} accepted a TCP connection and closed it, answering Kafka's ApiVersions request ${listener === 'tls' ? 'with a TLS alert: it is a TLS listener' : 'with nothing: a TLS listener does that to a plaintext client'}.`, {
-          cause: new Error(message),
-          hint: 'Give --tls (and --tls-ca for a private CA), or check that this is a Kafka listener.',
-        });
+      : new InputError(
+          `${addresses} accepted a TCP connection and closed it, answering Kafka's ApiVersions request ${listener === 'tls' ? 'with a TLS alert: it is a TLS listener' : 'with nothing: a TLS listener does that to a plaintext client'}.`,
+          {
+            cause: new Error(message),
+            hint: 'Give --tls (and --tls-ca for a private CA), or check that this is a Kafka listener.',
+          },
+        );
   }
   if (options.tls && /TLS|SSL|secure|certificate|wrong version|handshake|EPROTO/i.test(message)) {
     return new InputError(`The TLS handshake with ${addresses} failed.`, {
@@ -52,7 +58,10 @@ export function connectError(error: unknown, addresses: string, options: Omit<Ka
     });
   }
   if (options.tls && /timed out|did not answer|Connection timeout/i.test(message)) {
-    return new InputError(`${addresses} did not complete a TLS connection.`, { cause: new Error(message), hint: 'Is this a TLS listener? Without --tls kleak speaks plaintext.' });
+    return new InputError(`${addresses} did not complete a TLS connection.`, {
+      cause: new Error(message),
+      hint: 'Is this a TLS listener? Without --tls kleak speaks plaintext.',
+    });
   }
   return new InputError(`${addresses} accepted a TCP connection but did not answer as a Kafka broker${listener === 'http' ? ': it answered in HTTP' : ''}.`, {
     cause: new Error(message),

@@ -32,7 +32,11 @@ export async function resolveEndpoints(hosts: readonly HostPort[], extra: Partia
 /** Brokers advertised by the cluster's metadata (each resolved), plus the bootstrap addresses themselves. */
 export async function fetchClusterBrokers(bootstrap: readonly HostPort[], options: Omit<KafkaConnectionOptions, 'bootstrap'> = {}): Promise<BrokerEndpoint[]> {
   // the same connection code as kleak cluster: one way to reach, authenticate and explain failures
-  const { admin, cluster } = await connectAdmin({ connection: { ...options, bootstrap: bootstrap.map(hostPortText) }, bootstrap: [...bootstrap], withConfig: false });
+  const { admin, cluster } = await connectAdmin({
+    connection: { ...options, bootstrap: bootstrap.map(hostPortText) },
+    bootstrap: [...bootstrap],
+    withConfig: false,
+  });
   try {
     const endpoints: BrokerEndpoint[] = [];
     for (const b of cluster.brokers) endpoints.push(...(await resolveEndpoints([{ host: b.host, port: b.port }], { nodeId: b.nodeId })));
@@ -48,7 +52,11 @@ export async function fetchClusterBrokers(bootstrap: readonly HostPort[], option
  * --bootstrap → the cluster's metadata; unreachable → falls back (with a warning) to --brokers or the
  * usual ports plus the bootstrap addresses; reachable but not Kafka → InputError.
  */
-export async function attributeBrokers(args: { bootstrap?: HostPort[]; brokers?: HostPort[]; connection?: Omit<KafkaConnectionOptions, 'bootstrap'> }): Promise<BrokerAttribution> {
+export async function attributeBrokers(args: {
+  bootstrap?: HostPort[];
+  brokers?: HostPort[];
+  connection?: Omit<KafkaConnectionOptions, 'bootstrap'>;
+}): Promise<BrokerAttribution> {
   const flagged = args.brokers ? await resolveEndpoints(args.brokers) : undefined;
   if (args.bootstrap) {
     let tried: string;
@@ -62,7 +70,9 @@ export async function attributeBrokers(args: { bootstrap?: HostPort[]; brokers?:
     return {
       source: flagged ? 'flag' : 'default-ports',
       endpoints: fallback,
-      warnings: [`the cluster could not be reached at ${tried}; brokers are attributed by ${flagged ? '--brokers' : 'the bootstrap addresses and the usual Kafka ports 9092-9094'} instead`],
+      warnings: [
+        `the cluster could not be reached at ${tried}; brokers are attributed by ${flagged ? '--brokers' : 'the bootstrap addresses and the usual Kafka ports 9092-9094'} instead`,
+      ],
     };
   }
   if (flagged) return { source: 'flag', endpoints: flagged, warnings: [] };

@@ -22,18 +22,23 @@ export async function fetchClusterView(options: FetchClusterOptions, connected?:
       const refused = await Promise.all(brokers.map((b) => tcpProbe(b, timeoutMs)));
       for (const [i, b] of brokers.entries()) {
         if (refused[i]) {
-          unreachable.push({ what: `broker ${b.nodeId} (${b.host}:${b.port})`, message: refused[i]! });
+          unreachable.push({ what: `broker ${b.nodeId} (${b.host}:${b.port})`, message: refused[i] });
           continue;
         }
         try {
-          const ask = () => admin.describeConfigs({ resources: [{ type: ConfigResourceTypes.BROKER, name: String(b.nodeId), configNames: [...leakSettings, 'broker.rack'] }], includeSynonyms: false });
+          const ask = () =>
+            admin.describeConfigs({
+              resources: [{ type: ConfigResourceTypes.BROKER, name: String(b.nodeId), configNames: [...leakSettings, 'broker.rack'] }],
+              includeSynonyms: false,
+            });
           const r = await withTimeout(retryOtherBroker(ask), retryBudgetMs(timeoutMs), `broker ${b.nodeId}`);
           const entries = r.resources[0]!.configEntries;
           b.rack = entries.find((e) => e.configName === 'broker.rack')?.configValue || null;
           config[b.nodeId] = Object.fromEntries(entries.filter((e) => e.configName !== 'broker.rack').map((e) => [e.configName, e.configValue]));
         } catch (error) {
           // a broker that answered but refused to tell is not unreachable: it is a permission to grant
-          if (isConnectionError(error) || (error as Error).name === 'KleakTimeout') unreachable.push({ what: `broker ${b.nodeId} (${b.host}:${b.port})`, message: (error as Error).message });
+          if (isConnectionError(error) || (error as Error).name === 'KleakTimeout')
+            unreachable.push({ what: `broker ${b.nodeId} (${b.host}:${b.port})`, message: (error as Error).message });
           else problems.push({ what: `settings of broker ${b.nodeId}`, message: deniedMessage(error, 'this principal needs DESCRIBE_CONFIGS on the cluster') });
         }
       }

@@ -2,7 +2,7 @@
 // of those processes are still alive and the addresses of this host (what lingering-members compares).
 import { networkInterfaces } from 'node:os';
 import type { Admin } from 'kafkajs';
-import { failed, ok, type CollectorResult } from '../types.js';
+import { collect, type CollectorResult } from '../types.js';
 import { connectAdmin, type FetchClusterOptions } from './connect-admin.js';
 import { fetchClusterView } from './fetch-cluster.js';
 import { readGroups } from './read-groups.js';
@@ -51,12 +51,8 @@ export async function readCluster(options: FetchClusterOptions, watch?: ClusterW
 }
 
 /** The cluster as a collector: never throws. */
-export async function collectCluster(options: FetchClusterOptions, watch?: ClusterWatchOptions, pids?: number[]): Promise<CollectorResult<ClusterEvidence>> {
-  try {
-    return ok(await readCluster(options, watch, pids));
-  } catch (error) {
-    return failed(error);
-  }
+export function collectCluster(options: FetchClusterOptions, watch?: ClusterWatchOptions, pids?: number[]): Promise<CollectorResult<ClusterEvidence>> {
+  return collect(() => readCluster(options, watch, pids));
 }
 
 async function sampleMembership(admin: Admin, groupIds: string[] | undefined, first: ClusterView, watch: ClusterWatchOptions): Promise<Membership> {
@@ -73,7 +69,7 @@ async function sampleMembership(admin: Admin, groupIds: string[] | undefined, fi
     const atMs = Date.now() - started;
     const events: MembershipEvent[] = [];
     for (const g of groups) {
-      const before = known.get(g.groupId) ?? new Map();
+      const before = known.get(g.groupId) ?? new Map<string, { clientId: string; clientHost: string }>();
       const now = new Map(g.members.map((m) => [m.memberId, { clientId: m.clientId, clientHost: m.clientHost }]));
       for (const [memberId, m] of now) if (!before.has(memberId)) events.push({ atMs, groupId: g.groupId, kind: 'join', memberId, ...m });
       for (const [memberId, m] of before) if (!now.has(memberId)) events.push({ atMs, groupId: g.groupId, kind: 'leave', memberId, ...m });

@@ -1,17 +1,22 @@
 // Calling kafkajs's admin client: loading the CommonJS module, bounding a call in time, asking another
 // broker when the one kafkajs picked did not take the connection.
-
+import type * as KafkaJs from 'kafkajs';
 
 /** kafkajs is CommonJS: some of its exports are only on the default export when imported. */
-export async function kafkajsModule(): Promise<typeof import('kafkajs')> {
-  const m = (await import('kafkajs')) as typeof import('kafkajs') & { default?: typeof import('kafkajs') };
+export async function kafkajsModule(): Promise<typeof KafkaJs> {
+  const m = (await import('kafkajs')) as typeof KafkaJs & { default?: typeof KafkaJs };
   return m.default ?? m;
 }
 
 export async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   try {
-    return await Promise.race([promise, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(Object.assign(new Error(`${what} did not answer within ${ms} ms`), { name: 'KleakTimeout' })), ms)))]);
+    return await Promise.race([
+      promise,
+      new Promise<never>(
+        (_, reject) => (timer = setTimeout(() => reject(Object.assign(new Error(`${what} did not answer within ${ms} ms`), { name: 'KleakTimeout' })), ms)),
+      ),
+    ]);
   } finally {
     clearTimeout(timer);
   }

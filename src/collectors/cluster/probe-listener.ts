@@ -45,7 +45,8 @@ export function probeListener({ host, port }: HostPort, timeoutMs: number): Prom
     socket.on('data', (chunk: Buffer) => {
       got = Buffer.concat([got, chunk]);
       if (got.subarray(0, 5).toString('latin1') === 'HTTP/') finish('http');
-      else if (got[0] === 0x15 && got[1] === 0x03) finish('tls'); // alert record, TLS 1.x
+      else if (got[0] === 0x15 && got[1] === 0x03)
+        finish('tls'); // alert record, TLS 1.x
       else if (got.length >= 8) finish(got.readInt32BE(4) === 0x6b6c6561 ? 'kafka' : 'other');
     });
     socket.connect(port, host, () => socket.write(request));

@@ -11,7 +11,9 @@ export const isDenied = (problem: ClusterProblem) => problem.message.startsWith(
 export function deniedMessage(error: unknown, grant: string): string {
   const e = error as { type?: string; message?: string };
   const message = e?.message ?? String(error);
-  return /AUTHORIZATION_FAILED$/.test(e?.type ?? '') || /authorization failed|Not authorized/i.test(message) ? `denied (${e.type ?? message}): ${grant}` : message;
+  return /AUTHORIZATION_FAILED$/.test(e?.type ?? '') || /authorization failed|Not authorized/i.test(message)
+    ? `denied (${e.type ?? message}): ${grant}`
+    : message;
 }
 
 function countBy<T>(items: T[], key: (t: T) => string): Record<string, number> {
@@ -27,19 +29,35 @@ function countBy<T>(items: T[], key: (t: T) => string): Record<string, number> {
 async function describeEachGroup(admin: Admin, ids: string[], problems: ClusterProblem[]): Promise<Awaited<ReturnType<Admin['describeGroups']>>> {
   const grant = 'this principal needs DESCRIBE on the group';
   // the broker's own reason when kafkajs only says it found no coordinator
-  const reason = (id: string, error: unknown) => ((error as Error).name === 'KafkaJSGroupCoordinatorNotFound' ? (coordinatorErrorsOf.get(admin)?.get(id) ?? error) : error);
+  const reason = (id: string, error: unknown) =>
+    (error as Error).name === 'KafkaJSGroupCoordinatorNotFound' ? (coordinatorErrorsOf.get(admin)?.get(id) ?? error) : error;
   try {
-    return await withTimeout(retryOtherBroker(() => admin.describeGroups(ids)), 30_000, 'DescribeGroups');
+    return await withTimeout(
+      retryOtherBroker(() => admin.describeGroups(ids)),
+      30_000,
+      'DescribeGroups',
+    );
   } catch (error) {
     if (ids.length === 1 || isConnectionError(error) || (error as Error).name === 'KleakTimeout') {
-      problems.push({ what: ids.length === 1 ? `group ${ids[0]}` : `DescribeGroups ${ids.join(', ')}`, message: deniedMessage(ids.length === 1 ? reason(ids[0]!, error) : error, grant) });
+      problems.push({
+        what: ids.length === 1 ? `group ${ids[0]}` : `DescribeGroups ${ids.join(', ')}`,
+        message: deniedMessage(ids.length === 1 ? reason(ids[0]!, error) : error, grant),
+      });
       return { groups: [] };
     }
   }
   const groups: Awaited<ReturnType<Admin['describeGroups']>>['groups'] = [];
   for (const id of ids) {
     try {
-      groups.push(...(await withTimeout(retryOtherBroker(() => admin.describeGroups([id])), 15_000, `DescribeGroups ${id}`)).groups);
+      groups.push(
+        ...(
+          await withTimeout(
+            retryOtherBroker(() => admin.describeGroups([id])),
+            15_000,
+            `DescribeGroups ${id}`,
+          )
+        ).groups,
+      );
     } catch (error) {
       problems.push({ what: `group ${id}`, message: deniedMessage(reason(id, error), grant) });
     }
@@ -95,7 +113,11 @@ export async function readGroups(admin: Admin, groupIds: string[] | undefined, p
     for (const t of topics) {
       if (topicPartitions.has(t)) continue;
       try {
-        const meta = await withTimeout(retryOtherBroker(() => admin.fetchTopicMetadata({ topics: [t] })), 20_000, 'Metadata');
+        const meta = await withTimeout(
+          retryOtherBroker(() => admin.fetchTopicMetadata({ topics: [t] })),
+          20_000,
+          'Metadata',
+        );
         topicPartitions.set(t, meta.topics[0]?.partitions.length ?? null);
       } catch {
         topicPartitions.set(t, null);
@@ -111,7 +133,7 @@ export async function readGroups(admin: Admin, groupIds: string[] | undefined, p
       membersPerHost: countBy(members, (m) => m.clientHost),
       membersPerClientId: countBy(members, (m) => m.clientId),
       membersWithoutPartitions: members.filter((m) => m.partitionCount === 0).length,
-      subscribedPartitions: counts.length && counts.every((c) => typeof c === 'number') ? (counts as number[]).reduce((a, b) => a + b, 0) : null,
+      subscribedPartitions: counts.length && counts.every((c) => typeof c === 'number') ? counts.reduce((a, b) => a + b, 0) : null,
     });
   }
   return groups.sort((a, b) => a.groupId.localeCompare(b.groupId));

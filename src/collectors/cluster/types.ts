@@ -1,6 +1,5 @@
 // The cluster collector's evidence: brokers, settings, groups and members, membership over time.
 
-
 export const leakSettings = [
   'connections.max.idle.ms',
   'max.connections.per.ip',

@@ -48,7 +48,10 @@ export async function driveRequests(options: DriveOptions): Promise<DriveResult>
   if (succeeded === 0 && (statuses.error ?? 0) === sent) {
     const cause = firstError as { cause?: { code?: string; message?: string }; name?: string; message?: string } | undefined;
     // fetch wraps the network error: TypeError('fetch failed', { cause: ECONNREFUSED | 'bad port' | … })
-    const reason = cause?.name === 'TimeoutError' ? `timed out after ${timeoutMs} ms` : (cause?.cause?.code ?? cause?.cause?.message ?? cause?.message ?? String(firstError));
+    const reason =
+      cause?.name === 'TimeoutError'
+        ? `timed out after ${timeoutMs} ms`
+        : (cause?.cause?.code ?? cause?.cause?.message ?? cause?.message ?? String(firstError));
     throw new InputError(`The drive URL ${redactUrl(options.url)} did not answer (${reason}).`, {
       cause: firstError,
       hint: 'Check that the service listens there (curl it), and that --drive names an endpoint that exercises Kafka.',

@@ -1,6 +1,5 @@
 // What the request driver takes and reports.
 
-
 export interface DriveOptions {
   url: string;
   requests: number;

@@ -41,7 +41,8 @@ export function classifyGroup(group: GoroutineGroup): { library: RoleLibrary; ro
   return { library: 'none', role: 'non-kafka' };
 }
 
-const count = (byRole: RoleCount[], library: GoLibrary, role: GoroutineRole) => byRole.filter((r) => r.library === library && r.role === role).reduce((s, r) => s + r.count, 0);
+const count = (byRole: RoleCount[], library: GoLibrary, role: GoroutineRole) =>
+  byRole.filter((r) => r.library === library && r.role === role).reduce((s, r) => s + r.count, 0);
 
 export function classifyGoroutines(dump: GoroutineDump): GoroutineClassification {
   const byKey = new Map<string, RoleCount>();
@@ -53,7 +54,9 @@ export function classifyGoroutines(dump: GoroutineDump): GoroutineClassification
     if (group.state) entry.states[group.state] = (entry.states[group.state] ?? 0) + group.count;
     byKey.set(key, entry);
   }
-  const byRole = [...byKey.values()].sort((a, b) => (a.library === 'none' ? 1 : 0) - (b.library === 'none' ? 1 : 0) || a.library.localeCompare(b.library) || b.count - a.count);
+  const byRole = [...byKey.values()].sort(
+    (a, b) => (a.library === 'none' ? 1 : 0) - (b.library === 'none' ? 1 : 0) || a.library.localeCompare(b.library) || b.count - a.count,
+  );
   const libraries: Partial<Record<GoLibrary, LibraryCounts>> = {};
   for (const library of new Set(byRole.map((r) => r.library))) {
     if (library === 'none') continue;

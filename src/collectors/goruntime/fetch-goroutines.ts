@@ -27,10 +27,15 @@ export async function fetchGoroutineCount(base: string, timeoutMs = 5000): Promi
     text = await response.text();
     if (!response.ok) throw new Error(`HTTP ${response.status}`);
   } catch (cause) {
-    throw new InputError(`Could not fetch the goroutine profile from ${url}.`, { cause, hint: 'Check --pprof: the service must import net/http/pprof and serve it on that address.' });
+    throw new InputError(`Could not fetch the goroutine profile from ${url}.`, {
+      cause,
+      hint: 'Check --pprof: the service must import net/http/pprof and serve it on that address.',
+    });
   }
   if (!isGoroutineDump(text)) {
-    throw new InputError(`${url} did not return a goroutine profile (it starts: ${JSON.stringify(text.slice(0, 60))}).`, { hint: 'Point --pprof at the base URL of a Go service that serves net/http/pprof.' });
+    throw new InputError(`${url} did not return a goroutine profile (it starts: ${JSON.stringify(text.slice(0, 60))}).`, {
+      hint: 'Point --pprof at the base URL of a Go service that serves net/http/pprof.',
+    });
   }
   const classification = classifyGoroutines(parseGoroutineDump(text));
   const roles: Record<string, number> = {};

@@ -18,7 +18,9 @@ function looksLikeHtml(data: Uint8Array): boolean {
 function classifyContent(data: Uint8Array, source: string, into: GoProfiles): void {
   if (data.length === 0) throw new InputError(`${source} is empty.`, { hint: 'Capture the profile again.' });
   if (looksLikeHtml(data)) {
-    throw new InputError(`${source} is an HTML page, not a Go profile.`, { hint: 'Point kleak at the service\'s pprof base URL (http://HOST:PORT) or at /debug/pprof/goroutine?debug=2 and /debug/pprof/heap; a page of links is the /debug/pprof/ index.' });
+    throw new InputError(`${source} is an HTML page, not a Go profile.`, {
+      hint: "Point kleak at the service's pprof base URL (http://HOST:PORT) or at /debug/pprof/goroutine?debug=2 and /debug/pprof/heap; a page of links is the /debug/pprof/ index.",
+    });
   }
   if (isGzip(data) || data[0] === 0x0a) {
     into.heap = { source, profile: parseHeapProfile(data, source) };
@@ -27,13 +29,17 @@ function classifyContent(data: Uint8Array, source: string, into: GoProfiles): vo
   const text = Buffer.from(data).toString('utf8');
   if (isGoroutineDump(text)) {
     const dump = parseGoroutineDump(text);
-    if (dump.total === 0 || (dump.format === 'debug=2' && dump.groups.length === 0)) throw new InputError(`${source} looks like a goroutine dump but holds no goroutines.`, { hint: 'It may be truncated; capture it again.' });
+    if (dump.total === 0 || (dump.format === 'debug=2' && dump.groups.length === 0))
+      throw new InputError(`${source} looks like a goroutine dump but holds no goroutines.`, { hint: 'It may be truncated; capture it again.' });
     into.goroutines = { source, dump };
     return;
   }
-  throw new InputError(`${source} is neither a goroutine dump (text, debug=1 or debug=2) nor a heap profile (gzipped protobuf); it starts ${JSON.stringify(text.slice(0, 40))}.`, {
-    hint: 'Give what /debug/pprof/goroutine?debug=2 or /debug/pprof/heap returns. A goroutine dump from a Go version kleak does not know is reported here too: please attach it to an issue.',
-  });
+  throw new InputError(
+    `${source} is neither a goroutine dump (text, debug=1 or debug=2) nor a heap profile (gzipped protobuf); it starts ${JSON.stringify(text.slice(0, 40))}.`,
+    {
+      hint: 'Give what /debug/pprof/goroutine?debug=2 or /debug/pprof/heap returns. A goroutine dump from a Go version kleak does not know is reported here too: please attach it to an issue.',
+    },
+  );
 }
 
 async function fetchBytes(url: string, timeoutMs: number): Promise<Uint8Array> {
@@ -43,11 +49,16 @@ async function fetchBytes(url: string, timeoutMs: number): Promise<Uint8Array> {
   } catch (cause) {
     const c = cause as { name?: string; cause?: { code?: string } };
     const why = c.name === 'TimeoutError' ? `did not answer within ${timeoutMs} ms` : `could not be reached (${c.cause?.code ?? String(cause)})`;
-    throw new InputError(`${url} ${why}.`, { cause, hint: 'Check the address, and that the service serves net/http/pprof there; raise --timeout for a slow endpoint.' });
+    throw new InputError(`${url} ${why}.`, {
+      cause,
+      hint: 'Check the address, and that the service serves net/http/pprof there; raise --timeout for a slow endpoint.',
+    });
   }
   const body = new Uint8Array(await response.arrayBuffer());
   if (!response.ok) {
-    throw new InputError(`${url} answered HTTP ${response.status}${response.status === 404 ? ' (not found)' : ''}.`, { hint: 'Is net/http/pprof imported (import _ "net/http/pprof") and served on this port and path?' });
+    throw new InputError(`${url} answered HTTP ${response.status}${response.status === 404 ? ' (not found)' : ''}.`, {
+      hint: 'Is net/http/pprof imported (import _ "net/http/pprof") and served on this port and path?',
+    });
   }
   return body;
 }
@@ -83,7 +94,7 @@ export async function readGoProfiles(sources: readonly string[], timeoutMs = 10_
     try {
       data = await readFile(source);
     } catch (cause) {
-      throw new InputError(`Cannot read ${source}.`, { cause, hint: 'Give a goroutine dump or heap profile file, or the service\'s pprof URL.' });
+      throw new InputError(`Cannot read ${source}.`, { cause, hint: "Give a goroutine dump or heap profile file, or the service's pprof URL." });
     }
     classifyContent(data, source, into);
   }

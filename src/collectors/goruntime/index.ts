@@ -2,7 +2,7 @@
 import { classifyGoroutines, classifyHeap } from './classify.js';
 import { readGoProfiles, type GoProfiles } from './fetch-profile.js';
 import { fetchGoroutineCount } from './fetch-goroutines.js';
-import { failed, ok, type CollectorResult } from '../types.js';
+import { collect, type CollectorResult } from '../types.js';
 import type { GoEvidence } from './types.js';
 
 export function toGoEvidence(current: GoProfiles, baseline?: GoProfiles): GoEvidence {
@@ -30,13 +30,14 @@ export function toGoEvidence(current: GoProfiles, baseline?: GoProfiles): GoEvid
 }
 
 /** Profiles from URLs or files (and an older set to compare with), read and classified; never throws. */
-export async function collectGoProfiles(sources: string[], options: { compare?: string[]; timeoutMs?: number; before?: GoProfiles } = {}): Promise<CollectorResult<GoEvidence>> {
-  try {
+export function collectGoProfiles(
+  sources: string[],
+  options: { compare?: string[]; timeoutMs?: number; before?: GoProfiles } = {},
+): Promise<CollectorResult<GoEvidence>> {
+  return collect(async () => {
     const baseline = options.before ?? (options.compare?.length ? await readGoProfiles(options.compare, options.timeoutMs) : undefined);
-    return ok(toGoEvidence(await readGoProfiles(sources, options.timeoutMs), baseline));
-  } catch (error) {
-    return failed(error);
-  }
+    return toGoEvidence(await readGoProfiles(sources, options.timeoutMs), baseline);
+  });
 }
 
 /** Finds a net/http/pprof endpoint among the ports a process listens on (short, bounded probes). */
@@ -54,13 +55,11 @@ export async function findPprofEndpoint(ports: number[], timeoutMs = 1000): Prom
 }
 
 /** One goroutine fetch, to learn whether the endpoint answers before a watch depends on it. */
-export async function checkPprofEndpoint(url: string): Promise<CollectorResult<string>> {
-  try {
+export function checkPprofEndpoint(url: string): Promise<CollectorResult<string>> {
+  return collect(async () => {
     await fetchGoroutineCount(url);
-    return ok(url);
-  } catch (error) {
-    return failed(error);
-  }
+    return url;
+  });
 }
 
 export { readGoProfiles, type GoProfiles };

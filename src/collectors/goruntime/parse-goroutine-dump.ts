@@ -130,6 +130,9 @@ function parseDebug2(text: string): GoroutineDump {
     }
   }
   // runtime/pprof stops writing a debug=2 dump at 64 MiB (writeGoroutineStacks): say so when it did
-  if (text.length >= 64 << 20) warnings.push(`the dump is ${text.length} bytes, the most runtime/pprof writes: it was cut off after ${total} goroutines and more may exist (debug=1 has the full count)`);
+  if (text.length >= 64 << 20)
+    warnings.push(
+      `the dump is ${text.length} bytes, the most runtime/pprof writes: it was cut off after ${total} goroutines and more may exist (debug=1 has the full count)`,
+    );
   return { format: 'debug=2', total, groups: [...byKey.values()], warnings };
 }

@@ -1,6 +1,7 @@
 // Decodes a Go heap profile (gzipped pprof protobuf, as /debug/pprof/heap serves it) into
 // in-use bytes and objects per allocation stack. Format: github.com/google/pprof proto/profile.proto;
 // a Go heap profile's sample types are alloc_objects, alloc_space, inuse_objects, inuse_space.
+import type * as PprofFormat from 'pprof-format';
 import { createRequire } from 'node:module';
 import { gunzipSync } from 'node:zlib';
 import type { Profile } from 'pprof-format';
@@ -31,27 +32,39 @@ export function parseHeapProfile(data: Uint8Array, source = 'the heap profile'):
   try {
     raw = isGzip(data) ? gunzipSync(data) : data;
   } catch (cause) {
-    throw new InputError(`${source} is not a valid gzipped pprof profile (the gzip stream is truncated or corrupt).`, { cause, hint: 'Fetch it again: curl -o heap.pb.gz http://HOST:PORT/debug/pprof/heap' });
+    throw new InputError(`${source} is not a valid gzipped pprof profile (the gzip stream is truncated or corrupt).`, {
+      cause,
+      hint: 'Fetch it again: curl -o heap.pb.gz http://HOST:PORT/debug/pprof/heap',
+    });
   }
   let profile: Profile;
   try {
     // loaded on first use (its CommonJS build): commands without a heap profile do not pay for it
-    const { Profile: ProfileClass } = createRequire(import.meta.url)('pprof-format') as typeof import('pprof-format');
+    const { Profile: ProfileClass } = createRequire(import.meta.url)('pprof-format') as typeof PprofFormat;
     profile = ProfileClass.decode(raw);
   } catch (cause) {
-    throw new InputError(`${source} could not be decoded as a pprof protobuf.`, { cause, hint: 'Give the binary profile from /debug/pprof/heap (not ?debug=1 text, not an HTML page).' });
+    throw new InputError(`${source} could not be decoded as a pprof protobuf.`, {
+      cause,
+      hint: 'Give the binary profile from /debug/pprof/heap (not ?debug=1 text, not an HTML page).',
+    });
   }
   const strings = profile.stringTable.strings;
   const sampleTypes = profile.sampleType.map((t) => `${strings[num(t.type)]}/${strings[num(t.unit)]}`);
   const inuseSpace = profile.sampleType.findIndex((t) => strings[num(t.type)] === 'inuse_space');
   const inuseObjects = profile.sampleType.findIndex((t) => strings[num(t.type)] === 'inuse_objects');
   if (inuseSpace < 0) {
-    throw new InputError(`${source} is a pprof profile but not a heap profile (its sample types are ${sampleTypes.join(', ') || 'none'}).`, { hint: 'Give /debug/pprof/heap, which has inuse_space.' });
+    throw new InputError(`${source} is a pprof profile but not a heap profile (its sample types are ${sampleTypes.join(', ') || 'none'}).`, {
+      hint: 'Give /debug/pprof/heap, which has inuse_space.',
+    });
   }
   const fnName = new Map<number, string>();
   for (const f of profile.function) fnName.set(num(f.id), strings[num(f.name)] ?? '?');
   const locationFrames = new Map<number, string[]>();
-  for (const l of profile.location) locationFrames.set(num(l.id), l.line.map((line) => fnName.get(num(line.functionId)) ?? '?'));
+  for (const l of profile.location)
+    locationFrames.set(
+      num(l.id),
+      l.line.map((line) => fnName.get(num(line.functionId)) ?? '?'),
+    );
 
   const byStack = new Map<string, HeapStack>();
   let totalBytes = 0;

@@ -32,7 +32,10 @@ export interface ProcessSocketInput {
   tcpByInode: ReadonlyMap<number, TcpSocket>;
 }
 
-export function buildProcessSockets(input: ProcessSocketInput, matcher: BrokerMatcher): { brokers: BrokerConnections[]; totals: ProcessTotals; listenPorts: number[] } {
+export function buildProcessSockets(
+  input: ProcessSocketInput,
+  matcher: BrokerMatcher,
+): { brokers: BrokerConnections[]; totals: ProcessTotals; listenPorts: number[] } {
   const listenPorts = new Set<number>();
   const brokers = new Map<string, BrokerConnections>();
   let tcpSockets = 0;
@@ -52,7 +55,15 @@ export function buildProcessSockets(input: ProcessSocketInput, matcher: BrokerMa
     const address = endpointKey(socket.remoteAddress, socket.remotePort);
     let group = brokers.get(address);
     if (!group) {
-      group = { address, ...(endpoint.nodeId !== undefined ? { nodeId: endpoint.nodeId } : {}), ...(endpoint.host ? { host: endpoint.host } : {}), established: 0, states: {}, sendQueueBytes: 0, receiveQueueBytes: 0 };
+      group = {
+        address,
+        ...(endpoint.nodeId !== undefined ? { nodeId: endpoint.nodeId } : {}),
+        ...(endpoint.host ? { host: endpoint.host } : {}),
+        established: 0,
+        states: {},
+        sendQueueBytes: 0,
+        receiveQueueBytes: 0,
+      };
       brokers.set(address, group);
     }
     group.states[socket.state] = (group.states[socket.state] ?? 0) + 1;

@@ -1,8 +1,8 @@
 // The sockets collector: a process's (or a process tree's) sockets, per broker and TCP state.
 import type pidusage from 'pidusage';
 import { InputError } from '../../errors.js';
-import { failed, ok, type CollectorResult } from '../types.js';
-import { brokerMatcher, buildProcessSockets, mergeBrokers, sumTotals } from './build-process-sockets.js';
+import { collect, type CollectorResult } from '../types.js';
+import { brokerMatcher, buildProcessSockets, sumTotals } from './build-process-sockets.js';
 import { parseCmdline, parseOpenFilesLimit, parseProcStatus, parseSocketInode, parseStatPpid } from './parse-proc-files.js';
 import { parseProcNetTcp, type ParsedTcpTable } from './parse-proc-net-tcp.js';
 import { nodeProcReader, procError, runtimeOf, type ProcReader } from './read-proc.js';
@@ -169,12 +169,6 @@ export async function readSocketInventory(request: SocketsRequest, reader: ProcR
   };
 }
 
-export { mergeBrokers };
-
-export async function collectSockets(request: SocketsRequest, reader: ProcReader = nodeProcReader): Promise<CollectorResult<SocketInventory>> {
-  try {
-    return ok(await readSocketInventory(request, reader));
-  } catch (error) {
-    return failed(error);
-  }
+export function collectSockets(request: SocketsRequest, reader: ProcReader = nodeProcReader): Promise<CollectorResult<SocketInventory>> {
+  return collect(() => readSocketInventory(request, reader));
 }

@@ -23,7 +23,7 @@ export function formatIpv6(groups: number[]): string {
   }
   let bestAt = -1;
   let bestLen = 1;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (groups[i] !== 0) {
       i++;
       continue;
@@ -98,7 +98,7 @@ function parseLine(text: string, start: number, end: number, inodes: ReadonlySet
     while (i < end && text.charCodeAt(i) !== 32) i++;
     ends[n++] = i;
   }
-  if (n > 0 && text.charCodeAt(starts[0]!) === 115 /* s */ && text.startsWith('sl', starts[0]!)) return; // header
+  if (n > 0 && text.charCodeAt(starts[0]!) === 115 /* s */ && text.startsWith('sl', starts[0])) return; // header
   if (n < 10) return warn(text, start, end, into);
   let inode = 0;
   for (let k = starts[9]!; k < ends[9]!; k++) {

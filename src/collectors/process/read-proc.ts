@@ -80,7 +80,7 @@ function readLinesInWorker(path: string): AsyncIterable<string> {
   const worker = new Worker(workerSource, { eval: true, workerData: { path }, resourceLimits: { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 32 } });
   const queue: Array<{ text?: string; done?: boolean; error?: { message: string; code?: string } }> = [];
   let wake: (() => void) | undefined;
-  worker.on('message', (m) => {
+  worker.on('message', (m: (typeof queue)[number]) => {
     queue.push(m);
     wake?.();
   });
@@ -109,7 +109,9 @@ function readLinesInWorker(path: string): AsyncIterable<string> {
 export function procError(pid: number, path: string, error: unknown): Error {
   const code = (error as NodeJS.ErrnoException).code;
   if (code === 'ENOENT' || code === 'ESRCH') {
-    return new InputError(`No process with PID ${pid} (${path} does not exist).`, { hint: 'Check the PID with `ps -p PID` or `pgrep -af NAME`; the process may have exited.' });
+    return new InputError(`No process with PID ${pid} (${path} does not exist).`, {
+      hint: 'Check the PID with `ps -p PID` or `pgrep -af NAME`; the process may have exited.',
+    });
   }
   if (code === 'EACCES' || code === 'EPERM') {
     return new InputError(`Permission denied reading ${path}: the process belongs to another user.`, {

@@ -140,7 +140,7 @@ export class HeapGraph {
     for (let k = count; k > 0; k--) start[k] = start[k - 1]!; // the cursors moved each start one slot on
     start[0] = 0;
     const NONE = 0xffffffff;
-    const root = post[0]!;
+    const root = post[0];
     const idom = new Uint32Array(post.buffer).fill(NONE); // by postorder position; post is not read after this
     idom[root] = root;
     const intersect = (a: number, b: number) => {

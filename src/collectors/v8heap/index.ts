@@ -6,7 +6,7 @@ import { analyzeHeap } from './analyze-heap.js';
 import { HeapGraph } from './heap-graph.js';
 import { readHeapSnapshot } from './read-heap-snapshot.js';
 import { snapshotViaInspector } from './take-snapshot.js';
-import { failed, ok, type CollectorResult } from '../types.js';
+import { collect, type CollectorResult } from '../types.js';
 import type { HeapAnalysis, V8HeapEvidence } from './types.js';
 
 export async function analyzeSnapshotFile(file: string, onProgress?: (fraction: number) => void): Promise<HeapAnalysis> {
@@ -20,22 +20,21 @@ export async function readV8Heap(file: string, compare?: string, onProgress?: (f
 }
 
 /** A snapshot file read and analysed; never throws. */
-export async function collectV8Heap(file: string, options: { compare?: string; onProgress?: (fraction: number) => void } = {}): Promise<CollectorResult<V8HeapEvidence>> {
-  try {
-    return ok(await readV8Heap(file, options.compare, options.onProgress));
-  } catch (error) {
-    return failed(error);
-  }
+export function collectV8Heap(
+  file: string,
+  options: { compare?: string; onProgress?: (fraction: number) => void } = {},
+): Promise<CollectorResult<V8HeapEvidence>> {
+  return collect(() => readV8Heap(file, options.compare, options.onProgress));
 }
 
 /** A snapshot of a live Node process through its inspector (the caller has the user's consent), read, then removed. */
 export async function collectV8HeapOfProcess(pid: number): Promise<CollectorResult<V8HeapEvidence>> {
   const file = join(tmpdir(), `kleak-${pid}-${Date.now()}.heapsnapshot`);
   try {
-    await snapshotViaInspector(pid, file);
-    return ok(await readV8Heap(file));
-  } catch (error) {
-    return failed(error);
+    return await collect(async () => {
+      await snapshotViaInspector(pid, file);
+      return readV8Heap(file);
+    });
   } finally {
     rmSync(file, { force: true });
   }

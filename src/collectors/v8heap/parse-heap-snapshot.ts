@@ -122,9 +122,12 @@ export class HeapSnapshotParser {
 
   end(): HeapSnapshot {
     if (this.phase !== 'done' || !this.meta || !this.arrays) {
-      throw new InputError(`${this.source} is truncated: it ends ${this.phase === 'header' ? 'inside the header' : `while reading ${this.targetName || 'its sections'}`} after ${this.bytes} bytes.`, {
-        hint: 'The snapshot was cut off (disk full, copy interrupted, or the process died while writing it); take a new one.',
-      });
+      throw new InputError(
+        `${this.source} is truncated: it ends ${this.phase === 'header' ? 'inside the header' : `while reading ${this.targetName || 'its sections'}`} after ${this.bytes} bytes.`,
+        {
+          hint: 'The snapshot was cut off (disk full, copy interrupted, or the process died while writing it); take a new one.',
+        },
+      );
     }
     return { meta: this.meta, nodeCount: this.nodeCount, edgeCount: this.edgeCount, ...this.arrays, strings: this.strings, fileBytes: this.bytes };
   }
@@ -142,28 +145,34 @@ export class HeapSnapshotParser {
     const head = combined.slice(0, at).replace(/,\s*$/, '');
     let parsed: { snapshot?: { meta?: SnapshotMeta; node_count?: number; edge_count?: number } };
     try {
-      parsed = JSON.parse(`${head}}`);
+      parsed = JSON.parse(`${head}}`) as typeof parsed;
     } catch {
       this.notASnapshot(combined);
     }
     const snap = parsed!.snapshot;
     if (!snap?.meta || typeof snap.node_count !== 'number' || typeof snap.edge_count !== 'number') this.notASnapshot(combined);
-    const meta = snap!.meta!;
+    const meta = snap.meta;
     const missing = [...required.node.filter((f) => !meta.node_fields?.includes(f)), ...required.edge.filter((f) => !meta.edge_fields?.includes(f))];
     if (missing.length || !Array.isArray(meta.node_types?.[0]) || !Array.isArray(meta.edge_types?.[0])) {
-      throw new InputError(`${this.source} is a heap snapshot in a V8 format kleak does not know (node fields: ${meta.node_fields?.join(', ')}; edge fields: ${meta.edge_fields?.join(', ')}${missing.length ? `; missing ${missing.join(', ')}` : ''}).`, {
-        hint: 'Take the snapshot with a Node.js version kleak supports (Node 18-22 write the format kleak reads), or report the version.',
-      });
+      throw new InputError(
+        `${this.source} is a heap snapshot in a V8 format kleak does not know (node fields: ${meta.node_fields?.join(', ')}; edge fields: ${meta.edge_fields?.join(', ')}${missing.length ? `; missing ${missing.join(', ')}` : ''}).`,
+        {
+          hint: 'Take the snapshot with a Node.js version kleak supports (Node 18-22 write the format kleak reads), or report the version.',
+        },
+      );
     }
     if (meta.node_types[0].length > 256 || meta.edge_types[0].length > 256) {
-      throw new InputError(`${this.source} is a heap snapshot in a V8 format kleak does not know (${meta.node_types[0].length} node types, ${meta.edge_types[0].length} edge types).`, { hint: 'Report the Node.js version that wrote it.' });
+      throw new InputError(
+        `${this.source} is a heap snapshot in a V8 format kleak does not know (${meta.node_types[0].length} node types, ${meta.edge_types[0].length} edge types).`,
+        { hint: 'Report the Node.js version that wrote it.' },
+      );
     }
     this.nodeFieldKind = Uint8Array.from(meta.node_fields.map((f) => nodeFieldKinds[f] ?? SKIP));
     this.edgeFieldKind = Uint8Array.from(meta.edge_fields.map((f) => edgeFieldKinds[f] ?? SKIP));
     this.sourceFields = meta.node_fields.length;
     this.meta = meta;
-    this.nodeCount = snap!.node_count!;
-    this.edgeCount = snap!.edge_count!;
+    this.nodeCount = snap.node_count!;
+    this.edgeCount = snap.edge_count!;
     const n = this.nodeCount;
     const e = this.edgeCount;
     this.arrays = {
@@ -284,7 +293,9 @@ export class HeapSnapshotParser {
           if (item !== count || field !== 0) this.countMismatch(item);
           if (isNodes) {
             if (this.edgesSoFar !== this.edgeCount) {
-              throw new InputError(`${this.source} is corrupt: its nodes count ${this.edgesSoFar} edges and its header ${this.edgeCount}.`, { hint: 'Take a new snapshot.' });
+              throw new InputError(`${this.source} is corrupt: its nodes count ${this.edgesSoFar} edges and its header ${this.edgeCount}.`, {
+                hint: 'Take a new snapshot.',
+              });
             }
             a.firstEdge[nodeCount] = this.edgesSoFar;
           }
@@ -295,7 +306,9 @@ export class HeapSnapshotParser {
           return i + 1;
         }
       } else {
-        throw new InputError(`${this.source} is corrupt: unexpected ${JSON.stringify(String.fromCharCode(c))} in its ${this.targetName} array.`, { hint: 'Take a new snapshot.' });
+        throw new InputError(`${this.source} is corrupt: unexpected ${JSON.stringify(String.fromCharCode(c))} in its ${this.targetName} array.`, {
+          hint: 'Take a new snapshot.',
+        });
       }
     }
     this.number = n;
@@ -305,12 +318,17 @@ export class HeapSnapshotParser {
   }
 
   private badEdgeTarget(value: number): never {
-    throw new InputError(`${this.source} is corrupt: an edge points at ${value}, which is not the start of one of its ${this.nodeCount} nodes.`, { hint: 'Take a new snapshot.' });
+    throw new InputError(`${this.source} is corrupt: an edge points at ${value}, which is not the start of one of its ${this.nodeCount} nodes.`, {
+      hint: 'Take a new snapshot.',
+    });
   }
 
   private countMismatch(items: number): never {
     const count = this.targetName === 'nodes' ? this.nodeCount : this.edgeCount;
-    throw new InputError(`${this.source} is corrupt: its ${this.targetName} array does not match the header's count (${items} ${this.targetName} for ${count}).`, { hint: 'Take a new snapshot.' });
+    throw new InputError(
+      `${this.source} is corrupt: its ${this.targetName} array does not match the header's count (${items} ${this.targetName} for ${count}).`,
+      { hint: 'Take a new snapshot.' },
+    );
   }
 
   private skipArray(chunk: Uint8Array, i: number): number {

@@ -28,10 +28,15 @@ export function assertNodeProcess(pid: number): void {
     exe = readlinkSync(`/proc/${pid}/exe`);
   } catch (cause) {
     const code = (cause as NodeJS.ErrnoException).code;
-    throw new InputError(code === 'ENOENT' ? `No process with PID ${pid}.` : `Cannot inspect PID ${pid} (${code}).`, { cause, hint: code === 'ENOENT' ? 'Check the PID with ps or pgrep.' : 'Run kleak as the same user as the process, or as root.' });
+    throw new InputError(code === 'ENOENT' ? `No process with PID ${pid}.` : `Cannot inspect PID ${pid} (${code}).`, {
+      cause,
+      hint: code === 'ENOENT' ? 'Check the PID with ps or pgrep.' : 'Run kleak as the same user as the process, or as root.',
+    });
   }
   if (!/\/node(js)?(\d+)?$/.test(exe)) {
-    throw new InputError(`PID ${pid} is not a Node.js process (${exe}).`, { hint: 'kleak heap reads V8 heaps of Node services; for Go services use kleak pprof.' });
+    throw new InputError(`PID ${pid} is not a Node.js process (${exe}).`, {
+      hint: 'kleak heap reads V8 heaps of Node services; for Go services use kleak pprof.',
+    });
   }
 }
 
@@ -58,7 +63,9 @@ export async function snapshotViaInspector(pid: number, file: string, options: {
   const deadline = Date.now() + 5000;
   while (!wsUrl && Date.now() < deadline) {
     try {
-      const list = (await (await fetch(`http://127.0.0.1:${port}/json/list`, { signal: AbortSignal.timeout(500) })).json()) as Array<{ webSocketDebuggerUrl?: string }>;
+      const list = (await (await fetch(`http://127.0.0.1:${port}/json/list`, { signal: AbortSignal.timeout(500) })).json()) as Array<{
+        webSocketDebuggerUrl?: string;
+      }>;
       wsUrl = list[0]?.webSocketDebuggerUrl;
     } catch {
       await sleep(100);
@@ -87,7 +94,9 @@ export async function snapshotViaInspector(pid: number, file: string, options: {
       ws.once('error', reject);
     });
     ws.on('message', (data) => {
-      const m = JSON.parse(String(data)) as CdpMessage;
+      const m = JSON.parse(
+        (Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(new Uint8Array(data))).toString('utf8'),
+      ) as CdpMessage;
       if (m.method === 'HeapProfiler.addHeapSnapshotChunk' && m.params?.chunk !== undefined) {
         out.write(m.params.chunk); // written as it arrives, never held whole
         return;
@@ -118,10 +127,15 @@ export async function snapshotViaInspector(pid: number, file: string, options: {
   const stillOpen = await portOpen(port);
   if (failure) {
     rmSync(file, { force: true }); // never leave a half-written snapshot
-    throw new InputError(`Taking the heap snapshot of PID ${pid} failed: ${(failure as Error).message}.`, { cause: failure, hint: stillOpen ? `Its inspector may still be open on port ${port}: restart the process if it is.` : 'The inspector was closed again.' });
+    throw new InputError(`Taking the heap snapshot of PID ${pid} failed: ${(failure as Error).message}.`, {
+      cause: failure,
+      hint: stillOpen ? `Its inspector may still be open on port ${port}: restart the process if it is.` : 'The inspector was closed again.',
+    });
   }
   if (stillOpen) {
-    throw new InputError(`The snapshot was taken, but PID ${pid}'s inspector is still open on 127.0.0.1:${port}.`, { hint: 'Anyone on this host can run code in it while it is open: restart the process.' });
+    throw new InputError(`The snapshot was taken, but PID ${pid}'s inspector is still open on 127.0.0.1:${port}.`, {
+      hint: 'Anyone on this host can run code in it while it is open: restart the process.',
+    });
   }
 }
 
@@ -137,7 +151,9 @@ export async function snapshotViaSignal(pid: number, timeoutMs = 120_000): Promi
   let lastSize = -1;
   while (Date.now() < deadline) {
     await sleep(250);
-    candidate ??= readdirSync(cwd).filter(isSnapshot).find((f) => !before.has(f));
+    candidate ??= readdirSync(cwd)
+      .filter(isSnapshot)
+      .find((f) => !before.has(f));
     if (!candidate) continue;
     const size = statSync(join(cwd, candidate)).size;
     if (size > 0 && size === lastSize) return join(cwd, candidate); // stopped growing: written

@@ -1,6 +1,5 @@
 // The V8 heap collector's evidence: live kafkajs objects, pinned record buffers, top retainers.
 
-
 export interface KafkaObjects {
   /** new Kafka() instances (class Client with kafkajs's private createCluster symbol) */
   clients: number;

@@ -3,12 +3,11 @@
 import { InputError } from '../../errors.js';
 import { failed, ok, type CollectorResult } from '../types.js';
 import type { Library } from '../../types.js';
-import { driveRequests } from '../drive/drive-requests.js';
-import type { DriveResult } from '../drive/types.js';
 import { fetchGoroutineCount } from '../goruntime/fetch-goroutines.js';
 import { readSocketInventory } from '../process/index.js';
 import type { SocketInventory } from '../process/types.js';
-import type { DriveMeasurement, DrivePlan, Metrics, SamplePhase, WatchRequest, WatchResult, WatchSample } from './types.js';
+import { measureDrive } from './measure-drive.js';
+import type { DriveMeasurement, SamplePhase, WatchRequest, WatchResult, WatchSample } from './types.js';
 import { classifyTrend } from '../../stats/trend.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -22,9 +21,12 @@ export async function collectWatch(request: WatchRequest): Promise<CollectorResu
     return failed(error);
   }
   if (!result.exited) return ok(result);
-  const error = new InputError(`PID ${result.exited.pid} exited ${(result.exited.afterMs / 1000).toFixed(1)} s into the watch; ${result.samples.length} samples were taken before it did (reported above).`, {
-    hint: 'Watch a process that stays up, or a shorter --duration.',
-  });
+  const error = new InputError(
+    `PID ${result.exited.pid} exited ${(result.exited.afterMs / 1000).toFixed(1)} s into the watch; ${result.samples.length} samples were taken before it did (reported above).`,
+    {
+      hint: 'Watch a process that stays up, or a shorter --duration.',
+    },
+  );
   return failed(error, result);
 }
 
@@ -70,7 +72,13 @@ export async function runWatch(request: WatchRequest): Promise<WatchResult> {
       brokerCloseWait: t.brokerCloseWait,
       ...(goroutines !== undefined ? { goroutines } : {}),
       ...(goroutineRoles ? { goroutineRoles } : {}),
-      processes: inventory.processes.map((p) => ({ pid: p.pid, fds: p.totals.fds, brokerEstablished: p.totals.brokerEstablished, brokerSockets: p.totals.brokerSockets, brokerCloseWait: p.totals.brokerCloseWait })),
+      processes: inventory.processes.map((p) => ({
+        pid: p.pid,
+        fds: p.totals.fds,
+        brokerEstablished: p.totals.brokerEstablished,
+        brokerSockets: p.totals.brokerSockets,
+        brokerCloseWait: p.totals.brokerCloseWait,
+      })),
     };
     samples.push(s);
     request.onSample?.(s);
@@ -107,87 +115,25 @@ export async function runWatch(request: WatchRequest): Promise<WatchResult> {
     intervalMs: request.intervalMs,
     samples,
     trends: {
-      brokerEstablished: classifyTrend(times, samples.map((s) => s.brokerEstablished)),
-      fds: classifyTrend(times, samples.map((s) => s.fds)),
-      ...(withGoroutines.length ? { goroutines: classifyTrend(withGoroutines.map((s) => s.atMs), withGoroutines.map((s) => s.goroutines!)) } : {}),
+      brokerEstablished: classifyTrend(
+        times,
+        samples.map((s) => s.brokerEstablished),
+      ),
+      fds: classifyTrend(
+        times,
+        samples.map((s) => s.fds),
+      ),
+      ...(withGoroutines.length
+        ? {
+            goroutines: classifyTrend(
+              withGoroutines.map((s) => s.atMs),
+              withGoroutines.map((s) => s.goroutines!),
+            ),
+          }
+        : {}),
     },
     ...(drive ? { drive } : {}),
     ...(exited ? { exited } : {}),
     last,
-  };
-}
-
-function perRole(after: Record<string, number>, before: Record<string, number>, per: (a: number, b: number) => number): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const key of new Set([...Object.keys(after), ...Object.keys(before)])) {
-    const value = per(after[key] ?? 0, before[key] ?? 0);
-    if (value !== 0) out[key] = value;
-  }
-  return out;
-}
-
-function metricsOf(s: WatchSample): Metrics {
-  return { fds: s.fds, brokerEstablished: s.brokerEstablished, brokerSockets: s.brokerSockets, brokerCloseWait: s.brokerCloseWait, ...(s.goroutines !== undefined ? { goroutines: s.goroutines } : {}), ...(s.goroutineRoles ? { goroutineRoles: s.goroutineRoles } : {}) };
-}
-
-const key = (s: WatchSample) => `${s.brokerEstablished}/${s.brokerSockets}/${s.fds}/${s.goroutines ?? ''}`;
-
-/** Samples every 250 ms until four in a row agree (about a second of quiet), or the bound passes. */
-async function settle(sample: (phase: SamplePhase) => Promise<WatchSample | undefined>, phase: SamplePhase, timeoutMs: number): Promise<{ sample: WatchSample | undefined; settled: boolean; ms: number }> {
-  const started = Date.now();
-  const recent: string[] = [];
-  let s: WatchSample | undefined;
-  for (;;) {
-    s = await sample(phase);
-    if (!s) return { sample: s, settled: false, ms: Date.now() - started };
-    recent.push(key(s));
-    if (recent.length >= 4 && recent.slice(-4).every((k) => k === recent[recent.length - 1])) return { sample: s, settled: true, ms: Date.now() - started };
-    if (Date.now() - started > timeoutMs) return { sample: s, settled: false, ms: Date.now() - started };
-    await sleep(250);
-  }
-}
-
-async function measureDrive(plan: DrivePlan, sample: (phase: SamplePhase) => Promise<WatchSample | undefined>, intervalMs: number): Promise<DriveMeasurement | undefined> {
-  if (plan.warmup > 0) await driveRequests({ ...plan, requests: plan.warmup });
-  const baseline = (await settle(sample, 'baseline', plan.settleTimeoutMs)).sample;
-  if (!baseline) return undefined;
-  let driving = true;
-  const ticker = (async () => {
-    while (driving) {
-      await sleep(intervalMs);
-      if (driving) await sample('driving');
-    }
-  })();
-  let result: DriveResult;
-  try {
-    result = await driveRequests(plan);
-  } finally {
-    driving = false;
-    await ticker;
-  }
-  const settled = await settle(sample, 'settling', plan.settleTimeoutMs);
-  if (!settled.sample) return undefined;
-  settled.sample.phase = 'after';
-  const after = settled.sample;
-  const n = result.requests;
-  const per = (a: number, b: number) => Math.round(((a - b) / n) * 1000) / 1000;
-  return {
-    url: result.url,
-    method: result.method,
-    requests: n,
-    concurrency: plan.concurrency ?? 1,
-    warmup: plan.warmup,
-    result,
-    baseline: metricsOf(baseline),
-    after: metricsOf(after),
-    perRequest: {
-      brokerEstablished: per(after.brokerEstablished, baseline.brokerEstablished),
-      brokerSockets: per(after.brokerSockets, baseline.brokerSockets),
-      fds: per(after.fds, baseline.fds),
-      ...(after.goroutines !== undefined && baseline.goroutines !== undefined ? { goroutines: per(after.goroutines, baseline.goroutines) } : {}),
-      ...(after.goroutineRoles && baseline.goroutineRoles ? { goroutineRoles: perRole(after.goroutineRoles, baseline.goroutineRoles, per) } : {}),
-    },
-    settled: settled.settled,
-    settleMs: settled.ms,
   };
 }

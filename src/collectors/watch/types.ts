@@ -4,7 +4,6 @@ import type { Library } from '../../types.js';
 import type { DriveOptions, DriveResult } from '../drive/types.js';
 import type { Runtime, SocketInventory, SocketsRequest } from '../process/types.js';
 
-
 export type SamplePhase = 'watch' | 'warm-up' | 'baseline' | 'driving' | 'settling' | 'after';
 
 export interface Metrics {

@@ -14,13 +14,21 @@ test('SASL asked of a listener without SASL', () => {
 });
 
 test('a mechanism the listener does not enable', () => {
-  const e = connectError(protocolError('UNSUPPORTED_SASL_MECHANISM', 'The broker does not support the requested SASL mechanism'), '127.0.0.1:9094', { sasl: { ...plain.sasl, mechanism: 'scram-sha-512' } });
+  const e = connectError(protocolError('UNSUPPORTED_SASL_MECHANISM', 'The broker does not support the requested SASL mechanism'), '127.0.0.1:9094', {
+    sasl: { ...plain.sasl, mechanism: 'scram-sha-512' },
+  });
   assert.equal(e.message, '127.0.0.1:9094 does not enable SASL scram-sha-512 on this listener.');
   assert.match(e.hint ?? '', /sasl\.enabled\.mechanisms/);
 });
 
 test('wrong password: names the user, never the password', () => {
-  const e = connectError(Object.assign(new Error('SASL PLAIN authentication failed: Authentication failed: Invalid username or password (pw-Secret-1)'), { name: 'KafkaJSSASLAuthenticationError' }), '127.0.0.1:9094', plain);
+  const e = connectError(
+    Object.assign(new Error('SASL PLAIN authentication failed: Authentication failed: Invalid username or password (pw-Secret-1)'), {
+      name: 'KafkaJSSASLAuthenticationError',
+    }),
+    '127.0.0.1:9094',
+    plain,
+  );
   assert.match(e.message, /SASL plain authentication as "alice" failed at 127\.0\.0\.1:9094/);
   assert.ok(!`${e.message} ${(e.cause as Error).message} ${e.hint}`.includes('pw-Secret-1'));
 });
@@ -35,11 +43,14 @@ test('a plaintext client closed on: what the listener turned out to be decides t
   assert.match(connectError(closedError(), '127.0.0.1:9093', {}, 'silent').message, /with nothing: a TLS listener does that/);
   assert.match(tls.hint ?? '', /--tls/);
   assert.match(connectError(closedError(), '127.0.0.1:8080', {}, 'http').message, /did not answer as a Kafka broker: it answered in HTTP\.$/);
-  for (const kind of ['other', undefined] as const) assert.match(connectError(closedError(), '127.0.0.1:8080', {}, kind).message, /did not answer as a Kafka broker\.$/);
+  for (const kind of ['other', undefined] as const)
+    assert.match(connectError(closedError(), '127.0.0.1:8080', {}, kind).message, /did not answer as a Kafka broker\.$/);
 });
 
 test('TLS: an untrusted certificate is a handshake failure, with the CA hint', () => {
-  const e = connectError(Object.assign(new Error('Connection error: self-signed certificate'), { name: 'KafkaJSConnectionError' }), '127.0.0.1:9095', { tls: {} });
+  const e = connectError(Object.assign(new Error('Connection error: self-signed certificate'), { name: 'KafkaJSConnectionError' }), '127.0.0.1:9095', {
+    tls: {},
+  });
   assert.match(e.message, /The TLS handshake with 127\.0\.0\.1:9095 failed/);
   assert.match(e.hint ?? '', /--tls-ca/);
 });

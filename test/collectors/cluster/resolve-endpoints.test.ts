@@ -13,7 +13,11 @@ test('a broker named by host keeps its name beside each address; an IP does not 
 });
 
 test('host:port lists: names, IPv4, bracketed IPv6; anything else is a usage error', () => {
-  assert.deepEqual(parseHostPorts('kafka-1:9092, 10.0.0.5:9093,[::1]:9094', '--bootstrap'), [{ host: 'kafka-1', port: 9092 }, { host: '10.0.0.5', port: 9093 }, { host: '::1', port: 9094 }]);
+  assert.deepEqual(parseHostPorts('kafka-1:9092, 10.0.0.5:9093,[::1]:9094', '--bootstrap'), [
+    { host: 'kafka-1', port: 9092 },
+    { host: '10.0.0.5', port: 9093 },
+    { host: '::1', port: 9094 },
+  ]);
   assert.throws(() => parseHostPorts('kafka-1', '--bootstrap'), /"kafka-1", which is not host:port/);
   assert.throws(() => parseHostPorts('h:99999', '--brokers'), /not host:port/);
 });

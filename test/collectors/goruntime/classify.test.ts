@@ -23,7 +23,10 @@ test('shared sync producer after 21 requests: one client, one producer, its hand
 
 test('reused message: a sync producer handler blocked in chan send (nil chan)', () => {
   const c = classify('sarama-reused-message-3');
-  assert.deepEqual(c.blockedForever.map((r) => [r.library, r.role, r.count]), [['sarama', 'sync-producer-handler', 1]]);
+  assert.deepEqual(
+    c.blockedForever.map((r) => [r.library, r.role, r.count]),
+    [['sarama', 'sync-producer-handler', 1]],
+  );
 });
 
 test('franz-go consumer: one client per kgo.Client (metadata loop), none from Sarama', () => {

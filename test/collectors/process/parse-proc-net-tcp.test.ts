@@ -12,14 +12,26 @@ const ssState: Record<string, string> = { ESTABLISHED: 'ESTAB', LISTEN: 'LISTEN'
 for (const scenario of ['sarama-per-request-12', 'node-ipv6-loopback']) {
   test(`${scenario}: every socket of the process decodes to what ss printed at the same moment`, () => {
     const dir = capturedDir(scenario);
-    const inodes = new Set(readFileSync(join(dir, 'fd.txt'), 'utf8').trim().split('\n').map((l) => parseSocketInode(l.split(' ')[1]!)).filter((i): i is number => i !== undefined));
+    const inodes = new Set(
+      readFileSync(join(dir, 'fd.txt'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => parseSocketInode(l.split(' ')[1]!))
+        .filter((i): i is number => i !== undefined),
+    );
     const table = parseProcNetTcp(readFileSync(join(dir, 'net-tcp.txt'), 'latin1'), inodes);
     parseProcNetTcp(readFileSync(join(dir, 'net-tcp6.txt'), 'latin1'), inodes, table);
     assert.deepEqual(table.warnings, []);
     const ours = table.sockets
-      .map((s) => `${ssState[s.state] ?? s.state} ${endpointKey(s.localAddress, s.localPort)} ${s.state === 'LISTEN' ? '*' : endpointKey(s.remoteAddress, s.remotePort)}`)
+      .map(
+        (s) =>
+          `${ssState[s.state] ?? s.state} ${endpointKey(s.localAddress, s.localPort)} ${s.state === 'LISTEN' ? '*' : endpointKey(s.remoteAddress, s.remotePort)}`,
+      )
       .sort();
-    const theirs = readFileSync(join(dir, 'ss.txt'), 'utf8').trim().split('\n').map(parseSsLine)
+    const theirs = readFileSync(join(dir, 'ss.txt'), 'utf8')
+      .trim()
+      .split('\n')
+      .map(parseSsLine)
       .map((s) => `${s.state} ${s.local.replace(/^\*:/, '0.0.0.0:')} ${s.state === 'LISTEN' ? '*' : s.remote}`)
       .sort();
     // ss prints an IPv6 wildcard listener as "*:port"; kleak decodes it as [::]:port
@@ -37,7 +49,16 @@ test('a garbled line becomes a warning, not an exception, and parsing goes on', 
   const good = '   1: 0100007F:4A37 0100007F:2384 01 00000010:00000020 00:00000000 00000000     0        0 19817 1 0 100 0 0 10 0';
   const { sockets, warnings } = parseProcNetTcp(`garbage here\n${good}\n   2: ZZZ:1 0100007F:2384 01 0:0 00:0 0 0 0 5 1\n`);
   assert.equal(sockets.length, 1);
-  assert.deepEqual(sockets[0], { inode: 19817, localAddress: '127.0.0.1', localPort: 0x4a37, remoteAddress: '127.0.0.1', remotePort: 0x2384, state: 'ESTABLISHED', sendQueueBytes: 16, receiveQueueBytes: 32 });
+  assert.deepEqual(sockets[0], {
+    inode: 19817,
+    localAddress: '127.0.0.1',
+    localPort: 0x4a37,
+    remoteAddress: '127.0.0.1',
+    remotePort: 0x2384,
+    state: 'ESTABLISHED',
+    sendQueueBytes: 16,
+    receiveQueueBytes: 32,
+  });
   assert.equal(warnings.length, 2);
 });
 

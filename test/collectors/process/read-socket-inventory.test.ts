@@ -15,7 +15,10 @@ test('captured Sarama per-request process: broker connections per state equal ss
   assert.equal(p.runtime, 'go');
   assert.equal(p.totals.brokerEstablished, established);
   assert.equal(p.totals.brokerEstablished, 2 * 12); // captured after 12 requests: 2 per leaked client
-  assert.deepEqual(p.brokers.map((b) => [b.address, b.nodeId, b.established]), [[broker, 1, established]]);
+  assert.deepEqual(
+    p.brokers.map((b) => [b.address, b.nodeId, b.established]),
+    [[broker, 1, established]],
+  );
   assert.equal(p.totals.tcpSockets, lines.length);
   assert.equal(p.totals.nonBrokerSockets, p.totals.sockets - established);
   assert.equal(p.totals.fdLimit, 20000);

@@ -7,6 +7,7 @@ import { launchKafka } from '../../src/local-kafka/launch-kafka.js';
 import { freePort } from '../../src/local-kafka/ports.js';
 import type { KafkaCluster } from '../../src/local-kafka/types.js';
 import { runKleak, runKleakJson } from '../helpers/cli.js';
+import { assertSarif } from '../helpers/schema.js';
 import { pidAlive } from '../helpers/oracles.js';
 import { drive, fixture, waitFor } from '../helpers/fixtures.js';
 import { createTopic, privateCluster, sharedBootstrap } from '../helpers/kafka.js';
@@ -36,6 +37,23 @@ async function consumerService(name: 'kafkajs-consumer-per-request' | 'kafkajs-c
   await drive(`${service.url}/subscribe`, subscribes, { timeoutMs: 60_000 });
   return { service, group };
 }
+
+describe('formats', () => {
+  test('SARIF and Markdown of the real cluster through the one path: the broker setting as its info finding', async () => {
+    const sarif = await runKleak(['cluster', '--bootstrap', bootstrap, '--format', 'sarif']);
+    assert.equal(sarif.code, 0, sarif.stderr);
+    const log = JSON.parse(sarif.stdout);
+    assertSarif(log);
+    assert.ok(
+      log.runs[0].results.some((r: any) => r.ruleId === 'idle-reaping' && r.level === 'note'),
+      sarif.stdout,
+    );
+    const md = await runKleak(['cluster', '--bootstrap', bootstrap, '--format', 'markdown']);
+    assert.equal(md.code, 0, md.stderr);
+    assert.match(md.stdout, /^# kleak diagnosis\n/);
+    assert.match(md.stdout, /## info: idle-reaping — Brokers reap idle connections/);
+  });
+});
 
 describe('consumer groups', () => {
   test('a consumer per request: N members from one host, group-member-growth; the twin keeps one member', async (t) => {
@@ -329,6 +347,10 @@ describe('bad input and secrets', () => {
           [visible],
         );
         assert.equal(json.groups[0].state, 'Empty');
+        assert.deepEqual(
+          json.collectors.map((c: any) => [c.kind, c.status]),
+          [['cluster', 'failed']],
+        );
         assert.ok(
           json.problems.some((p: any) => p.what === `group ${hidden}` && /^denied \(GROUP_AUTHORIZATION_FAILED\)/.test(p.message)),
           JSON.stringify(json.problems),

@@ -15,6 +15,8 @@ export interface CliContext {
   chalk: ChalkInstance;
   /** set by a command that reported: main decides the exit code from it */
   outcome?: Outcome;
+  /** set when a command streams JSON Lines to stdout: an error then ends them as one more line */
+  jsonLines?: boolean;
   /** values that must never appear in any output (passwords); io scrubs them */
   secrets: string[];
 }

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import type { DrivePlan } from '../collectors/watch/types.js';
 import { UsageError } from '../errors.js';
+import { parseHttpUrl } from '../collectors/http/fetch-bytes.js';
 import { parseDuration, parsePositiveInt } from './options.js';
 
 export interface DriveFlags {
@@ -27,6 +28,20 @@ export function addDriveOptions(command: Command): Command {
     .option('--header <header>', 'request header "Name: value" (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[]);
 }
 
+/** The most requests one --drive sends, and the most in flight: bounded loops, never a load test. */
+export const maxRequests = 10_000;
+export const maxConcurrency = 64;
+
+/** A flag that must be an http(s) URL: a usage error naming the flag otherwise. */
+export function checkUrl(value: string, flag: string, example: string): string {
+  try {
+    parseHttpUrl(value, flag);
+  } catch (error) {
+    throw new UsageError((error as Error).message, { hint: `Give a full URL, e.g. ${flag} ${example}` });
+  }
+  return value;
+}
+
 function parseHeaders(values: string[]): Record<string, string> {
   const headers: Record<string, string> = {};
   for (const h of values) {
@@ -40,17 +55,22 @@ function parseHeaders(values: string[]): Record<string, string> {
 /** undefined without --drive; a usage error for a bad URL or zero requests. */
 export function drivePlanFromFlags(flags: DriveFlags): DrivePlan | undefined {
   if (!flags.drive) return undefined;
-  try {
-    new URL(flags.drive);
-  } catch {
-    throw new UsageError(`--drive "${flags.drive}" is not a URL.`, { hint: 'Give a full URL, e.g. --drive http://127.0.0.1:8080/produce' });
-  }
+  checkUrl(flags.drive, '--drive', 'http://127.0.0.1:8080/produce');
   const requests = parsePositiveInt(flags.requests, '--requests');
   if (requests === 0) throw new UsageError('--requests must be at least 1 with --drive.');
+  if (requests > maxRequests)
+    throw new UsageError(`--requests ${flags.requests} is more than kleak sends (${maxRequests}).`, {
+      hint: 'A per-request slope is clear after tens of requests; 50 is the default.',
+    });
+  const concurrency = parsePositiveInt(flags.concurrency, '--concurrency');
+  if (concurrency > maxConcurrency)
+    throw new UsageError(`--concurrency ${flags.concurrency} is more than kleak keeps in flight (${maxConcurrency}).`, {
+      hint: 'A few requests at once are enough; the default is 1.',
+    });
   return {
     url: flags.drive,
     requests,
-    concurrency: Math.max(1, parsePositiveInt(flags.concurrency, '--concurrency')),
+    concurrency: Math.max(1, concurrency),
     warmup: parsePositiveInt(flags.warmup, '--warmup'),
     settleTimeoutMs: parseDuration(flags.settle, '--settle'),
     method: flags.method ?? (flags.body !== undefined ? 'POST' : 'GET'),

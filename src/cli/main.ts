@@ -66,25 +66,43 @@ function renderError(error: unknown, ctx: CliContext, debug: boolean, wantsJson:
     if (debug && error.stack) lines.push(error.stack);
     io.stderr(`${lines.join('\n')}\n`);
     if (wantsJson)
-      io.stdout(`${JSON.stringify({ schemaVersion: 1, error: { kind: error.name, message: error.message, cause, hint: error.hint } }, null, 2)}\n`);
+      io.stdout(
+        `${JSON.stringify({ schemaVersion: 1, error: { kind: error.name, message: error.message, cause, hint: error.hint } }, null, ctx.jsonLines ? 0 : 2)}\n`,
+      );
     return;
   }
   const stack = error instanceof Error ? (error.stack ?? error.message) : String(error);
   io.stderr(`${chalk.red('kleak: unexpected error — this is a bug in kleak, please report it with the output below.')}\n${stack}\n`);
   if (wantsJson)
     io.stdout(
-      `${JSON.stringify({ schemaVersion: 1, error: { kind: 'InternalError', message: error instanceof Error ? error.message : String(error) } }, null, 2)}\n`,
+      `${JSON.stringify({ schemaVersion: 1, error: { kind: 'InternalError', message: error instanceof Error ? error.message : String(error) } }, null, ctx.jsonLines ? 0 : 2)}\n`,
     );
 }
 
-/** Secrets given on the command line or in the environment: scrubbed from every byte kleak writes. */
-function secretsIn(argv: string[], env: NodeJS.ProcessEnv): string[] {
+const sensitiveQuery = /^(token|access_token|api[-_]?key|key|password|passwd|secret|signature|sig|auth)$/i;
+
+/**
+ * Secrets given on the command line or in the environment: scrubbed from every byte kleak writes. The
+ * SASL password (flag or KLEAK_SASL_PASSWORD), and in any URL argument its password and the values of
+ * query parameters that carry credentials (token=, api_key=, …).
+ */
+export function secretsIn(argv: string[], env: NodeJS.ProcessEnv): string[] {
   const secrets = env.KLEAK_SASL_PASSWORD ? [env.KLEAK_SASL_PASSWORD] : [];
   argv.forEach((a, i) => {
     if (a === '--sasl-password' && argv[i + 1]) secrets.push(argv[i + 1]!);
     if (a.startsWith('--sasl-password=')) secrets.push(a.slice('--sasl-password='.length));
+    const url = /[a-z][a-z0-9+.-]*:\/\/\S+/i.exec(a)?.[0];
+    if (!url) return;
+    try {
+      const u = new URL(url);
+      if (u.password) secrets.push(u.password, decodeURIComponent(u.password));
+      for (const [name, value] of u.searchParams) if (sensitiveQuery.test(name) && value) secrets.push(value, encodeURIComponent(value));
+    } catch {
+      // not a URL after all
+    }
   });
-  return secrets.filter((s) => s.length > 0);
+  // longest first, so a secret that contains another is scrubbed whole
+  return [...new Set(secrets.filter((s) => s.length >= 3))].sort((x, y) => y.length - x.length);
 }
 
 export async function run(argv: string[], rawIo: CliIo, env: NodeJS.ProcessEnv): Promise<number> {
@@ -103,7 +121,12 @@ export async function run(argv: string[], rawIo: CliIo, env: NodeJS.ProcessEnv):
   } catch (error) {
     if (error instanceof CommanderError) {
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return ExitCode.clean;
-      return ExitCode.cannotDo; // commander already printed the message and the usage hint
+      // commander already printed the message and the usage hint on stderr; JSON readers get an object too
+      if (wantsJson)
+        io.stdout(
+          `${JSON.stringify({ schemaVersion: 1, error: { kind: 'UsageError', message: error.message.replace(/^error: /, ''), hint: 'Run kleak --help (or kleak COMMAND --help) for usage.' } }, null, 2)}\n`,
+        );
+      return ExitCode.cannotDo;
     }
     renderError(error, ctx, argv.includes('--debug'), wantsJson);
     return exitCodeForError(error);

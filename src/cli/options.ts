@@ -8,7 +8,10 @@ export function parseDuration(value: string, flag = 'duration'): number {
   if (!match) throw new UsageError(`${flag} "${value}" is not a duration.`, { hint: 'Write durations like 500ms, 30s, 2m or 1h.' });
   const n = Number(match[1]);
   const unit = match[2] ?? 's';
-  return Math.round(n * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[unit]!);
+  const ms = Math.round(n * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[unit]!);
+  // a timer cannot wait longer (Node fires a longer one at once)
+  if (ms > 2 ** 31 - 1) throw new UsageError(`${flag} "${value}" is longer than kleak waits (24 days).`, { hint: 'Give a shorter duration.' });
+  return ms;
 }
 
 export function parsePositiveInt(value: string, flag: string): number {

@@ -4,7 +4,7 @@
 // child process holding real TCP connections to a local listener given as the broker.
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -112,4 +112,18 @@ test('--output to a directory or an unwritable place is refused before anything 
   const missing = await runKleak(['heap', snapshot, '--output', join(dir, 'no/such/dir/report.md')]);
   assert.equal(missing.code, 2);
   assert.match(missing.stderr, /cannot be written/);
+});
+
+test('a goroutine dump that starts with a blank line, or has CRLF line ends, is read as a dump (not as protobuf)', async () => {
+  const dump = readFileSync('fixtures/captured/pprof/sarama-per-request-21/goroutine-debug1.txt', 'utf8');
+  for (const [name, text] of [
+    ['leading-blank.txt', `\n${dump}`],
+    ['crlf.txt', dump.replace(/\n/g, '\r\n')],
+  ] as const) {
+    const file = join(dir, name);
+    writeFileSync(file, text);
+    const r = await runKleak(['pprof', file, '--json']);
+    assert.equal(r.code, 1, r.stderr);
+    assert.equal(JSON.parse(r.stdout).goroutines.libraries.sarama.clients, 21);
+  }
 });

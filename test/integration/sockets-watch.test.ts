@@ -308,7 +308,7 @@ describe('bad input: one clear paragraph, a hint, exit 2, no stack', () => {
       '3',
     ]);
     assert.equal(code, 2);
-    assert.match(stderr, new RegExp(`The drive URL http://127\\.0\\.0\\.1:${closed}/produce did not answer \\(ECONNREFUSED\\)`));
+    assert.match(stderr, new RegExp(`The drive URL http://127\\.0\\.0\\.1:${closed}/produce refused the connection \\(ECONNREFUSED`));
     noStack(stderr);
   });
 

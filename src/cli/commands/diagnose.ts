@@ -5,7 +5,7 @@ import { diagnose } from '../../core/diagnose.js';
 import { UsageError } from '../../errors.js';
 import type { CliContext } from '../context.js';
 import { addConnectionOptions, parseDuration, parsePid } from '../options.js';
-import { addDriveOptions, drivePlanFromFlags, type DriveFlags } from '../drive-options.js';
+import { addDriveOptions, checkUrl, drivePlanFromFlags, type DriveFlags } from '../drive-options.js';
 import { addReportOptions, prepareReport, writeReport, type ReportFlags } from '../report.js';
 
 interface DiagnoseFlags extends ConnectionFlags, ReportFlags, DriveFlags {
@@ -56,7 +56,7 @@ export function registerDiagnose(program: Command, ctx: CliContext): void {
         bootstrap: flags.bootstrap ? parseHostPorts(flags.bootstrap, '--bootstrap') : undefined,
         brokers: flags.brokers ? parseHostPorts(flags.brokers, '--brokers') : undefined,
         connection: connectionFromFlags(flags),
-        pprof: flags.pprof,
+        pprof: flags.pprof === undefined ? undefined : checkUrl(flags.pprof, '--pprof', 'http://127.0.0.1:6060'),
         probe: flags.probe,
         heap: flags.heap,
         drive,

@@ -7,7 +7,7 @@ import { renderWatchSummary, sampleHeader, sampleJson, sampleRow, toWatchJson } 
 import type { CliContext } from '../context.js';
 import { brokerFlags, type AttributionFlags } from '../attribution.js';
 import { addTargetOptions, parseDuration } from '../options.js';
-import { addDriveOptions, drivePlanFromFlags, type DriveFlags } from '../drive-options.js';
+import { addDriveOptions, checkUrl, drivePlanFromFlags, type DriveFlags } from '../drive-options.js';
 import { addReportOptions, prepareReport, writeReport, type CommandView, type ReportFlags } from '../report.js';
 
 interface WatchFlags extends AttributionFlags, ReportFlags, DriveFlags {
@@ -55,10 +55,13 @@ export function registerWatch(program: Command, ctx: CliContext): void {
       ...brokerFlags(flags),
       intervalMs,
       durationMs,
-      pprofUrl: flags.pprof,
+      pprofUrl: flags.pprof === undefined ? undefined : checkUrl(flags.pprof, '--pprof', 'http://127.0.0.1:6060'),
       drive,
       onSample: (sample) => {
-        if (prepared.format === 'json' && toStdout) return write(sampleJson(sample));
+        if (prepared.format === 'json' && toStdout) {
+          ctx.jsonLines = true;
+          return write(sampleJson(sample));
+        }
         if (live) return live.update(sample);
         if (!printedHeader) write(sampleHeader(sample.goroutines !== undefined));
         printedHeader = true;

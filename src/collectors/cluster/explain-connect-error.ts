@@ -1,5 +1,5 @@
 // Turns kafkajs's connection errors into one clear answer: which listener, which mismatch, no secret in it.
-import { InputError } from '../../errors.js';
+import { errorFields, InputError } from '../../errors.js';
 import type { KafkaConnectionOptions } from './connection-options.js';
 import type { ListenerKind } from './probe-listener.js';
 
@@ -12,26 +12,24 @@ export function scrub(text: string, secrets: readonly string[]): string {
 
 /** Maps kafkajs's connection errors to one clear answer (no secret in it). */
 export function connectError(error: unknown, addresses: string, options: Omit<KafkaConnectionOptions, 'bootstrap'>, listener?: ListenerKind): InputError {
-  const e = error as { name?: string; message?: string; cause?: { message?: string } };
+  const e = errorFields(error);
+  const causeMessage = e.cause === undefined ? undefined : errorFields(e.cause).message;
   const secrets = options.sasl ? [options.sasl.password] : [];
-  const base = e.message ?? String(error);
-  const message = scrub(`${base}${e.cause?.message && !base.includes(e.cause.message) ? ` (${e.cause.message})` : ''}`, secrets);
+  const base = e.message;
+  const message = scrub(`${base}${causeMessage && !base.includes(causeMessage) ? ` (${causeMessage})` : ''}`, secrets);
   if (e.name === 'KafkaJSSASLAuthenticationError' || /SASL .*authentication failed|Authentication failed/i.test(message)) {
     return new InputError(`SASL ${options.sasl?.mechanism ?? ''} authentication as "${options.sasl?.username ?? '?'}" failed at ${addresses}.`, {
       cause: new Error(message),
       hint: 'Check the username, the password (KLEAK_SASL_PASSWORD) and --sasl-mechanism against the listener.',
     });
   }
-  if (options.sasl && (/ILLEGAL_SASL_STATE/.test((error as { type?: string }).type ?? '') || /not valid given the current SASL state/.test(message))) {
+  if (options.sasl && (/ILLEGAL_SASL_STATE/.test(e.type ?? '') || /not valid given the current SASL state/.test(message))) {
     return new InputError(`${addresses} answered as Kafka but takes no SASL there: it is not a SASL listener.`, {
       cause: new Error(message),
       hint: "Drop --sasl-mechanism for this listener, or give the port of the cluster's SASL listener.",
     });
   }
-  if (
-    options.sasl &&
-    /does not support the requested SASL mechanism|UNSUPPORTED_SASL_MECHANISM/.test(`${message} ${(error as { type?: string }).type ?? ''}`)
-  ) {
+  if (options.sasl && /does not support the requested SASL mechanism|UNSUPPORTED_SASL_MECHANISM/.test(`${message} ${e.type ?? ''}`)) {
     return new InputError(`${addresses} does not enable SASL ${options.sasl.mechanism} on this listener.`, {
       cause: new Error(message),
       hint: 'Use a mechanism the listener enables (its sasl.enabled.mechanisms): plain, scram-sha-256 or scram-sha-512.',

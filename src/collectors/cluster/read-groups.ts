@@ -1,5 +1,7 @@
 // Consumer groups through the admin client: listed, described one by one where a denial needs it, members decoded.
+import type * as KafkaJs from 'kafkajs';
 import type { Admin } from 'kafkajs';
+import { errorFields } from '../../errors.js';
 import { coordinatorErrorsOf } from './connect-admin.js';
 import { isConnectionError, kafkajsModule, retryOtherBroker, withTimeout } from './kafkajs-calls.js';
 import type { ClusterProblem, GroupInfo, GroupMember } from './types.js';
@@ -9,9 +11,9 @@ export const isDenied = (problem: ClusterProblem) => problem.message.startsWith(
 
 /** What a denial means and what to grant, for the report; other errors as they are. */
 export function deniedMessage(error: unknown, grant: string): string {
-  const e = error as { type?: string; message?: string };
-  const message = e?.message ?? String(error);
-  return /AUTHORIZATION_FAILED$/.test(e?.type ?? '') || /authorization failed|Not authorized/i.test(message)
+  const e = errorFields(error);
+  const message = e.message;
+  return /AUTHORIZATION_FAILED$/.test(e.type ?? '') || /authorization failed|Not authorized/i.test(message)
     ? `denied (${e.type ?? message}): ${grant}`
     : message;
 }
@@ -65,6 +67,40 @@ async function describeEachGroup(admin: Admin, ids: string[], problems: ClusterP
   return { groups };
 }
 
+type Protocol = typeof KafkaJs.AssignerProtocol;
+type DescribedMember = Awaited<ReturnType<Admin['describeGroups']>>['groups'][number]['members'][number];
+
+/**
+ * One member as the report shows it: its assignment and subscription decoded with the consumer protocol
+ * when they are in it (another protocol, or bytes that do not decode, give none), every field checked.
+ */
+export function toGroupMember(m: DescribedMember, protocol: Protocol): GroupMember {
+  const decode = <T>(read: () => T | undefined | null): T | undefined => {
+    try {
+      return read() ?? undefined;
+    } catch {
+      return undefined; // a non-consumer protocol (connect workers), or damaged bytes
+    }
+  };
+  const rawAssignment = m.memberAssignment?.length ? decode(() => protocol.MemberAssignment.decode(m.memberAssignment)?.assignment) : undefined;
+  const assignment: Record<string, number[]> = {};
+  if (rawAssignment && typeof rawAssignment === 'object') {
+    for (const [topic, partitions] of Object.entries(rawAssignment as Record<string, unknown>)) {
+      if (Array.isArray(partitions)) assignment[topic] = partitions.filter((p): p is number => Number.isInteger(p));
+    }
+  }
+  const rawTopics = m.memberMetadata?.length ? decode(() => protocol.MemberMetadata.decode(m.memberMetadata)?.topics) : undefined;
+  const subscribedTopics = Array.isArray(rawTopics) ? rawTopics.filter((t): t is string => typeof t === 'string') : [];
+  return {
+    memberId: String(m.memberId),
+    clientId: String(m.clientId),
+    clientHost: String(m.clientHost).replace(/^\//, ''),
+    assignment,
+    partitionCount: Object.values(assignment).reduce((n, p) => n + p.length, 0),
+    subscribedTopics,
+  };
+}
+
 export async function readGroups(admin: Admin, groupIds: string[] | undefined, problems: ClusterProblem[]): Promise<GroupInfo[]> {
   const { AssignerProtocol } = await kafkajsModule();
   let ids = groupIds;
@@ -87,28 +123,7 @@ export async function readGroups(admin: Admin, groupIds: string[] | undefined, p
       problems.push({ what: `group ${g.groupId}`, message: `error code ${(g as { errorCode?: number }).errorCode}` });
       continue;
     }
-    const members: GroupMember[] = g.members.map((m) => {
-      let assignment: Record<string, number[]> = {};
-      let subscribedTopics: string[] = [];
-      try {
-        assignment = m.memberAssignment?.length ? (AssignerProtocol.MemberAssignment.decode(m.memberAssignment)?.assignment ?? {}) : {};
-      } catch {
-        // a non-consumer protocol (connect workers): no partition assignment to read
-      }
-      try {
-        subscribedTopics = m.memberMetadata?.length ? (AssignerProtocol.MemberMetadata.decode(m.memberMetadata)?.topics ?? []) : [];
-      } catch {
-        // not the consumer protocol
-      }
-      return {
-        memberId: m.memberId,
-        clientId: m.clientId,
-        clientHost: m.clientHost.replace(/^\//, ''),
-        assignment,
-        partitionCount: Object.values(assignment).reduce((n, p) => n + p.length, 0),
-        subscribedTopics,
-      };
-    });
+    const members: GroupMember[] = g.members.map((m) => toGroupMember(m, AssignerProtocol));
     const topics = [...new Set(members.flatMap((m) => m.subscribedTopics))];
     for (const t of topics) {
       if (topicPartitions.has(t)) continue;

@@ -1,20 +1,7 @@
 // Sends N HTTP requests to the service under test, C at a time, each bounded by a timeout.
 import { InputError } from '../../errors.js';
 import type { DriveOptions, DriveResult } from './types.js';
-
-/** Secrets in a URL (user:password@) never appear in output. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.username || u.password) {
-      u.username = u.username ? '***' : '';
-      u.password = u.password ? '***' : '';
-    }
-    return u.toString();
-  } catch {
-    return url;
-  }
-}
+import { describeFetchFailure, redactUrl } from '../http/fetch-bytes.js';
 
 export async function driveRequests(options: DriveOptions): Promise<DriveResult> {
   const method = (options.method ?? 'GET').toUpperCase();
@@ -46,13 +33,8 @@ export async function driveRequests(options: DriveOptions): Promise<DriveResult>
   await Promise.all(Array.from({ length: concurrency }, worker));
   const sent = Object.values(statuses).reduce((a, b) => a + b, 0);
   if (succeeded === 0 && (statuses.error ?? 0) === sent) {
-    const cause = firstError as { cause?: { code?: string; message?: string }; name?: string; message?: string } | undefined;
     // fetch wraps the network error: TypeError('fetch failed', { cause: ECONNREFUSED | 'bad port' | … })
-    const reason =
-      cause?.name === 'TimeoutError'
-        ? `timed out after ${timeoutMs} ms`
-        : (cause?.cause?.code ?? cause?.cause?.message ?? cause?.message ?? String(firstError));
-    throw new InputError(`The drive URL ${redactUrl(options.url)} did not answer (${reason}).`, {
+    throw new InputError(`The drive URL ${redactUrl(options.url)} ${describeFetchFailure(firstError, timeoutMs)}.`, {
       cause: firstError,
       hint: 'Check that the service listens there (curl it), and that --drive names an endpoint that exercises Kafka.',
     });

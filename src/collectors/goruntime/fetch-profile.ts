@@ -1,6 +1,7 @@
 // Gathers Go profiles from a pprof endpoint or from files: the only file here that does I/O.
 import { readFile } from 'node:fs/promises';
 import { InputError } from '../../errors.js';
+import { fetchBytes, parseHttpUrl, redactUrl } from '../http/fetch-bytes.js';
 import { isGoroutineDump, parseGoroutineDump, type GoroutineDump } from './parse-goroutine-dump.js';
 import { isGzip, parseHeapProfile, type HeapProfile } from './parse-heap-profile.js';
 
@@ -22,11 +23,16 @@ function classifyContent(data: Uint8Array, source: string, into: GoProfiles): vo
       hint: "Point kleak at the service's pprof base URL (http://HOST:PORT) or at /debug/pprof/goroutine?debug=2 and /debug/pprof/heap; a page of links is the /debug/pprof/ index.",
     });
   }
-  if (isGzip(data) || data[0] === 0x0a) {
+  if (isGzip(data)) {
     into.heap = { source, profile: parseHeapProfile(data, source) };
     return;
   }
+  // text first: a dump may start with a blank line, whose byte (0x0a) is also a protobuf's first field tag
   const text = Buffer.from(data).toString('utf8');
+  if (!isGoroutineDump(text) && data[0] === 0x0a) {
+    into.heap = { source, profile: parseHeapProfile(data, source) };
+    return;
+  }
   if (isGoroutineDump(text)) {
     const dump = parseGoroutineDump(text);
     if (dump.total === 0 || (dump.format === 'debug=2' && dump.groups.length === 0))
@@ -42,21 +48,12 @@ function classifyContent(data: Uint8Array, source: string, into: GoProfiles): vo
   );
 }
 
-async function fetchBytes(url: string, timeoutMs: number): Promise<Uint8Array> {
-  let response: Response;
-  try {
-    response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
-  } catch (cause) {
-    const c = cause as { name?: string; cause?: { code?: string } };
-    const why = c.name === 'TimeoutError' ? `did not answer within ${timeoutMs} ms` : `could not be reached (${c.cause?.code ?? String(cause)})`;
-    throw new InputError(`${url} ${why}.`, {
-      cause,
-      hint: 'Check the address, and that the service serves net/http/pprof there; raise --timeout for a slow endpoint.',
-    });
-  }
-  const body = new Uint8Array(await response.arrayBuffer());
-  if (!response.ok) {
-    throw new InputError(`${url} answered HTTP ${response.status}${response.status === 404 ? ' (not found)' : ''}.`, {
+const pprofHint = 'Check the address, and that the service serves net/http/pprof there (import _ "net/http/pprof"); raise --timeout for a slow endpoint.';
+
+async function fetchProfile(url: string, timeoutMs: number): Promise<Uint8Array> {
+  const { status, body } = await fetchBytes(url, { timeoutMs, hint: pprofHint });
+  if (status < 200 || status > 299) {
+    throw new InputError(`${redactUrl(url)} answered HTTP ${status}${status === 404 ? ' (not found)' : ''}.`, {
       hint: 'Is net/http/pprof imported (import _ "net/http/pprof") and served on this port and path?',
     });
   }
@@ -66,28 +63,28 @@ async function fetchBytes(url: string, timeoutMs: number): Promise<Uint8Array> {
 export async function readGoProfiles(sources: readonly string[], timeoutMs = 10_000): Promise<GoProfiles> {
   const into: GoProfiles = { sources: [...sources] };
   for (const source of sources) {
-    if (/^https?:\/\//.test(source)) {
-      const url = new URL(source);
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(source)) {
+      const url = parseHttpUrl(source, 'The profile URL');
       if (url.pathname.includes('/debug/pprof/') && url.pathname !== '/debug/pprof/') {
-        classifyContent(await fetchBytes(source, timeoutMs), source, into);
+        classifyContent(await fetchProfile(source, timeoutMs), source, into);
         continue;
       }
       const base = source.replace(/\/(debug\/pprof\/?)?$/, '');
       let goroutineUrl = `${base}/debug/pprof/goroutine?debug=2`;
       let text: Uint8Array;
       try {
-        text = await fetchBytes(goroutineUrl, timeoutMs);
+        text = await fetchProfile(goroutineUrl, timeoutMs);
         classifyContent(text, goroutineUrl, into);
       } catch (error) {
         // an endpoint that refuses debug=2 (a proxy, an old runtime) may still give debug=1
         goroutineUrl = `${base}/debug/pprof/goroutine?debug=1`;
-        const fallback = await fetchBytes(goroutineUrl, timeoutMs).catch(() => {
+        const fallback = await fetchProfile(goroutineUrl, timeoutMs).catch(() => {
           throw error;
         });
         classifyContent(fallback, goroutineUrl, into);
       }
       const heapUrl = `${base}/debug/pprof/heap`;
-      classifyContent(await fetchBytes(heapUrl, timeoutMs), heapUrl, into);
+      classifyContent(await fetchProfile(heapUrl, timeoutMs), heapUrl, into);
       continue;
     }
     let data: Uint8Array;

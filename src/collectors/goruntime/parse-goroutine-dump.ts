@@ -40,6 +40,24 @@ export function normalizeFn(fn: string): string {
   return fn.endsWith('-fm') ? fn.slice(0, -3) : fn;
 }
 
+/**
+ * "pkg.(*T).m(0xc000, {0x1, 0x2}, ...)" → "pkg.(*T).m": drops the argument list that closes the line,
+ * found by one backward scan that counts parentheses (linear on any input; the receiver's "(*T)" stays).
+ */
+export function stripArguments(line: string): string {
+  if (!line.endsWith(')')) return line;
+  let depth = 0;
+  for (let i = line.length - 1; i >= 0; i--) {
+    const c = line.charCodeAt(i);
+    if (c === 0x29) depth++;
+    else if (c === 0x28 && --depth === 0) return line.slice(0, i);
+  }
+  return line;
+}
+
+/** Lines of a dump as Go wrote them or as they arrive after a Windows editor or a CRLF-converting proxy. */
+const lines = (text: string) => text.split(/\r?\n/);
+
 export function isGoroutineDump(text: string): boolean {
   return /^goroutine profile: total \d+/m.test(text.slice(0, 4096)) || /^goroutine \d+ (?:gp=\S+ m=\S+ (?:mp=\S+ )?)?\[/m.test(text.slice(0, 4096));
 }
@@ -53,7 +71,7 @@ function parseDebug1(text: string, total: number): GoroutineDump {
   const groups: GoroutineGroup[] = [];
   const warnings: string[] = [];
   let current: GoroutineGroup | undefined;
-  for (const line of text.split('\n')) {
+  for (const line of lines(text)) {
     if (line.startsWith('goroutine profile:') || line.trim() === '') {
       current = undefined;
       continue;
@@ -93,11 +111,11 @@ function parseDebug2(text: string): GoroutineDump {
   const byKey = new Map<string, GoroutineGroup>();
   const warnings: string[] = [];
   let total = 0;
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const head = goroutineHead.exec(lines[i]!);
+  const all = lines(text);
+  for (let i = 0; i < all.length; i++) {
+    const head = goroutineHead.exec(all[i]!);
     if (!head) {
-      const l = lines[i]!;
+      const l = all[i]!;
       if (l.trim() !== '' && warnings.length < 20) warnings.push(`unrecognised line in a debug=2 goroutine dump: ${l.slice(0, 120)}`);
       continue;
     }
@@ -105,8 +123,8 @@ function parseDebug2(text: string): GoroutineDump {
     const { state, waitMinutes } = parseState(head[2]!);
     const frames: GoFrame[] = [];
     let createdBy: string | undefined;
-    for (i++; i < lines.length && lines[i] !== ''; i++) {
-      const l = lines[i]!;
+    for (i++; i < all.length && all[i] !== ''; i++) {
+      const l = all[i]!;
       if (l.startsWith('\t')) {
         const at = /^\t(.*):(\d+)(?: \+0x[0-9a-f]+)?$/.exec(l);
         const last = frames[frames.length - 1];
@@ -118,7 +136,7 @@ function parseDebug2(text: string): GoroutineDump {
         continue;
       }
       if (l.startsWith('...')) continue; // "...additional frames elided..."
-      frames.push({ fn: normalizeFn(l.replace(/\((?:[^()]|\{[^}]*\})*\)$/, '')) });
+      frames.push({ fn: normalizeFn(stripArguments(l)) });
     }
     const key = `${state}\n${frames.map((f) => f.fn).join('\n')}\n${createdBy ?? ''}`;
     const group = byKey.get(key);

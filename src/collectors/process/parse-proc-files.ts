@@ -14,18 +14,22 @@ export interface ProcStatus {
   ppid: number | null;
 }
 
-/** /proc/<pid>/status: "Name:\tnode", "Threads:\t11", "VmRSS:\t  51234 kB", "PPid:\t1". */
+/** /proc/<pid>/status: "Name:\tnode", "Threads:\t11", "VmRSS:\t  51234 kB", "PPid:\t1" (one pass over the lines, no regex). */
 export function parseProcStatus(text: string): ProcStatus {
-  const value = (key: string) => new RegExp(`^${key}:\\s*(.*)$`, 'm').exec(text)?.[1]?.trim();
-  const rssKb = value('VmRSS');
-  const threads = value('Threads');
-  const ppid = value('PPid');
-  return {
-    name: value('Name') ?? '',
-    threads: threads === undefined ? null : Number(threads),
-    rssBytes: rssKb === undefined ? null : Number(rssKb.replace(/\s*kB$/, '')) * 1024,
-    ppid: ppid === undefined ? null : Number(ppid),
+  const fields = new Map<string, string>();
+  for (const line of text.split('\n')) {
+    const colon = line.indexOf(':');
+    if (colon > 0 && !fields.has(line.slice(0, colon))) fields.set(line.slice(0, colon), line.slice(colon + 1).trim());
+  }
+  /** the first word as a whole number, else null */
+  const count = (key: string): number | null => {
+    const first = fields.get(key)?.split(/\s/, 1)[0];
+    if (!first) return null;
+    const n = Number(first);
+    return Number.isSafeInteger(n) && n >= 0 ? n : null;
   };
+  const rssKb = count('VmRSS');
+  return { name: fields.get('Name') ?? '', threads: count('Threads'), rssBytes: rssKb === null ? null : rssKb * 1024, ppid: count('PPid') };
 }
 
 /** /proc/<pid>/limits "Max open files  20000  20000  files": the soft limit, null when unlimited. */

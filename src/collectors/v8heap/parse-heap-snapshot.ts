@@ -92,7 +92,24 @@ export class HeapSnapshotParser {
   private readonly decoder = new TextDecoder('utf-8');
   private bytes = 0;
 
-  constructor(private readonly source = 'the snapshot') {}
+  private readonly source: string;
+  /** the whole input's size when known: counts in the header are bounded by it before anything is allocated */
+  private readonly totalBytes?: number;
+  /** which of the sections were read to their end */
+  private readonly seen = new Set<string>();
+  private nodeTypeCount = 0;
+  private edgeTypeCount = 0;
+
+  constructor(source = 'the snapshot', options: { totalBytes?: number; header?: string } = {}) {
+    this.source = source;
+    this.totalBytes = options.totalBytes;
+    // a header found by a first pass (keys in another order): the sections are read with it from the start
+    if (options.header !== undefined) {
+      this.setHeader(options.header);
+      this.phase = 'seek-key';
+      this.key = '';
+    }
+  }
 
   push(chunk: Uint8Array): void {
     this.bytes += chunk.length;
@@ -121,13 +138,20 @@ export class HeapSnapshotParser {
   }
 
   end(): HeapSnapshot {
-    if (this.phase !== 'done' || !this.meta || !this.arrays) {
+    const absent = ['nodes', 'edges', 'strings'].filter((k) => !this.seen.has(k));
+    const midSection = this.phase === 'numbers' || this.phase === 'strings' || this.phase === 'skip-array' || this.phase === 'header';
+    if (!this.meta || !this.arrays || (absent.length && midSection)) {
       throw new InputError(
         `${this.source} is truncated: it ends ${this.phase === 'header' ? 'inside the header' : `while reading ${this.targetName || 'its sections'}`} after ${this.bytes} bytes.`,
         {
           hint: 'The snapshot was cut off (disk full, copy interrupted, or the process died while writing it); take a new one.',
         },
       );
+    }
+    if (absent.length) {
+      throw new InputError(`${this.source} is corrupt: it has no ${absent.join(', ')} ${absent.length === 1 ? 'array' : 'arrays'}.`, {
+        hint: 'Take a new snapshot; a file edited or written by another tool may have lost them.',
+      });
     }
     return { meta: this.meta, nodeCount: this.nodeCount, edgeCount: this.edgeCount, ...this.arrays, strings: this.strings, fileBytes: this.bytes };
   }
@@ -137,25 +161,58 @@ export class HeapSnapshotParser {
     const text = Buffer.from(chunk.subarray(i, Math.min(chunk.length, i + 65536))).toString('latin1');
     const combined = this.header + text;
     const at = combined.indexOf('"nodes"');
+    const start = /^\s*\{\s*"(\w*)/.exec(combined);
+    if (start && start[1] !== 'snapshot' && combined.length > start[0].length) throw new HeaderNotFirst(this.source);
     if (at < 0) {
-      if (combined.length > 1 << 20 || (combined.length >= 16 && !/^\s*\{\s*"snapshot"/.test(combined))) this.notASnapshot(combined);
+      if (combined.length > 1 << 20 || (combined.length >= 16 && !start)) this.notASnapshot(combined);
       this.header = combined;
       return i + text.length;
     }
     const head = combined.slice(0, at).replace(/,\s*$/, '');
-    let parsed: { snapshot?: { meta?: SnapshotMeta; node_count?: number; edge_count?: number } };
+    let parsed: unknown;
     try {
-      parsed = JSON.parse(`${head}}`) as typeof parsed;
+      parsed = JSON.parse(`${head}}`);
     } catch {
       this.notASnapshot(combined);
     }
-    const snap = parsed!.snapshot;
-    if (!snap?.meta || typeof snap.node_count !== 'number' || typeof snap.edge_count !== 'number') this.notASnapshot(combined);
-    const meta = snap.meta;
-    const missing = [...required.node.filter((f) => !meta.node_fields?.includes(f)), ...required.edge.filter((f) => !meta.edge_fields?.includes(f))];
-    if (missing.length || !Array.isArray(meta.node_types?.[0]) || !Array.isArray(meta.edge_types?.[0])) {
+    this.setHeader((parsed as { snapshot?: unknown }).snapshot, combined);
+    // continue right after "nodes" with the key machinery
+    this.phase = 'seek-key';
+    this.key = 'nodes';
+    this.inKey = false;
+    const consumed = at + '"nodes"'.length - this.header.length;
+    this.header = '';
+    return i + consumed;
+  }
+
+  /** Checks the header's shape and counts (bounded by the input's size) before allocating the arrays. */
+  private setHeader(snapshot: unknown, text = ''): void {
+    const snap = (typeof snapshot === 'string' ? parseJsonOrUndefined(snapshot) : snapshot) as
+      { meta?: unknown; node_count?: unknown; edge_count?: unknown } | undefined;
+    const meta = snap?.meta as Partial<SnapshotMeta> | undefined;
+    const isStrings = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
+    if (!snap || typeof snap !== 'object' || !meta || typeof meta !== 'object') this.notASnapshot(text || JSON.stringify(snapshot ?? null));
+    if (!isStrings(meta.node_fields) || !isStrings(meta.edge_fields) || !isStrings(meta.node_types?.[0]) || !isStrings(meta.edge_types?.[0])) {
+      throw new InputError(`${this.source} has a corrupt header: node_fields, edge_fields, node_types and edge_types must be lists of names.`, {
+        hint: 'Take a new snapshot; this one was damaged or written by a tool that is not V8.',
+      });
+    }
+    const bound = this.totalBytes;
+    const count = (name: 'node_count' | 'edge_count', fields: number): number => {
+      const v = snap[name];
+      const most = bound === undefined ? 0xfffffffe : Math.floor(bound / (2 * fields));
+      if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0 || v > Math.min(most, 0xfffffffe)) {
+        throw new InputError(
+          `${this.source} has a corrupt header: ${name} is ${typeof v === 'number' ? String(v).slice(0, 40) : JSON.stringify(v)?.slice(0, 40)}, ${typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? `more than a file of ${bound} bytes can hold (${most} at most)` : 'not a count'}.`,
+          { hint: 'Take a new snapshot; this one was damaged.' },
+        );
+      }
+      return v;
+    };
+    const missing = [...required.node.filter((f) => !meta.node_fields!.includes(f)), ...required.edge.filter((f) => !meta.edge_fields!.includes(f))];
+    if (missing.length) {
       throw new InputError(
-        `${this.source} is a heap snapshot in a V8 format kleak does not know (node fields: ${meta.node_fields?.join(', ')}; edge fields: ${meta.edge_fields?.join(', ')}${missing.length ? `; missing ${missing.join(', ')}` : ''}).`,
+        `${this.source} is a heap snapshot in a V8 format kleak does not know (node fields: ${meta.node_fields.join(', ')}; edge fields: ${meta.edge_fields.join(', ')}; missing ${missing.join(', ')}).`,
         {
           hint: 'Take the snapshot with a Node.js version kleak supports (Node 18-22 write the format kleak reads), or report the version.',
         },
@@ -167,31 +224,26 @@ export class HeapSnapshotParser {
         { hint: 'Report the Node.js version that wrote it.' },
       );
     }
+    const nodeCount = count('node_count', meta.node_fields.length);
+    const edgeCount = count('edge_count', meta.edge_fields.length);
     this.nodeFieldKind = Uint8Array.from(meta.node_fields.map((f) => nodeFieldKinds[f] ?? SKIP));
     this.edgeFieldKind = Uint8Array.from(meta.edge_fields.map((f) => edgeFieldKinds[f] ?? SKIP));
     this.sourceFields = meta.node_fields.length;
-    this.meta = meta;
-    this.nodeCount = snap.node_count!;
-    this.edgeCount = snap.edge_count!;
-    const n = this.nodeCount;
-    const e = this.edgeCount;
+    this.nodeTypeCount = meta.node_types[0].length;
+    this.edgeTypeCount = meta.edge_types[0].length;
+    this.meta = meta as SnapshotMeta;
+    this.nodeCount = nodeCount;
+    this.edgeCount = edgeCount;
     this.arrays = {
-      nodeType: new Uint8Array(n),
-      nodeName: new Uint32Array(n),
-      nodeId: new Uint32Array(n),
-      nodeSelfSize: new Uint32Array(n),
-      firstEdge: new Uint32Array(n + 1),
-      edgeType: new Uint8Array(e),
-      edgeName: new Uint32Array(e),
-      edgeTo: new Uint32Array(e),
+      nodeType: new Uint8Array(nodeCount),
+      nodeName: new Uint32Array(nodeCount),
+      nodeId: new Uint32Array(nodeCount),
+      nodeSelfSize: new Uint32Array(nodeCount),
+      firstEdge: new Uint32Array(nodeCount + 1),
+      edgeType: new Uint8Array(edgeCount),
+      edgeName: new Uint32Array(edgeCount),
+      edgeTo: new Uint32Array(edgeCount),
     };
-    // continue right after "nodes" with the key machinery
-    this.phase = 'seek-key';
-    this.key = 'nodes';
-    this.inKey = false;
-    const consumed = at + '"nodes"'.length - this.header.length;
-    this.header = '';
-    return i + consumed;
   }
 
   private notASnapshot(text: string): never {
@@ -262,11 +314,12 @@ export class HeapSnapshotParser {
         n = v;
         if (i === length) break;
       }
-      if (c === 0x2c || c === 0x5d || c === 0x0a || c === 0x20 || c === 0x0d) {
+      if (c === 0x2c || c === 0x5d || c === 0x0a || c === 0x20 || c === 0x0d || c === 0x09) {
         if (n >= 0) {
           if (item >= count) this.countMismatch(item + 1);
           const value = n > 0xffffffff ? 0xffffffff : n;
           const kind = kinds[field]!;
+          if (kind === TYPE && value >= (isNodes ? this.nodeTypeCount : this.edgeTypeCount)) this.badType(value);
           if (isNodes) {
             if (kind === TYPE) a.nodeType[item] = value;
             else if (kind === NAME) a.nodeName[item] = value;
@@ -299,6 +352,7 @@ export class HeapSnapshotParser {
             }
             a.firstEdge[nodeCount] = this.edgesSoFar;
           }
+          this.seen.add(this.targetName);
           this.phase = 'seek-key';
           this.key = '';
           this.item = item;
@@ -315,6 +369,16 @@ export class HeapSnapshotParser {
     this.item = item;
     this.field = field;
     return i;
+  }
+
+  private badType(value: number): never {
+    const what = this.targetName === 'nodes' ? 'node' : 'edge';
+    throw new InputError(
+      `${this.source} is corrupt: ${what === 'edge' ? 'an' : 'a'} ${what} has type ${value}, and the header names ${this.targetName === 'nodes' ? this.nodeTypeCount : this.edgeTypeCount} ${what} types.`,
+      {
+        hint: 'Take a new snapshot.',
+      },
+    );
   }
 
   private badEdgeTarget(value: number): never {
@@ -344,6 +408,20 @@ export class HeapSnapshotParser {
     return i;
   }
 
+  /** JSON string escapes (\n, \", \uXXXX…); a bad one is a corrupt snapshot, not a crash. */
+  private unescape(raw: string): string {
+    try {
+      return JSON.parse(`"${raw}"`) as string;
+    } catch {
+      throw new InputError(
+        `${this.source} is corrupt: string ${this.strings.length} has a bad escape or a raw control character (${JSON.stringify(raw.slice(0, 40))}).`,
+        {
+          hint: 'Take a new snapshot.',
+        },
+      );
+    }
+  }
+
   private readStrings(chunk: Uint8Array, i: number): number {
     for (; i < chunk.length; i++) {
       const c = chunk[i]!;
@@ -353,6 +431,7 @@ export class HeapSnapshotParser {
           this.hasEscape = false;
           this.stringBytes.length = 0;
         } else if (c === 0x5d) {
+          this.seen.add('strings');
           this.phase = 'seek-key';
           this.key = 'strings';
           return i + 1;
@@ -373,11 +452,26 @@ export class HeapSnapshotParser {
       if (c === 0x22) {
         this.inString = false;
         const raw = this.decoder.decode(Uint8Array.from(this.stringBytes));
-        this.strings.push(this.hasEscape ? (JSON.parse(`"${raw}"`) as string) : raw);
+        this.strings.push(this.hasEscape ? this.unescape(raw) : raw);
         continue;
       }
       this.stringBytes.push(c);
     }
     return i;
+  }
+}
+
+/** The first key of the file is not "snapshot": the reader finds the header with a first pass, then parses again. */
+export class HeaderNotFirst extends InputError {
+  constructor(source: string) {
+    super(`${source} does not start with its "snapshot" header.`, { hint: 'kleak reads it in two passes.' });
+  }
+}
+
+function parseJsonOrUndefined(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
   }
 }

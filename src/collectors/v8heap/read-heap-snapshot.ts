@@ -1,8 +1,10 @@
-// Reads a .heapsnapshot file through the streaming parser, with a memory check before starting.
-import { createReadStream, statSync } from 'node:fs';
+// Reads a .heapsnapshot file (or a gzipped one) through the streaming parser, with a memory check before
+// starting; every problem with the file is an InputError that says what is wrong.
+import { closeSync, createReadStream, openSync, readSync, statSync } from 'node:fs';
 import { freemem } from 'node:os';
+import { createGunzip } from 'node:zlib';
 import { InputError } from '../../errors.js';
-import { HeapSnapshotParser, type HeapSnapshot } from './parse-heap-snapshot.js';
+import { HeaderNotFirst, HeapSnapshotParser, type HeapSnapshot } from './parse-heap-snapshot.js';
 
 const gb = (bytes: number) => (bytes / 1e9).toFixed(1);
 
@@ -20,31 +22,138 @@ export function availableMemory(): { bytes: number; bound: string } {
   return { bytes: free, bound: 'free' };
 }
 
+function fileProblem(file: string, cause: unknown): InputError {
+  const code = (cause as NodeJS.ErrnoException).code;
+  const what =
+    code === 'ENOENT'
+      ? 'does not exist'
+      : code === 'EISDIR'
+        ? 'is a directory'
+        : code === 'EACCES' || code === 'EPERM'
+          ? 'cannot be read (permission denied)'
+          : `cannot be read (${code ?? String(cause)})`;
+  return new InputError(`${file} ${what}.`, {
+    cause,
+    hint:
+      code === 'EACCES' || code === 'EPERM' ? 'Run kleak as a user who may read it, or copy it somewhere readable.' : 'Give the path of a .heapsnapshot file.',
+  });
+}
+
+const isGzip = (head: Buffer) => head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
+
+/** The file's bytes as chunks: gunzipped when it is gzip (bounded: at most `limit` bytes come out). */
+async function* chunks(file: string, gzip: boolean, limit: number): AsyncGenerator<Buffer> {
+  const stream = createReadStream(file, { highWaterMark: 1 << 20 });
+  const source: AsyncIterable<Buffer> = gzip ? stream.pipe(createGunzip()) : stream;
+  let out = 0;
+  try {
+    for await (const chunk of source) {
+      out += chunk.length;
+      if (out > limit) {
+        throw new InputError(`${file} unpacks to more than ${gb(limit)} GB, more than this machine can analyse.`, {
+          hint: 'Run kleak on a machine with more free memory.',
+        });
+      }
+      yield chunk;
+    }
+  } catch (cause) {
+    if (cause instanceof InputError) throw cause;
+    if ((cause as { code?: string }).code?.startsWith('Z_') || (cause as Error).message?.includes('unexpected end of file')) {
+      throw new InputError(`${file} is a gzip file that is truncated or corrupt.`, { cause, hint: 'Copy it again, or gunzip it to see what is wrong.' });
+    }
+    throw fileProblem(file, cause);
+  } finally {
+    stream.destroy();
+  }
+}
+
+/** The value of the top-level "snapshot" key, found by a pass that follows JSON strings and nesting. */
+async function findHeader(file: string, gzip: boolean, limit: number): Promise<string | undefined> {
+  let depth = 0;
+  let inString = false;
+  let escaped = false;
+  let key = '';
+  let lastKey = '';
+  let capture: number[] | undefined;
+  let captureDepth = 0;
+  for await (const chunk of chunks(file, gzip, limit)) {
+    for (const c of chunk) {
+      if (capture) capture.push(c);
+      if (inString) {
+        if (escaped) escaped = false;
+        else if (c === 0x5c) escaped = true;
+        else if (c === 0x22) inString = false;
+        else if (depth === 1 && !capture) key += String.fromCharCode(c);
+        continue;
+      }
+      if (c === 0x22) {
+        inString = true;
+        if (depth === 1 && !capture) key = '';
+      } else if (c === 0x3a && depth === 1) lastKey = key;
+      else if (c === 0x7b || c === 0x5b) {
+        if (depth === 1 && lastKey === 'snapshot' && c === 0x7b && !capture) {
+          capture = [c];
+          captureDepth = depth;
+        }
+        depth++;
+      } else if (c === 0x7d || c === 0x5d) {
+        depth--;
+        if (capture && depth === captureDepth) return Buffer.from(capture).toString('utf8');
+      }
+    }
+  }
+  return undefined;
+}
+
 export async function readHeapSnapshot(file: string, onProgress?: (fraction: number) => void): Promise<HeapSnapshot> {
   let size: number;
+  let head: Buffer;
   try {
-    size = statSync(file).size;
+    const stat = statSync(file);
+    if (stat.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+    size = stat.size;
+    const fd = openSync(file, 'r');
+    try {
+      head = Buffer.alloc(2);
+      readSync(fd, head, 0, 2, 0);
+    } finally {
+      closeSync(fd);
+    }
   } catch (cause) {
-    throw new InputError(`Cannot read ${file}.`, { cause, hint: 'Give the path of a .heapsnapshot file.' });
+    throw fileProblem(file, cause);
   }
+  const gzip = isGzip(head);
   // nodes as float64 (7 fields) and edges as uint32 (3 fields) come to about 1.1x the file; strings less
   const needed = size * 1.3;
   const { bytes: available, bound } = availableMemory();
-  if (needed > available) {
+  if (!gzip && needed > available) {
     throw new InputError(`${file} is ${gb(size)} GB; analysing it needs about ${gb(needed)} GB of memory and ${gb(available)} GB is ${bound}.`, {
       hint: 'Run kleak on a machine with more free memory, or take the snapshot of a smaller process.',
     });
   }
-  const parser = new HeapSnapshotParser(file);
-  let read = 0;
-  let lastReport = 0;
-  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) {
-    parser.push(chunk as Buffer);
-    read += (chunk as Buffer).length;
-    if (onProgress && read - lastReport > 16 << 20) {
-      lastReport = read;
-      onProgress(read / size);
+  // a gzipped snapshot is read through gunzip; what it unpacks to is bounded by the memory there is
+  const limit = gzip ? Math.floor(available / 1.3) : Number.MAX_SAFE_INTEGER;
+  const parse = async (header?: string) => {
+    const parser = new HeapSnapshotParser(file, { totalBytes: gzip ? undefined : size, ...(header !== undefined ? { header } : {}) });
+    let read = 0;
+    let lastReport = 0;
+    for await (const chunk of chunks(file, gzip, limit)) {
+      parser.push(chunk);
+      read += chunk.length;
+      if (onProgress && !gzip && read - lastReport > 16 << 20) {
+        lastReport = read;
+        onProgress(read / size);
+      }
     }
+    return parser.end();
+  };
+  try {
+    return await parse();
+  } catch (error) {
+    if (!(error instanceof HeaderNotFirst)) throw error;
   }
-  return parser.end();
+  // the keys come in another order than V8 writes them: find the header first, then read the sections
+  const header = await findHeader(file, gzip, limit);
+  if (header === undefined) throw new InputError(`${file} is not a V8 heap snapshot: it has no "snapshot" header.`, { hint: 'Give a .heapsnapshot file.' });
+  return parse(header);
 }

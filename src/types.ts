@@ -43,6 +43,8 @@ export interface CollectorReport {
   status: CollectorStatus;
   reason?: string;
   error?: { message: string; hint?: string };
+  /** ok, with something the report should say (a broker that did not answer, a fallback taken) */
+  warnings?: string[];
 }
 
 export interface NotEvaluated {

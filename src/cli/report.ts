@@ -82,7 +82,8 @@ export function prepareReport(flags: ReportFlags, fallback: Format = 'table'): P
 export function renderRun(format: Format, run: Run, view: CommandView, chalk: ChalkInstance): string {
   const { diagnosis } = run;
   if (format === 'table' && view.table) {
-    const notEvaluated = renderNotEvaluated(diagnosis, chalk);
+    // a command's own view shows its collector's warnings where they belong
+    const notEvaluated = renderNotEvaluated(diagnosis, chalk, false);
     const text = view.table(run, chalk);
     return notEvaluated ? `${text.replace(/\n$/, '')}\n${notEvaluated}\n` : text;
   }

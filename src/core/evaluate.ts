@@ -21,7 +21,7 @@ export interface EvaluateContext {
 
 /** What a collector's result says about its kind, for the report (the error's text, never its stack). */
 export function toReport(kind: EvidenceKind, result: CollectorResult<unknown>): CollectorReport {
-  if (result.status === 'ok') return { kind, status: 'ok' };
+  if (result.status === 'ok') return result.warnings.length ? { kind, status: 'ok', warnings: result.warnings } : { kind, status: 'ok' };
   if (result.status === 'skipped') return { kind, status: 'skipped', reason: result.reason };
   return { kind, status: 'failed', error: { message: result.error.message, ...(result.error.hint ? { hint: result.error.hint } : {}) } };
 }

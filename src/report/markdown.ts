@@ -23,6 +23,12 @@ export const renderMarkdown: Reporter = (diagnosis: Diagnosis) => {
       out.push('', '**Fix**', '', '```', f.fix, '```', '');
     }
   }
+  const warned = diagnosis.collectors.filter((c) => c.warnings?.length);
+  if (warned.length) {
+    out.push('## Warnings', '');
+    for (const c of warned) for (const w of c.warnings!) out.push(`- \`${c.kind}\` ${w}`);
+    out.push('');
+  }
   const problems = diagnosis.collectors.filter((c) => c.status !== 'ok');
   if (problems.length || diagnosis.notEvaluated.length) {
     out.push('## Not evaluated', '');

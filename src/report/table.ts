@@ -43,11 +43,21 @@ export const renderTable: Reporter = (diagnosis: Diagnosis, { chalk }) => {
   return `${out.join('\n')}\n`;
 };
 
-/** What was not evaluated and why (collectors skipped or failed, rules without their evidence); '' when all was. */
-export function renderNotEvaluated(diagnosis: Diagnosis, chalk: ChalkInstance): string {
+/**
+ * What was not evaluated and why (collectors skipped or failed, rules without their evidence), and what
+ * collectors that worked had to say; '' when all was evaluated and nothing was said.
+ */
+export function renderNotEvaluated(diagnosis: Diagnosis, chalk: ChalkInstance, withWarnings = true): string {
   const problems = diagnosis.collectors.filter((c) => c.status !== 'ok');
-  if (problems.length === 0 && diagnosis.notEvaluated.length === 0) return '';
-  const out = [chalk.bold('Not evaluated')];
+  const warned = withWarnings ? diagnosis.collectors.filter((c) => c.warnings?.length) : [];
+  const out: string[] = [];
+  if (warned.length) {
+    out.push(chalk.bold('Warnings'));
+    for (const c of warned) for (const w of c.warnings!) out.push(`  ${c.kind}: ${w}`);
+  }
+  if (problems.length === 0 && diagnosis.notEvaluated.length === 0) return out.join('\n');
+  if (out.length) out.push('');
+  out.push(chalk.bold('Not evaluated'));
   for (const c of problems) {
     const why = c.status === 'skipped' ? c.reason : `${c.error?.message}${c.error?.hint ? ` (${c.error.hint})` : ''}`;
     out.push(`  ${c.kind}: ${c.status} — ${why}`);

@@ -2,7 +2,7 @@
 // of those processes are still alive and the addresses of this host (what lingering-members compares).
 import { networkInterfaces } from 'node:os';
 import type { Admin } from 'kafkajs';
-import { collect, type CollectorResult } from '../types.js';
+import { collect, ok, type CollectorResult } from '../types.js';
 import { connectAdmin, type FetchClusterOptions } from './connect-admin.js';
 import { fetchClusterView } from './fetch-cluster.js';
 import { readGroups } from './read-groups.js';
@@ -51,8 +51,15 @@ export async function readCluster(options: FetchClusterOptions, watch?: ClusterW
 }
 
 /** The cluster as a collector: never throws. */
-export function collectCluster(options: FetchClusterOptions, watch?: ClusterWatchOptions, pids?: number[]): Promise<CollectorResult<ClusterEvidence>> {
-  return collect(() => readCluster(options, watch, pids));
+export async function collectCluster(options: FetchClusterOptions, watch?: ClusterWatchOptions, pids?: number[]): Promise<CollectorResult<ClusterEvidence>> {
+  const result = await collect(() => readCluster(options, watch, pids));
+  if (result.status !== 'ok') return result;
+  // brokers that did not answer, and what could not be read, are named in every report, not only cluster's
+  const { view } = result.evidence;
+  return ok(
+    result.evidence,
+    [...view.unreachable, ...view.problems].map((p) => `${p.what}: ${p.message}`),
+  );
 }
 
 async function sampleMembership(admin: Admin, groupIds: string[] | undefined, first: ClusterView, watch: ClusterWatchOptions): Promise<Membership> {

@@ -2,7 +2,7 @@
 // 127.0.0.1:9229; chunks are streamed to a file; the inspector is closed again, also on failure),
 // or by signal (SIGUSR2 to a process that loaded heapdump / kleak/agent or runs with
 // --heapsnapshot-signal; the new file is awaited in its working directory).
-import { createWriteStream, readdirSync, readlinkSync, rmSync, statSync } from 'node:fs';
+import { createWriteStream, readdirSync, readlinkSync, renameSync, rmSync, statSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { join } from 'node:path';
 import { InputError } from '../../errors.js';
@@ -48,6 +48,19 @@ interface CdpMessage {
   error?: { message: string };
 }
 
+/** How long the target keeps its inspector open without hearing from kleak (renewed every second). */
+export const inspectorLeaseMs = 5000;
+
+/**
+ * Run in the target as soon as the inspector session opens, and again every second: a timer in the
+ * target that closes its own inspector when kleak stops renewing it — kleak killed mid-snapshot leaves
+ * the inspector open for at most the lease after the snapshot ends, not forever. (While V8 writes the
+ * snapshot the main thread runs nothing else; renewals queued then are dispatched before any timer.)
+ */
+const renewLease = `(() => { clearTimeout(globalThis.__kleakInspectorLease); const t = setTimeout(() => { delete globalThis.__kleakInspectorLease; process._debugEnd(); }, ${inspectorLeaseMs}); if (t.unref) t.unref(); globalThis.__kleakInspectorLease = t; return true; })()`;
+/** kleak's own close at the end: the lease cleared and deleted, then the inspector closed (the target as it was). */
+const closeInspector = 'clearTimeout(globalThis.__kleakInspectorLease); delete globalThis.__kleakInspectorLease; process._debugEnd()';
+
 /** Opens the inspector with SIGUSR1, streams a snapshot into `file`, closes the inspector again. */
 export async function snapshotViaInspector(pid: number, file: string, options: { port?: number; timeoutMs?: number } = {}): Promise<void> {
   const port = options.port ?? 9229;
@@ -78,7 +91,9 @@ export async function snapshotViaInspector(pid: number, file: string, options: {
   }
   const { default: WebSocket } = await import('ws');
   const ws = new WebSocket(wsUrl);
-  const out = createWriteStream(file);
+  // written under a temporary name and renamed when whole: a kleak killed mid-snapshot leaves no file that looks complete
+  const partial = `${file}.partial`;
+  const out = createWriteStream(partial);
   let nextId = 1;
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   const call = (method: string, params: Record<string, unknown> = {}) =>
@@ -88,11 +103,22 @@ export async function snapshotViaInspector(pid: number, file: string, options: {
       ws.send(JSON.stringify({ id, method, params }));
     });
   let failure: unknown;
+  let renewer: NodeJS.Timeout | undefined;
+  ws.on('close', () => {
+    // the process exited, or closed its inspector: every call still waiting fails now, not at the timeout
+    for (const p of pending.values()) p.reject(new Error(`PID ${pid} closed its inspector (did it exit?)`));
+    pending.clear();
+  });
+  ws.on('error', () => {});
   try {
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve());
       ws.once('error', reject);
     });
+    const send = (expression: string) =>
+      ws.readyState === ws.OPEN && ws.send(JSON.stringify({ id: nextId++, method: 'Runtime.evaluate', params: { expression } }));
+    send(renewLease);
+    renewer = setInterval(() => send(renewLease), 1000);
     ws.on('message', (data) => {
       const m = JSON.parse(
         (Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(new Uint8Array(data))).toString('utf8'),
@@ -117,21 +143,23 @@ export async function snapshotViaInspector(pid: number, file: string, options: {
   } catch (error) {
     failure = error;
   } finally {
+    clearInterval(renewer);
     await new Promise<void>((r) => out.end(() => r()));
     // close the inspector again: the evaluate gets no reply, the socket closes under it
-    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ id: nextId++, method: 'Runtime.evaluate', params: { expression: 'process._debugEnd()' } }));
+    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ id: nextId++, method: 'Runtime.evaluate', params: { expression: closeInspector } }));
     await sleep(300);
     ws.terminate();
   }
   for (let i = 0; i < 20 && (await portOpen(port)); i++) await sleep(100);
   const stillOpen = await portOpen(port);
   if (failure) {
-    rmSync(file, { force: true }); // never leave a half-written snapshot
+    rmSync(partial, { force: true }); // never leave a half-written snapshot
     throw new InputError(`Taking the heap snapshot of PID ${pid} failed: ${(failure as Error).message}.`, {
       cause: failure,
       hint: stillOpen ? `Its inspector may still be open on port ${port}: restart the process if it is.` : 'The inspector was closed again.',
     });
   }
+  renameSync(partial, file);
   if (stillOpen) {
     throw new InputError(`The snapshot was taken, but PID ${pid}'s inspector is still open on 127.0.0.1:${port}.`, {
       hint: 'Anyone on this host can run code in it while it is open: restart the process.',

@@ -44,7 +44,7 @@ export function newClusterId(): string {
 
 /** One node's server.properties: listeners (PLAINTEXT, CONTROLLER, and SASL/SSL when asked), security, replication. */
 export function nodeProperties(
-  node: KafkaNode & { saslPort?: number; sslPort?: number },
+  node: KafkaNode & { saslPort?: number; sslPort?: number; saslSslPort?: number },
   cluster: { voters: string; nodeCount: number; tls?: { keystore: string; password: string }; options: KafkaClusterOptions },
 ): Record<string, string | number | boolean> {
   const { voters, nodeCount, tls, options } = cluster;
@@ -58,7 +58,8 @@ export function nodeProperties(
     : '';
   const mechanisms = [...(users ? ['PLAIN'] : []), ...(options.scramUsers ? ['SCRAM-SHA-256', 'SCRAM-SHA-512'] : [])];
   const scramJaas = 'org.apache.kafka.common.security.scram.ScramLoginModule required;';
-  const extra = `${withSasl ? `,SASL_PLAINTEXT://127.0.0.1:${node.saslPort}` : ''}${tls ? `,SSL://127.0.0.1:${node.sslPort}` : ''}`;
+  const saslSsl = withSasl && tls !== undefined;
+  const extra = `${withSasl ? `,SASL_PLAINTEXT://127.0.0.1:${node.saslPort}` : ''}${tls ? `,SSL://127.0.0.1:${node.sslPort}` : ''}${saslSsl ? `,SASL_SSL://127.0.0.1:${node.saslSslPort}` : ''}`;
   return {
     'process.roles': 'broker,controller',
     'node.id': node.nodeId,
@@ -67,10 +68,26 @@ export function nodeProperties(
     'advertised.listeners': `PLAINTEXT://127.0.0.1:${node.brokerPort}${extra}`,
     'controller.listener.names': 'CONTROLLER',
     'inter.broker.listener.name': 'PLAINTEXT',
-    'listener.security.protocol.map': `CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT${withSasl ? ',SASL_PLAINTEXT:SASL_PLAINTEXT' : ''}${tls ? ',SSL:SSL' : ''}`,
+    'listener.security.protocol.map': `CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT${withSasl ? ',SASL_PLAINTEXT:SASL_PLAINTEXT' : ''}${tls ? ',SSL:SSL' : ''}${saslSsl ? ',SASL_SSL:SASL_SSL' : ''}`,
     ...(withSasl ? { 'sasl.enabled.mechanisms': mechanisms.join(',') } : {}),
     ...(users
-      ? { 'listener.name.sasl_plaintext.plain.sasl.jaas.config': `org.apache.kafka.common.security.plain.PlainLoginModule required ${jaasUsers};` }
+      ? {
+          'listener.name.sasl_plaintext.plain.sasl.jaas.config': `org.apache.kafka.common.security.plain.PlainLoginModule required ${jaasUsers};`,
+          ...(saslSsl
+            ? { 'listener.name.sasl_ssl.plain.sasl.jaas.config': `org.apache.kafka.common.security.plain.PlainLoginModule required ${jaasUsers};` }
+            : {}),
+        }
+      : {}),
+    ...(saslSsl && options.scramUsers
+      ? { 'listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config': scramJaas, 'listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config': scramJaas }
+      : {}),
+    ...(saslSsl
+      ? {
+          'listener.name.sasl_ssl.ssl.keystore.type': 'PKCS12',
+          'listener.name.sasl_ssl.ssl.keystore.location': tls.keystore,
+          'listener.name.sasl_ssl.ssl.keystore.password': tls.password,
+          'listener.name.sasl_ssl.ssl.key.password': tls.password,
+        }
       : {}),
     ...(options.scramUsers
       ? { 'listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config': scramJaas, 'listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config': scramJaas }

@@ -32,6 +32,8 @@ export interface KafkaNode {
   saslPort?: number;
   /** the SSL listener's port, with tls */
   sslPort?: number;
+  /** the SASL_SSL listener's port, with tls and SASL users both */
+  saslSslPort?: number;
   controllerPort: number;
   dataDir: string;
   logFile: string;
@@ -46,6 +48,8 @@ export interface KafkaCluster {
   saslBootstrap?: string;
   /** the SSL listeners, with tls */
   tlsBootstrap?: string;
+  /** the SASL_SSL listeners, with tls and SASL users both */
+  saslSslBootstrap?: string;
   /** the brokers' self-signed certificate (PEM), to give kleak as --tls-ca */
   tlsCaFile?: string;
   nodes: KafkaNode[];

@@ -1,20 +1,21 @@
 // Sends N HTTP requests to the service under test, C at a time, each bounded by a timeout.
 import { InputError } from '../../errors.js';
 import type { DriveOptions, DriveResult } from './types.js';
-import { describeFetchFailure, redactUrl } from '../http/fetch-bytes.js';
+import { describeFetchFailure, redactUrl, withCredentials } from '../http/fetch-bytes.js';
 
 export async function driveRequests(options: DriveOptions): Promise<DriveResult> {
   const method = (options.method ?? 'GET').toUpperCase();
   const concurrency = Math.max(1, Math.min(options.concurrency ?? 1, options.requests));
   const timeoutMs = options.timeoutMs ?? 10_000;
   const statuses: Record<string, number> = {};
+  const request = withCredentials(options.url, options.headers);
   let next = 0;
   let succeeded = 0;
   let firstError: unknown;
   const started = Date.now();
   const one = async () => {
     try {
-      const response = await fetch(options.url, { method, headers: options.headers, body: options.body, signal: AbortSignal.timeout(timeoutMs) });
+      const response = await fetch(request.url, { method, headers: request.headers, body: options.body, signal: AbortSignal.timeout(timeoutMs) });
       await response.arrayBuffer();
       statuses[response.status] = (statuses[response.status] ?? 0) + 1;
       if (response.ok) succeeded++;

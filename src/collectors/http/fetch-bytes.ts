@@ -22,6 +22,24 @@ export function redactUrl(url: string): string {
   }
 }
 
+/**
+ * fetch refuses a URL with credentials in it: they become a Basic Authorization header (what curl and
+ * browsers send for http://user:password@host/).
+ */
+export function withCredentials(url: string, headers: Record<string, string> = {}): { url: string; headers: Record<string, string> } {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return { url, headers };
+  }
+  if (!u.username && !u.password) return { url, headers };
+  const basic = Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString('base64');
+  u.username = '';
+  u.password = '';
+  return { url: u.toString(), headers: { authorization: `Basic ${basic}`, ...headers } };
+}
+
 /** An http(s) URL with a host, or a clear UsageError naming the flag. */
 export function parseHttpUrl(value: string, what: string): URL {
   let url: URL;
@@ -76,7 +94,8 @@ export async function fetchBytes(url: string, options: { timeoutMs: number; maxB
     }, options.timeoutMs);
   });
   const exchange = async (): Promise<FetchedBytes> => {
-    const response = await fetch(url, { signal: controller.signal, redirect: 'follow' });
+    const request = withCredentials(url);
+    const response = await fetch(request.url, { signal: controller.signal, redirect: 'follow', headers: request.headers });
     const chunks: Uint8Array[] = [];
     let size = 0;
     if (response.body) {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { repoRoot } from '../../src/repo-root.js';
 import { runKleak } from '../helpers/cli.js';
+import { assertSchema } from '../helpers/schema.js';
 
 const designCommands = ['sockets', 'watch', 'pprof', 'heap', 'cluster', 'diagnose', 'shutdown-check', 'scan', 'demo'];
 
@@ -35,4 +36,21 @@ test('a command of the design that is not built yet says so and exits 2, running
   assert.equal(code, 2);
   assert.equal(stdout, '');
   assert.match(stderr, /kleak scan is not built yet/);
+});
+
+test('with --json, every usage error commander raises is one JSON object on stdout too', async () => {
+  const cases: Array<[string[], RegExp]> = [
+    [['sockets', '--pid', '1', '--no-such-flag', '--json'], /unknown option '--no-such-flag'/],
+    [['no-such-command', '--json'], /unknown command 'no-such-command'/],
+    [['pprof', 'x', '--format', 'yaml'], /argument 'yaml' is invalid/],
+    [['cluster', '--json'], /required option '--bootstrap <host:port,...>' not specified/],
+    [['sockets', 'extra', 'args', '--pid', '1', '--json'], /too many arguments/],
+  ];
+  for (const [args, message] of cases) {
+    const r = await runKleak(args.includes('--json') ? args : [...args, '--json']);
+    assert.equal(r.code, 2, args.join(' '));
+    const json = JSON.parse(r.stdout);
+    assertSchema('error', json);
+    assert.match(json.error.message, message);
+  }
 });

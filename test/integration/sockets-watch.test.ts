@@ -346,6 +346,10 @@ describe('bad input: one clear paragraph, a hint, exit 2, no stack', () => {
     for (const line of lines) JSON.parse(line);
     assert.equal(json.exited.pid, service.pid);
     assert.ok(json.sampleCount >= 3 && json.exited.afterMs < 10_000);
+    // the summary line carries the error itself, for a reader of the JSON Lines alone
+    const watch = json.collectors.find((c: any) => c.kind === 'watch');
+    assert.equal(watch.status, 'failed');
+    assert.match(watch.error.message, new RegExp(`PID ${service.pid} exited`));
     assert.match(stderr, new RegExp(`PID ${service.pid} exited .* into the watch; \\d+ samples were taken`));
   });
 

@@ -203,7 +203,15 @@ export class HeapSnapshotParser {
       const most = bound === undefined ? 0xfffffffe : Math.floor(bound / (2 * fields));
       if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0 || v > Math.min(most, 0xfffffffe)) {
         throw new InputError(
-          `${this.source} has a corrupt header: ${name} is ${typeof v === 'number' ? String(v).slice(0, 40) : JSON.stringify(v)?.slice(0, 40)}, ${typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? `more than a file of ${bound} bytes can hold (${most} at most)` : 'not a count'}.`,
+          `${this.source} has a corrupt header: ${name} is ${
+            typeof v !== 'number'
+              ? `${JSON.stringify(v)?.slice(0, 40)}, not a count`
+              : !Number.isFinite(v) || Math.abs(v) > Number.MAX_SAFE_INTEGER
+                ? 'a number with more digits than any count'
+                : v < 0 || !Number.isInteger(v)
+                  ? `${v}, not a count`
+                  : `${v}, more than a file of ${bound} bytes can hold (${most} at most)`
+          }.`,
           { hint: 'Take a new snapshot; this one was damaged.' },
         );
       }

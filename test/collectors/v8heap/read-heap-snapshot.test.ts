@@ -69,7 +69,7 @@ test('impossible counts: negative, 2^32, 1e12, 1e300, 400 nines — bounded by t
       /corrupt header: node_count is/,
     );
   const nines = bytes.toString('utf8').replace(/"node_count":\d+/, `"node_count":${'9'.repeat(400)}`);
-  await rejects(write(nines), /node_count is Infinity, not a count/);
+  await rejects(write(nines), /node_count is a number with more digits than any count/);
   await rejects(
     withHeader((s) => (s.edge_count = s.edge_count * 1000)),
     /edge_count is \d+, more than a file of \d+ bytes can hold/,

@@ -17,9 +17,16 @@ export interface EvidenceItem {
   data?: Record<string, unknown>;
 }
 
+/** Where in the service's code a finding comes from, and how kleak knows it. */
 export interface SourceLocation {
+  /** relative to the source root when it lies under it (forward slashes), else as the runtime recorded it */
   file: string;
   line?: number;
+  column?: number;
+  function?: string;
+  /** the samples, live clients or matches behind this location */
+  count?: number;
+  from: 'runtime' | 'scan' | 'manifest';
 }
 
 export interface Finding {
@@ -35,7 +42,8 @@ export interface Finding {
   evidence: EvidenceItem[];
   fix: string;
   docsUrl: string;
-  location?: SourceLocation;
+  /** the lines that cause it, most evidence first; empty when kleak cannot tell (the report says why) */
+  locations: SourceLocation[];
 }
 
 export interface CollectorReport {
@@ -61,6 +69,14 @@ export interface Diagnosis {
   collectors: CollectorReport[];
   findings: Finding[];
   notEvaluated: NotEvaluated[];
+  /** where the service's sources are (--source-root) and its manifests there: locations are relative to root */
+  source?: SourceTree;
+}
+
+export interface SourceTree {
+  root: string;
+  /** go.mod and package.json found under the root, relative to it: where a finding without a line is anchored */
+  manifests: { go?: string; node?: string };
 }
 
 const severityRank: Record<Severity, number> = { error: 0, warning: 1, info: 2 };

@@ -1,4 +1,7 @@
 // --baseline: compares findings with an earlier JSON report; only new or worse findings count for the gate.
+// A finding is the same one when its rule, library and first location match (a location from the runtime
+// or the scan; none on either side also matches): PIDs, ports and times never enter the key, so moving the
+// service to another port or PID does not make every finding new.
 import { readFileSync } from 'node:fs';
 import { InputError } from '../errors.js';
 import { atLeast, type Finding } from '../types.js';
@@ -7,7 +10,10 @@ export interface BaselineEntry {
   ruleId: string;
   library: string;
   severity: Finding['severity'];
+  locations?: Array<{ file?: string; line?: number }>;
 }
+
+const placeOf = (f: { locations?: Array<{ file?: string; line?: number }> }) => (f.locations?.[0] ? `${f.locations[0].file}:${f.locations[0].line ?? ''}` : '');
 
 export function readBaseline(file: string): BaselineEntry[] {
   let data: unknown;
@@ -31,7 +37,7 @@ export function readBaseline(file: string): BaselineEntry[] {
 /** Findings that are not in the baseline, or are more severe than there. */
 export function newOrWorse(findings: readonly Finding[], baseline: readonly BaselineEntry[]): Finding[] {
   return findings.filter((f) => {
-    const before = baseline.filter((b) => b.ruleId === f.ruleId && b.library === f.library);
+    const before = baseline.filter((b) => b.ruleId === f.ruleId && b.library === f.library && placeOf(b) === placeOf(f));
     return before.length === 0 || before.every((b) => f.severity !== b.severity && atLeast(f.severity, b.severity));
   });
 }

@@ -5,6 +5,7 @@ import { dirname, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import type { ChalkInstance } from 'chalk';
 import type { Run } from '../core/evaluate.js';
+import { locate } from '../core/locate.js';
 import { UsageError } from '../errors.js';
 import { formats, reporters, type Format } from '../report/index.js';
 import { renderNotEvaluated } from '../report/table.js';
@@ -20,6 +21,8 @@ export interface ReportFlags {
   output?: string;
   failOn: FailOn;
   baseline?: string;
+  sourceRoot?: string;
+  docsUrl?: string;
 }
 
 /** A command's own rendering of its evidence for people (table) and machines (json); markdown and SARIF are shared. */
@@ -35,6 +38,9 @@ export interface PreparedReport {
   output?: string;
   failOn: FailOn;
   baseline?: BaselineEntry[];
+  /** locations are made relative to it; the manifests are looked for in it */
+  sourceRoot: string;
+  docsBaseUrl?: string;
 }
 
 export function addReportOptions(command: Command, defaults: { failOn?: FailOn; formatHelp?: string } = {}): Command {
@@ -45,7 +51,9 @@ export function addReportOptions(command: Command, defaults: { failOn?: FailOn; 
     .addOption(
       new Option('--fail-on <severity>', 'exit 1 when a finding reaches this severity').choices(failOnLevels as string[]).default(defaults.failOn ?? 'error'),
     )
-    .option('--baseline <file>', 'an earlier JSON report: fail only on new or worse findings');
+    .option('--baseline <file>', 'an earlier JSON report: fail only on new or worse findings (matched by rule and location)')
+    .option('--source-root <dir>', "the service's source tree: locations are shown relative to it (default: the current directory)")
+    .option('--docs-url <url>', "where the rules' pages are, for SARIF's help links (default: the pages kleak's npm package ships)");
 }
 
 /** --output must be a writable file path: checked before collecting, so a long diagnosis is not lost at the end. */
@@ -76,10 +84,12 @@ export function prepareReport(flags: ReportFlags, fallback: Format = 'table'): P
     ...(flags.output ? { output: flags.output } : {}),
     failOn: flags.failOn,
     ...(flags.baseline ? { baseline: readBaseline(flags.baseline) } : {}),
+    sourceRoot: flags.sourceRoot ?? process.cwd(),
+    ...(flags.docsUrl ? { docsBaseUrl: flags.docsUrl } : {}),
   };
 }
 
-export function renderRun(format: Format, run: Run, view: CommandView, chalk: ChalkInstance): string {
+export function renderRun(format: Format, run: Run, view: CommandView, chalk: ChalkInstance, docsBaseUrl?: string): string {
   const { diagnosis } = run;
   if (format === 'table' && view.table) {
     // a command's own view shows its collector's warnings where they belong
@@ -91,16 +101,17 @@ export function renderRun(format: Format, run: Run, view: CommandView, chalk: Ch
     const json = { ...view.json(run), collectors: diagnosis.collectors, notEvaluated: diagnosis.notEvaluated };
     return `${view.jsonLine ? JSON.stringify(json) : JSON.stringify(json, null, 2)}\n`;
   }
-  return reporters[format](diagnosis, { chalk });
+  return reporters[format](diagnosis, { chalk, ...(docsBaseUrl ? { docsBaseUrl } : {}) });
 }
 
 /**
  * Renders and writes the report, then leaves the outcome: the findings that count (new or worse than the
  * baseline), and the collectors in `required` that failed (exit 2 after the report).
  */
-export function writeReport(ctx: CliContext, prepared: PreparedReport, run: Run, view: CommandView = {}, required: readonly EvidenceKind[] = []): void {
+export function writeReport(ctx: CliContext, prepared: PreparedReport, found: Run, view: CommandView = {}, required: readonly EvidenceKind[] = []): void {
+  const run = { ...found, diagnosis: locate(found.diagnosis, prepared.sourceRoot) };
   const { diagnosis } = run;
-  const text = renderRun(prepared.format, run, view, ctx.chalk);
+  const text = renderRun(prepared.format, run, view, ctx.chalk, prepared.docsBaseUrl);
   if (prepared.output) {
     writeFileAtomic(prepared.output, text);
     const n = diagnosis.findings.length;

@@ -1,6 +1,7 @@
 // Markdown report, to paste into an incident ticket: summary table, each finding with its evidence and fix, what was not evaluated.
 import type { Diagnosis } from '../types.js';
 import type { Reporter } from './types.js';
+import { formatLocation } from './table.js';
 
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
@@ -18,7 +19,9 @@ export const renderMarkdown: Reporter = (diagnosis: Diagnosis) => {
     for (const f of diagnosis.findings) out.push(`| ${f.severity} | [${f.ruleId}](${f.docsUrl}) | ${f.confidence} | ${f.library} | ${cell(f.summary)} |`);
     out.push('');
     for (const f of diagnosis.findings) {
-      out.push(`## ${f.severity}: ${f.ruleId} — ${f.title}`, '', f.summary, '', '**Evidence**', '');
+      out.push(`## ${f.severity}: ${f.ruleId} — ${f.title}`, '', f.summary, '');
+      if (f.locations.length) out.push('**Where**', '', ...f.locations.map((l) => `- \`${formatLocation(l)}\``), '');
+      out.push('**Evidence**', '');
       for (const e of f.evidence) out.push(`- \`${e.source}\` ${e.description}`);
       out.push('', '**Fix**', '', '```', f.fix, '```', '');
     }

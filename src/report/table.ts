@@ -1,7 +1,7 @@
 // Table report for people: one block per finding with its numbers and fix, then what was not evaluated.
 import type { ChalkInstance } from 'chalk';
 
-import type { Diagnosis, Finding, Severity } from '../types.js';
+import type { Diagnosis, Finding, Severity, SourceLocation } from '../types.js';
 import type { Reporter } from './types.js';
 import { newTable } from './new-table.js';
 
@@ -16,10 +16,17 @@ export function renderFinding(finding: Finding, chalk: ChalkInstance): string {
     `${severityLabel(chalk, finding.severity)} ${chalk.bold(finding.ruleId)} (${finding.confidence}, ${finding.library}): ${finding.title}`,
     `  ${finding.summary}`,
   ];
+  for (const l of finding.locations) lines.push(`  ${chalk.cyan('at')} ${formatLocation(l)}`);
   for (const item of finding.evidence) lines.push(chalk.dim(`  • [${item.source}] ${item.description}`));
   lines.push(`  ${chalk.green('fix:')} ${finding.fix.split('\n').join('\n       ')}`);
   lines.push(chalk.dim(`  docs: ${finding.docsUrl}`));
   return lines.join('\n');
+}
+
+/** "fixtures/go/svc/main.go:21 main.main.func1 (3 samples, from the heap profile)" */
+export function formatLocation(l: SourceLocation): string {
+  const how = { runtime: 'from the runtime', scan: 'from the source scan', manifest: 'the manifest' }[l.from];
+  return `${l.file}${l.line ? `:${l.line}${l.column ? `:${l.column}` : ''}` : ''}${l.function ? ` ${l.function}` : ''} (${l.count ? `${l.count} ${l.count === 1 ? 'sample' : 'samples'}, ` : ''}${how})`;
 }
 
 /** The findings block every command prints under its own view. */

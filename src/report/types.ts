@@ -7,6 +7,8 @@ export type Format = (typeof formats)[number];
 
 export interface ReportOptions {
   chalk: ChalkInstance;
+  /** where rule pages are read, for SARIF's helpUri (default: the pages kleak's npm package ships) */
+  docsBaseUrl?: string;
 }
 
 export type Reporter = (diagnosis: Diagnosis, options: ReportOptions) => string;

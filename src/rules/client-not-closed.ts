@@ -8,7 +8,7 @@
 // Deliberately ignored: Sarama clients left behind by closed producers (producer-closed-client-open
 // names that cause more exactly), and counts at or below 10 without growth.
 import { defineRule, type FindingDraft } from './define-rule.js';
-import { findingLibrary, goLibraryNames, oneClientPerProcessFix, orphanThreshold, signed } from './helpers.js';
+import { constructorLocations, findingLibrary, goLibraryNames, oneClientPerProcessFix, orphanThreshold, signed } from './helpers.js';
 import type { GoLibrary } from '../signatures/types.js';
 
 export const clientsFarAbove = 10;
@@ -30,6 +30,7 @@ export default defineRule({
   },
   needs: ['goroutines', 'v8Heap'],
   needsAny: true,
+  uses: ['goHeap'],
   check(evidence) {
     const findings: FindingDraft<'kafkajsConnections' | 'goClients'>[] = [];
     const heap = evidence.v8Heap as typeof evidence.v8Heap | undefined;
@@ -67,6 +68,7 @@ export default defineRule({
         data: { clients: now.clients, library: goLibraryNames[library], sinceBaseline: before ? ` (${signed(growth)} since the baseline)` : '' },
         confidence: growth >= 3 ? ('confirmed' as const) : ('likely' as const),
         library: findingLibrary(library),
+        locations: constructorLocations(evidence.goHeap, library),
         evidence: [
           {
             source: 'goroutines' as const,

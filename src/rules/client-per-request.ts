@@ -5,7 +5,7 @@
 // late), and anything that went away again before the counts settled (a client closed per request
 // is wasteful but not a leak).
 import { defineRule } from './define-rule.js';
-import { fmt, libraryFor, oneClientPerProcessFix } from './helpers.js';
+import { constructorLocations, fmt, libraryFor, oneClientPerProcessFix } from './helpers.js';
 
 export const perRequestThreshold = 0.5;
 
@@ -21,7 +21,8 @@ export default defineRule({
     fix: oneClientPerProcessFix,
   },
   needs: ['watch'],
-  check({ watch }) {
+  uses: ['goHeap'],
+  check({ watch, goHeap }) {
     const d = watch.drive;
     if (!d || d.requests === 0) return [];
     const connections = d.perRequest.brokerEstablished;
@@ -32,6 +33,7 @@ export default defineRule({
     if (d.perRequest.goroutines !== undefined && goroutines >= perRequestThreshold) parts.push(`${fmt(goroutines)} goroutines`);
     const clientLoops = Object.entries(d.perRequest.goroutineRoles ?? {}).filter(([k, v]) => k.endsWith('/client-metadata-loop') && v >= perRequestThreshold);
     for (const [key, v] of clientLoops) parts.push(`${fmt(v)} ${key.split('/')[0] === 'sarama' ? 'Sarama' : key.split('/')[0]} clients`);
+    const library = libraryFor(watch.runtime, watch.libraries);
     return [
       {
         messageId: 'perRequest',
@@ -44,7 +46,8 @@ export default defineRule({
           settledAfter: d.settled ? 'the counts settled' : `${fmt(d.settleMs / 1000)} s`,
         },
         confidence: connections >= perRequestThreshold && d.settled ? 'confirmed' : 'likely',
-        library: libraryFor(watch.runtime, watch.libraries),
+        library,
+        locations: constructorLocations(goHeap, library),
         evidence: [
           {
             source: 'sockets',

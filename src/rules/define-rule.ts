@@ -27,21 +27,24 @@ export interface FindingDraft<M extends string = string> {
   evidence: EvidenceItem[];
   /** Overrides meta.severity for this finding (e.g. a warning that becomes an error near a limit). */
   severity?: Severity;
-  location?: SourceLocation;
+  /** the service's lines behind the finding, when the evidence names them */
+  locations?: SourceLocation[];
 }
 
-export interface Rule<N extends keyof EvidenceMap = keyof EvidenceMap, M extends string = string> {
+export interface Rule<N extends keyof EvidenceMap = keyof EvidenceMap, M extends string = string, U extends keyof EvidenceMap = never> {
   id: string;
   meta: RuleMeta<M>;
   needs: readonly N[];
+  /** evidence the check reads when it is there (e.g. heap profiles for locations), never required */
+  uses?: readonly U[];
   /** runs when any one of `needs` is there (a rule with a Go and a Node view); check gets what there is */
   needsAny?: boolean;
-  check(evidence: Needed<N>): FindingDraft<M>[];
+  check(evidence: Needed<N> & Partial<Pick<EvidenceMap, U>>): FindingDraft<M>[];
 }
 
 export const docsBaseUrl = 'docs/rules';
 
-export function defineRule<N extends keyof EvidenceMap, M extends string>(rule: Rule<N, M>): Rule<N, M> {
+export function defineRule<N extends keyof EvidenceMap, M extends string, U extends keyof EvidenceMap = never>(rule: Rule<N, M, U>): Rule<N, M, U> {
   if (!/^[a-z]+(-[a-z]+)*$/.test(rule.id)) throw new Error(`rule id must be kebab-case: ${rule.id}`);
   return rule;
 }
@@ -58,5 +61,5 @@ export function formatMessage(template: string, data: MessageData): string {
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a registry of rules over different evidence and messages
-export type AnyRule = Rule<keyof EvidenceMap, any>;
+export type AnyRule = Rule<keyof EvidenceMap, any, any>;
 export type { Evidence };

@@ -2,7 +2,8 @@
 // thresholds. Rules import this and evidence types only — never a collector's code or another rule.
 import type { Runtime } from '../collectors/process/types.js';
 import type { GoLibrary } from '../signatures/types.js';
-import type { Library } from '../types.js';
+import type { Library, SourceLocation } from '../types.js';
+import type { GoHeapEvidence } from '../collectors/goruntime/types.js';
 
 /** Goroutine frames name the Go library; a Node process is taken to use kafkajs (the one kleak knows). */
 export function libraryFor(runtime: Runtime, libraries: readonly Library[] = []): Library {
@@ -40,6 +41,13 @@ export function formatDuration(ms: number): string {
   const h = Math.round(m / 6) / 10;
   if (h < 48) return `${h} h`;
   return `${Math.round(h / 24)} days`;
+}
+
+/** The service's lines that built clients of a library, from the heap profile's constructor sites. */
+export function constructorLocations(goHeap: GoHeapEvidence | undefined, library: GoLibrary | Library, constructors?: readonly string[]): SourceLocation[] {
+  return (goHeap?.constructors ?? [])
+    .filter((c) => c.library === library && (!constructors || constructors.includes(c.constructor)))
+    .map((c) => ({ file: c.file, line: c.line, function: c.function, count: c.samples, from: 'runtime' as const }));
 }
 
 /** Sarama clients without a producer or consumer beside them, from this many on: producer-closed-client-open. */

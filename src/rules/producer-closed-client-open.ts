@@ -6,7 +6,7 @@
 // broker connection, and no dispatcher / sync-producer handler / group session beside it.
 // Deliberately ignored: up to 2 such clients (an admin or metadata-only client is legitimate).
 import { defineRule } from './define-rule.js';
-import { fmt, orphanThreshold, signed } from './helpers.js';
+import { constructorLocations, fmt, orphanThreshold, signed } from './helpers.js';
 
 export default defineRule({
   id: 'producer-closed-client-open',
@@ -34,7 +34,8 @@ Better: build the client and producer once at start-up and share them.`,
     },
   },
   needs: ['goroutines'],
-  check({ goroutines }) {
+  uses: ['goHeap'],
+  check({ goroutines, goHeap }) {
     const now = goroutines.classification.libraries.sarama;
     if (!now) return [];
     const users = now.producers + now.syncProducers + now.groupSessions + now.partitionConsumers;
@@ -57,6 +58,8 @@ Better: build the client and producer once at start-up and share them.`,
         },
         confidence: orphans >= 10 || (orphanGrowth ?? 0) >= orphanThreshold ? 'confirmed' : 'likely',
         library: 'sarama',
+        // the line that built the client that outlives its producer
+        locations: constructorLocations(goHeap, 'sarama', ['NewClient']),
         evidence: [
           {
             source: 'goroutines',

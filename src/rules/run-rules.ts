@@ -28,7 +28,7 @@ export function runRules(rules: readonly AnyRule[], evidence: Evidence): { findi
         evidence: draft.evidence,
         fix: rule.meta.fix[draft.library],
         docsUrl: `${docsBaseUrl}/${rule.id}.md`,
-        ...(draft.location ? { location: draft.location } : {}),
+        locations: draft.locations ?? [],
       });
     }
   }

@@ -14,5 +14,6 @@ export const confluentKafkaGo: GoLibrarySignatures = {
     { role: 'fetch-loop', fn: 'consumerReader' },
     { role: 'handle-poller', fn: '(*handle).pollLogEvents' },
   ],
+  constructors: ['NewProducer', 'NewConsumer', 'NewAdminClient', 'NewAdminClientFromProducer', 'NewAdminClientFromConsumer'],
   heapSites: [],
 };

@@ -26,6 +26,7 @@ export const franzGo: GoLibrarySignatures = {
     { role: 'group-heartbeat', fn: '(*groupConsumer).heartbeat' },
     { role: 'group-heartbeat', fn: '(*groupConsumer).setupAssignedAndHeartbeat.func1' },
   ],
+  constructors: ['NewClient'],
   heapSites: [
     { site: 'decompression', fn: '(*decompressor).Decompress' },
     { site: 'decompression', fn: '(*decompressor).decompress' },

@@ -14,5 +14,6 @@ export const kafkaGo: GoLibrarySignatures = {
     { role: 'group-session', fn: '(*ConsumerGroup).run' },
     { role: 'producer-dispatcher', fn: '(*Writer).spawn.func1' },
   ],
+  constructors: ['NewWriter', 'NewReader', 'NewConsumerGroup', 'Dial', 'DialContext', 'DialLeader', '(*Dialer).DialContext', '(*Transport).RoundTrip'],
   heapSites: [{ site: 'decompression', fn: 'compress.Compression.NewReader' }],
 };

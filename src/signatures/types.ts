@@ -49,4 +49,9 @@ export interface GoLibrarySignatures {
   wrappers: string[];
   goroutines: GoroutineSignature[];
   heapSites: HeapSiteSignature[];
+  /**
+   * functions that build a client, producer, consumer or admin: a heap-profile stack through one of them
+   * leads, one frame further out, to the service's own line that called it
+   */
+  constructors: string[];
 }

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { runKleak } from '../helpers/cli.js';
-import { assertSarif, assertSchema } from '../helpers/schema.js';
+import { assertCodeScanningSarif, assertSarif, assertSchema } from '../helpers/schema.js';
 import { waitFor } from '../helpers/fixtures.js';
 import { ssEstablished } from '../helpers/oracles.js';
 
@@ -65,6 +65,7 @@ for (const [name, args, schema] of commands) {
       assert.ok(r.code === 0 || r.code === 1, `exit ${r.code}: ${r.stderr}`);
       const sarif = JSON.parse(r.stdout);
       assertSarif(sarif);
+      assertCodeScanningSarif(sarif);
       assert.equal(sarif.runs.length, 1);
       assert.ok(sarif.runs[0].tool.driver.rules.length >= 11);
     });

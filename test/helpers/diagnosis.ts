@@ -12,6 +12,7 @@ export function finding(overrides: Partial<Finding> = {}): Finding {
     evidence: [{ source: 'sockets', description: 'ESTABLISHED to 127.0.0.1:9092: 2 → 42' }],
     fix: 'Create one client at start-up and share it.',
     docsUrl: 'docs/rules/client-per-request.md',
+    locations: [],
     ...overrides,
   };
 }

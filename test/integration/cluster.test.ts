@@ -7,7 +7,7 @@ import { launchKafka } from '../../src/local-kafka/launch-kafka.js';
 import { freePort } from '../../src/local-kafka/ports.js';
 import type { KafkaCluster } from '../../src/local-kafka/types.js';
 import { runKleak, runKleakJson } from '../helpers/cli.js';
-import { assertSarif } from '../helpers/schema.js';
+import { assertCodeScanningSarif, assertSarif } from '../helpers/schema.js';
 import { pidAlive } from '../helpers/oracles.js';
 import { drive, fixture, waitFor } from '../helpers/fixtures.js';
 import { createTopic, privateCluster, sharedBootstrap } from '../helpers/kafka.js';
@@ -44,6 +44,7 @@ describe('formats', () => {
     assert.equal(sarif.code, 0, sarif.stderr);
     const log = JSON.parse(sarif.stdout);
     assertSarif(log);
+    assertCodeScanningSarif(log);
     assert.ok(
       log.runs[0].results.some((r: any) => r.ruleId === 'idle-reaping' && r.level === 'note'),
       sarif.stdout,

@@ -3,7 +3,7 @@ import { goSignatures, type GoLibrary, type GoLibrarySignatures, type GoroutineR
 import type { HeapSiteSignature } from '../../signatures/types.js';
 import type { GoroutineDump, GoroutineGroup } from './parse-goroutine-dump.js';
 import type { HeapProfile } from './parse-heap-profile.js';
-import type { GoroutineClassification, KafkaHeapSite, LibraryCounts, Role, RoleCount, RoleLibrary } from './types.js';
+import type { ConstructorSite, GoroutineClassification, KafkaHeapSite, LibraryCounts, Role, RoleCount, RoleLibrary } from './types.js';
 
 export interface FrameMatch {
   library: GoLibrarySignatures;
@@ -74,6 +74,47 @@ export function classifyGoroutines(dump: GoroutineDump): GoroutineClassification
     .filter((r) => Object.keys(r.states).length > 0)
     .map((r) => ({ ...r, count: Object.values(r.states).reduce((a, b) => a + b, 0) }));
   return { total: dump.total, byRole, libraries, blockedForever };
+}
+
+const isRuntimeFrame = (fn: string) => fn.startsWith('runtime.') || fn.startsWith('runtime/') || fn.startsWith('internal/');
+
+/**
+ * The service's lines that called a Kafka constructor, from the stacks of samples taken inside one
+ * (alloc_space counts allocations since start, so constructors that ran and returned are there too):
+ * the library's outermost constructor frame, then the first frame outside every Kafka library and the runtime.
+ */
+export function constructorSites(profile: HeapProfile, signatures: readonly GoLibrarySignatures[] = goSignatures): ConstructorSite[] {
+  const sites = new Map<string, ConstructorSite>();
+  for (const stack of profile.stacks) {
+    const lines = stack.lines;
+    let i = lines.findIndex((l) => {
+      const m = matchFrame(l.fn, signatures);
+      return m !== undefined && m.library.constructors.includes(m.fn);
+    });
+    if (i < 0) continue;
+    let outer = matchFrame(lines[i]!.fn, signatures)!;
+    for (i++; i < lines.length; i++) {
+      const m = matchFrame(lines[i]!.fn, signatures);
+      if (!m) break;
+      if (m.library.constructors.includes(m.fn)) outer = m;
+    }
+    const user = lines.slice(i).find((l) => !isRuntimeFrame(l.fn));
+    if (!user) continue;
+    const key = `${outer.library.library}/${outer.fn}/${user.file}:${user.line}/${user.fn}`;
+    const site = sites.get(key) ?? {
+      library: outer.library.library,
+      constructor: outer.fn,
+      file: user.file,
+      line: user.line,
+      function: user.fn,
+      samples: 0,
+      allocBytes: 0,
+    };
+    site.samples += stack.samples;
+    site.allocBytes += stack.allocBytes;
+    sites.set(key, site);
+  }
+  return [...sites.values()].sort((a, b) => b.samples - a.samples || a.file.localeCompare(b.file) || a.line - b.line);
 }
 
 /** Bytes held per Kafka allocation site: the site closest to the allocation in each stack wins. */

@@ -1,5 +1,5 @@
 // The Go runtime collector: goroutine and heap profiles → evidence classified by Kafka library and role.
-import { classifyGoroutines, classifyHeap } from './classify.js';
+import { classifyGoroutines, classifyHeap, constructorSites } from './classify.js';
 import { readGoProfiles, type GoProfiles } from './fetch-profile.js';
 import { fetchGoroutineCount } from './fetch-goroutines.js';
 import { collect, type CollectorResult } from '../types.js';
@@ -23,6 +23,7 @@ export function toGoEvidence(current: GoProfiles, baseline?: GoProfiles): GoEvid
       inuseBytes: p.inuseBytes,
       inuseObjects: p.inuseObjects,
       sites: classifyHeap(p),
+      constructors: constructorSites(p),
       ...(baseline?.heap ? { baseline: { inuseBytes: baseline.heap.profile.inuseBytes, sites: classifyHeap(baseline.heap.profile) } } : {}),
     };
   }

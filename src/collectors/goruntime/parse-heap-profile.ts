@@ -7,11 +7,24 @@ import { gunzipSync } from 'node:zlib';
 import type { Profile } from 'pprof-format';
 import { InputError } from '../../errors.js';
 
+export interface HeapFrame {
+  fn: string;
+  /** the source file as the binary recorded it (absolute, the build machine's path) */
+  file: string;
+  line: number;
+}
+
 export interface HeapStack {
   /** function names, allocation site first */
   frames: string[];
+  /** the same frames with their source file and line, inlined calls expanded */
+  lines: HeapFrame[];
   inuseBytes: number;
   inuseObjects: number;
+  /** allocated since the process started (alloc_space), freed or not */
+  allocBytes: number;
+  /** how many samples of the profile this stack is (about one per 512 KiB allocated) */
+  samples: number;
 }
 
 export interface HeapProfile {
@@ -57,13 +70,17 @@ export function parseHeapProfile(data: Uint8Array, source = 'the heap profile'):
       hint: 'Give /debug/pprof/heap, which has inuse_space.',
     });
   }
-  const fnName = new Map<number, string>();
-  for (const f of profile.function) fnName.set(num(f.id), strings[num(f.name)] ?? '?');
-  const locationFrames = new Map<number, string[]>();
+  const allocSpace = profile.sampleType.findIndex((t) => strings[num(t.type)] === 'alloc_space');
+  const functions = new Map<number, { name: string; file: string }>();
+  for (const f of profile.function) functions.set(num(f.id), { name: strings[num(f.name)] ?? '?', file: strings[num(f.filename)] ?? '' });
+  const locationLines = new Map<number, HeapFrame[]>();
   for (const l of profile.location)
-    locationFrames.set(
+    locationLines.set(
       num(l.id),
-      l.line.map((line) => fnName.get(num(line.functionId)) ?? '?'),
+      l.line.map((line) => {
+        const f = functions.get(num(line.functionId));
+        return { fn: f?.name ?? '?', file: f?.file ?? '', line: num(line.line) };
+      }),
     );
 
   const byStack = new Map<string, HeapStack>();
@@ -72,7 +89,8 @@ export function parseHeapProfile(data: Uint8Array, source = 'the heap profile'):
   for (const s of profile.sample) {
     const bytes = num(s.value[inuseSpace]);
     const objects = inuseObjects >= 0 ? num(s.value[inuseObjects]) : 0;
-    if (bytes === 0 && objects === 0) continue;
+    const allocated = allocSpace >= 0 ? num(s.value[allocSpace]) : 0;
+    if (bytes === 0 && objects === 0 && allocated === 0) continue;
     totalBytes += bytes;
     totalObjects += objects;
     const key = s.locationId.join(',');
@@ -80,8 +98,11 @@ export function parseHeapProfile(data: Uint8Array, source = 'the heap profile'):
     if (stack) {
       stack.inuseBytes += bytes;
       stack.inuseObjects += objects;
+      stack.allocBytes += allocated;
+      stack.samples++;
     } else {
-      byStack.set(key, { frames: s.locationId.flatMap((id) => locationFrames.get(num(id)) ?? ['?']), inuseBytes: bytes, inuseObjects: objects });
+      const lines = s.locationId.flatMap((id) => locationLines.get(num(id)) ?? [{ fn: '?', file: '', line: 0 }]);
+      byStack.set(key, { frames: lines.map((l) => l.fn), lines, inuseBytes: bytes, inuseObjects: objects, allocBytes: allocated, samples: 1 });
     }
   }
   return { sampleTypes, inuseBytes: totalBytes, inuseObjects: totalObjects, stacks: [...byStack.values()].sort((a, b) => b.inuseBytes - a.inuseBytes) };

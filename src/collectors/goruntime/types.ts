@@ -48,6 +48,23 @@ export interface KafkaHeapSite {
   topStacks: Array<{ frames: string[]; inuseBytes: number }>;
 }
 
+/**
+ * A line of the service's own code that built a Kafka client, producer, consumer or admin, from
+ * heap-profile samples taken inside the constructor: the first frame outside the library and the runtime.
+ */
+export interface ConstructorSite {
+  library: GoLibrary;
+  /** the library's outermost constructor on the stack, e.g. "NewClient" */
+  constructor: string;
+  /** the source file as the binary recorded it (the build machine's absolute path) */
+  file: string;
+  line: number;
+  function: string;
+  /** heap-profile samples behind this site (about one per 512 KiB allocated) */
+  samples: number;
+  allocBytes: number;
+}
+
 export interface GoroutineEvidence {
   source: string;
   format: 'debug=1' | 'debug=2';
@@ -62,6 +79,8 @@ export interface GoHeapEvidence {
   inuseBytes: number;
   inuseObjects: number;
   sites: KafkaHeapSite[];
+  /** where the service built its Kafka clients, most samples first (empty when no sample fell inside a constructor) */
+  constructors: ConstructorSite[];
   baseline?: { inuseBytes: number; sites: KafkaHeapSite[] };
 }
 

@@ -133,6 +133,14 @@ export async function run(argv: string[], rawIo: CliIo, env: NodeJS.ProcessEnv):
   }
 }
 
+// `kleak … | head`: the reader closed the pipe; nothing more can be said to it, and it is not an error
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
+}
+
 const io: CliIo = {
   stdout: (text) => void process.stdout.write(text),
   stderr: (text) => void process.stderr.write(text),

@@ -49,9 +49,15 @@ export interface FixtureOptions {
   readyTimeoutMs?: number;
 }
 
-/** Builds every Go fixture into fixtures/go/bin (the Go build cache makes a rebuild quick). */
-export function buildGoFixtures(): void {
-  const result = spawnSync('go', ['build', '-o', 'bin/', './...'], { cwd: goDir, encoding: 'utf8' });
+/** Builds one Go fixture (or every one) into fixtures/go/bin (the Go build cache makes a rebuild quick). */
+export function buildGoFixtures(name?: string): void {
+  const sources = name ? join(goDir, name) : goDir;
+  if (!existsSync(sources)) {
+    throw new SetupError(`The Go sample service's sources are not in this installation (${sources}).`, {
+      hint: 'Run the demo from a clone of kleak, or use the Node sample service: kleak demo --node.',
+    });
+  }
+  const result = spawnSync('go', ['build', '-o', 'bin/', name ? `./${name}` : './...'], { cwd: goDir, encoding: 'utf8' });
   if (result.error) {
     throw new SetupError('Go was not found on PATH; the Go fixtures (Sarama, franz-go) are built from source.', {
       cause: result.error,
@@ -67,7 +73,7 @@ const running = new Set<ChildProcess>();
 
 export async function startFixture(name: FixtureName, options: FixtureOptions): Promise<FixtureService> {
   const isGo = (goFixtures as readonly string[]).includes(name);
-  if (isGo && !existsSync(join(goBinDir, name))) buildGoFixtures();
+  if (isGo && !existsSync(join(goBinDir, name))) buildGoFixtures(name);
   const port = await freePort();
   const logDir = join(tmpdir(), 'kleak-fixtures');
   mkdirSync(logDir, { recursive: true });

@@ -30,8 +30,10 @@ export function registerDemo(program: Command, ctx: CliContext): void {
     const { launchKafka } = await import('../../local-kafka/launch-kafka.js');
     const { ensureTopic } = await import('../../local-kafka/topics.js');
     const { startFixture } = await import('../../local-kafka/start-fixture.js');
-    const hasGo = !flags.node && !spawnSync('go', ['version']).error;
+    const goFound = !spawnSync('go', ['version']).error;
+    const hasGo = !flags.node && goFound;
     const name = hasGo ? 'sarama-per-request' : 'kafkajs-per-request';
+    if (!flags.node && !goFound) say('Go is not on PATH: using the kafkajs (Node) sample service instead of the Sarama (Go) one');
     let cluster: KafkaCluster | undefined;
     let service: FixtureService | undefined;
     const cleanup = async () => {

@@ -12,6 +12,7 @@ import { registerCluster } from './commands/cluster.js';
 import { registerDiagnose } from './commands/diagnose.js';
 import { registerDemo } from './commands/demo.js';
 import { registerHeap } from './commands/heap.js';
+import { registerReport } from './commands/report.js';
 
 import { version } from '../version.js';
 
@@ -39,6 +40,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerHeap(program, ctx);
   registerCluster(program, ctx);
   registerDiagnose(program, ctx);
+  registerReport(program, ctx);
   registerDemo(program, ctx);
   for (const command of planned) registerPlanned(program, command);
   const examples = [
@@ -48,6 +50,7 @@ export function buildProgram(ctx: CliContext): Command {
     'kleak heap --pid 4242 --yes',
     'kleak cluster --bootstrap 127.0.0.1:9092',
     'kleak diagnose --pid 4242 --bootstrap 127.0.0.1:9092 --probe',
+    'kleak report kleak.json --format sarif --output kleak.sarif',
     'kleak demo',
     ...planned.map((c) => c.example),
   ];

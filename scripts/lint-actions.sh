@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# actionlint (from the Go module proxy) over the repository's workflows and the workflow docs/ci.md
+# shows users; action.yml's composite steps are checked through the doc's use of it (uses: ./.kleak).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+version=v1.7.12
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+mkdir -p "$work/.github/workflows" "$work/.kleak"
+cp .github/workflows/*.yml "$work/.github/workflows/"
+# the doc's workflow, as a user would commit it, with this repository's action.yml where it points
+sed -n '/^```yaml$/,/^```$/p' docs/ci.md | sed '1d;$d' > "$work/.github/workflows/kafka-leak-check.yml"
+cp action.yml "$work/.kleak/action.yml"
+(cd "$work" && git init -q . && GOFLAGS=-mod=mod go run "github.com/rhysd/actionlint/cmd/actionlint@$version" -color=false)
+echo "actionlint $version: $(ls "$work/.github/workflows" | wc -l) workflows clean"

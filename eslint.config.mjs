@@ -20,6 +20,7 @@ const nodeGlobals = Object.fromEntries(
     'require',
     'module',
     '__dirname',
+    '__filename',
     'globalThis',
   ].map((name) => [name, 'readonly']),
 );

@@ -28,6 +28,7 @@ export function toHeapJson(evidence: V8HeapEvidence, findings: Finding[], showSt
     snapshot: evidence.snapshot,
     totalBytes: evidence.totalBytes,
     kafka: evidence.kafka,
+    creationSites: evidence.creationSites,
     pinned: evidence.pinned,
     topRetainers: redactRetainers(evidence, showStrings),
     ...(evidence.baseline

@@ -8,7 +8,7 @@
 // Deliberately ignored: Sarama clients left behind by closed producers (producer-closed-client-open
 // names that cause more exactly), and counts at or below 10 without growth.
 import { defineRule, type FindingDraft } from './define-rule.js';
-import { constructorLocations, findingLibrary, goLibraryNames, oneClientPerProcessFix, orphanThreshold, signed } from './helpers.js';
+import { constructorLocations, creationLocations, findingLibrary, goLibraryNames, oneClientPerProcessFix, orphanThreshold, signed } from './helpers.js';
 import type { GoLibrary } from '../signatures/types.js';
 
 export const clientsFarAbove = 10;
@@ -43,6 +43,7 @@ export default defineRule({
           data: { live, requestTimers: heap.kafka.requestTimers, sinceBaseline: heap.baseline ? ` (${signed(growth)} since the baseline snapshot)` : '' },
           confidence: growth >= 3 ? ('confirmed' as const) : ('likely' as const),
           library: 'kafkajs' as const,
+          locations: creationLocations(heap),
           evidence: [
             {
               source: 'v8Heap' as const,

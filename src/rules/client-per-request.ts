@@ -5,7 +5,7 @@
 // late), and anything that went away again before the counts settled (a client closed per request
 // is wasteful but not a leak).
 import { defineRule } from './define-rule.js';
-import { constructorLocations, fmt, libraryFor, oneClientPerProcessFix } from './helpers.js';
+import { constructorLocations, creationLocations, fmt, libraryFor, oneClientPerProcessFix } from './helpers.js';
 
 export const perRequestThreshold = 0.5;
 
@@ -21,8 +21,8 @@ export default defineRule({
     fix: oneClientPerProcessFix,
   },
   needs: ['watch'],
-  uses: ['goHeap'],
-  check({ watch, goHeap }) {
+  uses: ['goHeap', 'v8Heap'],
+  check({ watch, goHeap, v8Heap }) {
     const d = watch.drive;
     if (!d || d.requests === 0) return [];
     const connections = d.perRequest.brokerEstablished;
@@ -47,7 +47,7 @@ export default defineRule({
         },
         confidence: connections >= perRequestThreshold && d.settled ? 'confirmed' : 'likely',
         library,
-        locations: constructorLocations(goHeap, library),
+        locations: library === 'kafkajs' ? creationLocations(v8Heap) : constructorLocations(goHeap, library),
         evidence: [
           {
             source: 'sockets',

@@ -4,6 +4,7 @@ import type { Runtime } from '../collectors/process/types.js';
 import type { GoLibrary } from '../signatures/types.js';
 import type { Library, SourceLocation } from '../types.js';
 import type { GoHeapEvidence } from '../collectors/goruntime/types.js';
+import type { V8HeapEvidence } from '../collectors/v8heap/types.js';
 
 /** Goroutine frames name the Go library; a Node process is taken to use kafkajs (the one kleak knows). */
 export function libraryFor(runtime: Runtime, libraries: readonly Library[] = []): Library {
@@ -48,6 +49,18 @@ export function constructorLocations(goHeap: GoHeapEvidence | undefined, library
   return (goHeap?.constructors ?? [])
     .filter((c) => c.library === library && (!constructors || constructors.includes(c.constructor)))
     .map((c) => ({ file: c.file, line: c.line, function: c.function, count: c.samples, from: 'runtime' as const }));
+}
+
+/** The service's lines that created kafkajs clients with live connections, from kleak/agent's records in the heap. */
+export function creationLocations(v8Heap: V8HeapEvidence | undefined): SourceLocation[] {
+  return (v8Heap?.creationSites ?? []).map((s) => ({
+    file: s.file,
+    line: s.line,
+    column: s.column,
+    function: s.function,
+    count: s.liveConnections,
+    from: 'runtime' as const,
+  }));
 }
 
 /** Sarama clients without a producer or consumer beside them, from this many on: producer-closed-client-open. */

@@ -146,6 +146,7 @@ export function v8HeapEvidence(
     pinned: { totalBytes: 0, buffers: 0, messages: 0, groups: [], ...parts.pinned },
     topRetainers: [],
     constructors: {},
+    creationSites: [],
     ...(parts.baseline ? { baseline: parts.baseline } : {}),
   };
 }

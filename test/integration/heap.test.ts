@@ -11,6 +11,7 @@ import { runKleak, runKleakJson } from '../helpers/cli.js';
 import { drive, fixture, getJson, waitFor } from '../helpers/fixtures.js';
 import { createTopic, sharedBootstrap } from '../helpers/kafka.js';
 import { ssEstablished } from '../helpers/oracles.js';
+import { repoRoot } from '../../src/repo-root.js';
 
 let bootstrap: string;
 const dir = mkdtempSync(join(tmpdir(), 'kleak-heap-test-'));
@@ -45,6 +46,14 @@ describe('live kafkajs clients', () => {
     assert.equal(code, 0);
     assert.equal(json.kafka.liveSockets, ss);
     assert.equal(json.kafka.requestTimers, 10);
+    // kleak/agent (the Node fixtures load it) left the creating line on every live connection: the
+    // producer() call in the fixture's source, computed from the source text
+    const source = readFileSync(join(repoRoot, 'fixtures/node/kafkajs-per-request/server.mjs'), 'utf8').split('\n');
+    const line = source.findIndex((l) => l.includes('.producer(')) + 1;
+    assert.deepEqual(
+      json.creationSites.map((s: any) => [s.file, s.line, s.liveConnections]),
+      [[join(repoRoot, 'fixtures/node/kafkajs-per-request/server.mjs'), line, ss]],
+    );
     assert.equal(await portRefuses(9229), true, 'the inspector port is free again');
     assert.equal((await fetch(`${service.url}/healthz`)).status, 200, 'the service still serves');
     assert.deepEqual(

@@ -1,7 +1,7 @@
 // Kafka-aware reading of a heap graph: live kafkajs clients and their connections, and record
 // buffers pinned by kept messages (../shared/reference/client-signatures.md §1).
 import type { HeapGraph } from './heap-graph.js';
-import type { HeapAnalysis, KafkaObjects, PinnedGroup } from './types.js';
+import type { CreationSite, HeapAnalysis, KafkaObjects, PinnedGroup } from './types.js';
 
 const isObject = (g: HeapGraph, i: number) => g.type(i) === 'object';
 
@@ -60,6 +60,7 @@ export function analyzeHeap(g: HeapGraph, fileBytes: number): HeapAnalysis {
   const kafka: KafkaObjects = { clients: 0, clusters: 0, brokers: 0, connections: 0, liveSockets: 0, requestTimers: 0 };
   const constructors: Record<string, number> = {};
   const messages: number[] = [];
+  const sites = new Map<string, number>();
   let totalBytes = 0;
   for (let i = 0; i < g.nodeCount; i++) {
     totalBytes += g.selfSize(i);
@@ -72,7 +73,12 @@ export function analyzeHeap(g: HeapGraph, fileBytes: number): HeapAnalysis {
     else if (name === 'Connection' && g.hasEdge(i, 'requestQueue')) {
       kafka.connections++;
       const socket = g.child(i, 'socket');
-      if (socket !== undefined && socketIsLive(g, socket)) kafka.liveSockets++;
+      if (socket !== undefined && socketIsLive(g, socket)) {
+        kafka.liveSockets++;
+        // kleak/agent leaves the creating line on each connection: "file:line:column function"
+        const site = g.child(i, '__kleakCreatedAt');
+        if (site !== undefined && /string/.test(g.type(site))) sites.set(g.name(site), (sites.get(g.name(site)) ?? 0) + 1);
+      }
       const queue = g.child(i, 'requestQueue');
       const timer = queue === undefined ? undefined : g.child(queue, 'requestTimeoutIntervalId');
       if (timer !== undefined && g.name(timer) === 'Timeout') kafka.requestTimers++;
@@ -124,10 +130,18 @@ export function analyzeHeap(g: HeapGraph, fileBytes: number): HeapAnalysis {
   }
   const topRetainers = top.map((i) => ({ id: g.id(i), name: g.name(i), type: g.type(i), retainedBytes: retained[i]!, selfBytes: g.selfSize(i) }));
 
+  const creationSites: CreationSite[] = [];
+  for (const [site, liveConnections] of sites) {
+    const m = /^(.*):(\d+):(\d+) (.*)$/.exec(site);
+    if (m) creationSites.push({ file: m[1]!, line: Number(m[2]), column: Number(m[3]), function: m[4]!, liveConnections });
+  }
+  creationSites.sort((a, b) => b.liveConnections - a.liveConnections);
+
   return {
     snapshot: { bytes: fileBytes, nodes: g.nodeCount, edges: g.snapshot.edgeCount },
     totalBytes,
     kafka,
+    creationSites,
     pinned: { totalBytes: pinnedBytes, buffers: seenBuffers.size, messages: pinnedGroups.reduce((n, g) => n + g.messages, 0), groups: pinnedGroups },
     topRetainers,
     constructors,

@@ -13,6 +13,16 @@ export interface KafkaObjects {
   requestTimers: number;
 }
 
+/** Where the service created kafkajs clients whose connections are alive, as kleak/agent recorded it. */
+export interface CreationSite {
+  file: string;
+  line: number;
+  column: number;
+  function: string;
+  /** live-socket connections opened by clients created there */
+  liveConnections: number;
+}
+
 export interface PinnedGroup {
   /** the retainer path from the roots to the kept messages, abstracted: "kept (Array) → [i] → Object.value → Buffer → ArrayBuffer" */
   path: string;
@@ -26,6 +36,8 @@ export interface HeapAnalysis {
   snapshot: { bytes: number; nodes: number; edges: number };
   totalBytes: number;
   kafka: KafkaObjects;
+  /** with kleak/agent loaded in the service: the lines that created the clients behind the live connections */
+  creationSites: CreationSite[];
   pinned: { totalBytes: number; buffers: number; messages: number; groups: PinnedGroup[] };
   topRetainers: Array<{ id: number; name: string; type: string; retainedBytes: number; selfBytes: number }>;
   /** object counts by constructor name (for --compare) */

@@ -83,7 +83,7 @@ export function renderWatchSummary(result: WatchResult, findings: Finding[], cha
     out.push(per.toString());
     out.push(
       chalk.dim(
-        `${d.result.succeeded} of ${d.result.requests} requests succeeded in ${(d.result.durationMs / 1000).toFixed(1)} s; counts ${d.settled ? 'settled' : 'did NOT settle'} after ${(d.settleMs / 1000).toFixed(1)} s`,
+        `${d.result.succeeded} of ${d.result.requests} requests succeeded in ${(d.result.durationMs / 1000).toFixed(1)} s; counts ${d.settled ? 'settled' : 'did NOT settle'} after ${(d.settleMs / 1000).toFixed(1)} s${d.result.stoppedEarly ? `; ${d.result.stoppedEarly}` : ''}`,
       ),
     );
   }

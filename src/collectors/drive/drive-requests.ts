@@ -1,7 +1,11 @@
-// Sends N HTTP requests to the service under test, C at a time, each bounded by a timeout.
+// Sends N HTTP requests to the service under test, C at a time, each bounded by a timeout. A service that
+// stops answering (3 failures in a row: its broker died, it hangs) stops the drive: waiting out every
+// remaining request's timeout would only delay the report.
 import { InputError } from '../../errors.js';
 import type { DriveOptions, DriveResult } from './types.js';
 import { describeFetchFailure, redactUrl, withCredentials } from '../http/fetch-bytes.js';
+
+const maxFailuresInARow = 3;
 
 export async function driveRequests(options: DriveOptions): Promise<DriveResult> {
   const method = (options.method ?? 'GET').toUpperCase();
@@ -12,16 +16,24 @@ export async function driveRequests(options: DriveOptions): Promise<DriveResult>
   let next = 0;
   let succeeded = 0;
   let firstError: unknown;
+  let lastError: unknown;
+  let failuresInARow = 0;
+  let stoppedEarly: string | undefined;
   const started = Date.now();
   const one = async () => {
     try {
       const response = await fetch(request.url, { method, headers: request.headers, body: options.body, signal: AbortSignal.timeout(timeoutMs) });
       await response.arrayBuffer();
       statuses[response.status] = (statuses[response.status] ?? 0) + 1;
-      if (response.ok) succeeded++;
+      if (response.ok) {
+        succeeded++;
+        failuresInARow = 0;
+      } else failuresInARow++;
     } catch (error) {
       statuses.error = (statuses.error ?? 0) + 1;
       firstError ??= error;
+      lastError = error;
+      failuresInARow++;
     }
   };
   const worker = async () => {
@@ -29,6 +41,10 @@ export async function driveRequests(options: DriveOptions): Promise<DriveResult>
       next++;
       await one();
       if (succeeded === 0 && statuses.error === next) break; // nothing answers: stop at once
+      if (failuresInARow >= maxFailuresInARow && next < options.requests) {
+        stoppedEarly ??= `the service failed ${failuresInARow} requests in a row (${lastError === undefined ? 'HTTP errors' : describeFetchFailure(lastError, timeoutMs)}); kleak stopped driving after ${next} of ${options.requests}`;
+        break;
+      }
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
@@ -40,5 +56,14 @@ export async function driveRequests(options: DriveOptions): Promise<DriveResult>
       hint: 'Check that the service listens there (curl it), and that --drive names an endpoint that exercises Kafka.',
     });
   }
-  return { url: redactUrl(options.url), method, requests: sent, succeeded, failed: sent - succeeded, statuses, durationMs: Date.now() - started };
+  return {
+    url: redactUrl(options.url),
+    method,
+    requests: sent,
+    succeeded,
+    failed: sent - succeeded,
+    statuses,
+    durationMs: Date.now() - started,
+    ...(stoppedEarly ? { stoppedEarly } : {}),
+  };
 }

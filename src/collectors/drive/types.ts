@@ -19,4 +19,6 @@ export interface DriveResult {
   /** count of responses by status code, plus "error" for requests that got no response */
   statuses: Record<string, number>;
   durationMs: number;
+  /** set when kleak stopped before sending them all: the service stopped answering */
+  stoppedEarly?: string;
 }

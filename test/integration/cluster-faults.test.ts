@@ -71,28 +71,28 @@ function other(not: number[]): number {
   return node.nodeId;
 }
 
+/** kleak diagnose of a service, driving 10 requests: what both diagnose faults run. */
+const diagnoseArgs = (service: { pid: number; url: string }) => [
+  'diagnose',
+  '--pid',
+  String(service.pid),
+  '--bootstrap',
+  cluster.bootstrap,
+  '--drive',
+  `${service.url}/produce`,
+  '--method',
+  'POST',
+  '--requests',
+  '10',
+  '--json',
+];
+
 describe('the cluster fails while kleak runs', () => {
   test('a broker killed during diagnose: the report completes and names it', async (t) => {
     const service = await fixture('kafkajs-per-request', { bootstrap: cluster.bootstrap, topic });
     const victim = other([leader]);
     const dead = `127.0.0.1:${cluster.nodes[victim - 1]!.brokerPort}`;
-    const r = await kleakWhile(
-      [
-        'diagnose',
-        '--pid',
-        String(service.pid),
-        '--bootstrap',
-        cluster.bootstrap,
-        '--drive',
-        `${service.url}/produce`,
-        '--method',
-        'POST',
-        '--requests',
-        '10',
-        '--json',
-      ],
-      () => cluster.stopNode(victim, 'kill'),
-    );
+    const r = await kleakWhile(diagnoseArgs(service), () => cluster.stopNode(victim, 'kill'));
     assert.ok(r.code === 0 || r.code === 1, `exit ${r.code}: ${r.stderr}`);
     const json = JSON.parse(r.stdout);
     assertSchema('diagnosis', json);
@@ -123,25 +123,9 @@ describe('the cluster fails while kleak runs', () => {
 
   test('the whole cluster gone mid-diagnose: the report completes, the cluster named as failed', async () => {
     const service = await fixture('kafkajs-per-request', { bootstrap: cluster.bootstrap, topic });
-    const r = await kleakWhile(
-      [
-        'diagnose',
-        '--pid',
-        String(service.pid),
-        '--bootstrap',
-        cluster.bootstrap,
-        '--drive',
-        `${service.url}/produce`,
-        '--method',
-        'POST',
-        '--requests',
-        '10',
-        '--json',
-      ],
-      async () => {
-        await Promise.all(cluster.nodes.map((n) => cluster.stopNode(n.nodeId, 'kill')));
-      },
-    );
+    const r = await kleakWhile(diagnoseArgs(service), async () => {
+      await Promise.all(cluster.nodes.map((n) => cluster.stopNode(n.nodeId, 'kill')));
+    });
     assert.ok(r.code === 0 || r.code === 1, `exit ${r.code}: ${r.stderr}`);
     const json = JSON.parse(r.stdout);
     assertSchema('diagnosis', json);

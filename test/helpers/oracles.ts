@@ -1,6 +1,7 @@
 // Independent measures kleak is checked against: ss for sockets, the pprof text for goroutines, /proc for RSS.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 
 /** ESTABLISHED TCP connections of pid to any of the given host:port endpoints, counted by ss. */
 export function ssEstablished(pid: number, endpoints: string[]): number {
@@ -35,4 +36,13 @@ export function pidAlive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** True when nothing listens on 127.0.0.1:port (binding it works): an inspector closed again, a port free. */
+export function portRefuses(port: number): Promise<boolean> {
+  return new Promise((done) => {
+    const s = createServer();
+    s.once('error', () => done(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => done(true)));
+  });
 }

@@ -4,7 +4,6 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -12,7 +11,7 @@ import { inspectorLeaseMs } from '../../src/collectors/v8heap/take-snapshot.js';
 import { freePort } from '../../src/local-kafka/ports.js';
 import { repoRoot } from '../../src/repo-root.js';
 import { waitFor } from '../helpers/fixtures.js';
-import { pidAlive } from '../helpers/oracles.js';
+import { pidAlive, portRefuses } from '../helpers/oracles.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kleak-heap-faults-'));
 const started: ChildProcess[] = [];
@@ -20,14 +19,6 @@ after(() => {
   for (const c of started) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
   rmSync(dir, { recursive: true, force: true });
 });
-
-function portRefuses(port: number): Promise<boolean> {
-  return new Promise((done) => {
-    const s = createServer();
-    s.once('error', () => done(false));
-    s.listen(port, '127.0.0.1', () => s.close(() => done(true)));
-  });
-}
 
 /** A Node service with ~200 MB of small objects (its snapshot takes seconds) that answers /healthz. */
 async function target(): Promise<{ child: ChildProcess; url: string; inspectPort: number }> {

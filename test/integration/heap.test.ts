@@ -1,8 +1,8 @@
 // kleak heap against real kafkajs services: live connections, pinned buffers, the inspector left closed.
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync, mkdtempSync, readdirSync, rmSync, truncateSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
 import { tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -10,7 +10,7 @@ import type { FixtureName } from '../../src/local-kafka/start-fixture.js';
 import { runKleak, runKleakJson } from '../helpers/cli.js';
 import { drive, fixture, getJson, waitFor } from '../helpers/fixtures.js';
 import { createTopic, sharedBootstrap } from '../helpers/kafka.js';
-import { ssEstablished } from '../helpers/oracles.js';
+import { portRefuses, ssEstablished } from '../helpers/oracles.js';
 import { repoRoot } from '../../src/repo-root.js';
 
 let bootstrap: string;
@@ -24,14 +24,6 @@ const heapJson = (args: string[]) => runKleakJson(['heap', ...args], 'heap', { t
 async function started(name: FixtureName) {
   const topic = await createTopic(bootstrap, name);
   return fixture(name, { bootstrap, topic, env: { GROUP: `g-${topic}` } });
-}
-
-function portRefuses(port: number): Promise<boolean> {
-  return new Promise((done) => {
-    const s = createServer();
-    s.once('error', () => done(false));
-    s.listen(port, '127.0.0.1', () => s.close(() => done(true)));
-  });
 }
 
 describe('live kafkajs clients', () => {

@@ -9,7 +9,10 @@ export type CollectorStatus = 'ok' | 'skipped' | 'failed';
 export const severities = ['error', 'warning', 'info'] as const;
 export type Severity = (typeof severities)[number];
 export type Confidence = 'confirmed' | 'likely' | 'possible';
-export type Library = 'sarama' | 'franz-go' | 'kafkajs' | 'unknown';
+/** The libraries the runtime rules tell apart, each with its own fix text. */
+export const coreLibraries = ['sarama', 'franz-go', 'kafkajs', 'unknown'] as const;
+/** …and those the static scan also recognises (their fixes fall back to the `unknown` text where a rule has none). */
+export type Library = (typeof coreLibraries)[number] | 'kafka-go' | 'confluent-kafka-go' | 'confluent-kafka-javascript' | 'node-rdkafka';
 
 export interface EvidenceItem {
   source: EvidenceKind;
@@ -44,6 +47,8 @@ export interface Finding {
   docsUrl: string;
   /** the lines that cause it, most evidence first; empty when kleak cannot tell (the report says why) */
   locations: SourceLocation[];
+  /** the scan's stable identity for a finding (rule, file, function, the line's text): SARIF and --baseline use it */
+  fingerprint?: string;
 }
 
 export interface CollectorReport {

@@ -11,6 +11,7 @@ export interface BaselineEntry {
   library: string;
   severity: Finding['severity'];
   locations?: Array<{ file?: string; line?: number }>;
+  fingerprint?: string;
 }
 
 const placeOf = (f: { locations?: Array<{ file?: string; line?: number }> }) => (f.locations?.[0] ? `${f.locations[0].file}:${f.locations[0].line ?? ''}` : '');
@@ -37,7 +38,8 @@ export function readBaseline(file: string): BaselineEntry[] {
 /** Findings that are not in the baseline, or are more severe than there. */
 export function newOrWorse(findings: readonly Finding[], baseline: readonly BaselineEntry[]): Finding[] {
   return findings.filter((f) => {
-    const before = baseline.filter((b) => b.ruleId === f.ruleId && b.library === f.library && placeOf(b) === placeOf(f));
+    // the scan's fingerprint survives edits that move the line; runtime findings match by place
+    const before = baseline.filter((b) => b.ruleId === f.ruleId && (f.fingerprint ? b.fingerprint === f.fingerprint : b.library === f.library && placeOf(b) === placeOf(f)));
     return before.length === 0 || before.every((b) => f.severity !== b.severity && atLeast(f.severity, b.severity));
   });
 }

@@ -13,6 +13,7 @@ import { registerDiagnose } from './commands/diagnose.js';
 import { registerDemo } from './commands/demo.js';
 import { registerHeap } from './commands/heap.js';
 import { registerReport } from './commands/report.js';
+import { registerScan } from './commands/scan.js';
 
 import { version } from '../version.js';
 
@@ -23,7 +24,6 @@ const planned: PlannedCommand[] = [
     example: 'kleak shutdown-check --pid 4242 --bootstrap 127.0.0.1:9092',
     issue: 7,
   },
-  { name: 'scan', args: '[dir]', description: 'static anti-patterns in Go and JS/TS sources', example: 'kleak scan ./services/orders', issue: 7 },
 ];
 
 export function buildProgram(ctx: CliContext): Command {
@@ -41,6 +41,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerCluster(program, ctx);
   registerDiagnose(program, ctx);
   registerReport(program, ctx);
+  registerScan(program, ctx);
   registerDemo(program, ctx);
   for (const command of planned) registerPlanned(program, command);
   const examples = [
@@ -51,6 +52,7 @@ export function buildProgram(ctx: CliContext): Command {
     'kleak cluster --bootstrap 127.0.0.1:9092',
     'kleak diagnose --pid 4242 --bootstrap 127.0.0.1:9092 --probe',
     'kleak report kleak.json --format sarif --output kleak.sarif',
+    'kleak scan ./services/orders --format sarif --output kleak.sarif',
     'kleak demo',
     ...planned.map((c) => c.example),
   ];

@@ -8,6 +8,7 @@ import type { Run } from '../core/evaluate.js';
 import { locate } from '../core/locate.js';
 import { UsageError } from '../errors.js';
 import { formats, reporters, type Format } from '../report/index.js';
+import type { ReportOptions } from '../report/types.js';
 import { renderNotEvaluated } from '../report/table.js';
 import type { EvidenceKind } from '../types.js';
 import { newOrWorse, readBaseline, type BaselineEntry } from './baseline.js';
@@ -31,6 +32,8 @@ export interface CommandView {
   json?: (run: Run) => Record<string, unknown>;
   /** JSON Lines: the summary object on one line (after sample lines) */
   jsonLine?: boolean;
+  /** the rules behind the findings, for SARIF's rule list (default: the runtime rules) */
+  rules?: ReportOptions['rules'];
 }
 
 export interface PreparedReport {
@@ -101,7 +104,7 @@ export function renderRun(format: Format, run: Run, view: CommandView, chalk: Ch
     const json = { ...view.json(run), collectors: diagnosis.collectors, notEvaluated: diagnosis.notEvaluated };
     return `${view.jsonLine ? JSON.stringify(json) : JSON.stringify(json, null, 2)}\n`;
   }
-  return reporters[format](diagnosis, { chalk, ...(docsBaseUrl ? { docsBaseUrl } : {}) });
+  return reporters[format](diagnosis, { chalk, ...(docsBaseUrl ? { docsBaseUrl } : {}), ...(view.rules ? { rules: view.rules } : {}) });
 }
 
 /**

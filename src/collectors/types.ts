@@ -7,6 +7,7 @@ import type { GoHeapEvidence, GoroutineEvidence } from './goruntime/types.js';
 import type { SocketInventory } from './process/types.js';
 import type { V8HeapEvidence } from './v8heap/types.js';
 import type { WatchResult } from './watch/types.js';
+import type { SourceEvidence } from './source/types.js';
 
 /** Each evidence kind and the type its collector produces. */
 export interface EvidenceMap {
@@ -16,6 +17,7 @@ export interface EvidenceMap {
   goHeap: GoHeapEvidence;
   cluster: ClusterEvidence;
   v8Heap: V8HeapEvidence;
+  source: SourceEvidence;
 }
 
 // Every key of the map is a declared evidence kind (compile-time check).

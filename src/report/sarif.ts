@@ -4,12 +4,11 @@
 // to %SRCROOT%; rule help links are absolute; fingerprints stay the same across runs (rule, library,
 // place — never PIDs, ports or times). Rule metadata comes from the rules themselves.
 import { createHash } from 'node:crypto';
-import { rules } from '../rules/index.js';
-import type { Diagnosis, Finding, Library, Severity, SourceLocation } from '../types.js';
+import { rules as runtimeRules } from '../rules/index.js';
+import type { Diagnosis, Finding, Severity, SourceLocation } from '../types.js';
 import type { Reporter } from './types.js';
 
 const level: Record<Severity, 'error' | 'warning' | 'note'> = { error: 'error', warning: 'warning', info: 'note' };
-const libraries: Library[] = ['sarama', 'franz-go', 'kafkajs', 'unknown'];
 
 /** Where rule docs are read: the docs/rules pages kleak's npm package ships, unless --docs-url says otherwise. */
 export const defaultDocsBaseUrl = (version: string) => `https://unpkg.com/kleak@${version}/docs/rules/`;
@@ -40,6 +39,7 @@ function physical(uri: string, l?: SourceLocation) {
 }
 
 export const renderSarif: Reporter = (diagnosis: Diagnosis, options) => {
+  const rules = options.rules ?? runtimeRules;
   const base = (options.docsBaseUrl ?? defaultDocsBaseUrl(diagnosis.tool.version)).replace(/\/?$/, '/');
   const sarif = {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
@@ -60,11 +60,11 @@ export const renderSarif: Reporter = (diagnosis: Diagnosis, options) => {
               helpUri: `${base}${r.id}.md`,
               help: {
                 text: `${r.meta.description}\n\nFix: ${r.meta.fix.unknown}`,
-                markdown: [`${r.meta.description}`, '', ...libraries.flatMap((l) => [`**Fix (${l})**`, '', '```', r.meta.fix[l], '```', ''])].join('\n'),
+                markdown: [`${r.meta.description}`, '', ...Object.entries(r.meta.fix).flatMap(([l, fix]) => [`**Fix (${l})**`, '', '```', fix, '```', ''])].join('\n'),
               },
               defaultConfiguration: { level: level[r.meta.severity] },
               properties: {
-                tags: ['kafka', 'resource-leak', ...((r.needs as readonly string[]).includes('cluster') ? ['cluster'] : ['runtime'])],
+                tags: ['kafka', 'resource-leak', ...((r.needs as readonly string[]).includes('cluster') ? ['cluster'] : (r.needs as readonly string[]).includes('source') ? ['static'] : ['runtime'])],
                 precision: 'high',
               },
             })),
@@ -87,7 +87,7 @@ export const renderSarif: Reporter = (diagnosis: Diagnosis, options) => {
               text: `${f.title}: ${f.summary}${located.length ? ` (${located.map((l) => `${l.file}:${l.line ?? '?'}${l.count ? `, ${l.count} samples` : ''}`).join('; ')})` : ''}${why}`,
             },
             locations: located.length ? located.slice(0, 10).map((l) => physical(l.file, l)) : [physical(anchor!.uri)],
-            partialFingerprints: { 'kleakFinding/v1': fingerprint(f, place) },
+            partialFingerprints: { 'kleakFinding/v1': f.fingerprint ?? fingerprint(f, place) },
             properties: {
               confidence: f.confidence,
               library: f.library,

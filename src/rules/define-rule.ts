@@ -2,7 +2,9 @@
 // and a pure check that returns data. The engine renders each summary from its template and data, so
 // every format says the same thing and JSON carries the numbers (ESLint's messageId + data).
 import type { Evidence, EvidenceMap } from '../collectors/types.js';
-import type { Confidence, EvidenceItem, Library, Severity, SourceLocation } from '../types.js';
+import type { Confidence, coreLibraries, EvidenceItem, Library, Severity, SourceLocation } from '../types.js';
+
+type CoreLibrary = (typeof coreLibraries)[number];
 
 type Needed<N extends keyof EvidenceMap> = Pick<EvidenceMap, N>;
 
@@ -16,7 +18,7 @@ export interface RuleMeta<M extends string = string> {
   /** summary templates: `{name}` is replaced by data.name, `{name:1}` by data.name with 1 decimal */
   messages: Record<M, string>;
   /** Fix text per library; `unknown` covers a service whose library kleak could not tell. */
-  fix: Record<Library, string>;
+  fix: Record<CoreLibrary, string> & Partial<Record<Library, string>>;
 }
 
 export interface FindingDraft<M extends string = string> {
@@ -29,6 +31,8 @@ export interface FindingDraft<M extends string = string> {
   severity?: Severity;
   /** the service's lines behind the finding, when the evidence names them */
   locations?: SourceLocation[];
+  /** stable identity across runs and unrelated edits (the scan's rule + file + function + line text) */
+  fingerprint?: string;
 }
 
 export interface Rule<N extends keyof EvidenceMap = keyof EvidenceMap, M extends string = string, U extends keyof EvidenceMap = never> {

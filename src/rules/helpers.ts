@@ -67,7 +67,7 @@ export function creationLocations(v8Heap: V8HeapEvidence | undefined): SourceLoc
 export const orphanThreshold = 3;
 
 /** The fix for a client created and not closed, per library: client-per-request and the rules that see its growth. */
-export const oneClientPerProcessFix: Record<Library, string> = {
+export const oneClientPerProcessFix: Record<'sarama' | 'franz-go' | 'kafkajs' | 'unknown', string> = {
   sarama: `Create the client and producer once at start-up, share them, and close them on shutdown. If you
 use NewAsyncProducerFromClient/NewSyncProducerFromClient, producer.Close() does NOT close the client:
   client, err := sarama.NewClient(brokers, cfg)          // once, in main

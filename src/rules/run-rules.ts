@@ -26,9 +26,10 @@ export function runRules(rules: readonly AnyRule[], evidence: Evidence): { findi
         data: draft.data,
         library: draft.library,
         evidence: draft.evidence,
-        fix: rule.meta.fix[draft.library],
+        fix: (rule.meta.fix as Partial<Record<string, string>>)[draft.library] ?? rule.meta.fix.unknown,
         docsUrl: `${docsBaseUrl}/${rule.id}.md`,
         locations: draft.locations ?? [],
+        ...(draft.fingerprint ? { fingerprint: draft.fingerprint } : {}),
       });
     }
   }

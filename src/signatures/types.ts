@@ -1,7 +1,7 @@
 // What a Kafka library looks like in a goroutine dump and a heap profile: data, not code paths.
 import type { Library } from '../types.js';
 
-export type GoLibrary = Exclude<Library, 'kafkajs' | 'unknown'> | 'kafka-go' | 'confluent-kafka-go';
+export type GoLibrary = 'sarama' | 'franz-go' | 'kafka-go' | 'confluent-kafka-go';
 
 export type GoroutineRole =
   | 'client-metadata-loop'

@@ -1,0 +1,629 @@
+// The JS/TS half of the scan: oxc-parser's ESTree, one file at a time, with the repository's own
+// re-exports of a Kafka instance resolved between files. Request scopes: Express/Koa/Fastify route
+// registrations, http.createServer, NestJS route decorators, Next.js route exports; per-message:
+// kafkajs eachMessage/eachBatch. Helpers are followed two calls deep inside the file.
+import { posix } from 'node:path';
+import type { Library } from '../../../types.js';
+import { fateOf, type Enclosing, type FlowLanguage, type Stmt, type Use } from '../flow.js';
+import type { ClientKind, Construction, Fate, RecordStore, Scope, ShutdownGap, Site } from '../types.js';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- ESTree from oxc, walked generically
+export type JNode = any;
+
+export interface JsFile {
+  path: string;
+  source: string;
+  program: JNode;
+  /** line start offsets, for 1-based line and column */
+  lines: number[];
+}
+
+export interface JsFacts {
+  constructions: Construction[];
+  stores: RecordStore[];
+  /** per file: does it install a SIGTERM/SIGINT handler, and does that handler exit before disconnecting */
+  signals: { file: string; handles: boolean; exitsFirst?: number }[];
+}
+
+const kafkaModules: Record<string, Library> = {
+  kafkajs: 'kafkajs',
+  '@confluentinc/kafka-javascript': 'confluent-kafka-javascript',
+  'node-rdkafka': 'node-rdkafka',
+};
+const clientFactories: Record<string, ClientKind> = { producer: 'producer', consumer: 'consumer', admin: 'admin' };
+const rdkafkaClasses: Record<string, ClientKind> = { Producer: 'producer', HighLevelProducer: 'producer', KafkaConsumer: 'consumer' };
+const closeMethods = new Set(['disconnect', 'close', 'stop']);
+/** how a consumer escapes when it is started: kleak's rules treat it as kept until disconnected */
+export const runsInBackground = 'started with run(): it runs in the background until disconnected';
+const httpVerbs = new Set(['get', 'post', 'put', 'patch', 'delete', 'del', 'all', 'head', 'options', 'use']);
+const routeDecorators = new Set(['Get', 'Post', 'Put', 'Patch', 'Delete', 'All', 'Head', 'Options']);
+const messageDecorators = new Set(['MessagePattern', 'EventPattern']);
+
+export function lineStarts(source: string): number[] {
+  const starts = [0];
+  for (let i = source.indexOf('\n'); i !== -1; i = source.indexOf('\n', i + 1)) starts.push(i + 1);
+  return starts;
+}
+
+function position(f: JsFile, offset: number): { line: number; column: number } {
+  let lo = 0;
+  let hi = f.lines.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (f.lines[mid]! <= offset) lo = mid;
+    else hi = mid - 1;
+  }
+  return { line: lo + 1, column: offset - f.lines[lo]! + 1 };
+}
+
+const isNode = (x: unknown): x is JNode => !!x && typeof x === 'object' && typeof (x as { type?: unknown }).type === 'string';
+
+/** Visits every node with its parent; `enter` returning false skips the node's children. */
+export function walk(node: JNode, enter: (n: JNode, parent: JNode | undefined) => boolean | void, parent?: JNode): void {
+  if (enter(node, parent) === false) return;
+  for (const key in node) {
+    if (key === 'parent') continue;
+    const v = node[key];
+    if (Array.isArray(v)) {
+      for (const x of v) if (isNode(x)) walk(x, enter, node);
+    } else if (isNode(v)) walk(v, enter, node);
+  }
+}
+
+const isFunction = (n: JNode) => n && (n.type === 'FunctionDeclaration' || n.type === 'FunctionExpression' || n.type === 'ArrowFunctionExpression');
+const propName = (n: JNode): string | undefined => (n?.type === 'Identifier' ? n.name : n?.type === 'Literal' && typeof n.value === 'string' ? n.value : undefined);
+const unwrap = (n: JNode): JNode => {
+  let x = n;
+  while (x && (x.type === 'AwaitExpression' || x.type === 'ChainExpression' || x.type === 'TSAsExpression' || x.type === 'TSNonNullExpression' || x.type === 'ParenthesizedExpression'))
+    x = x.expression ?? x.argument;
+  return x;
+};
+
+/** The Kafka names a file binds: classes (Kafka), namespaces (kafkajs.*), instances (const kafka = new Kafka()). */
+interface Names {
+  classes: Map<string, Library>;
+  namespaces: Map<string, Library>;
+  instances: Map<string, Library>;
+  /** this.kafka = new Kafka(): instance properties */
+  props: Map<string, Library>;
+  /** the file imports a Kafka library or a module of the repository that exports an instance */
+  kafkaAware?: Library;
+}
+
+function requireOf(n: JNode): string | undefined {
+  const x = unwrap(n);
+  if (x?.type === 'CallExpression' && x.callee?.type === 'Identifier' && x.callee.name === 'require' && x.arguments[0]?.type === 'Literal') return String(x.arguments[0].value);
+  if (x?.type === 'MemberExpression') return requireOf(x.object);
+  return undefined;
+}
+
+function resolveModule(fromFile: string, spec: string, known: Set<string>): string | undefined {
+  if (!spec.startsWith('.')) return undefined;
+  const base = posix.normalize(posix.join(posix.dirname(fromFile), spec));
+  // TypeScript sources import './x.js' and mean x.ts
+  const stem = base.replace(/\.(js|mjs|cjs|jsx)$/, '');
+  const candidates = [base, ...['.js', '.ts', '.mjs', '.cjs', '.jsx', '.tsx'].map((e) => stem + e), `${base}/index.js`, `${base}/index.ts`];
+  return candidates.find((c) => known.has(c));
+}
+
+/** Names of a file's imports from Kafka libraries and of the repository's modules exporting an instance. */
+function namesOf(f: JsFile, exported: Map<string, Map<string, Library>>, known: Set<string>): Names {
+  const names: Names = { classes: new Map(), namespaces: new Map(), instances: new Map(), props: new Map() };
+  const fromModule = (spec: string, imported: string | undefined, local: string) => {
+    const lib = kafkaModules[spec.replace(/\/.*$/, '')] ?? kafkaModules[spec];
+    if (lib) {
+      names.kafkaAware = lib;
+      if (imported === undefined) names.namespaces.set(local, lib);
+      else names.classes.set(local, lib);
+      return;
+    }
+    const target = resolveModule(f.path, spec, known);
+    const exports = target ? exported.get(target) : undefined;
+    if (!exports?.size) return;
+    const instance = imported === undefined ? exports.get('default') : exports.get(imported);
+    if (instance) {
+      names.instances.set(local, instance);
+      names.kafkaAware ??= instance;
+    } else if (imported === undefined) names.kafkaAware ??= [...exports.values()][0];
+  };
+  walk(f.program, (n) => {
+    if (n.type === 'ImportDeclaration') {
+      for (const s of n.specifiers ?? []) {
+        if (s.type === 'ImportSpecifier') fromModule(n.source.value, propName(s.imported), s.local.name);
+        else if (s.type === 'ImportDefaultSpecifier') fromModule(n.source.value, 'default', s.local.name);
+        else fromModule(n.source.value, undefined, s.local.name);
+      }
+      return false;
+    }
+    if (n.type === 'VariableDeclarator' && n.init) {
+      const spec = requireOf(n.init);
+      if (spec === undefined) return;
+      const member = unwrap(n.init).type === 'MemberExpression' ? propName(unwrap(n.init).property) : undefined;
+      if (n.id.type === 'Identifier') fromModule(spec, member, n.id.name);
+      else if (n.id.type === 'ObjectPattern')
+        for (const p of n.id.properties) if (p.type === 'Property' && p.value.type === 'Identifier') fromModule(spec, propName(p.key) ?? p.value.name, p.value.name);
+    }
+  });
+  // instances: new Kafka(…), new ns.Kafka(…)
+  walk(f.program, (n, parent) => {
+    if (n.type !== 'NewExpression') return;
+    const lib = kafkaClassOf(names, n.callee);
+    if (!lib || lib === 'node-rdkafka') return;
+    if (parent?.type === 'VariableDeclarator' && parent.id.type === 'Identifier') names.instances.set(parent.id.name, lib);
+    if (parent?.type === 'AssignmentExpression' && parent.left.type === 'MemberExpression') {
+      const p = propName(parent.left.property);
+      if (p) names.props.set(p, lib);
+    }
+    if (parent?.type === 'AssignmentExpression' && parent.left.type === 'Identifier') names.instances.set(parent.left.name, lib);
+    if (parent?.type === 'PropertyDefinition') {
+      const p = propName(parent.key);
+      if (p) names.props.set(p, lib);
+    }
+  });
+  return names;
+}
+
+function kafkaClassOf(names: Names, callee: JNode): Library | undefined {
+  if (callee?.type === 'Identifier') return names.classes.get(callee.name);
+  if (callee?.type === 'MemberExpression') {
+    const root = callee.object?.type === 'Identifier' ? callee.object.name : undefined;
+    if (root && names.namespaces.has(root)) return names.namespaces.get(root);
+    if (root && names.classes.has(root)) return names.classes.get(root);
+    if (callee.object?.type === 'MemberExpression') return kafkaClassOf(names, callee.object);
+  }
+  return undefined;
+}
+
+/** Instances a module exports (export const kafka = new Kafka(); module.exports = { kafka }), by export name. */
+export function exportsOf(f: JsFile): Map<string, Library> {
+  const names = namesOf(f, new Map(), new Set());
+  const out = new Map<string, Library>();
+  walk(f.program, (n) => {
+    if (n.type === 'ExportNamedDeclaration' && n.declaration?.type === 'VariableDeclaration') {
+      for (const d of n.declaration.declarations) if (d.id.type === 'Identifier' && names.instances.has(d.id.name)) out.set(d.id.name, names.instances.get(d.id.name)!);
+    }
+    if (n.type === 'ExportNamedDeclaration' && !n.declaration)
+      for (const s of n.specifiers ?? []) {
+        const local = propName(s.local);
+        if (local && names.instances.has(local)) out.set(propName(s.exported) ?? local, names.instances.get(local)!);
+      }
+    if (n.type === 'ExportDefaultDeclaration' && n.declaration?.type === 'Identifier' && names.instances.has(n.declaration.name))
+      out.set('default', names.instances.get(n.declaration.name)!);
+    if (n.type === 'AssignmentExpression' && /^(module\.)?exports(\.\w+)?$/.test(memberText(n.left))) {
+      const key = memberText(n.left).replace(/^(module\.)?exports\.?/, '') || 'default';
+      if (n.right.type === 'Identifier' && names.instances.has(n.right.name)) out.set(key, names.instances.get(n.right.name)!);
+      if (n.right.type === 'ObjectExpression')
+        for (const p of n.right.properties) {
+          const v = p.type === 'Property' && p.value.type === 'Identifier' ? p.value.name : undefined;
+          if (v && names.instances.has(v)) out.set(propName(p.key) ?? v, names.instances.get(v)!);
+        }
+    }
+  });
+  return out;
+}
+
+function memberText(n: JNode): string {
+  if (n?.type === 'Identifier') return n.name;
+  if (n?.type === 'ThisExpression') return 'this';
+  if (n?.type === 'MemberExpression' && !n.computed) return `${memberText(n.object)}.${propName(n.property) ?? '?'}`;
+  if (n?.type === 'MemberExpression') return `${memberText(n.object)}[…]`;
+  if (n?.type === 'CallExpression') return `${memberText(n.callee)}(…)`;
+  return '…';
+}
+
+interface Fn {
+  node: JNode;
+  name: string;
+  entry?: Scope;
+  calls: { name: string; node: JNode }[];
+}
+
+/** Every function with a readable name: declarations, variables, properties, class methods. */
+function collectFunctions(f: JsFile, parents: Map<JNode, JNode>): Fn[] {
+  const out: Fn[] = [];
+  walk(f.program, (n, parent) => {
+    if (parent) parents.set(n, parent);
+    if (!isFunction(n)) return;
+    let name = n.id?.name as string | undefined;
+    if (!name && parent?.type === 'VariableDeclarator' && parent.id.type === 'Identifier') name = parent.id.name;
+    if (!name && (parent?.type === 'Property' || parent?.type === 'MethodDefinition' || parent?.type === 'PropertyDefinition')) {
+      const key = propName(parent.key) ?? '(computed)';
+      const cls = parent.type === 'Property' ? undefined : parents.get(parents.get(parent))?.id?.name;
+      name = cls ? `${cls}.${key}` : key;
+    }
+    if (!name && parent?.type === 'CallExpression') name = `(anonymous in ${memberText(parent.callee)})`;
+    out.push({ node: n, name: name ?? '(anonymous)', calls: [] });
+  });
+  return out;
+}
+
+function entryOf(f: JsFile, fn: Fn, parents: Map<JNode, JNode>): void {
+  const n = fn.node;
+  const parent = parents.get(n);
+  // app.get('/p', fn), router.post(…), app.use((req, res, next) => …), fastify.get(path, opts, fn)
+  if (parent?.type === 'CallExpression' && parent.arguments.includes(n)) {
+    const callee = parent.callee;
+    const method = callee?.type === 'MemberExpression' ? propName(callee.property) : undefined;
+    const first = parent.arguments[0];
+    const pathFirst = first && (first.type === 'Literal' || first.type === 'TemplateLiteral' || first.type === 'ArrayExpression');
+    const reqParams = n.params.length >= 2 && /^(req|request|ctx|context|_req|_request)$/.test(n.params[0]?.name ?? '');
+    if (method && httpVerbs.has(method) && (pathFirst || (method === 'use' && reqParams)))
+      fn.entry = { kind: 'request', entry: fn.name, how: `registered with ${memberText(callee)}`, chain: [] };
+    else if (/(^|\.)createServer$/.test(memberText(callee))) fn.entry = { kind: 'request', entry: fn.name, how: `${memberText(callee)} handler`, chain: [] };
+  }
+  // { eachMessage: async ({ message }) => … } passed to consumer.run(…)
+  const key = parent?.type === 'Property' ? propName(parent.key) : undefined;
+  // a route table: { 'POST /orders': async (req, res) => … }
+  if (key && /^(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) \//.test(key)) fn.entry = { kind: 'request', entry: fn.name, how: 'route table entry', chain: [] };
+  if (key === 'eachMessage' || key === 'eachBatch') fn.entry = { kind: 'per-message', entry: fn.name, how: `${key} callback`, chain: [] };
+  if (key === 'handler' && parents.get(parents.get(parent))?.type === 'CallExpression' && /\.route$/.test(memberText(parents.get(parents.get(parent)).callee)))
+    fn.entry = { kind: 'request', entry: fn.name, how: `${memberText(parents.get(parents.get(parent)).callee)} handler`, chain: [] };
+  // NestJS: @Get() on a controller method; @MessagePattern/@EventPattern per message
+  if (parent?.type === 'MethodDefinition') {
+    for (const d of parent.decorators ?? []) {
+      const dn = d.expression?.type === 'CallExpression' ? memberText(d.expression.callee) : memberText(d.expression);
+      if (routeDecorators.has(dn)) fn.entry = { kind: 'request', entry: fn.name, how: `@${dn}() route`, chain: [] };
+      if (messageDecorators.has(dn)) fn.entry = { kind: 'per-message', entry: fn.name, how: `@${dn}() handler`, chain: [] };
+    }
+  }
+  // Next.js app router: export async function POST(req)
+  if (/^(GET|POST|PUT|PATCH|DELETE)$/.test(fn.name) && /(^|\/)route\.[cm]?[jt]sx?$/.test(f.path) && parent?.type === 'ExportNamedDeclaration')
+    fn.entry = { kind: 'request', entry: fn.name, how: 'Next.js route handler', chain: [] };
+}
+
+/** Handlers passed by name: app.post('/p', handler). */
+function registeredByName(f: JsFile, byName: Map<string, Fn>): void {
+  walk(f.program, (n) => {
+    if (n.type !== 'CallExpression' || n.callee?.type !== 'MemberExpression') return;
+    const method = propName(n.callee.property);
+    if (!method || !httpVerbs.has(method)) return;
+    const first = n.arguments[0];
+    if (!(first && (first.type === 'Literal' || first.type === 'TemplateLiteral'))) return;
+    for (const a of n.arguments.slice(1)) {
+      const target = a.type === 'Identifier' ? byName.get(a.name) : undefined;
+      if (target && !target.entry) target.entry = { kind: 'request', entry: target.name, how: `registered with ${memberText(n.callee)}`, chain: [] };
+    }
+  });
+}
+
+// ---- flow ----
+
+function jsFlow(f: JsFile, parents: Map<JNode, JNode>): FlowLanguage<JNode> {
+  const listOf = (n: JNode): JNode[] => (!n ? [] : n.type === 'BlockStatement' ? n.body : [n]);
+  const stmt = (n: JNode): Stmt<JNode> => {
+    switch (n.type) {
+      case 'ReturnStatement':
+        return { t: 'return', node: n, line: position(f, n.start).line };
+      case 'ThrowStatement':
+        return { t: 'terminate', node: n };
+      case 'BreakStatement':
+        return { t: 'break', line: position(f, n.start).line };
+      case 'ContinueStatement':
+        return { t: 'continue', line: position(f, n.start).line };
+      case 'BlockStatement':
+        return { t: 'block', body: n.body };
+      case 'LabeledStatement':
+        return stmt(n.body);
+      case 'IfStatement':
+        return { t: 'if', head: [n.test], branches: n.alternate ? [listOf(n.consequent), listOf(n.alternate)] : [listOf(n.consequent)], exhaustive: !!n.alternate, skipFirst: false };
+      case 'ForStatement':
+      case 'ForInStatement':
+      case 'ForOfStatement':
+      case 'WhileStatement':
+      case 'DoWhileStatement': {
+        const head = [n.init, n.test, n.update, n.right].filter(Boolean);
+        const infinite = (n.type === 'ForStatement' && !n.test) || ((n.type === 'WhileStatement' || n.type === 'DoWhileStatement') && n.test?.type === 'Literal' && n.test.value === true);
+        return { t: 'loop', head, body: listOf(n.body), infinite, endLine: position(f, n.end).line };
+      }
+      case 'SwitchStatement':
+        return { t: 'switch', head: [n.discriminant], cases: n.cases.map((c: JNode) => c.consequent), exhaustive: n.cases.some((c: JNode) => c.test === null) };
+      case 'TryStatement':
+        return { t: 'try', block: n.block.body, ...(n.handler ? { handler: n.handler.body.body } : {}), ...(n.finalizer ? { finalizer: n.finalizer.body } : {}) };
+      case 'ExpressionStatement': {
+        const e = unwrap(n.expression);
+        if (e?.type === 'CallExpression' && /^process\.(exit|abort)$/.test(memberText(e.callee))) return { t: 'terminate', node: n };
+        return { t: 'simple', node: n };
+      }
+      default:
+        return { t: 'simple', node: n };
+    }
+  };
+  const uses = (node: JNode, name: string): Use => {
+    let found: Use;
+    const local = new Map<JNode, JNode>();
+    // a reference inside a function written in this statement: the closure keeps it alive
+    const inFunction = (n: JNode) => {
+      for (let p = local.get(n); p && p !== node; p = local.get(p)) if (isFunction(p)) return true;
+      return false;
+    };
+    walk(node, (n, parent) => {
+      if (found) return false;
+      if (parent) local.set(n, parent);
+      if (n.type !== 'Identifier' || n.name !== name) return;
+      const p = parent ?? parents.get(n);
+      if (p?.type === 'MemberExpression' && p.property === n && !p.computed) return;
+      if ((p?.type === 'Property' || p?.type === 'MethodDefinition' || p?.type === 'PropertyDefinition') && p.key === n && !p.shorthand) return;
+      if (p?.type === 'MemberExpression' && p.object === n) {
+        const method = propName(p.property);
+        let up = local.get(p) ?? parents.get(p);
+        if (up?.type === 'ChainExpression') up = local.get(up) ?? parents.get(up);
+        const called = up?.type === 'CallExpression' && (up.callee === p || unwrap(up.callee) === p);
+        if (method && closeMethods.has(method) && called) found = { status: 'closed', how: `${name}.${method}()` };
+        // consumer.run(…) hands the consumer to its own fetch loop, which keeps it until disconnect()
+        else if (method === 'run' && called) found = { status: 'escapes', how: runsInBackground };
+        else if (inFunction(n)) found = { status: 'escapes', how: 'captured by a closure' };
+        return;
+      }
+      if (p?.type === 'VariableDeclarator' && p.id === n) return;
+      if (p?.type === 'AssignmentExpression' && p.left === n) return;
+      if (p?.type === 'BinaryExpression' && [p.left, p.right].some((x: JNode) => x.type === 'Literal' && x.value === null)) return;
+      if (p?.type === 'UnaryExpression') return;
+      if (p?.type === 'IfStatement' || p?.type === 'LogicalExpression' || p?.type === 'ConditionalExpression') return;
+      found = { status: 'escapes', how: describeEscape(p, name) };
+    });
+    return found;
+  };
+  return { stmt, uses, isErrCheck: () => false, line: (n) => position(f, n.start).line };
+}
+
+function describeEscape(p: JNode, name: string): string {
+  switch (p?.type) {
+    case 'ReturnStatement':
+    case 'ArrowFunctionExpression':
+      return 'returned';
+    case 'CallExpression':
+    case 'NewExpression':
+      return `passed to ${memberText(p.callee)}`;
+    case 'AssignmentExpression':
+      return `stored in ${memberText(p.left)}`;
+    case 'Property':
+    case 'ArrayExpression':
+      return 'stored in an object or array';
+    default:
+      return `used as ${name}`;
+  }
+}
+
+// ---- the file ----
+
+export function analyzeJsFile(f: JsFile, exported: Map<string, Map<string, Library>>, known: Set<string>): JsFacts {
+  const facts: JsFacts = { constructions: [], stores: [], signals: [] };
+  const names = namesOf(f, exported, known);
+  const parents = new Map<JNode, JNode>();
+  const fns = collectFunctions(f, parents);
+  const byNode = new Map(fns.map((x) => [x.node, x]));
+  const byName = new Map(fns.filter((x) => !x.name.startsWith('(')).map((x) => [x.name.replace(/^.*\./, ''), x]));
+  for (const fn of fns) entryOf(f, fn, parents);
+  registeredByName(f, byName);
+  for (const fn of fns)
+    walk(fn.node.body, (n) => {
+      if (n !== fn.node.body && isFunction(n)) return false;
+      if (n.type === 'CallExpression') {
+        const c = n.callee?.type === 'Identifier' ? n.callee.name : n.callee?.type === 'MemberExpression' && n.callee.object?.type === 'ThisExpression' ? propName(n.callee.property) : undefined;
+        if (c && byName.has(c)) fn.calls.push({ name: c, node: n });
+      }
+    });
+  const enclosingFn = (n: JNode): Fn | undefined => {
+    for (let p = parents.get(n); p; p = parents.get(p)) if (byNode.has(p)) return byNode.get(p);
+    return undefined;
+  };
+  const scopeOf = (fn: Fn | undefined): Scope | undefined => {
+    if (!fn) return undefined;
+    // a closure inside an entry runs in its scope
+    for (let x: Fn | undefined = fn; x; x = enclosingFn(x.node)) if (x.entry) return x === fn ? x.entry : { ...x.entry, chain: [] };
+    for (const caller of fns) {
+      if (!caller.calls.some((c) => byName.get(c.name) === fn)) continue;
+      const s = scopeOf1(caller);
+      if (s) return { ...s, chain: [s.entry, fn.name] };
+      for (const top of fns) {
+        if (!top.calls.some((c) => byName.get(c.name) === caller)) continue;
+        const t = scopeOf1(top);
+        if (t) return { ...t, chain: [t.entry, caller.name, fn.name] };
+      }
+    }
+    return undefined;
+  };
+  const scopeOf1 = (fn: Fn): Scope | undefined => {
+    for (let x: Fn | undefined = fn; x; x = enclosingFn(x.node)) if (x.entry) return x.entry;
+    return undefined;
+  };
+  const flow = jsFlow(f, parents);
+  const moduleLevel = new Set<string>();
+  for (const s of f.program.body) {
+    const decl = s.type === 'ExportNamedDeclaration' ? s.declaration : s;
+    if (decl?.type === 'VariableDeclaration') for (const d of decl.declarations) if (d.id.type === 'Identifier') moduleLevel.add(d.id.name);
+  }
+  const site = (n: JNode, fn: Fn | undefined, library: Library): Site => {
+    const { line, column } = position(f, n.start);
+    return { file: f.path, line, column, function: fn?.name ?? '(module)', snippet: (f.source.slice(f.lines[line - 1], f.lines[line] ?? f.source.length) ?? '').trim(), language: 'js', library };
+  };
+
+  walk(f.program, (n) => {
+    const ctor = constructionOf(n, names);
+    if (!ctor) return;
+    const fn = enclosingFn(n);
+    const { fate, binding, stored } = fateOfJs(n, parents, flow, moduleLevel, fn);
+    const c: Construction = { ...site(n, fn, ctor.library), kind: ctor.kind, callee: ctor.callee, ...(binding ? { binding } : {}), fate };
+    const scope = scopeOf(fn);
+    if (scope) c.scope = scope;
+    if (stored) {
+      const guard = singletonJs(n, parents, stored, moduleLevel, fn);
+      if (guard) c.singleton = guard;
+    }
+    if (!fn) c.singleton = 'built once when the module loads';
+    facts.constructions.push(c);
+  });
+
+  // records kept: in an eachMessage/eachBatch callback, message or message.value stored in module state
+  for (const fn of fns.filter((x) => x.entry?.kind === 'per-message')) {
+    const vars = new Set<string>();
+    walk(fn.node, (n) => {
+      if (n.type === 'ObjectPattern') for (const p of n.properties) if (p.type === 'Property' && propName(p.key) === 'message' && p.value.type === 'Identifier') vars.add(p.value.name);
+      if ((n.type === 'ForOfStatement' && /\.messages$/.test(memberText(n.right))) || (n.type === 'CallExpression' && /\.messages\.(forEach|map)$/.test(memberText(n.callee)))) {
+        const left = n.type === 'ForOfStatement' ? n.left.declarations?.[0]?.id : n.arguments[0]?.params?.[0];
+        if (left?.type === 'Identifier') vars.add(left.name);
+      }
+    });
+    if (!vars.size) continue;
+    const library = names.kafkaAware ?? 'kafkajs';
+    walk(fn.node, (n) => {
+      const store = storeOf(n, vars, moduleLevel);
+      if (store) facts.stores.push({ ...site(n, fn, library), value: store.value, into: store.into });
+    });
+  }
+
+  // SIGTERM/SIGINT handlers
+  walk(f.program, (n) => {
+    if (n.type !== 'CallExpression') return;
+    const callee = memberText(n.callee);
+    const sig = n.arguments[0]?.type === 'Literal' ? String(n.arguments[0].value) : '';
+    if (/^process\.(on|once|addListener)$/.test(callee) && /^SIG(TERM|INT)$/.test(sig)) {
+      const handler = n.arguments[1];
+      const body = handler ? f.source.slice(handler.start, handler.end) : '';
+      const exit = body.search(/process\.exit\s*\(/);
+      const close = body.search(/\.(disconnect|close|stop|shutdown)\s*\(|\b(shutdown|close|stop|cleanup|gracefulShutdown)\w*\s*\(/i);
+      facts.signals.push({ file: f.path, handles: true, ...(exit !== -1 && (close === -1 || exit < close) ? { exitsFirst: position(f, handler.start + exit).line } : {}) });
+    }
+    if (/(^|\.)(enableShutdownHooks|createTerminus)$/.test(callee)) facts.signals.push({ file: f.path, handles: true });
+  });
+  return facts;
+}
+
+function constructionOf(n: JNode, names: Names): { library: Library; kind: ClientKind; callee: string } | undefined {
+  if (n.type === 'CallExpression' && n.callee?.type === 'MemberExpression') {
+    const method = propName(n.callee.property);
+    const kind = method ? clientFactories[method] : undefined;
+    if (!kind) return undefined;
+    const obj = unwrap(n.callee.object);
+    let lib: Library | undefined;
+    if (obj?.type === 'Identifier') lib = names.instances.get(obj.name) ?? (names.kafkaAware && /kafka/i.test(obj.name) ? names.kafkaAware : undefined);
+    else if (obj?.type === 'MemberExpression') {
+      const p = propName(obj.property);
+      lib = (p ? names.props.get(p) : undefined) ?? (names.kafkaAware && p && /kafka/i.test(p) ? names.kafkaAware : undefined);
+    } else if (obj?.type === 'NewExpression') lib = kafkaClassOf(names, obj.callee);
+    if (!lib || lib === 'node-rdkafka') return undefined;
+    return { library: lib, kind, callee: `${memberText(obj).replace(/^new .*/, 'Kafka')}.${method}` };
+  }
+  if (n.type === 'NewExpression') {
+    const cls = n.callee?.type === 'Identifier' ? n.callee.name : n.callee?.type === 'MemberExpression' ? propName(n.callee.property) : undefined;
+    const kind = cls ? rdkafkaClasses[cls] : undefined;
+    const lib = kind ? (kafkaClassOf(names, n.callee) ?? (n.callee.type === 'Identifier' ? names.classes.get(n.callee.name) : undefined)) : undefined;
+    if (kind && lib && lib !== 'kafkajs') return { library: lib, kind, callee: `new ${memberText(n.callee)}` };
+  }
+  return undefined;
+}
+
+function fateOfJs(call: JNode, parents: Map<JNode, JNode>, flow: FlowLanguage<JNode>, moduleLevel: Set<string>, fn: Fn | undefined): { fate: Fate; binding?: string; stored?: string } {
+  let n = call;
+  let p = parents.get(n);
+  while (p && (p.type === 'AwaitExpression' || p.type === 'TSAsExpression' || p.type === 'TSNonNullExpression' || p.type === 'ParenthesizedExpression')) {
+    n = p;
+    p = parents.get(p);
+  }
+  if (!p) return { fate: { status: 'escapes', how: 'unknown' } };
+  if (p.type === 'MemberExpression' && p.object === n) return { fate: { status: 'discarded', how: `${memberText(p)}(…) is called on it, but no reference is kept to disconnect it` } };
+  if (p.type === 'ExpressionStatement') return { fate: { status: 'discarded', how: 'the result is dropped' } };
+  if (p.type === 'ReturnStatement' || (p.type === 'ArrowFunctionExpression' && p.body === n)) return { fate: { status: 'escapes', how: 'returned' } };
+  if (p.type === 'CallExpression' || p.type === 'NewExpression') return { fate: { status: 'escapes', how: `passed to ${memberText(p.callee)}` }, stored: memberText(p.callee) };
+  if (p.type === 'Property' || p.type === 'ArrayExpression' || p.type === 'PropertyDefinition')
+    return { fate: { status: 'escapes', how: 'stored in an object, array or class field' }, stored: p.type === 'PropertyDefinition' ? `this.${propName(p.key)}` : 'object' };
+  let name: string | undefined;
+  let declared = false;
+  let stmtNode: JNode;
+  if (p.type === 'VariableDeclarator' && p.id.type === 'Identifier') {
+    name = p.id.name;
+    declared = true;
+    stmtNode = parents.get(p);
+  } else if (p.type === 'AssignmentExpression') {
+    if (p.left.type !== 'Identifier') return { fate: { status: 'escapes', how: `stored in ${memberText(p.left)}` }, stored: memberText(p.left) };
+    const assigned: string = p.left.name;
+    name = assigned;
+    if (moduleLevel.has(assigned) && !declaredIn(fn, assigned)) return { fate: { status: 'escapes', how: `stored in the module variable ${assigned}` }, stored: assigned };
+    stmtNode = parents.get(p);
+  } else return { fate: { status: 'escapes', how: describeEscape(p, '') } };
+  if (!fn) return { fate: { status: 'escapes', how: 'a module-level variable' }, binding: name, stored: name };
+  // the statement lists around it, innermost first
+  const levels: Enclosing<JNode>[] = [];
+  let cur = stmtNode;
+  for (let q = parents.get(cur); q; cur = q, q = parents.get(q)) {
+    const list = q.type === 'BlockStatement' || q.type === 'Program' ? q.body : q.type === 'SwitchCase' ? q.consequent : undefined;
+    if (list) {
+      const owner = parents.get(q);
+      const kind = isFunction(owner) ? 'function' : /(For|While)/.test(owner?.type ?? '') ? 'loop' : owner?.type === 'TryStatement' && owner.block === q ? 'try' : 'branch';
+      levels.push({ list, index: list.indexOf(cur), owner: kind, endLine: flow.line({ start: q.end - 1 }), ...(kind === 'try' && owner.finalizer ? { finalizer: owner.finalizer.body } : {}) });
+      if (kind === 'function') break;
+    }
+    if (isFunction(q)) {
+      // an arrow with an expression body, or a list we did not model: nothing to walk
+      break;
+    }
+  }
+  if (!levels.length || !name) return { fate: { status: 'escapes', how: 'unknown' }, ...(name ? { binding: name } : {}) };
+  return { fate: fateOf(flow, levels, name, undefined, declared), binding: name };
+}
+
+function declaredIn(fn: Fn | undefined, name: string): boolean {
+  if (!fn) return false;
+  let found = false;
+  walk(fn.node, (n) => {
+    if (found) return false;
+    if (n.type === 'VariableDeclarator' && n.id.type === 'Identifier' && n.id.name === name) found = true;
+    if (n.type === 'Identifier' && n.name === name && fn.node.params.includes(n)) found = true;
+  });
+  return found;
+}
+
+function singletonJs(call: JNode, parents: Map<JNode, JNode>, stored: string, moduleLevel: Set<string>, fn: Fn | undefined): string | undefined {
+  const root = stored.replace(/[.[(].*$/, '');
+  if (moduleLevel.has(root) && !declaredIn(fn, root)) return `kept in the module-level ${root}`;
+  for (let p = parents.get(call); p; p = parents.get(p)) {
+    if (p.type === 'IfStatement' || p.type === 'ConditionalExpression') return `built only when ${testText(p.test)}`;
+    if (p.type === 'LogicalExpression' && (p.operator === '??' || p.operator === '||')) return `built only when ${stored} is unset`;
+    if (p.type === 'AssignmentExpression' && (p.operator === '??=' || p.operator === '||=')) return `built only when ${stored} is unset (${p.operator})`;
+    if (p.type === 'MethodDefinition' && (p.kind === 'constructor' || /^(init|connect|start|setup|onModuleInit|bootstrap)/i.test(propName(p.key) ?? ''))) return `built in ${propName(p.key) ?? 'the constructor'}, once per instance`;
+    if (isFunction(p) && p !== fn?.node) break;
+  }
+  if (stored.startsWith('this.')) return undefined;
+  return undefined;
+}
+
+const testText = (n: JNode) => memberText(n.type === 'UnaryExpression' ? n.argument : n).replace(/^/, n.type === 'UnaryExpression' ? '!' : '');
+
+/** message, message.value, message.value.subarray(…), { value: message.value }, [message] — views of the fetch buffer. */
+function keptPart(n: JNode, vars: Set<string>): string | undefined {
+  const x = unwrap(n);
+  if (!x) return undefined;
+  if (x.type === 'Identifier') return vars.has(x.name) ? x.name : undefined;
+  if (x.type === 'MemberExpression' && !x.computed && x.object.type === 'Identifier' && vars.has(x.object.name) && /^(value|key|headers)$/.test(propName(x.property) ?? ''))
+    return memberText(x);
+  if (x.type === 'CallExpression' && x.callee.type === 'MemberExpression' && /^(subarray|slice)$/.test(propName(x.callee.property) ?? '') && keptPart(x.callee.object, vars))
+    return memberText(x);
+  if (x.type === 'ObjectExpression') for (const p of x.properties) {
+    const part = keptPart(p.type === 'SpreadElement' ? p.argument : p.value, vars);
+    if (part) return part;
+  }
+  if (x.type === 'ArrayExpression') for (const e of x.elements) {
+    const part = e && keptPart(e.type === 'SpreadElement' ? e.argument : e, vars);
+    if (part) return part;
+  }
+  return undefined;
+}
+
+function storeOf(n: JNode, vars: Set<string>, moduleLevel: Set<string>): { value: string; into: string } | undefined {
+  const longLived = (target: JNode) => {
+    const root = memberText(target).replace(/[.[(].*$/, '');
+    return root === 'this' || moduleLevel.has(root) ? memberText(target) : undefined;
+  };
+  if (n.type === 'CallExpression' && n.callee.type === 'MemberExpression' && /^(push|unshift|set|add)$/.test(propName(n.callee.property) ?? '')) {
+    const into = longLived(n.callee.object);
+    const value = into && n.arguments.slice(propName(n.callee.property) === 'set' ? 1 : 0).map((a: JNode) => keptPart(a, vars)).find(Boolean);
+    return value ? { value, into: `${into}.${propName(n.callee.property)}(…)` } : undefined;
+  }
+  if (n.type === 'AssignmentExpression' && n.left.type === 'MemberExpression') {
+    const into = longLived(n.left);
+    const value = into && keptPart(n.right, vars);
+    return value ? { value, into } : undefined;
+  }
+  return undefined;
+}
+

@@ -1,0 +1,41 @@
+// client-not-closed (scan): a client bound to a local that has a path to a return (or the end of its
+// scope) on which it is neither closed nor handed on — returned, stored, passed to a call, captured by
+// a goroutine or closure — the lostcancel analysis; or built and dropped. main's own clients are
+// no-graceful-shutdown's; request-scoped ones are client-per-request's.
+import { defineRule } from '../../rules/define-rule.js';
+import { at, fingerprintOf, kindText } from './helpers.js';
+
+export default defineRule({
+  id: 'client-not-closed',
+  meta: {
+    title: 'A Kafka client is not closed on every path',
+    description:
+      'A Kafka client, producer, consumer or admin is bound to a local variable and there is a path out of the function on which it is neither closed nor handed on: its connections and goroutines (or timers) stay.',
+    severity: 'error',
+    messages: {
+      leaks: '{binding} := {callee}(…) in {function} is neither closed nor handed on when the function leaves at line {leakLine}',
+      dropped: '{callee}(…) in {function} builds a {kind} and {how}',
+    },
+    fix: {
+      sarama: 'Close it on every path, right after the error check:\n  p, err := sarama.NewSyncProducer(brokers, cfg)\n  if err != nil { return err }\n  defer p.Close()',
+      'franz-go': 'Close it on every path, right after the error check:\n  cl, err := kgo.NewClient(opts...)\n  if err != nil { return err }\n  defer cl.Close()',
+      kafkajs: 'Disconnect it on every path: try { … } finally { await producer.disconnect() }, or keep one per process.',
+      'kafka-go': 'Close it on every path: defer w.Close() (a Writer flushes on Close; a Reader leaves its group).',
+      unknown: 'Close the client on every path out of the function (defer / finally), or keep one per process.',
+    },
+  },
+  needs: ['source'],
+  check({ source }) {
+    return source.constructions
+      .filter((c) => !c.scope && !c.inMain && !c.singleton && (c.fate.status === 'leaks' || c.fate.status === 'discarded'))
+      .map((c) => ({
+        messageId: c.fate.status === 'leaks' && c.binding ? ('leaks' as const) : ('dropped' as const),
+        data: { binding: c.binding ?? '_', callee: c.callee, function: c.function, kind: kindText(c), leakLine: c.fate.leakLine ?? 0, how: c.fate.how ?? 'drops it' },
+        confidence: 'likely' as const,
+        library: c.library,
+        locations: [at(c), ...(c.fate.leakLine ? [at(c, { line: c.fate.leakLine, column: 1 })] : [])],
+        fingerprint: fingerprintOf('client-not-closed', c),
+        evidence: [{ source: 'source' as const, description: `${c.file}:${c.line}: ${c.snippet}` }],
+      }));
+  },
+});

@@ -1,0 +1,48 @@
+// client-per-request (scan): a Kafka client, producer, consumer or admin built inside a request
+// handler or per-message code, directly or through a helper the handler calls (two calls deep).
+// Not closed on every path → error (each request leaves its connections behind); closed → warning
+// (each request pays a metadata round-trip and new connections). Lazy singletons (sync.Once, a nil
+// guard, a module-level cache, a constructor) are not per request and are left alone.
+import { defineRule } from '../../rules/define-rule.js';
+import { oneClientPerProcessFix } from '../../rules/helpers.js';
+import { runsInBackground } from '../../collectors/source/js/analyze.js';
+import { at, fingerprintOf, kindText, scopeText } from './helpers.js';
+
+export default defineRule({
+  id: 'client-per-request',
+  meta: {
+    title: 'A Kafka client is created per request',
+    description:
+      'A Kafka client, producer, consumer or admin is constructed inside a request handler or per-message code: every request opens new broker connections (and, unless it is closed on every path, leaves them behind).',
+    severity: 'error',
+    messages: {
+      leaks: '{callee} builds a {kind} in {scope} and {fate}: each request leaves its broker connections behind',
+      closed: '{callee} builds a {kind} in {scope} and closes it ({how}): each request pays a metadata round-trip and new broker connections',
+      handedOn: '{callee} builds a {kind} in {scope} and hands it on ({how}) with nothing that builds it only once',
+    },
+    fix: {
+      ...oneClientPerProcessFix,
+      'kafka-go': `Create one *kafka.Writer at start-up and share it (it is safe for concurrent use); Close it on shutdown:
+  w := &kafka.Writer{Addr: kafka.TCP(brokers...), Balancer: &kafka.LeastBytes{}} // once, in main
+  defer w.Close()`,
+    },
+  },
+  needs: ['source'],
+  check({ source }) {
+    return source.constructions
+      .filter((c) => c.scope && !c.singleton && !(c.fromClient && c.fate.status === 'closed'))
+      .map((c) => {
+        const scope = scopeText(c.scope!);
+        const base = { callee: c.callee, kind: kindText(c), scope, entry: c.scope!.entry, scopeKind: c.scope!.kind, chain: c.scope!.chain.join(' → ') };
+        const locations = [at(c), ...(c.fate.leakLine ? [at(c, { line: c.fate.leakLine, column: 1 })] : [])];
+        const common = { library: c.library, locations, fingerprint: fingerprintOf('client-per-request', c), evidence: [{ source: 'source' as const, description: `${c.file}:${c.line}: ${c.snippet}` }] };
+        const background = c.fate.how === runsInBackground;
+        if (c.fate.status === 'leaks' || c.fate.status === 'discarded' || background) {
+          const fate = background ? 'starts it with run() and never disconnects it' : c.fate.status === 'discarded' ? `drops it (${c.fate.how})` : `does not close it on the path that leaves at line ${c.fate.leakLine}`;
+          return { ...common, messageId: 'leaks' as const, data: { ...base, fate }, confidence: 'likely' as const };
+        }
+        if (c.fate.status === 'closed') return { ...common, messageId: 'closed' as const, data: { ...base, how: c.fate.how ?? 'closed' }, confidence: 'likely' as const, severity: 'warning' as const };
+        return { ...common, messageId: 'handedOn' as const, data: { ...base, how: c.fate.how ?? 'escapes' }, confidence: 'possible' as const, severity: 'warning' as const };
+      });
+  },
+});

@@ -1,0 +1,62 @@
+// no-graceful-shutdown (scan): a program builds a producer or consumer but has no path from SIGTERM to
+// closing it: Go — package main without signal.Notify/NotifyContext (or uber-go/fx), a client main
+// never closes, franz-go Close without Flush on a producing client; Node — no SIGTERM/SIGINT handler
+// (nor NestJS enableShutdownHooks, terminus) in the package, or one that calls process.exit first.
+import { defineRule } from '../../rules/define-rule.js';
+import { at, fingerprintOf } from './helpers.js';
+
+export default defineRule({
+  id: 'no-graceful-shutdown',
+  meta: {
+    title: 'No graceful shutdown for a producer or consumer',
+    description:
+      'The program builds a Kafka producer or consumer but nothing closes it when the process is asked to stop (SIGTERM): buffered messages are lost, and the consumer group waits out the session timeout before its partitions move.',
+    severity: 'warning',
+    messages: {
+      'no-signal-handler': '{callee} builds a {kind} in {function}, but {detail}',
+      'not-closed': '{callee} builds a {kind} in {function}, and {detail}',
+      'close-without-flush': '{callee} builds a {kind} in {function}: {detail}',
+      'exit-before-disconnect': '{callee} builds a {kind} in {function}, but {detail}',
+    },
+    fix: {
+      sarama: `Stop on SIGTERM and close what you built (AsyncProducer.Close flushes; a consumer group's Close commits and leaves):
+  ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+  defer stop()
+  producer, err := sarama.NewAsyncProducer(brokers, cfg)
+  if err != nil { log.Fatal(err) }
+  defer producer.Close()
+  <-ctx.Done()`,
+      'franz-go': `Flush, then close, on SIGTERM (Close alone fails buffered records):
+  ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
+  defer stop()
+  <-ctx.Done()
+  flushCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+  defer cancel()
+  _ = cl.Flush(flushCtx)
+  cl.Close()`,
+      kafkajs: `Disconnect on SIGTERM before exiting:
+  process.once('SIGTERM', async () => {
+    await consumer.disconnect() // commits and leaves the group
+    await producer.disconnect()
+    process.exit(0)
+  })`,
+      unknown: 'Handle SIGTERM: flush and close producers, close consumers (final commit, LeaveGroup), then exit.',
+    },
+  },
+  needs: ['source'],
+  check({ source }) {
+    const byLine = new Map(source.constructions.map((c) => [`${c.file}:${c.line}:${c.column}`, c]));
+    return source.shutdown.map((g) => {
+      const c = byLine.get(`${g.file}:${g.line}:${g.column}`);
+      return {
+        messageId: g.reason,
+        data: { callee: c?.callee ?? 'it', kind: g.kind, function: g.function, detail: g.detail },
+        confidence: g.reason === 'no-signal-handler' ? ('likely' as const) : ('possible' as const),
+        library: g.library,
+        locations: [at(g)],
+        fingerprint: fingerprintOf('no-graceful-shutdown', g),
+        evidence: [{ source: 'source' as const, description: `${g.file}:${g.line}: ${g.snippet}` }],
+      };
+    });
+  },
+});

@@ -14,7 +14,7 @@ export default defineRule({
     severity: 'error',
     messages: {
       leaks: '{binding} := {callee}(…) in {function} is neither closed nor handed on when the function leaves at line {leakLine}',
-      dropped: '{callee}(…) in {function} builds a {kind} and {how}',
+      dropped: '{callee}(…) in {function} builds {kind} and {how}',
     },
     fix: {
       sarama: 'Close it on every path, right after the error check:\n  p, err := sarama.NewSyncProducer(brokers, cfg)\n  if err != nil { return err }\n  defer p.Close()',
@@ -26,8 +26,10 @@ export default defineRule({
   },
   needs: ['source'],
   check({ source }) {
+    // a client wrapped by New…FromClient is producer-closed-client-open's (or, when the wrapper leaks too, the wrapper's)
+    const wrapped = (c: (typeof source.constructions)[number]) => !!c.binding && source.constructions.some((o) => o.fromClient?.client === c.binding && o.file === c.file && o.function === c.function);
     return source.constructions
-      .filter((c) => !c.scope && !c.inMain && !c.singleton && (c.fate.status === 'leaks' || c.fate.status === 'discarded'))
+      .filter((c) => !c.scope && !c.inMain && !c.singleton && (c.fate.status === 'leaks' || c.fate.status === 'discarded') && !wrapped(c))
       .map((c) => ({
         messageId: c.fate.status === 'leaks' && c.binding ? ('leaks' as const) : ('dropped' as const),
         data: { binding: c.binding ?? '_', callee: c.callee, function: c.function, kind: kindText(c), leakLine: c.fate.leakLine ?? 0, how: c.fate.how ?? 'drops it' },

@@ -16,9 +16,9 @@ export default defineRule({
       'A Kafka client, producer, consumer or admin is constructed inside a request handler or per-message code: every request opens new broker connections (and, unless it is closed on every path, leaves them behind).',
     severity: 'error',
     messages: {
-      leaks: '{callee} builds a {kind} in {scope} and {fate}: each request leaves its broker connections behind',
-      closed: '{callee} builds a {kind} in {scope} and closes it ({how}): each request pays a metadata round-trip and new broker connections',
-      handedOn: '{callee} builds a {kind} in {scope} and hands it on ({how}) with nothing that builds it only once',
+      leaks: '{callee} builds {kind} in {scope} and {fate}: each request leaves its broker connections behind',
+      closed: '{callee} builds {kind} in {scope} and closes it ({how}): each request pays a metadata round-trip and new broker connections',
+      handedOn: '{callee} builds {kind} in {scope} and hands it on ({how}) with nothing that builds it only once',
     },
     fix: {
       ...oneClientPerProcessFix,

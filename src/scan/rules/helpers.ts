@@ -19,6 +19,7 @@ export function scopeText(scope: Scope): string {
   return `${scope.kind === 'request' ? 'request handler' : 'per-message code'} ${scope.entry} (${scope.how}${chain})`;
 }
 
-export const kindText = (c: Construction) => (c.kind === 'client' ? 'client' : c.kind === 'connection' ? 'broker connection' : c.kind);
+/** the kind with its article: "a producer", "an admin" */
+export const kindText = (c: Pick<Construction, 'kind'>) => ({ client: 'a client', producer: 'a producer', consumer: 'a consumer', admin: 'an admin client', connection: 'a broker connection' })[c.kind];
 
 export const scanTags = { language: (s: Site) => (s.language === 'go' ? 'Go' : 'JS/TS') };

@@ -3,7 +3,7 @@
 // never closes, franz-go Close without Flush on a producing client; Node — no SIGTERM/SIGINT handler
 // (nor NestJS enableShutdownHooks, terminus) in the package, or one that calls process.exit first.
 import { defineRule } from '../../rules/define-rule.js';
-import { at, fingerprintOf } from './helpers.js';
+import { at, fingerprintOf, kindText } from './helpers.js';
 
 export default defineRule({
   id: 'no-graceful-shutdown',
@@ -13,10 +13,10 @@ export default defineRule({
       'The program builds a Kafka producer or consumer but nothing closes it when the process is asked to stop (SIGTERM): buffered messages are lost, and the consumer group waits out the session timeout before its partitions move.',
     severity: 'warning',
     messages: {
-      'no-signal-handler': '{callee} builds a {kind} in {function}, but {detail}',
-      'not-closed': '{callee} builds a {kind} in {function}, and {detail}',
-      'close-without-flush': '{callee} builds a {kind} in {function}: {detail}',
-      'exit-before-disconnect': '{callee} builds a {kind} in {function}, but {detail}',
+      'no-signal-handler': '{callee} builds {kind} in {function}, but {detail}',
+      'not-closed': '{callee} builds {kind} in {function}, and {detail}',
+      'close-without-flush': '{callee} builds {kind} in {function}: {detail}',
+      'exit-before-disconnect': '{callee} builds {kind} in {function}, but {detail}',
     },
     fix: {
       sarama: `Stop on SIGTERM and close what you built (AsyncProducer.Close flushes; a consumer group's Close commits and leaves):
@@ -50,7 +50,7 @@ export default defineRule({
       const c = byLine.get(`${g.file}:${g.line}:${g.column}`);
       return {
         messageId: g.reason,
-        data: { callee: c?.callee ?? 'it', kind: g.kind, function: g.function, detail: g.detail },
+        data: { callee: c?.callee ?? 'it', kind: kindText(g), function: g.function, detail: g.detail },
         confidence: g.reason === 'no-signal-handler' ? ('likely' as const) : ('possible' as const),
         library: g.library,
         locations: [at(g)],

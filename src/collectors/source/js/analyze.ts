@@ -231,7 +231,10 @@ function collectFunctions(f: JsFile, parents: Map<JNode, JNode>): Fn[] {
       const cls = parent.type === 'Property' ? undefined : parents.get(parents.get(parent))?.id?.name;
       name = cls ? `${cls}.${key}` : key;
     }
-    if (!name && parent?.type === 'CallExpression') name = `(anonymous in ${memberText(parent.callee)})`;
+    if (!name && parent?.type === 'CallExpression') {
+      const path = parent.arguments[0]?.type === 'Literal' && typeof parent.arguments[0].value === 'string' ? parent.arguments[0].value : undefined;
+      name = path !== undefined ? `${memberText(parent.callee)}('${path}')` : `(anonymous in ${memberText(parent.callee)})`;
+    }
     out.push({ node: n, name: name ?? '(anonymous)', calls: [] });
   });
   return out;

@@ -1,0 +1,40 @@
+// analysistest-style markers: `// want "<rule-id>"` on each line a rule must flag in fixtures/scan;
+// every other line (the `// ok` look-alikes among them) must not be flagged. The scan's findings are
+// compared with the markers exactly, per rule.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { scan } from '../../src/core/scan.js';
+import { repoRoot } from '../../src/repo-root.js';
+
+export const scanFixtures = join(repoRoot, 'fixtures/scan');
+
+export interface Mark {
+  ruleId: string;
+  /** relative to fixtures/scan */
+  place: string;
+}
+
+function files(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : [join(dir, e.name)]));
+}
+
+/** The want markers under fixtures/scan/<sub>, as "rule file:line". */
+export function markers(sub = '.'): Mark[] {
+  const out: Mark[] = [];
+  for (const file of files(join(scanFixtures, sub))) {
+    readFileSync(file, 'utf8')
+      .split('\n')
+      .forEach((line, i) => {
+        for (const m of line.matchAll(/\/\/ want "([a-z-]+)"/g)) out.push({ ruleId: m[1]!, place: `${relative(scanFixtures, file)}:${i + 1}` });
+      });
+  }
+  return out;
+}
+
+/** The scan's findings under fixtures/scan/<sub>, as "rule file:line" of their first location. */
+export async function scanMarks(sub = '.'): Promise<Mark[]> {
+  const run = await scan({ root: join(scanFixtures, sub), includeTests: true });
+  return run.diagnosis.findings.map((f) => ({ ruleId: f.ruleId, place: `${join(sub, f.locations[0]!.file)}:${f.locations[0]!.line}` }));
+}
+
+export const sortMarks = (marks: Mark[]) => marks.map((m) => `${m.ruleId} ${m.place}`).sort();

@@ -575,8 +575,11 @@ export function analyzeGoPackage(files: GoFile[]): GoFacts {
         if (guard) c.singleton = guard;
       }
       if (ctor.fromClient && call.type === 'call_expression') {
-        const arg = fieldOf(call, 'arguments')?.kids[0];
-        if (arg?.type === 'identifier' && fn?.body) {
+        // NewConsumerGroupFromClient(groupID, client), NewOffsetManagerFromClient(group, client): the client is last
+        const args = fieldOf(call, 'arguments')?.kids ?? [];
+        const arg = args[args.length - 1];
+        const builtHere = (name: string) => fn?.body && findAll(fn.body, (x) => x.type === 'call_expression' && /\.NewClient$/.test(text(f, fieldOf(x, 'function') ?? x)) && bindingOf(f, x, packageVars).name === name).length > 0;
+        if (arg?.type === 'identifier' && fn?.body && builtHere(text(f, arg))) {
           const client = text(f, arg);
           const closes = findAll(fn.body, (n) => n.type === 'call_expression' && /^(\w+)\.(Close|AsyncClose)$/.test(text(f, fieldOf(n, 'function') ?? n)));
           const closed = (v: string | undefined) => !!v && closes.some((n) => text(f, fieldOf(n, 'function')!).startsWith(`${v}.`));
@@ -688,29 +691,39 @@ function keptRecordPart(f: GoFile, expr: GNode, vars: Map<string, Library>): str
   }
 }
 
+/**
+ * Where a record (or its bytes) is stored so that it outlives the loop iteration. A sub-slice (msg.Value[:16],
+ * the classic kept id) counts anywhere that outlives the iteration; the whole record or its whole Value only
+ * where it outlives the function (a field of the receiver, a package variable): batching records in a local
+ * slice for a commit, or handing them to a worker over a channel, is how consumers work.
+ */
 function recordStore(f: GoFile, fn: Func, n: GNode, vars: Map<string, Library>): { at: GNode; value: string; into: string } | undefined {
-  // a target declared in the loop body (or anywhere in the function when the record is a parameter) dies with the iteration
   const params = text(f, fieldOf(fn.node, 'parameters') ?? fn.node);
   const recordIsParam = [...vars.keys()].some((v) => new RegExp(`\\b${v}\\b`).test(params));
-  const local = (name: string) => {
-    const root = name.split(/[.[]/)[0]!;
-    const decls = findAll(
+  const declarations = (root: string) =>
+    findAll(
       fn.body!,
       (x) =>
         (x.type === 'short_var_declaration' && (fieldOf(x, 'left')?.kids ?? []).some((k) => text(f, k) === root)) ||
         (x.type === 'var_spec' && x.kids.some((k) => k.type === 'identifier' && text(f, k) === root)),
       (x) => x.type === 'func_literal',
     );
-    return decls.some((d) => {
+  const rootOf = (t: GNode): string => (t.type === 'selector_expression' || t.type === 'index_expression' ? rootOf(t.kids[0]!) : text(f, t));
+  /** declared in the loop body around n (or anywhere in the function when the record is a parameter): dies with the iteration */
+  const iterationLocal = (t: GNode) =>
+    declarations(rootOf(t)).some((d) => {
       if (recordIsParam) return true;
       for (let p = d.parent; p && p !== fn.body; p = p.parent) if (p.type === 'for_statement') return isInside(n, p);
       return false;
     });
-  };
+  /** a field of something the function did not declare (its receiver, a parameter, a package variable), or a package variable */
+  const outlivesFunction = (t: GNode) => (t.type === 'selector_expression' || t.type === 'index_expression' || t.type === 'identifier') && !declarations(rootOf(t)).length && (t.type !== 'identifier' || !vars.has(text(f, t)));
+  const keeps = (t: GNode, value: string) => (value.includes('[') ? !iterationLocal(t) : t.type !== 'identifier' && outlivesFunction(t));
   if (n.type === 'send_statement') {
     const value = n.kids[1] && keptRecordPart(f, n.kids[1], vars);
-    return value ? { at: n, value, into: `channel ${text(f, n.kids[0]!)}` } : undefined;
+    return value && value.includes('[') ? { at: n, value, into: `channel ${text(f, n.kids[0]!)}` } : undefined;
   }
+  if (n.type === 'short_var_declaration') return undefined;
   const left = fieldOf(n, 'left')?.kids ?? [];
   const right = fieldOf(n, 'right')?.kids ?? [];
   for (let i = 0; i < right.length; i++) {
@@ -720,18 +733,17 @@ function recordStore(f: GoFile, fn: Func, n: GNode, vars: Map<string, Library>):
     const targetText = text(f, target);
     // x = append(x, msg.Value[:16])
     if (r.type === 'call_expression' && text(f, fieldOf(r, 'function') ?? r) === 'append') {
-      const args = fieldOf(r, 'arguments')?.kids ?? [];
-      for (const a of args.slice(1)) {
+      for (const a of (fieldOf(r, 'arguments')?.kids ?? []).slice(1)) {
         const value = keptRecordPart(f, a, vars);
-        if (value && !local(targetText)) return { at: n, value, into: `append to ${targetText}` };
+        if (value && (value.includes('[') ? !iterationLocal(target) : target.type !== 'identifier' && outlivesFunction(target))) return { at: n, value, into: `append to ${targetText}` };
       }
       continue;
     }
     const value = keptRecordPart(f, r, vars);
-    if (!value || n.type === 'short_var_declaration') continue;
-    if (target.type === 'index_expression' && !local(text(f, target.kids[0]!))) return { at: n, value, into: `map or slice ${text(f, target.kids[0]!)}[…]` };
-    if (target.type === 'selector_expression' && !vars.has(text(f, target.kids[0]!))) return { at: n, value, into: `field ${targetText}` };
-    if (target.type === 'identifier' && !local(targetText) && value !== text(f, r)) return { at: n, value, into: `variable ${targetText}` };
+    if (!value) continue;
+    if (target.type === 'index_expression' && keeps(target, value)) return { at: n, value, into: `map or slice ${text(f, target.kids[0]!)}[…]` };
+    if (target.type === 'selector_expression' && !vars.has(rootOf(target)) && keeps(target, value)) return { at: n, value, into: `field ${targetText}` };
+    if (target.type === 'identifier' && value.includes('[') && !iterationLocal(target)) return { at: n, value, into: `variable ${targetText}` };
   }
   return undefined;
 }
@@ -774,7 +786,9 @@ function resendsIn(f: GoFile, fn: Func, site: (n: GNode, fn: Func, library: Libr
       if (p.kids.some((k) => k.field !== 'body' && findAll(k, (x) => x.type === 'identifier' && text(f, x) === msg).length)) break;
       const body = fieldOf(p, 'body');
       const rebuilt = body && findAll(body, (x) => (x.type === 'short_var_declaration' || x.type === 'assignment_statement') && text(f, fieldOf(x, 'left') ?? x).split(/\s*,\s*/).includes(msg)).length;
-      if (!rebuilt) out.push({ ...site(s, fn, 'sarama'), message: msg, how: 'retry', firstLine: s.line });
+      // a retry loop: it leaves on success, or goes round again on an error (a throughput loop that resends on success is not one)
+      const retries = body && /err\s*==\s*nil\s*\{\s*(?:\/\/[^\n]*\n\s*)*(break|return)\b|err\s*!=\s*nil\s*\{[^}]*\bcontinue\b/.test(text(f, body));
+      if (!rebuilt && retries) out.push({ ...site(s, fn, 'sarama'), message: msg, how: 'retry', firstLine: s.line });
       break;
     }
   }
@@ -785,6 +799,14 @@ function shutdownGaps(files: GoFile[], imports: Map<GoFile, Map<string, string>>
   const gaps: ShutdownGap[] = [];
   const all = files.map((f) => f.source).join('\n');
   const signals = /\bsignal\.(Notify|NotifyContext)\s*\(/.test(all) || /\bfx\.New\s*\(/.test(all);
+  // only a program that runs until it is stopped needs a SIGTERM path: one that serves, or loops forever
+  // only a program that runs until it is stopped needs a SIGTERM path: one that serves, blocks forever, loops
+  // forever in main, or polls a consumer in an endless loop (a tool that runs to completion closes on return)
+  const serves = files.some((f) => /\b(ListenAndServe|ListenAndServeTLS|Serve|ServeTLS)\s*\(|\bselect\s*\{\s*\}/.test(f.source));
+  const endless = (n: GNode) => n.type === 'for_statement' && n.kids.every((k) => k.field === 'body');
+  const mainLoops = !!main.body && findAll(main.body, endless, (n) => n.type === 'func_literal').length > 0;
+  const pollLoops = files.some((f) => findAll(f.root, (n) => endless(n) && /\.(Consume|PollFetches|PollRecords|ReadMessage|FetchMessage|Poll)\(/.test(text(f, n))).length > 0);
+  if (!serves && !mainLoops && !pollLoops && !signals) return gaps;
   const built = constructions.filter((c) => c.inMain && !c.scope && (c.kind === 'producer' || c.kind === 'consumer' || c.kind === 'client'));
   for (const c of built) {
     const base = { file: c.file, line: c.line, column: c.column, function: c.function, snippet: c.snippet, language: c.language, library: c.library, kind: c.kind };
@@ -798,7 +820,8 @@ function shutdownGaps(files: GoFile[], imports: Map<GoFile, Map<string, string>>
     }
     if (c.library === 'franz-go' && c.binding) {
       const f = files.find((x) => x.path === c.file)!;
-      const uses = new RegExp(`\\b${c.binding}\\.(Produce|ProduceSync|TryProduce)\\(`).test(f.source);
+      // ProduceSync waits for its acks: only the buffered Produce/TryProduce lose records on Close
+      const uses = new RegExp(`\\b${c.binding}\\.(Produce|TryProduce)\\s*\\(`).test(f.source);
       const flush = new RegExp(`\\b${c.binding}\\.Flush\\(`).test(f.source);
       if (uses && !flush && c.fate.status === 'closed')
         gaps.push({ ...base, reason: 'close-without-flush', detail: `${c.binding}.Close() does not flush: records still buffered are failed with ErrClientClosed` });

@@ -39,7 +39,9 @@ export function readBaseline(file: string): BaselineEntry[] {
 export function newOrWorse(findings: readonly Finding[], baseline: readonly BaselineEntry[]): Finding[] {
   return findings.filter((f) => {
     // the scan's fingerprint survives edits that move the line; runtime findings match by place
-    const before = baseline.filter((b) => b.ruleId === f.ruleId && (f.fingerprint ? b.fingerprint === f.fingerprint : b.library === f.library && placeOf(b) === placeOf(f)));
+    const before = baseline.filter(
+      (b) => b.ruleId === f.ruleId && (f.fingerprint ? b.fingerprint === f.fingerprint : b.library === f.library && placeOf(b) === placeOf(f)),
+    );
     return before.length === 0 || before.every((b) => f.severity !== b.severity && atLeast(f.severity, b.severity));
   });
 }

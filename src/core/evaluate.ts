@@ -31,7 +31,7 @@ export function gather(results: { [K in keyof EvidenceMap]?: CollectorResult<Evi
   const evidence: Record<string, unknown> = {};
   const reports: CollectorReport[] = [];
   for (const kind of evidenceKinds) {
-    const result = results[kind as keyof EvidenceMap] as CollectorResult<unknown> | undefined;
+    const result = results[kind] as CollectorResult<unknown> | undefined;
     if (!result) continue;
     reports.push(toReport(kind, result));
     if (result.status === 'ok') evidence[kind] = result.evidence;

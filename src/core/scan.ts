@@ -40,8 +40,20 @@ export async function scan(options: ScanOptions): Promise<ScanRun> {
   if (result.status !== 'ok') throw new Error('the scan collector cannot be skipped');
   const source = result.evidence;
   const problems = source.parseProblems.map((p) => `${p.file}:${p.line}: ${p.message}`);
-  const { evidence, reports } = gather({ source: { status: 'ok', evidence: source, warnings: problems.slice(0, 20).concat(problems.length > 20 ? [`…and ${problems.length - 20} more files with syntax errors`] : []) } });
-  const diagnosis = evaluate(evidence, reports, { target: { pids: [], description: `source tree ${source.root}` }, startedAt, finishedAt: Date.now(), version, rules: scanRules });
+  const { evidence, reports } = gather({
+    source: {
+      status: 'ok',
+      evidence: source,
+      warnings: problems.slice(0, 20).concat(problems.length > 20 ? [`…and ${problems.length - 20} more files with syntax errors`] : []),
+    },
+  });
+  const diagnosis = evaluate(evidence, reports, {
+    target: { pids: [], description: `source tree ${source.root}` },
+    startedAt,
+    finishedAt: Date.now(),
+    version,
+    rules: scanRules,
+  });
   const { kept, suppressed } = applySuppressions(diagnosis.findings, source);
   const changed = source.changed ? new Set(source.changed.files) : undefined;
   const inChanges = changed ? kept.filter((f) => changed.has(f.locations[0]?.file ?? '')) : kept;

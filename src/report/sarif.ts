@@ -60,11 +60,23 @@ export const renderSarif: Reporter = (diagnosis: Diagnosis, options) => {
               helpUri: `${base}${r.id}.md`,
               help: {
                 text: `${r.meta.description}\n\nFix: ${r.meta.fix.unknown}`,
-                markdown: [`${r.meta.description}`, '', ...Object.entries(r.meta.fix).flatMap(([l, fix]) => [`**Fix (${l})**`, '', '```', fix, '```', ''])].join('\n'),
+                markdown: [
+                  `${r.meta.description}`,
+                  '',
+                  ...Object.entries(r.meta.fix).flatMap(([l, fix]) => [`**Fix (${l})**`, '', '```', fix, '```', '']),
+                ].join('\n'),
               },
               defaultConfiguration: { level: level[r.meta.severity] },
               properties: {
-                tags: ['kafka', 'resource-leak', ...((r.needs as readonly string[]).includes('cluster') ? ['cluster'] : (r.needs as readonly string[]).includes('source') ? ['static'] : ['runtime'])],
+                tags: [
+                  'kafka',
+                  'resource-leak',
+                  ...((r.needs as readonly string[]).includes('cluster')
+                    ? ['cluster']
+                    : (r.needs as readonly string[]).includes('source')
+                      ? ['static']
+                      : ['runtime']),
+                ],
                 precision: 'high',
               },
             })),

@@ -1,5 +1,4 @@
 // What a Kafka library looks like in a goroutine dump and a heap profile: data, not code paths.
-import type { Library } from '../types.js';
 
 export type GoLibrary = 'sarama' | 'franz-go' | 'kafka-go' | 'confluent-kafka-go';
 

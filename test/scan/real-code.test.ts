@@ -30,9 +30,13 @@ for (const r of expected) {
   const dir = base ? join(base, r.repo.replace('/', '+')) : undefined;
   const head = () => execFileSync('git', ['-C', dir!, 'rev-parse', 'HEAD'], { encoding: 'utf8' }).trim();
   const present = !!dir && existsSync(dir) && head() === r.commit;
-  test(`${r.repo}@${r.commit.slice(0, 12)}: the findings read by hand`, { skip: present ? false : `no clone of ${r.repo} at ${r.commit.slice(0, 12)} under KLEAK_REAL_CODE` }, async () => {
-    const run = await scan({ root: dir! });
-    const got = run.diagnosis.findings.map((f) => `${f.severity} ${f.ruleId} ${f.locations[0]!.file}:${f.locations[0]!.line}`).sort();
-    assert.deepEqual(got, r.findings.map((f) => `${f.severity} ${f.ruleId} ${f.at}`).sort());
-  });
+  test(
+    `${r.repo}@${r.commit.slice(0, 12)}: the findings read by hand`,
+    { skip: present ? false : `no clone of ${r.repo} at ${r.commit.slice(0, 12)} under KLEAK_REAL_CODE` },
+    async () => {
+      const run = await scan({ root: dir! });
+      const got = run.diagnosis.findings.map((f) => `${f.severity} ${f.ruleId} ${f.locations[0]!.file}:${f.locations[0]!.line}`).sort();
+      assert.deepEqual(got, r.findings.map((f) => `${f.severity} ${f.ruleId} ${f.at}`).sort());
+    },
+  );
 }

@@ -23,9 +23,18 @@ const expected = [
 
 test('leaky runtime fixtures are flagged at their leaking line; fixed twins have no error', async () => {
   const run = await scan({ root: join(repoRoot, 'fixtures'), includeTests: false });
-  const got = run.diagnosis.findings.filter((f) => !f.locations[0]!.file.startsWith('scan/')).map((f) => `${f.severity} ${f.ruleId} ${f.locations[0]!.file}:${f.locations[0]!.line}`);
+  const got = run.diagnosis.findings
+    .filter((f) => !f.locations[0]!.file.startsWith('scan/'))
+    .map((f) => `${f.severity} ${f.ruleId} ${f.locations[0]!.file}:${f.locations[0]!.line}`);
   assert.deepEqual(got.sort(), [...expected].sort());
-  for (const twin of ['sarama-per-request-fixed', 'sarama-reused-message-fixed', 'franz-retain-fixed', 'kafkajs-per-request-fixed', 'kafkajs-consumer-per-request-fixed', 'kafkajs-retain-fixed'])
+  for (const twin of [
+    'sarama-per-request-fixed',
+    'sarama-reused-message-fixed',
+    'franz-retain-fixed',
+    'kafkajs-per-request-fixed',
+    'kafkajs-consumer-per-request-fixed',
+    'kafkajs-retain-fixed',
+  ])
     assert.ok(!run.diagnosis.findings.some((f) => f.severity === 'error' && f.locations[0]!.file.includes(`/${twin}/`)), twin);
   // kafkajs-retain keeps `(message) => message` through a callback the shared lib stores: the scan
   // follows no value across modules, so it is not flagged (the heap snapshot finds it at runtime)

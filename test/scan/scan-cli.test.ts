@@ -60,7 +60,11 @@ test('a leak pattern exits 1 (--fail-on error); a clean tree exits 0 and says wh
   assert.equal(r.code, 1, r.stderr);
   assert.match(r.stdout, /error client-per-request/);
   assert.match(r.stdout, /svc\/h\.go:10:12 svc\.Produce/);
-  const clean = tree({ 'svc/h.go': handler('Produce').replace('p.SendMessage', 'defer p.Close()\n\tp.SendMessage').replace('func Produce(w http.ResponseWriter, r *http.Request)', 'func Produce()') });
+  const clean = tree({
+    'svc/h.go': handler('Produce')
+      .replace('p.SendMessage', 'defer p.Close()\n\tp.SendMessage')
+      .replace('func Produce(w http.ResponseWriter, r *http.Request)', 'func Produce()'),
+  });
   const c = await runKleak(['scan', clean, '--format', 'table']);
   assert.equal(c.code, 0, c.stdout + c.stderr);
   assert.match(c.stdout, /No Kafka-client leak pattern found/);
@@ -82,7 +86,10 @@ test('SARIF: one run, the scan rules, repository-relative URIs with regions, acc
   assertSarif(log);
   assertCodeScanningSarif(log);
   assert.equal(log.runs.length, 1);
-  assert.deepEqual(log.runs[0].tool.driver.rules.map((x: { id: string }) => x.id), scanRules.map((x) => x.id));
+  assert.deepEqual(
+    log.runs[0].tool.driver.rules.map((x: { id: string }) => x.id),
+    scanRules.map((x) => x.id),
+  );
   for (const result of log.runs[0].results) {
     const loc = result.locations[0].physicalLocation;
     assert.match(loc.artifactLocation.uri, /^fixtures\/scan\/(go|js|ts)\//);
@@ -114,20 +121,37 @@ test('fingerprints stay the same when unrelated lines are added above; --baselin
 test('kleak-ignore on the line, or kleak-ignore-next-line above it, suppresses that rule only; --show-suppressed lists them with the reason', async () => {
   const text = handler('Produce')
     .replace('nil)\n', 'nil) // kleak-ignore client-per-request: one per tenant, cached upstream\n')
-    .concat(handler('Other').replace(/^package svc[\s\S]*?\)\n/, '').replace('\tp, err :=', '\t// kleak-ignore-next-line client-per-request\n\tp, err :='))
-    .concat(handler('Third').replace(/^package svc[\s\S]*?\)\n/, '').replace('nil)\n', 'nil) // kleak-ignore records-pin-buffers: another rule\n'));
+    .concat(
+      handler('Other')
+        .replace(/^package svc[\s\S]*?\)\n/, '')
+        .replace('\tp, err :=', '\t// kleak-ignore-next-line client-per-request\n\tp, err :='),
+    )
+    .concat(
+      handler('Third')
+        .replace(/^package svc[\s\S]*?\)\n/, '')
+        .replace('nil)\n', 'nil) // kleak-ignore records-pin-buffers: another rule\n'),
+    );
   const dir = tree({ 'svc/h.go': text });
   const r = await json([dir, '--show-suppressed']);
-  assert.deepEqual(r.report.findings.map((f: { data: { entry: string } }) => f.data.entry), ['svc.Third']);
+  assert.deepEqual(
+    r.report.findings.map((f: { data: { entry: string } }) => f.data.entry),
+    ['svc.Third'],
+  );
   assert.equal(r.report.scan.suppressed, 2);
-  assert.deepEqual(r.report.suppressed.map((f: { suppressionReason?: string }) => f.suppressionReason ?? null).sort(), ['one per tenant, cached upstream', null].sort());
+  assert.deepEqual(
+    r.report.suppressed.map((f: { suppressionReason?: string }) => f.suppressionReason ?? null).sort(),
+    ['one per tenant, cached upstream', null].sort(),
+  );
 });
 
 test('--changed-since REF reports only files changed since it; an unknown ref is exit 2', async () => {
   const dir = tree({ 'svc/old.go': handler('Old') }, true);
   writeFileSync(join(dir, 'svc/new.go'), handler('New'));
   const r = await json([dir, '--changed-since', 'HEAD']);
-  assert.deepEqual(r.report.findings.map((f: { locations: { file: string }[] }) => f.locations[0]!.file), ['svc/new.go']);
+  assert.deepEqual(
+    r.report.findings.map((f: { locations: { file: string }[] }) => f.locations[0]!.file),
+    ['svc/new.go'],
+  );
   assert.equal(r.report.scan.outsideChanges, 1);
   const bad = await runKleak(['scan', dir, '--changed-since', 'no-such-ref']);
   assert.equal(bad.code, 2);
@@ -151,7 +175,10 @@ test('never scanned: .gitignore, vendor/, node_modules/, tests (unless --include
   const r = await json([dir]);
   assert.deepEqual(r.report.findings, []);
   const withTests = await json([dir, '--include-tests']);
-  assert.deepEqual(withTests.report.findings.map((f: { locations: { file: string }[] }) => f.locations[0]!.file), ['svc/h_test.go']);
+  assert.deepEqual(
+    withTests.report.findings.map((f: { locations: { file: string }[] }) => f.locations[0]!.file),
+    ['svc/h_test.go'],
+  );
 });
 
 test('a file with a syntax error is reported as a warning; the rest of the tree is still scanned', async () => {

@@ -34,16 +34,24 @@ function table(run: ScanRun, chalk: ChalkInstance, showSuppressed: boolean): str
   const s = run.evidence.source!;
   const { findings } = run.diagnosis;
   const out = [chalk.bold(`kleak scan ${s.root}`), chalk.dim(`  ${statsLine(s)}`)];
-  if (s.changed) out.push(chalk.dim(`  only files changed since ${s.changed.ref}: ${s.changed.files.length} files; ${run.outsideChanges} findings elsewhere left out`));
+  if (s.changed)
+    out.push(chalk.dim(`  only files changed since ${s.changed.ref}: ${s.changed.files.length} files; ${run.outsideChanges} findings elsewhere left out`));
   out.push('');
   if (findings.length === 0) {
     out.push(chalk.green('No Kafka-client leak pattern found.'));
     const built = s.constructions.length;
-    if (built) out.push(chalk.dim(`  ${built} constructor call${built === 1 ? '' : 's'} checked: ${[...new Set(s.constructions.map((c) => c.singleton ? 'built once' : c.fate.status))].join(', ')}`));
+    if (built)
+      out.push(
+        chalk.dim(
+          `  ${built} constructor call${built === 1 ? '' : 's'} checked: ${[...new Set(s.constructions.map((c) => (c.singleton ? 'built once' : c.fate.status)))].join(', ')}`,
+        ),
+      );
   } else out.push(findings.map((f) => renderFinding(f, chalk)).join('\n\n'));
   if (run.suppressed.length) {
     out.push('', chalk.dim(`${run.suppressed.length} suppressed by kleak-ignore${showSuppressed ? ':' : ' (--show-suppressed lists them)'}`));
-    if (showSuppressed) for (const x of run.suppressed) out.push(chalk.dim(`  ${x.finding.ruleId} at ${x.finding.locations[0]?.file}:${x.finding.locations[0]?.line}${x.reason ? ` — ${x.reason}` : ''}`));
+    if (showSuppressed)
+      for (const x of run.suppressed)
+        out.push(chalk.dim(`  ${x.finding.ruleId} at ${x.finding.locations[0]?.file}:${x.finding.locations[0]?.line}${x.reason ? ` — ${x.reason}` : ''}`));
   }
   return `${out.join('\n')}\n`;
 }
@@ -59,22 +67,41 @@ export function registerScan(program: Command, ctx: CliContext): void {
       'after',
       '\nExamples:\n  $ kleak scan ./services/orders\n  $ kleak scan . --format sarif --output kleak.sarif\n  $ kleak scan . --changed-since origin/main --fail-on warning\n\nSuppress one finding with a comment on its line (or the line above with kleak-ignore-next-line):\n  p, err := sarama.NewSyncProducer(brokers, cfg) // kleak-ignore client-per-request: one per tenant, cached by the caller',
     );
-  addReportOptions(command, { formatHelp: 'report format (default: table on a terminal, json when piped)' }).action(async (dir: string | undefined, flags: ScanFlags) => {
-    const prepared = prepareReport(flags, ctx.io.isTty && !flags.output ? 'table' : 'json');
-    const root = resolve(dir ?? '.');
-    const run = await scan({ root, includeTests: flags.includeTests, ...(flags.changedSince ? { changedSince: flags.changedSince } : {}) });
-    // locations are relative to the repository root by default, as code scanning expects
-    if (!flags.sourceRoot) prepared.sourceRoot = gitTop(root) ?? root;
-    const located = { ...run, diagnosis: { ...run.diagnosis, findings: run.diagnosis.findings.map((f) => ({ ...f, locations: f.locations.map((l) => ({ ...l, file: resolve(root, l.file) })) })) } };
-    const suppressed = flags.showSuppressed ? run.suppressed : [];
-    writeReport(ctx, prepared, located, {
-      rules: scanRules,
-      table: (r, chalk) => table({ ...run, diagnosis: r.diagnosis }, chalk, !!flags.showSuppressed),
-      json: (r) => ({
-        ...r.diagnosis,
-        scan: { root: run.evidence.source!.root, files: run.evidence.source!.files, prefiltered: run.evidence.source!.prefiltered, durationMs: run.evidence.source!.durationMs, constructors: run.evidence.source!.constructions.length, parseProblems: run.evidence.source!.parseProblems, ...(run.evidence.source!.changed ? { changedSince: run.evidence.source!.changed.ref, changedFiles: run.evidence.source!.changed.files.length, outsideChanges: run.outsideChanges } : {}), suppressed: run.suppressed.length },
-        ...(flags.showSuppressed ? { suppressed: suppressed.map((x) => ({ ...x.finding, ...(x.reason ? { suppressionReason: x.reason } : {}) })) } : {}),
-      }),
-    });
-  });
+  addReportOptions(command, { formatHelp: 'report format (default: table on a terminal, json when piped)' }).action(
+    async (dir: string | undefined, flags: ScanFlags) => {
+      const prepared = prepareReport(flags, ctx.io.isTty && !flags.output ? 'table' : 'json');
+      const root = resolve(dir ?? '.');
+      const run = await scan({ root, includeTests: flags.includeTests, ...(flags.changedSince ? { changedSince: flags.changedSince } : {}) });
+      // locations are relative to the repository root by default, as code scanning expects
+      if (!flags.sourceRoot) prepared.sourceRoot = gitTop(root) ?? root;
+      const located = {
+        ...run,
+        diagnosis: {
+          ...run.diagnosis,
+          findings: run.diagnosis.findings.map((f) => ({ ...f, locations: f.locations.map((l) => ({ ...l, file: resolve(root, l.file) })) })),
+        },
+      };
+      const suppressed = flags.showSuppressed ? run.suppressed : [];
+      writeReport(ctx, prepared, located, {
+        rules: scanRules,
+        table: (r, chalk) => table({ ...run, diagnosis: r.diagnosis }, chalk, !!flags.showSuppressed),
+        json: (r) => ({
+          ...r.diagnosis,
+          scan: {
+            root: run.evidence.source!.root,
+            files: run.evidence.source!.files,
+            prefiltered: run.evidence.source!.prefiltered,
+            durationMs: run.evidence.source!.durationMs,
+            constructors: run.evidence.source!.constructions.length,
+            parseProblems: run.evidence.source!.parseProblems,
+            ...(run.evidence.source!.changed
+              ? { changedSince: run.evidence.source!.changed.ref, changedFiles: run.evidence.source!.changed.files.length, outsideChanges: run.outsideChanges }
+              : {}),
+            suppressed: run.suppressed.length,
+          },
+          ...(flags.showSuppressed ? { suppressed: suppressed.map((x) => ({ ...x.finding, ...(x.reason ? { suppressionReason: x.reason } : {}) })) } : {}),
+        }),
+      });
+    },
+  );
 }

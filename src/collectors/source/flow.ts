@@ -89,7 +89,7 @@ function walkStmt<N>(lang: FlowLanguage<N>, s: Stmt<N>, name: string, errVar: st
       const u = usesAny(lang, s.head, name);
       if (u) return { state: 'done', how: u.how, leaks: [] };
       const skip = lang.isErrCheck(s, errVar);
-      const walks = s.branches.map((b, i) => (i === 0 && skip ? { state: 'terminated' as State, leaks: [] } : walkList(lang, b, 0, name, undefined)));
+      const walks = s.branches.map((b, i) => (i === 0 && skip ? { state: 'terminated' as const, leaks: [] } : walkList(lang, b, 0, name, undefined)));
       const states = walks.map((w) => w.state);
       if (!s.exhaustive) states.push('open');
       return { state: merge(states), how: walks.find((w) => w.how)?.how, leaks: walks.flatMap((w) => w.leaks) };

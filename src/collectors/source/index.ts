@@ -66,7 +66,7 @@ export function listFiles(root: string): string[] {
 
 /** The root .gitignore's simple patterns (names and globs), for a tree that is not a git work tree. */
 function readIgnore(root: string): RegExp[] {
-  let text = '';
+  let text: string;
   try {
     text = readFileSync(join(root, '.gitignore'), 'utf8');
   } catch {
@@ -78,16 +78,27 @@ function readIgnore(root: string): RegExp[] {
     .filter((l) => l && !l.startsWith('#') && !l.startsWith('!'))
     .map((p) => {
       const anchored = p.startsWith('/');
-      const body = p.replace(/^\//, '').replace(/\/$/, '').replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*\*/g, '\u0000').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]').replace(/\u0000/g, '.*');
+      const body = p
+        .replace(/^\//, '')
+        .replace(/\/$/, '')
+        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+        .replace(/\*\*/g, '\uE000')
+        .replace(/\*/g, '[^/]*')
+        .replace(/\?/g, '[^/]')
+        .replace(/\uE000/g, '.*');
       return new RegExp(`${anchored ? '^' : '(^|/)'}${body}(/|$)`);
     });
 }
 
 function changedFiles(root: string, ref: string): string[] {
   if (git(root, ['rev-parse', '--is-inside-work-tree'])?.trim() !== 'true')
-    throw new ScanError(`--changed-since ${ref} needs a git work tree, and ${root} is not in one.`, { hint: 'Run kleak scan inside the repository, or drop --changed-since.' });
+    throw new ScanError(`--changed-since ${ref} needs a git work tree, and ${root} is not in one.`, {
+      hint: 'Run kleak scan inside the repository, or drop --changed-since.',
+    });
   if (git(root, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]) === undefined)
-    throw new ScanError(`--changed-since ${ref}: git knows no such commit in ${root}.`, { hint: 'Give a branch, tag or commit that exists here (fetch it first in CI: git fetch origin main).' });
+    throw new ScanError(`--changed-since ${ref}: git knows no such commit in ${root}.`, {
+      hint: 'Give a branch, tag or commit that exists here (fetch it first in CI: git fetch origin main).',
+    });
   const diff = git(root, ['diff', '--name-only', '--relative', '-z', ref, '--']) ?? '';
   const untracked = git(root, ['ls-files', '-z', '--others', '--exclude-standard']) ?? '';
   return [...new Set([...diff.split('\0'), ...untracked.split('\0')].filter(Boolean))];
@@ -252,7 +263,12 @@ function jsShutdownGaps(root: string, evidence: SourceEvidence, signals: { file:
     byPackage.set(d, [...(byPackage.get(d) ?? []), s]);
   }
   const candidates = evidence.constructions.filter(
-    (c) => c.language === 'js' && !c.scope && (c.kind === 'producer' || c.kind === 'consumer') && c.fate.status !== 'closed' && !/disconnect|close/i.test(c.fate.how ?? ''),
+    (c) =>
+      c.language === 'js' &&
+      !c.scope &&
+      (c.kind === 'producer' || c.kind === 'consumer') &&
+      c.fate.status !== 'closed' &&
+      !/disconnect|close/i.test(c.fate.how ?? ''),
   );
   const reported = new Set<string>();
   for (const c of candidates) {
@@ -263,14 +279,31 @@ function jsShutdownGaps(root: string, evidence: SourceEvidence, signals: { file:
     if (c.binding && new RegExp(`\\b${c.binding}\\??\\.disconnect\\s*\\(`).test(source)) continue;
     if (/\.disconnect\s*\(/.test(source) && !c.binding) continue;
     const pkgSignals = byPackage.get(pkg) ?? [];
-    const base = { file: c.file, line: c.line, column: c.column, function: c.function, snippet: c.snippet, language: c.language, library: c.library, kind: c.kind };
+    const base = {
+      file: c.file,
+      line: c.line,
+      column: c.column,
+      function: c.function,
+      snippet: c.snippet,
+      language: c.language,
+      library: c.library,
+      kind: c.kind,
+    };
     if (!pkgSignals.length) {
-      gaps.push({ ...base, reason: 'no-signal-handler', detail: `no process.on('SIGTERM') in ${pkg === '.' ? 'the project' : pkg}: on SIGTERM Node exits without disconnecting it` });
+      gaps.push({
+        ...base,
+        reason: 'no-signal-handler',
+        detail: `no process.on('SIGTERM') in ${pkg === '.' ? 'the project' : pkg}: on SIGTERM Node exits without disconnecting it`,
+      });
       reported.add(pkg);
     } else {
       const exits = pkgSignals.find((s) => s.exitsFirst);
       if (exits) {
-        gaps.push({ ...base, reason: 'exit-before-disconnect', detail: `the SIGTERM handler in ${exits.file} calls process.exit (line ${exits.exitsFirst}) before disconnecting` });
+        gaps.push({
+          ...base,
+          reason: 'exit-before-disconnect',
+          detail: `the SIGTERM handler in ${exits.file} calls process.exit (line ${exits.exitsFirst}) before disconnecting`,
+        });
         reported.add(pkg);
       }
     }

@@ -4,6 +4,9 @@
 import type { Library } from '../../types.js';
 
 export type ScanLanguage = 'go' | 'js';
+
+/** how a kafkajs consumer escapes when it is started: the rules treat it as kept until disconnected */
+export const runsInBackground = 'started with run(): it runs in the background until disconnected';
 export type ClientKind = 'client' | 'producer' | 'consumer' | 'admin' | 'connection';
 
 export interface Site {

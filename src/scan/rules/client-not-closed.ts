@@ -17,8 +17,10 @@ export default defineRule({
       dropped: '{callee}(…) in {function} builds {kind} and {how}',
     },
     fix: {
-      sarama: 'Close it on every path, right after the error check:\n  p, err := sarama.NewSyncProducer(brokers, cfg)\n  if err != nil { return err }\n  defer p.Close()',
-      'franz-go': 'Close it on every path, right after the error check:\n  cl, err := kgo.NewClient(opts...)\n  if err != nil { return err }\n  defer cl.Close()',
+      sarama:
+        'Close it on every path, right after the error check:\n  p, err := sarama.NewSyncProducer(brokers, cfg)\n  if err != nil { return err }\n  defer p.Close()',
+      'franz-go':
+        'Close it on every path, right after the error check:\n  cl, err := kgo.NewClient(opts...)\n  if err != nil { return err }\n  defer cl.Close()',
       kafkajs: 'Disconnect it on every path: try { … } finally { await producer.disconnect() }, or keep one per process.',
       'kafka-go': 'Close it on every path: defer w.Close() (a Writer flushes on Close; a Reader leaves its group).',
       unknown: 'Close the client on every path out of the function (defer / finally), or keep one per process.',
@@ -27,12 +29,20 @@ export default defineRule({
   needs: ['source'],
   check({ source }) {
     // a client wrapped by New…FromClient is producer-closed-client-open's (or, when the wrapper leaks too, the wrapper's)
-    const wrapped = (c: (typeof source.constructions)[number]) => !!c.binding && source.constructions.some((o) => o.fromClient?.client === c.binding && o.file === c.file && o.function === c.function);
+    const wrapped = (c: (typeof source.constructions)[number]) =>
+      !!c.binding && source.constructions.some((o) => o.fromClient?.client === c.binding && o.file === c.file && o.function === c.function);
     return source.constructions
       .filter((c) => !c.scope && !c.inMain && !c.singleton && (c.fate.status === 'leaks' || c.fate.status === 'discarded') && !wrapped(c))
       .map((c) => ({
         messageId: c.fate.status === 'leaks' && c.binding ? ('leaks' as const) : ('dropped' as const),
-        data: { binding: c.binding ?? '_', callee: c.callee, function: c.function, kind: kindText(c), leakLine: c.fate.leakLine ?? 0, how: c.fate.how ?? 'drops it' },
+        data: {
+          binding: c.binding ?? '_',
+          callee: c.callee,
+          function: c.function,
+          kind: kindText(c),
+          leakLine: c.fate.leakLine ?? 0,
+          how: c.fate.how ?? 'drops it',
+        },
         confidence: 'likely' as const,
         library: c.library,
         locations: [at(c), ...(c.fate.leakLine ? [at(c, { line: c.fate.leakLine, column: 1 })] : [])],

@@ -5,7 +5,7 @@
 // guard, a module-level cache, a constructor) are not per request and are left alone.
 import { defineRule } from '../../rules/define-rule.js';
 import { oneClientPerProcessFix } from '../../rules/helpers.js';
-import { runsInBackground } from '../../collectors/source/js/analyze.js';
+import { runsInBackground } from '../../collectors/source/types.js';
 import { at, fingerprintOf, kindText, scopeText } from './helpers.js';
 
 export default defineRule({
@@ -35,14 +35,36 @@ export default defineRule({
         const scope = scopeText(c.scope!);
         const base = { callee: c.callee, kind: kindText(c), scope, entry: c.scope!.entry, scopeKind: c.scope!.kind, chain: c.scope!.chain.join(' → ') };
         const locations = [at(c), ...(c.fate.leakLine ? [at(c, { line: c.fate.leakLine, column: 1 })] : [])];
-        const common = { library: c.library, locations, fingerprint: fingerprintOf('client-per-request', c), evidence: [{ source: 'source' as const, description: `${c.file}:${c.line}: ${c.snippet}` }] };
+        const common = {
+          library: c.library,
+          locations,
+          fingerprint: fingerprintOf('client-per-request', c),
+          evidence: [{ source: 'source' as const, description: `${c.file}:${c.line}: ${c.snippet}` }],
+        };
         const background = c.fate.how === runsInBackground;
         if (c.fate.status === 'leaks' || c.fate.status === 'discarded' || background) {
-          const fate = background ? 'starts it with run() and never disconnects it' : c.fate.status === 'discarded' ? `drops it (${c.fate.how})` : `does not close it on the path that leaves at line ${c.fate.leakLine}`;
+          const fate = background
+            ? 'starts it with run() and never disconnects it'
+            : c.fate.status === 'discarded'
+              ? `drops it (${c.fate.how})`
+              : `does not close it on the path that leaves at line ${c.fate.leakLine}`;
           return { ...common, messageId: 'leaks' as const, data: { ...base, fate }, confidence: 'likely' as const };
         }
-        if (c.fate.status === 'closed') return { ...common, messageId: 'closed' as const, data: { ...base, how: c.fate.how ?? 'closed' }, confidence: 'likely' as const, severity: 'warning' as const };
-        return { ...common, messageId: 'handedOn' as const, data: { ...base, how: c.fate.how ?? 'escapes' }, confidence: 'possible' as const, severity: 'warning' as const };
+        if (c.fate.status === 'closed')
+          return {
+            ...common,
+            messageId: 'closed' as const,
+            data: { ...base, how: c.fate.how ?? 'closed' },
+            confidence: 'likely' as const,
+            severity: 'warning' as const,
+          };
+        return {
+          ...common,
+          messageId: 'handedOn' as const,
+          data: { ...base, how: c.fate.how ?? 'escapes' },
+          confidence: 'possible' as const,
+          severity: 'warning' as const,
+        };
       });
   },
 });

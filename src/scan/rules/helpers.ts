@@ -11,7 +11,10 @@ export function at(site: Site, extra: Partial<SourceLocation> = {}): SourceLocat
 
 export function fingerprintOf(ruleId: string, site: Site): string {
   const snippet = site.snippet.replace(/\s+/g, ' ').trim();
-  return createHash('sha256').update(`${ruleId}\n${site.file}\n${site.function.replace(/\.func\d+(\.\d+)*$/, '.func')}\n${snippet}`).digest('hex').slice(0, 32);
+  return createHash('sha256')
+    .update(`${ruleId}\n${site.file}\n${site.function.replace(/\.func\d+(\.\d+)*$/, '.func')}\n${snippet}`)
+    .digest('hex')
+    .slice(0, 32);
 }
 
 export function scopeText(scope: Scope): string {
@@ -20,6 +23,5 @@ export function scopeText(scope: Scope): string {
 }
 
 /** the kind with its article: "a producer", "an admin" */
-export const kindText = (c: Pick<Construction, 'kind'>) => ({ client: 'a client', producer: 'a producer', consumer: 'a consumer', admin: 'an admin client', connection: 'a broker connection' })[c.kind];
-
-export const scanTags = { language: (s: Site) => (s.language === 'go' ? 'Go' : 'JS/TS') };
+export const kindText = (c: Pick<Construction, 'kind'>) =>
+  ({ client: 'a client', producer: 'a producer', consumer: 'a consumer', admin: 'an admin client', connection: 'a broker connection' })[c.kind];

@@ -8,4 +8,11 @@ import recordsPinBuffers from './records-pin-buffers.js';
 import sharedProducerMessage from './shared-producer-message.js';
 import noGracefulShutdown from './no-graceful-shutdown.js';
 
-export const scanRules: readonly AnyRule[] = [clientPerRequest, clientNotClosed, producerClosedClientOpen, recordsPinBuffers, sharedProducerMessage, noGracefulShutdown] as AnyRule[];
+export const scanRules: readonly AnyRule[] = [
+  clientPerRequest,
+  clientNotClosed,
+  producerClosedClientOpen,
+  recordsPinBuffers,
+  sharedProducerMessage,
+  noGracefulShutdown,
+] as AnyRule[];

@@ -29,7 +29,8 @@ test(`${id}: severity, message and fix come from the rule`, async () => {
 
 test('client-per-request: not closed is an error, closed on every path a warning with the cost, a helper names the chain', async () => {
   const run = await scan({ root: scanFixtures, includeTests: true });
-  const at = (file: string, line: number) => run.diagnosis.findings.find((f) => f.ruleId === id && f.locations[0]!.file === file && f.locations[0]!.line === line)!;
+  const at = (file: string, line: number) =>
+    run.diagnosis.findings.find((f) => f.ruleId === id && f.locations[0]!.file === file && f.locations[0]!.line === line)!;
   assert.equal(at('go/client-per-request/handlers.go', 16).severity, 'error');
   assert.equal(at('go/client-per-request/handlers.go', 26).severity, 'warning');
   assert.match(at('go/client-per-request/handlers.go', 26).summary, /closes it \(defer p\.Close\(\)|closes it \(p\.Close\(\)\)/);

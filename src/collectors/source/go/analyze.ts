@@ -63,7 +63,23 @@ const literalCtors: Record<string, Record<string, Ctor>> = {
 export const kafkaImportPaths = Object.keys(goConstructors);
 const closeMethods = new Set(['Close', 'AsyncClose', 'CloseClient', 'Shutdown']);
 const terminators = /^(panic|os\.Exit|log\.(Fatal|Fatalf|Fatalln|Panic|Panicf|Panicln)|\w+\.(Fatal|Fatalf|Fatalw|Fatalln))$/;
-const registrations = new Set(['HandleFunc', 'Handle', 'HandlerFunc', 'GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'Any', 'Get', 'Post', 'Put', 'Delete', 'Patch', 'Handler']);
+const registrations = new Set([
+  'HandleFunc',
+  'Handle',
+  'HandlerFunc',
+  'GET',
+  'POST',
+  'PUT',
+  'DELETE',
+  'PATCH',
+  'Any',
+  'Get',
+  'Post',
+  'Put',
+  'Delete',
+  'Patch',
+  'Handler',
+]);
 const perMessageLoopCalls = new Set(['ReadMessage', 'FetchMessage', 'PollFetches', 'PollRecords', 'Poll']);
 
 const text = (f: GoFile, n: GNode) => f.source.slice(n.start, n.end);
@@ -93,7 +109,11 @@ export interface GoFacts {
 /** Imports of one file: local name → import path, for the Kafka libraries and the packages rules name. */
 function importsOf(f: GoFile): Map<string, string> {
   const map = new Map<string, string>();
-  for (const spec of findAll(f.root, (n) => n.type === 'import_spec', (n) => n.type === 'function_declaration' || n.type === 'method_declaration')) {
+  for (const spec of findAll(
+    f.root,
+    (n) => n.type === 'import_spec',
+    (n) => n.type === 'function_declaration' || n.type === 'method_declaration',
+  )) {
     const pathNode = fieldOf(spec, 'path');
     if (!pathNode) continue;
     const path = text(f, pathNode).replace(/^["`]|["`]$/g, '');
@@ -160,7 +180,15 @@ function collectFuncs(f: GoFile, pkg: string): Func[] {
       if (type) name = type[1] ? `${pkg}.(*${type[2]}).${short}` : `${pkg}.${type[2]}.${short}`;
     }
     const body = fieldOf(decl, 'body');
-    const fn: Func = { file: f, node: decl, name, short, ...(body ? { body } : {}), calls: [], isMain: pkg === 'main' && short === 'main' && decl.type === 'function_declaration' };
+    const fn: Func = {
+      file: f,
+      node: decl,
+      name,
+      short,
+      ...(body ? { body } : {}),
+      calls: [],
+      isMain: pkg === 'main' && short === 'main' && decl.type === 'function_declaration',
+    };
     fn.entry = entryBySignature(f, decl, short, name);
     out.push(fn);
     if (body) visitLiterals(body, name, { n: 0 }, false);
@@ -257,7 +285,12 @@ function goFlow(f: GoFile): FlowLanguage<GNode> {
           return;
         }
         // New…FromClient(client) wraps the client without taking it over: not a hand-off
-        if (p?.type === 'argument_list' && p.parent && /\.New\w+FromClient$/.test(text(f, fieldOf(p.parent, 'function') ?? p)) && !/ClusterAdminFromClient$/.test(text(f, fieldOf(p.parent, 'function') ?? p)))
+        if (
+          p?.type === 'argument_list' &&
+          p.parent &&
+          /\.New\w+FromClient$/.test(text(f, fieldOf(p.parent, 'function') ?? p)) &&
+          !/ClusterAdminFromClient$/.test(text(f, fieldOf(p.parent, 'function') ?? p))
+        )
           return;
         if (p?.type === 'binary_expression' && p.kids.some((k) => k.type === 'nil')) return;
         // the left side of a plain assignment rebinds it; anything else hands the value on
@@ -353,7 +386,8 @@ function bindingOf(f: GoFile, call: GNode, packageVars: Set<string>): Binding {
     }
     return { declared, storedIn: t, stmt: holder, ...(errVar ? { errVar } : {}) };
   }
-  if (p.type === 'return_statement' || (p.type === 'expression_list' && p.parent?.type === 'return_statement')) return { declared: false, direct: { status: 'escapes', how: 'returned' } };
+  if (p.type === 'return_statement' || (p.type === 'expression_list' && p.parent?.type === 'return_statement'))
+    return { declared: false, direct: { status: 'escapes', how: 'returned' } };
   if (p.type === 'argument_list') return { declared: false, direct: { status: 'escapes', how: describeEscape(f, n, '') } };
   if (p.type === 'keyed_element' || p.type === 'literal_element' || p.type === 'literal_value')
     return { declared: false, direct: { status: 'escapes', how: 'stored in a struct or slice literal' } };
@@ -402,7 +436,10 @@ function singletonGuard(f: GoFile, call: GNode, storedIn: string): string | unde
   for (let p = call.parent; p; p = p.parent) {
     if (p.type === 'if_statement') {
       const cond = fieldOf(p, 'condition');
-      if (cond && new RegExp(`${storedIn.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*==\\s*nil|!\\s*ok\\b|!\\s*exists\\b|\\bok\\s*==\\s*false`).test(text(f, cond)))
+      if (
+        cond &&
+        new RegExp(`${storedIn.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*==\\s*nil|!\\s*ok\\b|!\\s*exists\\b|\\bok\\s*==\\s*false`).test(text(f, cond))
+      )
         return `built only when ${text(f, cond)}`;
     }
     if (p.type === 'call_expression') {
@@ -411,7 +448,8 @@ function singletonGuard(f: GoFile, call: GNode, storedIn: string): string | unde
     }
     if (p.type === 'function_declaration' || p.type === 'method_declaration') {
       const name = fieldOf(p, 'name');
-      if (name && /^(New|new|Init|init|Start|Open|Connect|Setup|setup|Must)/.test(text(f, name)) && !entryBySignature(f, p, text(f, name), '')) return `built in ${text(f, name)}, which sets it up once`;
+      if (name && /^(New|new|Init|init|Start|Open|Connect|Setup|setup|Must)/.test(text(f, name)) && !entryBySignature(f, p, text(f, name), ''))
+        return `built in ${text(f, name)}, which sets it up once`;
       break;
     }
   }
@@ -433,7 +471,11 @@ export function analyzeGoPackage(files: GoFile[]): GoFacts {
   const byShort = new Map<string, Func[]>();
   for (const fn of funcs) if (fn.node.type !== 'func_literal') byShort.set(fn.short, [...(byShort.get(fn.short) ?? []), fn]);
   const packageVars = new Set(
-    files.flatMap((f) => f.root.kids.filter((k) => k.type === 'var_declaration').flatMap((d) => findAll(d, (n) => n.type === 'var_spec').flatMap((s) => s.kids.filter((k) => k.type === 'identifier').map((k) => text(f, k))))),
+    files.flatMap((f) =>
+      f.root.kids
+        .filter((k) => k.type === 'var_declaration')
+        .flatMap((d) => findAll(d, (n) => n.type === 'var_spec').flatMap((s) => s.kids.filter((k) => k.type === 'identifier').map((k) => text(f, k)))),
+    ),
   );
 
   // registrations: handlers passed by name to HandleFunc, r.GET… are entries
@@ -443,7 +485,8 @@ export function analyzeGoPackage(files: GoFile[]): GoFacts {
       if (fn?.type !== 'selector_expression' || !registrations.has(text(f, fn.kids[1]!))) continue;
       for (const arg of fieldOf(call, 'arguments')?.kids ?? []) {
         const name = arg.type === 'identifier' ? text(f, arg) : arg.type === 'selector_expression' ? text(f, arg.kids[1]!) : undefined;
-        for (const target of (name && byShort.get(name)) || []) target.entry ??= { kind: 'request', entry: target.name, how: `registered with ${text(f, fn)}`, chain: [] };
+        for (const target of (name && byShort.get(name)) || [])
+          target.entry ??= { kind: 'request', entry: target.name, how: `registered with ${text(f, fn)}`, chain: [] };
       }
     }
   }
@@ -454,9 +497,16 @@ export function analyzeGoPackage(files: GoFile[]): GoFacts {
       if (p.type !== 'for_statement') continue;
       const head = p.kids.filter((k) => k.field !== 'body');
       const headText = head.map((h) => text(f, h)).join(' ');
-      if (/\.Messages\(\)/.test(headText)) return { kind: 'per-message', entry: fn?.name ?? '?', how: `loop over ${headText.replace(/^.*?range\s+/, '')}`, chain: [] };
+      if (/\.Messages\(\)/.test(headText))
+        return { kind: 'per-message', entry: fn?.name ?? '?', how: `loop over ${headText.replace(/^.*?range\s+/, '')}`, chain: [] };
       const body = fieldOf(p, 'body');
-      const reads = body && findAll(body, (x) => x.type === 'call_expression' && x.kids[0]?.type === 'selector_expression' && perMessageLoopCalls.has(text(f, x.kids[0].kids[1]!)), (x) => x.type === 'func_literal');
+      const reads =
+        body &&
+        findAll(
+          body,
+          (x) => x.type === 'call_expression' && x.kids[0]?.type === 'selector_expression' && perMessageLoopCalls.has(text(f, x.kids[0].kids[1]!)),
+          (x) => x.type === 'func_literal',
+        );
       if (reads?.length) return { kind: 'per-message', entry: fn?.name ?? '?', how: `loop around ${text(f, reads[0]!.kids[0]!)}()`, chain: [] };
       if (fn?.short === 'ConsumeClaim') return { kind: 'per-message', entry: fn.name, how: 'loop in ConsumeClaim', chain: [] };
     }
@@ -466,7 +516,11 @@ export function analyzeGoPackage(files: GoFile[]): GoFacts {
   // same-package calls, for following helpers
   for (const fn of funcs) {
     if (!fn.body) continue;
-    for (const call of findAll(fn.body, (n) => n.type === 'call_expression', (n) => n.type === 'func_literal')) {
+    for (const call of findAll(
+      fn.body,
+      (n) => n.type === 'call_expression',
+      (n) => n.type === 'func_literal',
+    )) {
       const callee = fieldOf(call, 'function');
       if (!callee) continue;
       let name: string | undefined;
@@ -578,12 +632,22 @@ export function analyzeGoPackage(files: GoFile[]): GoFacts {
         // NewConsumerGroupFromClient(groupID, client), NewOffsetManagerFromClient(group, client): the client is last
         const args = fieldOf(call, 'arguments')?.kids ?? [];
         const arg = args[args.length - 1];
-        const builtHere = (name: string) => fn?.body && findAll(fn.body, (x) => x.type === 'call_expression' && /\.NewClient$/.test(text(f, fieldOf(x, 'function') ?? x)) && bindingOf(f, x, packageVars).name === name).length > 0;
+        const builtHere = (name: string) =>
+          fn?.body &&
+          findAll(
+            fn.body,
+            (x) => x.type === 'call_expression' && /\.NewClient$/.test(text(f, fieldOf(x, 'function') ?? x)) && bindingOf(f, x, packageVars).name === name,
+          ).length > 0;
         if (arg?.type === 'identifier' && fn?.body && builtHere(text(f, arg))) {
           const client = text(f, arg);
           const closes = findAll(fn.body, (n) => n.type === 'call_expression' && /^(\w+)\.(Close|AsyncClose)$/.test(text(f, fieldOf(n, 'function') ?? n)));
           const closed = (v: string | undefined) => !!v && closes.some((n) => text(f, fieldOf(n, 'function')!).startsWith(`${v}.`));
-          c.fromClient = { client, clientClosed: closed(client), closesClient: ctor.fromClient === 'closes', producerClosed: closed(b.name) || fate.status === 'closed' };
+          c.fromClient = {
+            client,
+            clientClosed: closed(client),
+            closesClient: ctor.fromClient === 'closes',
+            producerClosed: closed(b.name) || fate.status === 'closed',
+          };
         }
       }
       facts.constructions.push(c);
@@ -594,13 +658,21 @@ export function analyzeGoPackage(files: GoFile[]): GoFacts {
       const msgVars = messageVars(f, fn, imp);
       if (!msgVars.size) continue;
       const library: Library = [...msgVars.values()][0]!;
-      for (const n of findAll(fn.body!, (x) => ['assignment_statement', 'send_statement', 'short_var_declaration'].includes(x.type), (x) => x.type === 'func_literal')) {
+      for (const n of findAll(
+        fn.body!,
+        (x) => ['assignment_statement', 'send_statement', 'short_var_declaration'].includes(x.type),
+        (x) => x.type === 'func_literal',
+      )) {
         const store = recordStore(f, fn, n, msgVars);
         if (store) facts.stores.push({ ...site(store.at, fn, library), value: store.value, into: store.into });
       }
       // a function given a record that returns a slice of its bytes: the caller keeps a view
       const params = text(f, fieldOf(fn.node, 'parameters') ?? fn.node);
-      for (const ret of findAll(fn.body!, (x) => x.type === 'return_statement', (x) => x.type === 'func_literal')) {
+      for (const ret of findAll(
+        fn.body!,
+        (x) => x.type === 'return_statement',
+        (x) => x.type === 'func_literal',
+      )) {
         const expr = ret.kids[0]?.type === 'expression_list' ? ret.kids[0].kids[0] : ret.kids[0];
         if (!expr || expr.type !== 'slice_expression') continue;
         const value = keptRecordPart(f, expr, msgVars);
@@ -646,7 +718,11 @@ function messageVars(f: GoFile, fn: Func, imp: Map<string, string>): Map<string,
   }
   const saramaImported = [...imp.values()].some((p) => goConstructors[p] === sarama);
   const kgoImported = [...imp.values()].includes('github.com/twmb/franz-go/pkg/kgo');
-  for (const n of findAll(fn.body!, (x) => x.type === 'range_clause' || x.type === 'receive_statement' || x.type === 'short_var_declaration', (x) => x.type === 'func_literal')) {
+  for (const n of findAll(
+    fn.body!,
+    (x) => x.type === 'range_clause' || x.type === 'receive_statement' || x.type === 'short_var_declaration',
+    (x) => x.type === 'func_literal',
+  )) {
     const t = text(f, n);
     const left = n.kids[0];
     if (!left) continue;
@@ -717,7 +793,10 @@ function recordStore(f: GoFile, fn: Func, n: GNode, vars: Map<string, Library>):
       return false;
     });
   /** a field of something the function did not declare (its receiver, a parameter, a package variable), or a package variable */
-  const outlivesFunction = (t: GNode) => (t.type === 'selector_expression' || t.type === 'index_expression' || t.type === 'identifier') && !declarations(rootOf(t)).length && (t.type !== 'identifier' || !vars.has(text(f, t)));
+  const outlivesFunction = (t: GNode) =>
+    (t.type === 'selector_expression' || t.type === 'index_expression' || t.type === 'identifier') &&
+    !declarations(rootOf(t)).length &&
+    (t.type !== 'identifier' || !vars.has(text(f, t)));
   const keeps = (t: GNode, value: string) => (value.includes('[') ? !iterationLocal(t) : t.type !== 'identifier' && outlivesFunction(t));
   if (n.type === 'send_statement') {
     const value = n.kids[1] && keptRecordPart(f, n.kids[1], vars);
@@ -735,7 +814,8 @@ function recordStore(f: GoFile, fn: Func, n: GNode, vars: Map<string, Library>):
     if (r.type === 'call_expression' && text(f, fieldOf(r, 'function') ?? r) === 'append') {
       for (const a of (fieldOf(r, 'arguments')?.kids ?? []).slice(1)) {
         const value = keptRecordPart(f, a, vars);
-        if (value && (value.includes('[') ? !iterationLocal(target) : target.type !== 'identifier' && outlivesFunction(target))) return { at: n, value, into: `append to ${targetText}` };
+        if (value && (value.includes('[') ? !iterationLocal(target) : target.type !== 'identifier' && outlivesFunction(target)))
+          return { at: n, value, into: `append to ${targetText}` };
       }
       continue;
     }
@@ -755,15 +835,25 @@ const isInside = (n: GNode, ancestor: GNode) => {
 
 function resendsIn(f: GoFile, fn: Func, site: (n: GNode, fn: Func, library: Library) => Site): MessageResend[] {
   const out: MessageResend[] = [];
-  const sends = findAll(fn.body!, (n) => {
-    if (n.type === 'call_expression') {
-      const callee = fieldOf(n, 'function');
-      return callee?.type === 'selector_expression' && text(f, callee.kids[1]!) === 'SendMessage';
-    }
-    return n.type === 'send_statement' && /\.Input\(\)$/.test(text(f, n.kids[0]!));
-  }, (n) => n.type === 'func_literal');
-  for (const lit of findAll(fn.body!, (n) => n.type === 'composite_literal' && /ProducerMessage/.test(text(f, fieldOf(n, 'type') ?? n)), (n) => n.type === 'func_literal')) {
-    const elements = findAll(lit, (n) => n.type === 'literal_element' && n.kids[0]?.type === 'identifier' && n.parent?.parent === lit).map((n) => text(f, n.kids[0]!));
+  const sends = findAll(
+    fn.body!,
+    (n) => {
+      if (n.type === 'call_expression') {
+        const callee = fieldOf(n, 'function');
+        return callee?.type === 'selector_expression' && text(f, callee.kids[1]!) === 'SendMessage';
+      }
+      return n.type === 'send_statement' && /\.Input\(\)$/.test(text(f, n.kids[0]!));
+    },
+    (n) => n.type === 'func_literal',
+  );
+  for (const lit of findAll(
+    fn.body!,
+    (n) => n.type === 'composite_literal' && /ProducerMessage/.test(text(f, fieldOf(n, 'type') ?? n)),
+    (n) => n.type === 'func_literal',
+  )) {
+    const elements = findAll(lit, (n) => n.type === 'literal_element' && n.kids[0]?.type === 'identifier' && n.parent?.parent === lit).map((n) =>
+      text(f, n.kids[0]!),
+    );
     const twice = elements.find((e, i) => elements.indexOf(e) !== i);
     if (twice) out.push({ ...site(lit, fn, 'sarama'), message: twice, how: 'listed-twice', firstLine: lit.line });
   }
@@ -785,7 +875,16 @@ function resendsIn(f: GoFile, fn: Func, site: (n: GNode, fn: Func, library: Libr
       if (p.type !== 'for_statement') continue;
       if (p.kids.some((k) => k.field !== 'body' && findAll(k, (x) => x.type === 'identifier' && text(f, x) === msg).length)) break;
       const body = fieldOf(p, 'body');
-      const rebuilt = body && findAll(body, (x) => (x.type === 'short_var_declaration' || x.type === 'assignment_statement') && text(f, fieldOf(x, 'left') ?? x).split(/\s*,\s*/).includes(msg)).length;
+      const rebuilt =
+        body &&
+        findAll(
+          body,
+          (x) =>
+            (x.type === 'short_var_declaration' || x.type === 'assignment_statement') &&
+            text(f, fieldOf(x, 'left') ?? x)
+              .split(/\s*,\s*/)
+              .includes(msg),
+        ).length;
       // a retry loop: it leaves on success, or goes round again on an error (a throughput loop that resends on success is not one)
       const retries = body && /err\s*==\s*nil\s*\{\s*(?:\/\/[^\n]*\n\s*)*(break|return)\b|err\s*!=\s*nil\s*\{[^}]*\bcontinue\b/.test(text(f, body));
       if (!rebuilt && retries) out.push({ ...site(s, fn, 'sarama'), message: msg, how: 'retry', firstLine: s.line });
@@ -805,13 +904,28 @@ function shutdownGaps(files: GoFile[], imports: Map<GoFile, Map<string, string>>
   const serves = files.some((f) => /\b(ListenAndServe|ListenAndServeTLS|Serve|ServeTLS)\s*\(|\bselect\s*\{\s*\}/.test(f.source));
   const endless = (n: GNode) => n.type === 'for_statement' && n.kids.every((k) => k.field === 'body');
   const mainLoops = !!main.body && findAll(main.body, endless, (n) => n.type === 'func_literal').length > 0;
-  const pollLoops = files.some((f) => findAll(f.root, (n) => endless(n) && /\.(Consume|PollFetches|PollRecords|ReadMessage|FetchMessage|Poll)\(/.test(text(f, n))).length > 0);
+  const pollLoops = files.some(
+    (f) => findAll(f.root, (n) => endless(n) && /\.(Consume|PollFetches|PollRecords|ReadMessage|FetchMessage|Poll)\(/.test(text(f, n))).length > 0,
+  );
   if (!serves && !mainLoops && !pollLoops && !signals) return gaps;
   const built = constructions.filter((c) => c.inMain && !c.scope && (c.kind === 'producer' || c.kind === 'consumer' || c.kind === 'client'));
   for (const c of built) {
-    const base = { file: c.file, line: c.line, column: c.column, function: c.function, snippet: c.snippet, language: c.language, library: c.library, kind: c.kind };
+    const base = {
+      file: c.file,
+      line: c.line,
+      column: c.column,
+      function: c.function,
+      snippet: c.snippet,
+      language: c.language,
+      library: c.library,
+      kind: c.kind,
+    };
     if (!signals) {
-      gaps.push({ ...base, reason: 'no-signal-handler', detail: `${main.name} has no signal.Notify or signal.NotifyContext: on SIGTERM the process dies without closing it` });
+      gaps.push({
+        ...base,
+        reason: 'no-signal-handler',
+        detail: `${main.name} has no signal.Notify or signal.NotifyContext: on SIGTERM the process dies without closing it`,
+      });
       continue;
     }
     if (c.fate.status === 'leaks' || c.fate.status === 'discarded') {
@@ -824,7 +938,11 @@ function shutdownGaps(files: GoFile[], imports: Map<GoFile, Map<string, string>>
       const uses = new RegExp(`\\b${c.binding}\\.(Produce|TryProduce)\\s*\\(`).test(f.source);
       const flush = new RegExp(`\\b${c.binding}\\.Flush\\(`).test(f.source);
       if (uses && !flush && c.fate.status === 'closed')
-        gaps.push({ ...base, reason: 'close-without-flush', detail: `${c.binding}.Close() does not flush: records still buffered are failed with ErrClientClosed` });
+        gaps.push({
+          ...base,
+          reason: 'close-without-flush',
+          detail: `${c.binding}.Close() does not flush: records still buffered are failed with ErrClientClosed`,
+        });
     }
     void imports;
   }

@@ -81,7 +81,6 @@ export function parseGo(p: Parser, source: string): GNode {
 }
 
 export const fieldOf = (n: GNode, field: string) => n.kids.find((k) => k.field === field);
-export const kidsOf = (n: GNode, type: string) => n.kids.filter((k) => k.type === type);
 
 /** Every node under `n` (itself included) for which `pick` is true, not descending into `stop` types. */
 export function findAll(n: GNode, pick: (x: GNode) => boolean, stop?: (x: GNode) => boolean): GNode[] {

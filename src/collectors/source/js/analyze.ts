@@ -2,12 +2,14 @@
 // re-exports of a Kafka instance resolved between files. Request scopes: Express/Koa/Fastify route
 // registrations, http.createServer, NestJS route decorators, Next.js route exports; per-message:
 // kafkajs eachMessage/eachBatch. Helpers are followed two calls deep inside the file.
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-return, @typescript-eslint/no-unsafe-argument, @typescript-eslint/no-redundant-type-constituents -- the ESTree nodes are untyped (JNode) */
 import { posix } from 'node:path';
 import type { Library } from '../../../types.js';
 import { fateOf, type Enclosing, type FlowLanguage, type Stmt, type Use } from '../flow.js';
-import type { ClientKind, Construction, Fate, RecordStore, Scope, ShutdownGap, Site } from '../types.js';
+import { runsInBackground, type ClientKind, type Construction, type Fate, type RecordStore, type Scope, type Site } from '../types.js';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- ESTree from oxc, walked generically
+// ESTree from oxc, walked generically by node type: the analysis reads fields by name, as ESLint rules do
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- see above
 export type JNode = any;
 
 export interface JsFile {
@@ -33,8 +35,7 @@ const kafkaModules: Record<string, Library> = {
 const clientFactories: Record<string, ClientKind> = { producer: 'producer', consumer: 'consumer', admin: 'admin' };
 const rdkafkaClasses: Record<string, ClientKind> = { Producer: 'producer', HighLevelProducer: 'producer', KafkaConsumer: 'consumer' };
 const closeMethods = new Set(['disconnect', 'close', 'stop']);
-/** how a consumer escapes when it is started: kleak's rules treat it as kept until disconnected */
-export const runsInBackground = 'started with run(): it runs in the background until disconnected';
+
 const httpVerbs = new Set(['get', 'post', 'put', 'patch', 'delete', 'del', 'all', 'head', 'options', 'use']);
 const routeDecorators = new Set(['Get', 'Post', 'Put', 'Patch', 'Delete', 'All', 'Head', 'Options']);
 const messageDecorators = new Set(['MessagePattern', 'EventPattern']);
@@ -58,12 +59,23 @@ function position(f: JsFile, offset: number): { line: number; column: number } {
 
 const isNode = (x: unknown): x is JNode => !!x && typeof x === 'object' && typeof (x as { type?: unknown }).type === 'string';
 
+/** Per node type, the keys that can hold child nodes (oxc gives every node of a type the same keys). */
+const childKeys = new Map<string, string[]>();
+function keysOf(node: JNode): string[] {
+  let keys = childKeys.get(node.type);
+  if (!keys) {
+    keys = Object.keys(node).filter((k) => k !== 'parent' && (node[k] === null || typeof node[k] === 'object'));
+    childKeys.set(node.type, keys);
+  }
+  return keys;
+}
+
 /** Visits every node with its parent; `enter` returning false skips the node's children. */
 export function walk(node: JNode, enter: (n: JNode, parent: JNode | undefined) => boolean | void, parent?: JNode): void {
   if (enter(node, parent) === false) return;
-  for (const key in node) {
-    if (key === 'parent') continue;
+  for (const key of keysOf(node)) {
     const v = node[key];
+    if (v === null || v === undefined) continue;
     if (Array.isArray(v)) {
       for (const x of v) if (isNode(x)) walk(x, enter, node);
     } else if (isNode(v)) walk(v, enter, node);
@@ -71,10 +83,18 @@ export function walk(node: JNode, enter: (n: JNode, parent: JNode | undefined) =
 }
 
 const isFunction = (n: JNode) => n && (n.type === 'FunctionDeclaration' || n.type === 'FunctionExpression' || n.type === 'ArrowFunctionExpression');
-const propName = (n: JNode): string | undefined => (n?.type === 'Identifier' ? n.name : n?.type === 'Literal' && typeof n.value === 'string' ? n.value : undefined);
+const propName = (n: JNode): string | undefined =>
+  n?.type === 'Identifier' ? n.name : n?.type === 'Literal' && typeof n.value === 'string' ? n.value : undefined;
 const unwrap = (n: JNode): JNode => {
   let x = n;
-  while (x && (x.type === 'AwaitExpression' || x.type === 'ChainExpression' || x.type === 'TSAsExpression' || x.type === 'TSNonNullExpression' || x.type === 'ParenthesizedExpression'))
+  while (
+    x &&
+    (x.type === 'AwaitExpression' ||
+      x.type === 'ChainExpression' ||
+      x.type === 'TSAsExpression' ||
+      x.type === 'TSNonNullExpression' ||
+      x.type === 'ParenthesizedExpression')
+  )
     x = x.expression ?? x.argument;
   return x;
 };
@@ -92,7 +112,8 @@ interface Names {
 
 function requireOf(n: JNode): string | undefined {
   const x = unwrap(n);
-  if (x?.type === 'CallExpression' && x.callee?.type === 'Identifier' && x.callee.name === 'require' && x.arguments[0]?.type === 'Literal') return String(x.arguments[0].value);
+  if (x?.type === 'CallExpression' && x.callee?.type === 'Identifier' && x.callee.name === 'require' && x.arguments[0]?.type === 'Literal')
+    return String(x.arguments[0].value);
   if (x?.type === 'MemberExpression') return requireOf(x.object);
   return undefined;
 }
@@ -106,49 +127,66 @@ function resolveModule(fromFile: string, spec: string, known: Set<string>): stri
   return candidates.find((c) => known.has(c));
 }
 
+/** What one walk of a file finds for naming: its imports (module, imported name, local name) and its `new X(…)`. */
+interface Bindings {
+  imports: { spec: string; imported: string | undefined; local: string }[];
+  news: { node: JNode; parent: JNode | undefined }[];
+}
+const bindingsCache = new WeakMap<JsFile, Bindings>();
+
+function bindingsOf(f: JsFile): Bindings {
+  const cached = bindingsCache.get(f);
+  if (cached) return cached;
+  const b: Bindings = { imports: [], news: [] };
+  walk(f.program, (n, parent) => {
+    if (n.type === 'ImportDeclaration') {
+      for (const s of n.specifiers ?? []) {
+        if (s.type === 'ImportSpecifier') b.imports.push({ spec: n.source.value, imported: propName(s.imported), local: s.local.name });
+        else if (s.type === 'ImportDefaultSpecifier') b.imports.push({ spec: n.source.value, imported: 'default', local: s.local.name });
+        else b.imports.push({ spec: n.source.value, imported: undefined, local: s.local.name });
+      }
+      return false;
+    }
+    if (n.type === 'NewExpression') b.news.push({ node: n, parent });
+    if (n.type === 'VariableDeclarator' && n.init) {
+      const spec = requireOf(n.init);
+      if (spec === undefined) return;
+      const member = unwrap(n.init).type === 'MemberExpression' ? propName(unwrap(n.init).property) : undefined;
+      if (n.id.type === 'Identifier') b.imports.push({ spec, imported: member, local: n.id.name });
+      else if (n.id.type === 'ObjectPattern')
+        for (const p of n.id.properties)
+          if (p.type === 'Property' && p.value.type === 'Identifier') b.imports.push({ spec, imported: propName(p.key) ?? p.value.name, local: p.value.name });
+    }
+  });
+  bindingsCache.set(f, b);
+  return b;
+}
+
 /** Names of a file's imports from Kafka libraries and of the repository's modules exporting an instance. */
 function namesOf(f: JsFile, exported: Map<string, Map<string, Library>>, known: Set<string>): Names {
   const names: Names = { classes: new Map(), namespaces: new Map(), instances: new Map(), props: new Map() };
-  const fromModule = (spec: string, imported: string | undefined, local: string) => {
+  const { imports, news } = bindingsOf(f);
+  for (const { spec, imported, local } of imports) {
     const lib = kafkaModules[spec.replace(/\/.*$/, '')] ?? kafkaModules[spec];
     if (lib) {
       names.kafkaAware = lib;
       if (imported === undefined) names.namespaces.set(local, lib);
       else names.classes.set(local, lib);
-      return;
+      continue;
     }
     const target = resolveModule(f.path, spec, known);
     const exports = target ? exported.get(target) : undefined;
-    if (!exports?.size) return;
+    if (!exports?.size) continue;
     const instance = imported === undefined ? exports.get('default') : exports.get(imported);
     if (instance) {
       names.instances.set(local, instance);
       names.kafkaAware ??= instance;
     } else if (imported === undefined) names.kafkaAware ??= [...exports.values()][0];
-  };
-  walk(f.program, (n) => {
-    if (n.type === 'ImportDeclaration') {
-      for (const s of n.specifiers ?? []) {
-        if (s.type === 'ImportSpecifier') fromModule(n.source.value, propName(s.imported), s.local.name);
-        else if (s.type === 'ImportDefaultSpecifier') fromModule(n.source.value, 'default', s.local.name);
-        else fromModule(n.source.value, undefined, s.local.name);
-      }
-      return false;
-    }
-    if (n.type === 'VariableDeclarator' && n.init) {
-      const spec = requireOf(n.init);
-      if (spec === undefined) return;
-      const member = unwrap(n.init).type === 'MemberExpression' ? propName(unwrap(n.init).property) : undefined;
-      if (n.id.type === 'Identifier') fromModule(spec, member, n.id.name);
-      else if (n.id.type === 'ObjectPattern')
-        for (const p of n.id.properties) if (p.type === 'Property' && p.value.type === 'Identifier') fromModule(spec, propName(p.key) ?? p.value.name, p.value.name);
-    }
-  });
+  }
   // instances: new Kafka(…), new ns.Kafka(…)
-  walk(f.program, (n, parent) => {
-    if (n.type !== 'NewExpression') return;
+  for (const { node: n, parent } of news) {
     const lib = kafkaClassOf(names, n.callee);
-    if (!lib || lib === 'node-rdkafka') return;
+    if (!lib || lib === 'node-rdkafka') continue;
     if (parent?.type === 'VariableDeclarator' && parent.id.type === 'Identifier') names.instances.set(parent.id.name, lib);
     if (parent?.type === 'AssignmentExpression' && parent.left.type === 'MemberExpression') {
       const p = propName(parent.left.property);
@@ -159,7 +197,7 @@ function namesOf(f: JsFile, exported: Map<string, Map<string, Library>>, known: 
       const p = propName(parent.key);
       if (p) names.props.set(p, lib);
     }
-  });
+  }
   return names;
 }
 
@@ -178,9 +216,12 @@ function kafkaClassOf(names: Names, callee: JNode): Library | undefined {
 export function exportsOf(f: JsFile): Map<string, Library> {
   const names = namesOf(f, new Map(), new Set());
   const out = new Map<string, Library>();
-  walk(f.program, (n) => {
+  // exports are top-level statements: export const …, export { … }, export default …, module.exports = …
+  for (const statement of f.program.body) {
+    const n = statement.type === 'ExpressionStatement' ? statement.expression : statement;
     if (n.type === 'ExportNamedDeclaration' && n.declaration?.type === 'VariableDeclaration') {
-      for (const d of n.declaration.declarations) if (d.id.type === 'Identifier' && names.instances.has(d.id.name)) out.set(d.id.name, names.instances.get(d.id.name)!);
+      for (const d of n.declaration.declarations)
+        if (d.id.type === 'Identifier' && names.instances.has(d.id.name)) out.set(d.id.name, names.instances.get(d.id.name)!);
     }
     if (n.type === 'ExportNamedDeclaration' && !n.declaration)
       for (const s of n.specifiers ?? []) {
@@ -198,7 +239,7 @@ export function exportsOf(f: JsFile): Map<string, Library> {
           if (v && names.instances.has(v)) out.set(propName(p.key) ?? v, names.instances.get(v)!);
         }
     }
-  });
+  }
   return out;
 }
 
@@ -219,10 +260,12 @@ interface Fn {
 }
 
 /** Every function with a readable name: declarations, variables, properties, class methods. */
-function collectFunctions(f: JsFile, parents: Map<JNode, JNode>): Fn[] {
+/** One walk: every function with a readable name, every call and `new`, and each node's parent. */
+function collectFunctions(f: JsFile, parents: Map<JNode, JNode>, calls: JNode[]): Fn[] {
   const out: Fn[] = [];
   walk(f.program, (n, parent) => {
     if (parent) parents.set(n, parent);
+    if (n.type === 'CallExpression' || n.type === 'NewExpression') calls.push(n);
     if (!isFunction(n)) return;
     let name = n.id?.name as string | undefined;
     if (!name && parent?.type === 'VariableDeclarator' && parent.id.type === 'Identifier') name = parent.id.name;
@@ -275,18 +318,18 @@ function entryOf(f: JsFile, fn: Fn, parents: Map<JNode, JNode>): void {
 }
 
 /** Handlers passed by name: app.post('/p', handler). */
-function registeredByName(f: JsFile, byName: Map<string, Fn>): void {
-  walk(f.program, (n) => {
-    if (n.type !== 'CallExpression' || n.callee?.type !== 'MemberExpression') return;
+function registeredByName(calls: readonly JNode[], byName: Map<string, Fn>): void {
+  for (const n of calls) {
+    if (n.type !== 'CallExpression' || n.callee?.type !== 'MemberExpression') continue;
     const method = propName(n.callee.property);
-    if (!method || !httpVerbs.has(method)) return;
+    if (!method || !httpVerbs.has(method)) continue;
     const first = n.arguments[0];
-    if (!(first && (first.type === 'Literal' || first.type === 'TemplateLiteral'))) return;
+    if (!(first && (first.type === 'Literal' || first.type === 'TemplateLiteral'))) continue;
     for (const a of n.arguments.slice(1)) {
       const target = a.type === 'Identifier' ? byName.get(a.name) : undefined;
       if (target && !target.entry) target.entry = { kind: 'request', entry: target.name, how: `registered with ${memberText(n.callee)}`, chain: [] };
     }
-  });
+  }
 }
 
 // ---- flow ----
@@ -308,20 +351,33 @@ function jsFlow(f: JsFile, parents: Map<JNode, JNode>): FlowLanguage<JNode> {
       case 'LabeledStatement':
         return stmt(n.body);
       case 'IfStatement':
-        return { t: 'if', head: [n.test], branches: n.alternate ? [listOf(n.consequent), listOf(n.alternate)] : [listOf(n.consequent)], exhaustive: !!n.alternate, skipFirst: false };
+        return {
+          t: 'if',
+          head: [n.test],
+          branches: n.alternate ? [listOf(n.consequent), listOf(n.alternate)] : [listOf(n.consequent)],
+          exhaustive: !!n.alternate,
+          skipFirst: false,
+        };
       case 'ForStatement':
       case 'ForInStatement':
       case 'ForOfStatement':
       case 'WhileStatement':
       case 'DoWhileStatement': {
         const head = [n.init, n.test, n.update, n.right].filter(Boolean);
-        const infinite = (n.type === 'ForStatement' && !n.test) || ((n.type === 'WhileStatement' || n.type === 'DoWhileStatement') && n.test?.type === 'Literal' && n.test.value === true);
+        const infinite =
+          (n.type === 'ForStatement' && !n.test) ||
+          ((n.type === 'WhileStatement' || n.type === 'DoWhileStatement') && n.test?.type === 'Literal' && n.test.value === true);
         return { t: 'loop', head, body: listOf(n.body), infinite, endLine: position(f, n.end).line };
       }
       case 'SwitchStatement':
         return { t: 'switch', head: [n.discriminant], cases: n.cases.map((c: JNode) => c.consequent), exhaustive: n.cases.some((c: JNode) => c.test === null) };
       case 'TryStatement':
-        return { t: 'try', block: n.block.body, ...(n.handler ? { handler: n.handler.body.body } : {}), ...(n.finalizer ? { finalizer: n.finalizer.body } : {}) };
+        return {
+          t: 'try',
+          block: n.block.body,
+          ...(n.handler ? { handler: n.handler.body.body } : {}),
+          ...(n.finalizer ? { finalizer: n.finalizer.body } : {}),
+        };
       case 'ExpressionStatement': {
         const e = unwrap(n.expression);
         if (e?.type === 'CallExpression' && /^process\.(exit|abort)$/.test(memberText(e.callee))) return { t: 'terminate', node: n };
@@ -393,23 +449,27 @@ export function analyzeJsFile(f: JsFile, exported: Map<string, Map<string, Libra
   const facts: JsFacts = { constructions: [], stores: [], signals: [] };
   const names = namesOf(f, exported, known);
   const parents = new Map<JNode, JNode>();
-  const fns = collectFunctions(f, parents);
+  const calls: JNode[] = [];
+  const fns = collectFunctions(f, parents, calls);
   const byNode = new Map(fns.map((x) => [x.node, x]));
   const byName = new Map(fns.filter((x) => !x.name.startsWith('(')).map((x) => [x.name.replace(/^.*\./, ''), x]));
   for (const fn of fns) entryOf(f, fn, parents);
-  registeredByName(f, byName);
-  for (const fn of fns)
-    walk(fn.node.body, (n) => {
-      if (n !== fn.node.body && isFunction(n)) return false;
-      if (n.type === 'CallExpression') {
-        const c = n.callee?.type === 'Identifier' ? n.callee.name : n.callee?.type === 'MemberExpression' && n.callee.object?.type === 'ThisExpression' ? propName(n.callee.property) : undefined;
-        if (c && byName.has(c)) fn.calls.push({ name: c, node: n });
-      }
-    });
+  registeredByName(calls, byName);
   const enclosingFn = (n: JNode): Fn | undefined => {
     for (let p = parents.get(n); p; p = parents.get(p)) if (byNode.has(p)) return byNode.get(p);
     return undefined;
   };
+  // calls by name to the file's own functions, for following helpers
+  for (const n of calls) {
+    if (n.type !== 'CallExpression') continue;
+    const c =
+      n.callee?.type === 'Identifier'
+        ? n.callee.name
+        : n.callee?.type === 'MemberExpression' && n.callee.object?.type === 'ThisExpression'
+          ? propName(n.callee.property)
+          : undefined;
+    if (c && byName.has(c)) enclosingFn(n)?.calls.push({ name: c, node: n });
+  }
   const scopeOf = (fn: Fn | undefined): Scope | undefined => {
     if (!fn) return undefined;
     // a closure inside an entry runs in its scope
@@ -438,12 +498,20 @@ export function analyzeJsFile(f: JsFile, exported: Map<string, Map<string, Libra
   }
   const site = (n: JNode, fn: Fn | undefined, library: Library): Site => {
     const { line, column } = position(f, n.start);
-    return { file: f.path, line, column, function: fn?.name ?? '(module)', snippet: (f.source.slice(f.lines[line - 1], f.lines[line] ?? f.source.length) ?? '').trim(), language: 'js', library };
+    return {
+      file: f.path,
+      line,
+      column,
+      function: fn?.name ?? '(module)',
+      snippet: (f.source.slice(f.lines[line - 1], f.lines[line] ?? f.source.length) ?? '').trim(),
+      language: 'js',
+      library,
+    };
   };
 
-  walk(f.program, (n) => {
+  for (const n of calls) {
     const ctor = constructionOf(n, names);
-    if (!ctor) return;
+    if (!ctor) continue;
     const fn = enclosingFn(n);
     const { fate, binding, stored } = fateOfJs(n, parents, flow, moduleLevel, fn);
     const c: Construction = { ...site(n, fn, ctor.library), kind: ctor.kind, callee: ctor.callee, ...(binding ? { binding } : {}), fate };
@@ -455,14 +523,18 @@ export function analyzeJsFile(f: JsFile, exported: Map<string, Map<string, Libra
     }
     if (!fn) c.singleton = 'built once when the module loads';
     facts.constructions.push(c);
-  });
+  }
 
   // records kept: in an eachMessage/eachBatch callback, message or message.value stored in module state
   for (const fn of fns.filter((x) => x.entry?.kind === 'per-message')) {
     const vars = new Set<string>();
     walk(fn.node, (n) => {
-      if (n.type === 'ObjectPattern') for (const p of n.properties) if (p.type === 'Property' && propName(p.key) === 'message' && p.value.type === 'Identifier') vars.add(p.value.name);
-      if ((n.type === 'ForOfStatement' && /\.messages$/.test(memberText(n.right))) || (n.type === 'CallExpression' && /\.messages\.(forEach|map)$/.test(memberText(n.callee)))) {
+      if (n.type === 'ObjectPattern')
+        for (const p of n.properties) if (p.type === 'Property' && propName(p.key) === 'message' && p.value.type === 'Identifier') vars.add(p.value.name);
+      if (
+        (n.type === 'ForOfStatement' && /\.messages$/.test(memberText(n.right))) ||
+        (n.type === 'CallExpression' && /\.messages\.(forEach|map)$/.test(memberText(n.callee)))
+      ) {
         const left = n.type === 'ForOfStatement' ? n.left.declarations?.[0]?.id : n.arguments[0]?.params?.[0];
         if (left?.type === 'Identifier') vars.add(left.name);
       }
@@ -476,8 +548,8 @@ export function analyzeJsFile(f: JsFile, exported: Map<string, Map<string, Libra
   }
 
   // SIGTERM/SIGINT handlers
-  walk(f.program, (n) => {
-    if (n.type !== 'CallExpression') return;
+  for (const n of calls) {
+    if (n.type !== 'CallExpression') continue;
     const callee = memberText(n.callee);
     const sig = n.arguments[0]?.type === 'Literal' ? String(n.arguments[0].value) : '';
     if (/^process\.(on|once|addListener)$/.test(callee) && /^SIG(TERM|INT)$/.test(sig)) {
@@ -485,10 +557,14 @@ export function analyzeJsFile(f: JsFile, exported: Map<string, Map<string, Libra
       const body = handler ? f.source.slice(handler.start, handler.end) : '';
       const exit = body.search(/process\.exit\s*\(/);
       const close = body.search(/\.(disconnect|close|stop|shutdown)\s*\(|\b(shutdown|close|stop|cleanup|gracefulShutdown)\w*\s*\(/i);
-      facts.signals.push({ file: f.path, handles: true, ...(exit !== -1 && (close === -1 || exit < close) ? { exitsFirst: position(f, handler.start + exit).line } : {}) });
+      facts.signals.push({
+        file: f.path,
+        handles: true,
+        ...(exit !== -1 && (close === -1 || exit < close) ? { exitsFirst: position(f, handler.start + exit).line } : {}),
+      });
     }
     if (/(^|\.)(enableShutdownHooks|createTerminus)$/.test(callee)) facts.signals.push({ file: f.path, handles: true });
-  });
+  }
   return facts;
 }
 
@@ -516,7 +592,13 @@ function constructionOf(n: JNode, names: Names): { library: Library; kind: Clien
   return undefined;
 }
 
-function fateOfJs(call: JNode, parents: Map<JNode, JNode>, flow: FlowLanguage<JNode>, moduleLevel: Set<string>, fn: Fn | undefined): { fate: Fate; binding?: string; stored?: string } {
+function fateOfJs(
+  call: JNode,
+  parents: Map<JNode, JNode>,
+  flow: FlowLanguage<JNode>,
+  moduleLevel: Set<string>,
+  fn: Fn | undefined,
+): { fate: Fate; binding?: string; stored?: string } {
   let n = call;
   let p = parents.get(n);
   while (p && (p.type === 'AwaitExpression' || p.type === 'TSAsExpression' || p.type === 'TSNonNullExpression' || p.type === 'ParenthesizedExpression')) {
@@ -524,12 +606,17 @@ function fateOfJs(call: JNode, parents: Map<JNode, JNode>, flow: FlowLanguage<JN
     p = parents.get(p);
   }
   if (!p) return { fate: { status: 'escapes', how: 'unknown' } };
-  if (p.type === 'MemberExpression' && p.object === n) return { fate: { status: 'discarded', how: `${memberText(p)}(…) is called on it, but no reference is kept to disconnect it` } };
+  if (p.type === 'MemberExpression' && p.object === n)
+    return { fate: { status: 'discarded', how: `${memberText(p)}(…) is called on it, but no reference is kept to disconnect it` } };
   if (p.type === 'ExpressionStatement') return { fate: { status: 'discarded', how: 'the result is dropped' } };
   if (p.type === 'ReturnStatement' || (p.type === 'ArrowFunctionExpression' && p.body === n)) return { fate: { status: 'escapes', how: 'returned' } };
-  if (p.type === 'CallExpression' || p.type === 'NewExpression') return { fate: { status: 'escapes', how: `passed to ${memberText(p.callee)}` }, stored: memberText(p.callee) };
+  if (p.type === 'CallExpression' || p.type === 'NewExpression')
+    return { fate: { status: 'escapes', how: `passed to ${memberText(p.callee)}` }, stored: memberText(p.callee) };
   if (p.type === 'Property' || p.type === 'ArrayExpression' || p.type === 'PropertyDefinition')
-    return { fate: { status: 'escapes', how: 'stored in an object, array or class field' }, stored: p.type === 'PropertyDefinition' ? `this.${propName(p.key)}` : 'object' };
+    return {
+      fate: { status: 'escapes', how: 'stored in an object, array or class field' },
+      stored: p.type === 'PropertyDefinition' ? `this.${propName(p.key)}` : 'object',
+    };
   let name: string | undefined;
   let declared = false;
   let stmtNode: JNode;
@@ -541,7 +628,8 @@ function fateOfJs(call: JNode, parents: Map<JNode, JNode>, flow: FlowLanguage<JN
     if (p.left.type !== 'Identifier') return { fate: { status: 'escapes', how: `stored in ${memberText(p.left)}` }, stored: memberText(p.left) };
     const assigned: string = p.left.name;
     name = assigned;
-    if (moduleLevel.has(assigned) && !declaredIn(fn, assigned)) return { fate: { status: 'escapes', how: `stored in the module variable ${assigned}` }, stored: assigned };
+    if (moduleLevel.has(assigned) && !declaredIn(fn, assigned))
+      return { fate: { status: 'escapes', how: `stored in the module variable ${assigned}` }, stored: assigned };
     stmtNode = parents.get(p);
   } else return { fate: { status: 'escapes', how: describeEscape(p, '') } };
   if (!fn) return { fate: { status: 'escapes', how: 'a module-level variable' }, binding: name, stored: name };
@@ -552,8 +640,20 @@ function fateOfJs(call: JNode, parents: Map<JNode, JNode>, flow: FlowLanguage<JN
     const list = q.type === 'BlockStatement' || q.type === 'Program' ? q.body : q.type === 'SwitchCase' ? q.consequent : undefined;
     if (list) {
       const owner = parents.get(q);
-      const kind = isFunction(owner) ? 'function' : /(For|While)/.test(owner?.type ?? '') ? 'loop' : owner?.type === 'TryStatement' && owner.block === q ? 'try' : 'branch';
-      levels.push({ list, index: list.indexOf(cur), owner: kind, endLine: flow.line({ start: q.end - 1 }), ...(kind === 'try' && owner.finalizer ? { finalizer: owner.finalizer.body } : {}) });
+      const kind = isFunction(owner)
+        ? 'function'
+        : /(For|While)/.test(owner?.type ?? '')
+          ? 'loop'
+          : owner?.type === 'TryStatement' && owner.block === q
+            ? 'try'
+            : 'branch';
+      levels.push({
+        list,
+        index: list.indexOf(cur),
+        owner: kind,
+        endLine: flow.line({ start: q.end - 1 }),
+        ...(kind === 'try' && owner.finalizer ? { finalizer: owner.finalizer.body } : {}),
+      });
       if (kind === 'function') break;
     }
     if (isFunction(q)) {
@@ -583,7 +683,8 @@ function singletonJs(call: JNode, parents: Map<JNode, JNode>, stored: string, mo
     if (p.type === 'IfStatement' || p.type === 'ConditionalExpression') return `built only when ${testText(p.test)}`;
     if (p.type === 'LogicalExpression' && (p.operator === '??' || p.operator === '||')) return `built only when ${stored} is unset`;
     if (p.type === 'AssignmentExpression' && (p.operator === '??=' || p.operator === '||=')) return `built only when ${stored} is unset (${p.operator})`;
-    if (p.type === 'MethodDefinition' && (p.kind === 'constructor' || /^(init|connect|start|setup|onModuleInit|bootstrap)/i.test(propName(p.key) ?? ''))) return `built in ${propName(p.key) ?? 'the constructor'}, once per instance`;
+    if (p.type === 'MethodDefinition' && (p.kind === 'constructor' || /^(init|connect|start|setup|onModuleInit|bootstrap)/i.test(propName(p.key) ?? '')))
+      return `built in ${propName(p.key) ?? 'the constructor'}, once per instance`;
     if (isFunction(p) && p !== fn?.node) break;
   }
   if (stored.startsWith('this.')) return undefined;
@@ -597,18 +698,31 @@ function keptPart(n: JNode, vars: Set<string>): string | undefined {
   const x = unwrap(n);
   if (!x) return undefined;
   if (x.type === 'Identifier') return vars.has(x.name) ? x.name : undefined;
-  if (x.type === 'MemberExpression' && !x.computed && x.object.type === 'Identifier' && vars.has(x.object.name) && /^(value|key|headers)$/.test(propName(x.property) ?? ''))
+  if (
+    x.type === 'MemberExpression' &&
+    !x.computed &&
+    x.object.type === 'Identifier' &&
+    vars.has(x.object.name) &&
+    /^(value|key|headers)$/.test(propName(x.property) ?? '')
+  )
     return memberText(x);
-  if (x.type === 'CallExpression' && x.callee.type === 'MemberExpression' && /^(subarray|slice)$/.test(propName(x.callee.property) ?? '') && keptPart(x.callee.object, vars))
+  if (
+    x.type === 'CallExpression' &&
+    x.callee.type === 'MemberExpression' &&
+    /^(subarray|slice)$/.test(propName(x.callee.property) ?? '') &&
+    keptPart(x.callee.object, vars)
+  )
     return memberText(x);
-  if (x.type === 'ObjectExpression') for (const p of x.properties) {
-    const part = keptPart(p.type === 'SpreadElement' ? p.argument : p.value, vars);
-    if (part) return part;
-  }
-  if (x.type === 'ArrayExpression') for (const e of x.elements) {
-    const part = e && keptPart(e.type === 'SpreadElement' ? e.argument : e, vars);
-    if (part) return part;
-  }
+  if (x.type === 'ObjectExpression')
+    for (const p of x.properties) {
+      const part = keptPart(p.type === 'SpreadElement' ? p.argument : p.value, vars);
+      if (part) return part;
+    }
+  if (x.type === 'ArrayExpression')
+    for (const e of x.elements) {
+      const part = e && keptPart(e.type === 'SpreadElement' ? e.argument : e, vars);
+      if (part) return part;
+    }
   return undefined;
 }
 
@@ -619,7 +733,12 @@ function storeOf(n: JNode, vars: Set<string>, moduleLevel: Set<string>): { value
   };
   if (n.type === 'CallExpression' && n.callee.type === 'MemberExpression' && /^(push|unshift|set|add)$/.test(propName(n.callee.property) ?? '')) {
     const into = longLived(n.callee.object);
-    const value = into && n.arguments.slice(propName(n.callee.property) === 'set' ? 1 : 0).map((a: JNode) => keptPart(a, vars)).find(Boolean);
+    const value =
+      into &&
+      n.arguments
+        .slice(propName(n.callee.property) === 'set' ? 1 : 0)
+        .map((a: JNode) => keptPart(a, vars))
+        .find(Boolean);
     return value ? { value, into: `${into}.${propName(n.callee.property)}(…)` } : undefined;
   }
   if (n.type === 'AssignmentExpression' && n.left.type === 'MemberExpression') {
@@ -629,4 +748,3 @@ function storeOf(n: JNode, vars: Set<string>, moduleLevel: Set<string>): { value
   }
   return undefined;
 }
-

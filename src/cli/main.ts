@@ -22,7 +22,7 @@ const planned: PlannedCommand[] = [
     name: 'shutdown-check',
     description: 'send SIGTERM and verify flush, commit, LeaveGroup, socket close',
     example: 'kleak shutdown-check --pid 4242 --bootstrap 127.0.0.1:9092',
-    issue: 7,
+    issue: 12,
   },
 ];
 

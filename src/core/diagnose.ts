@@ -7,7 +7,7 @@ import type { ClusterEvidence } from '../collectors/cluster/types.js';
 import { checkPprofEndpoint, collectGoProfiles, findPprofEndpoint } from '../collectors/goruntime/index.js';
 import type { GoHeapEvidence, GoroutineEvidence } from '../collectors/goruntime/types.js';
 import { collectSockets } from '../collectors/process/index.js';
-import { ok, skipped, type CollectorResult } from '../collectors/types.js';
+import { collect, ok, skipped, type CollectorResult } from '../collectors/types.js';
 import { collectV8HeapOfProcess } from '../collectors/v8heap/index.js';
 import type { V8HeapEvidence } from '../collectors/v8heap/types.js';
 import { collectWatch } from '../collectors/watch/index.js';
@@ -15,6 +15,10 @@ import type { DrivePlan, WatchResult } from '../collectors/watch/types.js';
 import type { SocketInventory } from '../collectors/process/types.js';
 import { InputError } from '../errors.js';
 import { version } from '../version.js';
+import { scanSource } from '../collectors/source/index.js';
+import { scanRules } from '../scan/rules/index.js';
+import { joinScan } from './join-scan.js';
+import { applySuppressions } from './scan.js';
 import { evaluate, gather, type Run } from './evaluate.js';
 import type { BrokerOptions } from './sockets.js';
 import { targetOf } from './target.js';
@@ -34,6 +38,8 @@ export interface DiagnoseOptions extends BrokerOptions {
   groupIds?: string[];
   /** take a V8 heap snapshot of a Node process through its inspector (the caller has the user's consent) */
   heap?: boolean;
+  /** the service's source tree: the static scan runs too and confirms runtime findings in the code */
+  source?: string;
   onProgress?: (message: string) => void;
 }
 
@@ -56,6 +62,8 @@ export async function diagnose(options: DiagnoseOptions): Promise<DiagnoseResult
   const startedAt = Date.now();
   const progress = options.onProgress ?? (() => {});
 
+  // the scan reads only files: it runs while the collectors wait on the process and the network
+  const scanTask = options.source === undefined ? undefined : collect(() => scanSource({ root: options.source! }));
   progress('attributing broker addresses');
   const attribution = await attributeBrokers(options);
   const socketsRequest = {
@@ -131,12 +139,23 @@ export async function diagnose(options: DiagnoseOptions): Promise<DiagnoseResult
   }
 
   const cluster = await clusterTask;
-  const { evidence, reports } = gather({ sockets, watch, ...go, v8Heap, cluster });
+  const source = scanTask ? await scanTask : undefined;
+  const { evidence, reports } = gather({ sockets, watch, ...go, v8Heap, cluster, ...(source ? { source } : {}) });
   if (Object.keys(evidence).length === 0) {
     const failures = reports.filter((c) => c.status === 'failed').map((c) => `${c.kind}: ${c.error?.message}`);
     throw new InputError(`kleak could not gather any evidence.${failures.length ? ` ${failures.join(' ')}` : ''}`, {
       hint: 'Give a running --pid (same user, or root), and --bootstrap, --pprof or --drive for more evidence.',
     });
   }
-  return { evidence, diagnosis: evaluate(evidence, reports, { target: targetOf(inventory, options.pids), startedAt, finishedAt: Date.now(), version }) };
+  const context = { target: targetOf(inventory, options.pids), startedAt, finishedAt: Date.now(), version };
+  const diagnosis = evaluate(evidence, reports, context);
+  if (!evidence.source) return { evidence, diagnosis };
+  // the scan's own rules on the code, its kleak-ignore comments, then the join
+  const scanned = evaluate(
+    { source: evidence.source },
+    reports.filter((r) => r.kind === 'source'),
+    { ...context, rules: scanRules },
+  );
+  const { kept } = applySuppressions(scanned.findings, evidence.source);
+  return { evidence, diagnosis: joinScan(diagnosis, kept, evidence.source.root) };
 }

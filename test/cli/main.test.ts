@@ -32,10 +32,11 @@ test('an unknown option is a usage error: exit 2, message on stderr, nothing on 
 });
 
 test('a command of the design that is not built yet says so and exits 2, running nothing', async () => {
-  const { code, stdout, stderr } = await runKleak(['scan', '.']);
+  const { code, stdout, stderr } = await runKleak(['shutdown-check', '--pid', '1']);
   assert.equal(code, 2);
   assert.equal(stdout, '');
-  assert.match(stderr, /kleak scan is not built yet/);
+  assert.match(stderr, /kleak shutdown-check is not built yet/);
+  assert.match(stderr, /issue #12/);
 });
 
 test('with --json, every usage error commander raises is one JSON object on stdout too', async () => {

@@ -86,6 +86,73 @@ describe('kleak diagnose names exactly the expected rules (warning and above)', 
   }
 });
 
+describe('diagnose --source: the runtime finding confirmed at its line in the code', () => {
+  test('sarama-per-request: client-per-request and producer-closed-client-open are confirmed by the scan at main.go:21 and :26', async () => {
+    const topic = await createTopic(bootstrap, 'source-join');
+    const service = await fixture('sarama-per-request', { bootstrap, topic });
+    const { code, json } = await diagnoseJson([
+      '--pid',
+      String(service.pid),
+      '--brokers',
+      bootstrap,
+      ...produce(service),
+      '--pprof',
+      service.url,
+      '--source',
+      'fixtures/go/sarama-per-request',
+    ]);
+    assert.equal(code, 1);
+    const byRule = new Map(json.findings.map((f: any) => [f.ruleId, f]));
+    for (const [rule, line] of [
+      ['client-per-request', 21],
+      ['producer-closed-client-open', 26],
+    ] as const) {
+      const f: any = byRule.get(rule);
+      assert.ok(f, rule);
+      assert.equal(f.confidence, 'confirmed');
+      assert.match(f.summary, new RegExp(`confirmed in the code by the scan \\(${rule}\\) at main\\.go:${line}`));
+      assert.ok(
+        f.locations.some((l: any) => l.from === 'scan' && l.file === 'main.go' && l.line === line && l.function === 'main.main.func1'),
+        JSON.stringify(f.locations),
+      );
+      assert.ok(f.evidence.some((e: any) => e.source === 'source'));
+    }
+    assert.deepEqual(json.collectors.find((c: any) => c.kind === 'source')?.status, 'ok');
+  });
+
+  test('the fixed twin: no error; the scan still says each request builds (and closes) a client', async () => {
+    const topic = await createTopic(bootstrap, 'source-join-fixed');
+    const service = await fixture('sarama-per-request-fixed', { bootstrap, topic });
+    const { code, json } = await diagnoseJson([
+      '--pid',
+      String(service.pid),
+      '--brokers',
+      bootstrap,
+      ...produce(service),
+      '--pprof',
+      service.url,
+      '--source',
+      'fixtures/go/sarama-per-request-fixed',
+    ]);
+    assert.equal(code, 0);
+    assert.deepEqual(
+      json.findings.filter((f: any) => f.severity === 'error'),
+      [],
+    );
+    const codeOnly = json.findings.filter((f: any) => f.locations.some((l: any) => l.from === 'scan'));
+    assert.deepEqual(
+      codeOnly.map((f: any) => `${f.severity} ${f.ruleId} ${f.locations[0].file}:${f.locations[0].line}`),
+      ['warning client-per-request main.go:18'],
+    );
+  });
+
+  test('--source that is not a directory is a usage error before anything runs', async () => {
+    const r = await runKleak(['diagnose', '--pid', String(process.pid), '--source', '/nonexistent/kleak-src']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /--source \/nonexistent\/kleak-src is not a directory/);
+  });
+});
+
 describe('the CI gate, reports and failures', () => {
   test('formats: markdown, SARIF (valid against the SARIF 2.1.0 schema) and --output with a summary on stderr', async () => {
     const topic = await createTopic(bootstrap, 'formats');

@@ -1,7 +1,10 @@
 // kleak demo: a local broker, a leaky sample service, driven and diagnosed; everything stopped after, also on Ctrl-C.
 import { spawnSync } from 'node:child_process';
 import type { Command } from 'commander';
+import { join } from 'node:path';
 import { diagnose } from '../../core/diagnose.js';
+import { repoRoot } from '../../repo-root.js';
+import { runtimeAndScanRules } from '../../scan/rules/index.js';
 import type { KafkaCluster } from '../../local-kafka/types.js';
 import type { FixtureService } from '../../local-kafka/start-fixture.js';
 import type { CliContext } from '../context.js';
@@ -66,9 +69,11 @@ export function registerDemo(program: Command, ctx: CliContext): void {
           warmup: 5,
           settleTimeoutMs: 15_000,
         },
+        // the sample's own source: the scan confirms the runtime finding at its line
+        source: join(repoRoot, hasGo ? 'fixtures/go/sarama-per-request' : 'fixtures/node/kafkajs-per-request'),
         onProgress: say,
       });
-      writeReport(ctx, prepared, run);
+      writeReport(ctx, prepared, run, { rules: runtimeAndScanRules });
     } finally {
       say('stopping the service and the broker');
       await cleanup();

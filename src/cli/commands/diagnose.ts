@@ -1,4 +1,6 @@
 // kleak diagnose: every collector that applies, every rule, one report; the CI gate.
+import { statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { connectionFromFlags, parseHostPorts, type ConnectionFlags } from '../../collectors/cluster/connection-options.js';
 import { diagnose } from '../../core/diagnose.js';
@@ -7,6 +9,20 @@ import type { CliContext } from '../context.js';
 import { addConnectionOptions, parseDuration, parsePid } from '../options.js';
 import { addDriveOptions, checkUrl, drivePlanFromFlags, type DriveFlags } from '../drive-options.js';
 import { addReportOptions, prepareReport, writeReport, type ReportFlags } from '../report.js';
+import { runtimeAndScanRules } from '../../scan/rules/index.js';
+
+function checkSourceDir(dir: string): string {
+  const path = resolve(dir);
+  let isDir = false;
+  try {
+    isDir = statSync(path).isDirectory();
+  } catch {
+    // reported below
+  }
+  if (!isDir)
+    throw new UsageError(`--source ${dir} is not a directory kleak can read.`, { hint: "Give the service's source tree, e.g. --source ./services/orders." });
+  return path;
+}
 
 interface DiagnoseFlags extends ConnectionFlags, ReportFlags, DriveFlags {
   pid: number[];
@@ -19,6 +35,7 @@ interface DiagnoseFlags extends ConnectionFlags, ReportFlags, DriveFlags {
   duration?: string;
   interval: string;
   group: string[];
+  source?: string;
 }
 
 export function registerDiagnose(program: Command, ctx: CliContext): void {
@@ -36,14 +53,18 @@ export function registerDiagnose(program: Command, ctx: CliContext): void {
     .option('--duration <duration>', 'without --drive: watch for this long')
     .option('--interval <duration>', 'time between samples', '1s')
     .option('--group <group>', 'only this consumer group (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option('--source <dir>', "the service's source tree: also run the static scan and confirm runtime findings at their line in the code")
     .addHelpText(
       'after',
-      '\nExamples:\n  $ kleak diagnose --pid 4242 --bootstrap 127.0.0.1:9092 --pprof http://127.0.0.1:6060\n  $ kleak diagnose --pid 4242 --drive http://127.0.0.1:8080/produce --method POST --requests 50 --probe --format markdown --output report.md\n  $ kleak diagnose --pid 4242 --drive http://127.0.0.1:8080/produce --fail-on warning --baseline main.json',
+      '\nExamples:\n  $ kleak diagnose --pid 4242 --bootstrap 127.0.0.1:9092 --pprof http://127.0.0.1:6060\n  $ kleak diagnose --pid 4242 --drive http://127.0.0.1:8080/produce --method POST --requests 50 --probe --format markdown --output report.md\n  $ kleak diagnose --pid 4242 --drive http://127.0.0.1:8080/produce --fail-on warning --baseline main.json\n  $ kleak diagnose --pid 4242 --pprof http://127.0.0.1:6060 --drive http://127.0.0.1:8080/produce --source ./services/orders',
     );
   addReportOptions(addConnectionOptions(addDriveOptions(command)), { formatHelp: 'report format (default: table on a terminal, json when piped)' }).action(
     async (flags: DiagnoseFlags) => {
       const prepared = prepareReport(flags, ctx.io.isTty && !flags.output ? 'table' : 'json');
       const drive = drivePlanFromFlags(flags);
+      const source = flags.source === undefined ? undefined : checkSourceDir(flags.source);
+      // locations are shown relative to the source tree unless --source-root says otherwise
+      if (source && !flags.sourceRoot) prepared.sourceRoot = source;
       if (flags.heap && !flags.yes) {
         throw new UsageError(
           '--heap takes a heap snapshot through the inspector: the process pauses while V8 writes it and may need up to twice its heap in memory. Confirm with --yes.',
@@ -63,9 +84,10 @@ export function registerDiagnose(program: Command, ctx: CliContext): void {
         durationMs: flags.duration ? parseDuration(flags.duration, '--duration') : 0,
         intervalMs: parseDuration(flags.interval, '--interval'),
         groupIds: flags.group.length ? flags.group : undefined,
+        ...(source ? { source } : {}),
         onProgress: (m) => ctx.io.stderr(ctx.chalk.dim(`kleak: ${m}\n`)),
       });
-      writeReport(ctx, prepared, run);
+      writeReport(ctx, prepared, run, source ? { rules: runtimeAndScanRules } : {});
     },
   );
 }

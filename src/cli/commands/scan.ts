@@ -27,7 +27,7 @@ function gitTop(dir: string): string | undefined {
 
 function statsLine(s: SourceEvidence): string {
   const files = s.files.go + s.files.js + s.files.ts;
-  return `${files} files (${s.files.go} Go, ${s.files.js} JS, ${s.files.ts} TS; ${files - s.prefiltered} in packages that use a Kafka library), ${s.constructions.length} Kafka constructors, in ${s.durationMs} ms`;
+  return `${files} file${files === 1 ? '' : 's'} (${s.files.go} Go, ${s.files.js} JS, ${s.files.ts} TS; ${files - s.prefiltered} in packages that use a Kafka library), ${s.constructions.length} Kafka constructors, in ${s.durationMs} ms`;
 }
 
 function table(run: ScanRun, chalk: ChalkInstance, showSuppressed: boolean): string {

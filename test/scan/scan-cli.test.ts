@@ -189,3 +189,13 @@ test('a file with a syntax error is reported as a warning; the rest of the tree 
   assert.match(r.report.collectors[0].warnings.join('\n'), /svc\/broken\.go:\d+: syntax error/);
   assert.equal(r.report.scan.parseProblems.length, 1);
 });
+
+test('worker threads (a large tree) and the main thread (a small one) give the same report', async () => {
+  const one = await runKleak(['scan', 'fixtures', '--include-tests', '--format', 'json'], { env: { KLEAK_SCAN_THREADS: '1' } });
+  const two = await runKleak(['scan', 'fixtures', '--include-tests', '--format', 'json'], { env: { KLEAK_SCAN_THREADS: '2' } });
+  assert.equal(one.code, 1, one.stderr);
+  assert.equal(two.code, 1, two.stderr);
+  const findings = (r: { stdout: string }) => JSON.stringify(JSON.parse(r.stdout).findings);
+  assert.ok(JSON.parse(one.stdout).findings.length > 30);
+  assert.equal(findings(two), findings(one));
+});

@@ -4,13 +4,13 @@
 import { execFileSync } from 'node:child_process';
 import { lstatSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, posix, relative, resolve, sep } from 'node:path';
-import { parseSync } from 'oxc-parser';
 import { KleakError } from '../../errors.js';
 import type { Library } from '../../types.js';
-import { analyzeGoPackage, kafkaImportPaths, type GoFile } from './go/analyze.js';
-import { firstError, goParser, parseGo } from './go/tree.js';
-import { analyzeJsFile, exportsOf, lineStarts, type JsFile } from './js/analyze.js';
-import type { ShutdownGap, SourceEvidence, Suppression } from './types.js';
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { emptyFacts, goBatch, JsBatch, mergeFacts, type BatchFacts, type Signal, type Text } from './batch.js';
+import { kafkaImportPaths } from './go/analyze.js';
+import type { ShutdownGap, Site, SourceEvidence } from './types.js';
 
 export interface ScanOptions {
   root: string;
@@ -104,19 +104,6 @@ function changedFiles(root: string, ref: string): string[] {
   return [...new Set([...diff.split('\0'), ...untracked.split('\0')].filter(Boolean))];
 }
 
-const suppression = /\/\/\s*kleak-ignore(-next-line)?(?:\s+([a-z]+(?:-[a-z]+)*))?(?:\s*:\s*(.*\S))?\s*$/;
-
-function suppressionsOf(file: string, source: string): Suppression[] {
-  if (!source.includes('kleak-ignore')) return [];
-  const out: Suppression[] = [];
-  source.split('\n').forEach((text, i) => {
-    const m = suppression.exec(text);
-    if (!m) return;
-    out.push({ file, line: i + (m[1] ? 2 : 1), ...(m[2] ? { ruleId: m[2] } : {}), ...(m[3] ? { reason: m[3] } : {}) });
-  });
-  return out;
-}
-
 const generated = (source: string) => /^\/\/ Code generated .* DO NOT EDIT\.$/m.test(source.slice(0, 2000)) || /@generated\b/.test(source.slice(0, 500));
 
 export async function scanSource(options: ScanOptions): Promise<SourceEvidence> {
@@ -158,7 +145,7 @@ export async function scanSource(options: ScanOptions): Promise<SourceEvidence> 
   };
 
   // Go: by directory; a package is parsed only when one of its files imports a Kafka library
-  const goDirs = new Map<string, { path: string; source: string }[]>();
+  const goDirs = new Map<string, Text[]>();
   for (const p of files.filter((x) => goExt.test(x))) {
     const source = read(p);
     if (source === undefined) continue;
@@ -166,81 +153,99 @@ export async function scanSource(options: ScanOptions): Promise<SourceEvidence> 
     const dir = posix.dirname(p);
     goDirs.set(dir, [...(goDirs.get(dir) ?? []), { path: p, source }]);
   }
-  const parser = goDirs.size ? await goParser() : undefined;
+  const goWork: Text[][] = [];
   for (const group of goDirs.values()) {
-    if (!group.some((g) => kafkaImportPaths.some((path) => g.source.includes(`"${path}"`)))) {
-      evidence.prefiltered += group.length;
-      continue;
-    }
-    const byPackage = new Map<string, GoFile[]>();
-    for (const g of group) {
-      let root: GoFile['root'];
-      try {
-        root = parseGo(parser!, g.source);
-      } catch (cause) {
-        evidence.parseProblems.push({ file: g.path, line: 1, message: `not parsed: ${String(cause)}` });
-        continue;
-      }
-      const err = firstError(root);
-      if (err) evidence.parseProblems.push({ file: g.path, line: err.line, message: 'syntax error: the rest of the file was read as far as the parser could' });
-      const pkg = /^\s*package\s+(\w+)/m.exec(g.source)?.[1] ?? '';
-      byPackage.set(pkg, [...(byPackage.get(pkg) ?? []), { path: g.path, source: g.source, root }]);
-      evidence.suppressions.push(...suppressionsOf(g.path, g.source));
-    }
-    for (const pkgFiles of byPackage.values()) {
-      const facts = analyzeGoPackage(pkgFiles);
-      evidence.constructions.push(...facts.constructions);
-      evidence.stores.push(...facts.stores);
-      evidence.resends.push(...facts.resends);
-      evidence.shutdown.push(...facts.shutdown);
-    }
+    if (group.some((g) => kafkaImportPaths.some((path) => g.source.includes(`"${path}"`)))) goWork.push(group);
+    else evidence.prefiltered += group.length;
   }
-
-  // JS/TS: files that mention Kafka or build a client, plus the modules that export an instance
-  const jsFiles: JsFile[] = [];
+  // JS/TS: files that mention Kafka, build a client or handle SIGTERM
+  const jsWork: Text[] = [];
   for (const p of files.filter((x) => jsExt.test(x) || tsExt.test(x))) {
     const source = read(p);
     if (source === undefined) continue;
     if (tsExt.test(p)) evidence.files.ts++;
     else evidence.files.js++;
-    if (!/kafka/i.test(source) && !/\.(producer|consumer|admin)\s*\(/.test(source) && !/SIG(TERM|INT)/.test(source)) {
-      evidence.prefiltered++;
-      continue;
-    }
-    const lang = /\.tsx$/.test(p) ? 'tsx' : tsExt.test(p) ? 'ts' : 'jsx';
-    let parsed: ReturnType<typeof parseSync>;
-    try {
-      parsed = parseSync(p, source, { lang });
-    } catch (cause) {
-      evidence.parseProblems.push({ file: p, line: 1, message: `not parsed: ${String(cause)}` });
-      continue;
-    }
-    const lines = lineStarts(source);
-    if (parsed.errors.length) {
-      const first = parsed.errors[0]!;
-      const at = first.labels?.[0]?.start ?? 0;
-      evidence.parseProblems.push({ file: p, line: lines.filter((s) => s <= at).length, message: first.message });
-    }
-    jsFiles.push({ path: p, source, program: parsed.program, lines });
-    evidence.suppressions.push(...suppressionsOf(p, source));
+    if (!/kafka/i.test(source) && !/\.(producer|consumer|admin)\s*\(/.test(source) && !/SIG(TERM|INT)/.test(source)) evidence.prefiltered++;
+    else jsWork.push({ path: p, source });
   }
-  const known = new Set(jsFiles.map((f) => f.path));
-  const exported = new Map<string, Map<string, Library>>();
-  for (const f of jsFiles) {
-    if (!/kafka/i.test(f.source)) continue;
-    const e = exportsOf(f);
-    if (e.size) exported.set(f.path, e);
-  }
-  const signals: { file: string; handles: boolean; exitsFirst?: number }[] = [];
-  for (const f of jsFiles) {
-    const facts = analyzeJsFile(f, exported, known);
-    evidence.constructions.push(...facts.constructions);
-    evidence.stores.push(...facts.stores);
-    signals.push(...facts.signals);
-  }
+  const work = goWork.reduce((n, g) => n + g.length, 0) + jsWork.length;
+  const threads = Number(process.env.KLEAK_SCAN_THREADS) || (work >= workerThreshold ? Math.min(availableParallelism(), 4) : 1);
+  const facts = threads > 1 ? await inWorkers(threads, goWork, jsWork) : await inThisThread(goWork, jsWork);
+  const order = (a: Site, b: Site) => a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column;
+  evidence.constructions = facts.constructions.sort(order);
+  evidence.stores = facts.stores.sort(order);
+  evidence.resends = facts.resends.sort(order);
+  evidence.shutdown = facts.shutdown.sort(order);
+  evidence.parseProblems = facts.parseProblems.sort((a, b) => a.file.localeCompare(b.file));
+  evidence.suppressions = facts.suppressions;
+  const signals = facts.signals.sort((a, b) => a.file.localeCompare(b.file));
   evidence.shutdown.push(...jsShutdownGaps(root, evidence, signals));
   evidence.durationMs = Math.round(performance.now() - started);
   return evidence;
+}
+
+/** From this many files to parse, the work is shared among worker threads (one per core, at most 4). */
+const workerThreshold = 300;
+
+async function inThisThread(goWork: Text[][], jsWork: Text[]): Promise<BatchFacts> {
+  const facts = await goBatch(goWork);
+  const js = new JsBatch();
+  const exported = js.parse(jsWork);
+  return mergeFacts(
+    facts,
+    js.analyze(
+      exported,
+      jsWork.map((f) => f.path),
+    ),
+  );
+}
+
+/** Splits items into n shares of about equal size (largest first onto the lightest share). */
+function shares<T>(items: T[], n: number, size: (t: T) => number): T[][] {
+  const out = Array.from({ length: n }, () => ({ items: [] as T[], size: 0 }));
+  for (const item of [...items].sort((a, b) => size(b) - size(a))) {
+    const lightest = out.reduce((a, b) => (b.size < a.size ? b : a));
+    lightest.items.push(item);
+    lightest.size += size(item);
+  }
+  return out.map((s) => s.items);
+}
+
+async function inWorkers(n: number, goWork: Text[][], jsWork: Text[]): Promise<BatchFacts> {
+  const workers = Array.from({ length: n }, () => new Worker(new URL('./scan-worker.js', import.meta.url)));
+  const ask = <T>(w: Worker, message: unknown): Promise<T> =>
+    new Promise((resolveAnswer, reject) => {
+      const onMessage = (m: { ok?: T; error?: string }) => {
+        w.off('error', onError);
+        if (m.error !== undefined) reject(new Error(`a scan worker failed: ${m.error}`));
+        else resolveAnswer(m.ok as T);
+      };
+      const onError = (e: Error) => {
+        w.off('message', onMessage);
+        reject(e);
+      };
+      w.once('message', onMessage);
+      w.once('error', onError);
+      w.postMessage(message);
+    });
+  try {
+    const goShares = shares(goWork, n, (g) => g.reduce((a, t) => a + t.source.length, 0));
+    const jsShares = shares(jsWork, n, (t) => t.source.length);
+    // one request at a time per worker (each answer is the worker's next message); the workers run side by side
+    const first = await Promise.all(
+      workers.map(async (w, i) => ({
+        go: await ask<BatchFacts>(w, { type: 'go', dirs: goShares[i] }),
+        exports: await ask<[string, [string, Library][]][]>(w, { type: 'js-parse', files: jsShares[i] }),
+      })),
+    );
+    const goFacts = first.map((f) => f.go);
+    const exported = first.flatMap((f) => f.exports);
+    const known = jsWork.map((f) => f.path);
+    const jsFacts = await Promise.all(workers.map((w) => ask<BatchFacts>(w, { type: 'js-analyze', exported, known })));
+    return [...goFacts, ...jsFacts].reduce((all, f) => mergeFacts(all, f), emptyFacts());
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
 }
 
 /** The package a JS file belongs to: the nearest directory (within root) with a package.json. */
@@ -255,7 +260,7 @@ function packageDir(root: string, file: string): string {
   }
 }
 
-function jsShutdownGaps(root: string, evidence: SourceEvidence, signals: { file: string; handles: boolean; exitsFirst?: number }[]): ShutdownGap[] {
+function jsShutdownGaps(root: string, evidence: SourceEvidence, signals: Signal[]): ShutdownGap[] {
   const gaps: ShutdownGap[] = [];
   const byPackage = new Map<string, typeof signals>();
   for (const s of signals) {

@@ -9,6 +9,21 @@
 import { defineRule, type FindingDraft } from './define-rule.js';
 import { findingLibrary, goLibraryNames, mib } from './helpers.js';
 import type { KafkaHeapSite } from '../collectors/goruntime/types.js';
+import type { PinnedGroup } from '../collectors/v8heap/types.js';
+import type { SourceLocation } from '../types.js';
+
+/** The functions whose scope holds the kept messages (the snapshot's closures), most messages first. */
+function ownerLocations(groups: readonly PinnedGroup[]): SourceLocation[] {
+  const by = new Map<string, SourceLocation>();
+  for (const g of groups) {
+    if (!g.owner) continue;
+    const key = `${g.owner.file}:${g.owner.line}:${g.owner.column}`;
+    const at = by.get(key) ?? { file: g.owner.file, line: g.owner.line, column: g.owner.column, function: `${g.owner.function} (holding ${g.owner.variable}: ${g.owner.container})`, count: 0, from: 'runtime' as const };
+    at.count = (at.count ?? 0) + g.messages;
+    by.set(key, at);
+  }
+  return [...by.values()].sort((a, b) => (b.count ?? 0) - (a.count ?? 0));
+}
 
 const MiB = 1048576;
 export const pinnedBytesThreshold = 16 * MiB;
@@ -63,6 +78,7 @@ Keep parsed values, not *kgo.Record; with kgo.WithPools, call r.Recycle() when d
           },
           confidence: growth !== undefined && growth >= pinnedBytesThreshold ? ('confirmed' as const) : ('likely' as const),
           library: 'kafkajs' as const,
+          locations: ownerLocations(heap.pinned.groups),
           evidence: heap.pinned.groups.slice(0, 5).map((g) => ({
             source: 'v8Heap' as const,
             description: `${g.path}: ${g.messages} messages, ${g.buffers} buffers, ${mib(g.bytes)}`,

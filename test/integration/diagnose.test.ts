@@ -153,6 +153,26 @@ describe('diagnose --source: the runtime finding confirmed at its line in the co
   });
 });
 
+describe('kept messages in Node, located from the heap snapshot', () => {
+  test('kafkajs-retain: records-pin-buffers names the variable and the callback that keeps the messages, at its line', async () => {
+    const topic = await createTopic(bootstrap, 'retain-owner');
+    const service = await fixture('kafkajs-retain', { bootstrap, topic, env: { GROUP: `g-${topic}` } });
+    await fill(service);
+    const { json } = await diagnoseJson(['--pid', String(service.pid), '--brokers', bootstrap, '--heap', '--yes']);
+    const f = json.findings.find((x: any) => x.ruleId === 'records-pin-buffers');
+    assert.ok(f, JSON.stringify(json.findings.map((x: any) => x.ruleId)));
+    const source = readFileSync('fixtures/node/lib/retain-service.mjs', 'utf8').split('\n');
+    const line = source.findIndex((l) => l.includes('eachMessage: async')) + 1;
+    assert.ok(line > 0);
+    const at = f.locations[0];
+    assert.equal(at.from, 'runtime');
+    assert.equal(at.file, 'fixtures/node/lib/retain-service.mjs');
+    assert.equal(at.line, line);
+    assert.match(at.function, /holding kept: Array/);
+    assert.equal(at.count, json.findings.find((x: any) => x.ruleId === 'records-pin-buffers').data.messages);
+  });
+});
+
 describe('the CI gate, reports and failures', () => {
   test('formats: markdown, SARIF (valid against the SARIF 2.1.0 schema) and --output with a summary on stderr', async () => {
     const topic = await createTopic(bootstrap, 'formats');

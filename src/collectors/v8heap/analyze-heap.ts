@@ -1,7 +1,8 @@
 // Kafka-aware reading of a heap graph: live kafkajs clients and their connections, and record
 // buffers pinned by kept messages (../shared/reference/client-signatures.md §1).
+import { fileURLToPath } from 'node:url';
 import type { HeapGraph } from './heap-graph.js';
-import type { CreationSite, HeapAnalysis, KafkaObjects, PinnedGroup } from './types.js';
+import type { CreationSite, HeapAnalysis, KafkaObjects, PinnedGroup, PinnedOwner } from './types.js';
 
 const isObject = (g: HeapGraph, i: number) => g.type(i) === 'object';
 
@@ -48,11 +49,44 @@ function abstractPath(g: HeapGraph, node: number, parentEdge: Int32Array, hops =
   for (let k = 0; k < hops && v > 0 && parentEdge[v]! >= 0; k++) {
     const e = parentEdge[v]!;
     const p = g.edgeOwner(e);
-    const edge = g.edgeType(e) === 'element' || g.edgeType(e) === 'hidden' ? '[i]' : g.edgeName(e);
+    // positions in an array or a Map's backing store are one place: all the records a container keeps form one group
+    const edge = g.edgeType(e) === 'element' || g.edgeType(e) === 'hidden' || /^\d+$/.test(g.edgeName(e)) ? '[i]' : g.edgeName(e);
     parts.unshift(`${g.name(p) || g.type(p)} (${g.type(p)}) → ${edge}`);
     v = p;
   }
   return parts.join(' → ');
+}
+
+/** A closure whose scope is `context` (one pass over the nodes; done once per group). */
+function closureOfContext(g: HeapGraph, context: number): number | undefined {
+  for (let i = 0; i < g.nodeCount; i++) if (g.type(i) === 'closure' && g.child(i, 'context') === context && g.location(i)) return i;
+  return undefined;
+}
+
+/**
+ * Who keeps a message: going up its retainer path, the first variable of a closure's scope (a `context`
+ * edge: Context → kept), and the closure that scope belongs to, with its line from the snapshot.
+ */
+function ownerOf(g: HeapGraph, node: number, parentEdge: Int32Array): PinnedOwner | undefined {
+  let v = node;
+  for (let hops = 0; hops < 16 && v > 0 && parentEdge[v]! >= 0; hops++) {
+    const e = parentEdge[v]!;
+    const p = g.edgeOwner(e);
+    if (g.edgeType(e) === 'context') {
+      let closure = p;
+      for (let k = 0; k < 8 && g.type(closure) !== 'closure' && parentEdge[closure]! >= 0; k++) closure = g.edgeOwner(parentEdge[closure]!);
+      // a scope reached from the stack (a module's top level): any closure of that scope names its script and a line in it
+      if (g.type(closure) !== 'closure') closure = closureOfContext(g, p) ?? closure;
+      if (g.type(closure) !== 'closure') return undefined;
+      const at = g.location(closure);
+      const file = g.scriptOf(closure);
+      if (!at || !file) return undefined;
+      const path = file.startsWith('file://') ? fileURLToPath(file) : file;
+      return { variable: g.edgeName(e), container: g.name(v) || g.type(v), function: g.name(closure) || '(anonymous)', file: path, line: at.line + 1, column: at.column + 1 };
+    }
+    v = p;
+  }
+  return undefined;
 }
 
 export function analyzeHeap(g: HeapGraph, fileBytes: number): HeapAnalysis {
@@ -95,7 +129,11 @@ export function analyzeHeap(g: HeapGraph, fileBytes: number): HeapAnalysis {
   for (const m of messages) {
     if (parentEdge && parentEdge[m] === -1) continue; // unreachable: garbage the snapshot still listed
     const path = `${abstractPath(g, m, parentEdge!)} → Object.value → Buffer → ArrayBuffer`;
-    const group = groups.get(path) ?? { path, messages: 0, buffers: 0, bytes: 0, typicalBufferBytes: 0, sizes: [] };
+    let group = groups.get(path);
+    if (!group) {
+      const owner = ownerOf(g, m, parentEdge!);
+      group = { path, messages: 0, buffers: 0, bytes: 0, typicalBufferBytes: 0, sizes: [], ...(owner ? { owner } : {}) };
+    }
     group.messages++;
     for (const field of ['value', 'key']) {
       const view = g.child(m, field);

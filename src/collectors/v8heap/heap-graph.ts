@@ -73,6 +73,30 @@ export class HeapGraph {
     return this.child(i, name) !== undefined;
   }
 
+  private locationIndex?: Map<number, number>;
+  /** where a closure's function is in its script (0-based line and column), from the snapshot's locations */
+  location(i: number): { scriptId: number; line: number; column: number } | undefined {
+    const fields = this.snapshot.meta.location_fields ?? ['object_index', 'script_id', 'line', 'column'];
+    const [obj, script, line, column] = ['object_index', 'script_id', 'line', 'column'].map((f) => fields.indexOf(f));
+    const locs = this.snapshot.locations;
+    if (!locs?.length || obj! < 0 || line! < 0) return undefined;
+    if (!this.locationIndex) {
+      const nodeFields = this.snapshot.meta.node_fields.length;
+      this.locationIndex = new Map();
+      for (let k = 0; k + fields.length <= locs.length; k += fields.length) this.locationIndex.set(locs[k + obj!]! / nodeFields, k);
+    }
+    const k = this.locationIndex.get(i);
+    return k === undefined ? undefined : { scriptId: script! < 0 ? 0 : locs[k + script!]!, line: locs[k + line!]!, column: column! < 0 ? 0 : locs[k + column!]! };
+  }
+
+  /** the script a closure's function comes from (its URL or path), through its SharedFunctionInfo */
+  scriptOf(closure: number): string | undefined {
+    const shared = this.child(closure, 'shared');
+    const script = shared === undefined ? undefined : this.child(shared, 'script_or_debug_info');
+    const name = script === undefined ? undefined : this.name(script);
+    return name && !name.startsWith('system /') ? name : undefined;
+  }
+
   /**
    * Dominators by the iterative algorithm of Cooper, Harvey and Kennedy ("A Simple, Fast Dominance
    * Algorithm") over a reverse postorder from the root (node 0); weak edges are not followed.

@@ -15,6 +15,7 @@ export interface SnapshotMeta {
   node_types: [string[], ...unknown[]];
   edge_fields: string[];
   edge_types: [string[], ...unknown[]];
+  location_fields?: string[];
 }
 
 /**
@@ -44,6 +45,8 @@ export interface HeapSnapshot {
   edgeTo: Uint32Array;
   strings: string[];
   fileBytes: number;
+  /** source positions of closures, meta.location_fields at a time (object_index, script_id, line, column; 0-based) */
+  locations: Uint32Array;
 }
 
 // what each field of the file's nodes and edges arrays is kept as
@@ -60,7 +63,7 @@ const edgeFieldKinds: Record<string, number> = { type: TYPE, name_or_index: NAME
 /** the fields kleak needs: every field it keeps */
 const required = { node: Object.keys(nodeFieldKinds), edge: Object.keys(edgeFieldKinds) };
 
-type Phase = 'header' | 'seek-key' | 'numbers' | 'skip-array' | 'strings' | 'done';
+type Phase = 'header' | 'seek-key' | 'numbers' | 'locations' | 'skip-array' | 'strings' | 'done';
 
 /** An incremental parser: push() chunks as they arrive, then end(). */
 export class HeapSnapshotParser {
@@ -85,6 +88,7 @@ export class HeapSnapshotParser {
   private sourceFields = 1;
   private depth = 0;
   private strings: string[] = [];
+  private locationNumbers: number[] = [];
   private inString = false;
   private escaped = false;
   private hasEscape = false;
@@ -125,6 +129,9 @@ export class HeapSnapshotParser {
         case 'numbers':
           i = this.readNumbers(chunk, i);
           break;
+        case 'locations':
+          i = this.readLocations(chunk, i);
+          break;
         case 'skip-array':
           i = this.skipArray(chunk, i);
           break;
@@ -153,7 +160,7 @@ export class HeapSnapshotParser {
         hint: 'Take a new snapshot; a file edited or written by another tool may have lost them.',
       });
     }
-    return { meta: this.meta, nodeCount: this.nodeCount, edgeCount: this.edgeCount, ...this.arrays, strings: this.strings, fileBytes: this.bytes };
+    return { meta: this.meta, nodeCount: this.nodeCount, edgeCount: this.edgeCount, ...this.arrays, strings: this.strings, fileBytes: this.bytes, locations: Uint32Array.from(this.locationNumbers) };
   }
 
   private readHeader(chunk: Uint8Array, i: number): number {
@@ -283,6 +290,10 @@ export class HeapSnapshotParser {
         } else if (this.key === 'strings') {
           this.targetName = 'strings';
           this.phase = 'strings';
+        } else if (this.key === 'locations') {
+          this.targetName = 'locations';
+          this.number = -1;
+          this.phase = 'locations';
         } else {
           this.targetName = this.key;
           this.depth = 1;
@@ -376,6 +387,30 @@ export class HeapSnapshotParser {
     this.number = n;
     this.item = item;
     this.field = field;
+    return i;
+  }
+
+  /** The locations array: numbers kept as they come (a few per closure), validated by the graph when used. */
+  private readLocations(chunk: Uint8Array, i: number): number {
+    let n = this.number;
+    for (; i < chunk.length; i++) {
+      const c = chunk[i]!;
+      if (c >= 0x30 && c <= 0x39) n = (n < 0 ? 0 : n) * 10 + (c - 0x30);
+      else if (c === 0x2c || c === 0x5d || c === 0x0a || c === 0x20 || c === 0x0d || c === 0x09) {
+        if (n >= 0) this.locationNumbers.push(n > 0xffffffff ? 0xffffffff : n);
+        n = -1;
+        if (c === 0x5d) {
+          this.seen.add('locations');
+          this.phase = 'seek-key';
+          this.key = '';
+          this.number = -1;
+          return i + 1;
+        }
+      } else {
+        throw new InputError(`${this.source} is corrupt: unexpected ${JSON.stringify(String.fromCharCode(c))} in its locations array.`, { hint: 'Take a new snapshot.' });
+      }
+    }
+    this.number = n;
     return i;
   }
 

@@ -30,6 +30,21 @@ export interface PinnedGroup {
   buffers: number;
   bytes: number;
   typicalBufferBytes: number;
+  /** the variable that keeps the messages and the function whose scope it is in, from the snapshot's closures */
+  owner?: PinnedOwner;
+}
+
+export interface PinnedOwner {
+  /** the variable in the closure's scope: kept, cache */
+  variable: string;
+  /** what it is: Array, Map, Object */
+  container: string;
+  function: string;
+  /** the script, as V8 names it (a path, or a file:// URL for ES modules) */
+  file: string;
+  /** 1-based */
+  line: number;
+  column: number;
 }
 
 export interface HeapAnalysis {

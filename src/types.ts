@@ -29,6 +29,8 @@ export interface SourceLocation {
   function?: string;
   /** the samples, live clients or matches behind this location */
   count?: number;
+  /** what count counts, when not heap-profile samples: "goroutines", "messages", "live connections" */
+  countOf?: string;
   from: 'runtime' | 'scan' | 'manifest';
 }
 

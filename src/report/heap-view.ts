@@ -60,7 +60,9 @@ export function renderHeapTable(evidence: V8HeapEvidence, findings: Finding[], c
       colWidths: [70, null, null, null, null],
     });
     for (const g of evidence.pinned.groups.slice(0, 5)) {
-      const owner = g.owner ? `\nheld by ${g.owner.variable} (${g.owner.container}) in ${g.owner.function} at ${g.owner.file}:${g.owner.line}:${g.owner.column}` : '';
+      const owner = g.owner
+        ? `\nheld by ${g.owner.variable} (${g.owner.container}) in ${g.owner.function} at ${g.owner.file}:${g.owner.line}:${g.owner.column}`
+        : '';
       t.push([`${g.path}${owner}`, g.messages, g.buffers, mib(g.bytes), mib(g.typicalBufferBytes)]);
     }
     out.push(t.toString());

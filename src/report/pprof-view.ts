@@ -24,6 +24,7 @@ export function toPprofJson(evidence: GoEvidence, sources: string[], findings: F
           clients: Object.fromEntries(Object.entries(g.classification.libraries).map(([l, c]) => [l, c.clients])),
           libraries: g.classification.libraries,
           blockedForever: g.classification.blockedForever,
+          creators: g.classification.creators,
           ...(g.baseline
             ? {
                 baselineTotal: g.baseline.total,

@@ -26,7 +26,7 @@ export function renderFinding(finding: Finding, chalk: ChalkInstance): string {
 /** "fixtures/go/svc/main.go:21 main.main.func1 (3 samples, from the heap profile)" */
 export function formatLocation(l: SourceLocation): string {
   const how = { runtime: 'from the runtime', scan: 'from the source scan', manifest: 'the manifest' }[l.from];
-  return `${l.file}${l.line ? `:${l.line}${l.column ? `:${l.column}` : ''}` : ''}${l.function ? ` ${l.function}` : ''} (${l.count ? `${l.count} ${l.count === 1 ? 'sample' : 'samples'}, ` : ''}${how})`;
+  return `${l.file}${l.line ? `:${l.line}${l.column ? `:${l.column}` : ''}` : ''}${l.function ? ` ${l.function}` : ''} (${l.count ? `${l.count} ${l.countOf ?? (l.count === 1 ? 'sample' : 'samples')}, ` : ''}${how})`;
 }
 
 /** The findings block every command prints under its own view. */

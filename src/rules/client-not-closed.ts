@@ -8,7 +8,17 @@
 // Deliberately ignored: Sarama clients left behind by closed producers (producer-closed-client-open
 // names that cause more exactly), and counts at or below 10 without growth.
 import { defineRule, type FindingDraft } from './define-rule.js';
-import { constructorLocations, creationLocations, findingLibrary, goLibraryNames, oneClientPerProcessFix, orphanThreshold, signed } from './helpers.js';
+import {
+  constructorLocations,
+  creationLocations,
+  creatorLocations,
+  orElse,
+  findingLibrary,
+  goLibraryNames,
+  oneClientPerProcessFix,
+  orphanThreshold,
+  signed,
+} from './helpers.js';
 import type { GoLibrary } from '../signatures/types.js';
 
 export const clientsFarAbove = 10;
@@ -69,7 +79,7 @@ export default defineRule({
         data: { clients: now.clients, library: goLibraryNames[library], sinceBaseline: before ? ` (${signed(growth)} since the baseline)` : '' },
         confidence: growth >= 3 ? ('confirmed' as const) : ('likely' as const),
         library: findingLibrary(library),
-        locations: constructorLocations(evidence.goHeap, library),
+        locations: orElse(constructorLocations(evidence.goHeap, library), () => creatorLocations(evidence.goroutines, library, ['client-metadata-loop'])),
         evidence: [
           {
             source: 'goroutines' as const,

@@ -5,7 +5,7 @@
 // late), and anything that went away again before the counts settled (a client closed per request
 // is wasteful but not a leak).
 import { defineRule } from './define-rule.js';
-import { constructorLocations, creationLocations, fmt, libraryFor, oneClientPerProcessFix } from './helpers.js';
+import { constructorLocations, creationLocations, creatorLocations, orElse, fmt, libraryFor, oneClientPerProcessFix } from './helpers.js';
 
 export const perRequestThreshold = 0.5;
 
@@ -21,8 +21,8 @@ export default defineRule({
     fix: oneClientPerProcessFix,
   },
   needs: ['watch'],
-  uses: ['goHeap', 'v8Heap'],
-  check({ watch, goHeap, v8Heap }) {
+  uses: ['goHeap', 'v8Heap', 'goroutines'],
+  check({ watch, goHeap, v8Heap, goroutines: dump }) {
     const d = watch.drive;
     if (!d || d.requests === 0) return [];
     const connections = d.perRequest.brokerEstablished;
@@ -47,7 +47,12 @@ export default defineRule({
         },
         confidence: connections >= perRequestThreshold && d.settled ? 'confirmed' : 'likely',
         library,
-        locations: library === 'kafkajs' ? creationLocations(v8Heap) : constructorLocations(goHeap, library),
+        locations:
+          library === 'kafkajs'
+            ? creationLocations(v8Heap)
+            : library === 'sarama' || library === 'franz-go'
+              ? orElse(constructorLocations(goHeap, library), () => creatorLocations(dump, library, ['client-metadata-loop']))
+              : constructorLocations(goHeap, library),
         evidence: [
           {
             source: 'sockets',

@@ -3,7 +3,7 @@
 import type { Runtime } from '../collectors/process/types.js';
 import type { GoLibrary } from '../signatures/types.js';
 import type { Library, SourceLocation } from '../types.js';
-import type { GoHeapEvidence } from '../collectors/goruntime/types.js';
+import type { GoHeapEvidence, GoroutineEvidence } from '../collectors/goruntime/types.js';
 import type { V8HeapEvidence } from '../collectors/v8heap/types.js';
 
 /** Goroutine frames name the Go library; a Node process is taken to use kafkajs (the one kleak knows). */
@@ -51,6 +51,26 @@ export function constructorLocations(goHeap: GoHeapEvidence | undefined, library
     .map((c) => ({ file: c.file, line: c.line, function: c.function, count: c.samples, from: 'runtime' as const }));
 }
 
+/** `first` when it has any, else what `then` gives. */
+export const orElse = <T>(first: T[], then: () => T[]): T[] => (first.length ? first : then());
+
+/**
+ * Where the service started a library's goroutines of these roles (debug=2 dumps): its own `go` statement,
+ * else where the goroutine that created them runs now (the creating function is on that stack).
+ */
+export function creatorLocations(goroutines: GoroutineEvidence | undefined, library: GoLibrary, roles: readonly string[]): SourceLocation[] {
+  const sites = (goroutines?.classification.creators ?? []).filter((c) => c.library === library && roles.includes(c.role));
+  const statements = sites.filter((c) => c.how === 'go-statement');
+  return (statements.length ? statements : sites).map((c) => ({
+    file: c.file,
+    line: c.line,
+    function: c.how === 'go-statement' ? c.function : `${c.function} (the goroutine that created them still runs here)`,
+    count: c.goroutines,
+    countOf: 'goroutines',
+    from: 'runtime' as const,
+  }));
+}
+
 /** The service's lines that created kafkajs clients with live connections, from kleak/agent's records in the heap. */
 export function creationLocations(v8Heap: V8HeapEvidence | undefined): SourceLocation[] {
   return (v8Heap?.creationSites ?? []).map((s) => ({
@@ -59,6 +79,7 @@ export function creationLocations(v8Heap: V8HeapEvidence | undefined): SourceLoc
     column: s.column,
     function: s.function,
     count: s.liveConnections,
+    countOf: 'live connections',
     from: 'runtime' as const,
   }));
 }

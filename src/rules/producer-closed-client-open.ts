@@ -6,7 +6,7 @@
 // broker connection, and no dispatcher / sync-producer handler / group session beside it.
 // Deliberately ignored: up to 2 such clients (an admin or metadata-only client is legitimate).
 import { defineRule } from './define-rule.js';
-import { constructorLocations, fmt, orphanThreshold, signed } from './helpers.js';
+import { constructorLocations, creatorLocations, orElse, fmt, orphanThreshold, signed } from './helpers.js';
 
 export default defineRule({
   id: 'producer-closed-client-open',
@@ -59,7 +59,7 @@ Better: build the client and producer once at start-up and share them.`,
         confidence: orphans >= 10 || (orphanGrowth ?? 0) >= orphanThreshold ? 'confirmed' : 'likely',
         library: 'sarama',
         // the line that built the client that outlives its producer
-        locations: constructorLocations(goHeap, 'sarama', ['NewClient']),
+        locations: orElse(constructorLocations(goHeap, 'sarama', ['NewClient']), () => creatorLocations(goroutines, 'sarama', ['client-metadata-loop'])),
         evidence: [
           {
             source: 'goroutines',

@@ -18,7 +18,15 @@ function ownerLocations(groups: readonly PinnedGroup[]): SourceLocation[] {
   for (const g of groups) {
     if (!g.owner) continue;
     const key = `${g.owner.file}:${g.owner.line}:${g.owner.column}`;
-    const at = by.get(key) ?? { file: g.owner.file, line: g.owner.line, column: g.owner.column, function: `${g.owner.function} (holding ${g.owner.variable}: ${g.owner.container})`, count: 0, from: 'runtime' as const };
+    const at = by.get(key) ?? {
+      file: g.owner.file,
+      line: g.owner.line,
+      column: g.owner.column,
+      function: `${g.owner.function} (holding ${g.owner.variable}: ${g.owner.container})`,
+      count: 0,
+      countOf: 'messages',
+      from: 'runtime' as const,
+    };
     at.count = (at.count ?? 0) + g.messages;
     by.set(key, at);
   }

@@ -5,7 +5,7 @@
 // producer's Successes/Errors stall, and every later send waits (sarama #1969, produceSet panics).
 // Only visible in a debug=2 dump (debug=1 has no goroutine states).
 import { defineRule } from './define-rule.js';
-import { plural } from './helpers.js';
+import { plural, creatorLocations } from './helpers.js';
 
 export default defineRule({
   id: 'stuck-sync-producer',
@@ -42,6 +42,7 @@ goroutines or retries:
         data: { handlers, callers, handlerWord: plural(handlers, 'handler'), goroutineWord: plural(callers, 'goroutine') },
         confidence: 'confirmed',
         library: 'sarama',
+        locations: creatorLocations(goroutines, 'sarama', ['sync-producer-caller', 'sync-producer-handler']),
         evidence: [
           {
             source: 'goroutines',

@@ -3,7 +3,7 @@ import { goSignatures, type GoLibrary, type GoLibrarySignatures, type GoroutineR
 import type { HeapSiteSignature } from '../../signatures/types.js';
 import type { GoroutineDump, GoroutineGroup } from './parse-goroutine-dump.js';
 import type { HeapProfile } from './parse-heap-profile.js';
-import type { ConstructorSite, GoroutineClassification, KafkaHeapSite, LibraryCounts, Role, RoleCount, RoleLibrary } from './types.js';
+import type { ConstructorSite, CreatorSite, GoroutineClassification, KafkaHeapSite, LibraryCounts, Role, RoleCount, RoleLibrary } from './types.js';
 
 export interface FrameMatch {
   library: GoLibrarySignatures;
@@ -73,7 +73,43 @@ export function classifyGoroutines(dump: GoroutineDump): GoroutineClassification
     .map((r) => ({ ...r, states: Object.fromEntries(Object.entries(r.states).filter(([s]) => s.includes('(nil chan)'))) }))
     .filter((r) => Object.keys(r.states).length > 0)
     .map((r) => ({ ...r, count: Object.values(r.states).reduce((a, b) => a + b, 0) }));
-  return { total: dump.total, byRole, libraries, blockedForever };
+  return { total: dump.total, byRole, libraries, blockedForever, creators: creatorSites(dump) };
+}
+
+/** Not the Go standard library (its first path element has no dot: net/http, runtime) nor a Kafka library. */
+const isServiceFrame = (fn: string) => !matchFrame(fn) && !isRuntimeFrame(fn) && (fn.startsWith('main.') || /^[^/]*\.[^/]*\//.test(fn));
+
+/**
+ * Where the service started its Kafka goroutines (debug=2): a `created by` in the service's own code is its
+ * `go` statement; a `created by` in the library whose creating goroutine still runs gives that goroutine's
+ * first frame of the service — the function that built the client (or one that called it), where it is now.
+ */
+export function creatorSites(dump: GoroutineDump): CreatorSite[] {
+  const sites = new Map<string, CreatorSite>();
+  const add = (site: Omit<CreatorSite, 'goroutines'>, n: number) => {
+    const key = `${site.library}/${site.role}/${site.how}/${site.file}:${site.line}`;
+    const s = sites.get(key) ?? { ...site, goroutines: 0 };
+    s.goroutines += n;
+    sites.set(key, s);
+  };
+  for (const group of dump.groups) {
+    if (!group.createdBy) continue;
+    const { library, role } = classifyGroup(group);
+    if (library === 'none') continue;
+    const r = role === 'non-kafka' ? 'unclassified' : role;
+    if (isServiceFrame(group.createdBy) && group.createdAt) {
+      add({ library, role: r, how: 'go-statement', file: group.createdAt.file, line: group.createdAt.line, function: group.createdBy }, group.count);
+      continue;
+    }
+    for (const c of group.creators ?? []) {
+      // the creating function is one of the service's frames still on that stack: all of them are named
+      const service = c.frames.filter((f) => isServiceFrame(f.fn) && f.file && f.line);
+      const frame = service[0];
+      const chain = service.map((f) => f.fn.slice(f.fn.lastIndexOf('/') + 1)).join(' ← ');
+      if (frame) add({ library, role: r, how: 'creator-running', file: frame.file!, line: frame.line!, function: chain }, c.count);
+    }
+  }
+  return [...sites.values()].sort((a, b) => b.goroutines - a.goroutines);
 }
 
 const isRuntimeFrame = (fn: string) => fn.startsWith('runtime.') || fn.startsWith('runtime/') || fn.startsWith('internal/');

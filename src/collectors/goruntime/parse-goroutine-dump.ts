@@ -25,6 +25,10 @@ export interface GoroutineGroup {
   waitMinutes?: number;
   frames: GoFrame[];
   createdBy?: string;
+  /** debug=2: where the `go` statement is, in createdBy */
+  createdAt?: { file: string; line: number };
+  /** debug=2: the goroutines that created this group's and are still running, with their stacks (the first one's) */
+  creators?: Array<{ frames: GoFrame[]; count: number }>;
 }
 
 export interface GoroutineDump {
@@ -112,6 +116,9 @@ function parseDebug2(text: string): GoroutineDump {
   const warnings: string[] = [];
   let total = 0;
   const all = lines(text);
+  // goroutine id → its group, and per group the ids of the goroutines that created its members
+  const groupOf = new Map<number, GoroutineGroup>();
+  const creatorIds = new Map<GoroutineGroup, Map<number, number>>();
   for (let i = 0; i < all.length; i++) {
     const head = goroutineHead.exec(all[i]!);
     if (!head) {
@@ -123,28 +130,47 @@ function parseDebug2(text: string): GoroutineDump {
     const { state, waitMinutes } = parseState(head[2]!);
     const frames: GoFrame[] = [];
     let createdBy: string | undefined;
+    let createdAt: { file: string; line: number } | undefined;
+    let creatorId: number | undefined;
     for (i++; i < all.length && all[i] !== ''; i++) {
       const l = all[i]!;
       if (l.startsWith('\t')) {
         const at = /^\t(.*):(\d+)(?: \+0x[0-9a-f]+)?$/.exec(l);
         const last = frames[frames.length - 1];
-        if (at && last && last.file === undefined && !createdBy) Object.assign(last, { file: at[1]!, line: Number(at[2]) });
+        if (at && createdBy && !createdAt) createdAt = { file: at[1]!, line: Number(at[2]) };
+        else if (at && last && last.file === undefined && !createdBy) Object.assign(last, { file: at[1]!, line: Number(at[2]) });
         continue;
       }
       if (l.startsWith('created by ')) {
+        const creator = / in goroutine (\d+)$/.exec(l);
+        if (creator) creatorId = Number(creator[1]);
         createdBy = normalizeFn(l.slice('created by '.length).replace(/ in goroutine \d+$/, ''));
         continue;
       }
       if (l.startsWith('...')) continue; // "...additional frames elided..."
       frames.push({ fn: normalizeFn(stripArguments(l)) });
     }
-    const key = `${state}\n${frames.map((f) => f.fn).join('\n')}\n${createdBy ?? ''}`;
-    const group = byKey.get(key);
+    const key = `${state}\n${frames.map((f) => f.fn).join('\n')}\n${createdBy ?? ''}\n${createdAt ? `${createdAt.file}:${createdAt.line}` : ''}`;
+    let group = byKey.get(key);
     if (group) {
       group.count++;
       if (waitMinutes !== undefined) group.waitMinutes = Math.max(group.waitMinutes ?? 0, waitMinutes);
     } else {
-      byKey.set(key, { count: 1, state, ...(waitMinutes !== undefined ? { waitMinutes } : {}), frames, ...(createdBy ? { createdBy } : {}) });
+      group = {
+        count: 1,
+        state,
+        ...(waitMinutes !== undefined ? { waitMinutes } : {}),
+        frames,
+        ...(createdBy ? { createdBy } : {}),
+        ...(createdAt ? { createdAt } : {}),
+      };
+      byKey.set(key, group);
+    }
+    groupOf.set(Number(head[1]), group);
+    if (creatorId !== undefined) {
+      const ids = creatorIds.get(group) ?? new Map<number, number>();
+      ids.set(creatorId, (ids.get(creatorId) ?? 0) + 1);
+      creatorIds.set(group, ids);
     }
   }
   // runtime/pprof stops writing a debug=2 dump at 64 MiB (writeGoroutineStacks): say so when it did
@@ -152,5 +178,10 @@ function parseDebug2(text: string): GoroutineDump {
     warnings.push(
       `the dump is ${text.length} bytes, the most runtime/pprof writes: it was cut off after ${total} goroutines and more may exist (debug=1 has the full count)`,
     );
+  // creators still running: their stacks show where in the service the creating goroutine is now
+  for (const [group, ids] of creatorIds) {
+    const alive = [...ids].filter(([id]) => groupOf.has(id)).map(([id, count]) => ({ frames: groupOf.get(id)!.frames, count }));
+    if (alive.length) group.creators = alive;
+  }
   return { format: 'debug=2', total, groups: [...byKey.values()], warnings };
 }

@@ -36,6 +36,19 @@ export interface GoroutineClassification {
   libraries: Partial<Record<GoLibrary, LibraryCounts>>;
   /** goroutines blocked for good: a send or receive on a nil channel */
   blockedForever: RoleCount[];
+  /** debug=2: where the service started Kafka goroutines (a `go` statement in its code), or where the goroutine that started them is now */
+  creators: CreatorSite[];
+}
+
+export interface CreatorSite {
+  library: GoLibrary;
+  role: GoroutineRole | 'unclassified';
+  /** 'go-statement': the service's own `go` line (created by …); 'creator-running': the creating goroutine's first frame of the service, where it is now */
+  how: 'go-statement' | 'creator-running';
+  file: string;
+  line: number;
+  function: string;
+  goroutines: number;
 }
 
 export interface KafkaHeapSite {

@@ -57,34 +57,52 @@ function abstractPath(g: HeapGraph, node: number, parentEdge: Int32Array, hops =
   return parts.join(' → ');
 }
 
-/** A closure whose scope is `context` (one pass over the nodes; done once per group). */
-function closureOfContext(g: HeapGraph, context: number): number | undefined {
-  for (let i = 0; i < g.nodeCount; i++) if (g.type(i) === 'closure' && g.child(i, 'context') === context && g.location(i)) return i;
-  return undefined;
+/** The closures whose scope is `context`, with their lines (one pass over the nodes; done once per group). */
+function closuresOf(g: HeapGraph, context: number): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < g.nodeCount; i++) if (g.type(i) === 'closure' && g.child(i, 'context') === context && g.location(i)) out.push(i);
+  return out;
 }
 
 /**
- * Who keeps a message: going up its retainer path, the first variable of a closure's scope (a `context`
- * edge: Context → kept), and the closure that scope belongs to, with its line from the snapshot.
+ * The function that declares a scope's variables: its SharedFunctionInfo points at the scope's ScopeInfo
+ * (name_or_scope_info), and a live closure of it gives its line. A module's top level has no name.
+ */
+function declaringFunction(g: HeapGraph, context: number): { name: string; closure?: number } | undefined {
+  const scopeInfo = g.child(context, 'scope_info');
+  if (scopeInfo === undefined) return undefined;
+  let shared: number | undefined;
+  for (let i = 0; i < g.nodeCount && shared === undefined; i++) if (g.type(i) === 'code' && g.child(i, 'name_or_scope_info') === scopeInfo) shared = i;
+  if (shared === undefined) return undefined;
+  for (let i = 0; i < g.nodeCount; i++)
+    if (g.type(i) === 'closure' && g.child(i, 'shared') === shared && g.location(i)) return { name: g.name(shared), closure: i };
+  return { name: g.name(shared) };
+}
+
+/**
+ * Who keeps a message: going up its retainer path, the first variable of a function's scope (a `context`
+ * edge: Context → kept), the function that declares it, and its script and line from the snapshot.
  */
 function ownerOf(g: HeapGraph, node: number, parentEdge: Int32Array): PinnedOwner | undefined {
   let v = node;
   for (let hops = 0; hops < 16 && v > 0 && parentEdge[v]! >= 0; hops++) {
     const e = parentEdge[v]!;
-    const p = g.edgeOwner(e);
+    const context = g.edgeOwner(e);
     if (g.edgeType(e) === 'context') {
-      let closure = p;
-      for (let k = 0; k < 8 && g.type(closure) !== 'closure' && parentEdge[closure]! >= 0; k++) closure = g.edgeOwner(parentEdge[closure]!);
-      // a scope reached from the stack (a module's top level): any closure of that scope names its script and a line in it
-      if (g.type(closure) !== 'closure') closure = closureOfContext(g, p) ?? closure;
-      if (g.type(closure) !== 'closure') return undefined;
-      const at = g.location(closure);
+      const declaring = declaringFunction(g, context);
+      // the declaring function's own closure, else the first closure written in that scope (the same script)
+      const closure = declaring?.closure ?? closuresOf(g, context).sort((a, b) => g.location(a)!.line - g.location(b)!.line)[0];
+      if (closure === undefined) return undefined;
+      const at = g.location(closure)!;
       const file = g.scriptOf(closure);
-      if (!at || !file) return undefined;
+      if (!file) return undefined;
       const path = file.startsWith('file://') ? fileURLToPath(file) : file;
-      return { variable: g.edgeName(e), container: g.name(v) || g.type(v), function: g.name(closure) || '(anonymous)', file: path, line: at.line + 1, column: at.column + 1 };
+      // V8 names an anonymous function's SharedFunctionInfo "(shared function info)": a module's top level
+      const named = (n: string) => (n && n !== '(shared function info)' ? n : undefined);
+      const name = declaring ? (named(declaring.name) ?? '(top level)') : (named(g.name(closure)) ?? '(anonymous)');
+      return { variable: g.edgeName(e), container: g.name(v) || g.type(v), function: name, file: path, line: at.line + 1, column: at.column + 1 };
     }
-    v = p;
+    v = context;
   }
   return undefined;
 }

@@ -86,7 +86,9 @@ export class HeapGraph {
       for (let k = 0; k + fields.length <= locs.length; k += fields.length) this.locationIndex.set(locs[k + obj!]! / nodeFields, k);
     }
     const k = this.locationIndex.get(i);
-    return k === undefined ? undefined : { scriptId: script! < 0 ? 0 : locs[k + script!]!, line: locs[k + line!]!, column: column! < 0 ? 0 : locs[k + column!]! };
+    return k === undefined
+      ? undefined
+      : { scriptId: script! < 0 ? 0 : locs[k + script!]!, line: locs[k + line!]!, column: column! < 0 ? 0 : locs[k + column!]! };
   }
 
   /** the script a closure's function comes from (its URL or path), through its SharedFunctionInfo */

@@ -160,7 +160,15 @@ export class HeapSnapshotParser {
         hint: 'Take a new snapshot; a file edited or written by another tool may have lost them.',
       });
     }
-    return { meta: this.meta, nodeCount: this.nodeCount, edgeCount: this.edgeCount, ...this.arrays, strings: this.strings, fileBytes: this.bytes, locations: Uint32Array.from(this.locationNumbers) };
+    return {
+      meta: this.meta,
+      nodeCount: this.nodeCount,
+      edgeCount: this.edgeCount,
+      ...this.arrays,
+      strings: this.strings,
+      fileBytes: this.bytes,
+      locations: Uint32Array.from(this.locationNumbers),
+    };
   }
 
   private readHeader(chunk: Uint8Array, i: number): number {
@@ -407,7 +415,9 @@ export class HeapSnapshotParser {
           return i + 1;
         }
       } else {
-        throw new InputError(`${this.source} is corrupt: unexpected ${JSON.stringify(String.fromCharCode(c))} in its locations array.`, { hint: 'Take a new snapshot.' });
+        throw new InputError(`${this.source} is corrupt: unexpected ${JSON.stringify(String.fromCharCode(c))} in its locations array.`, {
+          hint: 'Take a new snapshot.',
+        });
       }
     }
     this.number = n;

@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
+import { repoRoot } from '../../../src/repo-root.js';
 import { classifyGoroutines, classifyHeap, matchFrame } from '../../../src/collectors/goruntime/classify.js';
 import { parseGoroutineDump } from '../../../src/collectors/goruntime/parse-goroutine-dump.js';
 import { parseHeapProfile } from '../../../src/collectors/goruntime/parse-heap-profile.js';
@@ -49,4 +52,26 @@ test('heap: franz-go decompression holds the pinned batches in the leaky consume
   // 100 batches of 64 × 4 KiB were consumed: 25.6 MB decompressed, all pinned by the leaky one
   assert.ok(decompressed(leaky) > 20e6, `${decompressed(leaky)}`);
   assert.ok(decompressed(fixed) < 2e6, `${decompressed(fixed)}`);
+});
+
+test('created by: the service’s own go statement, else where the creating goroutine still runs (captured debug=2 dumps)', () => {
+  const dumpOf = (dir: string) => parseGoroutineDump(capturedText(dir, 2));
+  const lineOf = (file: string, text: string) =>
+    readFileSync(join(repoRoot, file), 'utf8')
+      .split('\n')
+      .findIndex((l) => l.includes(text)) + 1;
+  // sarama-reused-message: the sends that share one message are started by the service's `go func(p, msg)`
+  const reused = classifyGoroutines(dumpOf('sarama-reused-message-3')).creators;
+  const go = reused.find((c) => c.how === 'go-statement' && c.role === 'sync-producer-caller')!;
+  assert.ok(go, JSON.stringify(reused));
+  assert.ok(go.file.endsWith('fixtures/go/internal/dualsync/dualsync.go'));
+  assert.equal(go.line, lineOf('fixtures/go/internal/dualsync/dualsync.go', 'go func(p sarama.SyncProducer, msg *sarama.ProducerMessage)'));
+  assert.equal(go.function, 'kleak.dev/fixtures/internal/dualsync.Run.func1');
+  // franz-retain: the clients were built by goroutine 1, which still runs (serving): its service frames, innermost first
+  const franz = classifyGoroutines(dumpOf('franz-retain-6400')).creators.find((c) => c.role === 'client-metadata-loop')!;
+  assert.equal(franz.how, 'creator-running');
+  assert.match(franz.function, /^svc\.Serve ← franzsvc\.Run ← main\.main$/);
+  assert.equal(franz.line, lineOf('fixtures/go/internal/svc/svc.go', 'http.ListenAndServe(addr, nil)'));
+  // sarama-per-request: every client was built by a request's goroutine, long gone: nothing to say
+  assert.deepEqual(classifyGoroutines(dumpOf('sarama-per-request-21')).creators, []);
 });

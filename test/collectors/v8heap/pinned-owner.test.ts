@@ -1,8 +1,8 @@
 // Who keeps the messages, from a real snapshot: a child Node process keeps kafkajs-shaped records (value,
 // key, offset, batchContext) in a Map inside a closure and in a module-level array, and writes a
 // snapshot. The records a container keeps are one group (Map backing-store slots and array positions
-// are one place), and the group names the variable, the container and the closure's function with its
-// line in the script — the line computed from the script's own text, not written in the test.
+// are one place), and the group names the variable, the container and the function that declares it,
+// with its line in the script — computed from the script's own text, not written in the test.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -45,11 +45,18 @@ test('kept records: one group per container, owned by the variable and the closu
   const map = byVariable.get('cache')!;
   assert.ok(map, JSON.stringify(analysis.pinned.groups.map((g) => g.path)));
   assert.equal(map.messages, 300);
-  assert.deepEqual({ ...map.owner, column: undefined }, { variable: 'cache', container: 'Map', function: 'keepInMap', file, line: lineOf('return function keepInMap'), column: undefined });
+  // the function that declares `cache`, at its own line
+  assert.deepEqual(
+    { ...map.owner, column: undefined },
+    { variable: 'cache', container: 'Map', function: 'makeStore', file, line: lineOf('function makeStore'), column: undefined },
+  );
   const array = byVariable.get('recent')!;
   assert.ok(array, JSON.stringify(analysis.pinned.groups.map((g) => g.path)));
   assert.equal(array.messages, 120);
   assert.equal(array.owner!.container, 'Array');
   assert.equal(array.owner!.file, file);
+  // a module-level variable: the module's top level, which starts at line 1
+  assert.equal(array.owner!.function, '(top level)');
+  assert.equal(array.owner!.line, 1);
   assert.equal(analysis.pinned.messages, 420);
 });

@@ -1,10 +1,13 @@
 // analysistest-style markers: `// want "<rule-id>"` on each line a rule must flag in fixtures/scan;
 // every other line (the `// ok` look-alikes among them) must not be flagged. The scan's findings are
 // compared with the markers exactly, per rule.
+import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { test } from 'node:test';
 import { scan } from '../../src/core/scan.js';
 import { repoRoot } from '../../src/repo-root.js';
+import type { AnyRule } from '../../src/rules/define-rule.js';
 
 export const scanFixtures = join(repoRoot, 'fixtures/scan');
 
@@ -38,3 +41,29 @@ export async function scanMarks(sub = '.'): Promise<Mark[]> {
 }
 
 export const sortMarks = (marks: Mark[]) => marks.map((m) => `${m.ruleId} ${m.place}`).sort();
+
+/**
+ * The two tests every scan rule has: its findings equal its want markers exactly, and each finding's text,
+ * fix, location and fingerprint come from the rule.
+ */
+export function scanRuleTests(rule: AnyRule): void {
+  const id = rule.id;
+  test(`${id}: findings equal the want markers`, async () => {
+    const want = markers().filter((m) => m.ruleId === id);
+    assert.ok(want.length > 0, 'the fixtures mark at least one line');
+    assert.deepEqual(sortMarks((await scanMarks()).filter((m) => m.ruleId === id)), sortMarks(want));
+  });
+
+  test(`${id}: severity, message and fix come from the rule`, async () => {
+    const run = await scan({ root: scanFixtures, includeTests: true });
+    const found = run.diagnosis.findings.filter((f) => f.ruleId === id);
+    assert.ok(found.length > 0);
+    for (const f of found) {
+      assert.equal(f.title, rule.meta.title);
+      assert.ok(f.summary.length > 20 && !/\{\w+\}/.test(f.summary), f.summary);
+      assert.ok(f.fix.length > 0);
+      assert.equal(f.locations[0]!.from, 'scan');
+      assert.match(f.fingerprint ?? '', /^[0-9a-f]{32}$/);
+    }
+  });
+}

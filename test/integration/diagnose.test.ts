@@ -86,21 +86,16 @@ describe('kleak diagnose names exactly the expected rules (warning and above)', 
   }
 });
 
+/** The fixture driven and profiled, with --source set to its own directory. */
+async function diagnoseWithSource(name: 'sarama-per-request' | 'sarama-per-request-fixed') {
+  const topic = await createTopic(bootstrap, `source-${name}`);
+  const service = await fixture(name, { bootstrap, topic });
+  return diagnoseJson(['--pid', String(service.pid), '--brokers', bootstrap, ...produce(service), '--pprof', service.url, '--source', `fixtures/go/${name}`]);
+}
+
 describe('diagnose --source: the runtime finding confirmed at its line in the code', () => {
   test('sarama-per-request: client-per-request and producer-closed-client-open are confirmed by the scan at main.go:21 and :26', async () => {
-    const topic = await createTopic(bootstrap, 'source-join');
-    const service = await fixture('sarama-per-request', { bootstrap, topic });
-    const { code, json } = await diagnoseJson([
-      '--pid',
-      String(service.pid),
-      '--brokers',
-      bootstrap,
-      ...produce(service),
-      '--pprof',
-      service.url,
-      '--source',
-      'fixtures/go/sarama-per-request',
-    ]);
+    const { code, json } = await diagnoseWithSource('sarama-per-request');
     assert.equal(code, 1);
     const byRule = new Map(json.findings.map((f: any) => [f.ruleId, f]));
     for (const [rule, line] of [
@@ -121,19 +116,7 @@ describe('diagnose --source: the runtime finding confirmed at its line in the co
   });
 
   test('the fixed twin: no error; the scan still says each request builds (and closes) a client', async () => {
-    const topic = await createTopic(bootstrap, 'source-join-fixed');
-    const service = await fixture('sarama-per-request-fixed', { bootstrap, topic });
-    const { code, json } = await diagnoseJson([
-      '--pid',
-      String(service.pid),
-      '--brokers',
-      bootstrap,
-      ...produce(service),
-      '--pprof',
-      service.url,
-      '--source',
-      'fixtures/go/sarama-per-request-fixed',
-    ]);
+    const { code, json } = await diagnoseWithSource('sarama-per-request-fixed');
     assert.equal(code, 0);
     assert.deepEqual(
       json.findings.filter((f: any) => f.severity === 'error'),

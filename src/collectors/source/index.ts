@@ -10,7 +10,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { emptyFacts, goBatch, JsBatch, mergeFacts, type BatchFacts, type Signal, type Text } from './batch.js';
 import { kafkaImportPaths } from './go/analyze.js';
-import type { ShutdownGap, Site, SourceEvidence } from './types.js';
+import { shutdownGap, type ShutdownGap, type Site, type SourceEvidence } from './types.js';
 
 export interface ScanOptions {
   root: string;
@@ -284,31 +284,17 @@ function jsShutdownGaps(root: string, evidence: SourceEvidence, signals: Signal[
     if (c.binding && new RegExp(`\\b${c.binding}\\??\\.disconnect\\s*\\(`).test(source)) continue;
     if (/\.disconnect\s*\(/.test(source) && !c.binding) continue;
     const pkgSignals = byPackage.get(pkg) ?? [];
-    const base = {
-      file: c.file,
-      line: c.line,
-      column: c.column,
-      function: c.function,
-      snippet: c.snippet,
-      language: c.language,
-      library: c.library,
-      kind: c.kind,
-    };
     if (!pkgSignals.length) {
-      gaps.push({
-        ...base,
-        reason: 'no-signal-handler',
-        detail: `no process.on('SIGTERM') in ${pkg === '.' ? 'the project' : pkg}: on SIGTERM Node exits without disconnecting it`,
-      });
+      gaps.push(
+        shutdownGap(c, 'no-signal-handler', `no process.on('SIGTERM') in ${pkg === '.' ? 'the project' : pkg}: on SIGTERM Node exits without disconnecting it`),
+      );
       reported.add(pkg);
     } else {
       const exits = pkgSignals.find((s) => s.exitsFirst);
       if (exits) {
-        gaps.push({
-          ...base,
-          reason: 'exit-before-disconnect',
-          detail: `the SIGTERM handler in ${exits.file} calls process.exit (line ${exits.exitsFirst}) before disconnecting`,
-        });
+        gaps.push(
+          shutdownGap(c, 'exit-before-disconnect', `the SIGTERM handler in ${exits.file} calls process.exit (line ${exits.exitsFirst}) before disconnecting`),
+        );
         reported.add(pkg);
       }
     }

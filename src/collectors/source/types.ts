@@ -117,3 +117,19 @@ export interface SourceEvidence {
   /** --changed-since: only findings in these files are reported (the analysis still reads the whole tree) */
   changed?: { ref: string; files: string[] };
 }
+
+/** A shutdown gap at a construction's site. */
+export function shutdownGap(c: Construction, reason: ShutdownGap['reason'], detail: string): ShutdownGap {
+  return {
+    file: c.file,
+    line: c.line,
+    column: c.column,
+    function: c.function,
+    snippet: c.snippet,
+    language: c.language,
+    library: c.library,
+    kind: c.kind,
+    reason,
+    detail,
+  };
+}

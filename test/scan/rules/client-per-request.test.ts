@@ -4,28 +4,11 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { scan } from '../../../src/core/scan.js';
 import rule from '../../../src/scan/rules/client-per-request.js';
-import { markers, scanFixtures, scanMarks, sortMarks } from '../../helpers/scan-markers.js';
+import { scanFixtures, scanRuleTests } from '../../helpers/scan-markers.js';
 
 const id = 'client-per-request';
 
-test(`${id}: findings equal the want markers`, async () => {
-  const want = markers().filter((m) => m.ruleId === id);
-  assert.ok(want.length > 0, 'the fixtures mark at least one line');
-  assert.deepEqual(sortMarks((await scanMarks()).filter((m) => m.ruleId === id)), sortMarks(want));
-});
-
-test(`${id}: severity, message and fix come from the rule`, async () => {
-  const run = await scan({ root: scanFixtures, includeTests: true });
-  const found = run.diagnosis.findings.filter((f) => f.ruleId === id);
-  assert.ok(found.length > 0);
-  for (const f of found) {
-    assert.equal(f.title, rule.meta.title);
-    assert.ok(f.summary.length > 20 && !/\{\w+\}/.test(f.summary), f.summary);
-    assert.ok(f.fix.length > 0);
-    assert.equal(f.locations[0]!.from, 'scan');
-    assert.match(f.fingerprint ?? '', /^[0-9a-f]{32}$/);
-  }
-});
+scanRuleTests(rule);
 
 test('client-per-request: not closed is an error, closed on every path a warning with the cost, a helper names the chain', async () => {
   const run = await scan({ root: scanFixtures, includeTests: true });

@@ -4,7 +4,17 @@
 // callbacks and poll loops; helpers are followed two calls deep inside the package.
 import type { Library } from '../../../types.js';
 import { fateOf, type Enclosing, type FlowLanguage, type Stmt, type Use } from '../flow.js';
-import type { ClientKind, Construction, Fate, MessageResend, RecordStore, Scope, ShutdownGap, Site } from '../types.js';
+import {
+  shutdownGap,
+  type ClientKind,
+  type Construction,
+  type Fate,
+  type MessageResend,
+  type RecordStore,
+  type Scope,
+  type ShutdownGap,
+  type Site,
+} from '../types.js';
 import { fieldOf, findAll, type GNode } from './tree.js';
 
 export interface GoFile {
@@ -910,26 +920,14 @@ function shutdownGaps(files: GoFile[], imports: Map<GoFile, Map<string, string>>
   if (!serves && !mainLoops && !pollLoops && !signals) return gaps;
   const built = constructions.filter((c) => c.inMain && !c.scope && (c.kind === 'producer' || c.kind === 'consumer' || c.kind === 'client'));
   for (const c of built) {
-    const base = {
-      file: c.file,
-      line: c.line,
-      column: c.column,
-      function: c.function,
-      snippet: c.snippet,
-      language: c.language,
-      library: c.library,
-      kind: c.kind,
-    };
     if (!signals) {
-      gaps.push({
-        ...base,
-        reason: 'no-signal-handler',
-        detail: `${main.name} has no signal.Notify or signal.NotifyContext: on SIGTERM the process dies without closing it`,
-      });
+      gaps.push(
+        shutdownGap(c, 'no-signal-handler', `${main.name} has no signal.Notify or signal.NotifyContext: on SIGTERM the process dies without closing it`),
+      );
       continue;
     }
     if (c.fate.status === 'leaks' || c.fate.status === 'discarded') {
-      gaps.push({ ...base, reason: 'not-closed', detail: `${c.binding ?? 'it'} is never closed on the way out of ${main.name}` });
+      gaps.push(shutdownGap(c, 'not-closed', `${c.binding ?? 'it'} is never closed on the way out of ${main.name}`));
       continue;
     }
     if (c.library === 'franz-go' && c.binding) {
@@ -938,11 +936,7 @@ function shutdownGaps(files: GoFile[], imports: Map<GoFile, Map<string, string>>
       const uses = new RegExp(`\\b${c.binding}\\.(Produce|TryProduce)\\s*\\(`).test(f.source);
       const flush = new RegExp(`\\b${c.binding}\\.Flush\\(`).test(f.source);
       if (uses && !flush && c.fate.status === 'closed')
-        gaps.push({
-          ...base,
-          reason: 'close-without-flush',
-          detail: `${c.binding}.Close() does not flush: records still buffered are failed with ErrClientClosed`,
-        });
+        gaps.push(shutdownGap(c, 'close-without-flush', `${c.binding}.Close() does not flush: records still buffered are failed with ErrClientClosed`));
     }
     void imports;
   }

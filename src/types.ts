@@ -78,6 +78,16 @@ export interface Diagnosis {
   notEvaluated: NotEvaluated[];
   /** where the service's sources are (--source-root) and its manifests there: locations are relative to root */
   source?: SourceTree;
+  /** what was measured, beside the findings: broker settings, per-request growth, live clients — a clean run's proof */
+  context?: ContextFact[];
+}
+
+/** A measured fact that is not a problem: findings are problems, these are their context. */
+export interface ContextFact {
+  source: EvidenceKind;
+  name: string;
+  value: string;
+  meaning?: string;
 }
 
 export interface SourceTree {

@@ -101,7 +101,12 @@ export function renderRun(format: Format, run: Run, view: CommandView, chalk: Ch
     return notEvaluated ? `${text.replace(/\n$/, '')}\n${notEvaluated}\n` : text;
   }
   if (format === 'json' && view.json) {
-    const json = { ...view.json(run), collectors: diagnosis.collectors, notEvaluated: diagnosis.notEvaluated };
+    const json = {
+      ...view.json(run),
+      collectors: diagnosis.collectors,
+      notEvaluated: diagnosis.notEvaluated,
+      ...(diagnosis.context ? { context: diagnosis.context } : {}),
+    };
     return `${view.jsonLine ? JSON.stringify(json) : JSON.stringify(json, null, 2)}\n`;
   }
   return reporters[format](diagnosis, { chalk, ...(docsBaseUrl ? { docsBaseUrl } : {}), ...(view.rules ? { rules: view.rules } : {}) });

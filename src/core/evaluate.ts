@@ -3,6 +3,7 @@
 import type { CollectorResult, Evidence, EvidenceMap } from '../collectors/types.js';
 import { rules as allRules } from '../rules/index.js';
 import { runRules } from '../rules/run-rules.js';
+import { contextFacts } from './context.js';
 import type { AnyRule } from '../rules/define-rule.js';
 import { evidenceKinds, type CollectorReport, type Diagnosis, type EvidenceKind } from '../types.js';
 
@@ -58,5 +59,6 @@ export function evaluate(evidence: Evidence, reports: readonly CollectorReport[]
     collectors: [...reports].sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind)),
     findings,
     notEvaluated: notEvaluated.map((n) => ({ ...n, missing: n.missing.filter((kind) => asked.has(kind)) })),
+    context: contextFacts(evidence),
   };
 }

@@ -26,6 +26,11 @@ export const renderMarkdown: Reporter = (diagnosis: Diagnosis) => {
       out.push('', '**Fix**', '', '```', f.fix, '```', '');
     }
   }
+  if (diagnosis.context?.length) {
+    out.push('## Measured', '', '| source | what | value | meaning |', '|---|---|---|---|');
+    for (const f of diagnosis.context) out.push(`| ${f.source} | ${cell(f.name)} | ${cell(f.value)} | ${cell(f.meaning ?? '')} |`);
+    out.push('');
+  }
   const warned = diagnosis.collectors.filter((c) => c.warnings?.length);
   if (warned.length) {
     out.push('## Warnings', '');

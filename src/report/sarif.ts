@@ -84,6 +84,7 @@ export const renderSarif: Reporter = (diagnosis: Diagnosis, options) => {
         },
         ...(diagnosis.source ? { originalUriBaseIds: { '%SRCROOT%': { description: { text: "The service's source root (--source-root)." } } } } : {}),
         invocations: [{ executionSuccessful: true, startTimeUtc: diagnosis.startedAt }],
+        ...(diagnosis.context?.length ? { properties: { measured: diagnosis.context } } : {}),
         results: diagnosis.findings.map((f) => {
           const located = f.locations.filter((l) => isRelative(l.file));
           const anchor = located.length ? undefined : manifestFor(f, diagnosis);
@@ -93,7 +94,8 @@ export const renderSarif: Reporter = (diagnosis: Diagnosis, options) => {
           const place = located.length ? `${located[0]!.file}:${located[0]!.line ?? 0}` : `manifest:${anchor!.uri}`;
           return {
             ruleId: f.ruleId,
-            ruleIndex: rules.findIndex((r) => r.id === f.ruleId),
+            // a report from an older kleak may name a rule this one no longer has: no index then
+            ...(rules.some((r) => r.id === f.ruleId) ? { ruleIndex: rules.findIndex((r) => r.id === f.ruleId) } : {}),
             level: level[f.severity],
             message: {
               text: `${f.title}: ${f.summary}${located.length ? ` (${located.map((l) => `${l.file}:${l.line ?? '?'}${l.count ? `, ${l.count} samples` : ''}`).join('; ')})` : ''}${why}`,

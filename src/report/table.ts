@@ -45,10 +45,19 @@ export const renderTable: Reporter = (diagnosis: Diagnosis, { chalk }) => {
     out.push(summary.toString(), '');
     out.push(diagnosis.findings.map((f) => renderFinding(f, chalk)).join('\n\n'));
   }
+  const measured = renderContext(diagnosis, chalk);
+  if (measured) out.push('', measured);
   const notEvaluated = renderNotEvaluated(diagnosis, chalk);
   if (notEvaluated) out.push('', notEvaluated);
   return `${out.join('\n')}\n`;
 };
+
+/** What was measured: the facts beside the findings (on a clean run, the proof that it is clean). */
+export function renderContext(diagnosis: Diagnosis, chalk: ChalkInstance): string {
+  const facts = diagnosis.context ?? [];
+  if (!facts.length) return '';
+  return [chalk.bold('Measured'), ...facts.map((f) => `  ${f.source}: ${f.name}: ${f.value}${f.meaning ? chalk.dim(` — ${f.meaning}`) : ''}`)].join('\n');
+}
 
 /**
  * What was not evaluated and why (collectors skipped or failed, rules without their evidence), and what

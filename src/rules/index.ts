@@ -10,7 +10,6 @@ import recordsPinBuffers from './records-pin-buffers.js';
 import stuckSyncProducer from './stuck-sync-producer.js';
 import groupMemberGrowth from './group-member-growth.js';
 import lingeringMembers from './lingering-members.js';
-import idleReaping from './idle-reaping.js';
 
 export const rules: readonly AnyRule[] = [
   clientPerRequest,
@@ -23,5 +22,4 @@ export const rules: readonly AnyRule[] = [
   recordsPinBuffers,
   groupMemberGrowth,
   lingeringMembers,
-  idleReaping,
 ] as AnyRule[];

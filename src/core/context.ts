@@ -1,0 +1,87 @@
+// What was measured, as facts beside the findings: broker settings the rules read, and the numbers that
+// show a clean run is clean (per-request growth, live clients, live connections, what the scan checked).
+// Findings are problems; these are context. Pure: facts from evidence.
+import type { Evidence } from '../collectors/types.js';
+import type { ContextFact } from '../types.js';
+
+const fmt = (n: number) => (Math.abs(n) >= 10 ? n.toFixed(0) : n.toFixed(1));
+const mib = (bytes: number) => `${(bytes / 1048576).toFixed(1)} MiB`;
+
+function duration(ms: number): string {
+  if (ms % 3_600_000 === 0) return `${ms / 3_600_000} h`;
+  if (ms % 60_000 === 0) return `${ms / 60_000} min`;
+  return `${ms / 1000} s`;
+}
+
+export function contextFacts(evidence: Evidence): ContextFact[] {
+  const facts: ContextFact[] = [];
+  const drive = evidence.watch?.drive;
+  if (drive && drive.requests > 0) {
+    const p = drive.perRequest;
+    facts.push({
+      source: 'watch',
+      name: 'per request',
+      value: `${fmt(p.brokerEstablished)} new broker connections, ${fmt(p.fds)} fds${p.goroutines !== undefined ? `, ${fmt(p.goroutines)} goroutines` : ''}`,
+      meaning: `${drive.requests} ${drive.method} requests to ${drive.url} after ${drive.warmup} warm-up, ${drive.settled ? `counts settled after ${(drive.settleMs / 1000).toFixed(1)} s` : 'counts still moving at the end'}; a client per request shows as ≥ 0.5 of either`,
+    });
+  }
+  const sockets = evidence.sockets;
+  if (sockets) {
+    const sum = (k: 'brokerEstablished' | 'brokerCloseWait' | 'fds') => sockets.processes.reduce((n, p) => n + p.totals[k], 0);
+    facts.push({
+      source: 'sockets',
+      name: 'broker sockets',
+      value: `${sum('brokerEstablished')} ESTABLISHED, ${sum('brokerCloseWait')} CLOSE_WAIT; ${sum('fds')} fds open`,
+    });
+  }
+  const go = evidence.goroutines?.classification;
+  if (go) {
+    const libs = Object.entries(go.libraries).map(
+      ([l, c]) =>
+        `${l}: ${c.clients} clients, ${c.brokerConnections} broker connections, ${c.producers + c.syncProducers} producers, ${c.groupSessions} group sessions`,
+    );
+    facts.push({
+      source: 'goroutines',
+      name: 'live Kafka clients',
+      value: libs.length ? libs.join('; ') : 'none',
+      meaning: `${go.total} goroutines in the dump`,
+    });
+  }
+  const heap = evidence.v8Heap;
+  if (heap) {
+    facts.push({
+      source: 'v8Heap',
+      name: 'kafkajs in the heap',
+      value: `${heap.kafka.liveSockets} connections with a live socket, ${heap.kafka.clusters} clusters; ${mib(heap.pinned.totalBytes)} of record buffers behind ${heap.pinned.messages} kept messages`,
+    });
+  }
+  const cluster = evidence.cluster;
+  if (cluster) {
+    const values = [
+      ...new Set(
+        Object.values(cluster.view.config)
+          .map((c) => c['connections.max.idle.ms'])
+          .filter((v): v is string => v !== undefined),
+      ),
+    ];
+    if (values.length) {
+      const ms = Math.min(...values.map(Number));
+      facts.push({
+        source: 'cluster',
+        name: 'connections.max.idle.ms',
+        value: `${values.join('/')} (${duration(ms)})`,
+        meaning: "the brokers close connections idle this long: an unclosed client's sockets then end in CLOSE_WAIT or are reopened (close-wait-sockets)",
+      });
+    }
+  }
+  const source = evidence.source;
+  if (source) {
+    const files = source.files.go + source.files.js + source.files.ts;
+    facts.push({
+      source: 'source',
+      name: 'scan',
+      value: `${files} files, ${files - source.prefiltered} in packages that use a Kafka library, ${source.constructions.length} constructor calls checked`,
+    });
+  }
+  return facts;
+}

@@ -7,11 +7,22 @@ import type { Diagnosis, SourceLocation } from '../types.js';
 
 const toPosix = (p: string) => p.split(sep).join('/');
 
-/** a path under root, relative and with forward slashes; undefined when it is not under root */
+/**
+ * A path under root, relative and with forward slashes; undefined when it is not under root. A path the
+ * runtime recorded on another machine (the build's checkout: /home/runner/work/svc/svc/cmd/main.go) is
+ * matched by its longest tail that exists under root (cmd/main.go).
+ */
 function under(root: string, file: string): string | undefined {
   if (!isAbsolute(file)) return toPosix(file);
   const rel = relative(root, file);
-  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? toPosix(rel) : undefined;
+  if (rel && !rel.startsWith('..') && !isAbsolute(rel)) return toPosix(rel);
+  const parts = toPosix(file).split('/').filter(Boolean);
+  // at least a directory and the file: a bare main.go could be any service's
+  for (let i = 1; i < parts.length - 1; i++) {
+    const tail = parts.slice(i).join('/');
+    if (existsSync(join(root, tail))) return tail;
+  }
+  return undefined;
 }
 
 /** the nearest `name` from dir up to root (inclusive), relative to root */

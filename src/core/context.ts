@@ -80,7 +80,7 @@ export function contextFacts(evidence: Evidence): ContextFact[] {
     facts.push({
       source: 'source',
       name: 'scan',
-      value: `${files} files, ${files - source.prefiltered} in packages that use a Kafka library, ${source.constructions.length} constructor calls checked`,
+      value: `${files} file${files === 1 ? '' : 's'}, ${files - source.prefiltered} in packages that use a Kafka library, ${source.constructions.length} constructor calls checked`,
     });
   }
   return facts;

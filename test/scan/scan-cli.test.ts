@@ -199,3 +199,22 @@ test('worker threads (a large tree) and the main thread (a small one) give the s
   assert.ok(JSON.parse(one.stdout).findings.length > 30);
   assert.equal(findings(two), findings(one));
 });
+
+test('a 20,000-deep expression and a 20,000-character line: a warning each, no crash, the rest still scanned', async () => {
+  const dir = tree({
+    'svc/h.go': handler('Produce'),
+    'web/deep.js': `// kafka\nconst z = ${'(\n'.repeat(20_000)}1${')\n'.repeat(20_000)};\n`,
+    'web/long.js': `// kafka\nconst z = '${'x'.repeat(20_000)}';\n`,
+  });
+  const r = await json([dir]);
+  assert.equal(r.code, 1, r.stderr);
+  assert.deepEqual(
+    r.report.findings.map((f: { locations: { file: string }[] }) => f.locations[0]!.file),
+    ['svc/h.go'],
+  );
+  assert.match(r.report.collectors[0].warnings.join('\n'), /web\/long\.js:1: not parsed: a line of 20013 characters/);
+  assert.ok(
+    !r.report.scan.parseProblems.some((p: { file: string }) => p.file === 'web/deep.js'),
+    'the deep file is parsed (in the worker, on its large stack)',
+  );
+});

@@ -5,7 +5,7 @@
 import { parseSync } from 'oxc-parser';
 import type { Library } from '../../types.js';
 import { analyzeGoPackage, type GoFile } from './go/analyze.js';
-import { firstError, goParser, parseGo } from './go/tree.js';
+import { firstError, goParser, loadedGoParser, parseGo } from './go/tree.js';
 import { analyzeJsFile, exportsOf, lineStarts, type JsFile } from './js/analyze.js';
 import type { Construction, MessageResend, ParseProblem, RecordStore, ShutdownGap, Suppression } from './types.js';
 
@@ -37,6 +37,38 @@ export function mergeFacts(into: BatchFacts, from: BatchFacts): BatchFacts {
   return into;
 }
 
+/** Lines longer than this are not hand-written (minified or generated code, a data blob): such a file is not parsed. */
+const maxLineLength = 10_000;
+
+/** The longest line's length, when over the bound (parsers' error reports quote whole lines, per error). */
+function overlongLine(source: string): number | undefined {
+  let start = 0;
+  for (let end = source.indexOf('\n'); ; end = source.indexOf('\n', start)) {
+    const length = (end === -1 ? source.length : end) - start;
+    if (length > maxLineLength) return length;
+    if (end === -1) return undefined;
+    start = end + 1;
+  }
+}
+
+function tooLong(text: Text, facts: BatchFacts): boolean {
+  const length = overlongLine(text.source);
+  if (length === undefined) return false;
+  facts.parseProblems.push({ file: text.path, line: 1, message: `not parsed: a line of ${length} characters (minified or generated code)` });
+  return true;
+}
+
+/** Runs an analysis; a file nested too deeply for the stack is a problem to report, not a failed scan. */
+function tooDeep<T>(analyse: () => T, file: string, facts: BatchFacts): T | undefined {
+  try {
+    return analyse();
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    facts.parseProblems.push({ file, line: 1, message: `not analysed: nested too deeply (${error.message})` });
+    return undefined;
+  }
+}
+
 const suppression = /\/\/\s*kleak-ignore(-next-line)?(?:\s+([a-z]+(?:-[a-z]+)*))?(?:\s*:\s*(.*\S))?\s*$/;
 
 function suppressionsOf(file: string, source: string): Suppression[] {
@@ -52,12 +84,19 @@ function suppressionsOf(file: string, source: string): Suppression[] {
 
 /** Parses and analyses Go packages (each a directory's files, split by package clause). */
 export async function goBatch(dirs: Text[][]): Promise<BatchFacts> {
+  if (dirs.length) await goParser();
+  return goBatchSync(dirs);
+}
+
+/** goBatch once the grammar is loaded (goParser() resolved): the same work, synchronously. */
+export function goBatchSync(dirs: Text[][]): BatchFacts {
   const facts = emptyFacts();
   if (!dirs.length) return facts;
-  const parser = await goParser();
+  const parser = loadedGoParser();
   for (const group of dirs) {
     const byPackage = new Map<string, GoFile[]>();
     for (const g of group) {
+      if (tooLong(g, facts)) continue;
       let root: GoFile['root'];
       try {
         root = parseGo(parser, g.source);
@@ -72,7 +111,8 @@ export async function goBatch(dirs: Text[][]): Promise<BatchFacts> {
       facts.suppressions.push(...suppressionsOf(g.path, g.source));
     }
     for (const pkgFiles of byPackage.values()) {
-      const f = analyzeGoPackage(pkgFiles);
+      const f = tooDeep(() => analyzeGoPackage(pkgFiles), pkgFiles[0]!.path, facts);
+      if (!f) continue;
       facts.constructions.push(...f.constructions);
       facts.stores.push(...f.stores);
       facts.resends.push(...f.resends);
@@ -93,6 +133,7 @@ export class JsBatch {
   parse(texts: Text[]): [string, [string, Library][]][] {
     const exports: [string, [string, Library][]][] = [];
     for (const { path, source } of texts) {
+      if (tooLong({ path, source }, this.facts)) continue;
       const lang = /\.tsx$/.test(path) ? 'tsx' : tsExt.test(path) ? 'ts' : 'jsx';
       let parsed: ReturnType<typeof parseSync>;
       try {
@@ -122,7 +163,8 @@ export class JsBatch {
     const exportedMap = new Map(exported.map(([p, e]) => [p, new Map(e)]));
     const knownSet = new Set(known);
     for (const f of this.files) {
-      const r = analyzeJsFile(f, exportedMap, knownSet);
+      const r = tooDeep(() => analyzeJsFile(f, exportedMap, knownSet), f.path, this.facts);
+      if (!r) continue;
       this.facts.constructions.push(...r.constructions);
       this.facts.stores.push(...r.stores);
       this.facts.signals.push(...r.signals);

@@ -8,7 +8,7 @@ import { KleakError } from '../../errors.js';
 import type { Library } from '../../types.js';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { emptyFacts, goBatch, JsBatch, mergeFacts, type BatchFacts, type Signal, type Text } from './batch.js';
+import { emptyFacts, goBatch, mergeFacts, type BatchFacts, type Signal, type Text } from './batch.js';
 import { kafkaImportPaths } from './go/analyze.js';
 import { shutdownGap, type ShutdownGap, type Site, type SourceEvidence } from './types.js';
 
@@ -166,11 +166,20 @@ export async function scanSource(options: ScanOptions): Promise<SourceEvidence> 
     if (tsExt.test(p)) evidence.files.ts++;
     else evidence.files.js++;
     if (!/kafka/i.test(source) && !/\.(producer|consumer|admin)\s*\(/.test(source) && !/SIG(TERM|INT)/.test(source)) evidence.prefiltered++;
+    else if (source.length > maxJsBytes)
+      evidence.parseProblems.push({
+        file: p,
+        line: 1,
+        message: `${(source.length / 1048576).toFixed(1)} MB: not parsed (larger than hand-written source; bundled or generated?)`,
+      });
     else jsWork.push({ path: p, source });
   }
   const work = goWork.reduce((n, g) => n + g.length, 0) + jsWork.length;
   const threads = Number(process.env.KLEAK_SCAN_THREADS) || (work >= workerThreshold ? Math.min(availableParallelism(), 4) : 1);
-  const facts = threads > 1 ? await inWorkers(threads, goWork, jsWork) : await inThisThread(goWork, jsWork);
+  // JS/TS is always parsed in a worker thread with a large stack: oxc recurses natively and a deeply nested file
+  // would crash the process on the main thread's stack; Go (tree-sitter runs in wasm) shares the workers on a big tree
+  const facts =
+    threads > 1 ? await inWorkers(threads, goWork, jsWork) : mergeFacts(await goBatch(goWork), jsWork.length ? await inWorkers(1, [], jsWork) : emptyFacts());
   const order = (a: Site, b: Site) => a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column;
   evidence.constructions = facts.constructions.sort(order);
   evidence.stores = facts.stores.sort(order);
@@ -187,18 +196,10 @@ export async function scanSource(options: ScanOptions): Promise<SourceEvidence> 
 /** From this many files to parse, the work is shared among worker threads (one per core, at most 4). */
 const workerThreshold = 300;
 
-async function inThisThread(goWork: Text[][], jsWork: Text[]): Promise<BatchFacts> {
-  const facts = await goBatch(goWork);
-  const js = new JsBatch();
-  const exported = js.parse(jsWork);
-  return mergeFacts(
-    facts,
-    js.analyze(
-      exported,
-      jsWork.map((f) => f.path),
-    ),
-  );
-}
+/** The native stack of a scan worker: oxc parses a 200,000-deep expression in 64 MiB; this leaves room (it is only reserved). */
+const workerStackMb = 512;
+/** Larger JS/TS files are not hand-written source (bundles, generated code): not parsed, and said so. */
+const maxJsBytes = 4 << 20;
 
 /** Splits items into n shares of about equal size (largest first onto the lightest share). */
 function shares<T>(items: T[], n: number, size: (t: T) => number): T[][] {
@@ -212,7 +213,7 @@ function shares<T>(items: T[], n: number, size: (t: T) => number): T[][] {
 }
 
 async function inWorkers(n: number, goWork: Text[][], jsWork: Text[]): Promise<BatchFacts> {
-  const workers = Array.from({ length: n }, () => new Worker(new URL('./scan-worker.js', import.meta.url)));
+  const workers = Array.from({ length: n }, () => new Worker(new URL('./scan-worker.js', import.meta.url), { resourceLimits: { stackSizeMb: workerStackMb } }));
   const ask = <T>(w: Worker, message: unknown): Promise<T> =>
     new Promise((resolveAnswer, reject) => {
       const onMessage = (m: { ok?: T; error?: string }) => {

@@ -35,6 +35,12 @@ export async function goParser(): Promise<Parser> {
   return p;
 }
 
+/** The grammar loaded by goParser(); a bug to call before it resolved. */
+export function loadedGoParser(): Parser {
+  if (!parser) throw new Error('the Go grammar is not loaded: await goParser() first');
+  return parser;
+}
+
 /** Parses `source` into a plain tree of its named nodes (comments dropped). */
 export function parseGo(p: Parser, source: string): GNode {
   const tree = p.parse(source);

@@ -20,9 +20,9 @@ export const goLibraryNames: Record<GoLibrary, string> = {
   'confluent-kafka-go': 'confluent-kafka-go',
 };
 
-/** Findings name sarama, franz-go, kafkajs or unknown; the other Go libraries are named in the summary. */
+/** A finding names the library its evidence names (its fix falls back to the general one where a rule has none). */
 export function findingLibrary(library: GoLibrary): Library {
-  return library === 'sarama' || library === 'franz-go' ? library : 'unknown';
+  return library;
 }
 
 export const fmt = (n: number, digits = 1) => (Math.round(n * 10 ** digits) / 10 ** digits).toFixed(digits);

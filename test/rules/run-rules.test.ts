@@ -77,3 +77,13 @@ test('templates: names from data, decimals on request, a missing name is a bug i
   assert.equal(formatMessage('{word}', { word: 'as is' }), 'as is');
   assert.throws(() => formatMessage('{absent} here', { n: 1 }), /no "absent"/);
 });
+
+test('a Go finding names the library its evidence names: kafka-go and confluent-kafka-go too, never "unknown"', async () => {
+  const { findingLibrary } = await import('../../src/rules/helpers.js');
+  assert.deepEqual((['sarama', 'franz-go', 'kafka-go', 'confluent-kafka-go'] as const).map(findingLibrary), [
+    'sarama',
+    'franz-go',
+    'kafka-go',
+    'confluent-kafka-go',
+  ]);
+});

@@ -34,6 +34,6 @@ export async function fetchGoroutineCount(base: string, timeoutMs = 5000): Promi
   const classification = classifyGoroutines(parseGoroutineDump(text));
   const roles: Record<string, number> = {};
   for (const r of classification.byRole) if (r.library !== 'none') roles[`${r.library}/${r.role}`] = (roles[`${r.library}/${r.role}`] ?? 0) + r.count;
-  const libraries = Object.keys(classification.libraries).filter((l): l is Library => l === 'sarama' || l === 'franz-go');
+  const libraries = Object.keys(classification.libraries) as Library[];
   return { total: classification.total, libraries, roles };
 }

@@ -24,6 +24,7 @@ export const nodeFixtures = [
   'kafkajs-retain-fixed',
   'kafkajs-consumer-per-request',
   'kafkajs-consumer-per-request-fixed',
+  'http-leak-kafka-clean',
 ] as const;
 export type FixtureName = (typeof goFixtures)[number] | (typeof nodeFixtures)[number];
 

@@ -10,6 +10,7 @@ import recordsPinBuffers from './records-pin-buffers.js';
 import stuckSyncProducer from './stuck-sync-producer.js';
 import groupMemberGrowth from './group-member-growth.js';
 import lingeringMembers from './lingering-members.js';
+import nonKafkaGrowth from './non-kafka-growth.js';
 
 export const rules: readonly AnyRule[] = [
   clientPerRequest,
@@ -22,4 +23,5 @@ export const rules: readonly AnyRule[] = [
   recordsPinBuffers,
   groupMemberGrowth,
   lingeringMembers,
+  nonKafkaGrowth,
 ] as AnyRule[];

@@ -7,7 +7,7 @@ import { freePort } from '../../src/local-kafka/ports.js';
 import { repoRoot } from '../../src/repo-root.js';
 import { buildGoFixtures, type FixtureName } from '../../src/local-kafka/start-fixture.js';
 import { runKleak, runKleakJson } from '../helpers/cli.js';
-import { drive, fixture, waitFor } from '../helpers/fixtures.js';
+import { drive, fixture, getJson, waitFor } from '../helpers/fixtures.js';
 import { createTopic, privateCluster, sharedBootstrap } from '../helpers/kafka.js';
 import { ssEstablished } from '../helpers/oracles.js';
 
@@ -185,6 +185,44 @@ describe('kleak watch --drive', () => {
     const twin = await watchDriven('kafkajs-per-request-fixed', requests);
     assert.ok(Math.abs(twin.perRequest) <= 0.1);
     assert.deepEqual(twin.findings, []);
+  });
+});
+
+describe('growth that is not Kafka', () => {
+  test('a keep-alive agent per request beside one shared producer: sockets to the upstream, equal to ss, said as info; no Kafka finding', async (t) => {
+    const topic = await createTopic(bootstrap, 'not-kafka');
+    const service = await fixture('http-leak-kafka-clean', { bootstrap, topic });
+    const { upstreamPort } = await getJson<{ upstreamPort: number }>(`${service.url}/stats`);
+    const requests = 20;
+    const { code, json } = await kleakJson([
+      'watch',
+      '--pid',
+      String(service.pid),
+      '--bootstrap',
+      bootstrap,
+      '--drive',
+      `${service.url}/produce`,
+      '--method',
+      'POST',
+      '--requests',
+      String(requests),
+    ]);
+    const upstream = json.drive.otherPeers.find((p: any) => p.peer === `127.0.0.1:${upstreamPort}`);
+    const ssAfter = ssEstablished(service.pid, [`127.0.0.1:${upstreamPort}`]);
+    t.diagnostic(`upstream sockets: kleak ${upstream.before} → ${upstream.after} (${upstream.perRequest} per request), ss now ${ssAfter}`);
+    assert.equal(upstream.after, ssAfter, 'the sockets kleak counted after the drive are the ones ss sees');
+    assert.ok(Math.abs(upstream.perRequest - 1) <= 0.1, `${upstream.perRequest}`);
+    assert.ok(
+      json.drive.otherPeers.some((p: any) => p.peer === `:${upstreamPort} in` && Math.abs(p.perRequest - 1) <= 0.1),
+      JSON.stringify(json.drive.otherPeers),
+    );
+    assert.ok(Math.abs(json.drive.perRequest.brokerEstablished) <= 0.1);
+    assert.deepEqual(
+      json.findings.map((f: any) => `${f.severity} ${f.ruleId}`),
+      ['info non-kafka-growth'],
+    );
+    assert.match(json.findings[0].summary, new RegExp(`to 127\\.0\\.0\\.1:${upstreamPort} \\(\\+1\\.0 each\\).*none to the brokers.*not a Kafka-client leak`));
+    assert.equal(code, 0);
   });
 });
 

@@ -35,8 +35,14 @@ export interface ProcessSocketInput {
 export function buildProcessSockets(
   input: ProcessSocketInput,
   matcher: BrokerMatcher,
-): { brokers: BrokerConnections[]; totals: ProcessTotals; listenPorts: number[] } {
+): { brokers: BrokerConnections[]; totals: ProcessTotals; listenPorts: number[]; peers: Record<string, number> } {
   const listenPorts = new Set<number>();
+  for (const inode of input.socketInodes) {
+    const socket = input.tcpByInode.get(inode);
+    if (socket?.state === 'LISTEN') listenPorts.add(socket.localPort);
+  }
+  // TCP sockets that are not to brokers, by peer: "127.0.0.1:8199" out, or ":8080 in" to a port the process listens on
+  const peers: Record<string, number> = {};
   const brokers = new Map<string, BrokerConnections>();
   let tcpSockets = 0;
   let brokerSockets = 0;
@@ -51,7 +57,11 @@ export function buildProcessSockets(
       continue;
     }
     const endpoint = matcher.match(socket.remoteAddress, socket.remotePort);
-    if (!endpoint) continue;
+    if (!endpoint) {
+      const peer = listenPorts.has(socket.localPort) ? `:${socket.localPort} in` : endpointKey(socket.remoteAddress, socket.remotePort);
+      peers[peer] = (peers[peer] ?? 0) + 1;
+      continue;
+    }
     const address = endpointKey(socket.remoteAddress, socket.remotePort);
     let group = brokers.get(address);
     if (!group) {
@@ -78,6 +88,7 @@ export function buildProcessSockets(
     }
   }
   return {
+    peers,
     listenPorts: [...listenPorts].sort((a, b) => a - b),
     brokers: [...brokers.values()].sort((a, b) => (a.nodeId ?? 1e9) - (b.nodeId ?? 1e9) || a.address.localeCompare(b.address)),
     totals: {

@@ -144,7 +144,10 @@ export async function readSocketInventory(request: SocketsRequest, reader: ProcR
   const usage = request.usage === false || reader !== nodeProcReader ? {} : await readUsage(pids);
   const matcher = brokerMatcher(request.endpoints);
   const results: ProcessSockets[] = processes.map((p) => {
-    const { brokers, totals, listenPorts } = buildProcessSockets({ fdCount: p.fdCount, fdLimit: p.fdLimit, socketInodes: p.socketInodes, tcpByInode }, matcher);
+    const { brokers, totals, listenPorts, peers } = buildProcessSockets(
+      { fdCount: p.fdCount, fdLimit: p.fdLimit, socketInodes: p.socketInodes, tcpByInode },
+      matcher,
+    );
     const u = (usage as Record<number, pidusage.Status | undefined>)[p.pid];
     return {
       pid: p.pid,
@@ -157,6 +160,7 @@ export async function readSocketInventory(request: SocketsRequest, reader: ProcR
       listenPorts,
       brokers,
       totals,
+      peers,
     };
   });
   return {

@@ -72,6 +72,8 @@ export interface ProcessSockets {
   listenPorts: number[];
   brokers: BrokerConnections[];
   totals: ProcessTotals;
+  /** TCP sockets not to brokers, by peer ("127.0.0.1:8199", or ":8080 in" for connections to a port it listens on) */
+  peers?: Record<string, number>;
 }
 
 export interface SocketInventory {

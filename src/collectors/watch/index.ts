@@ -79,6 +79,7 @@ export async function runWatch(request: WatchRequest): Promise<WatchResult> {
         brokerSockets: p.totals.brokerSockets,
         brokerCloseWait: p.totals.brokerCloseWait,
       })),
+      peers: sumPeers(inventory.processes.map((p) => p.peers ?? {})),
     };
     samples.push(s);
     request.onSample?.(s);
@@ -136,4 +137,10 @@ export async function runWatch(request: WatchRequest): Promise<WatchResult> {
     ...(exited ? { exited } : {}),
     last,
   };
+}
+
+function sumPeers(all: Array<Record<string, number>>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const peers of all) for (const [k, v] of Object.entries(peers)) out[k] = (out[k] ?? 0) + v;
+  return out;
 }

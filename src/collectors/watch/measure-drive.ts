@@ -91,7 +91,25 @@ export async function measureDrive(
       ...(after.goroutines !== undefined && baseline.goroutines !== undefined ? { goroutines: per(after.goroutines, baseline.goroutines) } : {}),
       ...(after.goroutineRoles && baseline.goroutineRoles ? { goroutineRoles: perRole(after.goroutineRoles, baseline.goroutineRoles, per) } : {}),
     },
+    ...otherPeers(baseline, after, n),
     settled: settled.settled,
     settleMs: settled.ms,
   };
+}
+
+/** Sockets to peers other than the brokers that grew over the drive (by half a socket per request or more), most first. */
+function otherPeers(baseline: WatchSample, after: WatchSample, requests: number): Pick<DriveMeasurement, 'otherPeers'> {
+  const before = baseline.peers ?? {};
+  const now = after.peers ?? {};
+  const grown = Object.keys(now)
+    .map((peer) => ({
+      peer,
+      before: before[peer] ?? 0,
+      after: now[peer]!,
+      perRequest: Math.round((((now[peer] ?? 0) - (before[peer] ?? 0)) / requests) * 1000) / 1000,
+    }))
+    .filter((p) => p.perRequest >= 0.5)
+    .sort((a, b) => b.perRequest - a.perRequest)
+    .slice(0, 10);
+  return grown.length ? { otherPeers: grown } : {};
 }

@@ -21,6 +21,8 @@ export interface WatchSample extends Metrics {
   takenAt: string;
   phase: SamplePhase;
   processes: Array<{ pid: number } & Omit<Metrics, 'goroutines' | 'goroutineRoles'>>;
+  /** TCP sockets that are not to brokers, by peer, summed over the processes */
+  peers?: Record<string, number>;
 }
 
 export interface DrivePlan extends DriveOptions {
@@ -39,6 +41,8 @@ export interface DriveMeasurement {
   baseline: Metrics;
   after: Metrics;
   perRequest: { brokerEstablished: number; brokerSockets: number; fds: number; goroutines?: number; goroutineRoles?: Record<string, number> };
+  /** sockets to other peers that grew over the drive: not Kafka, but where to look next */
+  otherPeers?: Array<{ peer: string; before: number; after: number; perRequest: number }>;
   settled: boolean;
   settleMs: number;
 }

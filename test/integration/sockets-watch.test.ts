@@ -101,25 +101,25 @@ interface WatchOutcome {
   summary: any;
 }
 
+/** kleak watch driving the service's POST /produce `requests` times. */
+const watchArgs = (service: { pid: number; url: string }, requests: number) => [
+  'watch',
+  '--pid',
+  String(service.pid),
+  '--bootstrap',
+  bootstrap,
+  '--drive',
+  `${service.url}/produce`,
+  '--method',
+  'POST',
+  '--requests',
+  String(requests),
+];
+
 async function watchDriven(name: FixtureName, requests: number): Promise<WatchOutcome> {
   const service = await started(name);
   const pprof = name.startsWith('sarama') ? ['--pprof', service.url] : [];
-  const { code, json, lines } = await kleakJson([
-    'watch',
-    '--pid',
-    String(service.pid),
-    '--bootstrap',
-    bootstrap,
-    '--drive',
-    `${service.url}/produce`,
-    '--method',
-    'POST',
-    '--requests',
-    String(requests),
-    '--interval',
-    '500ms',
-    ...pprof,
-  ]);
+  const { code, json, lines } = await kleakJson([...watchArgs(service, requests), '--interval', '500ms', ...pprof]);
   for (const line of lines) assert.doesNotThrow(() => JSON.parse(line), 'every line is JSON');
   assert.equal(json.type, 'summary');
   return {
@@ -160,19 +160,7 @@ describe('kleak watch --drive', () => {
     await drive(`${service.url}/produce`, requests);
     await new Promise((r) => setTimeout(r, 1000));
     const ssPerRequest = (ssEstablished(service.pid, [bootstrap]) - ssBefore) / requests;
-    const { json } = await kleakJson([
-      'watch',
-      '--pid',
-      String(service.pid),
-      '--bootstrap',
-      bootstrap,
-      '--drive',
-      `${service.url}/produce`,
-      '--method',
-      'POST',
-      '--requests',
-      String(requests),
-    ]);
+    const { json } = await kleakJson(watchArgs(service, requests));
     const kleakPerRequest = json.drive.perRequest.brokerEstablished;
     t.diagnostic(`ss ${ssPerRequest} vs kleak ${kleakPerRequest} connections per request`);
     assert.ok(ssPerRequest >= 1);
@@ -194,19 +182,7 @@ describe('growth that is not Kafka', () => {
     const service = await fixture('http-leak-kafka-clean', { bootstrap, topic });
     const { upstreamPort } = await getJson<{ upstreamPort: number }>(`${service.url}/stats`);
     const requests = 20;
-    const { code, json } = await kleakJson([
-      'watch',
-      '--pid',
-      String(service.pid),
-      '--bootstrap',
-      bootstrap,
-      '--drive',
-      `${service.url}/produce`,
-      '--method',
-      'POST',
-      '--requests',
-      String(requests),
-    ]);
+    const { code, json } = await kleakJson(watchArgs(service, requests));
     const upstream = json.drive.otherPeers.find((p: any) => p.peer === `127.0.0.1:${upstreamPort}`);
     const ssAfter = ssEstablished(service.pid, [`127.0.0.1:${upstreamPort}`]);
     t.diagnostic(`upstream sockets: kleak ${upstream.before} → ${upstream.after} (${upstream.perRequest} per request), ss now ${ssAfter}`);

@@ -153,6 +153,22 @@ test('--changed-since REF reports only files changed since it; an unknown ref is
     ['svc/new.go'],
   );
   assert.equal(r.report.scan.outsideChanges, 1);
+  // a pull request: the branch's own changes since it left main, not what main gained meanwhile
+  const g = (...args: string[]) => execFileSync('git', ['-C', dir, '-c', 'user.email=t@t', '-c', 'user.name=t', ...args], { stdio: 'ignore' });
+  g('branch', '-M', 'main');
+  g('checkout', '-q', '-b', 'feature');
+  g('add', '-A');
+  g('commit', '-qm', 'feature adds new.go');
+  g('checkout', '-q', 'main');
+  writeFileSync(join(dir, 'svc/old.go'), `${handler('Old')}\n// edited on main after the branch left\n`);
+  g('add', '-A');
+  g('commit', '-qm', 'main moves on: old.go edited');
+  g('checkout', '-q', 'feature');
+  const pr = await json([dir, '--changed-since', 'main']);
+  assert.deepEqual(
+    pr.report.findings.map((f: { locations: { file: string }[] }) => f.locations[0]!.file),
+    ['svc/new.go'],
+  );
   const bad = await runKleak(['scan', dir, '--changed-since', 'no-such-ref']);
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /git knows no such commit/);

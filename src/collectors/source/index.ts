@@ -99,7 +99,9 @@ function changedFiles(root: string, ref: string): string[] {
     throw new ScanError(`--changed-since ${ref}: git knows no such commit in ${root}.`, {
       hint: 'Give a branch, tag or commit that exists here (fetch it first in CI: git fetch origin main).',
     });
-  const diff = git(root, ['diff', '--name-only', '--relative', '-z', ref, '--']) ?? '';
+  // what this branch changed since it left REF (a pull request's view), not what REF gained since
+  const base = git(root, ['merge-base', ref, 'HEAD'])?.trim() || ref;
+  const diff = git(root, ['diff', '--name-only', '--relative', '-z', base, '--']) ?? '';
   const untracked = git(root, ['ls-files', '-z', '--others', '--exclude-standard']) ?? '';
   return [...new Set([...diff.split('\0'), ...untracked.split('\0')].filter(Boolean))];
 }

@@ -71,7 +71,8 @@ describe('kleak sockets', () => {
 
     // a parent (bash, no sockets of its own) with the Sarama fixture as its child
     const topic = await createTopic(bootstrap, 'children');
-    const port = 20000 + Math.floor(Math.random() * 20000);
+    // a free port, not a random one: a random port in the ephemeral range can be taken (the child then never serves)
+    const port = await freePort();
     const parent = spawn('bash', ['-c', `"${join(repoRoot, 'fixtures/go/bin/sarama-per-request')}" & wait`], {
       env: { ...process.env, KAFKA_BROKERS: bootstrap, PORT: String(port), TOPIC: topic },
       detached: true,

@@ -2,7 +2,7 @@
 // Imports nothing: collectors, rules and reporters all build on it.
 
 /** Every kind of evidence a collector can gather; `source` is the static scan's. */
-export const evidenceKinds = ['sockets', 'watch', 'goroutines', 'goHeap', 'v8Heap', 'cluster', 'source'] as const;
+export const evidenceKinds = ['sockets', 'watch', 'goroutines', 'goHeap', 'v8Heap', 'cluster', 'shutdown', 'source'] as const;
 export type EvidenceKind = (typeof evidenceKinds)[number];
 export type CollectorStatus = 'ok' | 'skipped' | 'failed';
 

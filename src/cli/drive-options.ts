@@ -42,7 +42,7 @@ export function checkUrl(value: string, flag: string, example: string): string {
   return value;
 }
 
-function parseHeaders(values: string[]): Record<string, string> {
+export function parseHeaders(values: string[]): Record<string, string> {
   const headers: Record<string, string> = {};
   for (const h of values) {
     const colon = h.indexOf(':');

@@ -14,17 +14,11 @@ import { registerDemo } from './commands/demo.js';
 import { registerHeap } from './commands/heap.js';
 import { registerReport } from './commands/report.js';
 import { registerScan } from './commands/scan.js';
+import { registerShutdownCheck } from './commands/shutdown-check.js';
 
 import { version } from '../version.js';
 
-const planned: PlannedCommand[] = [
-  {
-    name: 'shutdown-check',
-    description: 'send SIGTERM and verify flush, commit, LeaveGroup, socket close',
-    example: 'kleak shutdown-check --pid 4242 --bootstrap 127.0.0.1:9092',
-    issue: 12,
-  },
-];
+const planned: PlannedCommand[] = [];
 
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command('kleak')
@@ -42,6 +36,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerDiagnose(program, ctx);
   registerReport(program, ctx);
   registerScan(program, ctx);
+  registerShutdownCheck(program, ctx);
   registerDemo(program, ctx);
   for (const command of planned) registerPlanned(program, command);
   const examples = [
@@ -53,6 +48,7 @@ export function buildProgram(ctx: CliContext): Command {
     'kleak diagnose --pid 4242 --bootstrap 127.0.0.1:9092 --probe',
     'kleak report kleak.json --format sarif --output kleak.sarif',
     'kleak scan ./services/orders --format sarif --output kleak.sarif',
+    'kleak shutdown-check --pid 4242 --bootstrap 127.0.0.1:9092 --group orders --yes',
     'kleak demo',
     ...planned.map((c) => c.example),
   ];

@@ -8,6 +8,7 @@ import type { SocketInventory } from './process/types.js';
 import type { V8HeapEvidence } from './v8heap/types.js';
 import type { WatchResult } from './watch/types.js';
 import type { SourceEvidence } from './source/types.js';
+import type { ShutdownEvidence } from './shutdown/types.js';
 
 /** Each evidence kind and the type its collector produces. */
 export interface EvidenceMap {
@@ -17,6 +18,7 @@ export interface EvidenceMap {
   goHeap: GoHeapEvidence;
   cluster: ClusterEvidence;
   v8Heap: V8HeapEvidence;
+  shutdown: ShutdownEvidence;
   source: SourceEvidence;
 }
 

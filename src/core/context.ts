@@ -3,6 +3,7 @@
 // Findings are problems; these are context. Pure: facts from evidence.
 import type { Evidence } from '../collectors/types.js';
 import type { ContextFact } from '../types.js';
+import type { ShutdownRun } from '../collectors/shutdown/types.js';
 
 const fmt = (n: number) => (Math.abs(n) >= 10 ? n.toFixed(0) : n.toFixed(1));
 const mib = (bytes: number) => `${(bytes / 1048576).toFixed(1)} MiB`;
@@ -11,6 +12,28 @@ function duration(ms: number): string {
   if (ms % 3_600_000 === 0) return `${ms / 3_600_000} h`;
   if (ms % 60_000 === 0) return `${ms / 60_000} min`;
   return `${ms / 1000} s`;
+}
+
+const at = (ms: number) => `${ms >= 0 ? '+' : '−'}${Math.abs(ms)} ms`;
+
+/** One shutdown run: its timeline (signal → commit → leave → sockets closed → exit) and what was measured. */
+function shutdownFacts(run: ShutdownRun, several: boolean): ContextFact[] {
+  const prefix = several ? `run ${run.run} ` : '';
+  const facts: ContextFact[] = run.timeline.map((e) => ({ source: 'shutdown', name: `${prefix}${at(e.atMs)}`, value: e.kind, meaning: e.detail }));
+  const groups = run.groups.map(
+    (g) =>
+      `group ${g.groupId}: ${g.members.length} member(s)${g.members.some((m) => m.groupInstanceId) ? ' (static)' : ''}, ${g.commitAtMs !== undefined ? `commit at ${at(g.commitAtMs)}` : 'no commit'}, ${g.leftAtMs !== undefined ? `gone at ${at(g.leftAtMs)}` : 'still listed'}, ${g.uncommittedAfterExit} uncommitted after exit`,
+  );
+  const drive = run.drive
+    ? `${run.drive.accepted} of ${run.drive.sent} requests accepted (${run.drive.acceptedAfterSignal} after the signal), ${run.drive.found} found in ${run.drive.topics.join(', ')}, ${run.drive.lost} lost, ${run.drive.duplicates} duplicates`
+    : undefined;
+  facts.push({
+    source: 'shutdown',
+    name: `${prefix}measured`,
+    value: [`${run.sockets.atSignal} broker sockets at the signal, ${run.sockets.closedWhileAlive} closed before exit`, ...groups, ...(drive ? [drive] : [])].join('; '),
+    meaning: `PID ${run.pid} (${run.runtime}, ${run.library}), ${run.signal}, grace ${run.graceMs / 1000} s${run.prestopMs ? ` − ${run.prestopMs / 1000} s preStop` : ''}${run.notes.length ? `; ${run.notes.join('; ')}` : ''}`,
+  });
+  return facts;
 }
 
 export function contextFacts(evidence: Evidence): ContextFact[] {
@@ -74,6 +97,8 @@ export function contextFacts(evidence: Evidence): ContextFact[] {
       });
     }
   }
+  for (const run of evidence.shutdown?.runs ?? []) facts.push(...shutdownFacts(run, (evidence.shutdown?.runs.length ?? 0) > 1));
+  if (evidence.shutdown?.producerNotEvaluated) facts.push({ source: 'shutdown', name: 'producer side', value: 'not evaluated', meaning: evidence.shutdown.producerNotEvaluated });
   const source = evidence.source;
   if (source) {
     const files = source.files.go + source.files.js + source.files.ts;

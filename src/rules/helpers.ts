@@ -107,3 +107,33 @@ use NewAsyncProducerFromClient/NewSyncProducerFromClient, producer.Close() does 
   unknown: `Create the Kafka client/producer once per process, share it across requests, and close it on
 shutdown. A client per request opens new broker connections each time; if it is not closed they stay.`,
 };
+
+/** The graceful shutdown sequence per library (graceful-shutdown.md): the shutdown rules' fixes build on it. */
+export const shutdownSequence = {
+  sarama: `ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+  defer stop()
+  <-ctx.Done()
+  _ = srv.Shutdown(shutdownCtx) // stop taking requests first
+  _ = producer.Close()          // AsyncProducer.Close flushes everything Input() accepted
+  cancelConsume(); _ = group.Close() // the last commit, then LeaveGroup
+  _ = client.Close()`,
+  'franz-go': `ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+  defer stop()
+  <-ctx.Done()
+  _ = srv.Shutdown(shutdownCtx) // stop taking requests first
+  _ = cl.Flush(flushCtx)        // Close does not flush: buffered records fail with ErrClientClosed
+  cl.Close()                    // commits (autocommit's revoke) and leaves the group`,
+  kafkajs: `process.once('SIGTERM', async () => {
+    server.close()               // stop taking requests first
+    await producer.disconnect()  // after every awaited send()
+    await consumer.disconnect()  // the last commit, then LeaveGroup
+    process.exit(0)
+  })`,
+  unknown:
+    'Handle SIGTERM: stop taking requests, flush and close the producers, close the consumers (last commit, LeaveGroup), then exit — all within the grace period.',
+};
+
+export const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+/** "in 2 of 5 runs" when the check ran more than once, else nothing. */
+export const inRuns = (hit: number, total: number) => (total > 1 ? ` (in ${hit} of ${total} runs)` : '');

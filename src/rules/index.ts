@@ -11,6 +11,12 @@ import stuckSyncProducer from './stuck-sync-producer.js';
 import groupMemberGrowth from './group-member-growth.js';
 import lingeringMembers from './lingering-members.js';
 import nonKafkaGrowth from './non-kafka-growth.js';
+import shutdownLostMessages from './shutdown-lost-messages.js';
+import shutdownNoLeaveGroup from './shutdown-no-leave-group.js';
+import shutdownNoFinalCommit from './shutdown-no-final-commit.js';
+import shutdownExceedsGrace from './shutdown-exceeds-grace.js';
+import shutdownNoSignalHandler from './shutdown-no-signal-handler.js';
+import shutdownSocketsLeftOpen from './shutdown-sockets-left-open.js';
 
 export const rules: readonly AnyRule[] = [
   clientPerRequest,
@@ -24,4 +30,10 @@ export const rules: readonly AnyRule[] = [
   groupMemberGrowth,
   lingeringMembers,
   nonKafkaGrowth,
+  shutdownLostMessages,
+  shutdownNoLeaveGroup,
+  shutdownNoFinalCommit,
+  shutdownExceedsGrace,
+  shutdownNoSignalHandler,
+  shutdownSocketsLeftOpen,
 ] as AnyRule[];

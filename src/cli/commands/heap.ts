@@ -1,10 +1,10 @@
 // kleak heap: a V8 heap snapshot (a file, or taken from a running Node process), read for Kafka leaks.
-import { createInterface } from 'node:readline/promises';
 import { Option, type Command } from 'commander';
 import { inspectHeap } from '../../core/heap.js';
 import { UsageError } from '../../errors.js';
 import { renderHeapTable, toHeapJson } from '../../report/heap-view.js';
 import type { CliContext } from '../context.js';
+import { consent } from '../consent.js';
 import { parsePid } from '../options.js';
 import { addReportOptions, prepareReport, writeReport, type CommandView, type ReportFlags } from '../report.js';
 
@@ -18,15 +18,9 @@ interface HeapFlags extends ReportFlags {
   inspectPort: string;
 }
 
-async function consent(ctx: CliContext, pid: number, via: string, yes?: boolean): Promise<void> {
+function heapConsent(ctx: CliContext, pid: number, via: string, yes?: boolean): Promise<void> {
   const what = `kleak will ${via === 'inspector' ? 'open the inspector of' : 'send SIGUSR2 to'} PID ${pid} and take a heap snapshot: the process pauses while V8 writes it and may need up to twice its heap in memory${via === 'inspector' ? '; the inspector is closed again afterwards' : ''}.`;
-  if (yes) return;
-  if (!process.stdin.isTTY || !ctx.io.isTty)
-    throw new UsageError(`${what} Confirm with --yes.`, { hint: 'Add --yes to run it without a prompt (CI, scripts).' });
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
-  const answer = await rl.question(`${what}\nContinue? [y/N] `);
-  rl.close();
-  if (!/^y(es)?$/i.test(answer.trim())) throw new UsageError('Cancelled: no snapshot was taken.');
+  return consent(ctx, what, yes, 'Cancelled: no snapshot was taken.');
 }
 
 export function heapView(showStrings: boolean): CommandView {
@@ -61,7 +55,7 @@ export function registerHeap(program: Command, ctx: CliContext): void {
     const pid = flags.pid?.[0];
     if ((file === undefined) === (pid === undefined))
       throw new UsageError('Give a snapshot file or --pid, one of the two.', { hint: 'kleak heap service.heapsnapshot, or kleak heap --pid 4242 --yes' });
-    if (pid !== undefined) await consent(ctx, pid, flags.via, flags.yes);
+    if (pid !== undefined) await heapConsent(ctx, pid, flags.via, flags.yes);
     // a progress bar on stderr once reading has taken over a second
     let lastShown = Date.now();
     const run = await inspectHeap({

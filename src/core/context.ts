@@ -30,7 +30,11 @@ function shutdownFacts(run: ShutdownRun, several: boolean): ContextFact[] {
   facts.push({
     source: 'shutdown',
     name: `${prefix}measured`,
-    value: [`${run.sockets.atSignal} broker sockets at the signal, ${run.sockets.closedWhileAlive} closed before exit`, ...groups, ...(drive ? [drive] : [])].join('; '),
+    value: [
+      `${run.sockets.atSignal} broker sockets at the signal, ${run.sockets.closedWhileAlive} closed before exit`,
+      ...groups,
+      ...(drive ? [drive] : []),
+    ].join('; '),
     meaning: `PID ${run.pid} (${run.runtime}, ${run.library}), ${run.signal}, grace ${run.graceMs / 1000} s${run.prestopMs ? ` − ${run.prestopMs / 1000} s preStop` : ''}${run.notes.length ? `; ${run.notes.join('; ')}` : ''}`,
   });
   return facts;
@@ -98,7 +102,8 @@ export function contextFacts(evidence: Evidence): ContextFact[] {
     }
   }
   for (const run of evidence.shutdown?.runs ?? []) facts.push(...shutdownFacts(run, (evidence.shutdown?.runs.length ?? 0) > 1));
-  if (evidence.shutdown?.producerNotEvaluated) facts.push({ source: 'shutdown', name: 'producer side', value: 'not evaluated', meaning: evidence.shutdown.producerNotEvaluated });
+  if (evidence.shutdown?.producerNotEvaluated)
+    facts.push({ source: 'shutdown', name: 'producer side', value: 'not evaluated', meaning: evidence.shutdown.producerNotEvaluated });
   const source = evidence.source;
   if (source) {
     const files = source.files.go + source.files.js + source.files.ts;

@@ -22,7 +22,10 @@ export function renderShutdownTable(evidence: ShutdownEvidence, findings: Findin
     for (const e of run.timeline) timeline.push([at(e.atMs), e.kind, e.detail]);
     out.push(timeline.toString());
     const measured = newTable({ head: ['check', 'measured'] });
-    measured.push(['sockets', `${run.sockets.atSignal} broker sockets at the signal; ${run.sockets.closedWhileAlive} closed by the process before exit; ${run.sockets.openAtExit} open at exit`]);
+    measured.push([
+      'sockets',
+      `${run.sockets.atSignal} broker sockets at the signal; ${run.sockets.closedWhileAlive} closed by the process before exit; ${run.sockets.openAtExit} open at exit`,
+    ]);
     for (const g of run.groups)
       measured.push([
         `group ${g.groupId}`,
@@ -33,9 +36,20 @@ export function renderShutdownTable(evidence: ShutdownEvidence, findings: Findin
         'producer',
         `${run.drive.sent} requests with ids, ${run.drive.accepted} accepted (${run.drive.acceptedAfterSignal} after the signal); ${run.drive.found} found in ${run.drive.topics.join(', ')} (${run.drive.scanned} messages read back), ${run.drive.lost} lost, ${run.drive.duplicates} duplicates${run.drive.problems.length ? `; ${run.drive.problems.join('; ')}` : ''}`,
       ]);
-    measured.push(['exit', run.exit.exited ? `${run.exit.afterMs} ms after the signal, ${run.exit.signal ? `killed by ${run.exit.signal}` : run.exit.code !== undefined ? `status ${run.exit.code}` : 'status not readable'}${run.exit.killed ? ' (SIGKILL, --kill-after)' : ''}` : 'still running']);
+    measured.push([
+      'exit',
+      run.exit.exited
+        ? `${run.exit.afterMs} ms after the signal, ${run.exit.signal ? `killed by ${run.exit.signal}` : run.exit.code !== undefined ? `status ${run.exit.code}` : 'status not readable'}${run.exit.killed ? ' (SIGKILL, --kill-after)' : ''}`
+        : 'still running',
+    ]);
     for (const s of run.stuck ?? [])
-      measured.push([`stuck [${s.state}${s.minutes !== null ? `, ${s.minutes} min` : ''}] ×${s.count}`, s.frames.slice(0, 4).map((f) => `${f.function} ${f.file.split('/').slice(-2).join('/')}:${f.line}`).join('\n')]);
+      measured.push([
+        `stuck [${s.state}${s.minutes !== null ? `, ${s.minutes} min` : ''}] ×${s.count}`,
+        s.frames
+          .slice(0, 4)
+          .map((f) => `${f.function} ${f.file.split('/').slice(-2).join('/')}:${f.line}`)
+          .join('\n'),
+      ]);
     out.push(measured.toString());
     for (const n of run.notes) out.push(chalk.dim(`note: ${n}`));
     out.push('');

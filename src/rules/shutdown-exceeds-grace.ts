@@ -44,10 +44,12 @@ export default defineRule({
         locations.push({ file: own.file, line: own.line, function: own.function, count: st.count, countOf: 'goroutines', from: 'runtime' });
     }
     const where = (st: StuckGoroutine) =>
-      `${st.count} goroutine${st.count === 1 ? '' : 's'} [${st.state}${st.minutes !== null ? `, ${st.minutes} minutes` : ''}] in ${short(st.waitsIn.function)}${st.serviceFrame && st.serviceFrame !== st.waitsIn ? ` (called at ${st.serviceFrame.file.split('/').pop()}:${st.serviceFrame.line})` : ''}`;
+      `${st.count} goroutine${st.count === 1 ? '' : 's'} [${st.state}${st.minutes !== null ? `, ${st.minutes} minutes` : ''}] in ${short(st.waitsIn.function)}${st.serviceFrame && (st.serviceFrame.function !== st.waitsIn.function || st.serviceFrame.line !== st.waitsIn.line) ? ` (called at ${st.serviceFrame.file.split('/').pop()}:${st.serviceFrame.line})` : ''}`;
     const closeStuck = r.stuck?.find((st) => st.kind === 'close');
     const serviceStuck = r.stuck?.find((st) => st.kind === 'service');
-    const stuck = [closeStuck ? `Close waits: ${where(closeStuck)}` : '', serviceStuck ? `the service waits: ${where(serviceStuck)}` : ''].filter(Boolean).join('; ');
+    const stuck = [closeStuck ? `Close waits: ${where(closeStuck)}` : '', serviceStuck ? `the service waits: ${where(serviceStuck)}` : '']
+      .filter(Boolean)
+      .join('; ');
     return [
       {
         messageId: alive ? ('alive' as const) : ('slow' as const),

@@ -34,7 +34,13 @@ export default defineRule({
     return [
       {
         messageId: 'lost' as const,
-        data: { lost, accepted, requestWord: plural(accepted, 'request'), topics: first.drive!.topics.join(', '), runs: inRuns(runs.length, shutdown.runs.length) },
+        data: {
+          lost,
+          accepted,
+          requestWord: plural(accepted, 'request'),
+          topics: first.drive!.topics.join(', '),
+          runs: inRuns(runs.length, shutdown.runs.length),
+        },
         confidence: 'confirmed' as const,
         library: first.library,
         evidence: runs.map((r) => ({

@@ -35,7 +35,13 @@ export default defineRule({
       const g = r.groups.find((x) => x.groupId === groupId)!;
       return {
         messageId: 'noCommit' as const,
-        data: { groupId, tail: g.uncommittedAfterExit, messageWord: plural(g.uncommittedAfterExit, 'message'), pid: r.pid, runs: inRuns(runs.length, shutdown.runs.length) },
+        data: {
+          groupId,
+          tail: g.uncommittedAfterExit,
+          messageWord: plural(g.uncommittedAfterExit, 'message'),
+          pid: r.pid,
+          runs: inRuns(runs.length, shutdown.runs.length),
+        },
         confidence: 'confirmed' as const,
         library: r.library,
         evidence: runs.map((x) => {

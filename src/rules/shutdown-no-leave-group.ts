@@ -12,8 +12,10 @@ export default defineRule({
     description: 'The consumer exited without leaving its group: the group cannot give its partitions to the others until the session times out.',
     severity: 'warning',
     messages: {
-      noLeave: 'group {groupId}: {members} {memberWord} still listed after PID {pid} exited — no LeaveGroup; its partitions stay unconsumed until the session times out ({session}){runs}',
-      static: 'group {groupId}: static {memberWord} ({instanceIds}) did not leave the group, by design (group.instance.id): its partitions wait {session} for it to come back{runs}',
+      noLeave:
+        'group {groupId}: {members} {memberWord} still listed after PID {pid} exited — no LeaveGroup; its partitions stay unconsumed until the session times out ({session}){runs}',
+      static:
+        'group {groupId}: static {memberWord} ({instanceIds}) did not leave the group, by design (group.instance.id): its partitions wait {session} for it to come back{runs}',
     },
     fix: {
       sarama: `Cancel the Consume context and call group.Close() on SIGTERM: it commits, then sends LeaveGroup.

@@ -12,7 +12,8 @@ export default defineRule({
   id: 'shutdown-no-signal-handler',
   meta: {
     title: 'No signal handler: the process dies on SIGTERM without closing its clients',
-    description: 'The process was killed by the signal within milliseconds and did nothing first: producers are not flushed, consumers neither commit nor leave.',
+    description:
+      'The process was killed by the signal within milliseconds and did nothing first: producers are not flushed, consumers neither commit nor leave.',
     severity: 'warning',
     messages: {
       noHandler: 'PID {pid} died {after} ms after {signal}{how}, before any commit, LeaveGroup or socket close: no signal handler{runs}',
@@ -42,7 +43,10 @@ export default defineRule({
           pid: r.pid,
           after: r.exit.afterMs!,
           signal: r.signal,
-          how: r.exit.statusFrom === 'unknown' ? ' (exit status not readable: kleak is not its parent)' : `, ${r.exit.signal ? `killed by ${r.exit.signal}` : `status ${r.exit.code}`}`,
+          how:
+            r.exit.statusFrom === 'unknown'
+              ? ' (exit status not readable: kleak is not its parent)'
+              : `, ${r.exit.signal ? `killed by ${r.exit.signal}` : `status ${r.exit.code}`}`,
           runs: inRuns(runs.length, shutdown.runs.length),
         },
         confidence: r.exit.statusFrom === 'unknown' ? ('likely' as const) : ('confirmed' as const),

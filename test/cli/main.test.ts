@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -31,12 +32,34 @@ test('an unknown option is a usage error: exit 2, message on stderr, nothing on 
   assert.match(stderr, /unknown option '--no-such-flag'/);
 });
 
-test('a command of the design that is not built yet says so and exits 2, running nothing', async () => {
-  const { code, stdout, stderr } = await runKleak(['shutdown-check', '--pid', '1']);
-  assert.equal(code, 2);
-  assert.equal(stdout, '');
-  assert.match(stderr, /kleak shutdown-check is not built yet/);
-  assert.match(stderr, /issue #12/);
+test('shutdown-check sends no signal without --yes (not a terminal): exit 2, the process untouched', async () => {
+  const target = spawn('sleep', ['30'], { stdio: 'ignore' });
+  try {
+    const { code, stdout, stderr } = await runKleak(['shutdown-check', '--pid', String(target.pid), '--bootstrap', '127.0.0.1:9']);
+    assert.equal(code, 2);
+    assert.equal(stdout, '');
+    assert.match(stderr, new RegExp(`kleak will send SIGTERM to PID ${target.pid}.*Confirm with --yes`));
+    assert.equal(target.exitCode, null);
+    assert.equal(target.signalCode, null, 'the process got no signal');
+    process.kill(target.pid!, 0); // still there
+  } finally {
+    target.kill('SIGKILL');
+  }
+});
+
+test('shutdown-check: the flags that cannot go together are usage errors (exit 2), before anything runs', async () => {
+  const cases: Array<[string[], RegExp]> = [
+    [['--bootstrap', '127.0.0.1:9'], /Give --pid or --exec, one of the two/],
+    [['--bootstrap', '127.0.0.1:9', '--pid', '4242', '--exec', 'true'], /Give --pid or --exec, one of the two/],
+    [['--bootstrap', '127.0.0.1:9', '--pid', '4242', '--repeat', '3', '--yes'], /--repeat needs --exec/],
+    [['--bootstrap', '127.0.0.1:9', '--exec', 'true', '--grace', '5s', '--prestop', '5s'], /--prestop \(5s\) leaves nothing of --grace \(5s\)/],
+    [['--bootstrap', '127.0.0.1:9', '--pid', 'abc', '--yes'], /--pid "abc" is not a process kleak can signal/],
+  ];
+  for (const [args, message] of cases) {
+    const r = await runKleak(['shutdown-check', ...args, '--json']);
+    assert.equal(r.code, 2, args.join(' '));
+    assert.match(JSON.parse(r.stdout).error.message, message);
+  }
 });
 
 test('with --json, every usage error commander raises is one JSON object on stdout too', async () => {

@@ -37,7 +37,7 @@ export function runKleak(args: string[], { env = {}, timeoutMs = 120_000 }: { en
  */
 export async function runKleakJson(
   args: string[],
-  schema: 'sockets' | 'watch' | 'pprof' | 'cluster' | 'diagnosis' | 'heap',
+  schema: 'sockets' | 'watch' | 'pprof' | 'cluster' | 'diagnosis' | 'heap' | 'shutdown',
   options: { env?: Record<string, string>; timeoutMs?: number } = {},
 ) {
   const { assertSchema } = await import('./schema.js');

@@ -1,4 +1,5 @@
 // Evidence for rule tests: watch results and inventories built from series through the real trend code.
+import type { ShutdownDrive, ShutdownGroup, ShutdownRun } from '../../src/collectors/shutdown/types.js';
 import { classifyTrend } from '../../src/stats/trend.js';
 import type { WatchResult, WatchSample, DriveMeasurement } from '../../src/collectors/watch/types.js';
 import type { ProcessSockets, SocketInventory } from '../../src/collectors/process/types.js';
@@ -148,5 +149,69 @@ export function v8HeapEvidence(
     constructors: {},
     creationSites: [],
     ...(parts.baseline ? { baseline: parts.baseline } : {}),
+  };
+}
+
+/** One shutdown-check run: a clean one (graceful) unless overridden. */
+export function shutdownRun(overrides: Partial<ShutdownRun> = {}): ShutdownRun {
+  return {
+    run: 1,
+    pid: 4242,
+    command: './orders-svc',
+    signal: 'SIGTERM',
+    graceMs: 30_000,
+    prestopMs: 0,
+    signalAt: '2026-12-02T10:00:00.000Z',
+    exit: { exited: true, afterMs: 850, code: 0, statusFrom: 'parent' },
+    sockets: { atSignal: 2, closedWhileAlive: 2, openAtExit: 0, lastClosedAtMs: 840 },
+    groups: [],
+    library: 'sarama',
+    runtime: 'go',
+    timeline: [
+      { kind: 'signal', atMs: 0, detail: 'SIGTERM to PID 4242' },
+      { kind: 'exit', atMs: 850, detail: 'exited 850 ms after the signal, exit status 0' },
+    ],
+    notes: [],
+    ...overrides,
+  };
+}
+
+export function shutdownGroup(overrides: Partial<ShutdownGroup> = {}): ShutdownGroup {
+  return {
+    groupId: 'orders',
+    members: [{ memberId: 'sarama-1', clientId: 'sarama', clientHost: '10.0.0.7', groupInstanceId: null }],
+    instanceIdsKnown: true,
+    leftAtMs: 700,
+    leftWhileAlive: true,
+    stillListedAfterExit: false,
+    sessionTimeoutMs: 10_000,
+    sessionTimeoutFrom: "sarama's default",
+    committedAtSignal: { 'orders/0': 100 },
+    committedAfterExit: { 'orders/0': 140 },
+    commitAtMs: 600,
+    committedPartitions: 1,
+    uncommittedAfterExit: 3,
+    topics: ['orders'],
+    problems: [],
+    ...overrides,
+  };
+}
+
+export function shutdownDrive(overrides: Partial<ShutdownDrive> = {}): ShutdownDrive {
+  return {
+    url: 'http://127.0.0.1:8080/produce',
+    method: 'POST',
+    topics: ['orders'],
+    sent: 120,
+    accepted: 100,
+    acceptedAfterSignal: 4,
+    refused: 20,
+    found: 100,
+    lost: 0,
+    lostIds: [],
+    duplicates: 0,
+    scanned: 100,
+    problems: [],
+    ...overrides,
   };
 }

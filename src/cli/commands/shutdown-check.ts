@@ -75,7 +75,8 @@ Examples:
 The signal is sent only with --yes (or a "y" on a terminal); SIGKILL only with --kill-after.`,
     );
   addReportOptions(addConnectionOptions(command)).action(async (flags: ShutdownFlags) => {
-    if (!flags.pid === !flags.exec) throw new UsageError('Give --pid or --exec, one of the two.', { hint: 'kleak shutdown-check --pid 4242 --bootstrap 127.0.0.1:9092 --yes' });
+    if (!flags.pid === !flags.exec)
+      throw new UsageError('Give --pid or --exec, one of the two.', { hint: 'kleak shutdown-check --pid 4242 --bootstrap 127.0.0.1:9092 --yes' });
     const pid = flags.pid === undefined ? undefined : Number(flags.pid);
     if (pid !== undefined && (!Number.isInteger(pid) || pid <= 1 || pid === process.pid))
       throw new UsageError(`--pid "${flags.pid}" is not a process kleak can signal.`, { hint: 'Find the PID with `pgrep -af NAME` or `ps aux`.' });
@@ -90,19 +91,35 @@ The signal is sent only with --yes (or a "y" on a terminal); SIGKILL only with -
     if (concurrency < 1 || concurrency > 16) throw new UsageError('--concurrency must be between 1 and 16 for shutdown-check.');
     const graceMs = parseDuration(flags.grace, '--grace');
     const prestopMs = parseDuration(flags.prestop, '--prestop');
-    if (prestopMs >= graceMs) throw new UsageError(`--prestop (${flags.prestop}) leaves nothing of --grace (${flags.grace}).`, { hint: 'The preStop hook runs within the grace period.' });
+    if (prestopMs >= graceMs)
+      throw new UsageError(`--prestop (${flags.prestop}) leaves nothing of --grace (${flags.grace}).`, {
+        hint: 'The preStop hook runs within the grace period.',
+      });
     const signal = (flags.signal.startsWith('SIG') ? flags.signal : `SIG${flags.signal}`) as NodeJS.Signals;
     const prepared = prepareReport(flags);
     const request = {
       ...(pid !== undefined ? { pid } : {}),
-      ...(flags.exec ? { exec: { command: flags.exec, ...(flags.ready ? { ready: flags.ready } : {}), readyTimeoutMs: parseDuration(flags.readyTimeout, '--ready-timeout') } } : {}),
+      ...(flags.exec
+        ? {
+            exec: { command: flags.exec, ...(flags.ready ? { ready: flags.ready } : {}), readyTimeoutMs: parseDuration(flags.readyTimeout, '--ready-timeout') },
+          }
+        : {}),
       repeat,
       bootstrap: parseHostPorts(flags.bootstrap, '--bootstrap'),
       connection: connectionFromFlags(flags),
       groups: flags.group,
       topics: flags.topic,
       ...(flags.drive
-        ? { drive: { url: flags.drive, method: flags.method.toUpperCase(), ...(flags.idHeader ? { idHeader: flags.idHeader } : {}), headers: parseHeaders(flags.header), concurrency, leadMs: parseDuration(flags.lead, '--lead') } }
+        ? {
+            drive: {
+              url: flags.drive,
+              method: flags.method.toUpperCase(),
+              ...(flags.idHeader ? { idHeader: flags.idHeader } : {}),
+              headers: parseHeaders(flags.header),
+              concurrency,
+              leadMs: parseDuration(flags.lead, '--lead'),
+            },
+          }
         : {}),
       signal,
       graceMs,
@@ -114,7 +131,12 @@ The signal is sent only with --yes (or a "y" on a terminal); SIGKILL only with -
       },
     };
     if (pid !== undefined)
-      await consent(ctx, `kleak will send ${signal} to PID ${pid}: the service will shut down${flags.killAfter ? `, and be killed ${flags.killAfter} after the grace period if still alive` : ''}.`, flags.yes, `Cancelled: no signal was sent to PID ${pid}.`);
+      await consent(
+        ctx,
+        `kleak will send ${signal} to PID ${pid}: the service will shut down${flags.killAfter ? `, and be killed ${flags.killAfter} after the grace period if still alive` : ''}.`,
+        flags.yes,
+        `Cancelled: no signal was sent to PID ${pid}.`,
+      );
     const run = await checkShutdown(request);
     writeReport(ctx, prepared, run, shutdownView, ['shutdown']);
   });

@@ -9,10 +9,12 @@ const require = createRequire(import.meta.url);
 
 type Codec = () => { compress(encoder: { buffer: Buffer }): Promise<Buffer>; decompress(buffer: Buffer): Promise<Buffer> };
 
-const readOnly = (decompress: (buffer: Buffer) => Uint8Array): Codec => () => ({
-  compress: () => Promise.reject(new Error('kleak does not produce compressed messages')),
-  decompress: async (buffer) => Buffer.from(decompress(buffer)),
-});
+const readOnly =
+  (decompress: (buffer: Buffer) => Uint8Array): Codec =>
+  () => ({
+    compress: () => Promise.reject(new Error('kleak does not produce compressed messages')),
+    decompress: (buffer) => Promise.resolve(Buffer.from(decompress(buffer))),
+  });
 
 let registered = false;
 

@@ -173,7 +173,7 @@ class Connection {
         clearTimeout(timer);
         resolve(new Connection(socket));
       });
-      socket.once('error', (error) => {
+      socket.once('error', (error: Error) => {
         clearTimeout(timer);
         reject(error);
       });

@@ -54,6 +54,13 @@ const defaultClientIds: Record<string, Library> = { sarama: 'sarama', kgo: 'fran
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Waits for the promise, at most ms (the timer is cleared either way: it must not keep kleak alive). */
+async function withinMs(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([promise, new Promise((r) => (timer = setTimeout(r, ms)))]);
+  clearTimeout(timer);
+}
+
 interface Shared {
   admin: Admin;
   kafka: Kafka;
@@ -70,14 +77,21 @@ async function describeMembers(shared: Shared, groupId: string): Promise<{ membe
   const answer = await withTimeout(shared.admin.describeGroups([groupId]), 5000, `DescribeGroups ${groupId}`);
   const g = answer.groups[0];
   return {
-    members: (g?.members ?? []).map((m) => ({ memberId: m.memberId, clientId: m.clientId, clientHost: m.clientHost.replace(/^\//, ''), groupInstanceId: null })),
+    members: (g?.members ?? []).map((m) => ({
+      memberId: m.memberId,
+      clientId: m.clientId,
+      clientHost: m.clientHost.replace(/^\//, ''),
+      groupInstanceId: null,
+    })),
     instanceIdsKnown: false,
     state: g?.state ?? 'Unknown',
   };
 }
 
 async function listGroupIds(shared: Shared): Promise<string[]> {
-  return (await withTimeout(shared.admin.listGroups(), 10_000, 'ListGroups')).groups.map((g) => g.groupId).filter((g) => !g.startsWith('kleak-shutdown-check-'));
+  return (await withTimeout(shared.admin.listGroups(), 10_000, 'ListGroups')).groups
+    .map((g) => g.groupId)
+    .filter((g) => !g.startsWith('kleak-shutdown-check-'));
 }
 
 function spawnService(command: string, logFile: string): ChildProcess {
@@ -107,7 +121,8 @@ async function until<T>(what: string, timeoutMs: number, check: () => Promise<T 
     } catch {
       // not yet
     }
-    if (Date.now() > deadline) throw new InputError(`The service was not ready within ${timeoutMs / 1000} s: ${what}.`, { hint: 'Raise --ready-timeout, or check the service log.' });
+    if (Date.now() > deadline)
+      throw new InputError(`The service was not ready within ${timeoutMs / 1000} s: ${what}.`, { hint: 'Raise --ready-timeout, or check the service log.' });
     await sleep(100);
   }
 }
@@ -198,9 +213,16 @@ async function checkOnce(shared: Shared, request: ShutdownRequest, run: number, 
   }
 }
 
-async function checkOnceIn(shared: Shared, request: ShutdownRequest, run: number, kafkaTopics: string[], started: { child?: ChildProcess }): Promise<ShutdownRun> {
+async function checkOnceIn(
+  shared: Shared,
+  request: ShutdownRequest,
+  run: number,
+  kafkaTopics: string[],
+  started: { child?: ChildProcess },
+): Promise<ShutdownRun> {
   const notes: string[] = [];
-  const say = request.progress ?? (() => {});
+  const sayStart = performance.now();
+  const say = (line: string) => request.progress?.(`[${((performance.now() - sayStart) / 1000).toFixed(1)} s] ${line}`);
   let child: ChildProcess | undefined;
   let childExit: { code: number | null; signal: NodeJS.Signals | null; at: number } | undefined;
   let pid: number;
@@ -224,7 +246,12 @@ async function checkOnceIn(shared: Shared, request: ShutdownRequest, run: number
     const readySince = performance.now();
     if (request.exec.ready) {
       const ready = request.exec.ready;
-      await until(`${ready} did not answer 2xx`, timeout, async () => ((await fetch(ready, { signal: AbortSignal.timeout(1000) })).ok ? true : undefined), died);
+      await until(
+        `${ready} did not answer 2xx`,
+        timeout,
+        async () => ((await fetch(ready, { signal: AbortSignal.timeout(1000) })).ok ? true : undefined),
+        died,
+      );
     }
     await until('it opened no connection to a broker', timeout, () => ((brokerSockets(pid, shared.matcher)?.inodes.size ?? 0) > 0 ? true : undefined), died);
     for (const g of request.groups) {
@@ -238,9 +265,12 @@ async function checkOnceIn(shared: Shared, request: ShutdownRequest, run: number
         died,
       );
       // a consumer that has committed once is consuming: the final commit is then measurable
-      await until('', Math.min(timeout, 10_000), async () => (Object.values(await committedOffsets(shared.admin, g)).some((o) => o >= 0) ? true : undefined), died).catch(() =>
-        notes.push(`group ${g} had committed nothing before the signal`),
-      );
+      await until(
+        '',
+        Math.min(timeout, 10_000),
+        async () => (Object.values(await committedOffsets(shared.admin, g)).some((o) => o >= 0) ? true : undefined),
+        died,
+      ).catch(() => notes.push(`group ${g} had committed nothing before the signal`));
     }
     say(`run ${run}: ready after ${((performance.now() - readySince) / 1000).toFixed(1)} s`);
   } else {
@@ -254,7 +284,8 @@ async function checkOnceIn(shared: Shared, request: ShutdownRequest, run: number
     })();
   }
   const stat0 = readProcStat(pid);
-  if (!stat0 || stat0.state === 'Z') throw new InputError(`No process with PID ${pid} is running.`, { hint: 'Check the PID (ps -ef), or let kleak start the service with --exec.' });
+  if (!stat0 || stat0.state === 'Z')
+    throw new InputError(`No process with PID ${pid} is running.`, { hint: 'Check the PID (ps -ef), or let kleak start the service with --exec.' });
   const sockets0 = brokerSockets(pid, shared.matcher);
   if (!sockets0) throw new InputError(`Cannot read /proc/${pid}/fd.`, { hint: 'Run kleak as the same user as the service, or as root.' });
   if (sockets0.inodes.size === 0) notes.push('the process had no connection to a broker at the signal');
@@ -273,7 +304,9 @@ async function checkOnceIn(shared: Shared, request: ShutdownRequest, run: number
   const here = sockets0.localAddresses;
   const groupIds = request.groups.length ? request.groups : await listGroupIds(shared);
   if (!request.groups.length && !request.exec)
-    notes.push(`groups were matched to PID ${pid} by its address (${[...here].join(', ')}): another process there would be counted with it; name the groups with --group`);
+    notes.push(
+      `groups were matched to PID ${pid} by its address (${[...here].join(', ')}): another process there would be counted with it; name the groups with --group`,
+    );
   const groups: (ShutdownGroup & { memberIds: Set<string>; endAtSignal: Offsets })[] = [];
   for (const groupId of groupIds) {
     let d;
@@ -288,7 +321,7 @@ async function checkOnceIn(shared: Shared, request: ShutdownRequest, run: number
       if (request.groups.length) notes.push(`group ${groupId} has no member from this process's addresses (${[...here].join(', ') || 'none'})`);
       continue;
     }
-    const committed = await committedOffsets(shared.admin, groupId).catch(() => ({}) as Offsets);
+    const committed = await committedOffsets(shared.admin, groupId).catch((): Offsets => ({}));
     const topics = [...new Set(Object.keys(committed).map((k) => k.slice(0, k.lastIndexOf('/'))))];
     groups.push({
       groupId,
@@ -331,7 +364,7 @@ async function checkOnceIn(shared: Shared, request: ShutdownRequest, run: number
   const events: ShutdownEvent[] = [];
   if (request.drive && driveEndAtStart) {
     drive = startIdDrive({ ...request.drive, runId, now: () => performance.now() });
-    await Promise.race([drive.firstAccepted, sleep(10_000)]);
+    await withinMs(drive.firstAccepted, 10_000);
     await sleep(request.drive.leadMs);
   }
   // the last reading before the signal
@@ -413,6 +446,7 @@ async function checkOnceIn(shared: Shared, request: ShutdownRequest, run: number
           if (g.commitAtMs === undefined) {
             const c = await committedOffsets(shared.admin, g.groupId).catch(() => undefined);
             if (c && movedPartitions(g.committedAtSignal, c) > 0) g.commitAtMs = rel(exitAt !== undefined ? Math.min(at, exitAt) : at);
+            else if (c) g.lastUncommittedAtMs = rel(at);
           }
         }),
       );
@@ -449,7 +483,11 @@ async function checkOnceIn(shared: Shared, request: ShutdownRequest, run: number
   await watchExit();
   let stuck: StuckGoroutine[] | undefined;
   if (!exit.exited) {
-    events.push({ kind: 'grace-end', atMs: rel(graceEnd), detail: `the grace period (${budget / 1000} s${request.prestopMs ? ` after a ${request.prestopMs / 1000} s preStop` : ''}) ended with PID ${pid} alive` });
+    events.push({
+      kind: 'grace-end',
+      atMs: rel(graceEnd),
+      detail: `the grace period (${budget / 1000} s${request.prestopMs ? ` after a ${request.prestopMs / 1000} s preStop` : ''}) ended with PID ${pid} alive`,
+    });
     say(`run ${run}: PID ${pid} is still alive after ${budget / 1000} s`);
     if (pprof) {
       await dumpWatch;
@@ -485,6 +523,7 @@ async function checkOnceIn(shared: Shared, request: ShutdownRequest, run: number
   if (drive) await drive.stop();
 
   // after exit
+  say(`run ${run}: ${exit.exited ? `exited after ${exit.afterMs} ms` : 'still running'}; reading the groups' offsets`);
   for (const g of groups) {
     const d = await describeMembers(shared, g.groupId).catch(() => undefined);
     if (d) g.stillListedAfterExit = d.members.some((m) => g.memberIds.has(m.memberId));
@@ -495,25 +534,39 @@ async function checkOnceIn(shared: Shared, request: ShutdownRequest, run: number
     if (g.commitAtMs === undefined && g.committedPartitions > 0) g.commitAtMs = exitAt !== undefined ? rel(exitAt) : rel(performance.now());
     const endAfter = await endOffsets(shared.admin, g.topics).catch(() => g.endAtSignal);
     g.uncommittedAfterExit = uncommitted(endAfter, g.committedAfterExit);
-    if (g.commitAtMs !== undefined) events.push({ kind: 'commit', atMs: g.commitAtMs, detail: `group ${g.groupId}: ${g.committedPartitions} partition(s) committed` });
+    if (g.commitAtMs !== undefined)
+      events.push({
+        kind: 'commit',
+        atMs: g.commitAtMs,
+        detail: `group ${g.groupId}: ${g.committedPartitions} partition(s) committed, between +${g.lastUncommittedAtMs ?? 0} and +${g.commitAtMs} ms`,
+      });
     if (g.leftAtMs !== undefined) {
       // the leave happened between the last poll that listed the member and the first that did not
       const after = g.lastSeenAtMs ?? 0;
       const exitMs = exitAt !== undefined ? rel(exitAt) : undefined;
-      const atMs = exitMs !== undefined && after < exitMs && g.leftAtMs > exitMs ? exitMs - 1 : g.leftAtMs;
-      events.push({ kind: 'leave', atMs, detail: `group ${g.groupId}: member(s) ${g.members.map((m) => m.clientId).join(', ')} gone between +${after} and +${g.leftAtMs} ms` });
+      const atMs = exitMs !== undefined && after < exitMs && g.leftAtMs > exitMs ? exitMs : g.leftAtMs;
+      events.push({
+        kind: 'leave',
+        atMs,
+        detail: `group ${g.groupId}: member(s) ${g.members.map((m) => m.clientId).join(', ')} gone between +${after} and +${g.leftAtMs} ms`,
+      });
     }
   }
   const closedWhileAlive = [...closedAt.values()].filter((at) => exitAt === undefined || at < rel(exitAt));
   const lastClosedAtMs = closedWhileAlive.length ? Math.max(...closedWhileAlive) : undefined;
   if (lastClosedAtMs !== undefined)
-    events.push({ kind: 'sockets-closed', atMs: lastClosedAtMs, detail: `${closedWhileAlive.length} of ${brokerInodes.size} broker socket(s) closed by the process` });
+    events.push({
+      kind: 'sockets-closed',
+      atMs: lastClosedAtMs,
+      detail: `${closedWhileAlive.length} of ${brokerInodes.size} broker socket(s) closed by the process`,
+    });
   if (exit.exited) events.push({ kind: 'exit', atMs: exit.afterMs!, detail: exitText(exit) });
 
   let driveReport: ShutdownRun['drive'];
   if (drive && driveEndAtStart) {
     const endAfter = await endOffsets(shared.admin, kafkaTopics).catch(() => driveEndAtStart);
     const problems: string[] = [];
+    say(`run ${run}: exited; reading ${kafkaTopics.join(', ')} back for ${drive.accepted.length} accepted ids`);
     const back = await readIds(shared.kafka, shared.admin, driveEndAtStart, endAfter, runId).catch((error: unknown) => {
       problems.push(`reading the topics back failed: ${(error as Error).message}`);
       return undefined;
@@ -547,16 +600,24 @@ async function checkOnceIn(shared: Shared, request: ShutdownRequest, run: number
     prestopMs: request.prestopMs,
     signalAt,
     exit,
-    sockets: { atSignal: brokerInodes.size, closedWhileAlive: closedWhileAlive.length, openAtExit: brokerInodes.size - closedWhileAlive.length, ...(lastClosedAtMs !== undefined ? { lastClosedAtMs } : {}) },
+    sockets: {
+      atSignal: brokerInodes.size,
+      closedWhileAlive: closedWhileAlive.length,
+      openAtExit: brokerInodes.size - closedWhileAlive.length,
+      ...(lastClosedAtMs !== undefined ? { lastClosedAtMs } : {}),
+    },
     groups: groups.map(({ memberIds: _m, endAtSignal: _e, ...g }) => g),
     ...(driveReport ? { drive: driveReport } : {}),
     ...(stuck ? { stuck } : {}),
     library,
     runtime,
-    timeline: events.sort((a, b) => a.atMs - b.atMs),
+    // the expected order breaks ties (a commit and a leave seen in the same poll, or both only after exit)
+    timeline: events.sort((a, b) => a.atMs - b.atMs || eventOrder.indexOf(a.kind) - eventOrder.indexOf(b.kind)),
     notes,
   };
 }
+
+const eventOrder: ShutdownEvent['kind'][] = ['drive-start', 'signal', 'commit', 'leave', 'sockets-closed', 'exit', 'grace-end', 'goroutine-dump', 'kill'];
 
 const signalNames: Record<number, string> = { 1: 'SIGHUP', 2: 'SIGINT', 3: 'SIGQUIT', 6: 'SIGABRT', 9: 'SIGKILL', 11: 'SIGSEGV', 15: 'SIGTERM' };
 const signalName = (n: number) => signalNames[n] ?? `signal ${n}`;
@@ -569,7 +630,11 @@ export function exitText(exit: ShutdownExit): string {
 
 export async function readShutdown(request: ShutdownRequest): Promise<ShutdownEvidence> {
   const endpoints = await fetchClusterBrokers(request.bootstrap, request.connection);
-  const { admin } = await connectAdmin({ connection: { ...request.connection, bootstrap: request.bootstrap.map(hostPortText) }, bootstrap: request.bootstrap, withConfig: false });
+  const { admin } = await connectAdmin({
+    connection: { ...request.connection, bootstrap: request.bootstrap.map(hostPortText) },
+    bootstrap: request.bootstrap,
+    withConfig: false,
+  });
   const kafkajs = await kafkajsModule();
   registerReadCodecs(kafkajs);
   const { Kafka, logLevel } = kafkajs;

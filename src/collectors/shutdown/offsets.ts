@@ -64,7 +64,7 @@ export async function readIds(kafka: Kafka, admin: Admin, from: Offsets, to: Off
     await consumer.subscribe({ topics, fromBeginning: false });
     await consumer.run({
       autoCommit: false,
-      eachBatch: async ({ batch }) => {
+      eachBatch: ({ batch }) => {
         const k = key(batch.topic, batch.partition);
         const start = from[k] ?? 0;
         const end = remaining.get(k);
@@ -78,6 +78,7 @@ export async function readIds(kafka: Kafka, admin: Admin, from: Offsets, to: Off
           if (offset >= end - 1) remaining.delete(k);
         }
         if (remaining.size === 0) done();
+        return Promise.resolve();
       },
     });
     for (const [k] of wanted) {

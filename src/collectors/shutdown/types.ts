@@ -49,8 +49,10 @@ export interface ShutdownGroup {
   /** committed offsets at the signal and after exit, per "topic/partition" */
   committedAtSignal: Record<string, number>;
   committedAfterExit: Record<string, number>;
-  /** the first poll in [signal, exit] that saw a committed offset move */
+  /** the first poll in [signal, exit] that saw a committed offset move (capped at the exit) */
   commitAtMs?: number;
+  /** the last poll that saw no committed offset move (the commit landed after it) */
+  lastUncommittedAtMs?: number;
   /** partitions whose committed offset moved in the window */
   committedPartitions: number;
   /** end offset at exit − committed after exit, summed over the group's partitions */

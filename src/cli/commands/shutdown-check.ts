@@ -24,6 +24,7 @@ interface ShutdownFlags extends ConnectionFlags, ReportFlags {
   header: string[];
   concurrency: string;
   lead: string;
+  trail: string;
   topic: string[];
   group: string[];
   grace: string;
@@ -57,6 +58,7 @@ export function registerShutdownCheck(program: Command, ctx: CliContext): void {
     .option('--header <header>', 'request header "Name: value" (repeatable)', repeatable, [] as string[])
     .option('--concurrency <n>', 'requests in flight at once with --drive', '2')
     .option('--lead <duration>', 'drive this long before the signal', '1s')
+    .option('--trail <duration>', 'and this long after it (traffic still reaches a terminating pod), or until it exits', '1s')
     .option('--topic <topic>', 'where the driven messages go (repeatable)', repeatable, [] as string[])
     .option('--group <group>', "the service's consumer group (repeatable; default: every group with a member from its address)", repeatable, [] as string[])
     .option('--grace <duration>', "the grace period (Kubernetes' terminationGracePeriodSeconds)", '30s')
@@ -118,6 +120,7 @@ The signal is sent only with --yes (or a "y" on a terminal); SIGKILL only with -
               headers: parseHeaders(flags.header),
               concurrency,
               leadMs: parseDuration(flags.lead, '--lead'),
+              trailMs: parseDuration(flags.trail, '--trail'),
             },
           }
         : {}),

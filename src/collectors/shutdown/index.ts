@@ -33,7 +33,7 @@ export interface ShutdownRequest {
   connection: Omit<KafkaConnectionOptions, 'bootstrap'>;
   groups: string[];
   topics: string[];
-  drive?: { url: string; method: string; idHeader?: string; headers?: Record<string, string>; concurrency: number; leadMs: number };
+  drive?: { url: string; method: string; idHeader?: string; headers?: Record<string, string>; concurrency: number; leadMs: number; trailMs: number };
   signal: NodeJS.Signals;
   graceMs: number;
   prestopMs: number;
@@ -478,6 +478,8 @@ async function checkOnceIn(
     }
   };
   const dumpWatch = watchDumps();
+  // traffic still reaches a terminating pod for a while (endpoint removal runs beside the shutdown), not for ever
+  const driveStop = drive && request.drive ? sleep(request.drive.trailMs).then(() => drive.stop()) : undefined;
   const groupWatch = watchGroups();
   const socketWatch = watchSockets();
   await watchExit();
@@ -520,7 +522,7 @@ async function checkOnceIn(
     }
   }
   await Promise.all([groupWatch, socketWatch, dumpWatch]);
-  if (drive) await drive.stop();
+  if (drive) await Promise.all([drive.stop(), driveStop]);
 
   // after exit
   say(`run ${run}: ${exit.exited ? `exited after ${exit.afterMs} ms` : 'still running'}; reading the groups' offsets`);

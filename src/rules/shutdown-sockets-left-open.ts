@@ -29,8 +29,9 @@ export default defineRule({
     // when the process exits right after closing (Go: microseconds; Sarama even closes asynchronously). So
     // this says something only beside a client that was evidently not closed: a member that did not leave,
     // or accepted messages lost. A process killed by the signal is shutdown-no-signal-handler's.
+    const isStatic = (g: (typeof shutdown.runs)[number]['groups'][number]) => g.instanceIdsKnown && g.members.every((m) => m.groupInstanceId);
     const notClosed = (r: (typeof shutdown.runs)[number]) =>
-      r.groups.some((g) => g.stillListedAfterExit && g.leftAtMs === undefined) || (r.drive?.lost ?? 0) > 0;
+      r.groups.some((g) => g.stillListedAfterExit && g.leftAtMs === undefined && !isStatic(g)) || (r.drive?.lost ?? 0) > 0;
     const runs = shutdown.runs.filter((r) => r.exit.exited && !r.exit.killed && r.sockets.openAtExit > 0 && r.exit.signal !== r.signal && notClosed(r));
     if (runs.length === 0) return [];
     const r = runs[0]!;

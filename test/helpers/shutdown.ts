@@ -10,14 +10,7 @@ import { repoRoot } from '../../src/repo-root.js';
 import { runKleakJson } from './cli.js';
 
 export type Scenario =
-  | 'sarama-async'
-  | 'franz-produce'
-  | 'sarama-group'
-  | 'franz-group'
-  | 'sarama-static'
-  | 'sarama-hang'
-  | 'kafkajs-producer'
-  | 'kafkajs-consumer';
+  'sarama-async' | 'franz-produce' | 'sarama-group' | 'franz-group' | 'sarama-static' | 'sarama-hang' | 'kafkajs-producer' | 'kafkajs-consumer';
 
 export const isProducer = (s: Scenario) => s === 'sarama-async' || s === 'franz-produce' || s === 'kafkajs-producer';
 

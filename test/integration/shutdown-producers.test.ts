@@ -48,7 +48,10 @@ describe('shutdown-check: producers', { concurrency: 2 }, () => {
       assert.equal(lost.library, library);
       assert.equal(lost.data.lost, run.drive.lost);
       assert.equal(lost.data.accepted, run.drive.accepted);
-      assert.ok(json.context.some((c: { value: string }) => c.value === 'exit'), 'the timeline is in the report');
+      assert.ok(
+        json.context.some((c: { value: string }) => c.value === 'exit'),
+        'the timeline is in the report',
+      );
     });
 
     test(`${scenario}, graceful twin: nothing lost and nothing at warning or above, 5 runs out of 5`, async (t) => {

@@ -14,6 +14,12 @@ ruleTester(socketsLeftOpen, {
       evidence: { shutdown: { runs: [shutdownRun({ sockets: open, groups: [shutdownGroup()] })] } },
     },
     {
+      name: 'a static member stays listed by design: not evidence of an unclosed client',
+      evidence: {
+        shutdown: { runs: [shutdownRun({ sockets: open, groups: [{ ...lingering, members: [{ ...lingering.members[0]!, groupInstanceId: 'orders-0' }] }] })] },
+      },
+    },
+    {
       name: 'killed by the signal: no-signal-handler says it',
       evidence: {
         shutdown: { runs: [shutdownRun({ sockets: open, groups: [lingering], exit: { exited: true, afterMs: 6, signal: 'SIGTERM', statusFrom: 'parent' } })] },

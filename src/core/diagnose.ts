@@ -11,6 +11,8 @@ import { collect, ok, skipped, type CollectorResult } from '../collectors/types.
 import { collectV8HeapOfProcess } from '../collectors/v8heap/index.js';
 import type { V8HeapEvidence } from '../collectors/v8heap/types.js';
 import { collectWatch } from '../collectors/watch/index.js';
+import { collectShutdown } from '../collectors/shutdown/index.js';
+import type { ShutdownEvidence } from '../collectors/shutdown/types.js';
 import type { DrivePlan, WatchResult } from '../collectors/watch/types.js';
 import type { SocketInventory } from '../collectors/process/types.js';
 import { InputError } from '../errors.js';
@@ -40,6 +42,8 @@ export interface DiagnoseOptions extends BrokerOptions {
   heap?: boolean;
   /** the service's source tree: the static scan runs too and confirms runtime findings in the code */
   source?: string;
+  /** last, send SIGTERM and check the shutdown (the caller has the user's consent; needs bootstrap) */
+  shutdown?: { graceMs: number; killAfterMs?: number };
   onProgress?: (message: string) => void;
 }
 
@@ -140,7 +144,32 @@ export async function diagnose(options: DiagnoseOptions): Promise<DiagnoseResult
 
   const cluster = await clusterTask;
   const source = scanTask ? await scanTask : undefined;
-  const { evidence, reports } = gather({ sockets, watch, ...go, v8Heap, cluster, ...(source ? { source } : {}) });
+  // the shutdown check ends the process: it runs last, and only when asked
+  let shutdown: CollectorResult<ShutdownEvidence>;
+  if (options.shutdown && options.bootstrap && inventory) {
+    const pid = inventory.processes[0]!.pid;
+    progress(`sending SIGTERM to PID ${pid} and watching its shutdown (at most ${options.shutdown.graceMs / 1000} s)`);
+    shutdown = await collectShutdown({
+      pid,
+      repeat: 1,
+      bootstrap: options.bootstrap,
+      connection: options.connection ?? {},
+      groups: options.groupIds ?? [],
+      topics: [],
+      signal: 'SIGTERM',
+      graceMs: options.shutdown.graceMs,
+      prestopMs: 0,
+      ...(options.shutdown.killAfterMs !== undefined ? { killAfterMs: options.shutdown.killAfterMs } : {}),
+      progress,
+    });
+  } else {
+    shutdown = skipped(
+      options.shutdown
+        ? 'the shutdown check needs --bootstrap (the groups, offsets and broker sockets it watches)'
+        : 'not run: --shutdown --yes sends SIGTERM last and checks the shutdown (final commit, LeaveGroup, sockets, exit in time); kleak shutdown-check --drive also checks the flush',
+    );
+  }
+  const { evidence, reports } = gather({ sockets, watch, ...go, v8Heap, cluster, shutdown, ...(source ? { source } : {}) });
   if (Object.keys(evidence).length === 0) {
     const failures = reports.filter((c) => c.status === 'failed').map((c) => `${c.kind}: ${c.error?.message}`);
     throw new InputError(`kleak could not gather any evidence.${failures.length ? ` ${failures.join(' ')}` : ''}`, {

@@ -50,11 +50,6 @@ ruleTester(noHandler, {
         },
       ],
     },
-    {
-      name: '--pid: status not readable (kleak is not the parent), still a death in milliseconds',
-      evidence: { shutdown: { runs: [shutdownRun({ exit: { exited: true, afterMs: 9, statusFrom: 'unknown' }, timeline: timeline(9) })] } },
-      findings: [{ summary: /died 9 ms after SIGTERM \(exit status not readable: kleak is not its parent\)/, confidence: 'likely' }],
-    },
   ],
   missing: {},
 });

@@ -36,6 +36,9 @@ interface DiagnoseFlags extends ConnectionFlags, ReportFlags, DriveFlags {
   interval: string;
   group: string[];
   source?: string;
+  shutdown?: boolean;
+  grace: string;
+  killAfter?: string;
 }
 
 export function registerDiagnose(program: Command, ctx: CliContext): void {
@@ -49,7 +52,10 @@ export function registerDiagnose(program: Command, ctx: CliContext): void {
     .option('--pprof <url>', "a Go service's pprof base URL")
     .option('--probe', 'look for net/http/pprof on the ports the process listens on')
     .option('--heap', 'take a V8 heap snapshot of a Node process through its inspector (pauses it; needs --yes)')
-    .option('--yes', 'consent to pausing the process for the heap snapshot')
+    .option('--shutdown', 'last, send SIGTERM and check the shutdown: final commit, LeaveGroup, sockets closed, exit in time (needs --yes)')
+    .option('--grace <duration>', 'with --shutdown: the grace period', '30s')
+    .option('--kill-after <duration>', 'with --shutdown: SIGKILL this long after the grace period if still alive (never otherwise)')
+    .option('--yes', 'consent to pausing the process for the heap snapshot, and to the signal of --shutdown')
     .option('--duration <duration>', 'without --drive: watch for this long')
     .option('--interval <duration>', 'time between samples', '1s')
     .option('--group <group>', 'only this consumer group (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
@@ -71,6 +77,12 @@ export function registerDiagnose(program: Command, ctx: CliContext): void {
           { hint: 'Add --yes (the inspector is closed again afterwards).' },
         );
       }
+      if (flags.shutdown && !flags.yes) {
+        throw new UsageError('--shutdown sends SIGTERM to the process once everything else is measured: it will shut down. Confirm with --yes.', {
+          hint: 'Add --yes; or run kleak shutdown-check on its own.',
+        });
+      }
+      if (flags.shutdown && flags.pid.length !== 1) throw new UsageError('--shutdown checks one process: give one --pid.');
       const run = await diagnose({
         pids: flags.pid,
         children: flags.children,
@@ -85,6 +97,14 @@ export function registerDiagnose(program: Command, ctx: CliContext): void {
         intervalMs: parseDuration(flags.interval, '--interval'),
         groupIds: flags.group.length ? flags.group : undefined,
         ...(source ? { source } : {}),
+        ...(flags.shutdown
+          ? {
+              shutdown: {
+                graceMs: parseDuration(flags.grace, '--grace'),
+                ...(flags.killAfter ? { killAfterMs: parseDuration(flags.killAfter, '--kill-after') } : {}),
+              },
+            }
+          : {}),
         onProgress: (m) => ctx.io.stderr(ctx.chalk.dim(`kleak: ${m}\n`)),
       });
       writeReport(ctx, prepared, run, source ? { rules: runtimeAndScanRules } : {});

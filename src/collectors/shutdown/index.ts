@@ -414,6 +414,10 @@ async function checkOnceIn(
             ...(status?.signalNumber !== undefined ? { signal: signalName(status.signalNumber) } : {}),
             statusFrom: status ? 'proc-stat' : 'unknown',
           };
+          if (!status)
+            notes.push(
+              `the exit status was not readable (kleak is not the parent of PID ${pid}, whose parent reaped it first): whether it handles ${request.signal} is not evaluated; --exec gives the exact status`,
+            );
           return;
         }
       }

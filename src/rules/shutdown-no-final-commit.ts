@@ -48,7 +48,7 @@ export default defineRule({
           const gx = x.groups.find((y) => y.groupId === groupId)!;
           return {
             source: 'shutdown' as const,
-            description: `run ${x.run}: committed offsets polled every 200 ms from the signal to ${x.exit.afterMs} ms (exit): none moved; end − committed after exit = ${gx.uncommittedAfterExit} over ${gx.topics.join(', ')}`,
+            description: `run ${x.run}: committed offsets polled every 100 ms from the signal to ${x.exit.afterMs} ms (exit): none moved; end − committed after exit = ${gx.uncommittedAfterExit} over ${gx.topics.join(', ')}`,
             data: { run: x.run, groupId, uncommitted: gx.uncommittedAfterExit },
           };
         }),

@@ -207,7 +207,7 @@ class Connection {
 
 /**
  * Describes groups with DescribeGroups v4 (members with their group.instance.id). Keeps its coordinator
- * connections open between calls (the shutdown check polls every ~200 ms); close() when done.
+ * connections open between calls (the shutdown check polls every 100 ms); close() when done.
  */
 export class MemberDescriber {
   private coordinators = new Map<string, Promise<Connection>>();

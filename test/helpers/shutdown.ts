@@ -4,6 +4,7 @@
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
+import type * as KafkaJs from 'kafkajs';
 import { after } from 'node:test';
 import { freePort } from '../../src/local-kafka/ports.js';
 import { repoRoot } from '../../src/repo-root.js';
@@ -63,7 +64,7 @@ export async function shutdownCheck(scenario: Scenario, o: CheckOptions) {
 
 // franz-go compresses with snappy by default, which kafkajs cannot read without this codec
 const require = createRequire(import.meta.url);
-const kafkajs = require('kafkajs') as typeof import('kafkajs');
+const kafkajs = require('kafkajs') as typeof KafkaJs;
 kafkajs.CompressionCodecs[kafkajs.CompressionTypes.Snappy] = require('kafkajs-snappy') as (typeof kafkajs.CompressionCodecs)[1];
 
 const ids = /kleak[0-9a-f]{8}-\d+/g;

@@ -13,6 +13,7 @@ export default defineRule({
     severity: 'error',
     messages: {
       lost: '{lost} of {accepted} accepted {requestWord} lost at shutdown: their ids are not in {topics} after the process exited{runs}',
+      duplicates: '{duplicates} accepted {idWord} written more than once around the signal (at-least-once: a retry through the shutdown), none lost{runs}',
     },
     fix: {
       sarama: `Close the AsyncProducer after the HTTP server stopped and before exit: Close waits for every message Input() accepted.
@@ -27,7 +28,26 @@ export default defineRule({
   needs: ['shutdown'],
   check({ shutdown }) {
     const runs = shutdown.runs.filter((r) => r.drive && r.drive.lost > 0);
-    if (runs.length === 0) return [];
+    if (runs.length === 0) {
+      // duplicates are not a loss: said as info, so that a count that grows is seen
+      const twice = shutdown.runs.filter((r) => r.drive && r.drive.duplicates > 0);
+      if (twice.length === 0) return [];
+      const duplicates = twice.reduce((n, r) => n + r.drive!.duplicates, 0);
+      return [
+        {
+          messageId: 'duplicates' as const,
+          data: { duplicates, idWord: plural(duplicates, 'id was', 'ids were'), runs: inRuns(twice.length, shutdown.runs.length) },
+          severity: 'info' as const,
+          confidence: 'confirmed' as const,
+          library: twice[0]!.library,
+          evidence: twice.map((r) => ({
+            source: 'shutdown' as const,
+            description: `run ${r.run}: ${r.drive!.accepted} accepted, all found; ${r.drive!.duplicates} found more than once in ${r.drive!.scanned} messages read back`,
+            data: { run: r.run, duplicates: r.drive!.duplicates },
+          })),
+        },
+      ];
+    }
     const lost = runs.reduce((n, r) => n + r.drive!.lost, 0);
     const accepted = runs.reduce((n, r) => n + r.drive!.accepted, 0);
     const first = runs[0]!;

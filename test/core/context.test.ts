@@ -7,6 +7,8 @@ import { contextFacts } from '../../src/core/context.js';
 import { evaluate } from '../../src/core/evaluate.js';
 import { renderMarkdown } from '../../src/report/markdown.js';
 import { renderTable } from '../../src/report/table.js';
+import { renderSarif } from '../../src/report/sarif.js';
+import { shutdownGroup, shutdownRun } from '../helpers/evidence.js';
 import type { ClusterEvidence } from '../../src/collectors/cluster/types.js';
 import { capturedGoEvidence } from '../helpers/captured-pprof.js';
 
@@ -43,5 +45,35 @@ test('connections.max.idle.ms is a fact (the smallest of the brokers, with its d
   assert.deepEqual(
     facts.map((f) => `${f.name}: ${f.value}`),
     ['connections.max.idle.ms: 600000/540000 (9 min)'],
+  );
+});
+
+test('a shutdown run: its timeline is in every format — the table and Markdown facts, and SARIF run.properties.measured', () => {
+  const run = shutdownRun({
+    groups: [shutdownGroup()],
+    timeline: [
+      { kind: 'signal', atMs: 0, detail: 'SIGTERM to PID 4242' },
+      { kind: 'commit', atMs: 600, detail: 'group orders: 1 partition(s) committed, between +500 and +600 ms' },
+      { kind: 'leave', atMs: 700, detail: 'group orders: member(s) sarama gone between +600 and +700 ms' },
+      { kind: 'sockets-closed', atMs: 840, detail: '2 of 2 broker socket(s) closed by the process' },
+      { kind: 'exit', atMs: 850, detail: 'exited 850 ms after the signal, exit status 0' },
+    ],
+  });
+  const diagnosis = evaluate({ shutdown: { runs: [run] } }, [{ kind: 'shutdown', status: 'ok' }], {
+    target: { pids: [4242] },
+    startedAt: 0,
+    finishedAt: 1,
+    version: 't',
+  });
+  assert.deepEqual(diagnosis.findings, [], 'a graceful shutdown: no finding');
+  const order = diagnosis.context!.filter((f) => f.source === 'shutdown' && f.name.startsWith('+')).map((f) => f.value);
+  assert.deepEqual(order, ['signal', 'commit', 'leave', 'sockets-closed', 'exit']);
+  const markdown = renderMarkdown(diagnosis, { chalk });
+  assert.match(markdown, /\| shutdown \| \+600 ms \| commit \| group orders: 1 partition\(s\) committed/);
+  assert.match(markdown, /\| shutdown \| \+850 ms \| exit \|/);
+  const sarif = JSON.parse(renderSarif(diagnosis, { chalk })) as { runs: Array<{ properties?: { measured?: Array<{ value: string }> } }> };
+  assert.deepEqual(
+    sarif.runs[0]!.properties!.measured!.filter((f) => ['signal', 'commit', 'leave', 'sockets-closed', 'exit'].includes(f.value)).map((f) => f.value),
+    ['signal', 'commit', 'leave', 'sockets-closed', 'exit'],
   );
 });

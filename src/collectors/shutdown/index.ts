@@ -288,7 +288,20 @@ async function checkOnceIn(
     throw new InputError(`No process with PID ${pid} is running.`, { hint: 'Check the PID (ps -ef), or let kleak start the service with --exec.' });
   const sockets0 = brokerSockets(pid, shared.matcher);
   if (!sockets0) throw new InputError(`Cannot read /proc/${pid}/fd.`, { hint: 'Run kleak as the same user as the service, or as root.' });
-  if (sockets0.inodes.size === 0) notes.push('the process had no connection to a broker at the signal');
+  if (sockets0.inodes.size === 0) {
+    const comm = (() => {
+      try {
+        return readFileSync(`/proc/${pid}/comm`, 'latin1').trim();
+      } catch {
+        return '';
+      }
+    })();
+    notes.push(
+      /^(sh|bash|dash|ash|busybox)$/.test(comm)
+        ? `PID ${pid} is a shell (${comm}) with no broker connection: a shell running as PID 1 does not forward SIGTERM to the service it started (exec the service, or use an init such as tini); give the service's own PID`
+        : 'the process had no connection to a broker at the signal',
+    );
+  }
   const goLibrary = goLibraryOf(pid);
   const exe = (() => {
     try {

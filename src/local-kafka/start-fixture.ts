@@ -11,6 +11,7 @@ import { repoRoot } from '../repo-root.js';
 export const goFixtures = [
   'sarama-per-request',
   'sarama-per-request-fixed',
+  'sarama-closed-per-request',
   'sarama-shared',
   'sarama-reused-message',
   'sarama-reused-message-fixed',
@@ -20,6 +21,7 @@ export const goFixtures = [
 export const nodeFixtures = [
   'kafkajs-per-request',
   'kafkajs-per-request-fixed',
+  'kafkajs-closed-per-request',
   'kafkajs-retain',
   'kafkajs-retain-fixed',
   'kafkajs-consumer-per-request',

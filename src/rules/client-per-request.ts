@@ -2,8 +2,8 @@
 // Why it leaks: a Kafka client (and its producer) built inside a request handler opens its own
 // broker connections and background goroutines/timers; if it is never closed, they stay forever.
 // Deliberately ignored: growth below 0.5 per request (pools filling up, a second broker contacted
-// late), and anything that went away again before the counts settled (a client closed per request
-// is wasteful but not a leak).
+// late). A client built and closed per request leaves nothing behind, but pays the connection set-up
+// on every request: with sockets tracked by inode, that is a warning of its own (closedPerRequest).
 import { defineRule } from './define-rule.js';
 import { constructorLocations, creationLocations, creatorLocations, orElse, fmt, libraryFor, oneClientPerProcessFix } from './helpers.js';
 
@@ -12,11 +12,13 @@ export const perRequestThreshold = 0.5;
 export default defineRule({
   id: 'client-per-request',
   meta: {
-    title: 'A Kafka client is created per request and never closed',
+    title: 'A Kafka client is created per request',
     description: 'Broker connections or goroutines grow with every request served and stay after the service is idle again.',
     severity: 'error',
     messages: {
-      perRequest: '{what} per request ({requests} requests after {warmup} warm-up), still there after {settledAfter}',
+      perRequest: '{what} per request ({requests} requests after {warmup} warm-up), still there after {settledAfter}{churn}',
+      closedPerRequest:
+        'a client built and closed per request: {opened} broker connections opened and closed per request ({requests} requests after {warmup} warm-up, median lifetime {lifetime} ms), none left open — each request pays the connection and metadata set-up',
     },
     fix: oneClientPerProcessFix,
   },
@@ -25,15 +27,49 @@ export default defineRule({
   check({ watch, goHeap, v8Heap, goroutines: dump }) {
     const d = watch.drive;
     if (!d || d.requests === 0) return [];
-    const connections = d.perRequest.brokerEstablished;
+    const churn = d.churn?.perRequest;
+    // by inode when tracked: what is still open of what was opened (a client that reaps its own idle
+    // connections closes early ones while later ones open: the net count understates it)
+    const connections = Math.max(d.perRequest.brokerEstablished, churn?.stillOpen ?? 0);
     const goroutines = d.perRequest.goroutines ?? 0;
-    if (connections < perRequestThreshold && goroutines < perRequestThreshold) return [];
+    const library = libraryFor(watch.runtime, watch.libraries);
+    if (connections < perRequestThreshold && goroutines < perRequestThreshold) {
+      if (!churn || churn.opened < perRequestThreshold) return [];
+      return [
+        {
+          messageId: 'closedPerRequest',
+          severity: 'warning',
+          data: {
+            opened: fmt(churn.opened),
+            closed: 'true',
+            openedPerRequest: churn.opened,
+            requests: d.requests,
+            warmup: d.warmup,
+            lifetime: d.churn!.medianLifetimeMs ?? '?',
+          },
+          confidence: 'confirmed',
+          library,
+          locations: library === 'kafkajs' ? creationLocations(v8Heap) : constructorLocations(goHeap, library),
+          evidence: [
+            {
+              source: 'sockets',
+              description: `broker sockets by inode over the drive (/proc polled every ${d.churn!.pollMs} ms): ${d.churn!.brokerOpened} opened, ${d.churn!.brokerClosed} closed by the process, ${d.churn!.brokerStillOpen} still open; ESTABLISHED ${d.baseline.brokerEstablished} → ${d.after.brokerEstablished}`,
+              data: { opened: d.churn!.brokerOpened, closed: d.churn!.brokerClosed, stillOpen: d.churn!.brokerStillOpen, requests: d.requests },
+            },
+          ],
+        },
+      ];
+    }
     const parts = [];
-    if (connections >= perRequestThreshold) parts.push(`${fmt(connections)} new broker connections`);
+    if (connections >= perRequestThreshold)
+      parts.push(
+        churn && churn.opened - connections >= 0.25
+          ? `${fmt(churn.opened)} new broker connections (${fmt(connections)} still open)`
+          : `${fmt(connections)} new broker connections`,
+      );
     if (d.perRequest.goroutines !== undefined && goroutines >= perRequestThreshold) parts.push(`${fmt(goroutines)} goroutines`);
     const clientLoops = Object.entries(d.perRequest.goroutineRoles ?? {}).filter(([k, v]) => k.endsWith('/client-metadata-loop') && v >= perRequestThreshold);
     for (const [key, v] of clientLoops) parts.push(`${fmt(v)} ${key.split('/')[0] === 'sarama' ? 'Sarama' : key.split('/')[0]} clients`);
-    const library = libraryFor(watch.runtime, watch.libraries);
     return [
       {
         messageId: 'perRequest',
@@ -44,6 +80,10 @@ export default defineRule({
           requests: d.requests,
           warmup: d.warmup,
           settledAfter: d.settled ? 'the counts settled' : `${fmt(d.settleMs / 1000)} s`,
+          churn:
+            d.churn && d.churn.closedAfterPeer > 0
+              ? `; ${fmt(churn!.opened)} opened per request, ${d.churn.closedAfterPeer} closed again by the broker after idling (the client does not close them; the broker reaps idle connections)`
+              : '',
         },
         confidence: connections >= perRequestThreshold && d.settled ? 'confirmed' : 'likely',
         library,

@@ -7,6 +7,7 @@ import { fetchGoroutineCount } from '../goruntime/fetch-goroutines.js';
 import { readSocketInventory } from '../process/index.js';
 import type { SocketInventory } from '../process/types.js';
 import { measureDrive } from './measure-drive.js';
+import { trackChurn } from './churn.js';
 import type { DriveMeasurement, SamplePhase, WatchRequest, WatchResult, WatchSample } from './types.js';
 import { classifyTrend } from '../../stats/trend.js';
 
@@ -95,7 +96,8 @@ export async function runWatch(request: WatchRequest): Promise<WatchResult> {
   await sample(request.drive ? 'warm-up' : 'watch');
   let drive: DriveMeasurement | undefined;
   if (request.drive) {
-    drive = await measureDrive(request.drive, sample, request.intervalMs);
+    const { pids, endpoints } = request.sockets;
+    drive = await measureDrive(request.drive, sample, request.intervalMs, () => trackChurn(pids, endpoints));
   } else {
     const end = started + request.durationMs;
     while (!exited && Date.now() + request.intervalMs <= end + 5) {

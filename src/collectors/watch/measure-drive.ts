@@ -3,6 +3,7 @@
 import { driveRequests } from '../drive/drive-requests.js';
 import type { DriveResult } from '../drive/types.js';
 import type { DriveMeasurement, DrivePlan, Metrics, SamplePhase, WatchSample } from './types.js';
+import type { ChurnTracker } from './churn.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -51,10 +52,12 @@ export async function measureDrive(
   plan: DrivePlan,
   sample: (phase: SamplePhase) => Promise<WatchSample | undefined>,
   intervalMs: number,
+  churn?: () => Promise<ChurnTracker>,
 ): Promise<DriveMeasurement | undefined> {
   if (plan.warmup > 0) await driveRequests({ ...plan, requests: plan.warmup });
   const baseline = (await settle(sample, 'baseline', plan.settleTimeoutMs)).sample;
   if (!baseline) return undefined;
+  const tracker = await churn?.();
   let driving = true;
   const ticker = (async () => {
     while (driving) {
@@ -70,6 +73,7 @@ export async function measureDrive(
     await ticker;
   }
   const settled = await settle(sample, 'settling', plan.settleTimeoutMs);
+  const churned = await tracker?.stop();
   if (!settled.sample) return undefined;
   settled.sample.phase = 'after';
   const after = settled.sample;
@@ -94,6 +98,14 @@ export async function measureDrive(
     ...otherPeers(baseline, after, n),
     settled: settled.settled,
     settleMs: settled.ms,
+    ...(churned
+      ? {
+          churn: {
+            ...churned,
+            perRequest: { opened: per(churned.brokerOpened, 0), closed: per(churned.brokerClosed, 0), stillOpen: per(churned.brokerStillOpen, 0) },
+          },
+        }
+      : {}),
   };
 }
 

@@ -31,6 +31,22 @@ export interface DrivePlan extends DriveOptions {
   settleTimeoutMs: number;
 }
 
+/** Broker sockets by inode from the baseline to the settled end of a drive (those open at the baseline excluded). */
+export interface SocketChurn {
+  pollMs: number;
+  polls: number;
+  durationMs: number;
+  brokerOpened: number;
+  brokerClosed: number;
+  /** of the closed, those last seen in CLOSE_WAIT: the broker closed first (an idle connection reaped) */
+  closedAfterPeer: number;
+  brokerStillOpen: number;
+  /** sockets that came and went before kleak could read their peer */
+  unclassified: number;
+  medianLifetimeMs?: number;
+  perRequest?: { opened: number; closed: number; stillOpen: number };
+}
+
 export interface DriveMeasurement {
   url: string;
   method: string;
@@ -45,6 +61,8 @@ export interface DriveMeasurement {
   otherPeers?: Array<{ peer: string; before: number; after: number; perRequest: number }>;
   settled: boolean;
   settleMs: number;
+  /** broker sockets opened, closed and still open, counted by inode (a fast /proc poll during the drive) */
+  churn?: SocketChurn;
 }
 
 export interface WatchResult {

@@ -53,7 +53,7 @@ export default defineRule({
           evidence: [
             {
               source: 'sockets',
-              description: `broker sockets by inode over the drive (/proc polled every ${d.churn!.pollMs} ms): ${d.churn!.brokerOpened} opened, ${d.churn!.brokerClosed} closed by the process, ${d.churn!.brokerStillOpen} still open; ESTABLISHED ${d.baseline.brokerEstablished} → ${d.after.brokerEstablished}`,
+              description: `over the drive (/proc/PID/fd listed every ${d.churn!.pollMs} ms): ${d.churn!.socketsOpened} sockets opened and ${d.churn!.socketsClosed} closed by the process; ${d.churn!.newBrokerTimeWaits} new TIME_WAITs to the brokers (connections closed by the client); broker connections ${d.churn!.brokerOpened} opened, ${d.churn!.brokerStillOpen} still open; ESTABLISHED ${d.baseline.brokerEstablished} → ${d.after.brokerEstablished}`,
               data: { opened: d.churn!.brokerOpened, closed: d.churn!.brokerClosed, stillOpen: d.churn!.brokerStillOpen, requests: d.requests },
             },
           ],
@@ -81,8 +81,8 @@ export default defineRule({
           warmup: d.warmup,
           settledAfter: d.settled ? 'the counts settled' : `${fmt(d.settleMs / 1000)} s`,
           churn:
-            d.churn && d.churn.closedAfterPeer > 0
-              ? `; ${fmt(churn!.opened)} opened per request, ${d.churn.closedAfterPeer} closed again by the broker after idling (the client does not close them; the broker reaps idle connections)`
+            d.churn && churn && d.churn.brokerClosed > 0 && churn.opened - connections >= 0.25
+              ? `; ${d.churn.brokerClosed} of the ${d.churn.brokerOpened} it opened were closed again during the drive (a client that reaps its own idle connections): the count still open understates the clients made`
               : '',
         },
         confidence: connections >= perRequestThreshold && d.settled ? 'confirmed' : 'likely',

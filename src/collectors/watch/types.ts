@@ -31,18 +31,20 @@ export interface DrivePlan extends DriveOptions {
   settleTimeoutMs: number;
 }
 
-/** Broker sockets by inode from the baseline to the settled end of a drive (those open at the baseline excluded). */
+/** Sockets the process opened and closed from the baseline to the settled end of a drive (those open at the baseline excluded). */
 export interface SocketChurn {
   pollMs: number;
   polls: number;
   durationMs: number;
+  /** every socket of the process that appeared (TCP or not), and of those, the ones that went again */
+  socketsOpened: number;
+  socketsClosed: number;
+  /** TIME_WAITs to the brokers that appeared in the namespace: connections a client there closed first */
+  newBrokerTimeWaits: number;
+  /** broker connections: still open (placed by inode) + closed (the closed sockets, bounded by the new TIME_WAITs) */
   brokerOpened: number;
   brokerClosed: number;
-  /** of the closed, those last seen in CLOSE_WAIT: the broker closed first (an idle connection reaped) */
-  closedAfterPeer: number;
   brokerStillOpen: number;
-  /** sockets that came and went before kleak could read their peer */
-  unclassified: number;
   medianLifetimeMs?: number;
   perRequest?: { opened: number; closed: number; stillOpen: number };
 }

@@ -6,12 +6,35 @@ import { ruleTester } from '../helpers/rule-tester.js';
 const flat = Array.from({ length: 20 }, () => 4);
 const linear = Array.from({ length: 20 }, (_, i) => 4 + 2 * i);
 const driven = (perRequest: Parameters<typeof drive>[0], extra = {}) => ({ watch: watchResult({ established: flat }, { drive: drive(perRequest), ...extra }) });
+/** sockets by inode over 20 requests: opened, closed by the client (TIME_WAITs to the brokers), still open */
+const churned = (perRequest: Parameters<typeof drive>[0], opened: number, closed: number, extra = {}) => {
+  const d = drive(perRequest);
+  d.churn = {
+    pollMs: 0.5,
+    polls: 4000,
+    durationMs: 2000,
+    socketsOpened: opened,
+    socketsClosed: closed,
+    newBrokerTimeWaits: closed,
+    brokerOpened: opened,
+    brokerClosed: closed,
+    brokerStillOpen: opened - closed,
+    medianLifetimeMs: 9.3,
+    perRequest: { opened: opened / 20, closed: closed / 20, stillOpen: (opened - closed) / 20 },
+  };
+  return { watch: watchResult({ established: flat }, { drive: d, ...extra }) };
+};
 
 ruleTester(clientPerRequest, {
   valid: [
     { name: 'no growth per request', evidence: driven({ brokerEstablished: 0, goroutines: 0 }) },
     { name: 'below the 0.5 threshold (a pool filling up)', evidence: driven({ brokerEstablished: 0.1, goroutines: 0.2 }) },
     { name: 'no driver: growth over time is connections-growing', evidence: { watch: watchResult({ established: linear }) } },
+    { name: 'sockets tracked, none opened: one shared client', evidence: churned({ brokerEstablished: 0 }, 0, 0) },
+    {
+      name: 'a connection opened once in 20 requests (a second broker contacted late): below the threshold',
+      evidence: churned({ brokerEstablished: 0 }, 1, 1),
+    },
   ],
   invalid: [
     {
@@ -25,6 +48,32 @@ ruleTester(clientPerRequest, {
           messageId: 'perRequest',
           data: { connectionsPerRequest: 2, goroutinesPerRequest: 3, requests: 20 },
           evidence: [/ESTABLISHED broker connections 2 → 42 over 20 requests/, /goroutines 20 → 80/, /open fds 30 → 30/],
+        },
+      ],
+    },
+    {
+      name: 'a client built and closed per request: no net growth, 2 connections opened and closed each time — a warning',
+      evidence: churned({ brokerEstablished: 0, goroutines: 0 }, 40, 40),
+      findings: [
+        {
+          summary:
+            'a client built and closed per request: 2.0 broker connections opened and closed per request (20 requests after 5 warm-up, median lifetime 9.3 ms), none left open — each request pays the connection and metadata set-up',
+          severity: 'warning',
+          messageId: 'closedPerRequest',
+          data: { closed: 'true', openedPerRequest: 2 },
+          evidence: [/40 sockets opened and 40 closed by the process; 40 new TIME_WAITs to the brokers/],
+        },
+      ],
+    },
+    {
+      name: 'a client that reaps its own idle connections: 2 opened per request, 1 closed again — the leak, with its true opening rate',
+      evidence: churned({ brokerEstablished: 0.9, goroutines: 3 }, 40, 20),
+      findings: [
+        {
+          summary:
+            /^2\.0 new broker connections \(1\.0 still open\) and 3\.0 goroutines per request .*; 20 of the 40 it opened were closed again during the drive \(a client that reaps its own idle connections\)/,
+          severity: 'error',
+          messageId: 'perRequest',
         },
       ],
     },

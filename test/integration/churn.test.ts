@@ -1,0 +1,94 @@
+// Broker connections opened and closed per request, counted by kleak from outside (a thread listing
+// /proc/PID/fd every 0.5 ms, TIME_WAITs to the brokers), against the services' own count of the
+// connections they dialed (a counting dialer in Go, a counting socketFactory in kafkajs): a client built and
+// closed per request is a warning of its own; the twins (one client for the process) open none.
+import assert from 'node:assert/strict';
+import { before, describe, test } from 'node:test';
+import type { FixtureName } from '../../src/local-kafka/start-fixture.js';
+import { runKleakJson } from '../helpers/cli.js';
+import { drive, fixture, getJson } from '../helpers/fixtures.js';
+import { createTopic, sharedBootstrap } from '../helpers/kafka.js';
+
+let bootstrap: string;
+before(async () => {
+  bootstrap = await sharedBootstrap();
+});
+
+const requests = 30;
+const warmup = 5;
+
+async function watchDriven(name: FixtureName) {
+  const topic = await createTopic(bootstrap, name);
+  const service = await fixture(name, { bootstrap, topic });
+  await drive(`${service.url}/produce`, 1); // the topic's metadata, the first connections
+  const counted = async () =>
+    (await getJson<{ connectionsOpened?: number }>(`${service.url}/stats`).catch(() => ({}))).connectionsOpened;
+  const before = await counted();
+  const { json } = await runKleakJson(
+    [
+      'watch',
+      '--pid',
+      String(service.pid),
+      '--bootstrap',
+      bootstrap,
+      '--drive',
+      `${service.url}/produce`,
+      '--method',
+      'POST',
+      '--requests',
+      String(requests),
+      '--warmup',
+      String(warmup),
+    ],
+    'watch',
+  );
+  const after = await counted();
+  return { json, truthPerRequest: before === undefined || after === undefined ? undefined : (after - before) / (requests + warmup) };
+}
+
+describe('connections opened and closed per request', () => {
+  for (const [name, perRequest] of [
+    ['kafkajs-closed-per-request', 1],
+    ['sarama-closed-per-request', 2],
+  ] as const) {
+    test(`${name}: ${perRequest} opened and closed per request, as the service counted its own dials; a warning`, async (t) => {
+      const { json, truthPerRequest } = await watchDriven(name);
+      const churn = json.drive.churn;
+      t.diagnostic(
+        `${name}: kleak ${churn.perRequest.opened} opened / ${churn.perRequest.closed} closed / ${churn.perRequest.stillOpen} still open per request (${churn.socketsOpened} sockets, ${churn.newBrokerTimeWaits} new TIME_WAITs, ${churn.polls} polls, median lifetime ${churn.medianLifetimeMs} ms); the service: ${truthPerRequest} per request`,
+      );
+      assert.equal(truthPerRequest, perRequest, 'the fixture dials as designed');
+      assert.ok(
+        Math.abs(churn.perRequest.opened - truthPerRequest) <= 0.1 * truthPerRequest,
+        `opened ${churn.perRequest.opened} within 10% of ${truthPerRequest}`,
+      );
+      assert.equal(churn.perRequest.stillOpen, 0);
+      assert.equal(json.drive.perRequest.brokerEstablished, 0, 'no net growth: what the net count alone sees');
+      const finding = json.findings.find((f: { ruleId: string }) => f.ruleId === 'client-per-request');
+      assert.ok(finding, 'client-per-request');
+      assert.equal(finding.severity, 'warning');
+      assert.equal(finding.messageId, 'closedPerRequest');
+      assert.equal(finding.data.closed, 'true');
+    });
+  }
+
+  for (const name of ['kafkajs-per-request-fixed', 'sarama-shared'] as const) {
+    test(`${name} (one client for the process): no connection opened per request, no finding`, async () => {
+      const { json } = await watchDriven(name);
+      assert.equal(json.drive.churn.perRequest.opened, 0);
+      assert.equal(
+        json.findings.some((f: { ruleId: string }) => f.ruleId === 'client-per-request'),
+        false,
+      );
+    });
+  }
+
+  test('kafkajs-per-request (never closed): every connection opened is still open — the leak, an error', async () => {
+    const { json } = await watchDriven('kafkajs-per-request');
+    assert.equal(json.drive.churn.perRequest.opened, 1);
+    assert.equal(json.drive.churn.perRequest.stillOpen, 1);
+    const finding = json.findings.find((f: { ruleId: string }) => f.ruleId === 'client-per-request');
+    assert.equal(finding.severity, 'error');
+    assert.equal(finding.messageId, 'perRequest');
+  });
+});

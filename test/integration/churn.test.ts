@@ -21,8 +21,10 @@ async function watchDriven(name: FixtureName) {
   const topic = await createTopic(bootstrap, name);
   const service = await fixture(name, { bootstrap, topic });
   await drive(`${service.url}/produce`, 1); // the topic's metadata, the first connections
-  const counted = async () =>
-    (await getJson<{ connectionsOpened?: number }>(`${service.url}/stats`).catch(() => ({}))).connectionsOpened;
+  const counted = async (): Promise<number | undefined> => {
+    const stats: { connectionsOpened?: number } = await getJson<{ connectionsOpened?: number }>(`${service.url}/stats`).catch(() => ({}));
+    return stats.connectionsOpened;
+  };
   const before = await counted();
   const { json } = await runKleakJson(
     [

@@ -266,3 +266,18 @@ test('diagnose lists the shutdown rules as not evaluated, and with --shutdown --
     await feeder.stop();
   }
 });
+
+test('bad input gets one clear paragraph and exit 2: no such PID, a service that dies at start-up', async () => {
+  const noPid = await runKleak(['shutdown-check', '--pid', '4194000', '--bootstrap', bootstrap, '--yes', '--json']);
+  assert.equal(noPid.code, 2);
+  assert.match(JSON.parse(noPid.stdout).error.message, /No process with PID 4194000 is running/);
+  assert.doesNotMatch(noPid.stderr, /at .*\.js:\d+/, 'no stack trace');
+  const dies = await runKleak(['shutdown-check', '--exec', 'sh -c "echo broken config >&2; exit 3"', '--bootstrap', bootstrap, '--json']);
+  assert.equal(dies.code, 2);
+  const error = JSON.parse(dies.stdout).error;
+  assert.match(error.message, /The service exited during start-up \(3\)/);
+  assert.match(error.message, /broken config/, "the service's own last words");
+  const unreachable = await runKleak(['shutdown-check', '--pid', String(process.pid + 1), '--bootstrap', '127.0.0.1:9', '--yes']);
+  assert.equal(unreachable.code, 2);
+  assert.match(unreachable.stderr, /No broker answered at 127\.0\.0\.1:9/);
+});

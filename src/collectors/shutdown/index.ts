@@ -592,6 +592,10 @@ async function checkOnceIn(
     });
     if (back && !back.complete) problems.push('the read-back did not reach the end offsets in 20 s');
     const accepted = drive.accepted.map((a) => a.id);
+    if (accepted.length === 0)
+      problems.push(
+        `no request was accepted (${drive.sent()} sent, ${drive.refused()} refused or failed): check --drive and --method; nothing could be lost, so the flush is not evaluated`,
+      );
     const lostIds = back ? accepted.filter((id) => !back.found.has(id)) : [];
     driveReport = {
       url: request.drive!.url,

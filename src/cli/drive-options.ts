@@ -14,12 +14,14 @@ export interface DriveFlags {
   method?: string;
   body?: string;
   header: string[];
+  allRequests?: boolean;
 }
 
 export function addDriveOptions(command: Command): Command {
   return command
     .option('--drive <url>', 'send requests to this URL and measure the change per request')
-    .option('--requests <n>', 'requests to send with --drive', '50')
+    .option('--requests <n>', 'at most this many requests with --drive (kleak stops once the per-request change is clear)', '50')
+    .option('--all-requests', 'send all --requests, not stopping once the per-request change is clear')
     .option('--concurrency <n>', 'requests in flight at once', '1')
     .option('--warmup <n>', 'requests sent before the baseline (what a healthy service opens once)', '5')
     .option('--settle <duration>', 'bound on waiting for the counts to settle after driving', '15s')
@@ -76,5 +78,10 @@ export function drivePlanFromFlags(flags: DriveFlags): DrivePlan | undefined {
     method: flags.method ?? (flags.body !== undefined ? 'POST' : 'GET'),
     body: flags.body,
     headers: parseHeaders(flags.header),
+    // rounds of 5 and a floor of 15: a slope that is clear then does not change with more requests
+    ...(flags.allRequests || requests <= adaptiveFloor ? {} : { adaptive: { floor: adaptiveFloor, roundSize: 5, budgetMs: 60_000 } }),
   };
 }
+
+/** the fewest requests an adaptive drive sends before it may stop */
+export const adaptiveFloor = 15;

@@ -80,10 +80,15 @@ export function renderWatchSummary(result: WatchResult, findings: Finding[], cha
     if (d.perRequest.goroutines !== undefined) per.push(['goroutines', d.baseline.goroutines!, d.after.goroutines!, d.perRequest.goroutines]);
     for (const [key, v] of Object.entries(d.perRequest.goroutineRoles ?? {}))
       per.push([`  ${key}`, d.baseline.goroutineRoles?.[key] ?? 0, d.after.goroutineRoles?.[key] ?? 0, v]);
+    if (d.churn?.perRequest)
+      per.push(
+        ['broker connections opened (by inode)', '', d.churn.brokerOpened, d.churn.perRequest.opened],
+        ['  still open', '', d.churn.brokerStillOpen, d.churn.perRequest.stillOpen],
+      );
     out.push(per.toString());
     out.push(
       chalk.dim(
-        `${d.result.succeeded} of ${d.result.requests} requests succeeded in ${(d.result.durationMs / 1000).toFixed(1)} s; counts ${d.settled ? 'settled' : 'did NOT settle'} after ${(d.settleMs / 1000).toFixed(1)} s${d.result.stoppedEarly ? `; ${d.result.stoppedEarly}` : ''}`,
+        `${d.result.succeeded} of ${d.result.requests} requests succeeded in ${(d.result.durationMs / 1000).toFixed(1)} s${d.adaptive ? ` (stopped after ${d.adaptive.rounds} rounds: ${d.adaptive.reason}${d.adaptive.concurrency > d.concurrency ? `, ${d.adaptive.concurrency} at once` : ''})` : ''}; counts ${d.settled ? 'settled' : 'did NOT settle'} after ${(d.settleMs / 1000).toFixed(1)} s${d.result.stoppedEarly ? `; ${d.result.stoppedEarly}` : ''}`,
       ),
     );
   }

@@ -53,7 +53,7 @@ export default defineRule({
           evidence: [
             {
               source: 'sockets',
-              description: `over the drive (/proc/PID/fd listed every ${d.churn!.pollMs} ms): ${d.churn!.socketsOpened} sockets opened and ${d.churn!.socketsClosed} closed by the process; ${d.churn!.newBrokerTimeWaits} new TIME_WAITs to the brokers (connections closed by the client); broker connections ${d.churn!.brokerOpened} opened, ${d.churn!.brokerStillOpen} still open; ESTABLISHED ${d.baseline.brokerEstablished} → ${d.after.brokerEstablished}`,
+              description: `over the drive (/proc/PID/fd listed every ${d.churn!.pollMs} ms): ${d.churn!.socketsOpened} sockets opened and ${d.churn!.socketsClosed} closed by the process (${d.churn!.socketsClosed - d.churn!.closedUnplaced} of them placed by inode in ${d.churn!.tableReads} reads of the TCP table); broker connections ${d.churn!.brokerOpened} opened, ${d.churn!.brokerStillOpen} still open; ESTABLISHED ${d.baseline.brokerEstablished} → ${d.after.brokerEstablished}`,
               data: { opened: d.churn!.brokerOpened, closed: d.churn!.brokerClosed, stillOpen: d.churn!.brokerStillOpen, requests: d.requests },
             },
           ],

@@ -142,14 +142,35 @@ describe('kleak watch --drive', () => {
     assert.equal(code, 1);
   });
 
-  for (const twin of ['sarama-per-request-fixed', 'sarama-shared'] as const) {
-    test(`${twin}: 0.0 ± 0.1 per request, no finding at warning or above (exit 0)`, async () => {
-      const { code, perRequest, findings } = await watchDriven(twin, 30);
-      assert.ok(Math.abs(perRequest) <= 0.1, `${perRequest}`);
-      assert.deepEqual(findings, []);
-      assert.equal(code, 0);
-    });
-  }
+  test('sarama-shared: 0.0 ± 0.1 per request, nothing opened, no finding at warning or above (exit 0)', async () => {
+    const { code, perRequest, findings, summary } = await watchDriven('sarama-shared', 30);
+    assert.ok(Math.abs(perRequest) <= 0.1, `${perRequest}`);
+    assert.equal(summary.drive.churn.perRequest.opened, 0);
+    assert.deepEqual(findings, []);
+    assert.equal(code, 0);
+  });
+
+  test('sarama-per-request-fixed: nothing left (0.0 ± 0.1 per request), but a client built and closed per request: a warning (exit 0)', async () => {
+    const { code, perRequest, findings, summary } = await watchDriven('sarama-per-request-fixed', 30);
+    assert.ok(Math.abs(perRequest) <= 0.1, `${perRequest}`);
+    assert.ok(Math.abs(summary.drive.churn.perRequest.opened - 2) <= 0.2, `${summary.drive.churn.perRequest.opened} opened per request`);
+    assert.deepEqual(findings, ['client-per-request']);
+    assert.equal(summary.findings.find((f: any) => f.ruleId === 'client-per-request').severity, 'warning');
+    assert.equal(code, 0);
+  });
+
+  test('an adaptive drive stops once the slope is clear, and says after how many requests', async () => {
+    const { summary } = await watchDriven('sarama-per-request', 50);
+    const a = summary.drive.adaptive;
+    assert.equal(a.reason, 'slope established');
+    assert.ok(a.requests >= 15 && a.requests < 50, `${a.requests}`);
+    assert.equal(summary.drive.requests, a.requests);
+    assert.deepEqual(
+      a.perRound.brokerEstablished,
+      Array.from({ length: a.rounds }, () => 2),
+      'two connections each round of requests',
+    );
+  });
 
   test('kafkajs per request: kleak reproduces the ss figure within 10%; its twin is silent', async (t) => {
     const topic = await createTopic(bootstrap, 'kjs');

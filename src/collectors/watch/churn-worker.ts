@@ -1,16 +1,19 @@
-// The churn poller's thread: lists the watched processes' socket inodes every pollUs until the main
-// thread sets the stop flag, and records when each new one appeared and went. Nothing else: a read of
-// /proc/net/tcp costs milliseconds (the kernel walks its hash buckets), so the peers are read by the main
-// thread once at each end, and this thread stays fast enough to see a socket that lives a millisecond.
-import { readdirSync, readlinkSync } from 'node:fs';
+// The churn threads. `list`: lists the watched processes' socket inodes every pollUs and records when each
+// new one appeared and went. `place`: whenever new sockets appeared, reads the namespace's TCP tables (a
+// read costs milliseconds: the kernel walks its hash buckets) and records each socket's peer by inode, so
+// that a socket that has gone again is still known as a broker connection or not. Two threads, so that the
+// listing never waits behind a table read, and both stay off the main thread's event loop.
+import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { parseSocketInode } from '../process/parse-proc-files.js';
+import { parseProcNetTcp } from '../process/parse-proc-net-tcp.js';
 
 export interface ChurnWorkerData {
+  mode: 'list' | 'place';
   pids: number[];
   pollUs: number;
-  /** Int32Array over a SharedArrayBuffer: [0] = 1 to stop */
-  stop: SharedArrayBuffer;
+  /** Int32Array over a SharedArrayBuffer: [0] = 1 to stop; [1] = the sockets the lister has seen so far */
+  shared: SharedArrayBuffer;
 }
 
 export interface SeenSocket {
@@ -19,41 +22,82 @@ export interface SeenSocket {
   goneMs?: number;
 }
 
-const data = workerData as ChurnWorkerData;
-const flag = new Int32Array(data.stop);
-const started = performance.now();
-const inodesOf = (pid: number, into: Set<number>): void => {
-  let fds: string[];
-  try {
-    fds = readdirSync(`/proc/${pid}/fd`);
-  } catch {
-    return;
-  }
-  for (const fd of fds) {
-    try {
-      const inode = parseSocketInode(readlinkSync(`/proc/${pid}/fd/${fd}`));
-      if (inode !== undefined) into.add(inode);
-    } catch {
-      // closed while listed
-    }
-  }
-};
-
-const atStart = new Set<number>();
-for (const pid of data.pids) inodesOf(pid, atStart);
-parentPort!.postMessage('ready');
-const seen = new Map<number, SeenSocket>();
-let polls = 0;
-const sleeper = new Int32Array(new SharedArrayBuffer(4));
-
-for (;;) {
-  polls++;
-  const now = performance.now() - started;
-  const present = new Set<number>();
-  for (const pid of data.pids) inodesOf(pid, present);
-  for (const inode of present) if (!atStart.has(inode) && !seen.has(inode)) seen.set(inode, { inode, firstMs: now });
-  for (const s of seen.values()) if (s.goneMs === undefined && !present.has(s.inode)) s.goneMs = now;
-  if (Atomics.load(flag, 0) === 1) break;
-  Atomics.wait(sleeper, 0, 0, data.pollUs / 1000);
+export interface PlacedSocket {
+  inode: number;
+  remoteAddress: string;
+  remotePort: number;
+  state: string;
 }
-parentPort!.postMessage({ polls, durationMs: performance.now() - started, sockets: [...seen.values()] });
+
+const data = workerData as ChurnWorkerData;
+const flags = new Int32Array(data.shared);
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+const pause = (us: number) => Atomics.wait(sleeper, 0, 0, us / 1000);
+const started = performance.now();
+
+function list(): void {
+  const inodesOf = (pid: number, into: Set<number>): void => {
+    let fds: string[];
+    try {
+      fds = readdirSync(`/proc/${pid}/fd`);
+    } catch {
+      return;
+    }
+    for (const fd of fds) {
+      try {
+        const inode = parseSocketInode(readlinkSync(`/proc/${pid}/fd/${fd}`));
+        if (inode !== undefined) into.add(inode);
+      } catch {
+        // closed while listed
+      }
+    }
+  };
+  const atStart = new Set<number>();
+  for (const pid of data.pids) inodesOf(pid, atStart);
+  parentPort!.postMessage('ready');
+  const seen = new Map<number, SeenSocket>();
+  let polls = 0;
+  for (;;) {
+    polls++;
+    const now = performance.now() - started;
+    const present = new Set<number>();
+    for (const pid of data.pids) inodesOf(pid, present);
+    for (const inode of present) if (!atStart.has(inode) && !seen.has(inode)) seen.set(inode, { inode, firstMs: now });
+    Atomics.store(flags, 1, seen.size);
+    for (const s of seen.values()) if (s.goneMs === undefined && !present.has(s.inode)) s.goneMs = now;
+    if (Atomics.load(flags, 0) === 1) break;
+    pause(data.pollUs);
+  }
+  parentPort!.postMessage({ polls, durationMs: performance.now() - started, sockets: [...seen.values()] });
+}
+
+function place(): void {
+  parentPort!.postMessage('ready');
+  const placed = new Map<number, PlacedSocket>();
+  let readAt = -1;
+  let reads = 0;
+  for (;;) {
+    const seen = Atomics.load(flags, 1);
+    // read while sockets keep appearing, and once more after the last one
+    if (seen !== readAt) {
+      readAt = seen;
+      reads++;
+      const table = { sockets: [], warnings: [] } as ReturnType<typeof parseProcNetTcp>;
+      for (const file of ['tcp', 'tcp6']) {
+        try {
+          parseProcNetTcp(readFileSync(`/proc/${data.pids[0]}/net/${file}`, 'latin1'), undefined, table);
+        } catch {
+          // no IPv6
+        }
+      }
+      for (const s of table.sockets)
+        if (s.inode !== 0) placed.set(s.inode, { inode: s.inode, remoteAddress: s.remoteAddress, remotePort: s.remotePort, state: s.state });
+    }
+    if (Atomics.load(flags, 0) === 1) break;
+    pause(data.pollUs);
+  }
+  parentPort!.postMessage({ reads, placed: [...placed.values()] });
+}
+
+if (data.mode === 'list') list();
+else place();

@@ -2,7 +2,8 @@
 // divide the difference by the requests sent.
 import { driveRequests } from '../drive/drive-requests.js';
 import type { DriveResult } from '../drive/types.js';
-import type { DriveMeasurement, DrivePlan, Metrics, SamplePhase, WatchSample } from './types.js';
+import type { AdaptiveStop, DriveMeasurement, DrivePlan, Metrics, SamplePhase, WatchSample } from './types.js';
+import { threshold, decided } from './sequential.js';
 import type { ChurnTracker } from './churn.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -66,8 +67,10 @@ export async function measureDrive(
     }
   })();
   let result: DriveResult;
+  let adaptive: AdaptiveStop | undefined;
   try {
-    result = await driveRequests(plan);
+    if (plan.adaptive) ({ result, stop: adaptive } = await driveInRounds(plan, plan.adaptive, baseline, sample, tracker));
+    else result = await driveRequests(plan);
   } finally {
     driving = false;
     await ticker;
@@ -98,6 +101,7 @@ export async function measureDrive(
     ...otherPeers(baseline, after, n),
     settled: settled.settled,
     settleMs: settled.ms,
+    ...(adaptive ? { adaptive } : {}),
     ...(churned
       ? {
           churn: {
@@ -106,6 +110,83 @@ export async function measureDrive(
           },
         }
       : {}),
+  };
+}
+
+function addResults(a: DriveResult | undefined, b: DriveResult): DriveResult {
+  if (!a) return b;
+  const statuses = { ...a.statuses };
+  for (const [k, v] of Object.entries(b.statuses)) statuses[k] = (statuses[k] ?? 0) + v;
+  return {
+    ...a,
+    requests: a.requests + b.requests,
+    succeeded: a.succeeded + b.succeeded,
+    failed: a.failed + b.failed,
+    statuses,
+    durationMs: a.durationMs + b.durationMs,
+    ...(b.stoppedEarly ? { stoppedEarly: b.stoppedEarly } : {}),
+  };
+}
+
+/**
+ * Rounds of requests, a sample after each: the per-request change of each round (broker connections,
+ * goroutines, sockets opened) is a series; once every series' 95% interval lies on one side of the
+ * client-per-request threshold, more requests would not change the verdict. `requests` bounds it; the
+ * concurrency is raised when the first rounds show the floor could not be reached within the budget.
+ */
+async function driveInRounds(
+  plan: DrivePlan,
+  rounds: NonNullable<DrivePlan['adaptive']>,
+  baseline: WatchSample,
+  sample: (phase: SamplePhase) => Promise<WatchSample | undefined>,
+  tracker: ChurnTracker | undefined,
+): Promise<{ result: DriveResult; stop: AdaptiveStop }> {
+  const started = Date.now();
+  let result: DriveResult | undefined;
+  let concurrency = plan.concurrency ?? 1;
+  let previous = { s: baseline, opened: tracker?.opened() ?? 0 };
+  const perRound: Record<string, number[]> = {
+    brokerEstablished: [],
+    ...(baseline.goroutines !== undefined ? { goroutines: [] } : {}),
+    ...(tracker ? { socketsOpened: [] } : {}),
+  };
+  let reason: AdaptiveStop['reason'] = 'upper bound';
+  let n = 0;
+  while (n < plan.requests) {
+    const size = Math.min(rounds.roundSize * Math.max(1, Math.ceil(concurrency / rounds.roundSize)), plan.requests - n);
+    const r = await driveRequests({ ...plan, requests: size, concurrency });
+    result = addResults(result, r);
+    n += r.requests;
+    if (r.stoppedEarly) {
+      reason = 'service stopped answering';
+      break;
+    }
+    const s = await sample('driving');
+    if (!s) break;
+    const opened = tracker?.opened() ?? 0;
+    perRound.brokerEstablished!.push((s.brokerEstablished - previous.s.brokerEstablished) / r.requests);
+    if (perRound.goroutines && s.goroutines !== undefined && previous.s.goroutines !== undefined)
+      perRound.goroutines.push((s.goroutines - previous.s.goroutines) / r.requests);
+    if (perRound.socketsOpened) perRound.socketsOpened.push((opened - previous.opened) / r.requests);
+    previous = { s, opened };
+    const elapsed = Date.now() - started;
+    if (n >= rounds.floor && Object.values(perRound).every((series) => decided(series, threshold))) {
+      reason = 'slope established';
+      break;
+    }
+    if (elapsed >= rounds.budgetMs) {
+      reason = 'time budget';
+      break;
+    }
+    // a slow endpoint: enough requests in flight that the floor is reached within half the budget
+    const perRequestMs = elapsed / n;
+    const left = Math.max(0, rounds.floor - n);
+    const room = rounds.budgetMs / 2 - elapsed;
+    if (left > 0 && room > 0 && (perRequestMs * left) / concurrency > room) concurrency = Math.min(64, Math.ceil((perRequestMs * left) / room));
+  }
+  return {
+    result: result!,
+    stop: { rounds: Object.values(perRound)[0]!.length, requests: n, reason, perRound, concurrency },
   };
 }
 

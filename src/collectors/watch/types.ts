@@ -29,6 +29,19 @@ export interface DrivePlan extends DriveOptions {
   /** requests sent before the baseline: what a healthy service opens once does not count */
   warmup: number;
   settleTimeoutMs: number;
+  /** send rounds of requests and stop once the per-request slope is established (`requests` is then the upper bound) */
+  adaptive?: { floor: number; roundSize: number; budgetMs: number };
+}
+
+/** How an adaptive drive ended: after how many requests, and why. */
+export interface AdaptiveStop {
+  rounds: number;
+  requests: number;
+  reason: 'slope established' | 'upper bound' | 'time budget' | 'service stopped answering';
+  /** the per-request rates each round measured, per metric */
+  perRound: Record<string, number[]>;
+  /** concurrency raised so that a slow endpoint still gives a verdict within the budget */
+  concurrency: number;
 }
 
 /** Sockets the process opened and closed from the baseline to the settled end of a drive (those open at the baseline excluded). */
@@ -36,12 +49,14 @@ export interface SocketChurn {
   pollMs: number;
   polls: number;
   durationMs: number;
+  /** reads of the TCP tables that placed sockets by inode */
+  tableReads: number;
   /** every socket of the process that appeared (TCP or not), and of those, the ones that went again */
   socketsOpened: number;
   socketsClosed: number;
-  /** TIME_WAITs to the brokers that appeared in the namespace: connections a client there closed first */
-  newBrokerTimeWaits: number;
-  /** broker connections: still open (placed by inode) + closed (the closed sockets, bounded by the new TIME_WAITs) */
+  /** closed sockets no table read saw (gone within milliseconds): counted in the proportion of those placed */
+  closedUnplaced: number;
+  /** broker connections: still open (placed by inode) + closed (placed, and the unplaced in proportion) */
   brokerOpened: number;
   brokerClosed: number;
   brokerStillOpen: number;
@@ -65,6 +80,7 @@ export interface DriveMeasurement {
   settleMs: number;
   /** broker sockets opened, closed and still open, counted by inode (a fast /proc poll during the drive) */
   churn?: SocketChurn;
+  adaptive?: AdaptiveStop;
 }
 
 export interface WatchResult {

@@ -1,0 +1,84 @@
+// Benchmark: time to a verdict on each per-request fixture with kleak watch's default flags (an adaptive drive:
+// rounds of 5, stop once the slope is clear, at most 50 requests), beside the same watch sending all 50
+// (--all-requests) in the same run: the requests each needed, the wall time, the ratio, and that both reach
+// the same verdict. Starts its own broker; every service is stopped by PID.
+// Usage: npm run build && node bench/verdict.mjs
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { launchKafka } from '../dist/src/local-kafka/launch-kafka.js';
+import { ensureTopic } from '../dist/src/local-kafka/topics.js';
+import { startFixture } from '../dist/src/local-kafka/start-fixture.js';
+
+const root = new URL('..', import.meta.url).pathname;
+const fixtures = [
+  ['sarama-per-request', '/produce'],
+  ['sarama-per-request-fixed', '/produce'],
+  ['sarama-shared', '/produce'],
+  ['sarama-closed-per-request', '/produce'],
+  ['kafkajs-per-request', '/produce'],
+  ['kafkajs-per-request-fixed', '/produce'],
+  ['kafkajs-closed-per-request', '/produce'],
+  ['kafkajs-consumer-per-request', '/subscribe'],
+  ['kafkajs-consumer-per-request-fixed', '/subscribe'],
+];
+
+function watch(service, path, bootstrap, extra) {
+  const started = process.hrtime.bigint();
+  const r = spawnSync(
+    process.execPath,
+    [
+      join(root, 'bin/kleak.js'),
+      'watch',
+      '--pid',
+      String(service.pid),
+      '--bootstrap',
+      bootstrap,
+      '--drive',
+      `${service.url}${path}`,
+      '--method',
+      'POST',
+      '--json',
+      ...extra,
+    ],
+    { encoding: 'utf8', timeout: 300_000 },
+  );
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const summary = JSON.parse(r.stdout.trim().split('\n').pop());
+  const verdict =
+    summary.findings
+      .filter((f) => f.ruleId === 'client-per-request' || f.ruleId === 'group-member-growth')
+      .map((f) => `${f.severity} ${f.ruleId}`)
+      .join(', ') || 'none';
+  return { seconds, requests: summary.drive.requests, reason: summary.drive.adaptive?.reason ?? 'all sent', verdict };
+}
+
+const cluster = await launchKafka();
+const rows = [];
+try {
+  for (const [name, path] of fixtures) {
+    const topic = `verdict-${name}`;
+    await ensureTopic(cluster.bootstrap, topic);
+    for (const mode of ['adaptive', 'all']) {
+      const service = await startFixture(name, { bootstrap: cluster.bootstrap, topic });
+      try {
+        await fetch(`${service.url}${path}`, { method: 'POST', signal: AbortSignal.timeout(30_000) });
+        const r = watch(service, path, cluster.bootstrap, mode === 'all' ? ['--all-requests'] : []);
+        rows.push({ name, mode, ...r });
+        console.error(`${name} ${mode}: ${r.requests} requests, ${r.seconds.toFixed(1)} s, ${r.reason}, ${r.verdict}`);
+      } finally {
+        await service.stop();
+      }
+    }
+  }
+} finally {
+  await cluster.stop();
+}
+console.log('| fixture | default (adaptive): requests, time to verdict | --all-requests: requests, time | ratio | same verdict |');
+console.log('|---|---|---|---|---|');
+for (const [name] of fixtures) {
+  const a = rows.find((r) => r.name === name && r.mode === 'adaptive');
+  const b = rows.find((r) => r.name === name && r.mode === 'all');
+  console.log(
+    `| ${name} | ${a.requests} (${a.reason}), ${a.seconds.toFixed(1)} s | ${b.requests}, ${b.seconds.toFixed(1)} s | ${(b.seconds / a.seconds).toFixed(2)}× | ${a.verdict === b.verdict ? `yes: ${a.verdict}` : `NO: ${a.verdict} vs ${b.verdict}`} |`,
+  );
+}

@@ -134,7 +134,7 @@ function addResults(a: DriveResult | undefined, b: DriveResult): DriveResult {
  * client-per-request threshold, more requests would not change the verdict. `requests` bounds it; the
  * concurrency is raised when the first rounds show the floor could not be reached within the budget.
  */
-async function driveInRounds(
+export async function driveInRounds(
   plan: DrivePlan,
   rounds: NonNullable<DrivePlan['adaptive']>,
   baseline: WatchSample,
@@ -178,11 +178,13 @@ async function driveInRounds(
       reason = 'time budget';
       break;
     }
-    // a slow endpoint: enough requests in flight that the floor is reached within half the budget
+    // a slow endpoint: enough requests in flight that the floor is reached within half the budget. The wall
+    // time per request so far was measured at this concurrency; the rest at it would take perRequestMs × left
     const perRequestMs = elapsed / n;
     const left = Math.max(0, rounds.floor - n);
     const room = rounds.budgetMs / 2 - elapsed;
-    if (left > 0 && room > 0 && (perRequestMs * left) / concurrency > room) concurrency = Math.min(64, Math.ceil((perRequestMs * left) / room));
+    const needed = perRequestMs * left;
+    if (left > 0 && room > 0 && needed > room) concurrency = Math.min(64, Math.ceil((concurrency * needed) / room));
   }
   return {
     result: result!,

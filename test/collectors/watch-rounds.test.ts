@@ -1,0 +1,86 @@
+// The adaptive drive against a real HTTP endpoint (no Kafka): it stops at its floor once the rates are clear,
+// keeps driving while they are not, and raises the concurrency for a slow endpoint so that the floor is
+// reached within half the budget.
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import { after, before, test } from 'node:test';
+import { driveInRounds } from '../../src/collectors/watch/measure-drive.js';
+import type { WatchSample } from '../../src/collectors/watch/types.js';
+
+let server: Server;
+let url: string;
+let served = 0;
+const delayMs = 100;
+before(async () => {
+  server = createServer((_, res) => {
+    served++;
+    setTimeout(() => res.end('ok'), delayMs);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  url = `http://127.0.0.1:${(server.address() as { port: number }).port}/produce`;
+});
+after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+const sampleOf = (established: number): WatchSample => ({
+  atMs: 0,
+  takenAt: '',
+  phase: 'driving',
+  fds: 10,
+  brokerEstablished: established,
+  brokerSockets: established,
+  brokerCloseWait: 0,
+  processes: [],
+});
+
+/** a service whose broker connections grow by `rate(n)` per request, n the requests served so far */
+const sampler = (rate: (served: number) => number) => {
+  let established = 0;
+  let counted = 0;
+  return () => {
+    for (; counted < served; counted++) established += rate(counted);
+    return Promise.resolve(sampleOf(established));
+  };
+};
+
+test('clear rates (a leak: 2 per request) stop at the floor of 15, of 50 allowed', async () => {
+  served = 0;
+  const { result, stop } = await driveInRounds(
+    { url, requests: 50, method: 'POST', warmup: 0, settleTimeoutMs: 1000 },
+    { floor: 15, roundSize: 5, budgetMs: 60_000 },
+    sampleOf(0),
+    sampler(() => 2),
+    undefined,
+  );
+  assert.equal(stop.reason, 'slope established');
+  assert.equal(stop.requests, 15);
+  assert.equal(result.requests, 15);
+  assert.deepEqual(stop.perRound.brokerEstablished, [2, 2, 2]);
+});
+
+test('rates that straddle the threshold keep it driving to the upper bound', async () => {
+  served = 0;
+  const { stop } = await driveInRounds(
+    { url, requests: 30, method: 'POST', warmup: 0, settleTimeoutMs: 1000 },
+    { floor: 15, roundSize: 5, budgetMs: 60_000 },
+    sampleOf(0),
+    sampler((n) => (Math.floor(n / 5) % 2 === 0 ? 1 : 0)), // rounds alternate 1.0 and 0.0 per request
+    undefined,
+  );
+  assert.equal(stop.reason, 'upper bound');
+  assert.equal(stop.requests, 30);
+});
+
+test('a slow endpoint gets more requests in flight: the floor within half the budget', async () => {
+  served = 0;
+  // 100 ms a request: round 1 (5 at once one by one) takes 0.5 s; 10 more at 1 in flight would take 1 s, more
+  // than the 0.25 s left of half a 1.5 s budget, so the concurrency goes to ⌈1 × 1000 / 250⌉ = 4 or more
+  const { stop } = await driveInRounds(
+    { url, requests: 50, method: 'POST', warmup: 0, settleTimeoutMs: 1000, concurrency: 1 },
+    { floor: 15, roundSize: 5, budgetMs: 1500 },
+    sampleOf(0),
+    sampler(() => 0),
+    undefined,
+  );
+  assert.ok(stop.concurrency >= 3, `concurrency ${stop.concurrency}`);
+  assert.equal(stop.reason, 'slope established');
+});

@@ -348,6 +348,18 @@ describe('bad input: one clear paragraph, a hint, exit 2, no stack', () => {
     noStack(stderr);
   });
 
+  test('the drive URL refuses after the baseline (no warm-up): the socket-tracking threads end too, kleak exits', async () => {
+    const service = await started('sarama-shared');
+    const closed = await freePort();
+    const { code, stderr } = await runKleak(
+      ['watch', '--pid', String(service.pid), '--brokers', bootstrap, '--drive', `http://127.0.0.1:${closed}/produce`, '--requests', '3', '--warmup', '0'],
+      { timeoutMs: 30_000 },
+    );
+    assert.equal(code, 2);
+    assert.match(stderr, /refused the connection/);
+    noStack(stderr);
+  });
+
   test('a bootstrap that is not Kafka (an HTTP port)', async () => {
     const service = await started('sarama-shared');
     const { code, stderr } = await runKleak(['sockets', '--pid', String(service.pid), '--bootstrap', `127.0.0.1:${service.port}`]);

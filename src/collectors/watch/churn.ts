@@ -19,6 +19,8 @@ export interface ChurnTracker {
   /** sockets the process opened so far (of any kind): a live look, for deciding when to stop driving */
   opened(): number;
   stop(): Promise<SocketChurn>;
+  /** ends the threads without a result (idempotent; after stop() it does nothing) */
+  cancel(): void;
 }
 
 function tcpTable(pid: number): TcpSocket[] {
@@ -60,6 +62,11 @@ export async function trackChurn(pids: number[], endpoints: readonly BrokerEndpo
   const lister = await startThread<{ polls: number; durationMs: number; sockets: SeenSocket[] }>({ mode: 'list', pids, pollUs, shared });
   const placer = await startThread<{ reads: number; placed: PlacedSocket[] }>({ mode: 'place', pids, pollUs, shared });
   return {
+    cancel() {
+      Atomics.store(flags, 0, 1);
+      void lister.worker.terminate();
+      void placer.worker.terminate();
+    },
     opened: () => Atomics.load(flags, 1),
     async stop() {
       Atomics.store(flags, 0, 1);

@@ -59,6 +59,22 @@ export async function measureDrive(
   const baseline = (await settle(sample, 'baseline', plan.settleTimeoutMs)).sample;
   if (!baseline) return undefined;
   const tracker = await churn?.();
+  // the tracking threads end with the drive whatever happens to it (a drive that throws, a settle that
+  // fails): left running they would keep kleak alive after its report
+  try {
+    return await driveAndSettle(plan, sample, intervalMs, baseline, tracker);
+  } finally {
+    tracker?.cancel();
+  }
+}
+
+async function driveAndSettle(
+  plan: DrivePlan,
+  sample: (phase: SamplePhase) => Promise<WatchSample | undefined>,
+  intervalMs: number,
+  baseline: WatchSample,
+  tracker: ChurnTracker | undefined,
+): Promise<DriveMeasurement | undefined> {
   let driving = true;
   const ticker = (async () => {
     while (driving) {

@@ -288,14 +288,14 @@ async function checkOnceIn(
     throw new InputError(`No process with PID ${pid} is running.`, { hint: 'Check the PID (ps -ef), or let kleak start the service with --exec.' });
   const sockets0 = brokerSockets(pid, shared.matcher);
   if (!sockets0) throw new InputError(`Cannot read /proc/${pid}/fd.`, { hint: 'Run kleak as the same user as the service, or as root.' });
+  const comm = (() => {
+    try {
+      return readFileSync(`/proc/${pid}/comm`, 'latin1').trim();
+    } catch {
+      return '';
+    }
+  })();
   if (sockets0.inodes.size === 0) {
-    const comm = (() => {
-      try {
-        return readFileSync(`/proc/${pid}/comm`, 'latin1').trim();
-      } catch {
-        return '';
-      }
-    })();
     notes.push(
       /^(sh|bash|dash|ash|busybox)$/.test(comm)
         ? `PID ${pid} is a shell (${comm}) with no broker connection: a shell running as PID 1 does not forward SIGTERM to the service it started (exec the service, or use an init such as tini); give the service's own PID`
@@ -303,14 +303,7 @@ async function checkOnceIn(
     );
   }
   const goLibrary = goLibraryOf(pid);
-  const exe = (() => {
-    try {
-      return readFileSync(`/proc/${pid}/comm`, 'latin1').trim();
-    } catch {
-      return '';
-    }
-  })();
-  const runtime: ShutdownRun['runtime'] = goLibrary || isGoBinary(pid) ? 'go' : /^node/.test(exe) ? 'node' : /^java/.test(exe) ? 'java' : 'unknown';
+  const runtime: ShutdownRun['runtime'] = goLibrary || isGoBinary(pid) ? 'go' : /^node/.test(comm) ? 'node' : /^java/.test(comm) ? 'java' : 'unknown';
   if (usesLibrdkafka(pid)) notes.push('the process has librdkafka loaded: its client closes outside what this check knows of the libraries');
 
   // the groups it is a member of

@@ -43,23 +43,29 @@ export function decodeWaitStatus(status: number): { code?: number; signalNumber?
   return signalNumber === 0 ? { code: (status >> 8) & 0xff } : { signalNumber };
 }
 
-/** The process's socket inodes now; undefined when it is gone or a zombie (whose fds are already closed). */
-export function socketInodes(pid: number): Set<number> | undefined {
+/** Adds the socket inodes of the process's open fds to `into`; false when /proc/PID/fd cannot be listed. */
+export function listSocketInodes(pid: number, into: Set<number>): boolean {
   let fds: string[];
   try {
     fds = readdirSync(`/proc/${pid}/fd`);
   } catch {
-    return undefined;
+    return false;
   }
-  const inodes = new Set<number>();
   for (const fd of fds) {
     try {
       const inode = parseSocketInode(readlinkSync(`/proc/${pid}/fd/${fd}`));
-      if (inode !== undefined) inodes.add(inode);
+      if (inode !== undefined) into.add(inode);
     } catch {
       // closed while listed
     }
   }
+  return true;
+}
+
+/** The process's socket inodes now; undefined when it is gone or a zombie (whose fds are already closed). */
+export function socketInodes(pid: number): Set<number> | undefined {
+  const inodes = new Set<number>();
+  if (!listSocketInodes(pid, inodes)) return undefined;
   const state = readProcStat(pid)?.state;
   return state === undefined || state === 'Z' || state === 'X' ? undefined : inodes;
 }

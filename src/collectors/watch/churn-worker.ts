@@ -3,9 +3,9 @@
 // read costs milliseconds: the kernel walks its hash buckets) and records each socket's peer by inode, so
 // that a socket that has gone again is still known as a broker connection or not. Two threads, so that the
 // listing never waits behind a table read, and both stay off the main thread's event loop.
-import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
-import { parseSocketInode } from '../process/parse-proc-files.js';
+import { listSocketInodes } from '../shutdown/proc-watch.js';
 import { parseProcNetTcp } from '../process/parse-proc-net-tcp.js';
 
 export interface ChurnWorkerData {
@@ -36,22 +36,7 @@ const pause = (us: number) => Atomics.wait(sleeper, 0, 0, us / 1000);
 const started = performance.now();
 
 function list(): void {
-  const inodesOf = (pid: number, into: Set<number>): void => {
-    let fds: string[];
-    try {
-      fds = readdirSync(`/proc/${pid}/fd`);
-    } catch {
-      return;
-    }
-    for (const fd of fds) {
-      try {
-        const inode = parseSocketInode(readlinkSync(`/proc/${pid}/fd/${fd}`));
-        if (inode !== undefined) into.add(inode);
-      } catch {
-        // closed while listed
-      }
-    }
-  };
+  const inodesOf = (pid: number, into: Set<number>): void => void listSocketInodes(pid, into);
   const atStart = new Set<number>();
   for (const pid of data.pids) inodesOf(pid, atStart);
   parentPort!.postMessage('ready');

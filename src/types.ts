@@ -49,6 +49,8 @@ export interface Finding {
   docsUrl: string;
   /** the lines that cause it, most evidence first; empty when kleak cannot tell (the report says why) */
   locations: SourceLocation[];
+  /** with no location: why the evidence cannot name a line, and what would */
+  unlocated?: string;
   /** the scan's stable identity for a finding (rule, file, function, the line's text): SARIF and --baseline use it */
   fingerprint?: string;
 }

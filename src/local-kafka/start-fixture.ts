@@ -27,6 +27,9 @@ export const nodeFixtures = [
   'kafkajs-consumer-per-request',
   'kafkajs-consumer-per-request-fixed',
   'http-leak-kafka-clean',
+  // librdkafka (node-rdkafka): installed apart, in fixtures/node/rdkafka (npm ci there compiles librdkafka)
+  'rdkafka-per-request',
+  'rdkafka-per-request-fixed',
 ] as const;
 export type FixtureName = (typeof goFixtures)[number] | (typeof nodeFixtures)[number];
 
@@ -50,6 +53,24 @@ export interface FixtureOptions {
   topic?: string;
   env?: Record<string, string>;
   readyTimeoutMs?: number;
+}
+
+/**
+ * rdkafka-<name> lives in fixtures/node/rdkafka/<name>, beside the node-rdkafka it is installed with; installed
+ * on first use (npm ci there compiles librdkafka from the package's sources: about 2 minutes on 2 cores), as the
+ * Go fixtures are built on first use.
+ */
+function nodeFixtureDir(name: string): string {
+  if (!name.startsWith('rdkafka-')) return name;
+  const dir = join(repoRoot, 'fixtures/node/rdkafka');
+  if (!existsSync(join(dir, 'node_modules/node-rdkafka/build/Release/node-librdkafka.node'))) {
+    const result = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: dir, encoding: 'utf8', timeout: 15 * 60_000 });
+    if (result.status !== 0)
+      throw new SetupError(`Installing node-rdkafka for the librdkafka fixtures failed:\n${`${result.stdout}${result.stderr}`.trim().slice(-3000)}`, {
+        hint: `It compiles librdkafka: it needs gcc, make, python3 and the OpenSSL and zlib headers. Try by hand: cd ${dir} && npm ci`,
+      });
+  }
+  return `rdkafka/${name.slice('rdkafka-'.length)}`;
 }
 
 /** Builds one Go fixture (or every one) into fixtures/go/bin (the Go build cache makes a rebuild quick). */
@@ -90,7 +111,9 @@ export async function startFixture(name: FixtureName, options: FixtureOptions): 
     ...(options.topic ? { TOPIC: options.topic } : {}),
     ...options.env,
   };
-  const [command, args] = isGo ? [join(goBinDir, name), []] : [process.execPath, ['--expose-gc', join(repoRoot, 'fixtures/node', name, 'server.mjs')]];
+  const [command, args] = isGo
+    ? [join(goBinDir, name), []]
+    : [process.execPath, ['--expose-gc', join(repoRoot, 'fixtures/node', nodeFixtureDir(name), 'server.mjs')]];
   const child = spawn(command, args, { env, stdio: ['ignore', out, out], cwd: logDir });
   closeSync(out);
   running.add(child);

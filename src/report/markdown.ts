@@ -21,6 +21,7 @@ export const renderMarkdown: Reporter = (diagnosis: Diagnosis) => {
     for (const f of diagnosis.findings) {
       out.push(`## ${f.severity}: ${f.ruleId} — ${f.title}`, '', f.summary, '');
       if (f.locations.length) out.push('**Where**', '', ...f.locations.map((l) => `- \`${formatLocation(l)}\``), '');
+      else if (f.unlocated) out.push(`**Where**: no line known — ${f.unlocated}`, '');
       out.push('**Evidence**', '');
       for (const e of f.evidence) out.push(`- \`${e.source}\` ${e.description}`);
       out.push('', '**Fix**', '', '```', f.fix, '```', '');

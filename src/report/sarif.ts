@@ -89,7 +89,7 @@ export const renderSarif: Reporter = (diagnosis: Diagnosis, options) => {
           const located = f.locations.filter((l) => isRelative(l.file));
           const anchor = located.length ? undefined : manifestFor(f, diagnosis);
           const why = anchor
-            ? ` (no line of the service's code was found in the evidence${f.locations.length ? ' under the source root' : ''}: shown at ${anchor.uri}${anchor.found ? '' : ', which kleak did not find under the source root'}; ${diagnosis.target.description ?? `PID ${diagnosis.target.pids.join(', ')}`})`
+            ? ` (no line of the service's code was found in the evidence${f.locations.length ? ' under the source root' : ''}${f.unlocated && !f.locations.length ? ` — ${f.unlocated}` : ''}: shown at ${anchor.uri}${anchor.found ? '' : ', which kleak did not find under the source root'}; ${diagnosis.target.description ?? `PID ${diagnosis.target.pids.join(', ')}`})`
             : '';
           const place = located.length ? `${located[0]!.file}:${located[0]!.line ?? 0}` : `manifest:${anchor!.uri}`;
           return {

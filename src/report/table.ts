@@ -17,6 +17,7 @@ export function renderFinding(finding: Finding, chalk: ChalkInstance): string {
     `  ${finding.summary}`,
   ];
   for (const l of finding.locations) lines.push(`  ${chalk.cyan('at')} ${formatLocation(l)}`);
+  if (!finding.locations.length && finding.unlocated) lines.push(`  ${chalk.cyan('at')} ${chalk.dim(`no line known: ${finding.unlocated}`)}`);
   for (const item of finding.evidence) lines.push(chalk.dim(`  • [${item.source}] ${item.description}`));
   lines.push(`  ${chalk.green('fix:')} ${finding.fix.split('\n').join('\n       ')}`);
   lines.push(chalk.dim(`  docs: ${finding.docsUrl}`));

@@ -78,8 +78,20 @@ export function renderWatchSummary(result: WatchResult, findings: Finding[], cha
     per.push(['broker ESTABLISHED', d.baseline.brokerEstablished, d.after.brokerEstablished, d.perRequest.brokerEstablished]);
     per.push(['fds', d.baseline.fds, d.after.fds, d.perRequest.fds]);
     if (d.perRequest.goroutines !== undefined) per.push(['goroutines', d.baseline.goroutines!, d.after.goroutines!, d.perRequest.goroutines]);
-    for (const [key, v] of Object.entries(d.perRequest.goroutineRoles ?? {}))
-      per.push([`  ${key}`, d.baseline.goroutineRoles?.[key] ?? 0, d.after.goroutineRoles?.[key] ?? 0, v]);
+    for (const [key, v] of Object.entries(d.perRequest.goroutineRoles ?? {})) {
+      const life = d.goroutineLifecycle?.[key];
+      per.push([
+        `  ${key}${life && life.ended > 0 ? ` (${life.created} created, ${life.ended} ended per request)` : ''}`,
+        d.baseline.goroutineRoles?.[key] ?? 0,
+        d.after.goroutineRoles?.[key] ?? 0,
+        v,
+      ]);
+    }
+    if (d.perRequest.rdkafkaClients !== undefined)
+      per.push(
+        ['librdkafka clients (rdk:main threads)', d.baseline.rdkafkaClients ?? 0, d.after.rdkafkaClients ?? 0, d.perRequest.rdkafkaClients],
+        ['  broker threads (rdk:broker<id>)', d.baseline.rdkafkaBrokerThreads ?? 0, d.after.rdkafkaBrokerThreads ?? 0, d.perRequest.rdkafkaBrokerThreads ?? 0],
+      );
     if (d.churn?.perRequest)
       per.push(
         ['broker connections opened (by inode)', '', d.churn.brokerOpened, d.churn.perRequest.opened],

@@ -5,7 +5,7 @@
 // late). A client built and closed per request leaves nothing behind, but pays the connection set-up
 // on every request: with sockets tracked by inode, that is a warning of its own (closedPerRequest).
 import { defineRule } from './define-rule.js';
-import { constructorLocations, creationLocations, creatorLocations, orElse, fmt, libraryFor, oneClientPerProcessFix } from './helpers.js';
+import { clientKinds, constructorLocations, creationLocations, creatorLocations, orElse, fmt, libraryFor, oneClientPerProcessFix } from './helpers.js';
 
 export const perRequestThreshold = 0.5;
 
@@ -32,8 +32,14 @@ export default defineRule({
     // connections closes early ones while later ones open: the net count understates it)
     const connections = Math.max(d.perRequest.brokerEstablished, churn?.stillOpen ?? 0);
     const goroutines = d.perRequest.goroutines ?? 0;
+    // librdkafka-based clients: one rdk:main thread per client instance, still running once idle
+    const rdkClients = d.perRequest.rdkafkaClients ?? 0;
     const library = libraryFor(watch.runtime, watch.libraries);
-    if (connections < perRequestThreshold && goroutines < perRequestThreshold) {
+    const rdkafka = d.perRequest.rdkafkaClients !== undefined;
+    const unlocated = rdkafka
+      ? 'librdkafka clients are seen by their threads, which carry no stack of the code that built them; `kleak scan` (or diagnose --source DIR) finds the constructor calls'
+      : undefined;
+    if (connections < perRequestThreshold && goroutines < perRequestThreshold && rdkClients < perRequestThreshold) {
       if (!churn || churn.opened < perRequestThreshold) return [];
       return [
         {
@@ -49,7 +55,8 @@ export default defineRule({
           },
           confidence: 'confirmed',
           library,
-          locations: library === 'kafkajs' ? creationLocations(v8Heap) : constructorLocations(goHeap, library),
+          locations: library === 'kafkajs' ? creationLocations(v8Heap) : rdkafka ? [] : constructorLocations(goHeap, library),
+          ...(unlocated ? { unlocated } : {}),
           evidence: [
             {
               source: 'sockets',
@@ -67,13 +74,30 @@ export default defineRule({
           ? `${fmt(churn.opened)} new broker connections (${fmt(connections)} still open)`
           : `${fmt(connections)} new broker connections`,
       );
-    if (d.perRequest.goroutines !== undefined && goroutines >= perRequestThreshold) parts.push(`${fmt(goroutines)} goroutines`);
-    const clientLoops = Object.entries(d.perRequest.goroutineRoles ?? {}).filter(([k, v]) => k.endsWith('/client-metadata-loop') && v >= perRequestThreshold);
-    for (const [key, v] of clientLoops) parts.push(`${fmt(v)} ${key.split('/')[0] === 'sarama' ? 'Sarama' : key.split('/')[0]} clients`);
+    // goroutines created per request (the peak over the drive) when some ended again before the end: a client
+    // that reaps its own idle connections ends their goroutines too, and the net count understates it
+    const life = Object.values(d.goroutineLifecycle ?? {});
+    const created = life.reduce((n, l) => n + l.created, 0);
+    const left = life.reduce((n, l) => n + l.left, 0);
+    if (d.perRequest.goroutines !== undefined && (goroutines >= perRequestThreshold || created >= perRequestThreshold))
+      parts.push(
+        created - left >= 0.25 && created >= perRequestThreshold
+          ? `${fmt(created)} Kafka goroutines created (${fmt(Math.max(0, left))} still there)`
+          : `${fmt(goroutines)} goroutines`,
+      );
+    const createdByRole = d.goroutineLifecycle
+      ? Object.fromEntries(Object.entries(d.goroutineLifecycle).map(([k, l]) => [k, l.created]))
+      : (d.perRequest.goroutineRoles ?? {});
+    const kinds = clientKinds(createdByRole, perRequestThreshold);
+    for (const k of kinds) parts.push(k.phrase);
+    if (rdkClients >= perRequestThreshold)
+      parts.push(`${fmt(rdkClients)} librdkafka clients (rdk:main threads; ${fmt(d.perRequest.rdkafkaBrokerThreads ?? 0)} broker threads)`);
     return [
       {
         messageId: 'perRequest',
         data: {
+          kind: kinds[0]?.kind ?? 'client',
+          ...(rdkafka ? { rdkafkaClientsPerRequest: rdkClients } : {}),
           what: parts.length > 1 ? `${parts.slice(0, -1).join(', ')} and ${parts[parts.length - 1]}` : parts[0]!,
           connectionsPerRequest: connections,
           goroutinesPerRequest: goroutines,
@@ -82,17 +106,20 @@ export default defineRule({
           settledAfter: d.settled ? 'the counts settled' : `${fmt(d.settleMs / 1000)} s`,
           churn:
             d.churn && churn && d.churn.brokerClosed > 0 && churn.opened - connections >= 0.25
-              ? `; ${d.churn.brokerClosed} of the ${d.churn.brokerOpened} it opened were closed again during the drive (a client that reaps its own idle connections): the count still open understates the clients made`
+              ? `; ${d.churn.brokerClosed} of the ${d.churn.brokerOpened} it opened were closed again during the drive by the client itself (idle connections it reaps, or a bootstrap connection dropped once it knows the brokers): the count still open understates the connections it made`
               : '',
         },
-        confidence: connections >= perRequestThreshold && d.settled ? 'confirmed' : 'likely',
+        confidence: (connections >= perRequestThreshold || rdkClients >= perRequestThreshold) && d.settled ? 'confirmed' : 'likely',
         library,
         locations:
           library === 'kafkajs'
             ? creationLocations(v8Heap)
             : library === 'sarama' || library === 'franz-go'
               ? orElse(constructorLocations(goHeap, library), () => creatorLocations(dump, library, ['client-metadata-loop']))
-              : constructorLocations(goHeap, library),
+              : rdkafka
+                ? []
+                : constructorLocations(goHeap, library),
+        ...(unlocated ? { unlocated } : {}),
         evidence: [
           {
             source: 'sockets',
@@ -105,16 +132,36 @@ export default defineRule({
                   source: 'goroutines' as const,
                   description: `goroutines ${d.baseline.goroutines} → ${d.after.goroutines}${
                     d.perRequest.goroutineRoles
-                      ? `; per request by role: ${Object.entries(d.perRequest.goroutineRoles)
-                          .map(([k, v]) => `${k} ${fmt(v)}`)
-                          .join(', ')}`
+                      ? `; per request by role: ${
+                          d.goroutineLifecycle
+                            ? Object.entries(d.goroutineLifecycle)
+                                .map(([k, l]) => `${k} ${fmt(l.created)} created, ${fmt(l.ended)} ended, ${fmt(l.left)} left`)
+                                .join('; ')
+                            : Object.entries(d.perRequest.goroutineRoles)
+                                .map(([k, v]) => `${k} ${fmt(v)}`)
+                                .join(', ')
+                        }`
                       : ''
                   }`,
-                  data: { before: d.baseline.goroutines, after: d.after.goroutines, perRequestByRole: d.perRequest.goroutineRoles },
+                  data: {
+                    before: d.baseline.goroutines,
+                    after: d.after.goroutines,
+                    perRequestByRole: d.perRequest.goroutineRoles,
+                    ...(d.goroutineLifecycle ? { lifecycleByRole: d.goroutineLifecycle } : {}),
+                  },
                 },
               ]
             : []),
           { source: 'sockets', description: `open fds ${d.baseline.fds} → ${d.after.fds}`, data: { before: d.baseline.fds, after: d.after.fds } },
+          ...(rdkafka
+            ? [
+                {
+                  source: 'sockets' as const,
+                  description: `librdkafka client instances (rdk:main threads in /proc/PID/task) ${d.baseline.rdkafkaClients} → ${d.after.rdkafkaClients}, their broker threads ${d.baseline.rdkafkaBrokerThreads} → ${d.after.rdkafkaBrokerThreads}`,
+                  data: { before: d.baseline.rdkafkaClients ?? 0, after: d.after.rdkafkaClients ?? 0, requests: d.requests },
+                },
+              ]
+            : []),
         ],
       },
     ];

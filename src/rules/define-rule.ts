@@ -31,6 +31,8 @@ export interface FindingDraft<M extends string = string> {
   severity?: Severity;
   /** the service's lines behind the finding, when the evidence names them */
   locations?: SourceLocation[];
+  /** when there are none: why the evidence cannot name a line, and what would */
+  unlocated?: string;
   /** stable identity across runs and unrelated edits (the scan's rule + file + function + line text) */
   fingerprint?: string;
 }

@@ -88,7 +88,7 @@ export function creationLocations(v8Heap: V8HeapEvidence | undefined): SourceLoc
 export const orphanThreshold = 3;
 
 /** The fix for a client created and not closed, per library: client-per-request and the rules that see its growth. */
-export const oneClientPerProcessFix: Record<'sarama' | 'franz-go' | 'kafkajs' | 'unknown', string> = {
+export const oneClientPerProcessFix: Record<'sarama' | 'franz-go' | 'kafka-go' | 'confluent-kafka-go' | 'kafkajs' | 'node-rdkafka' | 'unknown', string> = {
   sarama: `Create the client and producer once at start-up, share them, and close them on shutdown. If you
 use NewAsyncProducerFromClient/NewSyncProducerFromClient, producer.Close() does NOT close the client:
   client, err := sarama.NewClient(brokers, cfg)          // once, in main
@@ -99,11 +99,29 @@ use NewAsyncProducerFromClient/NewSyncProducerFromClient, producer.Close() does 
   cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...))  // once, in main
   defer cl.Close()
   // per request: cl.ProduceSync(ctx, &kgo.Record{Topic: t, Value: v})`,
+  'kafka-go': `Create one *kafka.Writer at start-up (it is safe for concurrent use) and share it; leave its Transport
+nil (kafka.DefaultTransport: one connection pool for the process) rather than a &kafka.Transport{} per writer;
+close it on shutdown:
+  w := &kafka.Writer{Addr: kafka.TCP(brokers...), Balancer: &kafka.LeastBytes{}}  // once, in main
+  defer w.Close()
+  // per request: w.WriteMessages(ctx, kafka.Message{Topic: t, Value: v})`,
   kafkajs: `Create one producer at start-up, connect it once, share it, and disconnect it on shutdown:
   const producer = new Kafka({ clientId, brokers }).producer()
   await producer.connect()                               // once
   app.post('/orders', async (req, res) => { await producer.send({ topic, messages }) })
   process.once('SIGTERM', () => producer.disconnect())`,
+  'confluent-kafka-go': `Create one *kafka.Producer at start-up (each one is a librdkafka instance with its own threads and
+broker connections) and share it; serve its Events(); flush and close it on shutdown:
+  p, err := kafka.NewProducer(&kafka.ConfigMap{"bootstrap.servers": brokers})  // once, in main
+  defer p.Close()
+  defer p.Flush(15_000)
+  // per request: p.Produce(&kafka.Message{TopicPartition: kafka.TopicPartition{Topic: &t, Partition: kafka.PartitionAny}, Value: v}, nil)`,
+  'node-rdkafka': `Create one Producer at start-up (each one is a librdkafka instance with its own threads and broker
+connections outside V8), connect it once, share it; flush and disconnect it on shutdown:
+  const producer = new Kafka.Producer({ 'metadata.broker.list': brokers })
+  producer.connect()                                     // once
+  app.post('/orders', (req, res) => { producer.produce(topic, null, Buffer.from(body)); ... })
+  process.once('SIGTERM', () => producer.flush(10000, () => producer.disconnect()))`,
   unknown: `Create the Kafka client/producer once per process, share it across requests, and close it on
 shutdown. A client per request opens new broker connections each time; if it is not closed they stay.`,
 };
@@ -137,3 +155,30 @@ export const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 /** "in 2 of 5 runs" when the check ran more than once, else nothing. */
 export const inRuns = (hit: number, total: number) => (total > 1 ? ` (in ${hit} of ${total} runs)` : '');
+
+/** The client kinds the goroutine roles count, per library: each kind's tell-tale goroutines per instance. */
+const kindRoles: Array<{ role: string; kind: 'client' | 'producer' | 'sync producer' | 'consumer' | 'consumer-group member'; per: number }> = [
+  { role: 'client-metadata-loop', kind: 'client', per: 1 },
+  { role: 'producer-dispatcher', kind: 'producer', per: 1 },
+  { role: 'sync-producer-handler', kind: 'sync producer', per: 2 },
+  { role: 'group-heartbeat', kind: 'consumer-group member', per: 1 },
+  { role: 'fetch-loop', kind: 'consumer', per: 1 },
+];
+
+/**
+ * The clients a per-request count of goroutine roles ("library/role" → per request) stands for, by kind:
+ * "1.0 Sarama clients", "1.0 sync producers" — so a summary names what it counted, not a fixed phrase.
+ */
+export function clientKinds(perRole: Record<string, number>, threshold: number): Array<{ library: string; kind: string; perRequest: number; phrase: string }> {
+  const out = [];
+  for (const { role, kind, per } of kindRoles) {
+    for (const [key, v] of Object.entries(perRole)) {
+      const [library, r] = key.split('/');
+      if (r !== role || v / per < threshold) continue;
+      const name = goLibraryNames[library as GoLibrary] ?? library!;
+      const n = v / per;
+      out.push({ library: library!, kind, perRequest: n, phrase: `${fmt(n)} ${name} ${kind}s` });
+    }
+  }
+  return out;
+}

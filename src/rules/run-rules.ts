@@ -29,6 +29,7 @@ export function runRules(rules: readonly AnyRule[], evidence: Evidence): { findi
         fix: (rule.meta.fix as Partial<Record<string, string>>)[draft.library] ?? rule.meta.fix.unknown,
         docsUrl: `${docsBaseUrl}/${rule.id}.md`,
         locations: draft.locations ?? [],
+        ...(!draft.locations?.length && draft.unlocated ? { unlocated: draft.unlocated } : {}),
         ...(draft.fingerprint ? { fingerprint: draft.fingerprint } : {}),
       });
     }

@@ -72,11 +72,46 @@ ruleTester(clientPerRequest, {
       findings: [
         {
           summary:
-            /^2\.0 new broker connections \(1\.0 still open\) and 3\.0 goroutines per request .*; 20 of the 40 it opened were closed again during the drive \(a client that reaps its own idle connections\)/,
+            /^2\.0 new broker connections \(1\.0 still open\) and 3\.0 goroutines per request .*; 20 of the 40 it opened were closed again during the drive by the client itself \(idle connections it reaps/,
           severity: 'error',
           messageId: 'perRequest',
         },
       ],
+    },
+    {
+      name: 'kafka-go Writers per request whose Transport reaps idle connections: goroutines created counted by role, the kinds named',
+      evidence: (() => {
+        const e = churned(
+          { brokerEstablished: 0.9, goroutines: 1.9, goroutineRoles: { 'kafka-go/client-metadata-loop': 0.5, 'kafka-go/broker-reader': 0.4 } },
+          40,
+          22,
+        );
+        e.watch.drive!.goroutineLifecycle = {
+          'kafka-go/client-metadata-loop': { created: 1, ended: 0.5, left: 0.5 },
+          'kafka-go/producer-dispatcher': { created: 1, ended: 1, left: 0 },
+          'kafka-go/broker-reader': { created: 1, ended: 0.6, left: 0.4 },
+        };
+        e.watch.libraries = ['kafka-go'];
+        return e;
+      })(),
+      findings: [
+        {
+          summary:
+            /^2\.0 new broker connections \(0\.9 still open\), 3\.0 Kafka goroutines created \(0\.9 still there\), 1\.0 segmentio\/kafka-go clients and 1\.0 segmentio\/kafka-go producers per request/,
+          library: 'kafka-go',
+          data: { kind: 'client' },
+          evidence: [
+            /ESTABLISHED/,
+            /kafka-go\/client-metadata-loop 1\.0 created, 0\.5 ended, 0\.5 left; kafka-go\/producer-dispatcher 1\.0 created, 1\.0 ended, 0\.0 left/,
+            /open fds/,
+          ],
+        },
+      ],
+    },
+    {
+      name: 'Sarama sync producers per request: the kind is the sync producer, two handler goroutines each',
+      evidence: driven({ brokerEstablished: 1, goroutines: 6, goroutineRoles: { 'sarama/sync-producer-handler': 2 } }),
+      findings: [{ summary: /^1\.0 new broker connections, 6\.0 goroutines and 1\.0 Sarama sync producers per request/, data: { kind: 'sync producer' } }],
     },
     {
       name: 'goroutines alone: likely, not confirmed',

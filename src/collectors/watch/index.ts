@@ -5,6 +5,7 @@ import { failed, ok, type CollectorResult } from '../types.js';
 import type { Library } from '../../types.js';
 import { fetchGoroutineCount } from '../goruntime/fetch-goroutines.js';
 import { readSocketInventory } from '../process/index.js';
+import { readLibrdkafkaBinding, readRdkafkaThreads, type RdkafkaThreads } from '../process/librdkafka.js';
 import type { SocketInventory } from '../process/types.js';
 import { measureDrive } from './measure-drive.js';
 import { trackChurn } from './churn.js';
@@ -37,6 +38,7 @@ export async function runWatch(request: WatchRequest): Promise<WatchResult> {
   const libraries = new Set<Library>();
   let last: SocketInventory | undefined;
   let exited: WatchResult['exited'];
+  let rdkafka: boolean | undefined;
 
   const sample = async (phase: SamplePhase): Promise<WatchSample | undefined> => {
     if (exited) return undefined;
@@ -62,6 +64,21 @@ export async function runWatch(request: WatchRequest): Promise<WatchResult> {
       for (const l of count?.libraries ?? []) libraries.add(l);
     }
     last = inventory;
+    if (rdkafka === undefined) {
+      // once, at the first sample: is this a librdkafka-based client (its threads are then counted every sample)
+      const found = inventory.processes.map((p) => readLibrdkafkaBinding(p.pid, p.runtime)).find((l) => l !== undefined);
+      rdkafka = found !== undefined;
+      if (found) libraries.add(found);
+    }
+    let rdk: RdkafkaThreads | undefined;
+    if (rdkafka) {
+      rdk = { clients: 0, brokerThreads: 0, otherThreads: 0 };
+      for (const p of inventory.processes) {
+        const t = readRdkafkaThreads(p.pid);
+        rdk.clients += t.clients;
+        rdk.brokerThreads += t.brokerThreads;
+      }
+    }
     const t = inventory.totals;
     const s: WatchSample = {
       atMs: Date.now() - started,
@@ -73,6 +90,7 @@ export async function runWatch(request: WatchRequest): Promise<WatchResult> {
       brokerCloseWait: t.brokerCloseWait,
       ...(goroutines !== undefined ? { goroutines } : {}),
       ...(goroutineRoles ? { goroutineRoles } : {}),
+      ...(rdk ? { rdkafkaClients: rdk.clients, rdkafkaBrokerThreads: rdk.brokerThreads } : {}),
       processes: inventory.processes.map((p) => ({
         pid: p.pid,
         fds: p.totals.fds,

@@ -2,7 +2,7 @@
 // divide the difference by the requests sent.
 import { driveRequests } from '../drive/drive-requests.js';
 import type { DriveResult } from '../drive/types.js';
-import type { AdaptiveStop, DriveMeasurement, DrivePlan, Metrics, SamplePhase, WatchSample } from './types.js';
+import type { AdaptiveStop, DriveMeasurement, GoroutineLifecycle, DrivePlan, Metrics, SamplePhase, WatchSample } from './types.js';
 import { threshold, decided } from './sequential.js';
 import type { ChurnTracker } from './churn.js';
 
@@ -17,6 +17,25 @@ function perRole(after: Record<string, number>, before: Record<string, number>, 
   return out;
 }
 
+/** Per role and per request: created (the peak over the drive above the baseline, a lower bound), ended after the peak, still there. */
+export function lifecycle(
+  peak: Record<string, number>,
+  before: Record<string, number>,
+  after: Record<string, number>,
+  requests: number,
+): Record<string, GoroutineLifecycle> {
+  const out: Record<string, GoroutineLifecycle> = {};
+  const r = (x: number) => Math.round((x / requests) * 1000) / 1000;
+  for (const key of new Set([...Object.keys(peak), ...Object.keys(after)])) {
+    const b = before[key] ?? 0;
+    const a = after[key] ?? 0;
+    const p = Math.max(peak[key] ?? 0, a, b);
+    if (p === b && a === b) continue;
+    out[key] = { created: r(p - b), ended: r(p - a), left: r(a - b) };
+  }
+  return out;
+}
+
 function metricsOf(s: WatchSample): Metrics {
   return {
     fds: s.fds,
@@ -25,10 +44,11 @@ function metricsOf(s: WatchSample): Metrics {
     brokerCloseWait: s.brokerCloseWait,
     ...(s.goroutines !== undefined ? { goroutines: s.goroutines } : {}),
     ...(s.goroutineRoles ? { goroutineRoles: s.goroutineRoles } : {}),
+    ...(s.rdkafkaClients !== undefined ? { rdkafkaClients: s.rdkafkaClients, rdkafkaBrokerThreads: s.rdkafkaBrokerThreads ?? 0 } : {}),
   };
 }
 
-const key = (s: WatchSample) => `${s.brokerEstablished}/${s.brokerSockets}/${s.fds}/${s.goroutines ?? ''}`;
+const key = (s: WatchSample) => `${s.brokerEstablished}/${s.brokerSockets}/${s.fds}/${s.goroutines ?? ''}/${s.rdkafkaClients ?? ''}`;
 
 /** Samples every 250 ms until four in a row agree (about a second of quiet), or the bound passes. */
 async function settle(
@@ -76,21 +96,30 @@ async function driveAndSettle(
   tracker: ChurnTracker | undefined,
 ): Promise<DriveMeasurement | undefined> {
   let driving = true;
+  // the highest count of each goroutine role seen while driving: what was created (at least) before any
+  // of it ended, told apart from what is still there once the service is idle again
+  const peak: Record<string, number> = { ...(baseline.goroutineRoles ?? {}) };
+  const sampleKeepingPeak = async (phase: SamplePhase) => {
+    const s = await sample(phase);
+    for (const [k, v] of Object.entries(s?.goroutineRoles ?? {})) peak[k] = Math.max(peak[k] ?? 0, v);
+    return s;
+  };
   const ticker = (async () => {
     while (driving) {
       await sleep(intervalMs);
-      if (driving) await sample('driving');
+      if (driving) await sampleKeepingPeak('driving');
     }
   })();
   let result: DriveResult;
   let adaptive: AdaptiveStop | undefined;
   try {
-    if (plan.adaptive) ({ result, stop: adaptive } = await driveInRounds(plan, plan.adaptive, baseline, sample, tracker));
+    if (plan.adaptive) ({ result, stop: adaptive } = await driveInRounds(plan, plan.adaptive, baseline, sampleKeepingPeak, tracker));
     else result = await driveRequests(plan);
   } finally {
     driving = false;
     await ticker;
   }
+  await sampleKeepingPeak('driving'); // the end of the drive, before anything settles
   const settled = await settle(sample, 'settling', plan.settleTimeoutMs);
   const churned = await tracker?.stop();
   if (!settled.sample) return undefined;
@@ -113,7 +142,14 @@ async function driveAndSettle(
       fds: per(after.fds, baseline.fds),
       ...(after.goroutines !== undefined && baseline.goroutines !== undefined ? { goroutines: per(after.goroutines, baseline.goroutines) } : {}),
       ...(after.goroutineRoles && baseline.goroutineRoles ? { goroutineRoles: perRole(after.goroutineRoles, baseline.goroutineRoles, per) } : {}),
+      ...(after.rdkafkaClients !== undefined && baseline.rdkafkaClients !== undefined
+        ? {
+            rdkafkaClients: per(after.rdkafkaClients, baseline.rdkafkaClients),
+            rdkafkaBrokerThreads: per(after.rdkafkaBrokerThreads ?? 0, baseline.rdkafkaBrokerThreads ?? 0),
+          }
+        : {}),
     },
+    ...(after.goroutineRoles && baseline.goroutineRoles ? { goroutineLifecycle: lifecycle(peak, baseline.goroutineRoles, after.goroutineRoles, n) } : {}),
     ...otherPeers(baseline, after, n),
     settled: settled.settled,
     settleMs: settled.ms,

@@ -14,13 +14,17 @@ export interface Metrics {
   goroutines?: number;
   /** with --pprof: Kafka goroutines per "library/role" */
   goroutineRoles?: Record<string, number>;
+  /** librdkafka-based clients (confluent-kafka-go, node-rdkafka): client instances, one "rdk:main" thread each */
+  rdkafkaClients?: number;
+  /** … and their threads to brokers learnt from metadata ("rdk:broker<id>"), one per client and broker */
+  rdkafkaBrokerThreads?: number;
 }
 
 export interface WatchSample extends Metrics {
   atMs: number;
   takenAt: string;
   phase: SamplePhase;
-  processes: Array<{ pid: number } & Omit<Metrics, 'goroutines' | 'goroutineRoles'>>;
+  processes: Array<{ pid: number } & Omit<Metrics, 'goroutines' | 'goroutineRoles' | 'rdkafkaClients' | 'rdkafkaBrokerThreads'>>;
   /** TCP sockets that are not to brokers, by peer, summed over the processes */
   peers?: Record<string, number>;
 }
@@ -64,6 +68,12 @@ export interface SocketChurn {
   perRequest?: { opened: number; closed: number; stillOpen: number };
 }
 
+export interface GoroutineLifecycle {
+  created: number;
+  ended: number;
+  left: number;
+}
+
 export interface DriveMeasurement {
   url: string;
   method: string;
@@ -73,7 +83,21 @@ export interface DriveMeasurement {
   result: DriveResult;
   baseline: Metrics;
   after: Metrics;
-  perRequest: { brokerEstablished: number; brokerSockets: number; fds: number; goroutines?: number; goroutineRoles?: Record<string, number> };
+  perRequest: {
+    brokerEstablished: number;
+    brokerSockets: number;
+    fds: number;
+    goroutines?: number;
+    goroutineRoles?: Record<string, number>;
+    rdkafkaClients?: number;
+    rdkafkaBrokerThreads?: number;
+  };
+  /**
+   * with --pprof, per "library/role" and per request: goroutines created (the peak over the drive above the
+   * baseline: a lower bound, since goroutines that start and end between two samples are not seen), ended after
+   * the peak, and left once idle again
+   */
+  goroutineLifecycle?: Record<string, GoroutineLifecycle>;
   /** sockets to other peers that grew over the drive: not Kafka, but where to look next */
   otherPeers?: Array<{ peer: string; before: number; after: number; perRequest: number }>;
   settled: boolean;

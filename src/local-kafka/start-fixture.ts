@@ -17,6 +17,7 @@ export const goFixtures = [
   'sarama-reused-message-fixed',
   'franz-retain',
   'franz-retain-fixed',
+  'kafkago-reaping-per-request',
 ] as const;
 export const nodeFixtures = [
   'kafkajs-per-request',

@@ -68,7 +68,10 @@ export default defineRule({
       ];
     }
     const parts = [];
-    if (connections >= perRequestThreshold)
+    if (connections < perRequestThreshold && churn && churn.opened >= perRequestThreshold)
+      // every connection it opened was closed again (reaped idle), but the clients are still there
+      parts.push(`${fmt(churn.opened)} new broker connections (${fmt(connections)} still open)`);
+    else if (connections >= perRequestThreshold)
       parts.push(
         churn && churn.opened - connections >= 0.25
           ? `${fmt(churn.opened)} new broker connections (${fmt(connections)} still open)`
@@ -109,7 +112,14 @@ export default defineRule({
               ? `; ${d.churn.brokerClosed} of the ${d.churn.brokerOpened} it opened were closed again during the drive by the client itself (idle connections it reaps, or a bootstrap connection dropped once it knows the brokers): the count still open understates the connections it made`
               : '',
         },
-        confidence: (connections >= perRequestThreshold || rdkClients >= perRequestThreshold) && d.settled ? 'confirmed' : 'likely',
+        // what stays once idle, settled: connections, librdkafka client threads, or a client kind's goroutines
+        confidence:
+          (connections >= perRequestThreshold ||
+            rdkClients >= perRequestThreshold ||
+            kinds.some((k) => (d.goroutineLifecycle?.[`${k.library}/client-metadata-loop`]?.left ?? 0) >= perRequestThreshold)) &&
+          d.settled
+            ? 'confirmed'
+            : 'likely',
         library,
         locations:
           library === 'kafkajs'

@@ -17,7 +17,8 @@ export async function goroutinesMatching(pprofBase: string, fn: string): Promise
   const total = Number(/goroutine profile: total (\d+)/.exec(text)?.[1] ?? NaN);
   let matching = 0;
   for (const group of text.split('\n\n')) {
-    const count = /^(\d+) @/.exec(group.trim());
+    // the first group follows the "goroutine profile: total N" line with no blank line between
+    const count = /^(\d+) @/m.exec(group);
     if (count && group.includes(fn)) matching += Number(count[1]);
   }
   return { matching, total };

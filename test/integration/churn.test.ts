@@ -8,6 +8,7 @@ import type { FixtureName } from '../../src/local-kafka/start-fixture.js';
 import { runKleakJson } from '../helpers/cli.js';
 import { drive, fixture, getJson } from '../helpers/fixtures.js';
 import { createTopic, sharedBootstrap } from '../helpers/kafka.js';
+import { goroutinesMatching } from '../helpers/oracles.js';
 
 let bootstrap: string;
 before(async () => {
@@ -93,5 +94,62 @@ describe('connections opened and closed per request', () => {
     const finding = json.findings.find((f: { ruleId: string }) => f.ruleId === 'client-per-request');
     assert.equal(finding.severity, 'error');
     assert.equal(finding.messageId, 'perRequest');
+  });
+
+  test('kafka-go Writers per request whose Transports reap idle connections, driven past the idle timeout: the true opening rate, the goroutines left, an error', async (t) => {
+    const name = 'kafkago-reaping-per-request';
+    const topic = await createTopic(bootstrap, name);
+    const service = await fixture(name, { bootstrap, topic });
+    await drive(`${service.url}/produce`, 1);
+    const stats = () => getJson<{ connectionsOpened: number; writersBuilt: number }>(`${service.url}/stats`);
+    const loops = () => goroutinesMatching(service.url, '(*connPool).discover');
+    const [before, loopsBefore] = [await stats(), await loops()];
+    // 30 requests of ≥ 100 ms (the Writer's batch timeout): a drive longer than the 1 s idle timeout
+    const { json } = await runKleakJson(
+      [
+        'watch',
+        '--pid',
+        String(service.pid),
+        '--bootstrap',
+        bootstrap,
+        '--pprof',
+        service.url,
+        '--drive',
+        `${service.url}/produce`,
+        '--method',
+        'POST',
+        '--requests',
+        '30',
+        '--all-requests',
+      ],
+      'watch',
+    );
+    const [after, loopsAfter] = [await stats(), await loops()];
+    const sent = json.drive.requests + json.drive.warmup;
+    const dialsPerRequest = (after.connectionsOpened - before.connectionsOpened) / sent;
+    const loopsPerRequest = (loopsAfter.matching - loopsBefore.matching) / sent;
+    const d = json.drive;
+    t.diagnostic(
+      `kleak: ${d.churn.perRequest.opened} opened / ${d.churn.perRequest.stillOpen} still open per request, net ESTABLISHED ${d.perRequest.brokerEstablished}, goroutines ${JSON.stringify(d.goroutineLifecycle)}; the service: ${dialsPerRequest} dials and ${(after.writersBuilt - before.writersBuilt) / sent} writers per request; the dump: ${loopsPerRequest} metadata loops per request`,
+    );
+    assert.ok(d.result.durationMs > 1000, `the drive (${d.result.durationMs} ms) outlasts the idle timeout`);
+    assert.ok(dialsPerRequest >= 1, 'the fixture dials per request');
+    assert.ok(
+      Math.abs(d.churn.perRequest.opened - dialsPerRequest) <= 0.1 * dialsPerRequest,
+      `opened ${d.churn.perRequest.opened} within 10% of the ${dialsPerRequest} dials`,
+    );
+    assert.ok(d.churn.brokerClosed > 0, 'connections were reaped during the drive');
+    assert.ok(d.perRequest.brokerEstablished < 0.5, 'the net count alone is below the threshold: what a count without inodes would miss');
+    const metadataLoops = d.goroutineLifecycle['kafka-go/client-metadata-loop'];
+    assert.ok(
+      Math.abs(metadataLoops.left - loopsPerRequest) <= 0.1 * loopsPerRequest,
+      `metadata loops left ${metadataLoops.left} within 10% of the dump's ${loopsPerRequest}`,
+    );
+    const finding = json.findings.find((f: { ruleId: string }) => f.ruleId === 'client-per-request');
+    assert.ok(finding, 'client-per-request');
+    assert.equal(finding.severity, 'error');
+    assert.equal(finding.library, 'kafka-go');
+    assert.equal(finding.confidence, 'confirmed');
+    assert.match(finding.summary, /new broker connections \(0\.\d still open\).*1\.0 segmentio\/kafka-go clients/);
   });
 });

@@ -30,8 +30,9 @@ export function lifecycle(
     const b = before[key] ?? 0;
     const a = after[key] ?? 0;
     const p = Math.max(peak[key] ?? 0, a, b);
-    if (p === b && a === b) continue;
-    out[key] = { created: r(p - b), ended: r(p - a), left: r(a - b) };
+    const life = { created: r(p - b), ended: r(p - a), left: r(a - b) };
+    if (life.created === 0 && life.left === 0) continue; // nothing per request at this precision
+    out[key] = life;
   }
   return out;
 }

@@ -20,6 +20,9 @@ const fixtures = [
   ['kafkajs-closed-per-request', '/produce'],
   ['kafkajs-consumer-per-request', '/subscribe'],
   ['kafkajs-consumer-per-request-fixed', '/subscribe'],
+  ['kafkago-reaping-per-request', '/produce'],
+  ['rdkafka-per-request', '/produce'],
+  ['rdkafka-per-request-fixed', '/produce'],
 ];
 
 function watch(service, path, bootstrap, extra) {
@@ -62,7 +65,10 @@ try {
       const service = await startFixture(name, { bootstrap: cluster.bootstrap, topic });
       try {
         await fetch(`${service.url}${path}`, { method: 'POST', signal: AbortSignal.timeout(30_000) });
-        const r = watch(service, path, cluster.bootstrap, mode === 'all' ? ['--all-requests'] : []);
+        // Go services are watched with --pprof (their goroutines tell a leaked client whose connections were all
+        // reaped from one closed per request)
+        const pprof = name.startsWith('sarama') || name.startsWith('kafkago') ? ['--pprof', service.url] : [];
+        const r = watch(service, path, cluster.bootstrap, [...pprof, ...(mode === 'all' ? ['--all-requests'] : [])]);
         rows.push({ name, mode, ...r });
         console.error(`${name} ${mode}: ${r.requests} requests, ${r.seconds.toFixed(1)} s, ${r.reason}, ${r.verdict}`);
       } finally {

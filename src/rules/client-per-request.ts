@@ -18,7 +18,7 @@ export default defineRule({
     messages: {
       perRequest: '{what} per request ({requests} requests after {warmup} warm-up), still there after {settledAfter}{churn}',
       closedPerRequest:
-        'a client built and closed per request: {opened} broker connections opened and closed per request ({requests} requests after {warmup} warm-up, median lifetime {lifetime} ms), none left open — each request pays the connection and metadata set-up',
+        'a client built and closed per request: {opened} broker connections opened and closed per request ({requests} requests after {warmup} warm-up, median lifetime {lifetime} ms), none left open — each request pays the connection and metadata set-up{unsure}',
     },
     fix: oneClientPerProcessFix,
   },
@@ -52,6 +52,12 @@ export default defineRule({
             requests: d.requests,
             warmup: d.warmup,
             lifetime: d.churn!.medianLifetimeMs ?? '?',
+            // sockets alone cannot tell a closed client from one that reaps all its idle connections (kafka-go's
+            // Transport): in Go its goroutines would, in a librdkafka client its threads
+            unsure:
+              watch.runtime === 'go' && d.perRequest.goroutines === undefined
+                ? ' (or a client that reaps all its idle connections and stays: run with --pprof, its goroutines tell them apart)'
+                : '',
           },
           confidence: 'confirmed',
           library,

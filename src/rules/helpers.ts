@@ -182,3 +182,13 @@ export function clientKinds(perRole: Record<string, number>, threshold: number):
   }
   return out;
 }
+
+/** Node: kept batch buffers mostly of records nobody keeps are reported from this size on */
+export const wasteFloorBytes = 1048576;
+/**
+ * Kept messages per batch buffer from which a group is kept data (a container of messages: most records of each
+ * batch kept) rather than waste (a few records pinning whole batches). A heap snapshot records no view's
+ * length, so what the kept views cover is told by how many of them share each buffer.
+ */
+export const keptDataDensity = 8;
+export const isKeptData = (g: { messages: number; buffers: number }) => g.buffers > 0 && g.messages / g.buffers >= keptDataDensity;

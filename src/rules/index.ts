@@ -7,6 +7,7 @@ import fdExhaustion from './fd-exhaustion.js';
 import clientNotClosed from './client-not-closed.js';
 import producerClosedClientOpen from './producer-closed-client-open.js';
 import recordsPinBuffers from './records-pin-buffers.js';
+import messagesKept from './messages-kept.js';
 import stuckSyncProducer from './stuck-sync-producer.js';
 import groupMemberGrowth from './group-member-growth.js';
 import lingeringMembers from './lingering-members.js';
@@ -27,6 +28,7 @@ export const rules: readonly AnyRule[] = [
   clientNotClosed,
   stuckSyncProducer,
   recordsPinBuffers,
+  messagesKept,
   groupMemberGrowth,
   lingeringMembers,
   nonKafkaGrowth,

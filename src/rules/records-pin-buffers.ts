@@ -2,12 +2,15 @@
 // Why it leaks: Sarama and franz-go hand out record Key/Value as sub-slices of the decompressed batch
 // (or of the whole fetch response when uncompressed); keeping any of them — or a shallow copy of a
 // record — keeps the whole buffer alive.
-// Thresholds: decompression and record-slab sites holding ≥ 16 MiB and ≥ 30% of in-use bytes, or
+// Node (V8 heap): the groups of kept kafkajs messages that keep few messages per batch buffer (fewer than
+// keptDataDensity): the buffers are mostly records nobody keeps — waste — reported from 1 MiB whatever the
+// heap's size. A container keeping most messages of each batch is kept data, not waste: messages-kept.
+// Go thresholds: decompression and record-slab sites holding ≥ 16 MiB and ≥ 30% of in-use bytes, or
 // growing by ≥ 16 MiB against a baseline. Response buffers count only above 100 MiB: a consumer
 // legitimately holds fetch responses up to FetchMaxBytes (50 MiB by default) in flight
 // (franz-go #701: bounded growth that looks like a leak).
 import { defineRule, type FindingDraft } from './define-rule.js';
-import { findingLibrary, goLibraryNames, mib } from './helpers.js';
+import { findingLibrary, goLibraryNames, isKeptData, mib, wasteFloorBytes } from './helpers.js';
 import type { KafkaHeapSite } from '../collectors/goruntime/types.js';
 import type { PinnedGroup } from '../collectors/v8heap/types.js';
 import type { SourceLocation } from '../types.js';
@@ -35,6 +38,7 @@ function ownerLocations(groups: readonly PinnedGroup[]): SourceLocation[] {
 
 const MiB = 1048576;
 export const pinnedBytesThreshold = 16 * MiB;
+
 export const pinnedShareThreshold = 0.3;
 export const responseBufferThreshold = 100 * MiB;
 
@@ -47,7 +51,7 @@ export default defineRule({
     severity: 'warning',
     messages: {
       nodePinned:
-        '{pinned} ({share}% of {heap}) of fetch/decompression buffers pinned by {messages} kept messages, typically {typicalBuffer} behind each{sinceBaseline}',
+        '{pinned} ({share}% of {heap}) of fetch/decompression buffers pinned by {messages} kept messages ({perBuffer} per buffer), typically {typicalBuffer} behind each: whole batches kept for a few records{sinceBaseline}',
       goPinned: '{pinned} ({share}% of {heap} in use) held at {library} decompression/record sites{sinceBaseline}{responses}',
     },
     fix: {
@@ -68,11 +72,15 @@ Keep parsed values, not *kgo.Record; with kgo.WithPools, call r.Recycle() when d
     const findings: FindingDraft<'nodePinned' | 'goPinned'>[] = [];
     const heap = evidence.v8Heap as typeof evidence.v8Heap | undefined;
     if (heap) {
-      const pinned = heap.pinned.totalBytes;
-      const growth = heap.baseline ? pinned - heap.baseline.pinned.totalBytes : undefined;
+      const sparse = heap.pinned.groups.filter((g) => !isKeptData(g));
+      const pinned = sparse.reduce((n, g) => n + g.bytes, 0);
+      const messages = sparse.reduce((n, g) => n + g.messages, 0);
+      const buffers = sparse.reduce((n, g) => n + g.buffers, 0);
+      const before = heap.baseline?.pinned.groups.filter((g) => !isKeptData(g)).reduce((n, g) => n + g.bytes, 0);
+      const growth = before === undefined ? undefined : pinned - before;
       const share = heap.totalBytes ? pinned / heap.totalBytes : 0;
-      if ((pinned >= pinnedBytesThreshold && share >= pinnedShareThreshold) || (growth !== undefined && growth >= pinnedBytesThreshold)) {
-        const top = heap.pinned.groups[0]!;
+      if ((sparse.length && pinned >= wasteFloorBytes) || (growth !== undefined && growth >= pinnedBytesThreshold)) {
+        const top = sparse[0]!;
         findings.push({
           messageId: 'nodePinned' as const,
           data: {
@@ -80,14 +88,15 @@ Keep parsed values, not *kgo.Record; with kgo.WithPools, call r.Recycle() when d
             pinnedBytes: pinned,
             share: Math.round(share * 100),
             heap: mib(heap.totalBytes),
-            messages: heap.pinned.messages,
+            messages,
+            perBuffer: (messages / Math.max(1, buffers)).toFixed(1),
             typicalBuffer: mib(top.typicalBufferBytes),
             sinceBaseline: growth !== undefined ? `; ${growth >= 0 ? '+' : ''}${mib(growth)} since the baseline` : '',
           },
           confidence: growth !== undefined && growth >= pinnedBytesThreshold ? ('confirmed' as const) : ('likely' as const),
           library: 'kafkajs' as const,
-          locations: ownerLocations(heap.pinned.groups),
-          evidence: heap.pinned.groups.slice(0, 5).map((g) => ({
+          locations: ownerLocations(sparse),
+          evidence: sparse.slice(0, 5).map((g) => ({
             source: 'v8Heap' as const,
             description: `${g.path}: ${g.messages} messages, ${g.buffers} buffers, ${mib(g.bytes)}`,
             data: { ...g },

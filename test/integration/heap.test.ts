@@ -77,8 +77,9 @@ describe('live kafkajs clients', () => {
 });
 
 describe('pinned record buffers', () => {
-  async function consumed(name: 'kafkajs-retain' | 'kafkajs-retain-fixed') {
-    const service = await started(name);
+  async function consumed(name: 'kafkajs-retain' | 'kafkajs-retain-fixed', env: Record<string, string> = {}) {
+    const topic = await createTopic(bootstrap, `${name}${env.KEEP_EVERY ? `-every-${env.KEEP_EVERY}` : ''}`);
+    const service = await fixture(name, { bootstrap, topic, env: { GROUP: `g-${topic}`, ...env } });
     await drive(`${service.url}/fill?batches=100&records=64&bytes=4096`, 1, { timeoutMs: 60_000 });
     await waitFor('all consumed', async () => ((await getJson<{ consumed: number }>(`${service.url}/stats`)).consumed >= 6400 ? true : undefined), 60_000, 500);
     return service;
@@ -107,6 +108,23 @@ describe('pinned record buffers', () => {
     assert.equal((await getJson<{ pinnedBytes: number }>(`${twin.url}/stats`)).pinnedBytes, 0);
     const quiet = await heapJson(['--pid', String(twin.pid), '--yes']);
     assert.deepEqual(quiet.json.findings, []);
+  });
+
+  test('every message kept (KEEP_EVERY=1): kept data — messages-kept with the count the process keeps, not records-pin-buffers', async (t) => {
+    const cache = await consumed('kafkajs-retain', { KEEP_EVERY: '1' });
+    const stats = await getJson<{ kept: number; pinnedBytes: number }>(`${cache.url}/stats`);
+    const { json } = await heapJson(['--pid', String(cache.pid), '--yes']);
+    const finding = json.findings.find((f: any) => f.ruleId === 'messages-kept');
+    t.diagnostic(`kleak: ${finding?.summary}; the process keeps ${stats.kept} messages, ${stats.pinnedBytes} B of buffers`);
+    assert.deepEqual(
+      json.findings.map((f: any) => f.ruleId),
+      ['messages-kept'],
+    );
+    const group = finding.evidence[0].data;
+    assert.ok(Math.abs(group.messages - stats.kept) <= 0.1 * stats.kept, `${group.messages} messages within 10% of the ${stats.kept} kept`);
+    assert.ok(Math.abs(group.bytes - stats.pinnedBytes) <= 0.1 * stats.pinnedBytes, `${group.bytes} B within 10% of ${stats.pinnedBytes} B`);
+    assert.equal(finding.severity, 'info');
+    assert.match(finding.summary, /^Array `kept` \(held by .* keeps \d+ messages → \d+ decompressed batch buffers, [\d.]+ MiB$/);
   });
 });
 

@@ -1,5 +1,6 @@
 // records-pin-buffers: Go heap profiles captured from the franz-go fixtures, kafkajs heap evidence.
-import recordsPinBuffers, { pinnedBytesThreshold } from '../../src/rules/records-pin-buffers.js';
+import recordsPinBuffers from '../../src/rules/records-pin-buffers.js';
+import { wasteFloorBytes } from '../../src/rules/helpers.js';
 import { capturedGoEvidence } from '../helpers/captured-pprof.js';
 import { v8HeapEvidence } from '../helpers/evidence.js';
 import { ruleTester } from '../helpers/rule-tester.js';
@@ -21,8 +22,13 @@ ruleTester(recordsPinBuffers, {
   valid: [
     { name: 'the franz-go twin copies what it keeps', evidence: goHeap('franz-retain-fixed-6400') },
     { name: 'a Sarama producer, no consumer', evidence: goHeap('sarama-per-request-21') },
-    { name: 'kafkajs: large but a small share of the heap', evidence: nodeHeap(20 * MiB, 200 * MiB) },
-    { name: 'kafkajs: a large share but under the floor', evidence: nodeHeap(pinnedBytesThreshold - 1, 20 * MiB) },
+    { name: 'kafkajs: pinned buffers under the 1 MiB floor', evidence: nodeHeap(wasteFloorBytes - 1, 2 * MiB) },
+    {
+      name: 'kafkajs: a container keeping 64 messages of each batch — kept data, messages-kept’s, not waste',
+      evidence: {
+        v8Heap: v8HeapEvidence({ totalBytes: 40 * MiB, pinned: { totalBytes: 25 * MiB, buffers: 100, messages: 6400, groups: [{ ...group, messages: 6400 }] } }),
+      },
+    },
   ],
   invalid: [
     {
@@ -43,15 +49,21 @@ ruleTester(recordsPinBuffers, {
       findings: [{ summary: /, \+\d+\.\d MiB since the baseline$/, confidence: 'confirmed' }],
     },
     {
-      name: 'kafkajs kept messages pinning batches',
+      name: 'kafkajs kept messages pinning batches, one message per buffer: waste',
       evidence: nodeHeap(25 * MiB, 40 * MiB),
       findings: [
         {
-          summary: '25.0 MiB (63% of 40.0 MiB) of fetch/decompression buffers pinned by 100 kept messages, typically 0.3 MiB behind each',
+          summary:
+            '25.0 MiB (63% of 40.0 MiB) of fetch/decompression buffers pinned by 100 kept messages (1.0 per buffer), typically 0.3 MiB behind each: whole batches kept for a few records',
           library: 'kafkajs',
           data: { pinnedBytes: 25 * MiB, share: 63 },
         },
       ],
+    },
+    {
+      name: 'kafkajs waste at a small share of a large heap: reported (no share threshold)',
+      evidence: nodeHeap(20 * MiB, 200 * MiB),
+      findings: [{ summary: /^20\.0 MiB \(10% of 200\.0 MiB\) .* by 100 kept messages \(1\.0 per buffer\)/ }],
     },
   ],
   missing: {},

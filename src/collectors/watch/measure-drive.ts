@@ -76,8 +76,18 @@ export async function measureDrive(
   intervalMs: number,
   churn?: () => Promise<ChurnTracker>,
 ): Promise<DriveMeasurement | undefined> {
-  if (plan.warmup > 0) await driveRequests({ ...plan, requests: plan.warmup });
+  const started = Date.now();
+  if (plan.warmup > 0) {
+    // an adaptive drive's warm-up: one request, then the rest all at once when that one was slow (a consumer
+    // joining its group takes seconds), so that a slow endpoint's verdict still comes within the budget
+    const first = plan.adaptive ? await driveRequests({ ...plan, requests: 1 }) : undefined;
+    const slow = first !== undefined && first.durationMs > 1000;
+    if (plan.warmup > (first ? 1 : 0))
+      await driveRequests({ ...plan, requests: plan.warmup - (first ? 1 : 0), ...(slow ? { concurrency: Math.max(plan.concurrency ?? 1, plan.warmup - 1) } : {}) });
+  }
   const baseline = (await settle(sample, 'baseline', plan.settleTimeoutMs)).sample;
+  // the budget is for the whole verdict: what the warm-up and the baseline took, and a few seconds to settle after
+  if (plan.adaptive) plan = { ...plan, adaptive: { ...plan.adaptive, budgetMs: Math.max(10_000, plan.adaptive.budgetMs - (Date.now() - started) - 5_000) } };
   if (!baseline) return undefined;
   const tracker = await churn?.();
   // the tracking threads end with the drive whatever happens to it (a drive that throws, a settle that
@@ -235,7 +245,8 @@ export async function driveInRounds(
     // time per request so far was measured at this concurrency; the rest at it would take perRequestMs × left
     const perRequestMs = elapsed / n;
     const left = Math.max(0, rounds.floor - n);
-    const room = rounds.budgetMs / 2 - elapsed;
+    // within half the budget; once past it, within most of what is left
+    const room = Math.max(rounds.budgetMs / 2 - elapsed, (rounds.budgetMs - elapsed) * 0.8);
     const needed = perRequestMs * left;
     if (left > 0 && room > 0 && needed > room) concurrency = Math.min(64, Math.ceil((concurrency * needed) / room));
   }

@@ -1,0 +1,102 @@
+// messages-kept (Node): a container that keeps most messages of each batch it consumed — kept data, not
+// waste: the batch buffers are covered by the messages kept. Not a leak by itself (a cache can be meant), but
+// an unbounded one is how a consumer runs out of memory; said with the container, its count and bytes.
+// Severity: info; a warning when it grew between two snapshots (--compare) by ≥ 16 MiB, or holds more than
+// 100,000 messages or 256 MiB. Groups below 1 MiB are left alone. Waste (few messages per buffer) is
+// records-pin-buffers'.
+import { defineRule } from './define-rule.js';
+import { isKeptData, mib, wasteFloorBytes } from './helpers.js';
+import type { PinnedGroup } from '../collectors/v8heap/types.js';
+
+const MiB = 1048576;
+export const growthBound = 16 * MiB;
+export const messageBound = 100_000;
+export const bytesBound = 256 * MiB;
+
+/** "Map `cache` (held by makeStore at store.js:12)", or the retainer path when no variable holds it */
+function ownerName(g: PinnedGroup): string {
+  if (!g.owner) return g.path.replace(/ → Object\.value → Buffer → ArrayBuffer$/, '');
+  const at = `${g.owner.file.replace(/^file:\/\//, '')}:${g.owner.line}`;
+  return `${g.owner.container} \`${g.owner.variable}\` (held by ${g.owner.function || '(top level)'} at ${at})`;
+}
+
+/** kafkajs's own fetched batches, not yet handed to eachMessage/eachBatch (it prefetches): in flight, not kept */
+const inFlight = (g: PinnedGroup) => /\bBatch \(object\) → (rawMessages|messages)\b/.test(g.path);
+
+const ownerKey = (g: PinnedGroup) => (g.owner ? `${g.owner.file}:${g.owner.line}:${g.owner.variable}` : g.path);
+
+export default defineRule({
+  id: 'messages-kept',
+  meta: {
+    title: 'A container keeps consumed messages',
+    description:
+      'Most messages of each consumed batch are kept in one container (an array, a Map, an object): the batch buffers are data the service holds, not waste — a cache of messages, which grows without bound unless something evicts.',
+    severity: 'info',
+    messages: {
+      kept: '{owner} keeps {messages} messages → {buffers} decompressed batch buffers, {bytes}{growth}',
+    },
+    fix: {
+      kafkajs: `Keep what you need from a message, not the message: parse it (JSON.parse(message.value)) or copy the bytes
+(Buffer.from(message.value)), and bound the container (an LRU with a maximum size, a TTL, or a store outside
+the process). Each kept message keeps its whole decompressed batch alive until the last one of it goes.`,
+      sarama: 'Not evaluated for Go: a Go heap profile shows where buffers were allocated, not who keeps them (see records-pin-buffers).',
+      'franz-go': 'Not evaluated for Go: a Go heap profile shows where buffers were allocated, not who keeps them (see records-pin-buffers).',
+      unknown: 'Keep parsed values or copies instead of messages, and bound the container (a maximum size, a TTL, or a store outside the process).',
+    },
+  },
+  needs: ['v8Heap'],
+  check({ v8Heap: heap }) {
+    const before = new Map((heap.baseline?.pinned.groups ?? []).filter(isKeptData).map((g) => [ownerKey(g), g]));
+    return heap.pinned.groups
+      .filter((g) => isKeptData(g) && g.bytes >= wasteFloorBytes && !inFlight(g))
+      .slice(0, 5)
+      .map((g) => {
+        const was = before.get(ownerKey(g));
+        const grew = heap.baseline ? g.bytes - (was?.bytes ?? 0) : undefined;
+        const large = g.messages > messageBound || g.bytes > bytesBound;
+        const growing = grew !== undefined && grew >= growthBound;
+        return {
+          messageId: 'kept' as const,
+          severity: growing || large ? ('warning' as const) : ('info' as const),
+          data: {
+            owner: ownerName(g),
+            messages: g.messages,
+            buffers: g.buffers,
+            bytes: mib(g.bytes),
+            keptBytes: g.bytes,
+            growth:
+              grew !== undefined
+                ? `; ${grew >= 0 ? '+' : ''}${mib(grew)} and ${g.messages - (was?.messages ?? 0) >= 0 ? '+' : ''}${g.messages - (was?.messages ?? 0)} messages since the older snapshot`
+                : large
+                  ? ` (more than ${messageBound.toLocaleString('en-US')} messages or ${mib(bytesBound)})`
+                  : '',
+          },
+          confidence: growing ? ('confirmed' as const) : ('likely' as const),
+          library: 'kafkajs' as const,
+          locations: g.owner
+            ? [
+                {
+                  file: g.owner.file,
+                  line: g.owner.line,
+                  column: g.owner.column,
+                  function: `${g.owner.function} (holding ${g.owner.variable}: ${g.owner.container})`,
+                  count: g.messages,
+                  countOf: 'messages',
+                  from: 'runtime' as const,
+                },
+              ]
+            : [],
+          ...(g.owner
+            ? {}
+            : { unlocated: 'no variable of a function scope holds the container on its shortest retainer path (a global, or a library object)' }),
+          evidence: [
+            {
+              source: 'v8Heap' as const,
+              description: `${g.path}: ${g.messages} messages, ${g.buffers} buffers (${(g.messages / g.buffers).toFixed(0)} messages each), ${mib(g.bytes)}`,
+              data: { ...g },
+            },
+          ],
+        };
+      });
+  },
+});

@@ -26,7 +26,10 @@ ruleTester(recordsPinBuffers, {
     {
       name: 'kafkajs: a container keeping 64 messages of each batch — kept data, messages-kept’s, not waste',
       evidence: {
-        v8Heap: v8HeapEvidence({ totalBytes: 40 * MiB, pinned: { totalBytes: 25 * MiB, buffers: 100, messages: 6400, groups: [{ ...group, messages: 6400 }] } }),
+        v8Heap: v8HeapEvidence({
+          totalBytes: 40 * MiB,
+          pinned: { totalBytes: 25 * MiB, buffers: 100, messages: 6400, groups: [{ ...group, messages: 6400 }] },
+        }),
       },
     },
   ],

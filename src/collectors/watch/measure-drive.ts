@@ -83,7 +83,11 @@ export async function measureDrive(
     const first = plan.adaptive ? await driveRequests({ ...plan, requests: 1 }) : undefined;
     const slow = first !== undefined && first.durationMs > 1000;
     if (plan.warmup > (first ? 1 : 0))
-      await driveRequests({ ...plan, requests: plan.warmup - (first ? 1 : 0), ...(slow ? { concurrency: Math.max(plan.concurrency ?? 1, plan.warmup - 1) } : {}) });
+      await driveRequests({
+        ...plan,
+        requests: plan.warmup - (first ? 1 : 0),
+        ...(slow ? { concurrency: Math.max(plan.concurrency ?? 1, plan.warmup - 1) } : {}),
+      });
   }
   const baseline = (await settle(sample, 'baseline', plan.settleTimeoutMs)).sample;
   // the budget is for the whole verdict: what the warm-up and the baseline took, and a few seconds to settle after

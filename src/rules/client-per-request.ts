@@ -18,7 +18,7 @@ export default defineRule({
     messages: {
       perRequest: '{what} per request ({requests} requests after {warmup} warm-up), still there after {settledAfter}{churn}',
       closedPerRequest:
-        'a client built and closed per request: {opened} broker connections opened and closed per request ({requests} requests after {warmup} warm-up, median lifetime {lifetime} ms), none left open — each request pays the connection and metadata set-up{unsure}',
+        'a client built and closed per request: {opened} broker connections opened and closed per request ({requests} requests after {warmup} warm-up, median lifetime {lifetime} ms), none left open — each request pays the connection and metadata set-up{latency}{unsure}',
     },
     fix: oneClientPerProcessFix,
   },
@@ -52,6 +52,11 @@ export default defineRule({
             requests: d.requests,
             warmup: d.warmup,
             lifetime: d.churn!.medianLifetimeMs ?? '?',
+            // the cost: the requests' median wall time, and how much of it they held connections of their own
+            latency: d.result.latencyMs
+              ? `: a request took ${d.result.latencyMs.p50} ms (median; p90 ${d.result.latencyMs.p90} ms)${d.churn!.medianLifetimeMs !== undefined ? `, ${d.churn!.medianLifetimeMs} ms of it with a connection of its own open` : ''}`
+              : '',
+            ...(d.result.latencyMs ? { latencyP50Ms: d.result.latencyMs.p50 } : {}),
             // sockets alone cannot tell a closed client from one that reaps all its idle connections (kafka-go's
             // Transport): in Go its goroutines would, in a librdkafka client its threads
             unsure:

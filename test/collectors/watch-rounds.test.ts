@@ -84,3 +84,17 @@ test('a slow endpoint gets more requests in flight: the floor within half the bu
   assert.ok(stop.concurrency >= 3, `concurrency ${stop.concurrency}`);
   assert.equal(stop.reason, 'slope established');
 });
+
+test('past half the budget already (a slow warm-up took it): the concurrency is still raised, for what is left', async () => {
+  served = 0;
+  // round 1 takes 0.5 s of a 0.9 s budget, past its half: 10 more at 1 in flight would take 1 s against the
+  // 0.32 s that 80% of what is left gives, so the concurrency goes to ⌈1 × 1000 / 320⌉ = 4 or more
+  const { stop } = await driveInRounds(
+    { url, requests: 50, method: 'POST', warmup: 0, settleTimeoutMs: 1000, concurrency: 1 },
+    { floor: 15, roundSize: 5, budgetMs: 900 },
+    sampleOf(0),
+    sampler(() => 0),
+    undefined,
+  );
+  assert.ok(stop.concurrency >= 3, `concurrency ${stop.concurrency}`);
+});

@@ -73,12 +73,17 @@ describe('connections opened and closed per request', () => {
       assert.equal(finding.severity, 'warning');
       assert.equal(finding.messageId, 'closedPerRequest');
       assert.equal(finding.data.closed, 'true');
+      assert.match(finding.summary, /a request took [\d.]+ ms \(median/);
+      t.diagnostic(`${name}: median request ${json.drive.result.latencyMs.p50} ms (p90 ${json.drive.result.latencyMs.p90} ms)`);
     });
   }
 
   for (const name of ['kafkajs-per-request-fixed', 'sarama-shared'] as const) {
-    test(`${name} (one client for the process): no connection opened per request, no finding`, async () => {
+    test(`${name} (one client for the process): no connection opened per request, no finding`, async (t) => {
       const { json } = await watchDriven(name);
+      t.diagnostic(
+        `${name}: median request ${json.drive.result.latencyMs.p50} ms (p90 ${json.drive.result.latencyMs.p90} ms): the latency a shared client gives`,
+      );
       assert.equal(json.drive.churn.perRequest.opened, 0);
       assert.equal(
         json.findings.some((f: { ruleId: string }) => f.ruleId === 'client-per-request'),

@@ -67,6 +67,22 @@ ruleTester(clientPerRequest, {
       ],
     },
     {
+      name: 'built and closed per request, with the cost: the requests’ median wall time and the connection lifetime in it',
+      evidence: (() => {
+        const e = churned({ brokerEstablished: 0, goroutines: 0 }, 40, 40);
+        e.watch.drive!.result.latencyMs = { p50: 41.2, p90: 55.0, samples: 20 };
+        return e;
+      })(),
+      findings: [
+        {
+          summary:
+            /each request pays the connection and metadata set-up: a request took 41\.2 ms \(median; p90 55 ms\), 9\.3 ms of it with a connection of its own open$/,
+          severity: 'warning',
+          data: { latencyP50Ms: 41.2 },
+        },
+      ],
+    },
+    {
       name: 'a client that reaps its own idle connections: 2 opened per request, 1 closed again — the leak, with its true opening rate',
       evidence: churned({ brokerEstablished: 0.9, goroutines: 3 }, 40, 20),
       findings: [

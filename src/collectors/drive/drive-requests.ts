@@ -20,12 +20,15 @@ export async function driveRequests(options: DriveOptions): Promise<DriveResult>
   let failuresInARow = 0;
   let stoppedEarly: string | undefined;
   const started = Date.now();
+  const latencies: number[] = [];
   const one = async () => {
+    const t0 = performance.now();
     try {
       const response = await fetch(request.url, { method, headers: request.headers, body: options.body, signal: AbortSignal.timeout(timeoutMs) });
       await response.arrayBuffer();
       statuses[response.status] = (statuses[response.status] ?? 0) + 1;
       if (response.ok) {
+        latencies.push(performance.now() - t0);
         succeeded++;
         failuresInARow = 0;
       } else failuresInARow++;
@@ -56,7 +59,7 @@ export async function driveRequests(options: DriveOptions): Promise<DriveResult>
       hint: 'Check that the service listens there (curl it), and that --drive names an endpoint that exercises Kafka.',
     });
   }
-  return {
+  const result: DriveResult = {
     url: redactUrl(options.url),
     method,
     requests: sent,
@@ -64,6 +67,39 @@ export async function driveRequests(options: DriveOptions): Promise<DriveResult>
     failed: sent - succeeded,
     statuses,
     durationMs: Date.now() - started,
+    ...(latencies.length ? { latencyMs: latencyOf(latencies) } : {}),
     ...(stoppedEarly ? { stoppedEarly } : {}),
   };
+  raw.set(result, latencies);
+  return result;
+}
+
+/** each result's request wall times, so that the rounds of an adaptive drive can be summed exactly */
+const raw = new WeakMap<DriveResult, number[]>();
+
+/** Two drives as one: counts added, latencies over the requests of both. */
+export function addResults(a: DriveResult | undefined, b: DriveResult): DriveResult {
+  if (!a) return b;
+  const statuses = { ...a.statuses };
+  for (const [k, v] of Object.entries(b.statuses)) statuses[k] = (statuses[k] ?? 0) + v;
+  const latencies = [...(raw.get(a) ?? []), ...(raw.get(b) ?? [])];
+  const sum: DriveResult = {
+    ...a,
+    requests: a.requests + b.requests,
+    succeeded: a.succeeded + b.succeeded,
+    failed: a.failed + b.failed,
+    statuses,
+    durationMs: a.durationMs + b.durationMs,
+    ...(latencies.length ? { latencyMs: latencyOf(latencies) } : {}),
+    ...(b.stoppedEarly ? { stoppedEarly: b.stoppedEarly } : {}),
+  };
+  raw.set(sum, latencies);
+  return sum;
+}
+
+/** The median and 90th percentile of the successful requests' wall times, in ms (one decimal). */
+export function latencyOf(ms: readonly number[]): { p50: number; p90: number; samples: number } {
+  const sorted = [...ms].sort((a, b) => a - b);
+  const at = (q: number) => Math.round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]! * 10) / 10;
+  return { p50: at(0.5), p90: at(0.9), samples: sorted.length };
 }

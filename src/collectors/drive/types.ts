@@ -19,6 +19,8 @@ export interface DriveResult {
   /** count of responses by status code, plus "error" for requests that got no response */
   statuses: Record<string, number>;
   durationMs: number;
+  /** the successful requests' wall times (ms): median and 90th percentile */
+  latencyMs?: { p50: number; p90: number; samples: number };
   /** set when kleak stopped before sending them all: the service stopped answering */
   stoppedEarly?: string;
 }

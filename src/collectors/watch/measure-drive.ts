@@ -1,6 +1,6 @@
 // The change per driven request: warm up, settle a baseline, drive while sampling, settle again, and
 // divide the difference by the requests sent.
-import { driveRequests } from '../drive/drive-requests.js';
+import { addResults, driveRequests } from '../drive/drive-requests.js';
 import type { DriveResult } from '../drive/types.js';
 import type { AdaptiveStop, DriveMeasurement, GoroutineLifecycle, DrivePlan, Metrics, SamplePhase, WatchSample } from './types.js';
 import { threshold, decided } from './sequential.js';
@@ -180,21 +180,6 @@ async function driveAndSettle(
   };
 }
 
-function addResults(a: DriveResult | undefined, b: DriveResult): DriveResult {
-  if (!a) return b;
-  const statuses = { ...a.statuses };
-  for (const [k, v] of Object.entries(b.statuses)) statuses[k] = (statuses[k] ?? 0) + v;
-  return {
-    ...a,
-    requests: a.requests + b.requests,
-    succeeded: a.succeeded + b.succeeded,
-    failed: a.failed + b.failed,
-    statuses,
-    durationMs: a.durationMs + b.durationMs,
-    ...(b.stoppedEarly ? { stoppedEarly: b.stoppedEarly } : {}),
-  };
-}
-
 /**
  * Rounds of requests, a sample after each: the per-request change of each round (broker connections,
  * goroutines, sockets opened) is a series; once every series' 95% interval lies on one side of the
@@ -250,7 +235,7 @@ export async function driveInRounds(
     const perRequestMs = elapsed / n;
     const left = Math.max(0, rounds.floor - n);
     // within half the budget; once past it, within most of what is left
-    const room = Math.max(rounds.budgetMs / 2 - elapsed, (rounds.budgetMs - elapsed) * 0.8);
+    const room = rounds.budgetMs / 2 > elapsed ? rounds.budgetMs / 2 - elapsed : (rounds.budgetMs - elapsed) * 0.8;
     const needed = perRequestMs * left;
     if (left > 0 && room > 0 && needed > room) concurrency = Math.min(64, Math.ceil((concurrency * needed) / room));
   }

@@ -58,6 +58,7 @@ export function toPprofJson(evidence: GoEvidence, sources: string[], findings: F
             objects: s.inuseObjects,
             share: s.share,
             topStacks: s.topStacks,
+            keepers: s.keepers,
           })),
           ...(h.baseline ? { baselineInuseBytes: h.baseline.inuseBytes } : {}),
         }

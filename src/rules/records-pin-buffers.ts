@@ -131,6 +131,16 @@ Keep parsed values, not *kgo.Record; with kgo.WithPools, call r.Recycle() when d
         },
         confidence: growing ? ('confirmed' as const) : ('likely' as const),
         library: findingLibrary(library),
+        // the service's frames on the allocating stacks, where the profile shows any (grouped, most bytes first)
+        locations: sites
+          .filter(pinning)
+          .flatMap((s) => s.keepers)
+          .sort((a, b) => b.inuseBytes - a.inuseBytes)
+          .slice(0, 5)
+          .map((k) => ({ file: k.file, line: k.line, function: `${k.function} (${mib(k.inuseBytes)} in use)`, from: 'runtime' as const })),
+        unlocated: `the buffers were allocated in ${goLibraryNames[library]}'s own fetch goroutine (${
+          sites.find(pinning)?.topStacks[0]?.frames.find((f) => f.includes('(*source)') || f.includes('Broker') || f.includes('consumer')) ?? 'no frame of the service on the stacks'
+        }): a heap profile shows where memory was allocated, not what keeps it — \`kleak scan\` (or diagnose --source DIR) finds the code that stores records`,
         evidence: sites.map((s) => ({
           source: 'goHeap' as const,
           description: `${s.site}: ${mib(s.inuseBytes)} in ${s.inuseObjects} objects (${(s.share * 100).toFixed(1)}%); top stack ${s.topStacks[0]?.frames.slice(0, 3).join(' ← ') ?? ''}`,

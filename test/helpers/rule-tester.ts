@@ -17,6 +17,8 @@ export interface ExpectedFinding {
   data?: Record<string, string | number>;
   /** each evidence description must match the pattern at its index */
   evidence?: RegExp[];
+  /** with no location: why, as the finding says it */
+  unlocated?: RegExp;
 }
 
 export interface RuleCases {
@@ -53,6 +55,10 @@ export function ruleTester(rule: AnyRule, cases: RuleCases): void {
           if (want.messageId) assert.equal(got.messageId, want.messageId);
           for (const [k, v] of Object.entries(want.data ?? {})) assert.equal(got.data?.[k], v, `data.${k}`);
           want.evidence?.forEach((pattern, j) => assert.match(got.evidence[j]?.description ?? '', pattern));
+          if (want.unlocated) {
+            assert.deepEqual(got.locations, []);
+            assert.match(got.unlocated ?? '', want.unlocated);
+          }
           assert.equal(got.fix, rule.meta.fix[got.library]);
         });
       });

@@ -77,6 +77,9 @@ export function classifyGoroutines(dump: GoroutineDump): GoroutineClassification
 }
 
 /** Not the Go standard library (its first path element has no dot: net/http, runtime) nor a Kafka library. */
+/** compression libraries the Kafka clients call: not the service's code either */
+const isCodecFrame = (fn: string) => /^github\.com\/(klauspost\/compress|pierrec\/lz4|golang\/snappy|eapache\/go-xerial-snappy|DataDog\/zstd)\//.test(fn);
+
 const isServiceFrame = (fn: string) => !matchFrame(fn) && !isRuntimeFrame(fn) && (fn.startsWith('main.') || /^[^/]*\.[^/]*\//.test(fn));
 
 /**
@@ -168,12 +171,23 @@ export function classifyHeap(profile: HeapProfile): KafkaHeapSite[] {
     }
     if (!hit) continue;
     const key = `${hit.library}/${hit.site}`;
-    const entry = sites.get(key) ?? { ...hit, inuseBytes: 0, inuseObjects: 0, share: 0, topStacks: [] };
+    const entry = sites.get(key) ?? { ...hit, inuseBytes: 0, inuseObjects: 0, share: 0, topStacks: [], keepers: [] };
     entry.inuseBytes += stack.inuseBytes;
     entry.inuseObjects += stack.inuseObjects;
     if (entry.topStacks.length < 3) entry.topStacks.push({ frames: stack.frames.slice(0, 8), inuseBytes: stack.inuseBytes });
+    // the service's own frame on the allocating stack, where there is one (a record decoded in the service's
+    // goroutine); a fetch goroutine of the library's has none
+    const own = stack.inuseBytes > 0 ? stack.lines.find((l) => isServiceFrame(l.fn) && !isCodecFrame(l.fn) && l.file && l.line) : undefined;
+    if (own) {
+      const k = entry.keepers.find((x) => x.function === own.fn && x.file === own.file && x.line === own.line);
+      if (k) k.inuseBytes += stack.inuseBytes;
+      else entry.keepers.push({ function: own.fn, file: own.file!, line: own.line!, inuseBytes: stack.inuseBytes });
+    }
     sites.set(key, entry);
   }
-  for (const s of sites.values()) s.share = profile.inuseBytes ? s.inuseBytes / profile.inuseBytes : 0;
+  for (const s of sites.values()) {
+    s.share = profile.inuseBytes ? s.inuseBytes / profile.inuseBytes : 0;
+    s.keepers.sort((a, b) => b.inuseBytes - a.inuseBytes);
+  }
   return [...sites.values()].sort((a, b) => b.inuseBytes - a.inuseBytes);
 }

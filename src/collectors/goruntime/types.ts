@@ -59,6 +59,11 @@ export interface KafkaHeapSite {
   /** share of all in-use bytes, 0..1 */
   share: number;
   topStacks: Array<{ frames: string[]; inuseBytes: number }>;
+  /**
+   * in-use bytes by the service's own frame on the allocating stacks, most first; empty when no stack has one
+   * (Sarama and franz-go decompress in their own fetch goroutines: the profile shows no keeper)
+   */
+  keepers: Array<{ function: string; file: string; line: number; inuseBytes: number }>;
 }
 
 /**

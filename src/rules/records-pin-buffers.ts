@@ -139,7 +139,8 @@ Keep parsed values, not *kgo.Record; with kgo.WithPools, call r.Recycle() when d
           .slice(0, 5)
           .map((k) => ({ file: k.file, line: k.line, function: `${k.function} (${mib(k.inuseBytes)} in use)`, from: 'runtime' as const })),
         unlocated: `the buffers were allocated in ${goLibraryNames[library]}'s own fetch goroutine (${
-          sites.find(pinning)?.topStacks[0]?.frames.find((f) => f.includes('(*source)') || f.includes('Broker') || f.includes('consumer')) ?? 'no frame of the service on the stacks'
+          sites.find(pinning)?.topStacks[0]?.frames.find((f) => f.includes('(*source)') || f.includes('Broker') || f.includes('consumer')) ??
+          'no frame of the service on the stacks'
         }): a heap profile shows where memory was allocated, not what keeps it — \`kleak scan\` (or diagnose --source DIR) finds the code that stores records`,
         evidence: sites.map((s) => ({
           source: 'goHeap' as const,

@@ -37,7 +37,7 @@ export function runKleak(args: string[], { env = {}, timeoutMs = 120_000 }: { en
  */
 export async function runKleakJson(
   args: string[],
-  schema: 'sockets' | 'watch' | 'pprof' | 'cluster' | 'diagnosis' | 'heap' | 'shutdown',
+  schema: 'sockets' | 'watch' | 'pprof' | 'cluster' | 'diagnosis' | 'heap' | 'shutdown' | 'top',
   options: { env?: Record<string, string>; timeoutMs?: number } = {},
 ) {
   const { assertSchema } = await import('./schema.js');
@@ -50,7 +50,7 @@ export async function runKleakJson(
     throw new Error(`kleak ${args.join(' ')} printed no JSON (exit ${r.code}):\n${r.stdout}\n${r.stderr}`);
   }
   if (json.error) assertSchema('error', json);
-  else if (schema === 'watch') for (const line of lines) assertSchema('watch', JSON.parse(line));
+  else if (schema === 'watch' || schema === 'top') for (const line of lines) assertSchema(schema, JSON.parse(line));
   else assertSchema(schema, json);
   return { ...r, json, lines };
 }

@@ -13,7 +13,7 @@ const load = (name: string) => JSON.parse(readFileSync(join(repoRoot, 'docs/json
 ajv.addSchema(load('common.schema.json'));
 const validators: Record<string, (data: unknown) => boolean & { errors?: unknown }> = {};
 
-export function assertSchema(schema: 'sockets' | 'watch' | 'pprof' | 'cluster' | 'diagnosis' | 'heap' | 'shutdown' | 'error', data: unknown): void {
+export function assertSchema(schema: 'sockets' | 'watch' | 'pprof' | 'cluster' | 'diagnosis' | 'heap' | 'shutdown' | 'top' | 'error', data: unknown): void {
   const validate = (validators[schema] ??=
     schema === 'error' ? ajv.getSchema('https://kleak.dev/schema/common.schema.json#/definitions/error') : ajv.compile(load(`${schema}.schema.json`)));
   const ok = validate(data);

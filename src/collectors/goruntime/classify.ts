@@ -181,7 +181,7 @@ export function classifyHeap(profile: HeapProfile): KafkaHeapSite[] {
     if (own) {
       const k = entry.keepers.find((x) => x.function === own.fn && x.file === own.file && x.line === own.line);
       if (k) k.inuseBytes += stack.inuseBytes;
-      else entry.keepers.push({ function: own.fn, file: own.file!, line: own.line!, inuseBytes: stack.inuseBytes });
+      else entry.keepers.push({ function: own.fn, file: own.file, line: own.line, inuseBytes: stack.inuseBytes });
     }
     sites.set(key, entry);
   }

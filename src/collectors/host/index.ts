@@ -1,0 +1,171 @@
+// kleak top: every process on the host with TCP sockets to the brokers. The TCP tables are read once per
+// network namespace (a pod's processes share one), only the sockets whose remote end is a broker are kept,
+// and only the processes of a namespace that has any are searched for them (their fd links): a namespace
+// without a broker connection costs one table read. Read from /proc (sock_diag is not used: Node cannot open
+// a netlink socket, and no addon is built).
+import { InputError } from '../../errors.js';
+import { brokerMatcher, endpointKey } from '../process/build-process-sockets.js';
+import { parseCmdline, parseOpenFilesLimit, parseSocketInode } from '../process/parse-proc-files.js';
+import { parseProcNetTcp, type ParsedTcpTable } from '../process/parse-proc-net-tcp.js';
+import { assertLinux } from '../process/index.js';
+import { nodeProcReader, runtimeOf, type ProcReader } from '../process/read-proc.js';
+import { readLibrdkafkaBinding } from '../process/librdkafka.js';
+import { goLibraryOf } from '../shutdown/proc-watch.js';
+import type { BrokerEndpoint, BrokerSource, TcpSocket } from '../process/types.js';
+import type { HostProcess, HostTop } from './types.js';
+import { containerOf } from './cgroup.js';
+
+export interface HostTopRequest {
+  endpoints: BrokerEndpoint[];
+  brokerSource: BrokerSource;
+  warnings?: string[];
+  /** processes not to list (kleak itself) */
+  exclude?: number[];
+}
+
+async function brokerSocketsOf(
+  pid: number,
+  reader: ProcReader,
+  matcher: ReturnType<typeof brokerMatcher>,
+  into: ParsedTcpTable,
+): Promise<Map<number, TcpSocket>> {
+  const found = new Map<number, TcpSocket>();
+  for (const file of ['tcp', 'tcp6']) {
+    const table: ParsedTcpTable = { sockets: [], warnings: [] };
+    try {
+      for await (const text of reader.readLines(`/proc/${pid}/net/${file}`)) parseProcNetTcp(text, undefined, table);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue; // IPv6 disabled, or the process is gone
+      throw error;
+    }
+    for (const s of table.sockets) if (matcher.match(s.remoteAddress, s.remotePort)) found.set(s.inode, s);
+    into.warnings.push(...table.warnings);
+  }
+  return found;
+}
+
+/** One look at the host: the processes holding broker sockets, their states per broker, fds of the limit. */
+export async function readHostTop(request: HostTopRequest, reader: ProcReader = nodeProcReader): Promise<HostTop> {
+  if (reader === nodeProcReader) assertLinux();
+  const started = performance.now();
+  const exclude = new Set(request.exclude ?? []);
+  const byNetns = new Map<string, number[]>();
+  let unreadable = 0;
+  for (const entry of reader.listDir('/proc')) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid) || exclude.has(pid)) continue;
+    try {
+      const ns = reader.readLink(`/proc/${pid}/ns/net`);
+      byNetns.set(ns, [...(byNetns.get(ns) ?? []), pid]);
+    } catch {
+      unreadable++; // another user's process without the rights to read it, or gone
+    }
+  }
+  if (byNetns.size === 0)
+    throw new InputError('No process could be read under /proc.', {
+      hint: 'Run kleak as the services’ user, or as root (or with CAP_SYS_PTRACE) to see every process.',
+    });
+  const matcher = brokerMatcher(request.endpoints);
+  const warnings = [...(request.warnings ?? [])];
+  const parseWarnings: ParsedTcpTable = { sockets: [], warnings: [] };
+  const processes: HostProcess[] = [];
+  let namespacesWithBrokers = 0;
+  let brokerSocketsSeen = 0;
+  for (const [netns, pids] of byNetns) {
+    let sockets: Map<number, TcpSocket> | undefined;
+    for (const reading of pids) {
+      try {
+        sockets = await brokerSocketsOf(reading, reader, matcher, parseWarnings);
+        break;
+      } catch {
+        // that process went away: its namespace's table is read through the next one
+      }
+    }
+    if (!sockets || sockets.size === 0) continue;
+    namespacesWithBrokers++;
+    brokerSocketsSeen += sockets.size;
+    for (const pid of pids) {
+      const p = readHostProcess(pid, netns, sockets, reader);
+      if (p === 'unreadable') unreadable++;
+      else if (p) processes.push(p);
+    }
+  }
+  if (unreadable > 0)
+    warnings.push(`${unreadable} processes could not be read (another user's, without CAP_SYS_PTRACE, or gone): their sockets are not attributed`);
+  warnings.push(...parseWarnings.warnings.slice(0, 5));
+  processes.sort((a, b) => b.totals.established - a.totals.established || a.pid - b.pid);
+  return {
+    takenAt: new Date().toISOString(),
+    method: '/proc',
+    brokerSource: request.brokerSource,
+    brokerEndpoints: request.endpoints,
+    namespaces: byNetns.size,
+    namespacesWithBrokers,
+    processesScanned: [...byNetns.values()].reduce((n, p) => n + p.length, 0),
+    brokerSockets: brokerSocketsSeen,
+    processes,
+    durationMs: Math.round((performance.now() - started) * 10) / 10,
+    warnings,
+  };
+}
+
+function readHostProcess(pid: number, netns: string, sockets: ReadonlyMap<number, TcpSocket>, reader: ProcReader): HostProcess | 'unreadable' | undefined {
+  const base = `/proc/${pid}`;
+  let fds: string[];
+  try {
+    fds = reader.listDir(`${base}/fd`);
+  } catch {
+    return 'unreadable';
+  }
+  const mine: TcpSocket[] = [];
+  for (const fd of fds) {
+    let link: string;
+    try {
+      link = reader.readLink(`${base}/fd/${fd}`);
+    } catch {
+      continue; // closed between the listing and the read
+    }
+    const inode = parseSocketInode(link);
+    const s = inode === undefined ? undefined : sockets.get(inode);
+    if (s) mine.push(s);
+  }
+  if (mine.length === 0) return undefined;
+  const tryRead = <T>(read: () => T, fallback: T): T => {
+    try {
+      return read();
+    } catch {
+      return fallback;
+    }
+  };
+  const exe = tryRead<string | null>(() => reader.readLink(`${base}/exe`), null);
+  const runtime = runtimeOf(exe, () => reader.isGoBinary(`${base}/exe`));
+  const brokers = new Map<string, HostProcess['brokers'][number]>();
+  for (const s of mine) {
+    const address = endpointKey(s.remoteAddress, s.remotePort);
+    const b = brokers.get(address) ?? { address, established: 0, closeWait: 0, other: 0 };
+    if (s.state === 'ESTABLISHED') b.established++;
+    else if (s.state === 'CLOSE_WAIT') b.closeWait++;
+    else b.other++;
+    brokers.set(address, b);
+  }
+  const list = [...brokers.values()].sort((a, b) => a.address.localeCompare(b.address));
+  const live = reader === nodeProcReader;
+  const library =
+    live && (runtime === 'go' || runtime === 'node') ? (readLibrdkafkaBinding(pid, runtime) ?? (runtime === 'go' ? goLibraryOf(pid) : undefined)) : undefined;
+  return {
+    pid,
+    command: tryRead(() => parseCmdline(reader.readText(`${base}/cmdline`)), '') || tryRead(() => reader.readText(`${base}/comm`).trim(), ''),
+    runtime,
+    ...(library ? { library } : {}),
+    container: tryRead(() => containerOf(reader.readText(`${base}/cgroup`)), null),
+    netns,
+    fds: fds.length,
+    fdLimit: tryRead(() => parseOpenFilesLimit(reader.readText(`${base}/limits`)), null),
+    brokers: list,
+    totals: {
+      established: list.reduce((n, b) => n + b.established, 0),
+      closeWait: list.reduce((n, b) => n + b.closeWait, 0),
+      other: list.reduce((n, b) => n + b.other, 0),
+    },
+  };
+}

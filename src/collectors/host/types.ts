@@ -1,0 +1,38 @@
+// What kleak top reads from a host: the processes with broker sockets, per broker and state.
+import type { Library } from '../../types.js';
+import type { BrokerEndpoint, BrokerSource, Runtime } from '../process/types.js';
+
+export interface HostProcess {
+  pid: number;
+  command: string;
+  runtime: Runtime;
+  /** when it is known from outside: a librdkafka binding (maps, threads), a Go client (build info) */
+  library?: Library;
+  /** the container or pod the process runs in, from /proc/PID/cgroup; null on the host itself */
+  container: string | null;
+  /** the network namespace (its /proc/PID/ns/net link): a pod's processes share one */
+  netns: string;
+  fds: number;
+  fdLimit: number | null;
+  brokers: Array<{ address: string; established: number; closeWait: number; other: number }>;
+  totals: { established: number; closeWait: number; other: number };
+  /** with --watch: ESTABLISHED broker connections since the previous sample */
+  growth?: number;
+}
+
+export interface HostTop {
+  takenAt: string;
+  /** how the sockets were read */
+  method: '/proc';
+  brokerSource: BrokerSource;
+  brokerEndpoints: BrokerEndpoint[];
+  /** network namespaces seen, and those with at least one broker socket (only their processes' fds are read) */
+  namespaces: number;
+  namespacesWithBrokers: number;
+  processesScanned: number;
+  /** sockets to the brokers in all namespaces, attributed to a process or not */
+  brokerSockets: number;
+  processes: HostProcess[];
+  durationMs: number;
+  warnings: string[];
+}

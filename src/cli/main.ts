@@ -6,6 +6,7 @@ import { ExitCode, exitCodeForError, exitCodeForOutcome } from './exit-code.js';
 import { makeChalk, type CliContext, type CliIo } from './context.js';
 import { registerPlanned, type PlannedCommand } from './commands/planned.js';
 import { registerTop } from './commands/top.js';
+import { registerExport } from './commands/export.js';
 import { registerSockets } from './commands/sockets.js';
 import { registerWatch } from './commands/watch.js';
 import { registerPprof } from './commands/pprof.js';
@@ -39,6 +40,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerScan(program, ctx);
   registerShutdownCheck(program, ctx);
   registerTop(program, ctx);
+  registerExport(program, ctx);
   registerDemo(program, ctx);
   for (const command of planned) registerPlanned(program, command);
   const examples = [
@@ -51,6 +53,7 @@ export function buildProgram(ctx: CliContext): Command {
     'kleak report kleak.json --format sarif --output kleak.sarif',
     'kleak scan ./services/orders --format sarif --output kleak.sarif',
     'kleak top --bootstrap 127.0.0.1:9092 --watch',
+    'kleak export --all --bootstrap 127.0.0.1:9092',
     'kleak shutdown-check --pid 4242 --bootstrap 127.0.0.1:9092 --group orders --yes',
     'kleak demo',
     ...planned.map((c) => c.example),

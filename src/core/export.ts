@@ -1,0 +1,202 @@
+// kleak export: a Prometheus exporter. It samples on its own interval (the host's broker connections as
+// kleak top reads them, each process's socket inventory, goroutine counts where --pprof names a target),
+// keeps a short history per process for the trend rules, and a scrape returns the last sample: scraping
+// costs a string, never a look at /proc.
+import { createServer, type Server } from 'node:http';
+import { Gauge, Registry } from 'prom-client';
+import { attributeBrokers } from '../collectors/cluster/fetch-broker-endpoints.js';
+import { readHostTop } from '../collectors/host/index.js';
+import type { HostTop } from '../collectors/host/types.js';
+import { fetchGoroutineCount } from '../collectors/goruntime/fetch-goroutines.js';
+import { readSocketInventory } from '../collectors/process/index.js';
+import type { SocketInventory } from '../collectors/process/types.js';
+import type { WatchResult, WatchSample } from '../collectors/watch/types.js';
+import { InputError } from '../errors.js';
+import closeWaitSockets from '../rules/close-wait-sockets.js';
+import connectionsGrowing from '../rules/connections-growing.js';
+import fdExhaustion from '../rules/fd-exhaustion.js';
+import type { AnyRule } from '../rules/define-rule.js';
+import { clientKinds } from '../rules/helpers.js';
+import { runRules } from '../rules/run-rules.js';
+import { classifyTrend } from '../stats/trend.js';
+import type { Finding } from '../types.js';
+import { version } from '../version.js';
+import type { BrokerOptions } from './sockets.js';
+
+export interface ExportOptions extends BrokerOptions {
+  listen: { host: string; port: number };
+  /** the processes to watch; none: every process with broker connections (kleak top's discovery, each interval) */
+  pids?: number[];
+  intervalMs: number;
+  /** goroutine counts (clients by library and kind) for these targets: PID → pprof base URL */
+  pprof?: Map<number, string>;
+  /** at most this many processes get series and findings (bounded label cardinality), most connections first */
+  maxProcesses: number;
+  /** samples kept per process for the trend rules */
+  historySize?: number;
+  onSample?: (top: HostTop, findings: Finding[]) => void;
+}
+
+export interface Exporter {
+  url: string;
+  /** takes a sample now (the interval's sampling does it on its own) */
+  sample(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const sampleRules: readonly AnyRule[] = [closeWaitSockets, connectionsGrowing, fdExhaustion] as AnyRule[];
+
+/** the command's first word without its directory: a label of bounded length */
+const commandLabel = (command: string) => (command.split(/\s+/)[0] ?? '').split('/').pop()!.slice(0, 60);
+
+export async function startExporter(options: ExportOptions): Promise<Exporter> {
+  const attribution = await attributeBrokers(options);
+  const historySize = options.historySize ?? 60;
+  const history = new Map<number, WatchSample[]>();
+  const started = Date.now();
+  let body = '';
+  let sampling: Promise<void> | undefined;
+
+  const takeSample = async () => {
+    const t0 = performance.now();
+    const top = await readHostTop({ endpoints: attribution.endpoints, brokerSource: attribution.source, exclude: [process.pid] });
+    const wanted = options.pids ? new Set(options.pids) : undefined;
+    const processes = top.processes.filter((p) => !wanted || wanted.has(p.pid)).slice(0, options.maxProcesses);
+    const registry = new Registry();
+    const g = (name: string, help: string, labelNames: string[]) => new Gauge({ name, help, labelNames, registers: [registry] });
+    const connections = g('kleak_broker_connections', 'TCP connections of the process to a broker, by state', [
+      'pid',
+      'command',
+      'container',
+      'library',
+      'broker',
+      'state',
+    ]);
+    const fds = g('kleak_process_open_fds', 'open file descriptors of the process', ['pid', 'command', 'container']);
+    const fdLimit = g('kleak_process_max_fds', "the process's open-file limit (RLIMIT_NOFILE soft)", ['pid', 'command', 'container']);
+    const clients = g('kleak_kafka_clients', 'live Kafka clients by library and kind, from the goroutine roles (targets with --pprof)', [
+      'pid',
+      'command',
+      'library',
+      'kind',
+    ]);
+    const finding = g('kleak_finding', 'a finding kleak currently reports for the process (1 while it holds)', ['pid', 'command', 'rule', 'severity']);
+    const processesGauge = g('kleak_processes', 'processes with broker connections on the host (all, before --max-processes)', []);
+    const duration = g('kleak_sample_duration_seconds', 'how long the last sample took', []);
+    const sampledAt = g('kleak_last_sample_timestamp_seconds', 'when the last sample was taken', []);
+    const info = g('kleak_exporter_info', 'kleak and how it reads sockets', ['version', 'method', 'broker_source']);
+    info.set({ version, method: top.method, broker_source: top.brokerSource }, 1);
+    processesGauge.set(top.processes.length);
+    const findings: Finding[] = [];
+    const seen = new Set<number>();
+    for (const p of processes) {
+      seen.add(p.pid);
+      const base = { pid: String(p.pid), command: commandLabel(p.command), container: p.container ?? '' };
+      for (const b of p.brokers)
+        for (const [state, n] of [
+          ['ESTABLISHED', b.established],
+          ['CLOSE_WAIT', b.closeWait],
+          ['other', b.other],
+        ] as const)
+          connections.set({ ...base, library: p.library ?? '', broker: b.address, state }, n);
+      fds.set(base, p.fds);
+      if (p.fdLimit !== null) fdLimit.set(base, p.fdLimit);
+      const url = options.pprof?.get(p.pid);
+      if (url) {
+        const count = await fetchGoroutineCount(url).catch(() => undefined);
+        for (const k of count ? clientKinds(count.roles, 0.5) : [])
+          clients.set({ pid: base.pid, command: base.command, library: k.library, kind: k.kind }, k.perRequest);
+      }
+      // findings: the process's socket inventory and its recent history (the trend rules)
+      let inventory: SocketInventory;
+      try {
+        inventory = await readSocketInventory({ pids: [p.pid], endpoints: attribution.endpoints, brokerSource: attribution.source, usage: false });
+      } catch {
+        continue; // gone since the host look
+      }
+      const t = inventory.totals;
+      const samples = history.get(p.pid) ?? [];
+      samples.push({
+        atMs: Date.now() - started,
+        takenAt: inventory.takenAt,
+        phase: 'watch',
+        fds: t.fds,
+        brokerEstablished: t.brokerEstablished,
+        brokerSockets: t.brokerSockets,
+        brokerCloseWait: t.brokerCloseWait,
+        processes: [],
+      });
+      if (samples.length > historySize) samples.shift();
+      history.set(p.pid, samples);
+      const watch: WatchResult = {
+        pids: [p.pid],
+        runtime: p.runtime,
+        libraries: p.library ? [p.library] : [],
+        brokerSource: attribution.source,
+        fdLimit: p.fdLimit,
+        intervalMs: options.intervalMs,
+        samples,
+        trends: {
+          brokerEstablished: classifyTrend(
+            samples.map((s) => s.atMs),
+            samples.map((s) => s.brokerEstablished),
+          ),
+          fds: classifyTrend(
+            samples.map((s) => s.atMs),
+            samples.map((s) => s.fds),
+          ),
+        },
+        last: inventory,
+      };
+      for (const f of runRules(sampleRules, { sockets: inventory, ...(samples.length >= 10 ? { watch } : {}) }).findings) {
+        findings.push(f);
+        finding.set({ pid: base.pid, command: base.command, rule: f.ruleId, severity: f.severity }, 1);
+      }
+    }
+    for (const pid of [...history.keys()]) if (!seen.has(pid)) history.delete(pid); // gone, or no broker connection left
+    duration.set((performance.now() - t0) / 1000);
+    sampledAt.set(Date.now() / 1000);
+    body = await registry.metrics();
+    options.onSample?.(top, findings);
+  };
+  const sample = () => (sampling ??= takeSample().finally(() => (sampling = undefined)));
+
+  await sample();
+  const timer = setInterval(() => {
+    sample().catch(() => undefined); // a failed sample keeps the last good one; the next interval tries again
+  }, options.intervalMs);
+  timer.unref();
+
+  const server: Server = createServer((req, res) => {
+    if (req.url === '/metrics' || req.url?.startsWith('/metrics?')) {
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
+      res.end(body);
+    } else if (req.url === '/' || req.url === '/healthz') {
+      res.writeHead(200, { 'content-type': 'text/plain' }).end('kleak export: metrics at /metrics\n');
+    } else res.writeHead(404).end('not found\n');
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        new InputError(
+          `kleak export cannot listen on ${options.listen.host}:${options.listen.port}: ${error.code === 'EADDRINUSE' ? 'the port is taken' : error.message}.`,
+          {
+            cause: error,
+            hint: 'Give another --listen HOST:PORT.',
+          },
+        ),
+      ),
+    );
+    server.listen(options.listen.port, options.listen.host, resolve);
+  });
+  const address = server.address() as { port: number };
+  return {
+    url: `http://${options.listen.host}:${address.port}`,
+    sample,
+    async stop() {
+      clearInterval(timer);
+      await sampling?.catch(() => undefined);
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

@@ -59,7 +59,7 @@ export async function startExporter(options: ExportOptions): Promise<Exporter> {
 
   const takeSample = async () => {
     const t0 = performance.now();
-    const top = await readHostTop({ endpoints: attribution.endpoints, brokerSource: attribution.source, exclude: [process.pid] });
+    const top = readHostTop({ endpoints: attribution.endpoints, brokerSource: attribution.source, exclude: [process.pid] });
     const wanted = options.pids ? new Set(options.pids) : undefined;
     const processes = top.processes.filter((p) => !wanted || wanted.has(p.pid)).slice(0, options.maxProcesses);
     const registry = new Registry();

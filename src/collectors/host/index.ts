@@ -11,7 +11,8 @@ import { assertLinux } from '../process/index.js';
 import { nodeProcReader, runtimeOf, type ProcReader } from '../process/read-proc.js';
 import { readLibrdkafkaBinding } from '../process/librdkafka.js';
 import { goLibraryOf } from '../shutdown/proc-watch.js';
-import type { BrokerEndpoint, BrokerSource, TcpSocket } from '../process/types.js';
+import type { BrokerEndpoint, BrokerSource, Runtime, TcpSocket } from '../process/types.js';
+import type { Library } from '../../types.js';
 import type { HostProcess, HostTop } from './types.js';
 import { containerOf } from './cgroup.js';
 
@@ -23,17 +24,14 @@ export interface HostTopRequest {
   exclude?: number[];
 }
 
-async function brokerSocketsOf(
-  pid: number,
-  reader: ProcReader,
-  matcher: ReturnType<typeof brokerMatcher>,
-  into: ParsedTcpTable,
-): Promise<Map<number, TcpSocket>> {
+// A namespace's tables are read whole in this thread: a worker per file (as the sockets collector uses, to overlap
+// with one process's fd reads) would cost more to start than it saves across twenty namespaces.
+function brokerSocketsOf(pid: number, reader: ProcReader, matcher: ReturnType<typeof brokerMatcher>, into: ParsedTcpTable): Map<number, TcpSocket> {
   const found = new Map<number, TcpSocket>();
   for (const file of ['tcp', 'tcp6']) {
     const table: ParsedTcpTable = { sockets: [], warnings: [] };
     try {
-      for await (const text of reader.readLines(`/proc/${pid}/net/${file}`)) parseProcNetTcp(text, undefined, table);
+      parseProcNetTcp(reader.readText(`/proc/${pid}/net/${file}`), undefined, table);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue; // IPv6 disabled, or the process is gone
       throw error;
@@ -45,7 +43,7 @@ async function brokerSocketsOf(
 }
 
 /** One look at the host: the processes holding broker sockets, their states per broker, fds of the limit. */
-export async function readHostTop(request: HostTopRequest, reader: ProcReader = nodeProcReader): Promise<HostTop> {
+export function readHostTop(request: HostTopRequest, reader: ProcReader = nodeProcReader): HostTop {
   if (reader === nodeProcReader) assertLinux();
   const started = performance.now();
   const exclude = new Set(request.exclude ?? []);
@@ -70,12 +68,13 @@ export async function readHostTop(request: HostTopRequest, reader: ProcReader = 
   const parseWarnings: ParsedTcpTable = { sockets: [], warnings: [] };
   const processes: HostProcess[] = [];
   let namespacesWithBrokers = 0;
+  const cache: ExeCache = { runtimes: new Map(), goLibraries: new Map() };
   let brokerSocketsSeen = 0;
   for (const [netns, pids] of byNetns) {
     let sockets: Map<number, TcpSocket> | undefined;
     for (const reading of pids) {
       try {
-        sockets = await brokerSocketsOf(reading, reader, matcher, parseWarnings);
+        sockets = brokerSocketsOf(reading, reader, matcher, parseWarnings);
         break;
       } catch {
         // that process went away: its namespace's table is read through the next one
@@ -85,7 +84,7 @@ export async function readHostTop(request: HostTopRequest, reader: ProcReader = 
     namespacesWithBrokers++;
     brokerSocketsSeen += sockets.size;
     for (const pid of pids) {
-      const p = readHostProcess(pid, netns, sockets, reader);
+      const p = readHostProcess(pid, netns, sockets, reader, cache);
       if (p === 'unreadable') unreadable++;
       else if (p) processes.push(p);
     }
@@ -109,7 +108,18 @@ export async function readHostTop(request: HostTopRequest, reader: ProcReader = 
   };
 }
 
-function readHostProcess(pid: number, netns: string, sockets: ReadonlyMap<number, TcpSocket>, reader: ProcReader): HostProcess | 'unreadable' | undefined {
+interface ExeCache {
+  runtimes: Map<string, Runtime>;
+  goLibraries: Map<string, Library | undefined>;
+}
+
+function readHostProcess(
+  pid: number,
+  netns: string,
+  sockets: ReadonlyMap<number, TcpSocket>,
+  reader: ProcReader,
+  cache: ExeCache,
+): HostProcess | 'unreadable' | undefined {
   const base = `/proc/${pid}`;
   let fds: string[];
   try {
@@ -138,7 +148,9 @@ function readHostProcess(pid: number, netns: string, sockets: ReadonlyMap<number
     }
   };
   const exe = tryRead<string | null>(() => reader.readLink(`${base}/exe`), null);
-  const runtime = runtimeOf(exe, () => reader.isGoBinary(`${base}/exe`));
+  // one look per executable: 200 workers of one binary are one read of it
+  const runtime = exe !== null && cache.runtimes.has(exe) ? cache.runtimes.get(exe)! : runtimeOf(exe, () => reader.isGoBinary(`${base}/exe`));
+  if (exe !== null) cache.runtimes.set(exe, runtime);
   const brokers = new Map<string, HostProcess['brokers'][number]>();
   for (const s of mine) {
     const address = endpointKey(s.remoteAddress, s.remotePort);
@@ -150,8 +162,15 @@ function readHostProcess(pid: number, netns: string, sockets: ReadonlyMap<number
   }
   const list = [...brokers.values()].sort((a, b) => a.address.localeCompare(b.address));
   const live = reader === nodeProcReader;
-  const library =
-    live && (runtime === 'go' || runtime === 'node') ? (readLibrdkafkaBinding(pid, runtime) ?? (runtime === 'go' ? goLibraryOf(pid) : undefined)) : undefined;
+  let library: Library | undefined;
+  if (live && (runtime === 'go' || runtime === 'node')) {
+    library = readLibrdkafkaBinding(pid, runtime);
+    if (!library && runtime === 'go') {
+      const key = exe ?? `pid-${pid}`;
+      if (!cache.goLibraries.has(key)) cache.goLibraries.set(key, goLibraryOf(pid));
+      library = cache.goLibraries.get(key);
+    }
+  }
   return {
     pid,
     command: tryRead(() => parseCmdline(reader.readText(`${base}/cmdline`)), '') || tryRead(() => reader.readText(`${base}/comm`).trim(), ''),

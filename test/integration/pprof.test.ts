@@ -96,7 +96,13 @@ describe('Sarama clients per request', () => {
     ]);
     const summary = JSON.parse(r.stdout.trim().split('\n').pop()!);
     assert.deepEqual(summary.drive.perRequest.goroutineRoles, { 'sarama/broker-reader': 2, 'sarama/client-metadata-loop': 1 });
-    assert.match(summary.findings[0].summary, /2\.0 new broker connections, 3\.0 goroutines and 1\.0 Sarama clients per request/);
+    // the total also counts goroutines that are not Kafka's (an HTTP connection of the drive ending): within
+    // one goroutine over the drive of the 3 a Sarama client starts
+    assert.match(summary.findings[0].summary, /^2\.0 new broker connections, (2\.9|3\.0|3\.1) goroutines and 1\.0 Sarama clients per request/);
+    assert.ok(
+      Math.abs(summary.findings[0].data.goroutinesPerRequest - 3) <= 1 / summary.drive.requests + 1e-9,
+      `${summary.findings[0].data.goroutinesPerRequest} goroutines per request`,
+    );
   });
 });
 

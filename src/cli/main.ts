@@ -5,24 +5,32 @@ import { describeCause, isKleakError } from '../errors.js';
 import { ExitCode, exitCodeForError, exitCodeForOutcome } from './exit-code.js';
 import { makeChalk, type CliContext, type CliIo } from './context.js';
 import { registerPlanned, type PlannedCommand } from './commands/planned.js';
-import { registerTop } from './commands/top.js';
-import { registerExport } from './commands/export.js';
-import { registerSockets } from './commands/sockets.js';
-import { registerWatch } from './commands/watch.js';
-import { registerPprof } from './commands/pprof.js';
-import { registerCluster } from './commands/cluster.js';
-import { registerDiagnose } from './commands/diagnose.js';
-import { registerDemo } from './commands/demo.js';
-import { registerHeap } from './commands/heap.js';
-import { registerReport } from './commands/report.js';
-import { registerScan } from './commands/scan.js';
-import { registerShutdownCheck } from './commands/shutdown-check.js';
 
 import { version } from '../version.js';
 
 const planned: PlannedCommand[] = [];
 
-export function buildProgram(ctx: CliContext): Command {
+type Register = (program: Command, ctx: CliContext) => void;
+
+// Each command's module is loaded only when it runs (or for the full help): `kleak sockets` does not pay for
+// kafkajs, prom-client and the source parsers at start-up.
+const commandModules: Record<string, () => Promise<Register>> = {
+  sockets: async () => (await import('./commands/sockets.js')).registerSockets,
+  watch: async () => (await import('./commands/watch.js')).registerWatch,
+  pprof: async () => (await import('./commands/pprof.js')).registerPprof,
+  heap: async () => (await import('./commands/heap.js')).registerHeap,
+  cluster: async () => (await import('./commands/cluster.js')).registerCluster,
+  diagnose: async () => (await import('./commands/diagnose.js')).registerDiagnose,
+  report: async () => (await import('./commands/report.js')).registerReport,
+  scan: async () => (await import('./commands/scan.js')).registerScan,
+  'shutdown-check': async () => (await import('./commands/shutdown-check.js')).registerShutdownCheck,
+  top: async () => (await import('./commands/top.js')).registerTop,
+  export: async () => (await import('./commands/export.js')).registerExport,
+  demo: async () => (await import('./commands/demo.js')).registerDemo,
+};
+
+/** The program with every command, or with only `only` when it names one. */
+export async function buildProgram(ctx: CliContext, only?: string): Promise<Command> {
   const program = new Command('kleak')
     .description('Finds Kafka-client leaks in running Go and Node services, from the outside.')
     .version(version, '-V, --version')
@@ -30,18 +38,9 @@ export function buildProgram(ctx: CliContext): Command {
     .showHelpAfterError('(run kleak --help for usage)')
     .configureOutput({ writeOut: ctx.io.stdout, writeErr: ctx.io.stderr })
     .exitOverride();
-  registerSockets(program, ctx);
-  registerWatch(program, ctx);
-  registerPprof(program, ctx);
-  registerHeap(program, ctx);
-  registerCluster(program, ctx);
-  registerDiagnose(program, ctx);
-  registerReport(program, ctx);
-  registerScan(program, ctx);
-  registerShutdownCheck(program, ctx);
-  registerTop(program, ctx);
-  registerExport(program, ctx);
-  registerDemo(program, ctx);
+  const names = only !== undefined && only in commandModules ? [only] : Object.keys(commandModules);
+  const registers = await Promise.all(names.map((name) => commandModules[name]!()));
+  for (const register of registers) register(program, ctx);
   for (const command of planned) registerPlanned(program, command);
   const examples = [
     'kleak sockets --pid 4242 --bootstrap 127.0.0.1:9092',
@@ -117,7 +116,7 @@ export async function run(argv: string[], rawIo: CliIo, env: NodeJS.ProcessEnv):
   const scrub = (text: string) => secrets.reduce((t, s) => t.split(s).join('***'), text);
   const io: CliIo = { stdout: (t) => rawIo.stdout(scrub(t)), stderr: (t) => rawIo.stderr(scrub(t)), isTty: rawIo.isTty, columns: rawIo.columns };
   const ctx: CliContext = { io, chalk: makeChalk(io.isTty, env), secrets };
-  const program = buildProgram(ctx);
+  const program = await buildProgram(ctx, argv.find((a) => !a.startsWith('-')));
   const wantsJson = argv.includes('--json') || argv.some((a, i) => (a === '--format' && argv[i + 1] === 'json') || a === '--format=json');
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -13,6 +13,11 @@ export const sourceText: Record<SocketInventory['brokerSource'], string> = {
   'default-ports': 'brokers guessed by port (9092-9094); give --bootstrap for exact attribution',
 };
 
+export const methodText: Record<SocketInventory['method'], string> = {
+  sock_diag: 'TCP sockets read through sock_diag (ss, filtered in the kernel)',
+  '/proc': 'TCP sockets read from /proc/PID/net/tcp',
+};
+
 export function toSocketsJson(inventory: SocketInventory, findings: Finding[]) {
   return {
     schemaVersion: 1 as const,
@@ -22,6 +27,7 @@ export function toSocketsJson(inventory: SocketInventory, findings: Finding[]) {
     pids: inventory.processes.map((p) => p.pid),
     brokerSource: inventory.brokerSource,
     brokerEndpoints: inventory.brokerEndpoints,
+    method: inventory.method,
     brokers: mergeBrokers(inventory.processes.map((p) => p.brokers)),
     totals: inventory.totals,
     processes: inventory.processes,
@@ -62,7 +68,7 @@ function totalsLine(t: ProcessSockets['totals']): string {
 }
 
 export function renderSocketsTable(inventory: SocketInventory, findings: Finding[], chalk: ChalkInstance): string {
-  const out = [chalk.dim(sourceText[inventory.brokerSource])];
+  const out = [chalk.dim(`${sourceText[inventory.brokerSource]} · ${methodText[inventory.method]}`)];
   for (const w of inventory.warnings) out.push(chalk.yellow(`warning: ${w}`));
   for (const p of inventory.processes) {
     out.push('', processHeader(p, chalk));

@@ -18,6 +18,7 @@ test('sockets shape: a missing total or a wrong brokerSource is rejected', () =>
     pids: [1],
     brokerSource: 'cluster',
     brokerEndpoints: [],
+    method: 'sock_diag',
     brokers: [],
     totals,
     processes: [],
@@ -30,6 +31,7 @@ test('sockets shape: a missing total or a wrong brokerSource is rejected', () =>
   const { notEvaluated: _n, ...withoutNotEvaluated } = ok;
   assert.throws(() => assertSchema('sockets', withoutNotEvaluated), /does not match/);
   assert.throws(() => assertSchema('sockets', { ...ok, brokerSource: 'dns' }), /does not match/);
+  assert.throws(() => assertSchema('sockets', { ...ok, method: 'netlink' }), /does not match/);
   const { fds: _, ...noFds } = totals;
   assert.throws(() => assertSchema('sockets', { ...ok, totals: noFds }), /does not match/);
 });

@@ -25,6 +25,7 @@ export function inventory(processes: Partial<ProcessSockets>[]): SocketInventory
     takenAt: '2026-11-22T00:00:00Z',
     brokerSource: 'flag',
     brokerEndpoints: [],
+    method: '/proc',
     processes: full,
     totals: {
       fds: sum('fds'),

@@ -25,7 +25,7 @@ const closeWait = defineRule({
 });
 
 const totals = { fds: 10, fdLimit: 1024, sockets: 3, tcpSockets: 3, brokerSockets: 3, brokerEstablished: 1, brokerCloseWait: 2, nonBrokerSockets: 0 };
-const inventory: SocketInventory = { takenAt: '', brokerSource: 'flag', brokerEndpoints: [], processes: [], totals, warnings: [] };
+const inventory: SocketInventory = { takenAt: '', brokerSource: 'flag', brokerEndpoints: [], method: '/proc', processes: [], totals, warnings: [] };
 
 test('a rule whose evidence is present runs; the engine adds id, severity, title, fix and docs', () => {
   const { findings, notEvaluated } = runRules([closeWait], { sockets: inventory });

@@ -5,6 +5,7 @@ import { collect, type CollectorResult } from '../types.js';
 import { brokerMatcher, buildProcessSockets, sumTotals } from './build-process-sockets.js';
 import { parseCmdline, parseOpenFilesLimit, parseProcStatus, parseSocketInode, parseStatPpid } from './parse-proc-files.js';
 import { parseProcNetTcp, type ParsedTcpTable } from './parse-proc-net-tcp.js';
+import { brokerFilter, localPortFilter, readSockDiag, sockDiagAccess, type SockDiagAccess, type SocketReadMethod } from './sock-diag.js';
 import { nodeProcReader, procError, runtimeOf, type ProcReader } from './read-proc.js';
 import type { BrokerEndpoint, ProcessSockets, SocketInventory, SocketsRequest, TcpSocket } from './types.js';
 
@@ -106,6 +107,77 @@ async function readTcpTables(pid: number, chunks: AsyncIterable<string>[], inode
   return table;
 }
 
+interface StartedTable {
+  group: number[];
+  /** sock_diag: the broker sockets, asked for first so the kernel's side runs beside the fd reads */
+  diag?: { access: SockDiagAccess; filter: string[]; brokers: Promise<ParsedTcpTable> };
+  chunks?: AsyncIterable<string>[];
+}
+
+function startTable(group: number[], netns: string, filter: string[] | undefined, reader: ProcReader): StartedTable {
+  const access = filter ? sockDiagAccess(group[0]!, netns) : undefined;
+  if (filter && access && 'argv' in access) {
+    // the listeners too (no peer: `dport = :0`), in the same pass: every dump walks the whole namespace
+    const brokers = readSockDiag(access, ['(', ...filter, 'or', 'dport', '=', ':0', ')']);
+    brokers.catch(() => undefined); // awaited in finishTable
+    return { group, diag: { access, filter, brokers } };
+  }
+  return { group, chunks: ['tcp', 'tcp6'].map((f) => reader.readLines(`/proc/${group[0]}/net/${f}`)) };
+}
+
+// Inodes of the namespace's sockets that are not TCP (a systemd service's stdout is a unix socket): known
+// from small tables, so that they do not cost a dump of every TCP socket.
+function nonTcpInodes(pid: number, reader: ProcReader): Set<number> {
+  const inodes = new Set<number>();
+  const column = { unix: 6, udp: 9, udp6: 9, netlink: 9 } as const;
+  for (const [file, at] of Object.entries(column)) {
+    let text: string;
+    try {
+      text = reader.readText(`/proc/${pid}/net/${file}`);
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const inode = Number(line.trim().split(/\s+/)[at]);
+      if (Number.isInteger(inode) && inode > 0) inodes.add(inode);
+    }
+  }
+  return inodes;
+}
+
+/**
+ * The namespace's TCP sockets that the group's processes hold. Through sock_diag: the broker sockets and the
+ * listeners (one kernel-filtered pass); when some of the processes' socket inodes are still unknown and not in the
+ * small non-TCP tables, the connections into their listening ports (filtered in the kernel), and only then every
+ * other TCP socket.
+ */
+async function finishTable(started: StartedTable, inodes: ReadonlySet<number>, reader: ProcReader): Promise<{ table: ParsedTcpTable; method: SocketReadMethod }> {
+  const pid = started.group[0]!;
+  if (started.diag) {
+    const { access, filter } = started.diag;
+    try {
+      const first = await started.diag.brokers;
+      const table: ParsedTcpTable = { sockets: [], warnings: first.warnings };
+      const unknown = new Set(inodes);
+      const take = (more: ParsedTcpTable) => {
+        for (const s of more.sockets) if (unknown.delete(s.inode)) table.sockets.push(s);
+        if (more !== first) table.warnings.push(...more.warnings);
+      };
+      take(first);
+      if (unknown.size > 0) for (const inode of nonTcpInodes(pid, reader)) unknown.delete(inode);
+      const listenPorts = [...new Set(table.sockets.filter((s) => s.state === 'LISTEN').map((s) => s.localPort))];
+      if (unknown.size > 0 && listenPorts.length > 0) take(await readSockDiag(access, [...localPortFilter(listenPorts), 'and', 'not', ...filter]));
+      if (unknown.size > 0) take(await readSockDiag(access, ['not', ...filter]));
+      return { table, method: 'sock_diag' };
+    } catch (error) {
+      const table = await readTcpTables(pid, ['tcp', 'tcp6'].map((f) => reader.readLines(`/proc/${pid}/net/${f}`)), inodes);
+      table.warnings.push(`sock_diag could not be read (${(error as Error).message}); read /proc/${pid}/net/tcp instead`);
+      return { table, method: '/proc' };
+    }
+  }
+  return { table: await readTcpTables(pid, started.chunks!, inodes), method: '/proc' };
+}
+
 async function readUsage(pids: number[]): Promise<Record<number, pidusage.Status>> {
   const { default: usage } = await import('pidusage');
   return usage(pids).catch(() => ({}));
@@ -129,15 +201,18 @@ export async function readSocketInventory(request: SocketsRequest, reader: ProcR
     }
     byNetns.set(netns, [...(byNetns.get(netns) ?? []), pid]);
   }
-  const tables = [...byNetns.values()].map((group) => ({ group, chunks: ['tcp', 'tcp6'].map((f) => reader.readLines(`/proc/${group[0]}/net/${f}`)) }));
+  const filter = reader === nodeProcReader ? brokerFilter(request.endpoints) : undefined;
+  const tables = [...byNetns.entries()].map(([netns, group]) => startTable(group, netns, filter, reader));
   const processes = pids.map((pid) => readProcess(pid, reader));
   const tcpByInode = new Map<number, TcpSocket>();
   const warnings = [...(request.warnings ?? [])];
-  for (const { group, chunks } of tables) {
+  const methods = new Set<SocketReadMethod>();
+  for (const started of tables) {
     const inodes = new Set<number>();
-    for (const p of processes) if (group.includes(p.pid)) for (const inode of p.socketInodes) inodes.add(inode);
-    const table = await readTcpTables(group[0]!, chunks, inodes);
-    for (const s of table.sockets) tcpByInode.set(s.inode, s);
+    for (const p of processes) if (started.group.includes(p.pid)) for (const inode of p.socketInodes) inodes.add(inode);
+    const { table, method } = await finishTable(started, inodes, reader);
+    methods.add(method);
+    for (const s of table.sockets) if (inodes.has(s.inode)) tcpByInode.set(s.inode, s);
     warnings.push(...table.warnings);
   }
 
@@ -167,6 +242,7 @@ export async function readSocketInventory(request: SocketsRequest, reader: ProcR
     takenAt: new Date().toISOString(),
     brokerSource: request.brokerSource,
     brokerEndpoints: request.endpoints,
+    method: methods.has('/proc') ? '/proc' : 'sock_diag',
     processes: results,
     totals: sumTotals(results.map((r) => r.totals)),
     warnings,

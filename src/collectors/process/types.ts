@@ -80,6 +80,8 @@ export interface SocketInventory {
   takenAt: string;
   brokerSource: BrokerSource;
   brokerEndpoints: BrokerEndpoint[];
+  /** how the TCP tables were read: the kernel's sock_diag (through ss, filtered in the kernel) or /proc/PID/net/tcp */
+  method: 'sock_diag' | '/proc';
   processes: ProcessSockets[];
   totals: ProcessTotals;
   warnings: string[];

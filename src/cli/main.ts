@@ -116,7 +116,10 @@ export async function run(argv: string[], rawIo: CliIo, env: NodeJS.ProcessEnv):
   const scrub = (text: string) => secrets.reduce((t, s) => t.split(s).join('***'), text);
   const io: CliIo = { stdout: (t) => rawIo.stdout(scrub(t)), stderr: (t) => rawIo.stderr(scrub(t)), isTty: rawIo.isTty, columns: rawIo.columns };
   const ctx: CliContext = { io, chalk: makeChalk(io.isTty, env), secrets };
-  const program = await buildProgram(ctx, argv.find((a) => !a.startsWith('-')));
+  const program = await buildProgram(
+    ctx,
+    argv.find((a) => !a.startsWith('-')),
+  );
   const wantsJson = argv.includes('--json') || argv.some((a, i) => (a === '--format' && argv[i + 1] === 'json') || a === '--format=json');
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -59,7 +59,8 @@ export function nodeProperties(
   const mechanisms = [...(users ? ['PLAIN'] : []), ...(options.scramUsers ? ['SCRAM-SHA-256', 'SCRAM-SHA-512'] : [])];
   const scramJaas = 'org.apache.kafka.common.security.scram.ScramLoginModule required;';
   const saslSsl = withSasl && tls !== undefined;
-  const extra = `${withSasl ? `,SASL_PLAINTEXT://127.0.0.1:${node.saslPort}` : ''}${tls ? `,SSL://127.0.0.1:${node.sslPort}` : ''}${saslSsl ? `,SASL_SSL://127.0.0.1:${node.saslSslPort}` : ''}`;
+  const pod = options.podListener && nodeCount === 1 ? `,POD://${options.podListener.host}:${options.podListener.port}` : '';
+  const extra = `${pod}${withSasl ? `,SASL_PLAINTEXT://127.0.0.1:${node.saslPort}` : ''}${tls ? `,SSL://127.0.0.1:${node.sslPort}` : ''}${saslSsl ? `,SASL_SSL://127.0.0.1:${node.saslSslPort}` : ''}`;
   return {
     'process.roles': 'broker,controller',
     'node.id': node.nodeId,
@@ -68,7 +69,7 @@ export function nodeProperties(
     'advertised.listeners': `PLAINTEXT://127.0.0.1:${node.brokerPort}${extra}`,
     'controller.listener.names': 'CONTROLLER',
     'inter.broker.listener.name': 'PLAINTEXT',
-    'listener.security.protocol.map': `CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT${withSasl ? ',SASL_PLAINTEXT:SASL_PLAINTEXT' : ''}${tls ? ',SSL:SSL' : ''}${saslSsl ? ',SASL_SSL:SASL_SSL' : ''}`,
+    'listener.security.protocol.map': `CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT${pod ? ',POD:PLAINTEXT' : ''}${withSasl ? ',SASL_PLAINTEXT:SASL_PLAINTEXT' : ''}${tls ? ',SSL:SSL' : ''}${saslSsl ? ',SASL_SSL:SASL_SSL' : ''}`,
     ...(withSasl ? { 'sasl.enabled.mechanisms': mechanisms.join(',') } : {}),
     ...(users
       ? {

@@ -1,8 +1,10 @@
 // kleak top: every process on the host with TCP sockets to the brokers. The TCP tables are read once per
 // network namespace (a pod's processes share one), only the sockets whose remote end is a broker are kept,
 // and only the processes of a namespace that has any are searched for them (their fd links): a namespace
-// without a broker connection costs one table read. Read from /proc (sock_diag is not used: Node cannot open
-// a netlink socket, and no addon is built).
+// without a broker connection costs one table read. The tables come from the kernel's sock_diag through iproute2's
+// `ss` with a kernel-side filter on the brokers (`nsenter` into other namespaces, as root), or from /proc when that
+// cannot be (no ss, not root, a broker given by host name, KLEAK_SOCKETS_FROM=proc).
+import { existsSync } from 'node:fs';
 import { InputError } from '../../errors.js';
 import { brokerMatcher, endpointKey } from '../process/build-process-sockets.js';
 import { parseCmdline, parseOpenFilesLimit, parseSocketInode } from '../process/parse-proc-files.js';
@@ -10,6 +12,7 @@ import { parseProcNetTcp, type ParsedTcpTable } from '../process/parse-proc-net-
 import { assertLinux } from '../process/index.js';
 import { nodeProcReader, runtimeOf, type ProcReader } from '../process/read-proc.js';
 import { readLibrdkafkaBinding } from '../process/librdkafka.js';
+import { brokerFilter, readSockDiagSync, sockDiagAccess, type SocketReadMethod } from '../process/sock-diag.js';
 import { goLibraryOf } from '../shutdown/proc-watch.js';
 import type { BrokerEndpoint, BrokerSource, Runtime, TcpSocket } from '../process/types.js';
 import type { Library } from '../../types.js';
@@ -26,8 +29,29 @@ export interface HostTopRequest {
 
 // A namespace's tables are read whole in this thread: a worker per file (as the sockets collector uses, to overlap
 // with one process's fd reads) would cost more to start than it saves across twenty namespaces.
-function brokerSocketsOf(pid: number, reader: ProcReader, matcher: ReturnType<typeof brokerMatcher>, into: ParsedTcpTable): Map<number, TcpSocket> {
+function brokerSocketsOf(
+  pid: number,
+  netns: string,
+  reader: ProcReader,
+  matcher: ReturnType<typeof brokerMatcher>,
+  filter: string[] | undefined,
+  into: ParsedTcpTable & { methods: Map<SocketReadMethod, number>; why: Set<string> },
+): Map<number, TcpSocket> {
   const found = new Map<number, TcpSocket>();
+  const access = filter && reader === nodeProcReader ? sockDiagAccess(pid, netns) : undefined;
+  if (filter && access && 'argv' in access) {
+    try {
+      const table = readSockDiagSync(access, filter);
+      for (const s of table.sockets) if (matcher.match(s.remoteAddress, s.remotePort)) found.set(s.inode, s);
+      into.warnings.push(...table.warnings);
+      into.methods.set('sock_diag', (into.methods.get('sock_diag') ?? 0) + 1);
+      return found;
+    } catch (error) {
+      if (!existsSync(`/proc/${pid}`)) throw error; // gone: the namespace is read through its next process
+      into.why.add((error as Error).message);
+    }
+  } else if (access && 'unavailable' in access) into.why.add(access.unavailable);
+  else if (reader === nodeProcReader) into.why.add('a broker is given by host name');
   for (const file of ['tcp', 'tcp6']) {
     const table: ParsedTcpTable = { sockets: [], warnings: [] };
     try {
@@ -39,6 +63,7 @@ function brokerSocketsOf(pid: number, reader: ProcReader, matcher: ReturnType<ty
     for (const s of table.sockets) if (matcher.match(s.remoteAddress, s.remotePort)) found.set(s.inode, s);
     into.warnings.push(...table.warnings);
   }
+  into.methods.set('/proc', (into.methods.get('/proc') ?? 0) + 1);
   return found;
 }
 
@@ -65,7 +90,8 @@ export function readHostTop(request: HostTopRequest, reader: ProcReader = nodePr
     });
   const matcher = brokerMatcher(request.endpoints);
   const warnings = [...(request.warnings ?? [])];
-  const parseWarnings: ParsedTcpTable = { sockets: [], warnings: [] };
+  const parseWarnings = { sockets: [], warnings: [], methods: new Map<SocketReadMethod, number>(), why: new Set<string>() };
+  const filter = brokerFilter(request.endpoints);
   const processes: HostProcess[] = [];
   let namespacesWithBrokers = 0;
   const cache: ExeCache = { runtimes: new Map(), goLibraries: new Map() };
@@ -74,7 +100,7 @@ export function readHostTop(request: HostTopRequest, reader: ProcReader = nodePr
     let sockets: Map<number, TcpSocket> | undefined;
     for (const reading of pids) {
       try {
-        sockets = brokerSocketsOf(reading, reader, matcher, parseWarnings);
+        sockets = brokerSocketsOf(reading, netns, reader, matcher, filter, parseWarnings);
         break;
       } catch {
         // that process went away: its namespace's table is read through the next one
@@ -92,10 +118,14 @@ export function readHostTop(request: HostTopRequest, reader: ProcReader = nodePr
   if (unreadable > 0)
     warnings.push(`${unreadable} processes could not be read (another user's, without CAP_SYS_PTRACE, or gone): their sockets are not attributed`);
   warnings.push(...parseWarnings.warnings.slice(0, 5));
+  const viaProc = parseWarnings.methods.get('/proc') ?? 0;
+  const viaDiag = parseWarnings.methods.get('sock_diag') ?? 0;
+  if (viaProc > 0 && reader === nodeProcReader)
+    warnings.push(`${viaProc} network namespaces read from /proc, not sock_diag (${[...parseWarnings.why].join('; ')}): slower on hosts with many sockets`);
   processes.sort((a, b) => b.totals.established - a.totals.established || a.pid - b.pid);
   return {
     takenAt: new Date().toISOString(),
-    method: '/proc',
+    method: viaProc > 0 && viaDiag > 0 ? 'mixed' : viaDiag > 0 ? 'sock_diag' : '/proc',
     brokerSource: request.brokerSource,
     brokerEndpoints: request.endpoints,
     namespaces: byNetns.size,

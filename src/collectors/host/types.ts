@@ -23,7 +23,8 @@ export interface HostProcess {
 export interface HostTop {
   takenAt: string;
   /** how the sockets were read */
-  method: '/proc';
+  /** how the namespaces' TCP tables were read: sock_diag (ss, filtered in the kernel), /proc, or some each way */
+  method: 'sock_diag' | '/proc' | 'mixed';
   brokerSource: BrokerSource;
   brokerEndpoints: BrokerEndpoint[];
   /** network namespaces seen, and those with at least one broker socket (only their processes' fds are read) */

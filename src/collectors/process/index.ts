@@ -151,7 +151,11 @@ function nonTcpInodes(pid: number, reader: ProcReader): Set<number> {
  * small non-TCP tables, the connections into their listening ports (filtered in the kernel), and only then every
  * other TCP socket.
  */
-async function finishTable(started: StartedTable, inodes: ReadonlySet<number>, reader: ProcReader): Promise<{ table: ParsedTcpTable; method: SocketReadMethod }> {
+async function finishTable(
+  started: StartedTable,
+  inodes: ReadonlySet<number>,
+  reader: ProcReader,
+): Promise<{ table: ParsedTcpTable; method: SocketReadMethod }> {
   const pid = started.group[0]!;
   if (started.diag) {
     const { access, filter } = started.diag;
@@ -170,7 +174,11 @@ async function finishTable(started: StartedTable, inodes: ReadonlySet<number>, r
       if (unknown.size > 0) take(await readSockDiag(access, ['not', ...filter]));
       return { table, method: 'sock_diag' };
     } catch (error) {
-      const table = await readTcpTables(pid, ['tcp', 'tcp6'].map((f) => reader.readLines(`/proc/${pid}/net/${f}`)), inodes);
+      const table = await readTcpTables(
+        pid,
+        ['tcp', 'tcp6'].map((f) => reader.readLines(`/proc/${pid}/net/${f}`)),
+        inodes,
+      );
       table.warnings.push(`sock_diag could not be read (${(error as Error).message}); read /proc/${pid}/net/tcp instead`);
       return { table, method: '/proc' };
     }

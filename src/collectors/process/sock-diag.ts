@@ -149,6 +149,7 @@ export function readSockDiag(access: SockDiagAccess, filter: readonly string[], 
 export function readSockDiagSync(access: SockDiagAccess, filter: readonly string[], listening = false): ParsedTcpTable {
   const [command, ...lead] = access.argv;
   const run = spawnSync(command!, [...lead, ...ssArguments(filter, listening)], { encoding: 'latin1', maxBuffer: maxOutput, timeout: 60_000 });
-  if (run.status !== 0) throw Object.assign(new Error(`${access.argv.join(' ')} failed: ${(run.stderr ?? '').trim() || run.error?.message}`), { code: 'ESOCKDIAG' });
+  if (run.status !== 0)
+    throw Object.assign(new Error(`${access.argv.join(' ')} failed: ${(run.stderr ?? '').trim() || run.error?.message}`), { code: 'ESOCKDIAG' });
   return parseSsLines(run.stdout);
 }

@@ -3,12 +3,12 @@
 export interface KafkaClusterOptions {
   /** 1 (default) or 3 nodes on this machine, each broker+controller. */
   nodes?: 1 | 3;
-  /** Fixed broker ports, one per node (e.g. [9092] by hand); free ports are picked by default. */
   /**
    * One more PLAINTEXT listener, advertised as is, on an address that is not loopback: the host end of a veth pair
    * to a network namespace the tests made (a pod's view of the broker). One node only.
    */
   podListener?: { host: string; port: number };
+  /** Fixed broker ports, one per node (e.g. [9092] by hand); free ports are picked by default. */
   brokerPorts?: number[];
   /** Adds a SASL_PLAINTEXT listener with the PLAIN mechanism and these users (name → password). */
   saslPlainUsers?: Record<string, string>;

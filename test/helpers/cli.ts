@@ -9,9 +9,17 @@ export interface CliResult {
   stderr: string;
 }
 
-export function runKleak(args: string[], { env = {}, timeoutMs = 120_000 }: { env?: Record<string, string>; timeoutMs?: number } = {}): Promise<CliResult> {
+export interface RunOptions {
+  env?: Record<string, string>;
+  timeoutMs?: number;
+  /** a command kleak runs under, e.g. ['nsenter', '--target', PID, '--pid', '--net', '--mount', '--'] */
+  wrap?: string[];
+}
+
+export function runKleak(args: string[], { env = {}, timeoutMs = 120_000, wrap = [] }: RunOptions = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(repoRoot, 'bin/kleak.js'), ...args], {
+    const [command, ...prefix] = [...wrap, process.execPath];
+    const child = spawn(command!, [...prefix, join(repoRoot, 'bin/kleak.js'), ...args], {
       cwd: repoRoot,
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NO_COLOR: '1', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -38,7 +46,7 @@ export function runKleak(args: string[], { env = {}, timeoutMs = 120_000 }: { en
 export async function runKleakJson(
   args: string[],
   schema: 'sockets' | 'watch' | 'pprof' | 'cluster' | 'diagnosis' | 'heap' | 'shutdown' | 'top',
-  options: { env?: Record<string, string>; timeoutMs?: number } = {},
+  options: RunOptions = {},
 ) {
   const { assertSchema } = await import('./schema.js');
   const r = await runKleak(args.includes('--format') ? args : [...args, '--json'], options);

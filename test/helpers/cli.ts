@@ -19,7 +19,7 @@ export interface RunOptions {
 export function runKleak(args: string[], { env = {}, timeoutMs = 120_000, wrap = [] }: RunOptions = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const [command, ...prefix] = [...wrap, process.execPath];
-    const child = spawn(command!, [...prefix, join(repoRoot, 'bin/kleak.js'), ...args], {
+    const child = spawn(command, [...prefix, join(repoRoot, 'bin/kleak.js'), ...args], {
       cwd: repoRoot,
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NO_COLOR: '1', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -87,8 +87,8 @@ before(async () => {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', KAFKA_BROKERS: bootstrap, TOPIC: topic, PORT: String(port), LISTEN_HOST: '0.0.0.0' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  outer.stdout!.on('data', (d) => (log += d));
-  outer.stderr!.on('data', (d) => (log += d));
+  outer.stdout.on('data', (d) => (log += d));
+  outer.stderr.on('data', (d) => (log += d));
   const url = `http://${podIp}:${port}`;
   const hostPid = await waitFor(
     'the service in its namespaces',

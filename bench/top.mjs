@@ -5,10 +5,11 @@
 // 20 × 10 × 500 = 100,000 connections, 200,000 TCP sockets, 200 client processes. Holders are small Python
 // processes; every namespace and process is removed at the end, also on failure. Needs root (ip netns).
 // Usage: npm run build && node bench/top.mjs [--namespaces 20] [--processes 10] [--connections 500] [--runs 5]
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { namespaceHost } from './netns-host.mjs';
 
 const root = join(fileURLToPath(new URL('.', import.meta.url)), '..');
 const { values } = parseArgs({
@@ -21,47 +22,6 @@ const { values } = parseArgs({
 });
 const [N, P, C, runs] = [values.namespaces, values.processes, values.connections, values.runs].map(Number);
 const prefix = `kleakbench${process.pid}-`;
-const children = new Set();
-
-const listener = `
-import socket, sys, os
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(('127.0.0.1', 9092)); s.listen(4096)
-print('ready', flush=True)
-kept = []
-while True:
-    c, _ = s.accept(); kept.append(c)
-`;
-const client = `
-import socket, sys, resource
-n = int(sys.argv[1])
-resource.setrlimit(resource.RLIMIT_NOFILE, (n + 100, n + 100))
-kept = [socket.create_connection(('127.0.0.1', 9092)) for _ in range(n)]
-print('ready', flush=True)
-sys.stdin.read()
-`;
-
-function run(cmd, args) {
-  const r = spawnSync(cmd, args, { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout;
-}
-
-function startIn(ns, code, args = []) {
-  return new Promise((resolve, reject) => {
-    const child = spawn('ip', ['netns', 'exec', ns, 'python3', '-c', code, ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
-    children.add(child);
-    child.once('exit', (code) => reject(new Error(`holder in ${ns} exited ${code}`)));
-    child.stdout.once('data', () => resolve(child));
-  });
-}
-
-function cleanup() {
-  for (const c of children) c.kill('SIGKILL');
-  for (let i = 0; i < N; i++) spawnSync('ip', ['netns', 'delete', `${prefix}${i}`]);
-}
-process.on('exit', cleanup);
-process.on('SIGINT', () => process.exit(130));
 
 const time = (cmd, args) => {
   const t0 = process.hrtime.bigint();
@@ -71,14 +31,10 @@ const time = (cmd, args) => {
 };
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
+const host = await namespaceHost(prefix, N);
 try {
-  const namespaces = Array.from({ length: N }, (_, i) => `${prefix}${i}`);
-  for (const ns of namespaces) {
-    run('ip', ['netns', 'add', ns]);
-    run('ip', ['netns', 'exec', ns, 'ip', 'link', 'set', 'lo', 'up']);
-    await startIn(ns, listener);
-    for (let p = 0; p < P; p++) await startIn(ns, client, [String(C)]);
-  }
+  const { namespaces } = host;
+  for (const ns of namespaces) for (let p = 0; p < P; p++) await host.holder(ns, C);
   const expected = N * P * C;
   console.error(`${N} namespaces × ${P} processes × ${C} connections: ${expected} connections, ${2 * expected} TCP sockets`);
   const kleak = [process.execPath, join(root, 'bin/kleak.js'), 'top', '--brokers', '127.0.0.1:9092', '--json'];
@@ -117,5 +73,5 @@ try {
     `kleak / ss -tan: median ${median(ratios).toFixed(2)}× (min ${Math.min(...ratios).toFixed(2)}, max ${Math.max(...ratios).toFixed(2)}); kleak / ss -tanp: median ${median(ratiosP).toFixed(2)}×`,
   );
 } finally {
-  cleanup();
+  host.cleanup();
 }

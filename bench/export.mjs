@@ -1,0 +1,138 @@
+// Benchmark: kleak export over an hour of a node compressed into minutes. An hour at the DaemonSet's settings is
+// 240 samples (--interval 15s) and 120 scrapes (Prometheus every 30 s); here the same 240 samples are taken every
+// --interval (500 ms by default) and scraped every other one, on a host of N network namespaces (ip netns) each
+// with a "broker" listener on 127.0.0.1:9092 and P processes holding C connections to it, while one process per
+// namespace grows a connection at a time and one process is replaced by a new one (a new PID) every 10 samples.
+// Measured from /proc: the exporter's CPU time (utime + stime) over the run and its RSS every second (start,
+// peak, end: a leak would climb), each scrape's latency and size. The peer, on the same host in the same run:
+// the same 240 samples taken the shell way, `ss -tanp state established dst 127.0.0.1:9092` in each namespace
+// (the attribution kleak gives), its CPU time from /usr/bin/time. Needs root (ip netns).
+// Usage: npm run build && node bench/export.mjs [--namespaces 5] [--processes 10] [--connections 200] [--samples 240] [--interval-ms 500]
+import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { namespaceHost } from './netns-host.mjs';
+
+const root = join(fileURLToPath(new URL('.', import.meta.url)), '..');
+const { values } = parseArgs({
+  options: {
+    namespaces: { type: 'string', default: '5' },
+    processes: { type: 'string', default: '10' },
+    connections: { type: 'string', default: '200' },
+    samples: { type: 'string', default: '240' },
+    'interval-ms': { type: 'string', default: '500' },
+  },
+});
+const [N, P, C, S, intervalMs] = [values.namespaces, values.processes, values.connections, values.samples, values['interval-ms']].map(Number);
+const prefix = `kleakexp${process.pid}-`;
+const ticks = 100; // USER_HZ
+
+const cpuSeconds = (pid) => {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(f[11]) + Number(f[12])) / ticks; // utime, stime (fields 14, 15)
+};
+const rssMb = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
+const freePort = () =>
+  new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))];
+
+const host = await namespaceHost(prefix, N);
+const { namespaces } = host;
+const replaceable = [];
+for (const ns of namespaces) {
+  for (let p = 0; p < P - 1; p++) replaceable.push({ ns, child: await host.holder(ns, C) });
+  await host.holder(ns, C, intervalMs / 1000); // grows one connection per sample
+}
+console.log(`host: ${N} namespaces × ${P} processes × ${C} connections (${N * P * C} at the start, ${N} growing), ${S} samples every ${intervalMs} ms`);
+
+const port = await freePort();
+const exporter = spawn(
+  process.execPath,
+  [join(root, 'bin/kleak.js'), 'export', '--all', '--brokers', '127.0.0.1:9092', '--listen', `127.0.0.1:${port}`, '--interval', `${intervalMs}ms`],
+  { stdio: ['ignore', 'ignore', 'pipe'] },
+);
+process.on('exit', () => exporter.kill('SIGKILL'));
+let exporterLog = '';
+exporter.stderr.on('data', (d) => (exporterLog += d));
+const url = `http://127.0.0.1:${port}/metrics`;
+for (let i = 0; ; i++) {
+  if (i > 200) throw new Error(`kleak export did not serve: ${exporterLog}`);
+  if (
+    await fetch(url).then(
+      (r) => r.ok,
+      () => false,
+    )
+  )
+    break;
+  await sleep(100);
+}
+
+const cpu0 = cpuSeconds(exporter.pid);
+const rss = [rssMb(exporter.pid)];
+const scrapeMs = [];
+const durations = [];
+let bytes = 0;
+let series = 0;
+const t0 = Date.now();
+const runMs = S * intervalMs;
+let nextRss = t0 + 1000;
+let replaced = 0;
+for (let k = 0; Date.now() - t0 < runMs; k++) {
+  const s0 = performance.now();
+  const text = await (await fetch(url)).text();
+  scrapeMs.push(performance.now() - s0);
+  bytes = text.length;
+  series = text.split('\n').filter((l) => l.startsWith('kleak_broker_connections{')).length;
+  durations.push(Number(/^kleak_sample_duration_seconds (\S+)$/m.exec(text)?.[1]));
+  if (k % 5 === 4) {
+    // every 10 samples a process goes and another comes (a pod restarted): new PID, new series
+    const { ns, child } = replaceable.shift();
+    child.kill('SIGKILL');
+    replaceable.push({ ns, child: await host.holder(ns, C) });
+    replaced++;
+  }
+  if (Date.now() >= nextRss) {
+    rss.push(rssMb(exporter.pid));
+    nextRss += 1000;
+  }
+  await sleep(Math.max(0, 2 * intervalMs - (performance.now() - s0)));
+}
+const kleakCpu = cpuSeconds(exporter.pid) - cpu0;
+rss.push(rssMb(exporter.pid));
+exporter.kill('SIGTERM');
+
+// the peer: the same samples the shell way, one `ss -tanp` per namespace per sample
+const script = join(tmpdir(), `kleak-export-peer-${process.pid}.sh`);
+writeFileSync(
+  script,
+  `for i in $(seq ${S}); do for ns in ${namespaces.join(' ')}; do ip netns exec $ns ss -Htanp state established dst 127.0.0.1:9092 > /dev/null; done; done\n`,
+);
+const peer = spawnSync('/usr/bin/time', ['-f', '%e %U %S', 'bash', script], { encoding: 'utf8' });
+const [peerWall, peerUser, peerSys] = peer.stderr.trim().split('\n').pop().split(' ').map(Number);
+const peerCpu = peerUser + peerSys;
+
+const hourly = (cpu) => `${cpu.toFixed(1)} CPU s (${((cpu / 3600) * 100).toFixed(2)}% of a core)`;
+console.log(
+  `samples: ${S} in ${((Date.now() - t0) / 1000).toFixed(0)} s; ${replaced} processes replaced; sample duration median ${(pct(durations, 0.5) * 1000).toFixed(0)} ms, max ${(Math.max(...durations) * 1000).toFixed(0)} ms`,
+);
+console.log(
+  `scrapes: ${scrapeMs.length}, latency median ${pct(scrapeMs, 0.5).toFixed(1)} ms, p99 ${pct(scrapeMs, 0.99).toFixed(1)} ms; ${bytes} bytes, ${series} connection series`,
+);
+console.log('');
+console.log('| an hour of one node (240 samples, 120 scrapes) | CPU | RSS start → peak → end |');
+console.log('|---|---|---|');
+console.log(`| kleak export --all | ${hourly(kleakCpu)} | ${rss[0].toFixed(0)} → ${Math.max(...rss).toFixed(0)} → ${rss.at(-1).toFixed(0)} MB |`);
+console.log(`| ss -tanp per namespace per sample (the shell way) | ${hourly(peerCpu)} (${peerWall.toFixed(1)} s wall) | — |`);
+console.log('');
+console.log(`kleak / ss -tanp CPU: ${(kleakCpu / peerCpu).toFixed(2)}×`);

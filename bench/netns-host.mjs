@@ -1,0 +1,63 @@
+// A benchmark host made of network namespaces (ip netns; root): each with a "broker" listener on 127.0.0.1:9092
+// and Python processes holding connections to it. Every namespace and process is removed at exit, also on failure.
+import { spawn, spawnSync } from 'node:child_process';
+
+const listener = `
+import socket
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(('127.0.0.1', 9092)); s.listen(4096)
+print('ready', flush=True)
+kept = []
+while True:
+    c, _ = s.accept(); kept.append(c)
+`;
+// n connections at once, then one more every `every` seconds (0: never), up to n + 4000
+const client = `
+import socket, sys, time, resource
+n, every = int(sys.argv[1]), float(sys.argv[2]) if len(sys.argv) > 2 else 0
+resource.setrlimit(resource.RLIMIT_NOFILE, (n + 5000, n + 5000))
+kept = [socket.create_connection(('127.0.0.1', 9092)) for _ in range(n)]
+print('ready', flush=True)
+while every > 0 and len(kept) < n + 4000:
+    time.sleep(every); kept.append(socket.create_connection(('127.0.0.1', 9092)))
+sys.stdin.read()
+`;
+
+export function run(cmd, args) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout;
+}
+
+/** `count` namespaces named prefix0…, each with its broker listener; clients are added with holder(). */
+export async function namespaceHost(prefix, count) {
+  const children = new Set();
+  const namespaces = Array.from({ length: count }, (_, i) => `${prefix}${i}`);
+  const cleanup = () => {
+    for (const c of children) c.kill('SIGKILL');
+    for (const ns of namespaces) spawnSync('ip', ['netns', 'delete', ns]);
+  };
+  process.on('exit', cleanup);
+  process.on('SIGINT', () => process.exit(130));
+  const startIn = (ns, code, args) =>
+    new Promise((resolve, reject) => {
+      const child = spawn('ip', ['netns', 'exec', ns, 'python3', '-c', code, ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
+      children.add(child);
+      child.once('exit', (c) => {
+        children.delete(child);
+        reject(new Error(`holder in ${ns} exited ${c}`));
+      });
+      child.stdout.once('data', () => resolve(child));
+    });
+  for (const ns of namespaces) {
+    run('ip', ['netns', 'add', ns]);
+    run('ip', ['netns', 'exec', ns, 'ip', 'link', 'set', 'lo', 'up']);
+    await startIn(ns, listener, []);
+  }
+  return {
+    namespaces,
+    cleanup,
+    /** a process in ns holding n connections to its broker, one more every `every` seconds when given */
+    holder: (ns, n, every = 0) => startIn(ns, client, [String(n), String(every)]),
+  };
+}

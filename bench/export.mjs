@@ -7,7 +7,7 @@
 // peak, end: a leak would climb), each scrape's latency and size. The peer, on the same host in the same run:
 // the same 240 samples taken the shell way, `ss -tanp state established dst 127.0.0.1:9092` in each namespace
 // (the attribution kleak gives), its CPU time from /usr/bin/time. Needs root (ip netns).
-// Usage: npm run build && node bench/export.mjs [--namespaces 5] [--processes 10] [--connections 200] [--samples 240] [--interval-ms 500]
+// Usage: npm run build && node bench/export.mjs [--namespaces 5] [--processes 10] [--connections 200] [--samples 240] [--interval-ms 500] [--peer-samples 24]
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -26,9 +26,12 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '200' },
     samples: { type: 'string', default: '240' },
     'interval-ms': { type: 'string', default: '500' },
+    // the peer costs ~0.4 s a sample at the default size: fewer samples, its CPU scaled to --samples (said so)
+    'peer-samples': { type: 'string' },
   },
 });
 const [N, P, C, S, intervalMs] = [values.namespaces, values.processes, values.connections, values.samples, values['interval-ms']].map(Number);
+const peerSamples = Math.min(S, Number(values['peer-samples'] ?? S));
 const prefix = `kleakexp${process.pid}-`;
 const ticks = 100; // USER_HZ
 
@@ -84,6 +87,7 @@ const scrapeMs = [];
 const durations = [];
 let bytes = 0;
 let series = 0;
+let samplesTaken = NaN;
 const t0 = Date.now();
 const runMs = S * intervalMs;
 let nextRss = t0 + 1000;
@@ -95,6 +99,7 @@ for (let k = 0; Date.now() - t0 < runMs; k++) {
   bytes = text.length;
   series = text.split('\n').filter((l) => l.startsWith('kleak_broker_connections{')).length;
   durations.push(Number(/^kleak_sample_duration_seconds (\S+)$/m.exec(text)?.[1]));
+  samplesTaken = Number(/^kleak_samples_total (\S+)$/m.exec(text)?.[1] ?? NaN);
   if (k % 5 === 4) {
     // every 10 samples a process goes and another comes (a pod restarted): new PID, new series
     const { ns, child } = replaceable.shift();
@@ -110,29 +115,39 @@ for (let k = 0; Date.now() - t0 < runMs; k++) {
 }
 const kleakCpu = cpuSeconds(exporter.pid) - cpu0;
 rss.push(rssMb(exporter.pid));
+const runSeconds = (Date.now() - t0) / 1000;
+// kleak_samples_total where the exporter has it; else a sample every interval, or back to back when slower
+const taken = Number.isFinite(samplesTaken) ? samplesTaken : Math.round((runSeconds * 1000) / Math.max(intervalMs, pct(durations, 0.5) * 1000));
 exporter.kill('SIGTERM');
 
 // the peer: the same samples the shell way, one `ss -tanp` per namespace per sample
 const script = join(tmpdir(), `kleak-export-peer-${process.pid}.sh`);
 writeFileSync(
   script,
-  `for i in $(seq ${S}); do for ns in ${namespaces.join(' ')}; do ip netns exec $ns ss -Htanp state established dst 127.0.0.1:9092 > /dev/null; done; done\n`,
+  `for i in $(seq ${peerSamples}); do for ns in ${namespaces.join(' ')}; do ip netns exec $ns ss -Htanp state established dst 127.0.0.1:9092 > /dev/null; done; done\n`,
 );
 const peer = spawnSync('/usr/bin/time', ['-f', '%e %U %S', 'bash', script], { encoding: 'utf8' });
 const [peerWall, peerUser, peerSys] = peer.stderr.trim().split('\n').pop().split(' ').map(Number);
-const peerCpu = peerUser + peerSys;
+const scale = S / peerSamples;
+const peerCpu = (peerUser + peerSys) * scale;
 
 const hourly = (cpu) => `${cpu.toFixed(1)} CPU s (${((cpu / 3600) * 100).toFixed(2)}% of a core)`;
 console.log(
-  `samples: ${S} in ${((Date.now() - t0) / 1000).toFixed(0)} s; ${replaced} processes replaced; sample duration median ${(pct(durations, 0.5) * 1000).toFixed(0)} ms, max ${(Math.max(...durations) * 1000).toFixed(0)} ms`,
+  `samples: ${taken} taken of the ${S} asked in ${runSeconds.toFixed(0)} s (${(kleakCpu / taken).toFixed(3)} CPU s each); ${replaced} processes replaced; sample duration median ${(pct(durations, 0.5) * 1000).toFixed(0)} ms, max ${(Math.max(...durations) * 1000).toFixed(0)} ms`,
 );
 console.log(
   `scrapes: ${scrapeMs.length}, latency median ${pct(scrapeMs, 0.5).toFixed(1)} ms, p99 ${pct(scrapeMs, 0.99).toFixed(1)} ms; ${bytes} bytes, ${series} connection series`,
 );
 console.log('');
-console.log('| an hour of one node (240 samples, 120 scrapes) | CPU | RSS start → peak → end |');
+console.log(`| an hour of one node: ${S} samples, ${S / 2} scrapes | CPU (kleak: per sample taken × ${S}) | RSS start → peak → end |`);
 console.log('|---|---|---|');
-console.log(`| kleak export --all | ${hourly(kleakCpu)} | ${rss[0].toFixed(0)} → ${Math.max(...rss).toFixed(0)} → ${rss.at(-1).toFixed(0)} MB |`);
-console.log(`| ss -tanp per namespace per sample (the shell way) | ${hourly(peerCpu)} (${peerWall.toFixed(1)} s wall) | — |`);
+const quarter = (q) => rss[Math.floor(((rss.length - 1) * q) / 4)].toFixed(0);
+console.log(`| kleak export --all | ${hourly((kleakCpu / taken) * S)} | ${rss[0].toFixed(0)} → ${Math.max(...rss).toFixed(0)} → ${rss.at(-1).toFixed(0)} MB |`);
+const measured = scale === 1 ? '' : `, measured on ${peerSamples} samples and scaled ×${scale.toFixed(1)}`;
+console.log(`| ss -tanp per namespace per sample (the shell way) | ${hourly(peerCpu)} (${(peerWall * scale).toFixed(0)} s wall${measured}) | — |`);
 console.log('');
-console.log(`kleak / ss -tanp CPU: ${(kleakCpu / peerCpu).toFixed(2)}×`);
+console.log(
+  `kleak / ss -tanp CPU: ${(((kleakCpu / taken) * S) / peerCpu).toFixed(2)}×; kleak RSS at each quarter of the run: ${[0, 1, 2, 3, 4].map(quarter).join(', ')} MB`,
+);
+host.cleanup();
+process.exit(0); // the holders' pipes would keep this process alive

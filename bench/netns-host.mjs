@@ -39,6 +39,7 @@ export async function namespaceHost(prefix, count) {
   };
   process.on('exit', cleanup);
   process.on('SIGINT', () => process.exit(130));
+  process.on('SIGTERM', () => process.exit(143));
   const startIn = (ns, code, args) =>
     new Promise((resolve, reject) => {
       const child = spawn('ip', ['netns', 'exec', ns, 'python3', '-c', code, ...args], { stdio: ['pipe', 'pipe', 'inherit'] });

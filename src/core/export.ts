@@ -1,14 +1,15 @@
 // kleak export: a Prometheus exporter. It samples on its own interval (the host's broker connections as
-// kleak top reads them, each process's socket inventory, goroutine counts where --pprof names a target),
+// kleak top reads them — one look per network namespace, nothing more per process —, goroutine counts where
+// --pprof names a target),
 // keeps a short history per process for the trend rules, and a scrape returns the last sample: scraping
 // costs a string, never a look at /proc.
 import { createServer, type Server } from 'node:http';
-import { Gauge, Registry } from 'prom-client';
+import { Worker } from 'node:worker_threads';
+import { Counter, Gauge, Registry } from 'prom-client';
 import { attributeBrokers } from '../collectors/cluster/fetch-broker-endpoints.js';
-import { readHostTop } from '../collectors/host/index.js';
-import type { HostTop } from '../collectors/host/types.js';
+import type { HostTopRequest } from '../collectors/host/index.js';
+import type { HostProcess, HostTop } from '../collectors/host/types.js';
 import { fetchGoroutineCount } from '../collectors/goruntime/fetch-goroutines.js';
-import { readSocketInventory } from '../collectors/process/index.js';
 import type { SocketInventory } from '../collectors/process/types.js';
 import type { WatchResult, WatchSample } from '../collectors/watch/types.js';
 import { InputError } from '../errors.js';
@@ -46,20 +47,88 @@ export interface Exporter {
 
 const sampleRules: readonly AnyRule[] = [closeWaitSockets, connectionsGrowing, fdExhaustion] as AnyRule[];
 
+/**
+ * What the sample rules read of a process (its broker connections per broker and state, its fds and limit), from
+ * the host look's row: no second read of its fds or its namespace's tables. The host look reads only the broker
+ * sockets: the counts of the others are not known here and are left out of the totals (0), which no sample rule
+ * reads; states other than ESTABLISHED and CLOSE_WAIT are counted in brokerSockets, not named.
+ */
+function inventoryOf(top: HostTop, p: HostProcess): SocketInventory {
+  const nodeOf = new Map(top.brokerEndpoints.map((e) => [e.address, e.nodeId]));
+  const brokerSockets = p.totals.established + p.totals.closeWait + p.totals.other;
+  const totals = {
+    fds: p.fds,
+    fdLimit: p.fdLimit,
+    sockets: brokerSockets,
+    tcpSockets: brokerSockets,
+    brokerSockets,
+    brokerEstablished: p.totals.established,
+    brokerCloseWait: p.totals.closeWait,
+    nonBrokerSockets: 0,
+  };
+  return {
+    takenAt: top.takenAt,
+    brokerSource: top.brokerSource,
+    brokerEndpoints: top.brokerEndpoints,
+    method: top.method === 'sock_diag' ? 'sock_diag' : '/proc',
+    processes: [
+      {
+        pid: p.pid,
+        command: p.command,
+        exe: null,
+        runtime: p.runtime,
+        threads: null,
+        rssBytes: null,
+        cpuPercent: null,
+        listenPorts: [],
+        brokers: p.brokers.map((b) => {
+          const nodeId = nodeOf.get(b.address);
+          return {
+            address: b.address,
+            ...(nodeId !== undefined ? { nodeId } : {}),
+            established: b.established,
+            states: { ...(b.established ? { ESTABLISHED: b.established } : {}), ...(b.closeWait ? { CLOSE_WAIT: b.closeWait } : {}) },
+            sendQueueBytes: 0,
+            receiveQueueBytes: 0,
+          };
+        }),
+        totals,
+      },
+    ],
+    totals,
+    warnings: [],
+  };
+}
+
 /** the command's first word without its directory: a label of bounded length */
 const commandLabel = (command: string) => (command.split(/\s+/)[0] ?? '').split('/').pop()!.slice(0, 60);
 
 export async function startExporter(options: ExportOptions): Promise<Exporter> {
   const attribution = await attributeBrokers(options);
   const historySize = options.historySize ?? 60;
+  // the host look runs in a thread of its own: a scrape during a sample is answered at once, with the last one
+  const sampler = new Worker(new URL('./export-sampler.js', import.meta.url));
+  sampler.unref();
+  const lookInThread = (request: HostTopRequest) =>
+    new Promise<HostTop>((resolve, reject) => {
+      const onError = (error: Error) => reject(error);
+      sampler.once('error', onError);
+      sampler.once('message', (m: { top?: HostTop; error?: string; input?: boolean; hint?: string }) => {
+        sampler.off('error', onError);
+        if (m.top) resolve(m.top);
+        else reject(m.input ? new InputError(m.error ?? '', { hint: m.hint }) : new Error(m.error));
+      });
+      sampler.postMessage(request);
+    });
   const history = new Map<number, WatchSample[]>();
   const started = Date.now();
   let body = '';
   let sampling: Promise<void> | undefined;
+  let samplesTaken = 0;
 
   const takeSample = async () => {
     const t0 = performance.now();
-    const top = readHostTop({ endpoints: attribution.endpoints, brokerSource: attribution.source, exclude: [process.pid] });
+    const top = await lookInThread({ endpoints: attribution.endpoints, brokerSource: attribution.source, exclude: [process.pid] });
     const wanted = options.pids ? new Set(options.pids) : undefined;
     const processes = top.processes.filter((p) => !wanted || wanted.has(p.pid)).slice(0, options.maxProcesses);
     const registry = new Registry();
@@ -84,6 +153,7 @@ export async function startExporter(options: ExportOptions): Promise<Exporter> {
     const processesGauge = g('kleak_processes', 'processes with broker connections on the host (all, before --max-processes)', []);
     const duration = g('kleak_sample_duration_seconds', 'how long the last sample took', []);
     const sampledAt = g('kleak_last_sample_timestamp_seconds', 'when the last sample was taken', []);
+    const samplesCounter = new Counter({ name: 'kleak_samples_total', help: 'samples taken since the exporter started', registers: [registry] });
     const info = g('kleak_exporter_info', 'kleak and how it reads sockets', ['version', 'method', 'broker_source']);
     info.set({ version, method: top.method, broker_source: top.brokerSource }, 1);
     processesGauge.set(top.processes.length);
@@ -107,13 +177,8 @@ export async function startExporter(options: ExportOptions): Promise<Exporter> {
         for (const k of count ? clientKinds(count.roles, 0.5) : [])
           clients.set({ pid: base.pid, command: base.command, library: k.library, kind: k.kind }, k.perRequest);
       }
-      // findings: the process's socket inventory and its recent history (the trend rules)
-      let inventory: SocketInventory;
-      try {
-        inventory = await readSocketInventory({ pids: [p.pid], endpoints: attribution.endpoints, brokerSource: attribution.source, usage: false });
-      } catch {
-        continue; // gone since the host look
-      }
+      // findings: the process's broker sockets as the host look read them, and its recent history (the trend rules)
+      const inventory = inventoryOf(top, p);
       const t = inventory.totals;
       const samples = history.get(p.pid) ?? [];
       samples.push({
@@ -156,12 +221,16 @@ export async function startExporter(options: ExportOptions): Promise<Exporter> {
     for (const pid of [...history.keys()]) if (!seen.has(pid)) history.delete(pid); // gone, or no broker connection left
     duration.set((performance.now() - t0) / 1000);
     sampledAt.set(Date.now() / 1000);
+    samplesCounter.inc(++samplesTaken);
     body = await registry.metrics();
     options.onSample?.(top, findings);
   };
   const sample = () => (sampling ??= takeSample().finally(() => (sampling = undefined)));
 
-  await sample();
+  await sample().catch(async (error: unknown) => {
+    await sampler.terminate();
+    throw error;
+  });
   const timer = setInterval(() => {
     sample().catch(() => undefined); // a failed sample keeps the last good one; the next interval tries again
   }, options.intervalMs);
@@ -196,6 +265,7 @@ export async function startExporter(options: ExportOptions): Promise<Exporter> {
     async stop() {
       clearInterval(timer);
       await sampling?.catch(() => undefined);
+      await sampler.terminate();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };

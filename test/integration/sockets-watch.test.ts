@@ -1,6 +1,6 @@
 // kleak sockets and kleak watch against real services and a real broker, checked against ss.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { freePort } from '../../src/local-kafka/ports.js';
@@ -297,6 +297,52 @@ describe('CLOSE_WAIT after the broker reaps idle connections (connections.max.id
     t.diagnostic(`kafkajs: ${node.json.totals.brokerCloseWait} CLOSE_WAIT, ${node.json.totals.brokerEstablished} ESTABLISHED`);
     assert.equal(node.json.totals.brokerCloseWait, 0);
     assert.deepEqual(node.json.findings, []);
+
+    // kleak export evaluates the same rule on its own samples: a kleak_finding series for Sarama, none for kafkajs,
+    // and the CLOSE_WAIT series as many as ss counts
+    const listen = `127.0.0.1:${await freePort()}`;
+    const exporter = spawn(
+      process.execPath,
+      [
+        join(repoRoot, 'bin/kleak.js'),
+        'export',
+        '--pid',
+        String(sarama.pid),
+        '--pid',
+        String(kafkajs.pid),
+        '--bootstrap',
+        cluster.bootstrap,
+        '--listen',
+        listen,
+        '--interval',
+        '500ms',
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'], env: { PATH: process.env.PATH ?? '' } },
+    );
+    t.after(() => exporter.kill('SIGKILL'));
+    const metrics = await waitFor(
+      'kleak export to serve its first sample',
+      async () => {
+        const r = await fetch(`http://${listen}/metrics`, { signal: AbortSignal.timeout(2000) });
+        return r.ok ? r.text() : undefined;
+      },
+      30_000,
+      250,
+    );
+    const lines = (name: string, pid: number) => metrics.split('\n').filter((l) => l.startsWith(`${name}{`) && l.includes(`pid="${pid}"`));
+    assert.deepEqual(
+      lines('kleak_finding', sarama.pid).map((l) => /rule="([^"]+)"/.exec(l)?.[1]),
+      ['close-wait-sockets'],
+    );
+    assert.deepEqual(lines('kleak_finding', kafkajs.pid), []);
+    const closeWait = lines('kleak_broker_connections', sarama.pid)
+      .filter((l) => l.includes('state="CLOSE_WAIT"'))
+      .reduce((n, l) => n + Number(l.split(' ').pop()), 0);
+    const ss = execFileSync('ss', ['-Htnp', 'state', 'close-wait', 'dst', cluster.bootstrap], { encoding: 'utf8' })
+      .split('\n')
+      .filter((l) => l.includes(`pid=${sarama.pid},`)).length;
+    t.diagnostic(`kleak export: CLOSE_WAIT ${closeWait}, ss ${ss}`);
+    assert.equal(closeWait, ss);
   });
 });
 

@@ -22,7 +22,6 @@ export interface HostProcess {
 
 export interface HostTop {
   takenAt: string;
-  /** how the sockets were read */
   /** how the namespaces' TCP tables were read: sock_diag (ss, filtered in the kernel), /proc, or some each way */
   method: 'sock_diag' | '/proc' | 'mixed';
   brokerSource: BrokerSource;

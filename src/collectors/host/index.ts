@@ -68,6 +68,9 @@ function brokerSocketsOf(
 }
 
 /** One look at the host: the processes holding broker sockets, their states per broker, fds of the limit. */
+/** the process ended between the listing of /proc and the read (kleak's own `ss`, a short-lived process) */
+const gone = (error: unknown) => ['ENOENT', 'ESRCH'].includes((error as NodeJS.ErrnoException | undefined)?.code ?? '');
+
 export function readHostTop(request: HostTopRequest, reader: ProcReader = nodeProcReader): HostTop {
   if (reader === nodeProcReader) assertLinux();
   const started = performance.now();
@@ -79,9 +82,11 @@ export function readHostTop(request: HostTopRequest, reader: ProcReader = nodePr
     if (!Number.isInteger(pid) || exclude.has(pid)) continue;
     try {
       const ns = reader.readLink(`/proc/${pid}/ns/net`);
-      byNetns.set(ns, [...(byNetns.get(ns) ?? []), pid]);
-    } catch {
-      unreadable++; // another user's process without the rights to read it, or gone
+      const list = byNetns.get(ns);
+      if (list) list.push(pid);
+      else byNetns.set(ns, [pid]);
+    } catch (error) {
+      if (!gone(error)) unreadable++; // another user's process without the rights to read it
     }
   }
   if (byNetns.size === 0)
@@ -116,7 +121,7 @@ export function readHostTop(request: HostTopRequest, reader: ProcReader = nodePr
     }
   }
   if (unreadable > 0)
-    warnings.push(`${unreadable} processes could not be read (another user's, without CAP_SYS_PTRACE, or gone): their sockets are not attributed`);
+    warnings.push(`${unreadable} processes could not be read (another user's, without CAP_SYS_PTRACE): their sockets are not attributed`);
   warnings.push(...parseWarnings.warnings.slice(0, 5));
   const viaProc = parseWarnings.methods.get('/proc') ?? 0;
   const viaDiag = parseWarnings.methods.get('sock_diag') ?? 0;
@@ -154,8 +159,8 @@ function readHostProcess(
   let fds: string[];
   try {
     fds = reader.listDir(`${base}/fd`);
-  } catch {
-    return 'unreadable';
+  } catch (error) {
+    return gone(error) ? undefined : 'unreadable';
   }
   const mine: TcpSocket[] = [];
   for (const fd of fds) {

@@ -120,8 +120,7 @@ export function readHostTop(request: HostTopRequest, reader: ProcReader = nodePr
       else if (p) processes.push(p);
     }
   }
-  if (unreadable > 0)
-    warnings.push(`${unreadable} processes could not be read (another user's, without CAP_SYS_PTRACE): their sockets are not attributed`);
+  if (unreadable > 0) warnings.push(`${unreadable} processes could not be read (another user's, without CAP_SYS_PTRACE): their sockets are not attributed`);
   warnings.push(...parseWarnings.warnings.slice(0, 5));
   const viaProc = parseWarnings.methods.get('/proc') ?? 0;
   const viaDiag = parseWarnings.methods.get('sock_diag') ?? 0;

@@ -54,8 +54,18 @@ export function renderTopTable(top: HostTop, rows: HostProcess[], chalk: ChalkIn
   const lines = [
     `${chalk.bold('kleak top')} — ${top.processes.length} processes with broker connections (${total} ESTABLISHED) of ${top.processesScanned} in ${top.namespaces} network namespaces (${top.namespacesWithBrokers} with broker sockets); read from ${top.method} in ${top.durationMs} ms`,
     chalk.dim(sourceText[top.brokerSource]),
-    rows.length ? table.toString() : chalk.green('No process holds a connection to the brokers.'),
+    rows.length
+      ? table.toString()
+      : top.unattributedBrokerSockets
+        ? chalk.yellow('No process kleak could read holds a connection to the brokers.')
+        : chalk.green('No process holds a connection to the brokers.'),
   ];
+  if (top.unattributedBrokerSockets)
+    lines.push(
+      chalk.yellow(
+        `${top.unattributedBrokerSockets} sockets to the brokers belong to processes kleak could not read: run it as root or with CAP_SYS_PTRACE to attribute them`,
+      ),
+    );
   if (rows.length < top.processes.length) lines.push(chalk.dim(`… ${top.processes.length - rows.length} more (--top)`));
   for (const w of top.warnings) lines.push(chalk.yellow(`warning: ${w}`));
   return `${lines.join('\n')}\n`;
@@ -73,6 +83,7 @@ export function renderTopMarkdown(top: HostTop, rows: HostProcess[]): string {
       (p) =>
         `| ${p.pid} | \`${p.command.replaceAll('|', '\\|').slice(0, 60)}\` | ${p.library ? `${p.runtime}, ${p.library}` : p.runtime} | ${p.container ?? ''} | ${p.totals.established} | ${p.totals.closeWait} | ${p.fds} / ${p.fdLimit ?? '?'} | ${p.brokers.map((b) => `${b.address} ${b.established}`).join(', ')} |`,
     ),
+    ...(top.unattributedBrokerSockets ? [`\n> ${top.unattributedBrokerSockets} sockets to the brokers belong to processes kleak could not read.`] : []),
     ...top.warnings.map((w) => `\n> ${w}`),
   ];
   return `${out.join('\n')}\n`;

@@ -6,7 +6,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
 import { repoRoot } from '../../src/repo-root.js';
-import { runKleakJson } from '../helpers/cli.js';
+import { runKleak, runKleakJson } from '../helpers/cli.js';
 import { drive, fixture, waitFor } from '../helpers/fixtures.js';
 import { createTopic, sharedBootstrap } from '../helpers/kafka.js';
 import { assertSchema } from '../helpers/schema.js';
@@ -46,6 +46,28 @@ describe('kleak top', () => {
     }
     assert.ok(json.namespacesWithBrokers >= 1 && json.namespacesWithBrokers <= json.namespaces);
     assert.ok(!json.processes.some((p: { pid: number }) => p.pid === process.pid), 'the test runner itself holds no broker socket');
+    assert.equal(json.unattributedBrokerSockets, 0, 'as root every broker socket has its process (kleak’s own excluded)');
+  });
+
+  test('without the rights to read the services (kleak as nobody): their broker sockets are counted, said unattributed, not dropped', async (t) => {
+    if (process.getuid?.() !== 0) return t.skip('needs root to run kleak as another user');
+    const sarama = await fixture('sarama-per-request', { bootstrap, topic: await createTopic(bootstrap, 'top-nobody') });
+    await drive(`${sarama.url}/produce`, 3);
+    // a process of nobody's in the host's network namespace, as a debug container's shell would be
+    const shell = spawn('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'sleep', '120'], { stdio: 'ignore' });
+    t.after(() => shell.kill('SIGKILL'));
+    const asNobody = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', '--'];
+    const { json } = await runKleakJson(['top', '--bootstrap', bootstrap], 'top', { wrap: asNobody });
+    const ss = ssEstablished(sarama.pid, [bootstrap]);
+    t.diagnostic(`as nobody: ${json.processes.length} processes, ${json.unattributedBrokerSockets} broker sockets unattributed; ss: ${ss} for the service`);
+    assert.equal(
+      json.processes.find((p: { pid: number }) => p.pid === sarama.pid),
+      undefined,
+    );
+    assert.ok(ss >= 6 && json.unattributedBrokerSockets >= ss, `${json.unattributedBrokerSockets} unattributed, ss ${ss}`);
+    assert.ok(json.warnings.some((w: string) => /processes could not be read/.test(w)));
+    const text = await runKleak(['top', '--bootstrap', bootstrap], { wrap: asNobody });
+    assert.match(text.stdout, new RegExp(`${json.unattributedBrokerSockets} sockets to the brokers belong to processes kleak could not read`));
   });
 
   test('--watch: the growth between two samples is what the requests driven in between opened', async (t) => {

@@ -101,6 +101,18 @@ export function readHostTop(request: HostTopRequest, reader: ProcReader = nodePr
   let namespacesWithBrokers = 0;
   const cache: ExeCache = { runtimes: new Map(), goLibraries: new Map() };
   let brokerSocketsSeen = 0;
+  let unattributed = 0;
+  // the excluded processes' own sockets (kleak's metadata connection, still closing) are not someone else's
+  const excludedInodes = new Set<number>();
+  for (const pid of exclude)
+    try {
+      for (const fd of reader.listDir(`/proc/${pid}/fd`)) {
+        const inode = parseSocketInode(reader.readLink(`/proc/${pid}/fd/${fd}`));
+        if (inode !== undefined) excludedInodes.add(inode);
+      }
+    } catch {
+      // gone, or an fd closed meanwhile
+    }
   for (const [netns, pids] of byNetns) {
     let sockets: Map<number, TcpSocket> | undefined;
     for (const reading of pids) {
@@ -114,11 +126,14 @@ export function readHostTop(request: HostTopRequest, reader: ProcReader = nodePr
     if (!sockets || sockets.size === 0) continue;
     namespacesWithBrokers++;
     brokerSocketsSeen += sockets.size;
+    const claimed = new Set(excludedInodes);
     for (const pid of pids) {
-      const p = readHostProcess(pid, netns, sockets, reader, cache);
+      const p = readHostProcess(pid, netns, sockets, reader, cache, claimed);
       if (p === 'unreadable') unreadable++;
       else if (p) processes.push(p);
     }
+    // held by a process kleak could not read (or by none: inode 0, a socket closing)
+    for (const [inode] of sockets) if (inode !== 0 && !claimed.has(inode)) unattributed++;
   }
   if (unreadable > 0) warnings.push(`${unreadable} processes could not be read (another user's, without CAP_SYS_PTRACE): their sockets are not attributed`);
   warnings.push(...parseWarnings.warnings.slice(0, 5));
@@ -136,6 +151,7 @@ export function readHostTop(request: HostTopRequest, reader: ProcReader = nodePr
     namespacesWithBrokers,
     processesScanned: [...byNetns.values()].reduce((n, p) => n + p.length, 0),
     brokerSockets: brokerSocketsSeen,
+    unattributedBrokerSockets: unattributed,
     processes,
     durationMs: Math.round((performance.now() - started) * 10) / 10,
     warnings,
@@ -153,6 +169,7 @@ function readHostProcess(
   sockets: ReadonlyMap<number, TcpSocket>,
   reader: ProcReader,
   cache: ExeCache,
+  claimed: Set<number>,
 ): HostProcess | 'unreadable' | undefined {
   const base = `/proc/${pid}`;
   let fds: string[];
@@ -171,7 +188,10 @@ function readHostProcess(
     }
     const inode = parseSocketInode(link);
     const s = inode === undefined ? undefined : sockets.get(inode);
-    if (s) mine.push(s);
+    if (s) {
+      mine.push(s);
+      claimed.add(s.inode);
+    }
   }
   if (mine.length === 0) return undefined;
   const tryRead = <T>(read: () => T, fallback: T): T => {

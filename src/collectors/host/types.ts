@@ -32,6 +32,8 @@ export interface HostTop {
   processesScanned: number;
   /** sockets to the brokers in all namespaces, attributed to a process or not */
   brokerSockets: number;
+  /** broker sockets whose process kleak could not read (another user's, without CAP_SYS_PTRACE): counted, not attributed */
+  unattributedBrokerSockets: number;
   processes: HostProcess[];
   durationMs: number;
   warnings: string[];

@@ -5,8 +5,11 @@
 import { defineRule } from './define-rule.js';
 import { inRuns, shutdownSequence } from './helpers.js';
 
-/** a process with a handler that does any Kafka work takes longer than this */
-export const noHandlerWithinMs = 100;
+/**
+ * A process with a handler that does any Kafka work takes longer than this (and its steps show). The exit is
+ * timed by kleak's own event loop: on a busy 2-core machine a death in the same millisecond was seen 100+ ms late.
+ */
+export const noHandlerWithinMs = 250;
 
 export default defineRule({
   id: 'shutdown-no-signal-handler',

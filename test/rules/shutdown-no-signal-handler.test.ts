@@ -1,4 +1,4 @@
-// shutdown-no-signal-handler: killed by the signal within 100 ms, before any shutdown step.
+// shutdown-no-signal-handler: killed by the signal within 250 ms, before any shutdown step.
 import noHandler from '../../src/rules/shutdown-no-signal-handler.js';
 import { shutdownRun } from '../helpers/evidence.js';
 import { ruleTester } from '../helpers/rule-tester.js';
@@ -34,6 +34,10 @@ ruleTester(noHandler, {
       evidence: { shutdown: { runs: [shutdownRun({ exit: { ...killed, afterMs: 2000 }, timeline: timeline(2000) })] } },
     },
     {
+      name: 'killed by the signal 300 ms after it, nothing done: past the bound (a handler that waited, then re-raised)',
+      evidence: { shutdown: { runs: [shutdownRun({ exit: { ...killed, afterMs: 300 }, timeline: timeline(300) })] } },
+    },
+    {
       name: 'exit(0) at once: a handler (other rules tell what it skipped)',
       evidence: { shutdown: { runs: [shutdownRun({ exit: { exited: true, afterMs: 5, code: 0, statusFrom: 'parent' }, timeline: timeline(5) })] } },
     },
@@ -49,6 +53,11 @@ ruleTester(noHandler, {
           evidence: [/run 1: killed by SIGTERM 7 ms after SIGTERM; 2 broker socket\(s\) open at the signal, 0 closed before exit/],
         },
       ],
+    },
+    {
+      name: 'killed at once, timed 180 ms late by a busy machine: still no handler',
+      evidence: { shutdown: { runs: [shutdownRun({ exit: { ...killed, afterMs: 180 }, timeline: timeline(180) })] } },
+      findings: [{ summary: /died 180 ms after SIGTERM, killed by SIGTERM, before any commit, LeaveGroup or socket close: no signal handler/ }],
     },
   ],
   missing: {},

@@ -121,6 +121,9 @@ after(async () => {
   await cluster?.stop();
 });
 
+/** kleak run in the service's PID, network and mount namespaces, as an ephemeral container beside it */
+const insidePod = () => ['nsenter', '--target', String(service.hostPid), '--pid', '--net', '--mount', '--'];
+
 const row = (json: { processes: Array<{ pid: number }> }, pid: number) => json.processes.find((p) => p.pid === pid) as any;
 
 describe('a pod made of namespaces', { skip: why }, () => {
@@ -184,7 +187,7 @@ describe('a pod made of namespaces', { skip: why }, () => {
     const { kubectl, argv } = documented('ephemeral-sockets');
     assert.match(kubectl, /kubectl debug .*--target=\S+/);
     assert.deepEqual(argv.slice(0, 3), ['sockets', '--pid', '1']);
-    const wrap = ['nsenter', '--target', String(service.hostPid), '--pid', '--net', '--mount', '--'];
+    const wrap = insidePod();
     const args = argv.map((a) => (a === '$KAFKA_BOOTSTRAP' ? bootstrap : a));
     const ss = ssInPod(service.hostPid);
     const { json } = await runKleakJson(args, 'sockets', { wrap });
@@ -199,7 +202,7 @@ describe('a pod made of namespaces', { skip: why }, () => {
     const { argv } = documented('ephemeral-diagnose');
     assert.deepEqual(argv.slice(0, 3), ['diagnose', '--pid', '1']);
     const args = argv.map((a) => (a === '$KAFKA_BOOTSTRAP' ? bootstrap : a.replace('127.0.0.1:8080', `127.0.0.1:${service.port}`)));
-    const wrap = ['nsenter', '--target', String(service.hostPid), '--pid', '--net', '--mount', '--'];
+    const wrap = insidePod();
     const r = await runKleak([...args, '--format', 'json'], { wrap, timeoutMs: 180_000 });
     const json = JSON.parse(r.stdout);
     const rules = json.findings.map((f: { ruleId: string }) => f.ruleId);

@@ -106,12 +106,9 @@ export function readHostTop(request: HostTopRequest, reader: ProcReader = nodePr
   const excludedInodes = new Set<number>();
   for (const pid of exclude)
     try {
-      for (const fd of reader.listDir(`/proc/${pid}/fd`)) {
-        const inode = parseSocketInode(reader.readLink(`/proc/${pid}/fd/${fd}`));
-        if (inode !== undefined) excludedInodes.add(inode);
-      }
+      for (const inode of socketInodesOf(pid, reader).inodes) excludedInodes.add(inode);
     } catch {
-      // gone, or an fd closed meanwhile
+      // gone
     }
   for (const [netns, pids] of byNetns) {
     let sockets: Map<number, TcpSocket> | undefined;
@@ -163,6 +160,23 @@ interface ExeCache {
   goLibraries: Map<string, Library | undefined>;
 }
 
+/** The socket inodes behind a process's fds, and how many fds it has; throws when its fd directory cannot be listed. */
+function socketInodesOf(pid: number, reader: ProcReader): { fds: number; inodes: number[] } {
+  const fds = reader.listDir(`/proc/${pid}/fd`);
+  const inodes: number[] = [];
+  for (const fd of fds) {
+    let link: string;
+    try {
+      link = reader.readLink(`/proc/${pid}/fd/${fd}`);
+    } catch {
+      continue; // closed between the listing and the read
+    }
+    const inode = parseSocketInode(link);
+    if (inode !== undefined) inodes.push(inode);
+  }
+  return { fds: fds.length, inodes };
+}
+
 function readHostProcess(
   pid: number,
   netns: string,
@@ -172,26 +186,20 @@ function readHostProcess(
   claimed: Set<number>,
 ): HostProcess | 'unreadable' | undefined {
   const base = `/proc/${pid}`;
-  let fds: string[];
+  let fds: number;
+  const mine: TcpSocket[] = [];
   try {
-    fds = reader.listDir(`${base}/fd`);
+    const listed = socketInodesOf(pid, reader);
+    fds = listed.fds;
+    for (const inode of listed.inodes) {
+      const s = sockets.get(inode);
+      if (s) {
+        mine.push(s);
+        claimed.add(inode);
+      }
+    }
   } catch (error) {
     return gone(error) ? undefined : 'unreadable';
-  }
-  const mine: TcpSocket[] = [];
-  for (const fd of fds) {
-    let link: string;
-    try {
-      link = reader.readLink(`${base}/fd/${fd}`);
-    } catch {
-      continue; // closed between the listing and the read
-    }
-    const inode = parseSocketInode(link);
-    const s = inode === undefined ? undefined : sockets.get(inode);
-    if (s) {
-      mine.push(s);
-      claimed.add(s.inode);
-    }
   }
   if (mine.length === 0) return undefined;
   const tryRead = <T>(read: () => T, fallback: T): T => {
@@ -232,7 +240,7 @@ function readHostProcess(
     ...(library ? { library } : {}),
     container: tryRead(() => containerOf(reader.readText(`${base}/cgroup`)), null),
     netns,
-    fds: fds.length,
+    fds,
     fdLimit: tryRead(() => parseOpenFilesLimit(reader.readText(`${base}/limits`)), null),
     brokers: list,
     totals: {

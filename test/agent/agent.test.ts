@@ -3,12 +3,13 @@
 // it); the agent says which it uses.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { repoRoot } from '../../src/repo-root.js';
 import { waitFor } from '../helpers/fixtures.js';
+import { setupPaths } from '../helpers/setup-paths.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kleak-agent-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -24,6 +25,11 @@ for (const [name, preload, expected] of [
   ['without it: v8.writeHeapSnapshot', ['-r', noAddon], 'v8.writeHeapSnapshot'],
 ] as const) {
   test(`SIGUSR2 writes a snapshot ${name}`, async () => {
+    if (expected === 'heapdump')
+      assert.ok(
+        existsSync(setupPaths.heapdumpAddon),
+        'the heapdump addon is not built: npm test builds it in its set-up (an optional dependency npm ci drops when node-gyp finds no headers); alone: node scripts/setup.mjs heapdump',
+      );
     const cwd = mkdtempSync(join(dir, 'cwd-'));
     const child = spawn(process.execPath, [...preload, '-r', join(repoRoot, 'agent/index.cjs'), '-e', 'setInterval(() => {}, 1000)'], {
       cwd,

@@ -1,24 +1,20 @@
 // The Kubernetes manifests in deploy/kubernetes, decoded strictly against the real API types (k8s.io/api v0.37 and
 // the Prometheus Operator's monitoring.coreos.com/v1) by tools/k8s-validate: no cluster runs here, and kubectl's
-// client-side dry run still asks a server for its OpenAPI. The validator is shown to reject what it should.
+// client-side dry run still asks a server for its OpenAPI. The validator (built by the test set-up) is shown to reject
+// what it should.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { repoRoot } from '../../src/repo-root.js';
+import { setupTool } from '../helpers/setup-paths.js';
 
-const toolDir = join(repoRoot, 'tools/k8s-validate');
-const validator = join(toolDir, 'bin/k8s-validate');
 const manifests = join(repoRoot, 'deploy/kubernetes');
 
 function validate(args: string[]) {
-  if (!existsSync(validator)) {
-    const build = spawnSync('go', ['build', '-o', 'bin/', '.'], { cwd: toolDir, encoding: 'utf8', timeout: 10 * 60_000 });
-    assert.equal(build.status, 0, `building tools/k8s-validate: ${build.stderr}`);
-  }
-  return spawnSync(validator, args, { encoding: 'utf8', timeout: 60_000 });
+  return spawnSync(setupTool('k8sValidate', 'k8s-validate'), args, { encoding: 'utf8', timeout: 60_000 });
 }
 
 test('the DaemonSet, its ServiceAccount, the PodMonitor and the debug profile decode strictly', () => {

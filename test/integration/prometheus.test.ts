@@ -1,4 +1,4 @@
-// kleak export scraped by a real Prometheus server (Debian's package; started on a free loopback port with a
+// kleak export scraped by a real Prometheus server (built by the test set-up from its Go module; started on a free loopback port with a
 // temporary config and data directory, stopped by PID): while requests are driven at a leaky service (a Sarama
 // client per request) and at its twin (one shared producer), the connection series Prometheus stored rises by
 // what ss counts for the leaky one and stays flat for the twin, and the shipped alert expression holds for
@@ -14,6 +14,7 @@ import { repoRoot } from '../../src/repo-root.js';
 import { drive, fixture, waitFor } from '../helpers/fixtures.js';
 import { createTopic, sharedBootstrap } from '../helpers/kafka.js';
 import { ssEstablished } from '../helpers/oracles.js';
+import { setupTool } from '../helpers/setup-paths.js';
 
 let bootstrap: string;
 const started: ChildProcess[] = [];
@@ -96,7 +97,7 @@ test('Prometheus scrapes kleak export: the series rise as ss counts for the leak
     join(dir, 'prometheus.yml'),
     `global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nrule_files:\n  - ${rules}\nscrape_configs:\n  - job_name: kleak\n    static_configs:\n      - targets: ['127.0.0.1:${exportPort}']\n`,
   );
-  const prometheus = start('prometheus', [
+  const prometheus = start(setupTool('prometheus', 'prometheus'), [
     `--config.file=${join(dir, 'prometheus.yml')}`,
     `--storage.tsdb.path=${join(dir, 'data')}`,
     `--web.listen-address=127.0.0.1:${promPort}`,

@@ -38,7 +38,8 @@ function git(root: string, args: string[]): string | undefined {
 
 /** Every file under root, relative, forward slashes: git's list (tracked and untracked, not ignored) or a walk. */
 export function listFiles(root: string): string[] {
-  const fromGit = git(root, ['ls-files', '-z', '--cached', '--others', '--exclude-standard']);
+  // a tree that an enclosing repository ignores (a vendored copy, a download cache) was named on purpose: walk it
+  const fromGit = git(root, ['check-ignore', '.']) === undefined ? git(root, ['ls-files', '-z', '--cached', '--others', '--exclude-standard']) : undefined;
   if (fromGit !== undefined && git(root, ['rev-parse', '--is-inside-work-tree'])?.trim() === 'true') return [...new Set(fromGit.split('\0').filter(Boolean))];
   const out: string[] = [];
   const ignored = readIgnore(root);

@@ -7,6 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 
 const root = new URL('..', import.meta.url).pathname;
 const { scan } = await import(join(root, 'dist/src/core/scan.js'));

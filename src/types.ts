@@ -12,7 +12,8 @@ export type Confidence = 'confirmed' | 'likely' | 'possible';
 /** The libraries the runtime rules tell apart, each with its own fix text. */
 export const coreLibraries = ['sarama', 'franz-go', 'kafkajs', 'unknown'] as const;
 /** …and those the static scan also recognises (their fixes fall back to the `unknown` text where a rule has none). */
-export type Library = (typeof coreLibraries)[number] | 'kafka-go' | 'confluent-kafka-go' | 'confluent-kafka-javascript' | 'node-rdkafka';
+export type Library =
+  (typeof coreLibraries)[number] | 'kafka-go' | 'confluent-kafka-go' | 'confluent-kafka-javascript' | 'node-rdkafka' | 'kafka-clients' | 'spring-kafka';
 
 export interface EvidenceItem {
   source: EvidenceKind;

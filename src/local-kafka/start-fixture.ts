@@ -32,7 +32,24 @@ export const nodeFixtures = [
   'rdkafka-per-request',
   'rdkafka-per-request-fixed',
 ] as const;
-export type FixtureName = (typeof goFixtures)[number] | (typeof nodeFixtures)[number];
+/** JVM fixtures (kafka-clients from Maven Central): fixtures/java, compiled by the test set-up; name → main class */
+const javaFixtures = {
+  'java-producer-per-request': 'ProducerPerRequest',
+  'java-producer-per-request-fixed': 'ProducerPerRequestFixed',
+  'java-admin-per-request': 'AdminPerRequest',
+  'java-admin-per-request-fixed': 'AdminPerRequestFixed',
+} as const;
+export type FixtureName = (typeof goFixtures)[number] | (typeof nodeFixtures)[number] | keyof typeof javaFixtures;
+const javaDir = join(repoRoot, 'fixtures/java/target');
+
+/** The java command line of a JVM fixture; a SetupError when the set-up has not compiled them. */
+function javaCommand(name: keyof typeof javaFixtures): [string, string[]] {
+  if (!existsSync(join(javaDir, 'classes/kleak/fixtures', `${javaFixtures[name]}.class`)))
+    throw new SetupError(`The JVM fixtures are not compiled (${javaDir}/classes).`, {
+      hint: 'npm test compiles them in its set-up; alone: node scripts/setup.mjs java-fixtures',
+    });
+  return ['java', ['-Xmx256m', '-cp', `${javaDir}/classes:${javaDir}/libs/*`, `kleak.fixtures.${javaFixtures[name]}`]];
+}
 
 const goDir = join(repoRoot, 'fixtures/go');
 const goBinDir = join(goDir, 'bin');
@@ -114,7 +131,9 @@ export async function startFixture(name: FixtureName, options: FixtureOptions): 
   };
   const [command, args] = isGo
     ? [join(goBinDir, name), []]
-    : [process.execPath, ['--expose-gc', join(repoRoot, 'fixtures/node', nodeFixtureDir(name), 'server.mjs')]];
+    : name in javaFixtures
+      ? javaCommand(name as keyof typeof javaFixtures)
+      : [process.execPath, ['--expose-gc', join(repoRoot, 'fixtures/node', nodeFixtureDir(name), 'server.mjs')]];
   const child = spawn(command, args, { env, stdio: ['ignore', out, out], cwd: logDir });
   closeSync(out);
   running.add(child);

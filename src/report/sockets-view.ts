@@ -63,6 +63,23 @@ function processHeader(p: ProcessSockets, chalk: ChalkInstance): string {
   return `${chalk.bold(`PID ${p.pid}`)} ${cmd} — runtime ${p.runtime}, ${p.threads ?? '?'} threads, RSS ${mb(p.rssBytes)}, CPU ${p.cpuPercent ?? '?'}%`;
 }
 
+/** A JVM's Kafka clients from outside: threads by kind, selectors, the JVM's own thread counters. */
+function jvmLine(p: ProcessSockets): string | undefined {
+  const j = p.jvm;
+  if (!j) return undefined;
+  const t = j.threads;
+  const kinds = [
+    [t.producers, 'producer'],
+    [t.admins, 'admin'],
+    [t.consumers, 'consumer (classic, in a group)'],
+    [t.asyncConsumers, 'consumer (new protocol)'],
+  ] as const;
+  const clients = kinds.filter(([n]) => n > 0).map(([n, what]) => `${n} ${what}${n === 1 ? '' : 's'}`);
+  return `JVM${j.kafkaClients ? ` · kafka-clients ${j.kafkaClients}` : ''}${j.springKafka ? ` · spring-kafka ${j.springKafka}` : ''} · Kafka client threads: ${clients.length ? clients.join(', ') : 'none'} · epoll fds ${j.selectors} (a Selector per client)${
+    j.counters ? ` · threads started ${j.counters.started}, live ${j.counters.live} (hsperfdata)` : ' · no hsperfdata (-XX:-UsePerfData?)'
+  }`;
+}
+
 function totalsLine(t: ProcessSockets['totals']): string {
   return `fds ${t.fds} of ${t.fdLimit ?? 'unlimited'} · sockets ${t.sockets} (TCP ${t.tcpSockets}) · to brokers ${t.brokerSockets} (ESTABLISHED ${t.brokerEstablished}, CLOSE_WAIT ${t.brokerCloseWait}) · not to brokers ${t.nonBrokerSockets}`;
 }
@@ -74,6 +91,8 @@ export function renderSocketsTable(inventory: SocketInventory, findings: Finding
     out.push('', processHeader(p, chalk));
     out.push(p.brokers.length ? brokerTable(p.brokers) : chalk.dim('  no connections to brokers'));
     out.push(totalsLine(p.totals));
+    const jvm = jvmLine(p);
+    if (jvm) out.push(jvm);
   }
   if (inventory.processes.length > 1) {
     out.push('', chalk.bold(`All ${inventory.processes.length} processes`));

@@ -64,7 +64,11 @@ function trendRow(name: string, t: Trend): string[] {
 export function renderWatchSummary(result: WatchResult, findings: Finding[], chalk: ChalkInstance): string {
   const out = [
     '',
-    chalk.dim(`${sourceText[result.brokerSource]}; runtime ${result.runtime}${result.libraries.length ? `, ${result.libraries.join(', ')}` : ''}`),
+    chalk.dim(
+      `${sourceText[result.brokerSource]}; runtime ${result.runtime}${
+        result.libraries.length ? `, ${result.libraries.map((l) => (result.versions?.[l] ? `${l} ${result.versions[l]}` : l)).join(', ')}` : ''
+      }`,
+    ),
   ];
   for (const w of result.last.warnings) out.push(chalk.yellow(`warning: ${w}`));
   // with a driver the samples follow the requests, so a trend over them says nothing: show it only when watching
@@ -92,6 +96,24 @@ export function renderWatchSummary(result: WatchResult, findings: Finding[], cha
         ['librdkafka clients (rdk:main threads)', d.baseline.rdkafkaClients ?? 0, d.after.rdkafkaClients ?? 0, d.perRequest.rdkafkaClients],
         ['  broker threads (rdk:broker<id>)', d.baseline.rdkafkaBrokerThreads ?? 0, d.after.rdkafkaBrokerThreads ?? 0, d.perRequest.rdkafkaBrokerThreads ?? 0],
       );
+    if (d.perRequest.jvmClients !== undefined) {
+      const kinds = d.perRequest.jvmClientKinds!;
+      per.push(['Kafka client threads (JVM)', d.baseline.jvmClients ?? 0, d.after.jvmClients ?? 0, d.perRequest.jvmClients]);
+      for (const [kind, label] of [
+        ['producers', 'kafka-producer-network-thread'],
+        ['admins', 'kafka-admin-client-thread'],
+        ['consumers', 'kafka-coordinator-heartbeat-thread'],
+        ['asyncConsumers', 'consumer_background_thread'],
+      ] as const)
+        if (kinds[kind] !== 0 || (d.after.jvmClientKinds?.[kind] ?? 0) > 0)
+          per.push([`  ${label}`, d.baseline.jvmClientKinds?.[kind] ?? 0, d.after.jvmClientKinds?.[kind] ?? 0, kinds[kind]]);
+      per.push(['epoll fds (a Selector per client)', d.baseline.jvmSelectors ?? 0, d.after.jvmSelectors ?? 0, d.perRequest.jvmSelectors ?? 0]);
+      if (d.perRequest.jvmThreadsStarted !== undefined)
+        per.push(
+          ['Java threads started (hsperfdata)', d.baseline.jvmThreadsStarted ?? 0, d.after.jvmThreadsStarted ?? 0, d.perRequest.jvmThreadsStarted],
+          ['  live', d.baseline.jvmThreadsLive ?? 0, d.after.jvmThreadsLive ?? 0, d.perRequest.jvmThreadsLive ?? 0],
+        );
+    }
     if (d.churn?.perRequest)
       per.push(
         ['broker connections opened (by inode)', '', d.churn.brokerOpened, d.churn.perRequest.opened],

@@ -5,7 +5,17 @@
 // late). A client built and closed per request leaves nothing behind, but pays the connection set-up
 // on every request: with sockets tracked by inode, that is a warning of its own (closedPerRequest).
 import { defineRule } from './define-rule.js';
-import { clientKinds, constructorLocations, creationLocations, creatorLocations, orElse, fmt, libraryFor, oneClientPerProcessFix } from './helpers.js';
+import {
+  clientKinds,
+  constructorLocations,
+  creationLocations,
+  creatorLocations,
+  orElse,
+  fmt,
+  jvmClientPhrases,
+  libraryFor,
+  oneClientPerProcessFix,
+} from './helpers.js';
 
 export const perRequestThreshold = 0.5;
 
@@ -18,7 +28,7 @@ export default defineRule({
     messages: {
       perRequest: '{what} per request ({requests} requests after {warmup} warm-up), still there after {settledAfter}{churn}',
       closedPerRequest:
-        'a client built and closed per request: {opened} broker connections opened and closed per request ({requests} requests after {warmup} warm-up, median lifetime {lifetime} ms), none left open — each request pays the connection and metadata set-up{latency}{unsure}',
+        'a client built and closed per request: {opened} broker connections opened and closed per request ({requests} requests after {warmup} warm-up, median lifetime {lifetime} ms){threads}, none left open — each request pays the connection and metadata set-up{latency}{unsure}',
     },
     fix: oneClientPerProcessFix,
   },
@@ -36,10 +46,15 @@ export default defineRule({
     const rdkClients = d.perRequest.rdkafkaClients ?? 0;
     const library = libraryFor(watch.runtime, watch.libraries);
     const rdkafka = d.perRequest.rdkafkaClients !== undefined;
+    // JVM (kafka-clients): one thread per client, named after its kind; java.threads.started counts them even once closed
+    const jvmClients = d.perRequest.jvmClients ?? 0;
+    const jvm = d.perRequest.jvmClients !== undefined;
     const unlocated = rdkafka
       ? 'librdkafka clients are seen by their threads, which carry no stack of the code that built them; `kleak scan` (or diagnose --source DIR) finds the constructor calls'
-      : undefined;
-    if (connections < perRequestThreshold && goroutines < perRequestThreshold && rdkClients < perRequestThreshold) {
+      : jvm
+        ? 'a JVM’s Kafka clients are seen from outside by their threads, which carry no stack of the code that built them; the code is found by the Java scan (next) or, with attach, a heap dump'
+        : undefined;
+    if (connections < perRequestThreshold && goroutines < perRequestThreshold && rdkClients < perRequestThreshold && jvmClients < perRequestThreshold) {
       if (!churn || churn.opened < perRequestThreshold) return [];
       return [
         {
@@ -57,6 +72,12 @@ export default defineRule({
               ? `: a request took ${d.result.latencyMs.p50} ms (median; p90 ${d.result.latencyMs.p90} ms)${d.churn!.medianLifetimeMs !== undefined ? `, ${d.churn!.medianLifetimeMs} ms of it with a connection of its own open` : ''}`
               : '',
             ...(d.result.latencyMs ? { latencyP50Ms: d.result.latencyMs.p50 } : {}),
+            // the JVM: a thread started per request and ended again (java.threads.started against live)
+            threads:
+              jvm && d.perRequest.jvmThreadsStarted !== undefined
+                ? `, ${fmt(d.perRequest.jvmThreadsStarted)} Java threads started per request and ${fmt(Math.max(0, d.perRequest.jvmThreadsLive ?? 0))} left (java.threads.started and .live: a client's network thread each, ended by close())`
+                : '',
+            ...(jvm && d.perRequest.jvmThreadsStarted !== undefined ? { jvmThreadsStartedPerRequest: d.perRequest.jvmThreadsStarted } : {}),
             // sockets alone cannot tell a closed client from one that reaps all its idle connections (kafka-go's
             // Transport): in Go its goroutines would, in a librdkafka client its threads
             unsure:
@@ -66,7 +87,7 @@ export default defineRule({
           },
           confidence: 'confirmed',
           library,
-          locations: library === 'kafkajs' ? creationLocations(v8Heap) : rdkafka ? [] : constructorLocations(goHeap, library),
+          locations: library === 'kafkajs' ? creationLocations(v8Heap) : rdkafka || jvm ? [] : constructorLocations(goHeap, library),
           ...(unlocated ? { unlocated } : {}),
           evidence: [
             {
@@ -106,12 +127,15 @@ export default defineRule({
     for (const k of kinds) parts.push(k.phrase);
     if (rdkClients >= perRequestThreshold)
       parts.push(`${fmt(rdkClients)} librdkafka clients (rdk:main threads; ${fmt(d.perRequest.rdkafkaBrokerThreads ?? 0)} broker threads)`);
+    const jvmKinds = d.perRequest.jvmClientKinds;
+    if (jvmKinds && jvmClients >= perRequestThreshold) parts.push(...jvmClientPhrases(jvmKinds, perRequestThreshold / 2));
     return [
       {
         messageId: 'perRequest',
         data: {
-          kind: kinds[0]?.kind ?? 'client',
+          kind: kinds[0]?.kind ?? (jvmKinds && jvmKinds.producers >= perRequestThreshold ? 'producer' : 'client'),
           ...(rdkafka ? { rdkafkaClientsPerRequest: rdkClients } : {}),
+          ...(jvm ? { jvmClientsPerRequest: jvmClients } : {}),
           what: parts.length > 1 ? `${parts.slice(0, -1).join(', ')} and ${parts[parts.length - 1]}` : parts[0]!,
           connectionsPerRequest: connections,
           goroutinesPerRequest: goroutines,
@@ -127,6 +151,7 @@ export default defineRule({
         confidence:
           (connections >= perRequestThreshold ||
             rdkClients >= perRequestThreshold ||
+            jvmClients >= perRequestThreshold ||
             kinds.some((k) => (d.goroutineLifecycle?.[`${k.library}/client-metadata-loop`]?.left ?? 0) >= perRequestThreshold)) &&
           d.settled
             ? 'confirmed'
@@ -137,7 +162,7 @@ export default defineRule({
             ? creationLocations(v8Heap)
             : library === 'sarama' || library === 'franz-go'
               ? orElse(constructorLocations(goHeap, library), () => creatorLocations(dump, library, ['client-metadata-loop']))
-              : rdkafka
+              : rdkafka || jvm
                 ? []
                 : constructorLocations(goHeap, library),
         ...(unlocated ? { unlocated } : {}),
@@ -174,6 +199,28 @@ export default defineRule({
               ]
             : []),
           { source: 'sockets', description: `open fds ${d.baseline.fds} → ${d.after.fds}`, data: { before: d.baseline.fds, after: d.after.fds } },
+          ...(jvm
+            ? [
+                {
+                  source: 'sockets' as const,
+                  description: `Kafka client threads in /proc/PID/task ${d.baseline.jvmClients} → ${d.after.jvmClients} (${jvmThreadWords(d.after.jvmClientKinds)}), epoll fds (one java.nio Selector per client) ${d.baseline.jvmSelectors} → ${d.after.jvmSelectors}${
+                    d.baseline.jvmThreadsStarted !== undefined
+                      ? `; the JVM's own counters (hsperfdata): java.threads.started ${d.baseline.jvmThreadsStarted} → ${d.after.jvmThreadsStarted}, java.threads.live ${d.baseline.jvmThreadsLive} → ${d.after.jvmThreadsLive}`
+                      : ''
+                  }`,
+                  data: {
+                    before: d.baseline.jvmClients ?? 0,
+                    after: d.after.jvmClients ?? 0,
+                    selectorsBefore: d.baseline.jvmSelectors ?? 0,
+                    selectorsAfter: d.after.jvmSelectors ?? 0,
+                    ...(d.baseline.jvmThreadsStarted !== undefined
+                      ? { threadsStartedBefore: d.baseline.jvmThreadsStarted, threadsStartedAfter: d.after.jvmThreadsStarted }
+                      : {}),
+                    requests: d.requests,
+                  },
+                },
+              ]
+            : []),
           ...(rdkafka
             ? [
                 {
@@ -188,3 +235,6 @@ export default defineRule({
     ];
   },
 });
+
+const jvmThreadWords = (k: { producers: number; admins: number; consumers: number; asyncConsumers: number } | undefined) =>
+  k ? `${k.producers} producer, ${k.admins} admin, ${k.consumers + k.asyncConsumers} consumer` : 'none';

@@ -9,6 +9,9 @@ import type { V8HeapEvidence } from '../collectors/v8heap/types.js';
 /** Goroutine frames name the Go library; a Node process is taken to use kafkajs (the one kleak knows). */
 export function libraryFor(runtime: Runtime, libraries: readonly Library[] = []): Library {
   if (libraries.length === 1) return libraries[0]!;
+  // a Spring service builds its kafka-clients through Spring Kafka: the fix is Spring's
+  if (runtime === 'java' && libraries.includes('spring-kafka')) return 'spring-kafka';
+  if (runtime === 'java' && libraries.includes('kafka-clients')) return 'kafka-clients';
   if (runtime === 'node') return 'kafkajs';
   return 'unknown';
 }
@@ -88,7 +91,10 @@ export function creationLocations(v8Heap: V8HeapEvidence | undefined): SourceLoc
 export const orphanThreshold = 3;
 
 /** The fix for a client created and not closed, per library: client-per-request and the rules that see its growth. */
-export const oneClientPerProcessFix: Record<'sarama' | 'franz-go' | 'kafka-go' | 'confluent-kafka-go' | 'kafkajs' | 'node-rdkafka' | 'unknown', string> = {
+export const oneClientPerProcessFix: Record<
+  'sarama' | 'franz-go' | 'kafka-go' | 'confluent-kafka-go' | 'kafkajs' | 'node-rdkafka' | 'kafka-clients' | 'spring-kafka' | 'unknown',
+  string
+> = {
   sarama: `Create the client and producer once at start-up, share them, and close them on shutdown. If you
 use NewAsyncProducerFromClient/NewSyncProducerFromClient, producer.Close() does NOT close the client:
   client, err := sarama.NewClient(brokers, cfg)          // once, in main
@@ -122,9 +128,32 @@ connections outside V8), connect it once, share it; flush and disconnect it on s
   producer.connect()                                     // once
   app.post('/orders', (req, res) => { producer.produce(topic, null, Buffer.from(body)); ... })
   process.once('SIGTERM', () => producer.flush(10000, () => producer.disconnect()))`,
+  'kafka-clients': `Create one KafkaProducer at start-up (it is thread-safe), share it across requests, and close it on
+shutdown; an Admin or a KafkaConsumer the same way (a consumer per polling thread, not per request). Each client
+has a network thread, a Selector and broker connections of its own until close():
+  static final KafkaProducer<String, String> producer = new KafkaProducer<>(props);   // once
+  Runtime.getRuntime().addShutdownHook(new Thread(producer::close));                   // flushes, then closes
+  // per request: producer.send(new ProducerRecord<>(topic, key, value));`,
+  'spring-kafka': `Declare the ProducerFactory and the KafkaTemplate once, as beans, and inject the template: Spring builds the
+producer once and closes it on shutdown. A new DefaultKafkaProducerFactory (or KafkaTemplate over one) per request
+builds a new KafkaProducer each time, and nothing closes it:
+  @Bean ProducerFactory<String, String> producerFactory() { return new DefaultKafkaProducerFactory<>(props); }
+  @Bean KafkaTemplate<String, String> kafkaTemplate(ProducerFactory<String, String> pf) { return new KafkaTemplate<>(pf); }
+  // per request: kafkaTemplate.send(topic, key, value);`,
   unknown: `Create the Kafka client/producer once per process, share it across requests, and close it on
 shutdown. A client per request opens new broker connections each time; if it is not closed they stay.`,
 };
+
+/** The Kafka clients of a JVM by kind, in words: "1.0 KafkaProducers (kafka-producer-network-thread)". */
+export function jvmClientPhrases(kinds: { producers: number; admins: number; consumers: number; asyncConsumers: number }, min: number): string[] {
+  const names: Array<[keyof typeof kinds, string]> = [
+    ['producers', 'KafkaProducers (kafka-producer-network-thread)'],
+    ['admins', 'Admin clients (kafka-admin-client-thread)'],
+    ['consumers', 'KafkaConsumers (kafka-coordinator-heartbeat-thread)'],
+    ['asyncConsumers', 'consumers of the new protocol (consumer_background_thread)'],
+  ];
+  return names.filter(([k]) => kinds[k] >= min).map(([k, name]) => `${fmt(kinds[k])} ${name}`);
+}
 
 /** The graceful shutdown sequence per library (graceful-shutdown.md): the shutdown rules' fixes build on it. */
 export const shutdownSequence = {

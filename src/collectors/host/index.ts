@@ -11,9 +11,10 @@ import { parseCmdline, parseOpenFilesLimit, parseSocketInode } from '../process/
 import { parseProcNetTcp, type ParsedTcpTable } from '../process/parse-proc-net-tcp.js';
 import { assertLinux } from '../process/index.js';
 import { nodeProcReader, runtimeOf, type ProcReader } from '../process/read-proc.js';
-import { readLibrdkafkaBinding } from '../process/librdkafka.js';
+import { readLibrdkafkaBinding, threadNames } from '../process/librdkafka.js';
 import { brokerFilter, readSockDiagSync, sockDiagAccess, type SocketReadMethod } from '../process/sock-diag.js';
 import { goLibraryOf } from '../shutdown/proc-watch.js';
+import { jvmClientTotal, readJvm } from '../process/jvm.js';
 import type { BrokerEndpoint, BrokerSource, Runtime, TcpSocket } from '../process/types.js';
 import type { Library } from '../../types.js';
 import type { HostProcess, HostTop } from './types.js';
@@ -232,6 +233,10 @@ function readHostProcess(
       if (!cache.goLibraries.has(key)) cache.goLibraries.set(key, goLibraryOf(pid));
       library = cache.goLibraries.get(key);
     }
+  } else if (live && runtime === 'java') {
+    // a JVM: its Kafka client threads, or the kafka-clients / spring-kafka jar it holds open
+    const jvm = readJvm(pid, threadNames(pid));
+    library = jvm.springKafka ? 'spring-kafka' : jvm.kafkaClients || jvmClientTotal(jvm.threads) > 0 ? 'kafka-clients' : undefined;
   }
   return {
     pid,

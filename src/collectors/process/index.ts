@@ -7,6 +7,8 @@ import { parseCmdline, parseOpenFilesLimit, parseProcStatus, parseSocketInode, p
 import { parseProcNetTcp, type ParsedTcpTable } from './parse-proc-net-tcp.js';
 import { brokerFilter, localPortFilter, readSockDiag, sockDiagAccess, type SockDiagAccess, type SocketReadMethod } from './sock-diag.js';
 import { nodeProcReader, procError, runtimeOf, type ProcReader } from './read-proc.js';
+import { readJvm } from './jvm.js';
+import { threadNames } from './librdkafka.js';
 import type { BrokerEndpoint, ProcessSockets, SocketInventory, SocketsRequest, TcpSocket } from './types.js';
 
 export const defaultKafkaPorts = [9092, 9093, 9094];
@@ -232,11 +234,14 @@ export async function readSocketInventory(request: SocketsRequest, reader: ProcR
       matcher,
     );
     const u = (usage as Record<number, pidusage.Status | undefined>)[p.pid];
+    const runtime = runtimeOf(p.exe, () => reader.isGoBinary(`/proc/${p.pid}/exe`));
     return {
       pid: p.pid,
       command: p.command || p.status.name,
       exe: p.exe,
-      runtime: runtimeOf(p.exe, () => reader.isGoBinary(`/proc/${p.pid}/exe`)),
+      runtime,
+      // a JVM read from /proc itself (its threads, fds and hsperfdata); not from a captured /proc
+      ...(runtime === 'java' && reader === nodeProcReader && request.jvm !== false ? { jvm: readJvm(p.pid, threadNames(p.pid)) } : {}),
       threads: p.status.threads,
       rssBytes: p.status.rssBytes ?? u?.memory ?? null,
       cpuPercent: u ? Math.round(u.cpu * 10) / 10 : null,

@@ -74,6 +74,8 @@ export interface ProcessSockets {
   totals: ProcessTotals;
   /** TCP sockets not to brokers, by peer ("127.0.0.1:8199", or ":8080 in" for connections to a port it listens on) */
   peers?: Record<string, number>;
+  /** a JVM: its Kafka client threads by kind, epoll fds, jvmstat thread counters and the kafka-clients version */
+  jvm?: JvmLook;
 }
 
 export interface SocketInventory {
@@ -96,4 +98,35 @@ export interface SocketsRequest {
   warnings?: string[];
   /** CPU and RSS through pidusage (default true) */
   usage?: boolean;
+  /** a JVM's threads, epoll fds and hsperfdata (default true; the watch reads them itself every sample) */
+  jvm?: boolean;
+}
+
+/** Kafka client threads of a JVM, by kind (the names of kafka-clients 1.0 to 4.x, cut to 15 bytes). */
+export interface JvmClientThreads {
+  /** "kafka-producer-network-thread | <client.id>": one per KafkaProducer */
+  producers: number;
+  /** "kafka-admin-client-thread | <client.id>": one per Admin */
+  admins: number;
+  /** "kafka-coordinator-heartbeat-thread | <group>": one per classic consumer that joined its group */
+  consumers: number;
+  /** "consumer_background_thread": one per consumer of the new protocol (group.protocol=consumer) or share consumer */
+  asyncConsumers: number;
+}
+
+/** The jvmstat counters kleak reads: threads started since the JVM began (a running total), live, daemon. */
+export interface JvmThreadCounters {
+  started: number;
+  live: number;
+  daemon: number;
+}
+
+/** What /proc tells of a JVM: its Kafka client threads, its epoll fds (one per java.nio Selector), open jars. */
+export interface JvmLook {
+  threads: JvmClientThreads;
+  /** anon_inode:[eventpoll] fds: one per Kafka client's Selector, and one per other NIO selector (an HTTP server's) */
+  selectors: number;
+  counters?: JvmThreadCounters;
+  kafkaClients?: string;
+  springKafka?: string;
 }

@@ -5,8 +5,9 @@ import { failed, ok, type CollectorResult } from '../types.js';
 import type { Library } from '../../types.js';
 import { fetchGoroutineCount } from '../goruntime/fetch-goroutines.js';
 import { readSocketInventory } from '../process/index.js';
-import { readLibrdkafkaBinding, readRdkafkaThreads, type RdkafkaThreads } from '../process/librdkafka.js';
-import type { SocketInventory } from '../process/types.js';
+import { readLibrdkafkaBinding, readRdkafkaThreads, threadNames, type RdkafkaThreads } from '../process/librdkafka.js';
+import { jvmClientTotal, readJvm } from '../process/jvm.js';
+import type { JvmLook, SocketInventory } from '../process/types.js';
 import { measureDrive } from './measure-drive.js';
 import { trackChurn } from './churn.js';
 import type { DriveMeasurement, SamplePhase, WatchRequest, WatchResult, WatchSample } from './types.js';
@@ -39,12 +40,13 @@ export async function runWatch(request: WatchRequest): Promise<WatchResult> {
   let last: SocketInventory | undefined;
   let exited: WatchResult['exited'];
   let rdkafka: boolean | undefined;
+  const versions: Partial<Record<Library, string>> = {};
 
   const sample = async (phase: SamplePhase): Promise<WatchSample | undefined> => {
     if (exited) return undefined;
     let inventory: SocketInventory;
     try {
-      inventory = await readSocketInventory({ ...request.sockets, usage: false, children: false });
+      inventory = await readSocketInventory({ ...request.sockets, usage: false, children: false, jvm: false });
     } catch (error) {
       if (error instanceof InputError && last) {
         exited = { pid: request.sockets.pids[0]!, afterMs: Date.now() - started, message: error.message };
@@ -79,6 +81,19 @@ export async function runWatch(request: WatchRequest): Promise<WatchResult> {
         rdk.brokerThreads += t.brokerThreads;
       }
     }
+    // a JVM: its Kafka client threads by kind, its selectors and its jvmstat thread counters, every sample
+    const jvms = inventory.processes.filter((p) => p.runtime === 'java').map((p) => readJvm(p.pid, threadNames(p.pid)));
+    const jvm = jvms.length ? sumJvm(jvms) : undefined;
+    for (const j of jvms) {
+      if (j.kafkaClients || jvmClientTotal(j.threads) > 0) {
+        libraries.add('kafka-clients');
+        if (j.kafkaClients) versions['kafka-clients'] ??= j.kafkaClients;
+      }
+      if (j.springKafka) {
+        libraries.add('spring-kafka');
+        versions['spring-kafka'] ??= j.springKafka;
+      }
+    }
     const t = inventory.totals;
     const s: WatchSample = {
       atMs: Date.now() - started,
@@ -91,6 +106,14 @@ export async function runWatch(request: WatchRequest): Promise<WatchResult> {
       ...(goroutines !== undefined ? { goroutines } : {}),
       ...(goroutineRoles ? { goroutineRoles } : {}),
       ...(rdk ? { rdkafkaClients: rdk.clients, rdkafkaBrokerThreads: rdk.brokerThreads } : {}),
+      ...(jvm
+        ? {
+            jvmClients: jvmClientTotal(jvm.threads),
+            jvmClientKinds: jvm.threads,
+            jvmSelectors: jvm.selectors,
+            ...(jvm.counters ? { jvmThreadsStarted: jvm.counters.started, jvmThreadsLive: jvm.counters.live } : {}),
+          }
+        : {}),
       processes: inventory.processes.map((p) => ({
         pid: p.pid,
         fds: p.totals.fds,
@@ -131,6 +154,7 @@ export async function runWatch(request: WatchRequest): Promise<WatchResult> {
     pids: last.processes.map((p) => p.pid),
     runtime,
     libraries: [...libraries],
+    ...(Object.keys(versions).length ? { versions } : {}),
     brokerSource: last.brokerSource,
     fdLimit: last.processes[0]?.totals.fdLimit ?? null,
     intervalMs: request.intervalMs,
@@ -163,4 +187,25 @@ function sumPeers(all: Array<Record<string, number>>): Record<string, number> {
   const out: Record<string, number> = {};
   for (const peers of all) for (const [k, v] of Object.entries(peers)) out[k] = (out[k] ?? 0) + v;
   return out;
+}
+
+/** The JVMs of a watch summed: client threads by kind, selectors, thread counters (when every JVM has them). */
+function sumJvm(looks: JvmLook[]): JvmLook {
+  const counters = looks.every((l) => l.counters)
+    ? looks.reduce((a, l) => ({ started: a.started + l.counters!.started, live: a.live + l.counters!.live, daemon: a.daemon + l.counters!.daemon }), {
+        started: 0,
+        live: 0,
+        daemon: 0,
+      })
+    : undefined;
+  return {
+    threads: {
+      producers: looks.reduce((n, l) => n + l.threads.producers, 0),
+      admins: looks.reduce((n, l) => n + l.threads.admins, 0),
+      consumers: looks.reduce((n, l) => n + l.threads.consumers, 0),
+      asyncConsumers: looks.reduce((n, l) => n + l.threads.asyncConsumers, 0),
+    },
+    selectors: looks.reduce((n, l) => n + l.selectors, 0),
+    ...(counters ? { counters } : {}),
+  };
 }

@@ -5,6 +5,7 @@ import type { DriveResult } from '../drive/types.js';
 import type { AdaptiveStop, DriveMeasurement, GoroutineLifecycle, DrivePlan, Metrics, SamplePhase, WatchSample } from './types.js';
 import { threshold, decided } from './sequential.js';
 import type { ChurnTracker } from './churn.js';
+import type { JvmClientThreads } from '../process/types.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -37,6 +38,15 @@ export function lifecycle(
   return out;
 }
 
+function perKind(after: JvmClientThreads, before: JvmClientThreads, per: (a: number, b: number) => number): JvmClientThreads {
+  return {
+    producers: per(after.producers, before.producers),
+    admins: per(after.admins, before.admins),
+    consumers: per(after.consumers, before.consumers),
+    asyncConsumers: per(after.asyncConsumers, before.asyncConsumers),
+  };
+}
+
 function metricsOf(s: WatchSample): Metrics {
   return {
     fds: s.fds,
@@ -46,10 +56,19 @@ function metricsOf(s: WatchSample): Metrics {
     ...(s.goroutines !== undefined ? { goroutines: s.goroutines } : {}),
     ...(s.goroutineRoles ? { goroutineRoles: s.goroutineRoles } : {}),
     ...(s.rdkafkaClients !== undefined ? { rdkafkaClients: s.rdkafkaClients, rdkafkaBrokerThreads: s.rdkafkaBrokerThreads ?? 0 } : {}),
+    ...(s.jvmClients !== undefined
+      ? {
+          jvmClients: s.jvmClients,
+          jvmClientKinds: s.jvmClientKinds!,
+          jvmSelectors: s.jvmSelectors ?? 0,
+          ...(s.jvmThreadsStarted !== undefined ? { jvmThreadsStarted: s.jvmThreadsStarted, jvmThreadsLive: s.jvmThreadsLive ?? 0 } : {}),
+        }
+      : {}),
   };
 }
 
-const key = (s: WatchSample) => `${s.brokerEstablished}/${s.brokerSockets}/${s.fds}/${s.goroutines ?? ''}/${s.rdkafkaClients ?? ''}`;
+const key = (s: WatchSample) =>
+  `${s.brokerEstablished}/${s.brokerSockets}/${s.fds}/${s.goroutines ?? ''}/${s.rdkafkaClients ?? ''}/${s.jvmClients ?? ''}/${s.jvmThreadsLive ?? ''}`;
 
 /** Samples every 250 ms until four in a row agree (about a second of quiet), or the bound passes. */
 async function settle(
@@ -163,6 +182,19 @@ async function driveAndSettle(
             rdkafkaBrokerThreads: per(after.rdkafkaBrokerThreads ?? 0, baseline.rdkafkaBrokerThreads ?? 0),
           }
         : {}),
+      ...(after.jvmClients !== undefined && baseline.jvmClients !== undefined
+        ? {
+            jvmClients: per(after.jvmClients, baseline.jvmClients),
+            jvmClientKinds: perKind(after.jvmClientKinds!, baseline.jvmClientKinds!, per),
+            jvmSelectors: per(after.jvmSelectors ?? 0, baseline.jvmSelectors ?? 0),
+            ...(after.jvmThreadsStarted !== undefined && baseline.jvmThreadsStarted !== undefined
+              ? {
+                  jvmThreadsStarted: per(after.jvmThreadsStarted, baseline.jvmThreadsStarted),
+                  jvmThreadsLive: per(after.jvmThreadsLive ?? 0, baseline.jvmThreadsLive ?? 0),
+                }
+              : {}),
+          }
+        : {}),
     },
     ...(after.goroutineRoles && baseline.goroutineRoles ? { goroutineLifecycle: lifecycle(peak, baseline.goroutineRoles, after.goroutineRoles, n) } : {}),
     ...otherPeers(baseline, after, n),
@@ -201,6 +233,7 @@ export async function driveInRounds(
     brokerEstablished: [],
     ...(baseline.goroutines !== undefined ? { goroutines: [] } : {}),
     ...(tracker ? { socketsOpened: [] } : {}),
+    ...(baseline.jvmClients !== undefined ? { jvmClients: [] } : {}),
   };
   let reason: AdaptiveStop['reason'] = 'upper bound';
   let n = 0;
@@ -220,6 +253,8 @@ export async function driveInRounds(
     if (perRound.goroutines && s.goroutines !== undefined && previous.s.goroutines !== undefined)
       perRound.goroutines.push((s.goroutines - previous.s.goroutines) / r.requests);
     if (perRound.socketsOpened) perRound.socketsOpened.push((opened - previous.opened) / r.requests);
+    if (perRound.jvmClients && s.jvmClients !== undefined && previous.s.jvmClients !== undefined)
+      perRound.jvmClients.push((s.jvmClients - previous.s.jvmClients) / r.requests);
     previous = { s, opened };
     const elapsed = Date.now() - started;
     if (n >= rounds.floor && Object.values(perRound).every((series) => decided(series, threshold))) {

@@ -2,7 +2,7 @@
 import type { Trend } from '../../stats/trend.js';
 import type { Library } from '../../types.js';
 import type { DriveOptions, DriveResult } from '../drive/types.js';
-import type { Runtime, SocketInventory, SocketsRequest } from '../process/types.js';
+import type { JvmClientThreads, Runtime, SocketInventory, SocketsRequest } from '../process/types.js';
 
 export type SamplePhase = 'watch' | 'warm-up' | 'baseline' | 'driving' | 'settling' | 'after';
 
@@ -18,13 +18,25 @@ export interface Metrics {
   rdkafkaClients?: number;
   /** … and their threads to brokers learnt from metadata ("rdk:broker<id>"), one per client and broker */
   rdkafkaBrokerThreads?: number;
+  /** JVM (kafka-clients): Kafka client threads in /proc/PID/task, one per client (producer, admin, consumer) */
+  jvmClients?: number;
+  /** … by kind */
+  jvmClientKinds?: JvmClientThreads;
+  /** JVM: epoll fds, one per java.nio Selector: one per Kafka client (of any kind) and one per other NIO selector */
+  jvmSelectors?: number;
+  /** JVM: the jvmstat counters java.threads.started (every thread the JVM ever started) and java.threads.live */
+  jvmThreadsStarted?: number;
+  jvmThreadsLive?: number;
 }
+
+/** The JVM fields of a sample, which are per process and not summed over processes in the per-process rows */
+type JvmMetric = 'jvmClients' | 'jvmClientKinds' | 'jvmSelectors' | 'jvmThreadsStarted' | 'jvmThreadsLive';
 
 export interface WatchSample extends Metrics {
   atMs: number;
   takenAt: string;
   phase: SamplePhase;
-  processes: Array<{ pid: number } & Omit<Metrics, 'goroutines' | 'goroutineRoles' | 'rdkafkaClients' | 'rdkafkaBrokerThreads'>>;
+  processes: Array<{ pid: number } & Omit<Metrics, 'goroutines' | 'goroutineRoles' | 'rdkafkaClients' | 'rdkafkaBrokerThreads' | JvmMetric>>;
   /** TCP sockets that are not to brokers, by peer, summed over the processes */
   peers?: Record<string, number>;
 }
@@ -91,6 +103,12 @@ export interface DriveMeasurement {
     goroutineRoles?: Record<string, number>;
     rdkafkaClients?: number;
     rdkafkaBrokerThreads?: number;
+    jvmClients?: number;
+    jvmClientKinds?: JvmClientThreads;
+    jvmSelectors?: number;
+    /** threads the JVM started per request (a client built per request starts its thread, closed or not) */
+    jvmThreadsStarted?: number;
+    jvmThreadsLive?: number;
   };
   /**
    * with --pprof, per "library/role" and per request: goroutines created (the peak over the drive above the
@@ -111,6 +129,8 @@ export interface WatchResult {
   pids: number[];
   runtime: Runtime;
   libraries: Library[];
+  /** the library versions read from the process (the JVM: the kafka-clients and spring-kafka jars it holds open) */
+  versions?: Partial<Record<Library, string>>;
   brokerSource: SocketInventory['brokerSource'];
   fdLimit: number | null;
   intervalMs: number;

@@ -1,0 +1,118 @@
+// JVM services (Apache kafka-clients 4.1.1 from Maven Central, fixtures/java), seen without attaching: the Kafka
+// client threads of /proc/PID/task by kind, the epoll fds (a Selector per client), and the JVM's own jvmstat
+// counters from hsperfdata (java.threads.started against .live). Each figure is held against the fixture's own
+// count of the clients it built, against `jcmd Thread.print` (the JDK's own thread dump, whole names) and ss; the
+// twins (one client for the process) get nothing at warning or above.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { before, describe, test } from 'node:test';
+import type { FixtureName } from '../../src/local-kafka/start-fixture.js';
+import { runKleakJson } from '../helpers/cli.js';
+import { drive, fixture, getJson } from '../helpers/fixtures.js';
+import { createTopic, sharedBootstrap } from '../helpers/kafka.js';
+import { ssEstablished } from '../helpers/oracles.js';
+
+let bootstrap: string;
+before(async () => {
+  bootstrap = await sharedBootstrap();
+});
+
+/** threads of the JVM whose whole name starts with prefix, from the JDK's own thread dump */
+function jcmdThreads(pid: number, prefix: string): number {
+  const dump = execFileSync('jcmd', [String(pid), 'Thread.print'], { encoding: 'utf8', timeout: 30_000 });
+  return dump.split('\n').filter((l) => l.startsWith(`"${prefix}`)).length;
+}
+
+interface Finding {
+  ruleId: string;
+  severity: string;
+  library: string;
+  summary: string;
+}
+
+async function watchDriven(name: FixtureName, path: string, method: string) {
+  const topic = await createTopic(bootstrap, name);
+  const service = await fixture(name, { bootstrap, topic });
+  await drive(`${service.url}${path}`, 1, { method });
+  const stats = () => getJson<{ built: number; closed: number; open: number }>(`${service.url}/stats`);
+  const before = await stats();
+  const { json } = await runKleakJson(
+    ['watch', '--pid', String(service.pid), '--bootstrap', bootstrap, '--drive', `${service.url}${path}`, '--method', method],
+    'watch',
+  );
+  const after = await stats();
+  const sent = json.drive.requests + json.drive.warmup;
+  return {
+    json,
+    service,
+    builtPerRequest: (after.built - before.built) / sent,
+    open: after.open,
+    ss: ssEstablished(service.pid, [bootstrap]),
+    findings: json.findings as Finding[],
+  };
+}
+
+const atWarningOrAbove = (findings: Finding[]) => findings.filter((f) => f.severity !== 'info').map((f) => `${f.severity} ${f.ruleId}: ${f.summary}`);
+
+describe('JVM services (kafka-clients), without attach', () => {
+  test('a KafkaProducer per request, never closed: 1.0 producers per request as the service counted, equal to jcmd and ss; an error', async (t) => {
+    const { json, service, builtPerRequest, open, ss, findings } = await watchDriven('java-producer-per-request', '/produce', 'POST');
+    const d = json.drive;
+    const jcmd = jcmdThreads(service.pid, 'kafka-producer-network-thread | producer-');
+    t.diagnostic(
+      `kleak ${d.perRequest.jvmClients} producer threads/request (${d.baseline.jvmClients} → ${d.after.jvmClients}), started ${d.perRequest.jvmThreadsStarted}/request, ${d.perRequest.brokerEstablished} ESTABLISHED/request; service built ${builtPerRequest}/request, ${open} open; jcmd ${jcmd}; ss ${ss}`,
+    );
+    assert.equal(json.runtime, 'java');
+    assert.deepEqual(json.libraries, ['kafka-clients']);
+    assert.equal(json.versions['kafka-clients'], '4.1.1', 'the version from the jar the JVM holds open');
+    assert.ok(Math.abs(d.perRequest.jvmClients - builtPerRequest) <= 0.1 * builtPerRequest, `${d.perRequest.jvmClients} within 10% of ${builtPerRequest}`);
+    assert.equal(d.perRequest.jvmClientKinds.producers, d.perRequest.jvmClients, 'every one a producer');
+    assert.equal(d.after.jvmClients, open, 'producer threads = the producers the service holds open');
+    assert.equal(d.after.jvmClients, jcmd, 'producer threads = jcmd Thread.print');
+    assert.equal(d.after.brokerEstablished, ss, 'ESTABLISHED = ss');
+    assert.ok(d.perRequest.jvmSelectors >= 0.9 * builtPerRequest, `a Selector (epoll fd) per producer: ${d.perRequest.jvmSelectors}`);
+    assert.ok(Math.abs(d.perRequest.jvmThreadsStarted - d.perRequest.jvmThreadsLive) <= 0.1, 'started = live: nothing ends');
+    const finding = findings.find((f) => f.ruleId === 'client-per-request');
+    assert.ok(finding, JSON.stringify(findings));
+    assert.equal(finding.severity, 'error');
+    assert.equal(finding.library, 'kafka-clients');
+    assert.match(finding.summary, /1\.0 KafkaProducers \(kafka-producer-network-thread\) per request/);
+  });
+
+  test('one KafkaProducer for the process: no client per request, nothing at warning or above', async () => {
+    const { json, service, findings } = await watchDriven('java-producer-per-request-fixed', '/produce', 'POST');
+    assert.equal(json.drive.perRequest.jvmClients, 0);
+    assert.equal(json.drive.after.jvmClients, 1);
+    assert.equal(jcmdThreads(service.pid, 'kafka-producer-network-thread | producer-'), 1);
+    assert.deepEqual(atWarningOrAbove(findings), []);
+  });
+
+  test('an Admin built and closed per request: the warning, told from a leak by java.threads.started against live', async (t) => {
+    const { json, service, builtPerRequest, open, findings } = await watchDriven('java-admin-per-request', '/check', 'GET');
+    const d = json.drive;
+    t.diagnostic(
+      `kleak started ${d.perRequest.jvmThreadsStarted}/request, live ${d.perRequest.jvmThreadsLive}/request, client threads ${d.perRequest.jvmClients}/request, opened ${d.churn.perRequest.opened}/request; service built ${builtPerRequest}/request, ${open} open`,
+    );
+    assert.equal(open, 0, 'the service closed every admin');
+    assert.equal(d.perRequest.jvmClients, 0);
+    assert.equal(jcmdThreads(service.pid, 'kafka-admin-client-thread'), 0);
+    assert.ok(
+      Math.abs(d.perRequest.jvmThreadsStarted - builtPerRequest) <= 0.1 * builtPerRequest,
+      `${d.perRequest.jvmThreadsStarted} threads started within 10% of ${builtPerRequest}`,
+    );
+    assert.ok(Math.abs(d.perRequest.jvmThreadsLive) <= 0.1, `live ${d.perRequest.jvmThreadsLive}`);
+    const finding = findings.find((f) => f.ruleId === 'client-per-request');
+    assert.ok(finding, JSON.stringify(findings));
+    assert.equal(finding.severity, 'warning');
+    assert.equal(finding.library, 'kafka-clients');
+    assert.match(finding.summary, /a client built and closed per request/);
+    assert.match(finding.summary, /1\.0 Java threads started per request and 0\.0 left/);
+  });
+
+  test('one Admin for the process: nothing at warning or above', async () => {
+    const { json, findings } = await watchDriven('java-admin-per-request-fixed', '/check', 'GET');
+    assert.ok(json.drive.perRequest.jvmThreadsStarted < 0.5, `started ${json.drive.perRequest.jvmThreadsStarted}`);
+    assert.equal(json.drive.after.jvmClientKinds.admins, 1);
+    assert.deepEqual(atWarningOrAbove(findings), []);
+  });
+});

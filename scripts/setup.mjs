@@ -79,19 +79,25 @@ function localNodeHeaders() {
   }
 }
 
+/** npm's environment for a native build (node-gyp): the local headers, so that nothing is downloaded */
+function nodeGypEnv() {
+  const nodedir = process.env.npm_config_nodedir || localNodeHeaders();
+  return nodedir ? { npm_config_nodedir: nodedir } : {};
+}
+
 const tasks = {
   async heapdump() {
     if (existsSync(paths.heapdumpAddon)) return 'built already';
     const version = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')).packages['node_modules/heapdump']?.version;
     if (!version) throw new SetupFailed('heapdump: not in package-lock.json');
-    const nodedir = process.env.npm_config_nodedir || localNodeHeaders();
+    const env = nodeGypEnv();
     // npm ci drops an optional dependency whose build failed: put it back, built against these headers
     await run('heapdump', 'npm', ['install', '--no-save', '--no-audit', '--no-fund', `heapdump@${version}`], {
-      env: nodedir ? { npm_config_nodedir: nodedir } : {},
+      env,
       hint: 'node-gyp needs Node’s headers (<node prefix>/include/node, or a download from nodejs.org), python3, make and a C++ compiler',
     });
     if (!existsSync(paths.heapdumpAddon)) throw new SetupFailed(`heapdump: npm installed it but ${paths.heapdumpAddon} is not there`);
-    return `built against ${nodedir ? `${nodedir}/include/node` : 'downloaded headers'}`;
+    return `built against ${env.npm_config_nodedir ? `${env.npm_config_nodedir}/include/node` : 'downloaded headers'}`;
   },
 
   async broker() {
@@ -111,6 +117,7 @@ const tasks = {
     if (existsSync(paths.rdkafkaAddon)) return 'built already';
     await run('rdkafka', 'npm', ['ci', '--no-audit', '--no-fund'], {
       cwd: join(root, 'fixtures/node/rdkafka'),
+      env: nodeGypEnv(),
       hint: 'it compiles librdkafka: gcc, make, python3 and the OpenSSL and zlib headers',
     });
     return 'node-rdkafka and librdkafka compiled';

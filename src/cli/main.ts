@@ -32,7 +32,7 @@ const commandModules: Record<string, () => Promise<Register>> = {
 /** The program with every command, or with only `only` when it names one. */
 export async function buildProgram(ctx: CliContext, only?: string): Promise<Command> {
   const program = new Command('kleak')
-    .description('Finds Kafka-client leaks in running Go and Node services, from the outside.')
+    .description('Finds Kafka-client leaks in running Go, Node and JVM services, from the outside.')
     .version(version, '-V, --version')
     .option('--debug', 'print stack traces of errors')
     .showHelpAfterError('(run kleak --help for usage)')

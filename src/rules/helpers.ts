@@ -176,6 +176,11 @@ export const shutdownSequence = {
     await consumer.disconnect()  // the last commit, then LeaveGroup
     process.exit(0)
   })`,
+  'kafka-clients': `Runtime.getRuntime().addShutdownHook(new Thread(() -> {  // the JVM runs it on SIGTERM
+    server.stop(0);        // stop taking requests first
+    producer.close();      // sends every record send() accepted (linger.ms, batch.size), then closes
+    consumer.wakeup();     // the poll loop ends, commits, and calls consumer.close(): LeaveGroup
+  }));`,
   unknown:
     'Handle SIGTERM: stop taking requests, flush and close the producers, close the consumers (last commit, LeaveGroup), then exit — all within the grace period.',
 };

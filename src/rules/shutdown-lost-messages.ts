@@ -22,6 +22,9 @@ export default defineRule({
   ${shutdownSequence['franz-go']}`,
       kafkajs: `Answer only after await producer.send(...) resolved (send resolves on the broker's ack), and never exit before it:
   ${shutdownSequence.kafkajs}`,
+      'kafka-clients': `Close the producer in a shutdown hook: close() sends every record send() accepted first. Its sender is a daemon
+thread: a JVM that exits without it drops what linger.ms and batch.size still held.
+  ${shutdownSequence['kafka-clients']}`,
       unknown: shutdownSequence.unknown,
     },
   },

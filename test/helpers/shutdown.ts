@@ -11,11 +11,23 @@ import { repoRoot } from '../../src/repo-root.js';
 import { runKleakJson } from './cli.js';
 
 export type Scenario =
-  'sarama-async' | 'franz-produce' | 'sarama-group' | 'franz-group' | 'sarama-static' | 'sarama-hang' | 'kafkajs-producer' | 'kafkajs-consumer';
+  | 'sarama-async'
+  | 'franz-produce'
+  | 'sarama-group'
+  | 'franz-group'
+  | 'sarama-static'
+  | 'sarama-hang'
+  | 'kafkajs-producer'
+  | 'kafkajs-consumer'
+  | 'java-producer';
 
-export const isProducer = (s: Scenario) => s === 'sarama-async' || s === 'franz-produce' || s === 'kafkajs-producer';
+export const isProducer = (s: Scenario) => s === 'sarama-async' || s === 'franz-produce' || s === 'kafkajs-producer' || s === 'java-producer';
 
 export function commandOf(scenario: Scenario): string {
+  if (scenario === 'java-producer') {
+    const target = join(repoRoot, 'fixtures/java/target');
+    return `java -Xmx256m -cp '${target}/classes:${target}/libs/*' kleak.fixtures.ShutdownProducer`;
+  }
   return scenario.startsWith('kafkajs')
     ? `${process.execPath} ${join(repoRoot, 'fixtures/node/shutdown-svc/server.mjs')}`
     : join(repoRoot, 'fixtures/go/bin/shutdown-svc');

@@ -19,6 +19,8 @@ import { registerReadCodecs } from '../cluster/codecs.js';
 import { findPprofEndpoint } from '../goruntime/index.js';
 import { parseGoroutineDump } from '../goruntime/parse-goroutine-dump.js';
 import { collect, type CollectorResult } from '../types.js';
+import { jvmClientTotal, readJvm } from '../process/jvm.js';
+import { threadNames } from '../process/librdkafka.js';
 import { MemberDescriber } from './describe-members.js';
 import { startIdDrive, type IdDrive } from './drive-ids.js';
 import { committedOffsets, endOffsets, movedPartitions, readIds, uncommitted, type Offsets } from './offsets.js';
@@ -48,6 +50,8 @@ const sessionDefaults: Record<Library, { sessionMs: number; heartbeatMs: number 
   sarama: { sessionMs: 10_000, heartbeatMs: 3000 },
   'franz-go': { sessionMs: 45_000, heartbeatMs: 3000 },
   kafkajs: { sessionMs: 30_000, heartbeatMs: 3000 },
+  // kafka-clients 3.0 and later (KIP-735)
+  'kafka-clients': { sessionMs: 45_000, heartbeatMs: 3000 },
   unknown: undefined,
 };
 const defaultClientIds: Record<string, Library> = { sarama: 'sarama', kgo: 'franz-go', kafkajs: 'kafkajs' };
@@ -304,6 +308,9 @@ async function checkOnceIn(
   }
   const goLibrary = goLibraryOf(pid);
   const runtime: ShutdownRun['runtime'] = goLibrary || isGoBinary(pid) ? 'go' : /^node/.test(comm) ? 'node' : /^java/.test(comm) ? 'java' : 'unknown';
+  // a JVM: kafka-clients by the jar it holds open or its client threads (read before the signal)
+  const jvm = runtime === 'java' ? readJvm(pid, threadNames(pid)) : undefined;
+  const jvmLibrary = jvm && (jvm.kafkaClients !== undefined || jvmClientTotal(jvm.threads) > 0);
   if (usesLibrdkafka(pid)) notes.push('the process has librdkafka loaded: its client closes outside what this check knows of the libraries');
 
   // the groups it is a member of
@@ -351,7 +358,7 @@ async function checkOnceIn(
     (pprof ? await goLibraryFromStacks(pprof) : undefined) ??
     goLibrary ??
     groups.flatMap((g) => g.members.map((m) => defaultClientIds[m.clientId])).find(Boolean) ??
-    (runtime === 'node' && !usesLibrdkafka(pid) ? 'kafkajs' : 'unknown');
+    (runtime === 'node' && !usesLibrdkafka(pid) ? 'kafkajs' : runtime === 'java' && jvmLibrary ? 'kafka-clients' : 'unknown');
   const session = sessionDefaults[library];
   for (const g of groups) {
     if (session) {

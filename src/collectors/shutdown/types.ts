@@ -129,7 +129,7 @@ export interface ShutdownRun {
   /** goroutines waiting, from the Go pprof endpoint when the grace ran out */
   stuck?: StuckGoroutine[];
   /** the libraries the process was seen to use (member client ids, runtime) */
-  library: 'sarama' | 'franz-go' | 'kafkajs' | 'unknown';
+  library: 'sarama' | 'franz-go' | 'kafkajs' | 'kafka-clients' | 'unknown';
   runtime: 'go' | 'node' | 'java' | 'unknown';
   timeline: ShutdownEvent[];
   notes: string[];

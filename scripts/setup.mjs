@@ -11,7 +11,7 @@
 //   broker        Apache Kafka's jars for the test broker (Maven Central)         broker/target/libs
 //   go-fixtures   the Go fixture services (Sarama, franz-go, kafka-go, confluent-kafka-go; Go module proxy)
 //                                                                                  fixtures/go/bin
-//   java-fixtures the JVM fixtures (kafka-clients from Maven Central, compiled with javac)  fixtures/java/target
+//   java-fixtures the JVM fixtures (kafka-clients, spring-kafka from Maven Central; javac)  fixtures/java*/target
 //   rdkafka       node-rdkafka for the librdkafka fixtures (npm; compiles librdkafka, about 2 minutes)
 //                                                                                  fixtures/node/rdkafka/node_modules
 //   k8s-validate  the Kubernetes manifest validator (k8s.io/api; Go module proxy)  tools/k8s-validate/bin
@@ -124,17 +124,25 @@ const tasks = {
   },
 
   async 'java-fixtures'() {
-    const dir = join(root, 'fixtures/java');
-    const sources = readdirSync(join(dir, 'src/kleak/fixtures')).map((f) => join(dir, 'src/kleak/fixtures', f));
-    const classes = sources.map((f) => join(dir, 'target/classes/kleak/fixtures', f.slice(f.lastIndexOf('/') + 1).replace(/\.java$/, '.class')));
-    if (classes.every((c) => newer(c, [...sources, join(dir, 'pom.xml')]))) return 'compiled already';
-    await run('java-fixtures', 'mvn', ['-B', '-q', '-f', join(dir, 'pom.xml'), 'package'], {
-      hint: 'Maven 3 and Java 17+ on PATH, and Maven Central reachable',
-    });
-    await run('java-fixtures', 'javac', ['-d', join(dir, 'target/classes'), '-cp', join(dir, 'target/libs/*'), ...sources], {
-      hint: 'a JDK 17+ (javac) on PATH',
-    });
-    return `${sources.length} classes against ${readdirSync(join(dir, 'target/libs')).find((f) => f.startsWith('kafka-clients')) ?? 'kafka-clients'}`;
+    // fixtures/java against kafka-clients; fixtures/java-spring against spring-kafka, on a classpath of its own
+    const shell = join(root, 'fixtures/java/src/kleak/fixtures/Svc.java');
+    const done = [];
+    for (const name of ['java', 'java-spring']) {
+      const dir = join(root, 'fixtures', name);
+      const own = readdirSync(join(dir, 'src/kleak/fixtures')).map((f) => join(dir, 'src/kleak/fixtures', f));
+      const sources = own.includes(shell) ? own : [shell, ...own];
+      const classes = own.map((f) => join(dir, 'target/classes/kleak/fixtures', f.slice(f.lastIndexOf('/') + 1).replace(/\.java$/, '.class')));
+      if (classes.every((c) => newer(c, [...sources, join(dir, 'pom.xml')]))) continue;
+      await run('java-fixtures', 'mvn', ['-B', '-q', '-f', join(dir, 'pom.xml'), 'package'], {
+        hint: 'Maven 3 and Java 17+ on PATH, and Maven Central reachable',
+      });
+      await run('java-fixtures', 'javac', ['-d', join(dir, 'target/classes'), '-cp', join(dir, 'target/libs/*'), ...sources], {
+        hint: 'a JDK 17+ (javac) on PATH',
+      });
+      const lib = readdirSync(join(dir, 'target/libs')).find((f) => f.startsWith(name === 'java' ? 'kafka-clients' : 'spring-kafka'));
+      done.push(`fixtures/${name}: ${own.length} sources against ${lib}`);
+    }
+    return done.length ? done.join('; ') : 'compiled already';
   },
 
   async 'k8s-validate'() {

@@ -38,12 +38,15 @@ const javaFixtures = {
   'java-producer-per-request-fixed': 'ProducerPerRequestFixed',
   'java-admin-per-request': 'AdminPerRequest',
   'java-admin-per-request-fixed': 'AdminPerRequestFixed',
+  // Spring Kafka (spring-kafka 4.0 over the same kafka-clients): fixtures/java-spring, a classpath of its own
+  'spring-template-per-request': 'TemplatePerRequest',
+  'spring-template-per-request-fixed': 'TemplatePerRequestFixed',
 } as const;
 export type FixtureName = (typeof goFixtures)[number] | (typeof nodeFixtures)[number] | keyof typeof javaFixtures;
-const javaDir = join(repoRoot, 'fixtures/java/target');
 
 /** The java command line of a JVM fixture; a SetupError when the set-up has not compiled them. */
 function javaCommand(name: keyof typeof javaFixtures): [string, string[]] {
+  const javaDir = join(repoRoot, name.startsWith('spring-') ? 'fixtures/java-spring/target' : 'fixtures/java/target');
   if (!existsSync(join(javaDir, 'classes/kleak/fixtures', `${javaFixtures[name]}.class`)))
     throw new SetupError(`The JVM fixtures are not compiled (${javaDir}/classes).`, {
       hint: 'npm test compiles them in its set-up; alone: node scripts/setup.mjs java-fixtures',

@@ -28,6 +28,7 @@ interface Finding {
   severity: string;
   library: string;
   summary: string;
+  fix: string;
 }
 
 async function watchDriven(name: FixtureName, path: string, method: string) {
@@ -107,6 +108,32 @@ describe('JVM services (kafka-clients), without attach', () => {
     assert.equal(finding.library, 'kafka-clients');
     assert.match(finding.summary, /a client built and closed per request/);
     assert.match(finding.summary, /1\.0 Java threads started per request and 0\.0 left/);
+  });
+
+  test('Spring Kafka: a KafkaTemplate over a new DefaultKafkaProducerFactory per request: spring-kafka named, 1.0 producers per request, the Spring fix', async (t) => {
+    const { json, service, builtPerRequest, ss, findings } = await watchDriven('spring-template-per-request', '/produce', 'POST');
+    const d = json.drive;
+    const jcmd = jcmdThreads(service.pid, 'kafka-producer-network-thread | producer-');
+    t.diagnostic(
+      `kleak ${d.perRequest.jvmClients} producer threads/request (after ${d.after.jvmClients}); service built ${builtPerRequest}/request; jcmd ${jcmd}; ss ${ss}`,
+    );
+    assert.deepEqual([...json.libraries].sort(), ['kafka-clients', 'spring-kafka']);
+    assert.equal(json.versions['spring-kafka'], '4.0.0');
+    assert.ok(Math.abs(d.perRequest.jvmClients - builtPerRequest) <= 0.1 * builtPerRequest, `${d.perRequest.jvmClients} within 10% of ${builtPerRequest}`);
+    assert.equal(d.after.jvmClients, jcmd, 'producer threads = jcmd Thread.print');
+    assert.equal(d.after.brokerEstablished, ss, 'ESTABLISHED = ss');
+    const finding = findings.find((f) => f.ruleId === 'client-per-request');
+    assert.ok(finding, JSON.stringify(findings));
+    assert.equal(finding.severity, 'error');
+    assert.equal(finding.library, 'spring-kafka');
+    assert.match(finding.fix, /@Bean ProducerFactory/);
+  });
+
+  test('Spring Kafka: one factory and template for the process: nothing at warning or above', async () => {
+    const { json, findings } = await watchDriven('spring-template-per-request-fixed', '/produce', 'POST');
+    assert.equal(json.drive.perRequest.jvmClients, 0);
+    assert.equal(json.drive.after.jvmClients, 1);
+    assert.deepEqual(atWarningOrAbove(findings), []);
   });
 
   test('one Admin for the process: nothing at warning or above', async () => {

@@ -2,6 +2,7 @@
 import { attributeBrokers } from '../collectors/cluster/fetch-broker-endpoints.js';
 import type { HostPort, KafkaConnectionOptions } from '../collectors/cluster/connection-options.js';
 import { collectSockets } from '../collectors/process/index.js';
+import { readJvmAttach } from '../collectors/jvm/index.js';
 import { errorOf } from '../collectors/types.js';
 import { version } from '../version.js';
 import { evaluate, gather, type Run } from './evaluate.js';
@@ -16,6 +17,8 @@ export interface BrokerOptions {
 export interface SocketsOptions extends BrokerOptions {
   pids: number[];
   children?: boolean;
+  /** a JVM's thread dump and class histogram through the HotSpot attach protocol (the caller has the user's consent) */
+  attach?: boolean;
 }
 
 export async function inspectSockets(options: SocketsOptions): Promise<Run> {
@@ -29,6 +32,7 @@ export async function inspectSockets(options: SocketsOptions): Promise<Run> {
     warnings: attribution.warnings,
   });
   if (sockets.status === 'failed') throw errorOf(sockets);
+  if (options.attach && sockets.status === 'ok') for (const p of sockets.evidence.processes) if (p.jvm) p.jvm.attach = await readJvmAttach(p.pid);
   const { evidence, reports } = gather({ sockets });
   return { evidence, diagnosis: evaluate(evidence, reports, { target: targetOf(evidence.sockets, options.pids), startedAt, finishedAt: Date.now(), version }) };
 }

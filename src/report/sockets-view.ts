@@ -2,7 +2,7 @@
 import type { ChalkInstance } from 'chalk';
 
 import { mergeBrokers } from '../collectors/process/build-process-sockets.js';
-import type { BrokerConnections, ProcessSockets, SocketInventory } from '../collectors/process/types.js';
+import type { BrokerConnections, JvmAttachLook, ProcessSockets, SocketInventory } from '../collectors/process/types.js';
 import type { Finding } from '../types.js';
 import { renderFindings } from './table.js';
 import { newTable } from './new-table.js';
@@ -80,6 +80,29 @@ function jvmLine(p: ProcessSockets): string | undefined {
   }`;
 }
 
+/** What the JVM said through the attach protocol: its Kafka client threads by id, its counters, its Kafka objects. */
+function attachLines(a: JvmAttachLook): string[] {
+  const byKind = new Map<string, string[]>();
+  const numbered = (id = '') => Number(/(\d+)$/.exec(id)?.[1] ?? 0);
+  for (const c of [...a.clients].sort((x, y) => numbered(x.clientId) - numbered(y.clientId)))
+    byKind.set(c.kind, [...(byKind.get(c.kind) ?? []), c.clientId ?? '']);
+  const ids = [...byKind].map(
+    ([kind, list]) =>
+      `${list.length} ${kind}${list.length === 1 ? '' : 's'}${list[0] ? ` (${list.slice(0, 3).join(', ')}${list.length > 3 ? ', …' : ''})` : ''}`,
+  );
+  const built = [
+    a.builtAtLeast.producers ? `${a.builtAtLeast.producers} producers` : '',
+    a.builtAtLeast.admins ? `${a.builtAtLeast.admins} admin clients` : '',
+  ].filter(Boolean);
+  const short = (cls: string) => cls.slice(cls.lastIndexOf('.') + 1);
+  const histogram = Object.entries(a.histogram).map(([cls, h]) => `${short(cls)} ${h.instances}`);
+  return [
+    `attach · Thread.print: ${ids.length ? ids.join(', ') : 'no Kafka client thread'}${built.length ? ` · at least ${built.join(' and ')} built in this JVM (the default client ids' counter)` : ''}`,
+    `attach · GC.class_histogram (after a full GC): ${histogram.length ? histogram.join(', ') : 'no Kafka client object'}`,
+    `attach · ${a.listenerStarted ? "kleak started the JVM's Attach Listener (SIGQUIT): its thread and /tmp/.java_pid socket stay for the JVM's life" : 'the JVM’s Attach Listener was running already'}`,
+  ];
+}
+
 function totalsLine(t: ProcessSockets['totals']): string {
   return `fds ${t.fds} of ${t.fdLimit ?? 'unlimited'} · sockets ${t.sockets} (TCP ${t.tcpSockets}) · to brokers ${t.brokerSockets} (ESTABLISHED ${t.brokerEstablished}, CLOSE_WAIT ${t.brokerCloseWait}) · not to brokers ${t.nonBrokerSockets}`;
 }
@@ -93,6 +116,7 @@ export function renderSocketsTable(inventory: SocketInventory, findings: Finding
     out.push(totalsLine(p.totals));
     const jvm = jvmLine(p);
     if (jvm) out.push(jvm);
+    if (p.jvm?.attach) out.push(...attachLines(p.jvm.attach));
   }
   if (inventory.processes.length > 1) {
     out.push('', chalk.bold(`All ${inventory.processes.length} processes`));

@@ -129,4 +129,25 @@ export interface JvmLook {
   counters?: JvmThreadCounters;
   kafkaClients?: string;
   springKafka?: string;
+  /** with --attach --yes: what the JVM's own diagnostic commands said */
+  attach?: JvmAttachLook;
+}
+
+/** A Kafka client thread as Thread.print names it whole. */
+export interface JvmClientThread {
+  kind: 'producer' | 'admin' | 'consumer' | 'consumer (new protocol)';
+  /** the client id after " | " (the group for a heartbeat thread); absent for consumer_background_thread */
+  clientId?: string;
+}
+
+/** What a JVM says of its Kafka clients through the HotSpot attach protocol (Thread.print, GC.class_histogram). */
+export interface JvmAttachLook {
+  /** Thread.print: the Kafka client threads, with their client ids */
+  clients: JvmClientThread[];
+  /** the highest N of the default ids producer-N and adminclient-N: at least that many were built in this JVM */
+  builtAtLeast: { producers: number; admins: number; consumers: number };
+  /** GC.class_histogram (after the full GC it forces): Kafka classes → instances and bytes */
+  histogram: Record<string, { instances: number; bytes: number }>;
+  /** kleak started the JVM's attach listener (SIGQUIT): its thread and socket stay for the JVM's life */
+  listenerStarted: boolean;
 }

@@ -124,21 +124,24 @@ const tasks = {
   },
 
   async 'java-fixtures'() {
-    // fixtures/java against kafka-clients; fixtures/java-spring against spring-kafka, on a classpath of its own
+    // fixtures/java against kafka-clients; fixtures/java-spring against spring-kafka, on a classpath of its own.
+    // Built by kleak's own buildJavaFixtures (what `kleak demo --java` does on first use), in a process of its own
     const shell = join(root, 'fixtures/java/src/kleak/fixtures/Svc.java');
     const done = [];
     for (const name of ['java', 'java-spring']) {
       const dir = join(root, 'fixtures', name);
       const own = readdirSync(join(dir, 'src/kleak/fixtures')).map((f) => join(dir, 'src/kleak/fixtures', f));
-      const sources = own.includes(shell) ? own : [shell, ...own];
       const classes = own.map((f) => join(dir, 'target/classes/kleak/fixtures', f.slice(f.lastIndexOf('/') + 1).replace(/\.java$/, '.class')));
-      if (classes.every((c) => newer(c, [...sources, join(dir, 'pom.xml')]))) continue;
-      await run('java-fixtures', 'mvn', ['-B', '-q', '-f', join(dir, 'pom.xml'), 'package'], {
-        hint: 'Maven 3 and Java 17+ on PATH, and Maven Central reachable',
-      });
-      await run('java-fixtures', 'javac', ['-d', join(dir, 'target/classes'), '-cp', join(dir, 'target/libs/*'), ...sources], {
-        hint: 'a JDK 17+ (javac) on PATH',
-      });
+      if (classes.every((c) => newer(c, [...own, shell, join(dir, 'pom.xml')]))) continue;
+      const builder = pathToFileURL(join(root, 'dist/src/local-kafka/start-fixture.js')).href;
+      await run(
+        'java-fixtures',
+        process.execPath,
+        ['--input-type=module', '-e', `(await import(${JSON.stringify(builder)})).buildJavaFixtures(${JSON.stringify(name)})`],
+        {
+          hint: 'Maven 3 and a JDK 17+ (javac) on PATH, Maven Central reachable, and kleak built (npm run build)',
+        },
+      );
       const lib = readdirSync(join(dir, 'target/libs')).find((f) => f.startsWith(name === 'java' ? 'kafka-clients' : 'spring-kafka'));
       done.push(`fixtures/${name}: ${own.length} sources against ${lib}`);
     }

@@ -48,7 +48,11 @@ export function contextFacts(evidence: Evidence): ContextFact[] {
     facts.push({
       source: 'watch',
       name: 'per request',
-      value: `${fmt(p.brokerEstablished)} new broker connections, ${fmt(p.fds)} fds${p.goroutines !== undefined ? `, ${fmt(p.goroutines)} goroutines` : ''}`,
+      value: `${fmt(p.brokerEstablished)} new broker connections, ${fmt(p.fds)} fds${p.goroutines !== undefined ? `, ${fmt(p.goroutines)} goroutines` : ''}${
+        p.jvmClients !== undefined
+          ? `, ${fmt(p.jvmClients)} Kafka client threads (JVM)${p.jvmThreadsStarted !== undefined ? `, ${fmt(p.jvmThreadsStarted)} Java threads started` : ''}`
+          : ''
+      }`,
       meaning: `${drive.requests} ${drive.method} requests to ${drive.url} after ${drive.warmup} warm-up${drive.adaptive ? ` (stopped after ${drive.adaptive.rounds} rounds: ${drive.adaptive.reason}${drive.adaptive.concurrency > drive.concurrency ? `, concurrency raised to ${drive.adaptive.concurrency}` : ''})` : ''}, ${drive.settled ? `counts settled after ${(drive.settleMs / 1000).toFixed(1)} s` : 'counts still moving at the end'}; a client per request shows as ≥ 0.5 of either${drive.churn ? `; broker connections opened ${fmt(drive.churn.perRequest?.opened ?? 0)}, still open ${fmt(drive.churn.perRequest?.stillOpen ?? 0)} per request (by inode)` : ''}`,
     });
   }

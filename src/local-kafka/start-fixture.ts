@@ -1,7 +1,7 @@
 // Builds and starts the leaky sample services in fixtures/ (and their twins) on 127.0.0.1;
 // used by the tests and by `kleak demo`. Every service is stopped by PID, also when its starter dies.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, closeSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, closeSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SetupError } from '../errors.js';
@@ -44,13 +44,38 @@ const javaFixtures = {
 } as const;
 export type FixtureName = (typeof goFixtures)[number] | (typeof nodeFixtures)[number] | keyof typeof javaFixtures;
 
-/** The java command line of a JVM fixture; a SetupError when the set-up has not compiled them. */
-function javaCommand(name: keyof typeof javaFixtures): [string, string[]] {
-  const javaDir = join(repoRoot, name.startsWith('spring-') ? 'fixtures/java-spring/target' : 'fixtures/java/target');
-  if (!existsSync(join(javaDir, 'classes/kleak/fixtures', `${javaFixtures[name]}.class`)))
-    throw new SetupError(`The JVM fixtures are not compiled (${javaDir}/classes).`, {
-      hint: 'npm test compiles them in its set-up; alone: node scripts/setup.mjs java-fixtures',
+/**
+ * Compiles the JVM fixtures of one directory (fixtures/java, or fixtures/java-spring with its own classpath): Maven
+ * resolves their jars from Maven Central into target/libs, javac compiles the sources (with fixtures/java's Svc)
+ * into target/classes. On first use, as the Go fixtures are built; the test set-up does the same side by side.
+ */
+export function buildJavaFixtures(dir: 'java' | 'java-spring'): void {
+  const base = join(repoRoot, 'fixtures', dir);
+  if (!existsSync(join(base, 'pom.xml')))
+    throw new SetupError(`The JVM sample services' sources are not in this installation (${base}).`, {
+      hint: 'Run the demo from a clone of kleak, or use the Go or Node sample service.',
     });
+  const step = (command: string, args: string[], hint: string) => {
+    const result = spawnSync(command, args, { cwd: base, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    if (result.error || result.status !== 0)
+      throw new SetupError(
+        `Building the JVM fixtures failed (${command}):\n${`${result.stdout ?? ''}${result.stderr ?? ''}`.trim().slice(-2000) || String(result.error)}`,
+        {
+          hint,
+        },
+      );
+  };
+  step('mvn', ['-B', '-q', '-f', join(base, 'pom.xml'), 'package'], 'It needs Maven 3 and a JDK 17+ on PATH, and Maven Central reachable.');
+  const shell = join(repoRoot, 'fixtures/java/src/kleak/fixtures/Svc.java');
+  const own = readdirSync(join(base, 'src/kleak/fixtures')).map((f) => join(base, 'src/kleak/fixtures', f));
+  step('javac', ['-d', join(base, 'target/classes'), '-cp', join(base, 'target/libs/*'), ...new Set([shell, ...own])], 'It needs a JDK 17+ (javac) on PATH.');
+}
+
+/** The java command line of a JVM fixture, compiled on first use. */
+function javaCommand(name: keyof typeof javaFixtures): [string, string[]] {
+  const dir = name.startsWith('spring-') ? 'java-spring' : 'java';
+  const javaDir = join(repoRoot, 'fixtures', dir, 'target');
+  if (!existsSync(join(javaDir, 'classes/kleak/fixtures', `${javaFixtures[name]}.class`))) buildJavaFixtures(dir);
   return ['java', ['-Xmx256m', '-cp', `${javaDir}/classes:${javaDir}/libs/*`, `kleak.fixtures.${javaFixtures[name]}`]];
 }
 

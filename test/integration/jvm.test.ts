@@ -10,7 +10,7 @@ import type { FixtureName } from '../../src/local-kafka/start-fixture.js';
 import { runKleakJson } from '../helpers/cli.js';
 import { drive, fixture, getJson } from '../helpers/fixtures.js';
 import { createTopic, sharedBootstrap } from '../helpers/kafka.js';
-import { ssEstablished } from '../helpers/oracles.js';
+import { pidAlive, ssEstablished } from '../helpers/oracles.js';
 
 let bootstrap: string;
 before(async () => {
@@ -142,4 +142,15 @@ describe('JVM services (kafka-clients), without attach', () => {
     assert.equal(json.drive.after.jvmClientKinds.admins, 1);
     assert.deepEqual(atWarningOrAbove(findings), []);
   });
+});
+
+test('kleak demo --java: its own broker and the kafka-clients sample, the error with the JVM figures, everything stopped after', async () => {
+  const { json, code } = await runKleakJson(['demo', '--java', '--requests', '15'], 'diagnosis', { timeoutMs: 180_000 });
+  assert.equal(code, 0, 'the demo reports, it does not gate');
+  const finding = (json.findings as Finding[]).find((f) => f.ruleId === 'client-per-request');
+  assert.ok(finding, JSON.stringify(json.findings));
+  assert.equal(finding.library, 'kafka-clients');
+  assert.match(finding.summary, /1\.0 KafkaProducers \(kafka-producer-network-thread\) per request/);
+  const pid = (json.target as { pids: number[] }).pids[0]!;
+  assert.ok(!pidAlive(pid), `the sample (PID ${pid}) was stopped`);
 });

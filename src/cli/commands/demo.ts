@@ -14,6 +14,7 @@ import { addReportOptions, prepareReport, writeReport, type ReportFlags } from '
 interface DemoFlags extends ReportFlags {
   requests: string;
   node?: boolean;
+  java?: boolean;
 }
 
 export function registerDemo(program: Command, ctx: CliContext): void {
@@ -22,9 +23,10 @@ export function registerDemo(program: Command, ctx: CliContext): void {
     .description('start a local broker and a leaky sample service, and diagnose it')
     .option('--requests <n>', 'requests to drive', '50')
     .option('--node', 'use the kafkajs sample service even when Go is installed')
+    .option('--java', 'use the kafka-clients (JVM) sample service: a KafkaProducer per request, never closed (compiled with Maven and javac on first use)')
     .addHelpText(
       'after',
-      '\nExample:\n  $ kleak demo\n\nStarts Apache Kafka (jars from Maven Central on first use), the leaky Sarama sample service\n(the kafkajs one when Go is missing), drives 50 requests, prints the diagnosis, and stops both.',
+      '\nExamples:\n  $ kleak demo\n  $ kleak demo --java\n\nStarts Apache Kafka (jars from Maven Central on first use), the leaky Sarama sample service\n(the kafkajs one when Go is missing), drives 50 requests, prints the diagnosis, and stops both.',
     );
   addReportOptions(command, { failOn: 'never' }).action(async (flags: DemoFlags) => {
     const prepared = prepareReport(flags);
@@ -33,10 +35,11 @@ export function registerDemo(program: Command, ctx: CliContext): void {
     const { launchKafka } = await import('../../local-kafka/launch-kafka.js');
     const { ensureTopic } = await import('../../local-kafka/topics.js');
     const { startFixture } = await import('../../local-kafka/start-fixture.js');
-    const goFound = !spawnSync('go', ['version']).error;
-    const hasGo = !flags.node && goFound;
-    const name = hasGo ? 'sarama-per-request' : 'kafkajs-per-request';
-    if (!flags.node && !goFound) say('Go is not on PATH: using the kafkajs (Node) sample service instead of the Sarama (Go) one');
+    const goFound = !flags.java && !spawnSync('go', ['version']).error;
+    const hasGo = !flags.node && !flags.java && goFound;
+    const name = flags.java ? 'java-producer-per-request' : hasGo ? 'sarama-per-request' : 'kafkajs-per-request';
+    const sample = flags.java ? 'kafka-clients (JVM)' : hasGo ? 'Sarama (Go)' : 'kafkajs (Node)';
+    if (!flags.node && !flags.java && !goFound) say('Go is not on PATH: using the kafkajs (Node) sample service instead of the Sarama (Go) one');
     let cluster: KafkaCluster | undefined;
     let service: FixtureService | undefined;
     const cleanup = async () => {
@@ -54,7 +57,7 @@ export function registerDemo(program: Command, ctx: CliContext): void {
       cluster = await launchKafka({ log: say });
       await ensureTopic(cluster.bootstrap, 'orders');
       say(
-        `starting the leaky ${hasGo ? 'Sarama (Go)' : 'kafkajs (Node)'} sample service: a Kafka client per request, never closed${hasGo ? ' (building it with Go on first use)' : ''}`,
+        `starting the leaky ${sample} sample service: a Kafka client per request, never closed${hasGo ? ' (building it with Go on first use)' : flags.java ? ' (compiling it with Maven and javac on first use)' : ''}`,
       );
       service = await startFixture(name, { bootstrap: cluster.bootstrap, topic: 'orders' });
       say(`service PID ${service.pid} at ${service.url}; diagnosing it`);
@@ -69,8 +72,8 @@ export function registerDemo(program: Command, ctx: CliContext): void {
           warmup: 5,
           settleTimeoutMs: 15_000,
         },
-        // the sample's own source: the scan confirms the runtime finding at its line
-        source: join(repoRoot, hasGo ? 'fixtures/go/sarama-per-request' : 'fixtures/node/kafkajs-per-request'),
+        // the sample's own source: the scan confirms the runtime finding at its line (Go and JS/TS: the Java scan is next)
+        source: flags.java ? undefined : join(repoRoot, hasGo ? 'fixtures/go/sarama-per-request' : 'fixtures/node/kafkajs-per-request'),
         onProgress: say,
       });
       writeReport(ctx, prepared, run, { rules: runtimeAndScanRules });

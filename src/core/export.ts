@@ -24,6 +24,9 @@ import type { Finding } from '../types.js';
 import { version } from '../version.js';
 import type { BrokerOptions } from './sockets.js';
 
+/** kleak_kafka_clients' kind label for a JVM's client threads */
+const jvmKindLabels = { producers: 'producer', admins: 'admin', consumers: 'consumer', asyncConsumers: 'consumer (new protocol)' } as const;
+
 export interface ExportOptions extends BrokerOptions {
   listen: { host: string; port: number };
   /** the processes to watch; none: every process with broker connections (kleak top's discovery, each interval) */
@@ -143,7 +146,7 @@ export async function startExporter(options: ExportOptions): Promise<Exporter> {
     ]);
     const fds = g('kleak_process_open_fds', 'open file descriptors of the process', ['pid', 'command', 'container']);
     const fdLimit = g('kleak_process_max_fds', "the process's open-file limit (RLIMIT_NOFILE soft)", ['pid', 'command', 'container']);
-    const clients = g('kleak_kafka_clients', 'live Kafka clients by library and kind, from the goroutine roles (targets with --pprof)', [
+    const clients = g('kleak_kafka_clients', "live Kafka clients by library and kind: a JVM's client threads; a Go target's goroutine roles (with --pprof)", [
       'pid',
       'command',
       'library',
@@ -171,6 +174,10 @@ export async function startExporter(options: ExportOptions): Promise<Exporter> {
           connections.set({ ...base, library: p.library ?? '', broker: b.address, state }, n);
       fds.set(base, p.fds);
       if (p.fdLimit !== null) fdLimit.set(base, p.fdLimit);
+      // a JVM: its client threads by kind, read without attaching
+      if (p.jvmClients)
+        for (const kind of Object.keys(jvmKindLabels) as Array<keyof typeof jvmKindLabels>)
+          clients.set({ pid: base.pid, command: base.command, library: p.library ?? 'kafka-clients', kind: jvmKindLabels[kind] }, p.jvmClients[kind]);
       const url = options.pprof?.get(p.pid);
       if (url) {
         const count = await fetchGoroutineCount(url).catch(() => undefined);

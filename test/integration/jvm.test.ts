@@ -4,11 +4,14 @@
 // count of the clients it built, against `jcmd Thread.print` (the JDK's own thread dump, whole names) and ss; the
 // twins (one client for the process) get nothing at warning or above.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
 import type { FixtureName } from '../../src/local-kafka/start-fixture.js';
 import { runKleakJson } from '../helpers/cli.js';
-import { drive, fixture, getJson } from '../helpers/fixtures.js';
+import { drive, fixture, getJson, waitFor } from '../helpers/fixtures.js';
+import { freePort } from '../../src/local-kafka/ports.js';
+import { repoRoot } from '../../src/repo-root.js';
 import { createTopic, sharedBootstrap } from '../helpers/kafka.js';
 import { pidAlive, ssEstablished } from '../helpers/oracles.js';
 
@@ -78,6 +81,44 @@ describe('JVM services (kafka-clients), without attach', () => {
     assert.equal(finding.severity, 'error');
     assert.equal(finding.library, 'kafka-clients');
     assert.match(finding.summary, /1\.0 KafkaProducers \(kafka-producer-network-thread\) per request/);
+  });
+
+  test('kleak top and kleak export: a JVM named kafka-clients, its producers by kind, equal to the count of the service', async (t) => {
+    const topic = await createTopic(bootstrap, 'jvm-export');
+    const service = await fixture('java-producer-per-request', { bootstrap, topic });
+    await drive(`${service.url}/produce`, 4);
+    const open = (await getJson<{ open: number }>(`${service.url}/stats`)).open;
+    const { json } = await runKleakJson(['top', '--bootstrap', bootstrap], 'top');
+    const row = (json.processes as Array<{ pid: number; library?: string; jvmClients?: { producers: number } }>).find((p) => p.pid === service.pid);
+    assert.ok(row, 'kleak top lists the JVM');
+    assert.equal(row.library, 'kafka-clients');
+    assert.equal(row.jvmClients?.producers, open);
+    const listen = `127.0.0.1:${await freePort()}`;
+    const exporter = spawn(
+      process.execPath,
+      [join(repoRoot, 'bin/kleak.js'), 'export', '--pid', String(service.pid), '--bootstrap', bootstrap, '--listen', listen, '--interval', '500ms'],
+      {
+        stdio: ['ignore', 'ignore', 'pipe'],
+        env: { PATH: process.env.PATH ?? '' },
+      },
+    );
+    t.after(() => exporter.kill('SIGKILL'));
+    const metrics = await waitFor(
+      'kleak export to serve its first sample',
+      async () => {
+        const r = await fetch(`http://${listen}/metrics`, { signal: AbortSignal.timeout(2000) });
+        const text = r.ok ? await r.text() : '';
+        return text.includes('kleak_kafka_clients{') ? text : undefined;
+      },
+      30_000,
+      250,
+    );
+    const producers = metrics
+      .split('\n')
+      .find((l) => l.startsWith('kleak_kafka_clients{') && l.includes(`pid="${service.pid}"`) && l.includes('kind="producer"'));
+    t.diagnostic(`service open ${open}; top ${row.jvmClients?.producers}; export ${producers}`);
+    assert.ok(producers?.includes('library="kafka-clients"'), producers);
+    assert.equal(Number(producers!.split(' ').pop()), open);
   });
 
   test('one KafkaProducer for the process: no client per request, nothing at warning or above', async () => {

@@ -226,6 +226,7 @@ function readHostProcess(
   const list = [...brokers.values()].sort((a, b) => a.address.localeCompare(b.address));
   const live = reader === nodeProcReader;
   let library: Library | undefined;
+  let jvmClients: HostProcess['jvmClients'];
   if (live && (runtime === 'go' || runtime === 'node')) {
     library = readLibrdkafkaBinding(pid, runtime);
     if (!library && runtime === 'go') {
@@ -237,12 +238,14 @@ function readHostProcess(
     // a JVM: its Kafka client threads, or the kafka-clients / spring-kafka jar it holds open
     const jvm = readJvm(pid, threadNames(pid));
     library = jvm.springKafka ? 'spring-kafka' : jvm.kafkaClients || jvmClientTotal(jvm.threads) > 0 ? 'kafka-clients' : undefined;
+    if (library) jvmClients = jvm.threads;
   }
   return {
     pid,
     command: tryRead(() => parseCmdline(reader.readText(`${base}/cmdline`)), '') || tryRead(() => reader.readText(`${base}/comm`).trim(), ''),
     runtime,
     ...(library ? { library } : {}),
+    ...(jvmClients ? { jvmClients } : {}),
     container: tryRead(() => containerOf(reader.readText(`${base}/cgroup`)), null),
     netns,
     fds,

@@ -1,6 +1,6 @@
 // What kleak top reads from a host: the processes with broker sockets, per broker and state.
 import type { Library } from '../../types.js';
-import type { BrokerEndpoint, BrokerSource, Runtime } from '../process/types.js';
+import type { BrokerEndpoint, BrokerSource, JvmClientThreads, Runtime } from '../process/types.js';
 
 export interface HostProcess {
   pid: number;
@@ -18,6 +18,8 @@ export interface HostProcess {
   totals: { established: number; closeWait: number; other: number };
   /** with --watch: ESTABLISHED broker connections since the previous sample */
   growth?: number;
+  /** a JVM: its Kafka client threads by kind */
+  jvmClients?: JvmClientThreads;
 }
 
 export interface HostTop {

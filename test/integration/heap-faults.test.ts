@@ -20,8 +20,12 @@ after(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** A Node service with ~200 MB of small objects (its snapshot takes seconds) that answers /healthz. */
-async function target(): Promise<{ child: ChildProcess; url: string; inspectPort: number }> {
+/**
+ * A Node service with ~200 MB of small objects (its snapshot takes seconds) that answers /healthz. Ready when
+ * it says so itself, once its own server listens (an answer on the port could come from another process that
+ * took the port between freePort() and listen(): the target would then have died of EADDRINUSE).
+ */
+async function target(): Promise<{ child: ChildProcess; url: string; inspectPort: number; output: () => string }> {
   const inspectPort = await freePort();
   const httpPort = await freePort();
   const child = spawn(
@@ -29,14 +33,19 @@ async function target(): Promise<{ child: ChildProcess; url: string; inspectPort
     [
       `--inspect-port=${inspectPort}`,
       '-e',
-      `globalThis.ballast = Array.from({ length: 1_500_000 }, (_, i) => ({ i, s: 'x' + i })); require('http').createServer((q, r) => r.end('ok')).listen(${httpPort}, '127.0.0.1');`,
+      `globalThis.ballast = Array.from({ length: 1_500_000 }, (_, i) => ({ i, s: 'x' + i })); require('http').createServer((q, r) => r.end('ok')).listen(${httpPort}, '127.0.0.1', () => console.log('listening'));`,
     ],
-    { stdio: 'ignore' },
+    { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   started.push(child);
+  let text = '';
+  child.stdout!.on('data', (d) => (text += d));
+  child.stderr!.on('data', (d) => (text += d));
+  const output = () => `${text}${child.exitCode !== null || child.signalCode !== null ? `\n(exited: ${child.exitCode ?? child.signalCode})` : ''}`;
+  await waitFor('the target to listen', async () => (text.includes('listening') ? true : undefined), 30_000, 50);
   const url = `http://127.0.0.1:${httpPort}/healthz`;
   await waitFor('the target to serve', async () => ((await fetch(url).catch(() => undefined))?.ok ? true : undefined), 30_000, 100);
-  return { child, url, inspectPort };
+  return { child, url, inspectPort, output };
 }
 
 function kleakHeap(pid: number, inspectPort: number, cwd: string): ChildProcess {
@@ -57,7 +66,7 @@ const partialIn = (cwd: string) => readdirSync(cwd).find((f) => f.endsWith('.hea
 
 describe('kleak heap --pid, interrupted', () => {
   test('kleak SIGKILLed mid-snapshot: the target closes its own inspector within the lease, and still serves', async (t) => {
-    const { child, url, inspectPort } = await target();
+    const { child, url, inspectPort, output } = await target();
     const cwd = mkdtempSync(join(dir, 'killed-'));
     const kleak = kleakHeap(child.pid!, inspectPort, cwd);
     await waitFor('snapshot chunks to arrive', async () => (partialIn(cwd) ? true : undefined), 60_000, 20);
@@ -66,8 +75,8 @@ describe('kleak heap --pid, interrupted', () => {
     const killedAt = Date.now();
     await waitFor('the inspector port to close', async () => ((await portRefuses(inspectPort)) ? true : undefined), 60_000 + inspectorLeaseMs, 100);
     const closedAfterMs = Date.now() - killedAt;
+    assert.ok(pidAlive(child.pid!), `the target is alive; its output:\n${output()}`);
     assert.equal((await fetch(url, { signal: AbortSignal.timeout(5000) })).status, 200, 'the target still serves');
-    assert.ok(pidAlive(child.pid!));
     t.diagnostic(`inspector closed ${closedAfterMs} ms after kleak was killed (lease ${inspectorLeaseMs} ms, plus the rest of the snapshot)`);
   });
 

@@ -6,7 +6,7 @@
 // would kill it); a -Xrs JVM whose socket is there is attached without any signal. Needs root, as CI runs it.
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { freePort } from '../../src/local-kafka/ports.js';
@@ -17,7 +17,13 @@ import { createTopic, sharedBootstrap } from '../helpers/kafka.js';
 import { pidAlive } from '../helpers/oracles.js';
 
 const target = join(repoRoot, 'fixtures/java/target');
-const javaArgs = (flags: string[]) => [...flags, '-Xmx256m', '-cp', `${target}/classes:${target}/libs/*`, 'kleak.fixtures.ProducerPerRequest'];
+const javaArgs = (flags: string[], classpath = target) => [
+  ...flags,
+  '-Xmx256m',
+  '-cp',
+  `${classpath}/classes:${classpath}/libs/*`,
+  'kleak.fixtures.ProducerPerRequest',
+];
 const root = process.getuid?.() === 0;
 const why = root ? false : process.env.CI ? false : 'needs root (another user, namespaces)';
 
@@ -36,9 +42,9 @@ after(() => {
 });
 
 /** Starts the JVM fixture under a wrapper (setpriv, unshare); its host PID (the java process) and URL once it answers. */
-async function startJvm(wrap: string[], flags: string[] = []): Promise<{ pid: number; url: string; log: () => string }> {
+async function startJvm(wrap: string[], flags: string[] = [], classpath = target): Promise<{ pid: number; url: string; log: () => string }> {
   const port = await freePort();
-  const command = [...wrap, 'java', ...javaArgs(flags)];
+  const command = [...wrap, 'java', ...javaArgs(flags, classpath)];
   const child = spawn(command[0]!, command.slice(1), {
     env: { PATH: process.env.PATH ?? '', KAFKA_BROKERS: bootstrap, PORT: String(port), TOPIC: topic },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -109,20 +115,27 @@ describe('kleak sockets --attach --yes (the HotSpot attach protocol, from TypeSc
     assert.ok(!existsSync(`/tmp/.attach_pid${jvm.pid}`), 'the trigger file is removed');
   });
 
-  test('a JVM alone in its PID and mount namespaces (PID 1, a /tmp of its own): attached through /proc/PID/root', async () => {
-    const jvm = await startJvm([
-      'unshare',
-      '--kill-child',
-      '--pid',
-      '--fork',
-      '--mount-proc',
-      '--mount',
-      '--propagation',
-      'private',
-      'sh',
-      '-c',
-      'mount -t tmpfs tmpfs /tmp && exec "$0" "$@"',
-    ]);
+  test('a JVM alone in its PID and mount namespaces (PID 1, a /tmp of its own): attached through /proc/PID/root', async (t) => {
+    // the classes through a bind mount outside /tmp (the clone may live under /tmp, which the JVM's own tmpfs hides)
+    const mountpoint = mkdtempSync('/var/tmp/kleak-jvm-classpath-');
+    t.after(() => rmSync(mountpoint, { recursive: true, force: true }));
+    const jvm = await startJvm(
+      [
+        'unshare',
+        '--kill-child',
+        '--pid',
+        '--fork',
+        '--mount-proc',
+        '--mount',
+        '--propagation',
+        'private',
+        'sh',
+        '-c',
+        `mount --bind '${target}' '${mountpoint}' && mount -t tmpfs tmpfs /tmp && exec "$0" "$@"`,
+      ],
+      [],
+      mountpoint,
+    );
     await drive(`${jvm.url}/produce`, 3);
     const status = readFileSync(`/proc/${jvm.pid}/status`, 'latin1');
     assert.match(status, /^NSpid:\s+\d+\s+1$/m, 'PID 1 in its namespace');

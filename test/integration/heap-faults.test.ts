@@ -39,8 +39,8 @@ async function target(): Promise<{ child: ChildProcess; url: string; inspectPort
   );
   started.push(child);
   let text = '';
-  child.stdout!.on('data', (d) => (text += d));
-  child.stderr!.on('data', (d) => (text += d));
+  child.stdout.on('data', (d) => (text += d));
+  child.stderr.on('data', (d) => (text += d));
   const output = () => `${text}${child.exitCode !== null || child.signalCode !== null ? `\n(exited: ${child.exitCode ?? child.signalCode})` : ''}`;
   await waitFor('the target to listen', async () => (text.includes('listening') ? true : undefined), 30_000, 50);
   const url = `http://127.0.0.1:${httpPort}/healthz`;

@@ -7,7 +7,7 @@ import { parseCmdline, parseOpenFilesLimit, parseProcStatus, parseSocketInode, p
 import { parseProcNetTcp, type ParsedTcpTable } from './parse-proc-net-tcp.js';
 import { brokerFilter, localPortFilter, readSockDiag, sockDiagAccess, type SockDiagAccess, type SocketReadMethod } from './sock-diag.js';
 import { nodeProcReader, procError, runtimeOf, type ProcReader } from './read-proc.js';
-import { readJvm } from './jvm.js';
+import { jvmLookOf, noteJvmFdLink, type JvmFdLinks } from './jvm.js';
 import { threadNames } from './librdkafka.js';
 import type { BrokerEndpoint, ProcessSockets, SocketInventory, SocketsRequest, TcpSocket } from './types.js';
 
@@ -58,6 +58,8 @@ interface ProcessRead {
   fdCount: number;
   fdLimit: number | null;
   socketInodes: Set<number>;
+  /** a JVM's epoll fds and open jars, from the same pass over the fd links */
+  fdLinks: JvmFdLinks;
   status: ReturnType<typeof parseProcStatus>;
 }
 
@@ -70,10 +72,13 @@ function readProcess(pid: number, reader: ProcReader): ProcessRead {
     throw procError(pid, `${base}/fd`, error);
   }
   const socketInodes = new Set<number>();
+  const fdLinks: JvmFdLinks = { selectors: 0, jars: [] };
   for (const fd of fds) {
     try {
-      const inode = parseSocketInode(reader.readLink(`${base}/fd/${fd}`));
+      const link = reader.readLink(`${base}/fd/${fd}`);
+      const inode = parseSocketInode(link);
       if (inode !== undefined) socketInodes.add(inode);
+      else noteJvmFdLink(fdLinks, link);
     } catch {
       // closed between listing and reading
     }
@@ -92,6 +97,7 @@ function readProcess(pid: number, reader: ProcReader): ProcessRead {
     fdCount: fds.length,
     fdLimit: tryRead(() => parseOpenFilesLimit(reader.readText(`${base}/limits`)), null),
     socketInodes,
+    fdLinks,
     status: tryRead(() => parseProcStatus(reader.readText(`${base}/status`)), { name: '', threads: null, rssBytes: null, ppid: null }),
   };
 }
@@ -241,7 +247,7 @@ export async function readSocketInventory(request: SocketsRequest, reader: ProcR
       exe: p.exe,
       runtime,
       // a JVM read from /proc itself (its threads, fds and hsperfdata); not from a captured /proc
-      ...(runtime === 'java' && reader === nodeProcReader && request.jvm !== false ? { jvm: readJvm(p.pid, threadNames(p.pid)) } : {}),
+      ...(runtime === 'java' && reader === nodeProcReader ? { jvm: jvmLookOf(p.pid, threadNames(p.pid), p.fdLinks) } : {}),
       threads: p.status.threads,
       rssBytes: p.status.rssBytes ?? u?.memory ?? null,
       cpuPercent: u ? Math.round(u.cpu * 10) / 10 : null,

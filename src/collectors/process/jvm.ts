@@ -108,9 +108,28 @@ export function jvmLibrariesOf(paths: readonly string[]): { kafkaClients?: strin
   return out;
 }
 
+/** What a JVM's fd links tell: its epoll fds (a Selector each) and the jars it holds open. */
+export interface JvmFdLinks {
+  selectors: number;
+  jars: string[];
+}
+
+/** Adds one fd link to what a JVM's fds tell (the sockets collector calls it in its own pass over the fds). */
+export function noteJvmFdLink(links: JvmFdLinks, target: string): void {
+  if (target === 'anon_inode:[eventpoll]') links.selectors++;
+  else if (target.endsWith('.jar')) links.jars.push(target);
+}
+
+/** A JVM from its thread names, its fd links (read once, by whoever lists its fds) and its hsperfdata. */
+export function jvmLookOf(pid: number, threadNames: readonly string[], links: JvmFdLinks): JvmLook {
+  const hsperf = readHsperfdata(pid);
+  const counters = hsperf ? threadCountersOf(hsperf) : undefined;
+  return { threads: countJvmClientThreads(threadNames), selectors: links.selectors, ...(counters ? { counters } : {}), ...jvmLibrariesOf(links.jars) };
+}
+
+/** A JVM read whole: its fds listed here (kleak top and shutdown-check, which list no fd links of their own). */
 export function readJvm(pid: number, threadNames: readonly string[]): JvmLook {
-  let selectors = 0;
-  const jars: string[] = [];
+  const links: JvmFdLinks = { selectors: 0, jars: [] };
   let fds: string[] = [];
   try {
     fds = readdirSync(`/proc/${pid}/fd`);
@@ -124,10 +143,7 @@ export function readJvm(pid: number, threadNames: readonly string[]): JvmLook {
     } catch {
       continue;
     }
-    if (target === 'anon_inode:[eventpoll]') selectors++;
-    else if (target.endsWith('.jar')) jars.push(target);
+    noteJvmFdLink(links, target);
   }
-  const hsperf = readHsperfdata(pid);
-  const counters = hsperf ? threadCountersOf(hsperf) : undefined;
-  return { threads: countJvmClientThreads(threadNames), selectors, ...(counters ? { counters } : {}), ...jvmLibrariesOf(jars) };
+  return jvmLookOf(pid, threadNames, links);
 }

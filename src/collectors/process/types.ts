@@ -98,8 +98,6 @@ export interface SocketsRequest {
   warnings?: string[];
   /** CPU and RSS through pidusage (default true) */
   usage?: boolean;
-  /** a JVM's threads, epoll fds and hsperfdata (default true; the watch reads them itself every sample) */
-  jvm?: boolean;
 }
 
 /** Kafka client threads of a JVM, by kind (the names of kafka-clients 1.0 to 4.x, cut to 15 bytes). */

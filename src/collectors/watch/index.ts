@@ -5,8 +5,8 @@ import { failed, ok, type CollectorResult } from '../types.js';
 import type { Library } from '../../types.js';
 import { fetchGoroutineCount } from '../goruntime/fetch-goroutines.js';
 import { readSocketInventory } from '../process/index.js';
-import { readLibrdkafkaBinding, readRdkafkaThreads, threadNames, type RdkafkaThreads } from '../process/librdkafka.js';
-import { jvmClientTotal, readJvm } from '../process/jvm.js';
+import { readLibrdkafkaBinding, readRdkafkaThreads, type RdkafkaThreads } from '../process/librdkafka.js';
+import { jvmClientTotal } from '../process/jvm.js';
 import type { JvmLook, SocketInventory } from '../process/types.js';
 import { measureDrive } from './measure-drive.js';
 import { trackChurn } from './churn.js';
@@ -46,7 +46,7 @@ export async function runWatch(request: WatchRequest): Promise<WatchResult> {
     if (exited) return undefined;
     let inventory: SocketInventory;
     try {
-      inventory = await readSocketInventory({ ...request.sockets, usage: false, children: false, jvm: false });
+      inventory = await readSocketInventory({ ...request.sockets, usage: false, children: false });
     } catch (error) {
       if (error instanceof InputError && last) {
         exited = { pid: request.sockets.pids[0]!, afterMs: Date.now() - started, message: error.message };
@@ -82,7 +82,7 @@ export async function runWatch(request: WatchRequest): Promise<WatchResult> {
       }
     }
     // a JVM: its Kafka client threads by kind, its selectors and its jvmstat thread counters, every sample
-    const jvms = inventory.processes.filter((p) => p.runtime === 'java').map((p) => readJvm(p.pid, threadNames(p.pid)));
+    const jvms = inventory.processes.flatMap((p) => (p.jvm ? [p.jvm] : []));
     const jvm = jvms.length ? sumJvm(jvms) : undefined;
     for (const j of jvms) {
       if (j.kafkaClients || jvmClientTotal(j.threads) > 0) {

@@ -1,6 +1,7 @@
 // The scan on the services the runtime tests run: every leaky fixture is flagged at the line that
 // leaks (the line the runtime itself names where it can: sarama-per-request's heap profile points at
-// main.go:21), and no fixed twin has an error. The one leaky fixture the scan cannot see is listed
+// main.go:21), and no fixed twin has an error. The JVM fixtures are scanned as one package (kleak.fixtures
+// spans fixtures/java and fixtures/java-spring): Svc.route is found to register its handler. The one leaky fixture the scan cannot see is listed
 // with the reason, so a change that starts seeing it fails here too.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -26,6 +27,14 @@ const expected = [
   // node-rdkafka's callback API is wrapped in closures (connect, flush), which the scan takes as handing the
   // producer on: possible, a warning (the runtime's rdk:main threads make it an error)
   'warning client-per-request node/rdkafka/per-request/server.mjs:16',
+  // the JVM fixtures: a KafkaProducer, and a KafkaTemplate over a DefaultKafkaProducerFactory, built in a lambda
+  // registered with Svc.route (which runs it from a createContext handler) and never closed
+  'error client-per-request java/src/kleak/fixtures/ProducerPerRequest.java:15',
+  'error client-per-request java-spring/src/kleak/fixtures/TemplatePerRequest.java:23',
+  // an Admin built and closed (try-with-resources) per health check: each request pays for a client
+  'warning client-per-request java/src/kleak/fixtures/AdminPerRequest.java:22',
+  // the shutdown hook closes the producer only when GRACEFUL=1: by default SIGTERM drops its buffered records
+  'warning no-graceful-shutdown java/src/kleak/fixtures/ShutdownProducer.java:20',
 ];
 
 test('leaky runtime fixtures are flagged at their leaking line; fixed twins have no error', async () => {
@@ -44,6 +53,9 @@ test('leaky runtime fixtures are flagged at their leaking line; fixed twins have
     'rdkafka/per-request-fixed',
   ])
     assert.ok(!run.diagnosis.findings.some((f) => f.severity === 'error' && f.locations[0]!.file.includes(`/${twin}/`)), twin);
+  // the JVM twins (one client for the process, closed by a shutdown hook) have no finding at all
+  for (const twin of ['ProducerPerRequestFixed.java', 'AdminPerRequestFixed.java', 'TemplatePerRequestFixed.java'])
+    assert.ok(!got.some((g) => g.includes(`/${twin}:`)), twin);
   // kafkajs-retain keeps `(message) => message` through a callback the shared lib stores: the scan
   // follows no value across modules, so it is not flagged (the heap snapshot finds it at runtime)
   assert.ok(!got.some((g) => g.includes('kafkajs-retain')));

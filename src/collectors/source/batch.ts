@@ -1,11 +1,13 @@
 // The scan's work on a share of the files: the same functions run in the main thread (small trees) or
 // in worker threads (a share each), so both give the same facts. Go: whole packages (a directory's
-// files). JS/TS: parse first and say which modules export a Kafka instance, then, with every share's
+// files). Java: whole packages (the files with one package clause, wherever they are). JS/TS: parse first and say which modules export a Kafka instance, then, with every share's
 // exports known, analyse.
 import { parseSync } from 'oxc-parser';
 import type { Library } from '../../types.js';
 import { analyzeGoPackage, type GoFile } from './go/analyze.js';
 import { firstError, goParser, loadedGoParser, parseGo } from './go/tree.js';
+import { analyzeJavaPackage, type JavaFile } from './java/analyze.js';
+import { javaParser } from './java/tree.js';
 import { analyzeJsFile, exportsOf, lineStarts, type JsFile } from './js/analyze.js';
 import type { Construction, MessageResend, ParseProblem, RecordStore, ShutdownGap, Suppression } from './types.js';
 
@@ -118,6 +120,36 @@ export function goBatchSync(dirs: Text[][]): BatchFacts {
       facts.resends.push(...f.resends);
       facts.shutdown.push(...f.shutdown);
     }
+  }
+  return facts;
+}
+
+/** Parses and analyses Java packages (each the files of one package clause). */
+export async function javaBatch(packages: Text[][]): Promise<BatchFacts> {
+  const facts = emptyFacts();
+  if (!packages.length) return facts;
+  const parser = await javaParser();
+  for (const group of packages) {
+    const files: JavaFile[] = [];
+    for (const g of group) {
+      if (tooLong(g, facts)) continue;
+      let root: JavaFile['root'];
+      try {
+        root = parseGo(parser, g.source);
+      } catch (cause) {
+        facts.parseProblems.push({ file: g.path, line: 1, message: `not parsed: ${String(cause)}` });
+        continue;
+      }
+      const err = firstError(root);
+      if (err) facts.parseProblems.push({ file: g.path, line: err.line, message: 'syntax error: the rest of the file was read as far as the parser could' });
+      files.push({ path: g.path, source: g.source, root });
+      facts.suppressions.push(...suppressionsOf(g.path, g.source));
+    }
+    if (!files.length) continue;
+    const f = tooDeep(() => analyzeJavaPackage(files), files[0]!.path, facts);
+    if (!f) continue;
+    facts.constructions.push(...f.constructions);
+    facts.shutdown.push(...f.shutdown);
   }
   return facts;
 }

@@ -1,4 +1,4 @@
-// The static scan's collector: lists the tree's Go and JS/TS files (git's view when it is a work tree,
+// The static scan's collector: lists the tree's Go, Java and JS/TS files (git's view when it is a work tree,
 // so .gitignore holds; vendor/, node_modules/, generated files and tests skipped; no symlinks), reads
 // only the packages that import a Kafka library (a text check first), parses them and gathers the facts.
 import { execFileSync } from 'node:child_process';
@@ -8,8 +8,9 @@ import { KleakError } from '../../errors.js';
 import type { Library } from '../../types.js';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { emptyFacts, goBatch, mergeFacts, type BatchFacts, type Signal, type Text } from './batch.js';
+import { emptyFacts, goBatch, javaBatch, mergeFacts, type BatchFacts, type Signal, type Text } from './batch.js';
 import { kafkaImportPaths } from './go/analyze.js';
+import { javaKafkaPackages } from './java/analyze.js';
 import { shutdownGap, type ShutdownGap, type Site, type SourceEvidence } from './types.js';
 
 export interface ScanOptions {
@@ -20,10 +21,11 @@ export interface ScanOptions {
 }
 
 const goExt = /\.go$/;
+const javaExt = /\.java$/;
 const jsExt = /\.(js|mjs|cjs|jsx)$/;
 const tsExt = /\.(ts|mts|cts|tsx)$/;
 const skippedDirs = /(^|\/)(vendor|node_modules|\.git|testdata|dist|build|coverage|\.next)\//;
-const testFile = /(_test\.go$|\.(test|spec)\.[cm]?[jt]sx?$|(^|\/)(__tests__|__mocks__|tests?|spec)\/)/;
+const testFile = /(_test\.go$|(Test|Tests|IT)\.java$|\.(test|spec)\.[cm]?[jt]sx?$|(^|\/)(__tests__|__mocks__|tests?|spec)\/)/;
 const declarationFile = /\.d\.[cm]?ts$|\.min\.js$/;
 
 export class ScanError extends KleakError {}
@@ -123,7 +125,7 @@ export async function scanSource(options: ScanOptions): Promise<SourceEvidence> 
   const files = listFiles(root).filter((p) => !skippedDirs.test(p) && (options.includeTests || !testFile.test(p)) && !declarationFile.test(p));
   const evidence: SourceEvidence = {
     root,
-    files: { go: 0, js: 0, ts: 0 },
+    files: { go: 0, js: 0, ts: 0, java: 0 },
     prefiltered: 0,
     bytes: 0,
     durationMs: 0,
@@ -161,6 +163,20 @@ export async function scanSource(options: ScanOptions): Promise<SourceEvidence> 
     if (group.some((g) => kafkaImportPaths.some((path) => g.source.includes(`"${path}"`)))) goWork.push(group);
     else evidence.prefiltered += group.length;
   }
+  // Java: by package clause (a package may span source roots); parsed only when one of its files names a Kafka package
+  const javaPackages = new Map<string, Text[]>();
+  for (const p of files.filter((x) => javaExt.test(x))) {
+    const source = read(p);
+    if (source === undefined) continue;
+    evidence.files.java++;
+    const pkg = /^\s*package\s+([\w.]+)\s*;/m.exec(source)?.[1] ?? `(default) ${posix.dirname(p)}`;
+    javaPackages.set(pkg, [...(javaPackages.get(pkg) ?? []), { path: p, source }]);
+  }
+  const javaWork: Text[][] = [];
+  for (const group of javaPackages.values()) {
+    if (group.some((g) => javaKafkaPackages.test(g.source))) javaWork.push(group);
+    else evidence.prefiltered += group.length;
+  }
   // JS/TS: files that mention Kafka, build a client or handle SIGTERM
   const jsWork: Text[] = [];
   for (const p of files.filter((x) => jsExt.test(x) || tsExt.test(x))) {
@@ -177,12 +193,14 @@ export async function scanSource(options: ScanOptions): Promise<SourceEvidence> 
       });
     else jsWork.push({ path: p, source });
   }
-  const work = goWork.reduce((n, g) => n + g.length, 0) + jsWork.length;
+  const work = goWork.reduce((n, g) => n + g.length, 0) + javaWork.reduce((n, g) => n + g.length, 0) + jsWork.length;
   const threads = Number(process.env.KLEAK_SCAN_THREADS) || (work >= workerThreshold ? Math.min(availableParallelism(), 4) : 1);
   // JS/TS is always parsed in a worker thread with a large stack: oxc recurses natively and a deeply nested file
   // would crash the process on the main thread's stack; Go (tree-sitter runs in wasm) shares the workers on a big tree
   const facts =
-    threads > 1 ? await inWorkers(threads, goWork, jsWork) : mergeFacts(await goBatch(goWork), jsWork.length ? await inWorkers(1, [], jsWork) : emptyFacts());
+    threads > 1
+      ? await inWorkers(threads, goWork, javaWork, jsWork)
+      : mergeFacts(mergeFacts(await goBatch(goWork), await javaBatch(javaWork)), jsWork.length ? await inWorkers(1, [], [], jsWork) : emptyFacts());
   const order = (a: Site, b: Site) => a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column;
   evidence.constructions = facts.constructions.sort(order);
   evidence.stores = facts.stores.sort(order);
@@ -215,7 +233,7 @@ function shares<T>(items: T[], n: number, size: (t: T) => number): T[][] {
   return out.map((s) => s.items);
 }
 
-async function inWorkers(n: number, goWork: Text[][], jsWork: Text[]): Promise<BatchFacts> {
+async function inWorkers(n: number, goWork: Text[][], javaWork: Text[][], jsWork: Text[]): Promise<BatchFacts> {
   const workers = Array.from({ length: n }, () => new Worker(new URL('./scan-worker.js', import.meta.url), { resourceLimits: { stackSizeMb: workerStackMb } }));
   const ask = <T>(w: Worker, message: unknown): Promise<T> =>
     new Promise((resolveAnswer, reject) => {
@@ -234,15 +252,17 @@ async function inWorkers(n: number, goWork: Text[][], jsWork: Text[]): Promise<B
     });
   try {
     const goShares = shares(goWork, n, (g) => g.reduce((a, t) => a + t.source.length, 0));
+    const javaShares = shares(javaWork, n, (g) => g.reduce((a, t) => a + t.source.length, 0));
     const jsShares = shares(jsWork, n, (t) => t.source.length);
     // one request at a time per worker (each answer is the worker's next message); the workers run side by side
     const first = await Promise.all(
       workers.map(async (w, i) => ({
         go: await ask<BatchFacts>(w, { type: 'go', dirs: goShares[i] }),
+        java: await ask<BatchFacts>(w, { type: 'java', packages: javaShares[i] }),
         exports: await ask<[string, [string, Library][]][]>(w, { type: 'js-parse', files: jsShares[i] }),
       })),
     );
-    const goFacts = first.map((f) => f.go);
+    const goFacts = first.flatMap((f) => [f.go, f.java]);
     const exported = first.flatMap((f) => f.exports);
     const known = jsWork.map((f) => f.path);
     const jsFacts = await Promise.all(workers.map((w) => ask<BatchFacts>(w, { type: 'js-analyze', exported, known })));

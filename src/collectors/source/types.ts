@@ -1,9 +1,9 @@
 // What the static scan hands to its rules: facts about the service's code, each at a file, line and
 // column (1-based, relative to the scanned root, forward slashes). The parsers and the analysis that
-// finds them are in go/ and js/; the rules in src/scan/rules decide what is a finding.
+// finds them are in go/, js/ and java/; the rules in src/scan/rules decide what is a finding.
 import type { Library } from '../../types.js';
 
-export type ScanLanguage = 'go' | 'js';
+export type ScanLanguage = 'go' | 'js' | 'java';
 
 /** how a kafkajs consumer escapes when it is started: the rules treat it as kept until disconnected */
 export const runsInBackground = 'started with run(): it runs in the background until disconnected';
@@ -103,7 +103,7 @@ export interface ParseProblem {
 
 export interface SourceEvidence {
   root: string;
-  files: { go: number; js: number; ts: number };
+  files: { go: number; js: number; ts: number; java: number };
   /** files read but not analysed further: no Kafka library is imported in their package */
   prefiltered: number;
   bytes: number;

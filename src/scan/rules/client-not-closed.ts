@@ -1,6 +1,6 @@
 // client-not-closed (scan): a client bound to a local that has a path to a return (or the end of its
 // scope) on which it is neither closed nor handed on — returned, stored, passed to a call, captured by
-// a goroutine or closure — the lostcancel analysis; or built and dropped. main's own clients are
+// a goroutine, closure or lambda — the lostcancel analysis; or built and dropped. main's own clients are
 // no-graceful-shutdown's; request-scoped ones are client-per-request's.
 import { defineRule } from '../../rules/define-rule.js';
 import { at, fingerprintOf, kindText } from './helpers.js';
@@ -23,6 +23,12 @@ export default defineRule({
         'Close it on every path, right after the error check:\n  cl, err := kgo.NewClient(opts...)\n  if err != nil { return err }\n  defer cl.Close()',
       kafkajs: 'Disconnect it on every path: try { … } finally { await producer.disconnect() }, or keep one per process.',
       'kafka-go': 'Close it on every path: defer w.Close() (a Writer flushes on Close; a Reader leaves its group).',
+      'kafka-clients': `Close it on every path: try-with-resources, or close() in finally (KafkaProducer.close() flushes first):
+  try (KafkaProducer<String, String> producer = new KafkaProducer<>(props)) {
+    producer.send(record).get();
+  }`,
+      'spring-kafka': `Declare the DefaultKafkaProducerFactory as a @Bean (the context destroys it on shutdown), or destroy() it on every path:
+  try { template.send(topic, value).get(); } finally { factory.destroy(); }`,
       unknown: 'Close the client on every path out of the function (defer / finally), or keep one per process.',
     },
   },

@@ -1,8 +1,12 @@
 // no-graceful-shutdown (scan): a program builds a producer or consumer but has no path from SIGTERM to
 // closing it: Go — package main without signal.Notify/NotifyContext (or uber-go/fx), a client main
 // never closes, franz-go Close without Flush on a producing client; Node — no SIGTERM/SIGINT handler
-// (nor NestJS enableShutdownHooks, terminus) in the package, or one that calls process.exit first.
+// (nor NestJS enableShutdownHooks, terminus) in the package, or one that calls process.exit first; Java —
+// a serving or polling program (or a Spring component) whose producer or consumer, built in main, a field
+// or a constructor, no shutdown hook, @PreDestroy or DisposableBean.destroy() closes (or closes only
+// under a condition). A @Bean is the Spring context's to close.
 import { defineRule } from '../../rules/define-rule.js';
+import { shutdownSequence } from '../../rules/helpers.js';
 import { at, fingerprintOf, kindText } from './helpers.js';
 
 export default defineRule({
@@ -40,6 +44,10 @@ export default defineRule({
     await producer.disconnect()
     process.exit(0)
   })`,
+      'kafka-clients': `Close it in a shutdown hook (on SIGTERM the JVM runs hooks, not main's finally blocks):
+  ${shutdownSequence['kafka-clients']}`,
+      'spring-kafka': `Let Spring own it: declare the ProducerFactory (and KafkaTemplate) as @Beans, which the context destroys on
+shutdown; a factory you build yourself needs factory.destroy() in a @PreDestroy method or a shutdown hook.`,
       unknown: 'Handle SIGTERM: flush and close producers, close consumers (final commit, LeaveGroup), then exit.',
     },
   },

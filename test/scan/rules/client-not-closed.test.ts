@@ -1,6 +1,23 @@
 // client-not-closed in the source: the scan flags exactly the lines marked `// want "client-not-closed"` in fixtures/scan (Go,
-// JS and TS), and none of the `// ok` look-alikes beside them.
+// Java, JS and TS), and none of the `// ok` look-alikes beside them.
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { scan } from '../../../src/core/scan.js';
 import rule from '../../../src/scan/rules/client-not-closed.js';
-import { scanRuleTests } from '../../helpers/scan-markers.js';
+import { scanFixtures, scanRuleTests } from '../../helpers/scan-markers.js';
 
 scanRuleTests(rule);
+
+test('client-not-closed in Java: the path that leaves without close(), a client dropped after one call, the Java fix', async () => {
+  const run = await scan({ root: join(scanFixtures, 'java/client-not-closed'), includeTests: true });
+  const found = run.diagnosis.findings.filter((f) => f.ruleId === 'client-not-closed');
+  assert.deepEqual(
+    found.map((f) => f.locations.map((l) => l.line)),
+    [[20, 22], [25, 27], [34]],
+    'each finding names the construction and, when there is one, the line where the path without close() leaves',
+  );
+  assert.match(found[1]!.summary, /Jobs\.sendSome is neither closed nor handed on when the function leaves at line 27/);
+  assert.match(found[2]!.summary, /AdminClient\.create\(…\) in Jobs\.topics builds an admin client and listTopics\(…\) is called on it/);
+  assert.match(found[0]!.fix, /try \(KafkaProducer<String, String> producer = new KafkaProducer<>\(props\)\)/);
+});

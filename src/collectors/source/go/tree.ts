@@ -1,4 +1,4 @@
-// Go source to a plain tree: web-tree-sitter with the tree-sitter-go grammar (vendored wasm), walked
+// Go (and Java) source to a plain tree: web-tree-sitter with the vendored grammar wasm, walked
 // once with a cursor into small objects, so the analysis never crosses into wasm again.
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -22,17 +22,23 @@ export interface GNode {
 }
 
 let parser: Parser | undefined;
+let runtime: Promise<void> | undefined;
+
+/** A parser for a vendored grammar (vendor/<dir>/<dir>.wasm); the tree-sitter runtime is loaded once per process. */
+export async function loadGrammar(dir: string): Promise<Parser> {
+  const require = createRequire(import.meta.url);
+  runtime ??= Parser.init({ locateFile: () => require.resolve('web-tree-sitter/web-tree-sitter.wasm') });
+  await runtime;
+  const language = await Language.load(join(repoRoot, `vendor/${dir}/${dir}.wasm`));
+  const p = new Parser();
+  p.setLanguage(language);
+  return p;
+}
 
 /** Loads the grammar once per process. */
 export async function goParser(): Promise<Parser> {
-  if (parser) return parser;
-  const require = createRequire(import.meta.url);
-  await Parser.init({ locateFile: () => require.resolve('web-tree-sitter/web-tree-sitter.wasm') });
-  const language = await Language.load(join(repoRoot, 'vendor/tree-sitter-go/tree-sitter-go.wasm'));
-  const p = new Parser();
-  p.setLanguage(language);
-  parser = p;
-  return p;
+  parser ??= await loadGrammar('tree-sitter-go');
+  return parser;
 }
 
 /** The grammar loaded by goParser(); a bug to call before it resolved. */
@@ -41,7 +47,7 @@ export function loadedGoParser(): Parser {
   return parser;
 }
 
-/** Parses `source` into a plain tree of its named nodes (comments dropped). */
+/** Parses `source` into a plain tree of its named nodes (comments dropped); any grammar (Go, Java). */
 export function parseGo(p: Parser, source: string): GNode {
   const tree = p.parse(source);
   if (!tree) throw new Error('tree-sitter returned no tree');

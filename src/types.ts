@@ -2,7 +2,7 @@
 // Imports nothing: collectors, rules and reporters all build on it.
 
 /** Every kind of evidence a collector can gather; `source` is the static scan's. */
-export const evidenceKinds = ['sockets', 'watch', 'goroutines', 'goHeap', 'v8Heap', 'cluster', 'shutdown', 'source'] as const;
+export const evidenceKinds = ['sockets', 'watch', 'goroutines', 'goHeap', 'v8Heap', 'jvmHeap', 'cluster', 'shutdown', 'source'] as const;
 export type EvidenceKind = (typeof evidenceKinds)[number];
 export type CollectorStatus = 'ok' | 'skipped' | 'failed';
 
@@ -32,6 +32,11 @@ export interface SourceLocation {
   count?: number;
   /** what count counts, when not heap-profile samples: "goroutines", "messages", "live connections" */
   countOf?: string;
+  /**
+   * a name declared in the file whose line the runtime cannot give (an HPROF names a class's field, not its line):
+   * placed at its declaration when the source tree is at hand (--source-root)
+   */
+  declares?: string;
   from: 'runtime' | 'scan' | 'manifest';
 }
 

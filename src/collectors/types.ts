@@ -5,6 +5,7 @@ import type { EvidenceKind } from '../types.js';
 import type { ClusterEvidence } from './cluster/types.js';
 import type { GoHeapEvidence, GoroutineEvidence } from './goruntime/types.js';
 import type { SocketInventory } from './process/types.js';
+import type { JvmHeapEvidence } from './jvmheap/types.js';
 import type { V8HeapEvidence } from './v8heap/types.js';
 import type { WatchResult } from './watch/types.js';
 import type { SourceEvidence } from './source/types.js';
@@ -18,6 +19,7 @@ export interface EvidenceMap {
   goHeap: GoHeapEvidence;
   cluster: ClusterEvidence;
   v8Heap: V8HeapEvidence;
+  jvmHeap: JvmHeapEvidence;
   shutdown: ShutdownEvidence;
   source: SourceEvidence;
 }

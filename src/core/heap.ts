@@ -1,9 +1,12 @@
-// kleak heap, as a core function: a snapshot file, or one taken from a running Node process (the caller
-// has the user's consent), read for Kafka leaks and evaluated.
-import { rmSync } from 'node:fs';
+// kleak heap, as a core function: a V8 snapshot or an HPROF dump (a file, or taken from a running Node process or
+// JVM: the caller has the user's consent), read for Kafka leaks and evaluated.
+import { copyFileSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { errorOf } from '../collectors/types.js';
+import { basename, join } from 'node:path';
+import { errorOf, type CollectorResult } from '../collectors/types.js';
+import { dumpJvmHeap } from '../collectors/jvm/take-heap-dump.js';
+import { collectJvmHeap } from '../collectors/jvmheap/index.js';
+import { headOf, isHprof } from '../collectors/jvmheap/read-hprof.js';
 import { collectV8Heap } from '../collectors/v8heap/index.js';
 import { snapshotViaInspector, snapshotViaSignal } from '../collectors/v8heap/take-snapshot.js';
 import { UsageError } from '../errors.js';
@@ -23,25 +26,59 @@ export interface HeapOptions {
   onSnapshot?: (path: string) => void;
 }
 
+/** a JVM (its executable is `java`): its heap is an HPROF dump through attach, not a V8 snapshot */
+export function isJvmProcess(pid: number): boolean {
+  try {
+    return basename(readlinkSync(`/proc/${pid}/exe`)) === 'java';
+  } catch {
+    return false;
+  }
+}
+
+const kindOf = (file: string) => (isHprof(headOf(file).head) ? 'hprof' : 'v8');
+
 export async function inspectHeap(options: HeapOptions): Promise<Run> {
   if ((options.file === undefined) === (options.pid === undefined))
     throw new UsageError('Give a snapshot file or --pid, one of the two.', { hint: 'kleak heap service.heapsnapshot, or kleak heap --pid 4242 --yes' });
   const startedAt = Date.now();
   let path = options.file!;
   const pid = options.pid;
+  let remove = () => {};
   if (pid !== undefined) {
-    if (options.via === 'signal') {
+    if (isJvmProcess(pid)) {
+      const dump = await dumpJvmHeap(pid);
+      path = dump.path;
+      remove = dump.remove;
+      if (options.keepIn !== undefined) {
+        const kept = join(options.keepIn, basename(dump.path));
+        copyFileSync(dump.path, kept);
+        dump.remove();
+        path = kept;
+      }
+    } else if (options.via === 'signal') {
       path = await snapshotViaSignal(pid);
+      remove = () => rmSync(path, { force: true });
     } else {
       path = join(options.keepIn ?? tmpdir(), `kleak-${pid}-${Date.now()}.heapsnapshot`);
+      remove = () => rmSync(path, { force: true });
       await snapshotViaInspector(pid, path, { port: options.inspectPort });
     }
+    if (options.keepIn !== undefined) remove = () => {};
     options.onSnapshot?.(path);
   }
   try {
-    const v8Heap = await collectV8Heap(path, { compare: options.compare, onProgress: options.onProgress });
-    if (v8Heap.status !== 'ok') throw errorOf(v8Heap as Extract<typeof v8Heap, { status: 'failed' }>);
-    const { evidence, reports } = gather({ v8Heap });
+    const kind = kindOf(path);
+    if (options.compare !== undefined && kindOf(options.compare) !== kind)
+      throw new UsageError(`${options.compare} is not the same kind of heap file as ${path} (an HPROF dump against a V8 snapshot).`, {
+        hint: 'Compare two dumps of the same service: two .hprof files, or two .heapsnapshot files.',
+      });
+    const collected =
+      kind === 'hprof'
+        ? { jvmHeap: await collectJvmHeap(path, { compare: options.compare, onProgress: options.onProgress }) }
+        : { v8Heap: await collectV8Heap(path, { compare: options.compare, onProgress: options.onProgress }) };
+    const result = (collected.jvmHeap ?? collected.v8Heap) as CollectorResult<unknown>;
+    if (result.status !== 'ok') throw errorOf(result as Extract<typeof result, { status: 'failed' }>);
+    const { evidence, reports } = gather(collected);
     return {
       evidence,
       diagnosis: evaluate(evidence, reports, {
@@ -52,6 +89,6 @@ export async function inspectHeap(options: HeapOptions): Promise<Run> {
       }),
     };
   } finally {
-    if (pid !== undefined && options.keepIn === undefined) rmSync(path, { force: true });
+    remove();
   }
 }

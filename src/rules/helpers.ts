@@ -4,6 +4,7 @@ import type { Runtime } from '../collectors/process/types.js';
 import type { GoLibrary } from '../signatures/types.js';
 import type { Library, SourceLocation } from '../types.js';
 import type { GoHeapEvidence, GoroutineEvidence } from '../collectors/goruntime/types.js';
+import type { JvmRecordGroup } from '../collectors/jvmheap/types.js';
 import type { V8HeapEvidence } from '../collectors/v8heap/types.js';
 
 /** Goroutine frames name the Go library; a Node process is taken to use kafkajs (the one kleak knows). */
@@ -31,6 +32,8 @@ export function findingLibrary(library: GoLibrary): Library {
 export const fmt = (n: number, digits = 1) => (Math.round(n * 10 ** digits) / 10 ** digits).toFixed(digits);
 
 export const mib = (bytes: number) => `${(bytes / 1048576).toFixed(1)} MiB`;
+/** bytes in the unit that reads best: 512 B, 20.0 KiB, 19.0 MiB */
+export const sizeText = (bytes: number) => (bytes >= 1048576 ? mib(bytes) : bytes >= 1024 ? `${(bytes / 1024).toFixed(1)} KiB` : `${bytes} B`);
 
 /** "+3" / "-2": a signed change. */
 export const signed = (n: number) => `${n >= 0 ? '+' : ''}${n}`;
@@ -225,4 +228,34 @@ export const wasteFloorBytes = 1048576;
  * length, so what the kept views cover is told by how many of them share each buffer.
  */
 export const keptDataDensity = 8;
-export const isKeptData = (g: { messages: number; buffers: number }) => g.buffers > 0 && g.messages / g.buffers >= keptDataDensity;
+/** JVM: the share of a buffer the kept keys and values cover (an HPROF records a ByteBuffer's position and limit) from which it is kept data */
+export const keptCoverage = 0.5;
+export const isKeptData = (g: { messages: number; buffers: number; bytes?: number; coveredBytes?: number }) =>
+  g.buffers > 0 && (g.coveredBytes !== undefined ? g.coveredBytes >= (g.bytes ?? 0) * keptCoverage : g.messages / g.buffers >= keptDataDensity);
+
+/** The class fields that keep consumed records in a JVM heap (an HPROF names the field; its line comes from the source tree). */
+export function jvmOwnerLocations(groups: readonly JvmRecordGroup[]): SourceLocation[] {
+  const by = new Map<string, SourceLocation>();
+  for (const g of groups) {
+    if (!g.owner) continue;
+    const key = `${g.owner.className}.${g.owner.field}`;
+    const simple = g.owner.className.slice(g.owner.className.lastIndexOf('.') + 1);
+    const at = by.get(key) ?? {
+      file: g.owner.file,
+      function: `${simple}.${g.owner.field} (${g.owner.static ? 'static field' : 'field'}: ${g.owner.container})`,
+      declares: g.owner.field,
+      count: 0,
+      countOf: 'records',
+      from: 'runtime' as const,
+    };
+    at.count = (at.count ?? 0) + g.messages;
+    by.set(key, at);
+  }
+  return [...by.values()].sort((a, b) => (b.count ?? 0) - (a.count ?? 0));
+}
+
+/** why a JVM heap finding has no line */
+export const jvmUnlocated = (located: boolean) =>
+  located
+    ? undefined
+    : "no field of the service holds the records on their shortest path from a GC root (a local variable of a running method, or a library's object)";

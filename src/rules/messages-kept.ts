@@ -4,8 +4,12 @@
 // Severity: info; a warning when it grew between two snapshots (--compare) by ≥ 16 MiB, or holds more than
 // 100,000 messages or 256 MiB. Groups below 1 MiB are left alone. Waste (few messages per buffer) is
 // records-pin-buffers'.
+// JVM (HPROF): a field of the service keeping ConsumerRecords whose keys and values cover most of the arrays
+// behind them (their own copies: ByteArrayDeserializer, or buffers mostly theirs), the same bounds.
 import { defineRule } from './define-rule.js';
-import { isKeptData, mib, wasteFloorBytes } from './helpers.js';
+import { isKeptData, jvmOwnerLocations, jvmUnlocated, mib, sizeText, wasteFloorBytes } from './helpers.js';
+import type { Evidence } from '../collectors/types.js';
+import type { JvmRecordGroup } from '../collectors/jvmheap/types.js';
 import type { PinnedGroup } from '../collectors/v8heap/types.js';
 
 const MiB = 1048576;
@@ -23,6 +27,53 @@ function ownerName(g: PinnedGroup): string {
 /** kafkajs's own fetched batches, not yet handed to eachMessage/eachBatch (it prefetches): in flight, not kept */
 const inFlight = (g: PinnedGroup) => /\bBatch \(object\) → (rawMessages|messages)\b/.test(g.path);
 
+type JvmHeap = NonNullable<Evidence['jvmHeap']>;
+const jvmKey = (g: JvmRecordGroup) => (g.owner ? `${g.owner.className}.${g.owner.field}` : g.path);
+
+function jvmKept(jvm: JvmHeap) {
+  const before = new Map((jvm.baseline?.records.groups ?? []).filter(isKeptData).map((g) => [jvmKey(g), g]));
+  return jvm.records.groups
+    .filter((g) => isKeptData(g) && g.bytes >= wasteFloorBytes && !g.inFlight)
+    .slice(0, 5)
+    .map((g) => {
+      const was = before.get(jvmKey(g));
+      const grew = jvm.baseline ? g.bytes - (was?.bytes ?? 0) : undefined;
+      const large = g.messages > messageBound || g.bytes > bytesBound;
+      const growing = grew !== undefined && grew >= growthBound;
+      const locations = jvmOwnerLocations([g]);
+      const unlocated = jvmUnlocated(locations.length > 0);
+      const owner = g.owner ? `${g.owner.container} \`${g.owner.className}.${g.owner.field}\`` : g.path;
+      return {
+        messageId: 'jvmKept' as const,
+        severity: growing || large ? ('warning' as const) : ('info' as const),
+        data: {
+          owner,
+          messages: g.messages,
+          buffers: g.buffers,
+          bytes: mib(g.bytes),
+          keptBytes: g.bytes,
+          growth:
+            grew !== undefined
+              ? `; ${grew >= 0 ? '+' : ''}${mib(grew)} and ${g.messages - (was?.messages ?? 0) >= 0 ? '+' : ''}${g.messages - (was?.messages ?? 0)} records since the older dump`
+              : large
+                ? ` (more than ${messageBound.toLocaleString('en-US')} records or ${mib(bytesBound)})`
+                : '',
+        },
+        confidence: growing ? ('confirmed' as const) : ('likely' as const),
+        library: 'kafka-clients' as const,
+        locations,
+        ...(unlocated ? { unlocated } : {}),
+        evidence: [
+          {
+            source: 'jvmHeap' as const,
+            description: `${g.path}: ${g.messages} records, ${g.buffers} arrays, ${mib(g.bytes)} (their keys and values cover ${sizeText(g.coveredBytes)})`,
+            data: { ...g },
+          },
+        ],
+      };
+    });
+}
+
 const ownerKey = (g: PinnedGroup) => (g.owner ? `${g.owner.file}:${g.owner.line}:${g.owner.variable}` : g.path);
 
 export default defineRule({
@@ -34,6 +85,7 @@ export default defineRule({
     severity: 'info',
     messages: {
       kept: '{owner} keeps {messages} messages → {buffers} decompressed batch buffers, {bytes}{growth}',
+      jvmKept: '{owner} keeps {messages} ConsumerRecords → {buffers} arrays, {bytes}{growth}',
     },
     fix: {
       kafkajs: `Keep what you need from a message, not the message: parse it (JSON.parse(message.value)) or copy the bytes
@@ -41,13 +93,21 @@ export default defineRule({
 the process). Each kept message keeps its whole decompressed batch alive until the last one of it goes.`,
       sarama: 'Not evaluated for Go: a Go heap profile shows where buffers were allocated, not who keeps them (see records-pin-buffers).',
       'franz-go': 'Not evaluated for Go: a Go heap profile shows where buffers were allocated, not who keeps them (see records-pin-buffers).',
+      'kafka-clients': `Keep what you need from a record, not the ConsumerRecord: its parsed value, or a copy of its bytes,
+and bound the container (an LRU with a maximum size such as Caffeine's maximumSize, a TTL, or a store outside
+the JVM).`,
       unknown: 'Keep parsed values or copies instead of messages, and bound the container (a maximum size, a TTL, or a store outside the process).',
     },
   },
-  needs: ['v8Heap'],
-  check({ v8Heap: heap }) {
+  needs: ['v8Heap', 'jvmHeap'],
+  needsAny: true,
+  check(evidence) {
+    const jvm = evidence.jvmHeap as typeof evidence.jvmHeap | undefined;
+    const jvmFindings = jvm ? jvmKept(jvm) : [];
+    const heap = evidence.v8Heap as typeof evidence.v8Heap | undefined;
+    if (!heap) return jvmFindings;
     const before = new Map((heap.baseline?.pinned.groups ?? []).filter(isKeptData).map((g) => [ownerKey(g), g]));
-    return heap.pinned.groups
+    const v8Findings = heap.pinned.groups
       .filter((g) => isKeptData(g) && g.bytes >= wasteFloorBytes && !inFlight(g))
       .slice(0, 5)
       .map((g) => {
@@ -98,5 +158,6 @@ the process). Each kept message keeps its whole decompressed batch alive until t
           ],
         };
       });
+    return [...jvmFindings, ...v8Findings];
   },
 });

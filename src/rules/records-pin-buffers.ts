@@ -5,12 +5,15 @@
 // Node (V8 heap): the groups of kept kafkajs messages that keep few messages per batch buffer (fewer than
 // keptDataDensity): the buffers are mostly records nobody keeps — waste — reported from 1 MiB whatever the
 // heap's size. A container keeping most messages of each batch is kept data, not waste: messages-kept.
+// JVM (HPROF): the ConsumerRecords a field of the service keeps whose raw values (ByteBufferDeserializer, or a
+// ByteBuffer/byte[] the service keeps) are views into much larger arrays — the whole fetch response each was read
+// from — covering less than half of them: reported from 1 MiB, as for Node.
 // Go thresholds: decompression and record-slab sites holding ≥ 16 MiB and ≥ 30% of in-use bytes, or
 // growing by ≥ 16 MiB against a baseline. Response buffers count only above 100 MiB: a consumer
 // legitimately holds fetch responses up to FetchMaxBytes (50 MiB by default) in flight
 // (franz-go #701: bounded growth that looks like a leak).
 import { defineRule, type FindingDraft } from './define-rule.js';
-import { findingLibrary, goLibraryNames, isKeptData, mib, wasteFloorBytes } from './helpers.js';
+import { findingLibrary, goLibraryNames, isKeptData, jvmOwnerLocations, jvmUnlocated, mib, sizeText, wasteFloorBytes } from './helpers.js';
 import type { KafkaHeapSite } from '../collectors/goruntime/types.js';
 import type { PinnedGroup } from '../collectors/v8heap/types.js';
 import type { SourceLocation } from '../types.js';
@@ -53,6 +56,8 @@ export default defineRule({
       nodePinned:
         '{pinned} ({share}% of {heap}) of fetch/decompression buffers pinned by {messages} kept messages ({perBuffer} per buffer), typically {typicalBuffer} behind each: whole batches kept for a few records{sinceBaseline}',
       goPinned: '{pinned} ({share}% of {heap} in use) held at {library} decompression/record sites{sinceBaseline}{responses}',
+      jvmPinned:
+        '{pinned} ({share}% of {heap}) of fetch responses pinned by {messages} kept ConsumerRecords whose keys and values cover {covered} of it: {perBuffer} records per buffer, typically {typicalBuffer} each{sinceBaseline}',
     },
     fix: {
       sarama: `Copy what you keep out of a message instead of keeping the message or a slice of it:
@@ -63,13 +68,57 @@ Keep parsed values, not *ConsumerMessage; bound any in-memory store.`,
   kept = append(kept, bytes.Clone(r.Value[:16])) // not r.Value[:16], not r
 Keep parsed values, not *kgo.Record; with kgo.WithPools, call r.Recycle() when done.`,
       kafkajs: 'Copy what you keep: Buffer.from(message.value); keep parsed values, not message objects.',
+      'kafka-clients': `Copy the bytes you keep out of a record's ByteBuffer value instead of keeping the record or the buffer
+(it is a view into the whole fetch response it was read from):
+  ByteBuffer v = record.value();
+  byte[] kept = new byte[v.remaining()];
+  v.duplicate().get(kept);                   // not recent.add(record), not recent.add(v)
+or consume with ByteArrayDeserializer (it copies); keep parsed values, not ConsumerRecords; bound the store.`,
       unknown: 'Copy the bytes you keep out of consumed records; keep parsed values, not the records; bound the store.',
     },
   },
-  needs: ['goHeap', 'v8Heap'],
+  needs: ['goHeap', 'v8Heap', 'jvmHeap'],
   needsAny: true,
   check(evidence) {
-    const findings: FindingDraft<'nodePinned' | 'goPinned'>[] = [];
+    const findings: FindingDraft<'nodePinned' | 'goPinned' | 'jvmPinned'>[] = [];
+    const jvm = evidence.jvmHeap as typeof evidence.jvmHeap | undefined;
+    if (jvm) {
+      const wasteOf = (groups: typeof jvm.records.groups) => groups.filter((g) => !g.inFlight && g.buffers > 0 && !isKeptData(g));
+      const sparse = wasteOf(jvm.records.groups);
+      const pinned = sparse.reduce((n, g) => n + g.bytes, 0);
+      const before = jvm.baseline ? wasteOf(jvm.baseline.records.groups).reduce((n, g) => n + g.bytes, 0) : undefined;
+      const growth = before === undefined ? undefined : pinned - before;
+      if ((sparse.length && pinned >= wasteFloorBytes) || (growth !== undefined && growth >= pinnedBytesThreshold)) {
+        const messages = sparse.reduce((n, g) => n + g.messages, 0);
+        const buffers = sparse.reduce((n, g) => n + g.buffers, 0);
+        const locations = jvmOwnerLocations(sparse);
+        const unlocated = jvmUnlocated(locations.length > 0);
+        findings.push({
+          messageId: 'jvmPinned' as const,
+          data: {
+            pinned: mib(pinned),
+            pinnedBytes: pinned,
+            share: Math.round((jvm.totalBytes ? pinned / jvm.totalBytes : 0) * 100),
+            heap: mib(jvm.totalBytes),
+            messages,
+            covered: sizeText(sparse.reduce((n, g) => n + g.coveredBytes, 0)),
+            coveredBytes: sparse.reduce((n, g) => n + g.coveredBytes, 0),
+            perBuffer: (messages / Math.max(1, buffers)).toFixed(1),
+            typicalBuffer: mib(sparse[0]!.typicalBufferBytes),
+            sinceBaseline: growth !== undefined ? `; ${growth >= 0 ? '+' : ''}${mib(growth)} since the baseline` : '',
+          },
+          confidence: growth !== undefined && growth >= pinnedBytesThreshold ? ('confirmed' as const) : ('likely' as const),
+          library: 'kafka-clients' as const,
+          locations,
+          ...(unlocated ? { unlocated } : {}),
+          evidence: sparse.slice(0, 5).map((g) => ({
+            source: 'jvmHeap' as const,
+            description: `${g.path}: ${g.messages} records, ${g.buffers} buffers, ${mib(g.bytes)} (their keys and values cover ${sizeText(g.coveredBytes)})`,
+            data: { ...g },
+          })),
+        });
+      }
+    }
     const heap = evidence.v8Heap as typeof evidence.v8Heap | undefined;
     if (heap) {
       const sparse = heap.pinned.groups.filter((g) => !isKeptData(g));

@@ -22,7 +22,7 @@ export function availableMemory(): { bytes: number; bound: string } {
   return { bytes: free, bound: 'free' };
 }
 
-function fileProblem(file: string, cause: unknown): InputError {
+export function fileProblem(file: string, cause: unknown, kind = 'a .heapsnapshot file'): InputError {
   const code = (cause as NodeJS.ErrnoException).code;
   const what =
     code === 'ENOENT'
@@ -35,14 +35,14 @@ function fileProblem(file: string, cause: unknown): InputError {
   return new InputError(`${file} ${what}.`, {
     cause,
     hint:
-      code === 'EACCES' || code === 'EPERM' ? 'Run kleak as a user who may read it, or copy it somewhere readable.' : 'Give the path of a .heapsnapshot file.',
+      code === 'EACCES' || code === 'EPERM' ? 'Run kleak as a user who may read it, or copy it somewhere readable.' : `Give the path of ${kind}.`,
   });
 }
 
-const isGzip = (head: Buffer) => head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
+export const isGzip = (head: Buffer) => head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
 
 /** The file's bytes as chunks: gunzipped when it is gzip (bounded: at most `limit` bytes come out). */
-async function* chunks(file: string, gzip: boolean, limit: number): AsyncGenerator<Buffer> {
+export async function* chunks(file: string, gzip: boolean, limit: number): AsyncGenerator<Buffer> {
   const stream = createReadStream(file, { highWaterMark: 1 << 20 });
   const source: AsyncIterable<Buffer> = gzip ? stream.pipe(createGunzip()) : stream;
   let out = 0;

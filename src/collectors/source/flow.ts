@@ -162,8 +162,9 @@ export function fateOf<N>(lang: FlowLanguage<N>, levels: readonly Enclosing<N>[]
     if (w.state === 'done') return leaks.length ? { status: 'leaks', leakLine: leaks[0]! } : closedOrEscapes(w.how ?? how ?? 'used');
     if (w.state === 'terminated') return leaks.length ? { status: 'leaks', leakLine: leaks[0]! } : closedOrEscapes(how ?? 'kept until the process exits');
     if (level.finalizer) {
+      // every path out of the try block, the returns found inside it included, runs the finally
       const fin = walkList(lang, level.finalizer, 0, name, undefined);
-      if (fin.state === 'done') return leaks.length ? { status: 'leaks', leakLine: leaks[0]! } : closedOrEscapes(`${fin.how ?? 'closed'} in finally`);
+      if (fin.state === 'done') return closedOrEscapes(`${fin.how ?? 'closed'} in finally`);
     }
     // open (or a jump) at the end of this list: the variable goes out of scope here, or the walk goes on outwards
     if (level.owner === 'function' || level.owner === 'loop' || (declaredHere && depth === 0)) {

@@ -152,6 +152,7 @@ export function describeEscape(f: JavaFile, n: GNode, within?: GNode): string {
       case 'argument_list': {
         const call = p.parent;
         if (call?.type === 'method_invocation') return `passed to ${callName(f, call)}`;
+        if (call?.type === 'explicit_constructor_invocation') return `passed to ${text(f, call).replace(/\s*\([\s\S]*$/, '')}(…)`;
         const type = call ? fieldOf(call, 'type') : undefined;
         return `passed to new ${type ? text(f, type).replace(/<.*$/, '') : 'a constructor'}`;
       }

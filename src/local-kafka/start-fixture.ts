@@ -38,6 +38,9 @@ const javaFixtures = {
   'java-producer-per-request-fixed': 'ProducerPerRequestFixed',
   'java-admin-per-request': 'AdminPerRequest',
   'java-admin-per-request-fixed': 'AdminPerRequestFixed',
+  // kleak heap on an HPROF: a static list of ConsumerRecords whose ByteBuffer values pin their fetch responses
+  'java-record-cache': 'RecordCache',
+  'java-record-cache-fixed': 'RecordCacheFixed',
   // Spring Kafka (spring-kafka 4.0 over the same kafka-clients): fixtures/java-spring, a classpath of its own
   'spring-template-per-request': 'TemplatePerRequest',
   'spring-template-per-request-fixed': 'TemplatePerRequestFixed',

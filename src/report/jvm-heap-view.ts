@@ -39,6 +39,7 @@ export function toJvmHeapJson(evidence: JvmHeapEvidence, findings: Finding[]) {
     records: evidence.records,
     topRetainers: evidence.topRetainers,
     roots: evidence.roots,
+    classes: evidence.histogram,
     ...(evidence.baseline
       ? { baseline: { dump: evidence.baseline.dump, kafka: evidence.baseline.kafka, recordBytes: evidence.baseline.records.totalBytes }, growthByClass: growth }
       : {}),

@@ -14,13 +14,15 @@ export interface RunOptions {
   timeoutMs?: number;
   /** a command kleak runs under, e.g. ['nsenter', '--target', PID, '--pid', '--net', '--mount', '--'] */
   wrap?: string[];
+  /** the directory kleak runs in (the repository's root by default) */
+  cwd?: string;
 }
 
-export function runKleak(args: string[], { env = {}, timeoutMs = 120_000, wrap = [] }: RunOptions = {}): Promise<CliResult> {
+export function runKleak(args: string[], { env = {}, timeoutMs = 120_000, wrap = [], cwd = repoRoot }: RunOptions = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const [command, ...prefix] = [...wrap, process.execPath];
     const child = spawn(command, [...prefix, join(repoRoot, 'bin/kleak.js'), ...args], {
-      cwd: repoRoot,
+      cwd,
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NO_COLOR: '1', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -27,12 +27,13 @@ echo "== npx kleak --help"
 npx kleak --help | head -n 3
 echo "== import('kleak')"
 node -e "import('kleak').then((m) => { for (const f of ['diagnose', 'inspectSockets', 'evaluate', 'exitCodeFor', 'scan']) if (typeof m[f] !== 'function') { console.error('missing export ' + f); process.exit(1); } console.log('exports: ' + Object.keys(m).length + ' names, diagnose is a function'); })"
-echo "== npx kleak scan: the vendored Go grammar and the JS parser ship with the package"
+echo "== npx kleak scan: the vendored Go and Java grammars and the JS parser ship with the package"
 mkdir -p scan-me
 printf 'package svc\n\nimport (\n\t"net/http"\n\n\t"github.com/IBM/sarama"\n)\n\nfunc H(w http.ResponseWriter, r *http.Request) {\n\tp, _ := sarama.NewSyncProducer(nil, nil)\n\t_ = p\n}\n' > scan-me/h.go
 printf "import { Kafka } from 'kafkajs';\nconst kafka = new Kafka({ brokers: [] });\napp.post('/x', async () => { await kafka.producer().connect(); });\n" > scan-me/app.mjs
+printf 'package svc;\n\nimport org.apache.kafka.clients.producer.KafkaProducer;\n\nclass C {\n  @org.springframework.web.bind.annotation.PostMapping("/x")\n  String x() {\n    new KafkaProducer<String, String>(new java.util.Properties()).send(null);\n    return "ok";\n  }\n}\n' > scan-me/C.java
 npx kleak scan scan-me --format json > scan.json && { echo "the scan found no leak pattern" >&2; exit 1; } || test $? -eq 1
-node -e "const j = JSON.parse(require('fs').readFileSync('scan.json', 'utf8')); const ids = j.findings.map((f) => f.ruleId + ' ' + f.locations[0].file); console.log(ids.join('; ')); if (j.findings.length !== 2) process.exit(1);"
+node -e "const j = JSON.parse(require('fs').readFileSync('scan.json', 'utf8')); const ids = j.findings.map((f) => f.ruleId + ' ' + f.locations[0].file); console.log(ids.join('; ')); if (j.findings.length !== 3) process.exit(1);"
 echo "== require.resolve('kleak/agent'), and the agent loads"
 node -r kleak/agent -e "console.log('agent loaded')"
 echo "== tsc against the installed types"

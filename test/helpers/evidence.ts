@@ -5,6 +5,7 @@ import type { WatchResult, WatchSample, DriveMeasurement } from '../../src/colle
 import type { ProcessSockets, SocketInventory } from '../../src/collectors/process/types.js';
 import type { ClusterEvidence, ClusterView, GroupInfo, GroupMember, LocalProcesses, Membership } from '../../src/collectors/cluster/types.js';
 import type { KafkaObjects, V8HeapEvidence } from '../../src/collectors/v8heap/types.js';
+import type { JvmHeapEvidence, JvmRecordGroup } from '../../src/collectors/jvmheap/types.js';
 
 export function inventory(processes: Partial<ProcessSockets>[]): SocketInventory {
   const full: ProcessSockets[] = processes.map((p, i) => ({
@@ -215,4 +216,47 @@ export function shutdownDrive(overrides: Partial<ShutdownDrive> = {}): ShutdownD
     problems: [],
     ...overrides,
   };
+}
+
+/**
+ * JVM heap evidence around record groups; `recordCacheGroup` is the group kleak read from a heap dump of the
+ * java-record-cache fixture (20 ConsumerRecords kept in RecordCache.recent, 19 fetch responses behind them).
+ */
+export const recordCacheGroup: JvmRecordGroup = {
+  path: 'RecordCache (class) → recent → ArrayList → elementData → Object[] → [i] → ConsumerRecord',
+  messages: 20,
+  buffers: 19,
+  bytes: 19924350,
+  coveredBytes: 20480,
+  typicalBufferBytes: 1048650,
+  inFlight: false,
+  owner: { className: 'kleak.fixtures.RecordCache', field: 'recent', static: true, container: 'java.util.ArrayList', file: 'kleak/fixtures/RecordCache.java' },
+};
+
+export function jvmHeapEvidence(groups: JvmRecordGroup[], parts: { totalBytes?: number; baseline?: JvmRecordGroup[] } = {}): JvmHeapEvidence {
+  const analysis = (gs: JvmRecordGroup[]) => ({
+    dump: { bytes: 31918088, objects: 111164, references: 195867, classes: 3952, idSize: 8, timestamp: 0 },
+    totalBytes: parts.totalBytes ?? 24745600,
+    kafka: {
+      producers: 0,
+      consumers: 0,
+      admins: 0,
+      selectors: 0,
+      networkClients: 0,
+      bufferPools: 0,
+      consumerRecords: gs.reduce((n, g) => n + g.messages, 0),
+      kafkaTemplates: 0,
+      producerFactories: 0,
+    },
+    records: {
+      totalBytes: gs.reduce((n, g) => n + g.bytes, 0),
+      buffers: gs.reduce((n, g) => n + g.buffers, 0),
+      messages: gs.reduce((n, g) => n + g.messages, 0),
+      groups: gs,
+    },
+    topRetainers: [],
+    histogram: {},
+    roots: {},
+  });
+  return { source: 'service.hprof', ...analysis(groups), ...(parts.baseline ? { baseline: analysis(parts.baseline) } : {}) };
 }

@@ -19,6 +19,8 @@ export interface ExpectedFinding {
   evidence?: RegExp[];
   /** with no location: why, as the finding says it */
   unlocated?: RegExp;
+  /** the fields each location must carry, at its index (and no more locations than listed) */
+  locations?: Array<Partial<Finding['locations'][number]>>;
 }
 
 export interface RuleCases {
@@ -55,6 +57,12 @@ export function ruleTester(rule: AnyRule, cases: RuleCases): void {
           if (want.messageId) assert.equal(got.messageId, want.messageId);
           for (const [k, v] of Object.entries(want.data ?? {})) assert.equal(got.data?.[k], v, `data.${k}`);
           want.evidence?.forEach((pattern, j) => assert.match(got.evidence[j]?.description ?? '', pattern));
+          if (want.locations) {
+            assert.equal(got.locations.length, want.locations.length, JSON.stringify(got.locations));
+            want.locations.forEach((l, j) => {
+              for (const [k, v] of Object.entries(l)) assert.equal((got.locations[j] as unknown as Record<string, unknown>)[k], v, `locations[${j}].${k}`);
+            });
+          }
           if (want.unlocated) {
             assert.deepEqual(got.locations, []);
             assert.match(got.unlocated ?? '', want.unlocated);

@@ -1,6 +1,6 @@
 // messages-kept: kafkajs heap evidence with groups dense (a container of messages) and sparse (waste).
 import messagesKept from '../../src/rules/messages-kept.js';
-import { v8HeapEvidence } from '../helpers/evidence.js';
+import { jvmHeapEvidence, recordCacheGroup, v8HeapEvidence } from '../helpers/evidence.js';
 import { ruleTester } from '../helpers/rule-tester.js';
 import type { PinnedGroup } from '../../src/collectors/v8heap/types.js';
 
@@ -26,6 +26,10 @@ ruleTester(messagesKept, {
     { name: 'a few messages per buffer: waste, records-pin-buffers’s', evidence: { v8Heap: heap([cache(40, 40, 10 * MiB)]) } },
     { name: 'a small cache under 1 MiB', evidence: { v8Heap: heap([cache(500, 2, 0.5 * MiB)]) } },
     {
+      name: 'JVM: the record-cache fixture’s pinned fetch responses are waste, records-pin-buffers’s',
+      evidence: { jvmHeap: jvmHeapEvidence([recordCacheGroup]) },
+    },
+    {
       name: 'kafkajs’s own prefetched batches (captured from the fixed twin): in flight, not kept',
       evidence: {
         v8Heap: heap([
@@ -41,6 +45,22 @@ ruleTester(messagesKept, {
     },
   ],
   invalid: [
+    {
+      name: 'JVM: 20,000 records of a ByteArrayDeserializer consumer kept in a static list: info, at the field',
+      evidence: {
+        jvmHeap: jvmHeapEvidence([
+          { ...recordCacheGroup, messages: 20_000, buffers: 20_000, bytes: 20_000 * 1040, coveredBytes: 20_000 * 1024, typicalBufferBytes: 1040 },
+        ]),
+      },
+      findings: [
+        {
+          summary: 'java.util.ArrayList `kleak.fixtures.RecordCache.recent` keeps 20000 ConsumerRecords → 20000 arrays, 19.8 MiB',
+          severity: 'info',
+          library: 'kafka-clients',
+          locations: [{ file: 'kleak/fixtures/RecordCache.java', declares: 'recent', count: 20_000 }],
+        },
+      ],
+    },
     {
       name: 'a Map keeping 20,000 messages of 40 batches: info, with the container and its line',
       evidence: { v8Heap: heap([cache(20_000, 40, 19.8 * MiB)]) },

@@ -2,7 +2,7 @@
 import recordsPinBuffers from '../../src/rules/records-pin-buffers.js';
 import { wasteFloorBytes } from '../../src/rules/helpers.js';
 import { capturedGoEvidence } from '../helpers/captured-pprof.js';
-import { v8HeapEvidence } from '../helpers/evidence.js';
+import { jvmHeapEvidence, recordCacheGroup, v8HeapEvidence } from '../helpers/evidence.js';
 import { ruleTester } from '../helpers/rule-tester.js';
 
 const MiB = 1048576;
@@ -32,8 +32,41 @@ ruleTester(recordsPinBuffers, {
         }),
       },
     },
+    {
+      name: 'JVM: the records of a ByteArrayDeserializer cache cover their own arrays — kept data, messages-kept’s',
+      evidence: { jvmHeap: jvmHeapEvidence([{ ...recordCacheGroup, buffers: 20, bytes: 20 * 1040, coveredBytes: 20 * 1024, typicalBufferBytes: 1040 }]) },
+    },
+    {
+      name: 'JVM: records poll() returned that the loop still iterates — held by kafka-clients, in flight',
+      evidence: {
+        jvmHeap: jvmHeapEvidence([
+          { ...recordCacheGroup, inFlight: true, owner: undefined, path: 'Thread → … → ConsumerRecords → records → HashMap → … → ConsumerRecord' },
+        ]),
+      },
+    },
   ],
   invalid: [
+    {
+      name: 'JVM: the record-cache fixture’s 20 records pinning 19 fetch responses, at RecordCache.recent',
+      evidence: { jvmHeap: jvmHeapEvidence([recordCacheGroup]) },
+      findings: [
+        {
+          summary:
+            '19.0 MiB (81% of 23.6 MiB) of fetch responses pinned by 20 kept ConsumerRecords whose keys and values cover 20.0 KiB of it: 1.1 records per buffer, typically 1.0 MiB each',
+          library: 'kafka-clients',
+          confidence: 'likely',
+          data: { pinnedBytes: 19924350, messages: 20 },
+          locations: [
+            { file: 'kleak/fixtures/RecordCache.java', function: 'RecordCache.recent (static field: java.util.ArrayList)', declares: 'recent', count: 20 },
+          ],
+        },
+      ],
+    },
+    {
+      name: 'JVM: against an older dump with half of them: growth, and the records kept with no field of the service said why',
+      evidence: { jvmHeap: jvmHeapEvidence([{ ...recordCacheGroup, owner: undefined }], { baseline: [{ ...recordCacheGroup, bytes: 2 * MiB }] }) },
+      findings: [{ summary: /; \+17\.0 MiB since the baseline$/, confidence: 'confirmed', unlocated: /^no field of the service holds the records/ }],
+    },
     {
       name: 'franz-go keeping value slices',
       evidence: goHeap('franz-retain-6400'),

@@ -304,6 +304,9 @@ export class HprofParser {
       }
       if (!this.headerDone) {
         const nul = this.buf.indexOf(0, this.pos);
+        const start = this.buf.toString('latin1', this.pos, Math.min(this.buf.length, this.pos + 12));
+        if (!'JAVA PROFILE'.startsWith(start.slice(0, 12)))
+          this.fail(`it starts with ${JSON.stringify(start.slice(0, 12))}, not "JAVA PROFILE 1.0.x"`);
         if (nul < 0) {
           if (this.buf.length > 64) this.fail('it does not start with "JAVA PROFILE"');
           return;

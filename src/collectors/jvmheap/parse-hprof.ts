@@ -49,6 +49,8 @@ const align8 = (n: number) => Math.ceil(n / 8) * 8;
 export interface HprofClass {
   /** the class object's node */
   node: number;
+  /** its id in the dump */
+  id: number;
   /** java.util.ArrayList, byte[], java.lang.Object[] */
   name: string;
   superNode: number;
@@ -81,43 +83,46 @@ const rootNames: Record<number, string> = {
   0x08: 'thread',
 };
 
-class Growable64 {
-  data = new Float64Array(1 << 16);
+type TypedArray = Float64Array | Int32Array | Uint8Array;
+/** a typed array that doubles when full; sized up front from the file's size where it is known */
+class Growable<T extends TypedArray> {
+  data: T;
   length = 0;
+  constructor(
+    private readonly make: (n: number) => T,
+    capacity = 1 << 16,
+  ) {
+    this.data = make(Math.max(16, capacity));
+  }
   push(v: number): void {
     if (this.length === this.data.length) {
-      const next = new Float64Array(this.data.length * 2);
+      const next = this.make(this.data.length * 2);
       next.set(this.data);
       this.data = next;
     }
     this.data[this.length++] = v;
   }
-  view(): Float64Array {
-    return this.data.subarray(0, this.length);
+  view(): T {
+    return this.data.subarray(0, this.length) as T;
   }
 }
-class Growable32 {
-  data = new Int32Array(1 << 16);
-  length = 0;
-  push(v: number): void {
-    if (this.length === this.data.length) {
-      const next = new Int32Array(this.data.length * 2);
-      next.set(this.data);
-      this.data = next;
-    }
-    this.data[this.length++] = v;
-  }
-  view(): Int32Array {
-    return this.data.subarray(0, this.length);
-  }
-}
+const f64 = (n: number) => new Float64Array(n);
+const i32 = (n: number) => new Int32Array(n);
+const u8 = (n: number) => new Uint8Array(n);
 
 /** Object ids (addresses) → node index: open addressing over a Float64Array of keys. */
 class IdIndex {
-  private keys = new Float64Array(1 << 17);
-  private values = new Int32Array(1 << 17);
+  private keys: Float64Array;
+  private values: Int32Array;
   private size = 0;
-  private mask = (1 << 17) - 1;
+  private mask: number;
+  constructor(expected: number) {
+    // a load of at most one half: the next power of two above twice the objects expected
+    const capacity = 2 ** Math.max(17, Math.ceil(Math.log2(expected * 2)));
+    this.keys = new Float64Array(capacity);
+    this.values = new Int32Array(capacity);
+    this.mask = capacity - 1;
+  }
   private slot(id: number): number {
     const lo = id >>> 0;
     const hi = (id / 4294967296) >>> 0;
@@ -159,10 +164,9 @@ export interface HprofHeap {
   nodeKind: Uint8Array;
   /** for an instance or object array: its class's index in `classes`; for a primitive array: the basic type */
   nodeClass: Int32Array;
-  nodeId: Float64Array;
   nodeSize: Float64Array;
   /** arrays: the element count */
-  nodeLength: Float64Array;
+  nodeLength: Int32Array;
   /** CSR: node i's references are edgeTo[firstEdge[i] .. firstEdge[i + 1] - 1] */
   firstEdge: Uint32Array;
   edgeTo: Uint32Array;
@@ -206,17 +210,20 @@ export class HprofParser {
 
   private readonly strings = new Map<number, string>();
   private readonly classNameIds = new Map<number, number>();
-  private readonly index = new IdIndex();
-  private readonly kind = new Growable32();
-  private readonly cls = new Growable32();
-  private readonly ids = new Growable64();
-  private readonly sizes = new Growable64();
-  private readonly lengths = new Growable64();
-  private readonly edgeStart = new Growable32();
-  private readonly edgeCount = new Growable32();
-  private readonly targets = new Growable64();
-  private readonly slots = new Growable32();
-  private readonly rootIds = new Growable64();
+  /** built at the end from `ids`, in one pass: inserting while parsing costs twice as much (cache misses between records) */
+  private index!: IdIndex;
+  private readonly expectedObjects: number;
+  private readonly ids: Growable<Float64Array>;
+  private readonly kind: Growable<Uint8Array>;
+  private readonly cls: Growable<Int32Array>;
+  private readonly lengths: Growable<Int32Array>;
+  private readonly edgeStart: Growable<Int32Array>;
+  /** nodes whose references were not added while it was read (instances that came before their class; the root) */
+  private readonly laterEdges = new Map<number, [start: number, end: number]>();
+  private readonly targets: Growable<Float64Array>;
+  private readonly slots: Growable<Int32Array>;
+  private readonly rootIds = new Growable(f64);
+  private readonly pendingArrayClass = new Growable(f64);
   private readonly roots: Record<string, number> = {};
   private readonly classes: HprofClass[] = [];
   private readonly classById = new Map<number, number>();
@@ -224,9 +231,25 @@ export class HprofParser {
   private readonly pending: Array<{ node: number; classId: number; bytes: Buffer }> = [];
   private readonly ints = new Map<number, Record<string, number>>();
 
-  constructor(private readonly source: string) {
+  /**
+   * `expectedBytes`: the dump's size, when known, sizes the arrays up front (about one object and one reference per
+   * 50 bytes of a typical dump), so they rarely grow while it is read.
+   */
+  constructor(
+    private readonly source: string,
+    expectedBytes = 0,
+  ) {
+    const objects = Math.ceil(expectedBytes / 50);
+    this.expectedObjects = objects;
+    this.ids = new Growable(f64, objects);
+    this.kind = new Growable(u8, objects);
+    this.cls = new Growable(i32, objects);
+    this.lengths = new Growable(i32, objects);
+    this.edgeStart = new Growable(i32, objects);
+    this.targets = new Growable(f64, objects);
+    this.slots = new Growable(i32, objects);
     // node 0: the synthetic root
-    this.addNode(0, Kind.Class, -1, 0, 0);
+    this.addNode(0, Kind.Class, -1, 0);
   }
 
   private fail(what: string): never {
@@ -235,24 +258,20 @@ export class HprofParser {
     });
   }
 
-  private addNode(id: number, kind: Kind, cls: number, size: number, length: number): number {
+  private addNode(id: number, kind: Kind, cls: number, length: number): number {
     const n = this.kind.length;
     this.kind.push(kind);
     this.cls.push(cls);
-    this.ids.push(id);
-    this.sizes.push(size);
     this.lengths.push(length);
     this.edgeStart.push(this.targets.length);
-    this.edgeCount.push(0);
-    if (id !== 0) this.index.set(id, n);
+    this.ids.push(id);
     return n;
   }
-  private addEdge(node: number, target: number, slot: number): void {
+  /** a reference of the node added last (or, at the end, of the node laterEdges names) */
+  private addEdge(target: number, slot: number): void {
     if (target === 0) return;
-    // a node's references are contiguous except for pending instances (added at the end, after every other)
     this.targets.push(target);
     this.slots.push(slot);
-    this.edgeCount.data[node]!++;
   }
 
   private avail(n: number): boolean {
@@ -416,7 +435,7 @@ export class HprofParser {
         const c = this.classById.get(classId);
         const klass = c === undefined ? undefined : this.classes[c];
         const laid = klass !== undefined && this.layout(klass);
-        const node = this.addNode(id, Kind.Instance, c ?? -1, laid ? klass.instanceSize : align8(12 + bytes), 0);
+        const node = this.addNode(id, Kind.Instance, c ?? -1, 0);
         if (laid) this.instanceEdges(node, klass, this.buf, this.pos);
         else this.pending.push({ node, classId, bytes: Buffer.from(this.buf.subarray(this.pos, this.pos + bytes)) });
         this.pos += bytes;
@@ -428,14 +447,13 @@ export class HprofParser {
         this.pos += 4;
         const n = this.u4();
         const classId = this.id();
-        const node = this.addNode(id, Kind.ObjectArray, -1, align8(16 + 4 * n), n);
+        const node = this.addNode(id, Kind.ObjectArray, -1, n);
         // the array class's own dump may come later: its index is looked up at the end
         this.pendingArrayClass.push(node);
         this.pendingArrayClass.push(classId);
         // the header is counted against the segment by drain(); the elements as they are read
         this.arrayLeft = n;
         this.arrayIndex = 0;
-        this.arrayNode = node;
         return true;
       }
       case 0x23: {
@@ -446,7 +464,7 @@ export class HprofParser {
         const type = this.u1();
         const size = typeSize(type, I);
         if (size < 0 || type === 2) this.fail(`a primitive array has element type ${type}`);
-        this.addNode(id, Kind.PrimitiveArray, type, align8(16 + size * n), n);
+        this.addNode(id, Kind.PrimitiveArray, type, n);
         this.skip = size * n; // counted against the segment as it is skipped
         return true;
       }
@@ -455,13 +473,11 @@ export class HprofParser {
     }
   }
 
-  private readonly pendingArrayClass = new Growable64();
-  private arrayNode = 0;
 
   private readArrayElements(): boolean {
     const I = this.idSize;
     while (this.arrayLeft > 0 && this.avail(I)) {
-      this.addEdge(this.arrayNode, this.id(), this.arrayIndex++);
+      this.addEdge(this.id(), this.arrayIndex++);
       this.arrayLeft--;
       this.segmentLeft -= I;
     }
@@ -514,12 +530,13 @@ export class HprofParser {
       heapBytes += heapSize(type, I);
     }
     // complete: keep it
-    const node = this.addNode(id, Kind.Class, -1, 0, 0);
+    const node = this.addNode(id, Kind.Class, -1, 0);
     const superNode = superId; // resolved to a node at the end
     const nameId = this.classNameIds.get(id);
     const raw = nameId === undefined ? `class@${id.toString(16)}` : (this.strings.get(nameId) ?? `class@${id.toString(16)}`);
     const klass: HprofClass = {
       node,
+      id,
       name: javaName(raw),
       superNode,
       fields,
@@ -529,8 +546,8 @@ export class HprofParser {
     };
     this.classById.set(id, this.classes.length);
     this.classes.push(klass);
-    staticRefs.forEach(([, target], k) => this.addEdge(node, target, k));
-    this.addEdge(node, loader, -1);
+    staticRefs.forEach(([, target], k) => this.addEdge(target, k));
+    this.addEdge(loader, -1);
   }
 
   /** flattens a class's reference fields over its superclasses; false while a superclass is not dumped yet */
@@ -571,7 +588,7 @@ export class HprofParser {
     for (let k = 0; k < offsets.length; k++) {
       const o = at + offsets[k]!;
       const target = this.idSize === 4 ? buf.readUInt32BE(o) : buf.readUInt32BE(o) * 4294967296 + buf.readUInt32BE(o + 4);
-      this.addEdge(node, target, k);
+      this.addEdge(target, k);
     }
     if (klass.intOffsets) {
       const values: Record<string, number> = {};
@@ -586,15 +603,21 @@ export class HprofParser {
       this.fail('it ends in the middle of a record (a truncated copy, or a dump still being written)');
     this.ended = true;
     if (this.classes.length === 0) this.fail('it holds no heap dump (no class was dumped)');
+    const n = this.kind.length;
+    const parsedEdges = this.targets.length;
+    this.index = new IdIndex(Math.max(n, this.expectedObjects));
+    const ids = this.ids.view();
+    for (let i = 1; i < n; i++) this.index.set(ids[i]!, i);
+    this.ids.data = new Float64Array(0); // not needed any more: the index holds them
     // instances that came before their class's dump (HotSpot writes the classes first; other writers may not)
     for (const p of this.pending) {
       const c = this.classById.get(p.classId);
       const klass = c === undefined ? undefined : this.classes[c];
       if (!klass || !this.layout(klass)) continue;
       this.cls.data[p.node] = c!;
-      this.sizes.data[p.node] = klass.instanceSize;
-      this.edgeStart.data[p.node] = this.targets.length;
+      const start = this.targets.length;
       this.instanceEdges(p.node, klass, p.bytes, 0);
+      this.laterEdges.set(p.node, [start, this.targets.length]);
     }
     for (const k of this.classes) k.superNode = k.superNode === 0 ? 0 : this.index.get(k.superNode);
     const classOfNode = new Map<number, number>();
@@ -606,14 +629,14 @@ export class HprofParser {
     }
     // the synthetic root: GC roots first (their order is the dump's), then every class
     const rootStart = this.targets.length;
-    this.edgeStart.data[0] = rootStart;
     const rootIds = this.rootIds.view();
-    for (let k = 0; k < rootIds.length; k++) this.addEdge(0, rootIds[k]!, -2);
-    for (const k of this.classes) this.addEdge(0, this.ids.data[k.node]!, -3);
+    for (let k = 0; k < rootIds.length; k++) this.addEdge(rootIds[k]!, -2);
+    for (const k of this.classes) this.addEdge(k.id, -3);
+    this.laterEdges.set(0, [rootStart, this.targets.length]);
 
     // CSR, with the targets resolved to nodes (references to objects not in the dump are dropped)
-    const n = this.kind.length;
-    const firstEdge = new Uint32Array(n + 1);
+    const starts = this.edgeStart.view();
+    const range = (i: number): [number, number] => this.laterEdges.get(i) ?? [starts[i]!, i + 1 < n ? starts[i + 1]! : parsedEdges];
     const targets = this.targets.view();
     const resolved = new Int32Array(targets.length);
     let dangling = 0;
@@ -622,35 +645,41 @@ export class HprofParser {
       resolved[e] = to;
       if (to < 0) dangling++;
     }
-    const starts = this.edgeStart.view();
-    const counts = this.edgeCount.view();
-    let total = 0;
-    for (let i = 0; i < n; i++) {
-      firstEdge[i] = total;
-      for (let e = starts[i]!, end = e + counts[i]!; e < end; e++) if (resolved[e]! >= 0) total++;
-    }
-    firstEdge[n] = total;
-    const edgeTo = new Uint32Array(total);
-    const edgeSlot = new Int32Array(total);
+    const firstEdge = new Uint32Array(n + 1);
+    const edgeTo = new Uint32Array(targets.length - dangling);
+    const edgeSlot = new Int32Array(targets.length - dangling);
     const slots = this.slots.view();
     let w = 0;
     for (let i = 0; i < n; i++) {
-      for (let e = starts[i]!, end = e + counts[i]!; e < end; e++) {
+      firstEdge[i] = w;
+      const [from, to] = range(i);
+      for (let e = from; e < to; e++) {
         if (resolved[e]! < 0) continue;
         edgeTo[w] = resolved[e]!;
         edgeSlot[w++] = slots[e]!;
       }
     }
-    const nodeKind = Uint8Array.from(this.kind.view());
+    firstEdge[n] = w;
+    const nodeKind = this.kind.view();
+    const nodeClass = this.cls.view();
+    const nodeLength = this.lengths.view();
+    // shallow sizes as HotSpot lays objects out with compressed references: an instance its class's size, an
+    // array a 16-byte header and its elements (references 4 bytes), 8-aligned; a class object 0 (its statics are its own)
+    const nodeSize = new Float64Array(n);
+    for (let i = 1; i < n; i++) {
+      const k = nodeKind[i];
+      if (k === Kind.Instance) nodeSize[i] = nodeClass[i]! >= 0 ? this.classes[nodeClass[i]!]!.instanceSize : 16;
+      else if (k === Kind.ObjectArray) nodeSize[i] = align8(16 + 4 * nodeLength[i]!);
+      else if (k === Kind.PrimitiveArray) nodeSize[i] = align8(16 + typeSize(nodeClass[i]!, this.idSize) * nodeLength[i]!);
+    }
     return {
       idSize: this.idSize,
       timestamp: this.timestamp,
       nodeCount: n,
       nodeKind,
-      nodeClass: this.cls.view(),
-      nodeId: this.ids.view(),
-      nodeSize: this.sizes.view(),
-      nodeLength: this.lengths.view(),
+      nodeClass,
+      nodeSize,
+      nodeLength,
       firstEdge,
       edgeTo,
       edgeSlot,

@@ -86,6 +86,15 @@ export function contextFacts(evidence: Evidence): ContextFact[] {
       value: `${heap.kafka.liveSockets} connections with a live socket, ${heap.kafka.clusters} clusters; ${mib(heap.pinned.totalBytes)} of record buffers behind ${heap.pinned.messages} kept messages`,
     });
   }
+  const jvmHeap = evidence.jvmHeap;
+  if (jvmHeap) {
+    const k = jvmHeap.kafka;
+    facts.push({
+      source: 'jvmHeap',
+      name: 'kafka-clients in the heap',
+      value: `${k.producers} KafkaProducers, ${k.consumers} KafkaConsumers, ${k.admins} admin clients, ${k.selectors} Selectors; ${mib(jvmHeap.records.totalBytes)} of arrays behind ${jvmHeap.records.messages} kept ConsumerRecords`,
+    });
+  }
   const cluster = evidence.cluster;
   if (cluster) {
     const values = [

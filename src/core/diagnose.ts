@@ -17,10 +17,12 @@ import type { DrivePlan, WatchResult } from '../collectors/watch/types.js';
 import type { SocketInventory } from '../collectors/process/types.js';
 import { InputError } from '../errors.js';
 import { version } from '../version.js';
+import { collectJvmHeapOfProcess } from '../collectors/jvmheap/index.js';
+import type { JvmHeapEvidence } from '../collectors/jvmheap/types.js';
 import { scanSource } from '../collectors/source/index.js';
 import { scanRules } from '../scan/rules/index.js';
 import { joinScan } from './join-scan.js';
-import { applySuppressions } from './scan.js';
+import { applySuppressions, inScope } from './scan.js';
 import { evaluate, gather, type Run } from './evaluate.js';
 import type { BrokerOptions } from './sockets.js';
 import { targetOf } from './target.js';
@@ -141,6 +143,16 @@ export async function diagnose(options: DiagnoseOptions): Promise<DiagnoseResult
       runtime === 'node' ? 'a Node process: --heap --yes takes a heap snapshot (live connections, pinned buffers)' : `not a Node process (${runtime})`,
     );
   }
+  let jvmHeap: CollectorResult<JvmHeapEvidence>;
+  if (options.heap && runtime === 'java' && inventory) {
+    const pid = inventory.processes[0]!.pid;
+    progress(`having JVM PID ${pid} write a heap dump (GC.heap_dump through attach)`);
+    jvmHeap = await collectJvmHeapOfProcess(pid);
+  } else {
+    jvmHeap = skipped(
+      runtime === 'java' ? 'a JVM: --heap --yes has it write a heap dump through attach (kept records, Kafka objects)' : `not a JVM (${runtime})`,
+    );
+  }
 
   const cluster = await clusterTask;
   const source = scanTask ? await scanTask : undefined;
@@ -169,7 +181,7 @@ export async function diagnose(options: DiagnoseOptions): Promise<DiagnoseResult
         : 'not run: --shutdown --yes sends SIGTERM last and checks the shutdown (final commit, LeaveGroup, sockets, exit in time); kleak shutdown-check --drive also checks the flush',
     );
   }
-  const { evidence, reports } = gather({ sockets, watch, ...go, v8Heap, cluster, shutdown, ...(source ? { source } : {}) });
+  const { evidence, reports } = gather({ sockets, watch, ...go, v8Heap, jvmHeap, cluster, shutdown, ...(source ? { source } : {}) });
   if (Object.keys(evidence).length === 0) {
     const failures = reports.filter((c) => c.status === 'failed').map((c) => `${c.kind}: ${c.error?.message}`);
     throw new InputError(`kleak could not gather any evidence.${failures.length ? ` ${failures.join(' ')}` : ''}`, {
@@ -186,5 +198,5 @@ export async function diagnose(options: DiagnoseOptions): Promise<DiagnoseResult
     { ...context, rules: scanRules },
   );
   const { kept } = applySuppressions(scanned.findings, evidence.source);
-  return { evidence, diagnosis: joinScan(diagnosis, kept, evidence.source.root) };
+  return { evidence, diagnosis: joinScan(diagnosis, inScope(kept, evidence.source), evidence.source.root) };
 }

@@ -33,6 +33,16 @@ export function applySuppressions(findings: readonly Finding[], source: SourceEv
   return { kept, suppressed };
 }
 
+/** the findings in the files the scan reports on: those --changed-since names, or the one file given as its root */
+export function inScope<F extends { locations: Array<{ file: string }> }>(findings: F[], source: SourceEvidence): F[] {
+  const changed = source.changed ? new Set(source.changed.files) : undefined;
+  const only = source.only ? new Set(source.only) : undefined;
+  return findings.filter((f) => {
+    const file = f.locations[0]?.file ?? '';
+    return (!changed || changed.has(file)) && (!only || only.has(file));
+  });
+}
+
 export async function scan(options: ScanOptions): Promise<ScanRun> {
   const startedAt = Date.now();
   const result = await collect(() => scanSource(options));
@@ -55,7 +65,6 @@ export async function scan(options: ScanOptions): Promise<ScanRun> {
     rules: scanRules,
   });
   const { kept, suppressed } = applySuppressions(diagnosis.findings, source);
-  const changed = source.changed ? new Set(source.changed.files) : undefined;
-  const inChanges = changed ? kept.filter((f) => changed.has(f.locations[0]?.file ?? '')) : kept;
+  const inChanges = inScope(kept, source);
   return { evidence, diagnosis: { ...diagnosis, findings: inChanges }, suppressed, outsideChanges: kept.length - inChanges.length };
 }

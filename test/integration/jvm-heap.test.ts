@@ -79,7 +79,8 @@ describe('kleak heap on a JVM (HPROF)', () => {
     // hidden classes (lambdas) are named differently by the dump (+0x…) and the histogram (/0x…): left out
     const kafkaClasses = Object.keys(json.classes).filter((c) => c.startsWith('org.apache.kafka.') && !c.includes('$$Lambda'));
     assert.ok(kafkaClasses.length > 50, `${kafkaClasses.length} kafka-clients classes with instances`);
-    for (const name of kafkaClasses) assert.equal(json.classes[name].instances, jcmd.get(name), `${name}: kleak ${json.classes[name].instances}, jcmd ${jcmd.get(name)}`);
+    for (const name of kafkaClasses)
+      assert.equal(json.classes[name].instances, jcmd.get(name), `${name}: kleak ${json.classes[name].instances}, jcmd ${jcmd.get(name)}`);
     // the JDK's own classes churn a little between the dump and the histogram (the attach, the HTTP server)
     for (const name of ['java.nio.HeapByteBuffer', 'java.util.ArrayList', 'byte[]', 'java.lang.String'])
       assert.ok(within(json.classes[name].instances, jcmd.get(name)!, 0.02), `${name}: kleak ${json.classes[name].instances}, jcmd ${jcmd.get(name)}`);
@@ -162,6 +163,28 @@ describe('kleak heap on a JVM (HPROF)', () => {
       readdirSync(`/proc/${service.pid}/root/tmp`).filter((f) => f.startsWith(`kleak-${service.pid}-`) && f.endsWith('.hprof')),
       [],
       'no dump left in the JVM’s /tmp',
+    );
+  });
+
+  test('diagnose --heap --yes on the JVM: the heap dump joins the sockets and threads, records-pin-buffers at the field', async () => {
+    const topic = await createTopic(bootstrap, 'record-cache-diagnose');
+    const service = await fixture('java-record-cache', { bootstrap, topic, readyTimeoutMs: 90_000 });
+    const truth = await getJson<Truth>(`${service.url}/records`);
+    const { json } = await runKleakJson(
+      ['diagnose', '--pid', String(service.pid), '--heap', '--yes', '--source-root', join(repoRoot, 'fixtures/java')],
+      'diagnosis',
+      { cwd: work, timeoutMs: 180_000 },
+    );
+    const finding = json.findings.find((f: { ruleId: string }) => f.ruleId === 'records-pin-buffers');
+    assert.ok(finding, JSON.stringify(json.findings.map((f: { ruleId: string }) => f.ruleId)));
+    assert.equal(finding.data.messages, truth.kept);
+    assert.ok(within(finding.data.pinnedBytes, truth.bufferBytes));
+    assert.equal(finding.locations[0].file, 'src/kleak/fixtures/RecordCache.java');
+    assert.equal(json.collectors.find((c: { kind: string }) => c.kind === 'jvmHeap')?.status, 'ok');
+    assert.deepEqual(
+      readdirSync(`/proc/${service.pid}/root/tmp`).filter((f) => f.startsWith(`kleak-${service.pid}-`) && f.endsWith('.hprof')),
+      [],
+      'the dump is removed once read',
     );
   });
 });

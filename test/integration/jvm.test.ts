@@ -29,6 +29,7 @@ function jcmdThreads(pid: number, prefix: string): number {
 interface Finding {
   ruleId: string;
   severity: string;
+  confidence?: string;
   library: string;
   summary: string;
   fix: string;
@@ -192,6 +193,14 @@ test('kleak demo --java: its own broker and the kafka-clients sample, the error 
   assert.ok(finding, JSON.stringify(json.findings));
   assert.equal(finding.library, 'kafka-clients');
   assert.match(finding.summary, /1\.0 KafkaProducers \(kafka-producer-network-thread\) per request/);
+  // the sample's one file scanned with its package around it: the code confirms the finding at the constructor
+  assert.equal(finding.confidence, 'confirmed');
+  assert.match(finding.summary, /confirmed in the code by the scan \(client-per-request\) at ProducerPerRequest\.java:15/);
+  assert.deepEqual(
+    (json.findings as Finding[]).filter((f) => f.ruleId !== 'client-per-request').map((f) => f.ruleId),
+    [],
+    'no other sample of the package is reported',
+  );
   const pid = (json.target as { pids: number[] }).pids[0]!;
   assert.ok(!pidAlive(pid), `the sample (PID ${pid}) was stopped`);
 });

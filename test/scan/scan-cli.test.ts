@@ -71,6 +71,23 @@ test('a leak pattern exits 1 (--fail-on error); a clean tree exits 0 and says wh
   assert.match(c.stdout, /1 constructor call checked: closed/);
 });
 
+test('one file given: its package is read around it, only its findings are reported', async () => {
+  const dir = tree({
+    'svc/a.go': handler('Produce'),
+    'svc/b.go': handler('Other').replace('package svc', 'package svc\n\n// b.go'),
+  });
+  const whole = await runKleak(['scan', dir, '--format', 'json']);
+  const files = (out: string) => (JSON.parse(out).findings as Array<{ locations: Array<{ file: string }> }>).map((f) => f.locations[0]!.file).sort();
+  assert.deepEqual(files(whole.stdout), ['svc/a.go', 'svc/b.go']);
+  const one = await runKleak(['scan', join(dir, 'svc/b.go'), '--format', 'table']);
+  assert.equal(one.code, 1, one.stderr);
+  assert.match(one.stdout, /findings only in b\.go/);
+  assert.match(one.stdout, /b\.go:\d+:\d+ svc\.Other/);
+  assert.doesNotMatch(one.stdout, /a\.go/);
+  const json = await runKleak(['scan', join(dir, 'svc/b.go'), '--format', 'json']);
+  assert.deepEqual(files(json.stdout), ['b.go']);
+});
+
 test('a directory that does not exist: one paragraph, a hint, exit 2, no stack; JSON stays valid', async () => {
   const r = await runKleak(['scan', '/nonexistent/kleak-scan', '--format', 'json']);
   assert.equal(r.code, 2);

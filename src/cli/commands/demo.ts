@@ -72,8 +72,16 @@ export function registerDemo(program: Command, ctx: CliContext): void {
           warmup: 5,
           settleTimeoutMs: 15_000,
         },
-        // the sample's own source: the scan confirms the runtime finding at its line (Go and JS/TS: the Java scan is next)
-        source: flags.java ? undefined : join(repoRoot, hasGo ? 'fixtures/go/sarama-per-request' : 'fixtures/node/kafkajs-per-request'),
+        // the sample's own source: the scan confirms the runtime finding at its line (the JVM sample shares its package
+        // with the other JVM samples: its one file, read with the package around it)
+        source: join(
+          repoRoot,
+          flags.java
+            ? 'fixtures/java/src/kleak/fixtures/ProducerPerRequest.java'
+            : hasGo
+              ? 'fixtures/go/sarama-per-request'
+              : 'fixtures/node/kafkajs-per-request',
+        ),
         onProgress: say,
       });
       writeReport(ctx, prepared, run, { rules: runtimeAndScanRules });

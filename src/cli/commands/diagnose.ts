@@ -51,7 +51,7 @@ export function registerDiagnose(program: Command, ctx: CliContext): void {
     .option('--brokers <host:port,...>', 'treat these addresses as the brokers')
     .option('--pprof <url>', "a Go service's pprof base URL")
     .option('--probe', 'look for net/http/pprof on the ports the process listens on')
-    .option('--heap', 'take a V8 heap snapshot of a Node process through its inspector (pauses it; needs --yes)')
+    .option('--heap', 'take a heap snapshot of a Node process (its inspector) or a heap dump of a JVM (attach, GC.heap_dump); pauses it; needs --yes')
     .option('--shutdown', 'last, send SIGTERM and check the shutdown: final commit, LeaveGroup, sockets closed, exit in time (needs --yes)')
     .option('--grace <duration>', 'with --shutdown: the grace period', '30s')
     .option('--kill-after <duration>', 'with --shutdown: SIGKILL this long after the grace period if still alive (never otherwise)')
@@ -73,7 +73,7 @@ export function registerDiagnose(program: Command, ctx: CliContext): void {
       if (source && !flags.sourceRoot) prepared.sourceRoot = source;
       if (flags.heap && !flags.yes) {
         throw new UsageError(
-          '--heap takes a heap snapshot through the inspector: the process pauses while V8 writes it and may need up to twice its heap in memory. Confirm with --yes.',
+          '--heap takes a heap snapshot through the inspector (Node) or has a JVM write a heap dump through attach (a full GC first): the process pauses while it is written, and a Node process may need up to twice its heap in memory. Confirm with --yes.',
           { hint: 'Add --yes (the inspector is closed again afterwards).' },
         );
       }

@@ -34,6 +34,7 @@ function table(run: ScanRun, chalk: ChalkInstance, showSuppressed: boolean): str
   const s = run.evidence.source!;
   const { findings } = run.diagnosis;
   const out = [chalk.bold(`kleak scan ${s.root}`), chalk.dim(`  ${statsLine(s)}`)];
+  if (s.only) out.push(chalk.dim(`  findings only in ${s.only.join(', ')} (its directory read around it)`));
   if (s.changed)
     out.push(chalk.dim(`  only files changed since ${s.changed.ref}: ${s.changed.files.length} files; ${run.outsideChanges} findings elsewhere left out`));
   out.push('');
@@ -70,8 +71,10 @@ export function registerScan(program: Command, ctx: CliContext): void {
   addReportOptions(command, { formatHelp: 'report format (default: table on a terminal, json when piped)' }).action(
     async (dir: string | undefined, flags: ScanFlags) => {
       const prepared = prepareReport(flags, ctx.io.isTty && !flags.output ? 'table' : 'json');
-      const root = resolve(dir ?? '.');
-      const run = await scan({ root, includeTests: flags.includeTests, ...(flags.changedSince ? { changedSince: flags.changedSince } : {}) });
+      const given = resolve(dir ?? '.');
+      const run = await scan({ root: given, includeTests: flags.includeTests, ...(flags.changedSince ? { changedSince: flags.changedSince } : {}) });
+      // a file given: the scan's root is its directory
+      const root = run.evidence.source!.root;
       // locations are relative to the repository root by default, as code scanning expects
       if (!flags.sourceRoot) prepared.sourceRoot = gitTop(root) ?? root;
       const located = {
@@ -94,6 +97,7 @@ export function registerScan(program: Command, ctx: CliContext): void {
             durationMs: run.evidence.source!.durationMs,
             constructors: run.evidence.source!.constructions.length,
             parseProblems: run.evidence.source!.parseProblems,
+            ...(run.evidence.source!.only ? { only: run.evidence.source!.only } : {}),
             ...(run.evidence.source!.changed
               ? { changedSince: run.evidence.source!.changed.ref, changedFiles: run.evidence.source!.changed.files.length, outsideChanges: run.outsideChanges }
               : {}),

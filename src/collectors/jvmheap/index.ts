@@ -1,4 +1,5 @@
 // The JVM heap collector: an HPROF file (or a dump a running JVM wrote through attach) → Kafka-aware evidence.
+import { dumpJvmHeap } from '../jvm/take-heap-dump.js';
 import { collect, type CollectorResult } from '../types.js';
 import { analyzeHprof } from './analyze-hprof.js';
 import { readHprof } from './read-hprof.js';
@@ -20,4 +21,16 @@ export function collectJvmHeap(
   options: { compare?: string; onProgress?: (fraction: number) => void } = {},
 ): Promise<CollectorResult<JvmHeapEvidence>> {
   return collect(() => readJvmHeap(file, options.compare, options.onProgress));
+}
+
+/** A heap dump of a running JVM through attach (the caller has the user's consent), read, then removed from its /tmp. */
+export function collectJvmHeapOfProcess(pid: number): Promise<CollectorResult<JvmHeapEvidence>> {
+  return collect(async () => {
+    const dump = await dumpJvmHeap(pid);
+    try {
+      return await readJvmHeap(dump.path);
+    } finally {
+      dump.remove();
+    }
+  });
 }

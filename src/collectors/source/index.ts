@@ -3,7 +3,7 @@
 // only the packages that import a Kafka library (a text check first), parses them and gathers the facts.
 import { execFileSync } from 'node:child_process';
 import { lstatSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, posix, relative, resolve, sep } from 'node:path';
+import { basename, dirname, join, posix, relative, resolve, sep } from 'node:path';
 import { KleakError } from '../../errors.js';
 import type { Library } from '../../types.js';
 import { availableParallelism } from 'node:os';
@@ -113,10 +113,18 @@ const generated = (source: string) => /^\/\/ Code generated .* DO NOT EDIT\.$/m.
 
 export async function scanSource(options: ScanOptions): Promise<SourceEvidence> {
   const started = performance.now();
-  const root = resolve(options.root);
+  let root = resolve(options.root);
   let isDir = false;
+  let only: string[] | undefined;
   try {
-    isDir = statSync(root).isDirectory();
+    const stat = statSync(root);
+    isDir = stat.isDirectory();
+    // one source file: the package around it is read, and only its findings are reported
+    if (stat.isFile() && (goExt.test(root) || javaExt.test(root) || /\.(m?js|cjs|jsx|m?ts|cts|tsx)$/.test(root))) {
+      only = [basename(root)];
+      root = dirname(root);
+      isDir = true;
+    }
   } catch {
     // reported below
   }
@@ -136,6 +144,7 @@ export async function scanSource(options: ScanOptions): Promise<SourceEvidence> 
     shutdown: [],
     suppressions: [],
     ...(changed ? { changed: { ref: options.changedSince!, files: changed } } : {}),
+    ...(only ? { only } : {}),
   };
   const read = (rel: string): string | undefined => {
     try {

@@ -116,6 +116,8 @@ export interface SourceEvidence {
   suppressions: Suppression[];
   /** --changed-since: only findings in these files are reported (the analysis still reads the whole tree) */
   changed?: { ref: string; files: string[] };
+  /** a file given as the scan's root: its directory is read (for the package around it), findings only in it */
+  only?: string[];
 }
 
 /** A shutdown gap at a construction's site. */

@@ -48,7 +48,7 @@ export async function inspectHeap(options: HeapOptions): Promise<Run> {
     if (isJvmProcess(pid)) {
       const dump = await dumpJvmHeap(pid);
       path = dump.path;
-      remove = dump.remove;
+      remove = () => dump.remove();
       if (options.keepIn !== undefined) {
         const kept = join(options.keepIn, basename(dump.path));
         copyFileSync(dump.path, kept);

@@ -1,7 +1,7 @@
 // Puts a diagnosis's locations in the service's source tree: paths the runtime recorded (the build
 // machine's absolute paths) become relative to the source root when they lie under it, and the
 // manifests (go.mod, package.json) a finding without a line can be anchored at are found.
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, type Dirent } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Diagnosis, SourceLocation } from '../types.js';
 
@@ -46,7 +46,7 @@ function findByTail(root: string, tail: string, budget = 20_000): string | undef
   while (queue.length && seen < budget) {
     const dir = queue.shift()!;
     for (const alt of alternatives) if (existsSync(join(dir, alt))) return toPosix(relative(root, join(dir, alt)));
-    let entries: import('node:fs').Dirent[];
+    let entries: Dirent[];
     try {
       entries = readdirSync(dir, { withFileTypes: true });
     } catch {

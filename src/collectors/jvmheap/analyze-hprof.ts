@@ -236,8 +236,8 @@ export function analyzeHprof(h: HprofHeap, fileBytes: number): JvmHeapAnalysis {
     top.splice(at, 0, i);
     if (top.length > 10) top.pop();
   }
-  const kindOf = (i: number) =>
-    (h.nodeKind[i] === Kind.Class ? 'class' : h.nodeKind[i] === Kind.Instance ? 'instance' : 'array') as 'class' | 'instance' | 'array';
+  const kindOf = (i: number): 'class' | 'instance' | 'array' =>
+    h.nodeKind[i] === Kind.Class ? 'class' : h.nodeKind[i] === Kind.Instance ? 'instance' : 'array';
 
   const histogram: JvmHeapAnalysis['histogram'] = {};
   const sorted = [...counts].sort((a, b) => b[1].bytes - a[1].bytes);

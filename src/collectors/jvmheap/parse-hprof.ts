@@ -324,8 +324,7 @@ export class HprofParser {
       if (!this.headerDone) {
         const nul = this.buf.indexOf(0, this.pos);
         const start = this.buf.toString('latin1', this.pos, Math.min(this.buf.length, this.pos + 12));
-        if (!'JAVA PROFILE'.startsWith(start.slice(0, 12)))
-          this.fail(`it starts with ${JSON.stringify(start.slice(0, 12))}, not "JAVA PROFILE 1.0.x"`);
+        if (!'JAVA PROFILE'.startsWith(start.slice(0, 12))) this.fail(`it starts with ${JSON.stringify(start.slice(0, 12))}, not "JAVA PROFILE 1.0.x"`);
         if (nul < 0) {
           if (this.buf.length > 64) this.fail('it does not start with "JAVA PROFILE"');
           return;
@@ -472,7 +471,6 @@ export class HprofParser {
         this.fail(`heap dump sub-record tag 0x${tag.toString(16)} is not one HotSpot writes`);
     }
   }
-
 
   private readArrayElements(): boolean {
     const I = this.idSize;

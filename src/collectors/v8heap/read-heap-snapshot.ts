@@ -34,8 +34,7 @@ export function fileProblem(file: string, cause: unknown, kind = 'a .heapsnapsho
           : `cannot be read (${code ?? String(cause)})`;
   return new InputError(`${file} ${what}.`, {
     cause,
-    hint:
-      code === 'EACCES' || code === 'EPERM' ? 'Run kleak as a user who may read it, or copy it somewhere readable.' : `Give the path of ${kind}.`,
+    hint: code === 'EACCES' || code === 'EPERM' ? 'Run kleak as a user who may read it, or copy it somewhere readable.' : `Give the path of ${kind}.`,
   });
 }
 

@@ -79,7 +79,7 @@ export function registerHeap(program: Command, ctx: CliContext): void {
       inspectPort: Number(flags.inspectPort),
       keepIn: flags.keep ? process.cwd() : undefined,
       compare: flags.compare,
-      onSnapshot: (path) => ctx.io.stderr(ctx.chalk.dim(`kleak: snapshot of PID ${pid} written to ${path}\n`)),
+      onSnapshot: (path) => ctx.io.stderr(ctx.chalk.dim(`kleak: ${path.endsWith('.hprof') ? 'heap dump' : 'snapshot'} of PID ${pid} written to ${path}\n`)),
       onProgress: (fraction) => {
         if (Date.now() - lastShown < 1000) return;
         lastShown = Date.now();

@@ -52,7 +52,7 @@ export default defineRule({
     const unlocated = rdkafka
       ? 'librdkafka clients are seen by their threads, which carry no stack of the code that built them; `kleak scan` (or diagnose --source DIR) finds the constructor calls'
       : jvm
-        ? 'a JVM’s Kafka clients are seen from outside by their threads, which carry no stack of the code that built them; give the service's source (diagnose --source DIR): the Java scan finds the line that builds them'
+        ? 'a JVM’s Kafka clients are seen from outside by their threads, which carry no stack of the code that built them; give the service’s source (diagnose --source DIR): the Java scan finds the line that builds them'
         : undefined;
     if (connections < perRequestThreshold && goroutines < perRequestThreshold && rdkClients < perRequestThreshold && jvmClients < perRequestThreshold) {
       if (!churn || churn.opened < perRequestThreshold) return [];

@@ -17,6 +17,8 @@
 //   k8s-validate  the Kubernetes manifest validator (k8s.io/api; Go module proxy)  tools/k8s-validate/bin
 //   prometheus    prometheus and promtool, built from their Go module at the version tools/prometheus/go.mod
 //                 pins (no root, no system package)                                tools/prometheus/bin
+//   chromium      Debian's Chromium, for the HTML report's browser tests (apt-get, as root; a contributor who is
+//                 not root installs the package \`chromium\` by hand)                 /usr/bin/chromium
 //   real-code     the public code the scan is checked on, at the versions bench/real-code/expected.json pins
 //                 (Go module proxy, npm registry)                                  .cache/real-code
 import { spawn } from 'node:child_process';
@@ -36,6 +38,7 @@ export const paths = {
   heapdumpAddon: join(root, 'node_modules/heapdump/build/Release/addon.node'),
   rdkafkaAddon: join(root, 'fixtures/node/rdkafka/node_modules/node-rdkafka/build/Release/node-librdkafka.node'),
   brokerLibs: join(root, 'broker/target/libs'),
+  chromium: '/usr/bin/chromium',
 };
 
 class SetupFailed extends Error {}
@@ -159,6 +162,22 @@ const tasks = {
       return 'built already';
     await run('k8s-validate', 'go', ['build', '-o', 'bin/', '.'], { cwd: dir, hint: 'Go on PATH and the Go module proxy reachable' });
     return 'built';
+  },
+
+  async chromium() {
+    if (existsSync(paths.chromium)) return 'installed already';
+    if (process.getuid?.() !== 0)
+      throw new SetupFailed('chromium: /usr/bin/chromium is not installed, and installing it takes root.\n  hint: sudo apt-get install chromium');
+    const env = { DEBIAN_FRONTEND: 'noninteractive' };
+    await run('chromium', 'apt-get', ['update'], { env, hint: "Debian's package mirrors reachable" });
+    await run('chromium', 'apt-get', ['install', '-y', '--no-install-recommends', 'chromium'], { env, hint: "Debian's package mirrors reachable" });
+    if (!existsSync(paths.chromium)) throw new SetupFailed(`chromium: apt-get installed it but ${paths.chromium} is not there`);
+    return (
+      (await run('chromium', paths.chromium, ['--version']))
+        .split('\n')
+        .find((l) => l.startsWith('Chromium'))
+        ?.trim() ?? 'installed'
+    );
   },
 
   async prometheus() {

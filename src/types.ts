@@ -88,6 +88,44 @@ export interface Diagnosis {
   source?: SourceTree;
   /** what was measured, beside the findings: broker settings, per-request growth, live clients — a clean run's proof */
   context?: ContextFact[];
+  /** what was measured over time or divided among owners, for the charts of the HTML and Markdown reports */
+  charts?: Charts;
+}
+
+/** The series behind the charts, kept in the saved JSON so that `kleak report --format html` can draw them later. */
+export interface Charts {
+  watch?: WatchChart;
+  shutdown?: ShutdownChart;
+  heap?: HeapChart;
+}
+
+export interface WatchChart {
+  intervalMs: number;
+  /** milliseconds since the first sample, per sample */
+  atMs: number[];
+  /** per sample: the phase (watch, warm-up, baseline, driving, settling, after) */
+  phase: string[];
+  /** with --drive: requests answered since the baseline, per sample (negative during the warm-up) */
+  requests?: number[];
+  drive?: { url: string; method: string; requests: number; warmup: number };
+  /** one column per measured series, each with the per-request slope the drive measured for it */
+  series: Array<{ key: string; label: string; values: number[]; perRequest?: number }>;
+}
+
+export interface ShutdownChart {
+  signal: string;
+  graceMs: number;
+  /** signal → exit, when it exited */
+  exitAfterMs?: number;
+  /** milliseconds after the signal */
+  events: Array<{ kind: string; atMs: number; detail: string }>;
+}
+
+export interface HeapChart {
+  runtime: 'node' | 'jvm' | 'go';
+  totalBytes: number;
+  /** who keeps the memory: the kept records' owners (Node, JVM) or the Kafka allocation sites (Go), most bytes first */
+  owners: Array<{ name: string; bytes: number; messages?: number }>;
 }
 
 /** A measured fact that is not a problem: findings are problems, these are their context. */

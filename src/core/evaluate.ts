@@ -3,6 +3,7 @@
 import type { CollectorResult, Evidence, EvidenceMap } from '../collectors/types.js';
 import { rules as allRules } from '../rules/index.js';
 import { runRules } from '../rules/run-rules.js';
+import { chartsOf } from './charts.js';
 import { contextFacts } from './context.js';
 import type { AnyRule } from '../rules/define-rule.js';
 import { evidenceKinds, type CollectorReport, type Diagnosis, type EvidenceKind } from '../types.js';
@@ -60,5 +61,8 @@ export function evaluate(evidence: Evidence, reports: readonly CollectorReport[]
     findings,
     notEvaluated: notEvaluated.map((n) => ({ ...n, missing: n.missing.filter((kind) => asked.has(kind)) })),
     context: contextFacts(evidence),
+    ...withCharts(chartsOf(evidence)),
   };
 }
+
+const withCharts = (charts: Diagnosis['charts']) => (charts ? { charts } : {});

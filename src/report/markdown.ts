@@ -5,6 +5,38 @@ import { formatLocation } from './table.js';
 
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
+/** the quoted text of a Mermaid title or label: no double quotes inside */
+const mermaidText = (s: string) => `"${s.replace(/"/g, "'")}"`;
+
+/**
+ * The growth of the first series the drive measured a slope for, as a Mermaid xychart (GitHub renders it in a job
+ * summary or an issue): against the requests driven since the baseline, at most 40 points.
+ */
+export function growthChart(diagnosis: Diagnosis): string[] {
+  const w = diagnosis.charts?.watch;
+  if (!w?.requests || !w.drive) return [];
+  const s = w.series.find((x) => x.key === 'brokerEstablished' && x.perRequest !== undefined) ?? w.series.find((x) => x.perRequest !== undefined);
+  if (!s) return [];
+  const points = w.requests.map((r, k) => [r, s.values[k]!] as const).filter(([r]) => r >= 0);
+  // one point per distinct request count (the last sample taken at it), then every nth so that at most 40 remain
+  const byRequest = [...new Map(points.map(([r, v]) => [r, v])).entries()];
+  const step = Math.max(1, Math.ceil(byRequest.length / 40));
+  const shown = byRequest.filter((_, k) => k % step === 0 || k === byRequest.length - 1);
+  if (shown.length < 2) return [];
+  return [
+    `## Growth: ${s.label}, ${s.perRequest!.toFixed(1)} per request`,
+    '',
+    '```mermaid',
+    'xychart-beta',
+    `    title ${mermaidText(`${s.label}: ${s.perRequest!.toFixed(1)} per request`)}`,
+    `    x-axis ${mermaidText('requests since the baseline')} [${shown.map(([r]) => r).join(', ')}]`,
+    `    y-axis ${mermaidText(s.label)}`,
+    `    line [${shown.map(([, v]) => v).join(', ')}]`,
+    '```',
+    '',
+  ];
+}
+
 export const renderMarkdown: Reporter = (diagnosis: Diagnosis) => {
   const out = [
     `# kleak diagnosis`,
@@ -27,6 +59,7 @@ export const renderMarkdown: Reporter = (diagnosis: Diagnosis) => {
       out.push('', '**Fix**', '', '```', f.fix, '```', '');
     }
   }
+  out.push(...growthChart(diagnosis));
   if (diagnosis.context?.length) {
     out.push('## Measured', '', '| source | what | value | meaning |', '|---|---|---|---|');
     for (const f of diagnosis.context) out.push(`| ${f.source} | ${cell(f.name)} | ${cell(f.value)} | ${cell(f.meaning ?? '')} |`);

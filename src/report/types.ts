@@ -3,7 +3,7 @@ import type { ChalkInstance } from 'chalk';
 import type { AnyRule } from '../rules/define-rule.js';
 import type { Diagnosis } from '../types.js';
 
-export const formats = ['table', 'json', 'markdown', 'sarif'] as const;
+export const formats = ['table', 'json', 'markdown', 'sarif', 'html'] as const;
 export type Format = (typeof formats)[number];
 
 export interface ReportOptions {

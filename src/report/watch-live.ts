@@ -5,15 +5,37 @@ import type { ChalkInstance } from 'chalk';
 import type { WatchSample } from '../collectors/watch/types.js';
 import { newTable } from './new-table.js';
 
-const bars = '▁▂▃▄▅▆▇█';
+const blocks = '▁▂▃▄▅▆▇█';
+const asciiBars = '_.-:=+*#';
 
-/** The last `width` values as block characters, scaled between their own min and max. */
-export function sparkline(values: readonly number[], width = 32): string {
+/**
+ * Block characters where the terminal takes them; ASCII under NO_COLOR (the chalk level kleak runs with is 0) or
+ * a locale that is not UTF-8.
+ */
+export function sparkChars(chalk: ChalkInstance, env: NodeJS.ProcessEnv = process.env): string {
+  const locale = env.LC_ALL || env.LC_CTYPE || env.LANG || '';
+  const utf8 = locale === '' || /utf-?8/i.test(locale);
+  return chalk.level > 0 && utf8 ? blocks : asciiBars;
+}
+
+/** The last `width` values as bar characters, scaled between their own min and max. */
+export function sparkline(values: readonly number[], width = 32, bars = blocks): string {
   const shown = values.slice(-width);
   if (shown.length === 0) return '';
   const min = Math.min(...shown);
   const max = Math.max(...shown);
   return shown.map((v) => (max === min ? bars[0] : bars[Math.round(((v - min) / (max - min)) * (bars.length - 1))])).join('');
+}
+
+/** A whole series in at most `width` characters: each character the last value of its slice of the samples. */
+export function sparklineOf(values: readonly number[], width: number, bars = blocks): string {
+  if (values.length <= width) return sparkline(values, width, bars);
+  const step = values.length / width;
+  return sparkline(
+    Array.from({ length: width }, (_, k) => values[Math.min(values.length - 1, Math.floor((k + 1) * step) - 1)]!),
+    width,
+    bars,
+  );
 }
 
 interface Metric {
@@ -63,7 +85,7 @@ function renderPanel(samples: readonly WatchSample[], options: LivePanelOptions,
     const first = values[0]!;
     const now = values[values.length - 1]!;
     const perMinute = minutes > 0 ? ((now - first) / minutes).toFixed(1) : '—';
-    table.push([m.name, now, first, `${Math.min(...values)}–${Math.max(...values)}`, perMinute, sparkline(values, sparkWidth)]);
+    table.push([m.name, now, first, `${Math.min(...values)}–${Math.max(...values)}`, perMinute, sparkline(values, sparkWidth, sparkChars(options.chalk))]);
   }
   return `${options.chalk.bold(status)}\n${table.toString()}`;
 }

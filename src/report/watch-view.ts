@@ -7,6 +7,7 @@ import type { Finding } from '../types.js';
 import { sourceText } from './sockets-view.js';
 import { renderFindings } from './table.js';
 import { newTable } from './new-table.js';
+import { sparkChars, sparklineOf } from './watch-live.js';
 
 export function sampleJson(sample: WatchSample): string {
   return `${JSON.stringify({ schemaVersion: 1, type: 'sample', ...sample })}\n`;
@@ -61,7 +62,14 @@ function trendRow(name: string, t: Trend): string[] {
   ];
 }
 
+/** a series over the whole watch, in 24 characters */
+const seriesOf = (result: WatchResult, value: (s: WatchSample) => number | undefined, bars: string) => {
+  const values = result.samples.map(value).filter((v): v is number => v !== undefined);
+  return values.length > 1 ? sparklineOf(values, 24, bars) : '';
+};
+
 export function renderWatchSummary(result: WatchResult, findings: Finding[], chalk: ChalkInstance): string {
+  const bars = sparkChars(chalk);
   const out = [
     '',
     chalk.dim(
@@ -72,16 +80,28 @@ export function renderWatchSummary(result: WatchResult, findings: Finding[], cha
   ];
   for (const w of result.last.warnings) out.push(chalk.yellow(`warning: ${w}`));
   // with a driver the samples follow the requests, so a trend over them says nothing: show it only when watching
-  const trends = newTable({ head: ['', 'first → last', 'range', 'per minute', 'trend', 'Mann-Kendall p'] });
-  trends.push(trendRow('broker ESTABLISHED', result.trends.brokerEstablished), trendRow('fds', result.trends.fds));
-  if (result.trends.goroutines) trends.push(trendRow('goroutines', result.trends.goroutines));
+  const trends = newTable({ head: ['', 'first → last', 'range', 'per minute', 'trend', 'Mann-Kendall p', 'over the watch'] });
+  trends.push(
+    [...trendRow('broker ESTABLISHED', result.trends.brokerEstablished), seriesOf(result, (s) => s.brokerEstablished, bars)],
+    [...trendRow('fds', result.trends.fds), seriesOf(result, (s) => s.fds, bars)],
+  );
+  if (result.trends.goroutines) trends.push([...trendRow('goroutines', result.trends.goroutines), seriesOf(result, (s) => s.goroutines, bars)]);
   if (!result.drive) out.push(trends.toString());
   const d = result.drive;
   if (d) {
-    const per = newTable({ head: [`per request (${d.requests} × ${d.method} ${d.url}, ${d.warmup} warm-up)`, 'baseline', 'after', 'per request'] });
-    per.push(['broker ESTABLISHED', d.baseline.brokerEstablished, d.after.brokerEstablished, d.perRequest.brokerEstablished]);
-    per.push(['fds', d.baseline.fds, d.after.fds, d.perRequest.fds]);
-    if (d.perRequest.goroutines !== undefined) per.push(['goroutines', d.baseline.goroutines!, d.after.goroutines!, d.perRequest.goroutines]);
+    const per = newTable({
+      head: [`per request (${d.requests} × ${d.method} ${d.url}, ${d.warmup} warm-up)`, 'baseline', 'after', 'per request', 'over the watch'],
+    });
+    per.push([
+      'broker ESTABLISHED',
+      d.baseline.brokerEstablished,
+      d.after.brokerEstablished,
+      d.perRequest.brokerEstablished,
+      seriesOf(result, (s) => s.brokerEstablished, bars),
+    ]);
+    per.push(['fds', d.baseline.fds, d.after.fds, d.perRequest.fds, seriesOf(result, (s) => s.fds, bars)]);
+    if (d.perRequest.goroutines !== undefined)
+      per.push(['goroutines', d.baseline.goroutines!, d.after.goroutines!, d.perRequest.goroutines, seriesOf(result, (s) => s.goroutines, bars)]);
     for (const [key, v] of Object.entries(d.perRequest.goroutineRoles ?? {})) {
       const life = d.goroutineLifecycle?.[key];
       per.push([
@@ -98,7 +118,13 @@ export function renderWatchSummary(result: WatchResult, findings: Finding[], cha
       );
     if (d.perRequest.jvmClients !== undefined) {
       const kinds = d.perRequest.jvmClientKinds!;
-      per.push(['Kafka client threads (JVM)', d.baseline.jvmClients ?? 0, d.after.jvmClients ?? 0, d.perRequest.jvmClients]);
+      per.push([
+        'Kafka client threads (JVM)',
+        d.baseline.jvmClients ?? 0,
+        d.after.jvmClients ?? 0,
+        d.perRequest.jvmClients,
+        seriesOf(result, (s) => s.jvmClients, bars),
+      ]);
       for (const [kind, label] of [
         ['producers', 'kafka-producer-network-thread'],
         ['admins', 'kafka-admin-client-thread'],

@@ -8,7 +8,7 @@ import { pathToFileURL } from 'node:url';
 import { repoRoot } from '../../src/repo-root.js';
 
 interface SetupModule {
-  paths: Record<'prometheus' | 'promtool' | 'k8sValidate' | 'realCode' | 'heapdumpAddon' | 'rdkafkaAddon' | 'brokerLibs', string>;
+  paths: Record<'prometheus' | 'promtool' | 'k8sValidate' | 'realCode' | 'heapdumpAddon' | 'rdkafkaAddon' | 'brokerLibs' | 'chromium', string>;
   realCodeDir: (entry: { repo: string; registry: { version: string } }) => string;
 }
 const setupModule = (await import(pathToFileURL(join(repoRoot, 'scripts/setup.mjs')).href)) as SetupModule;
@@ -17,11 +17,11 @@ export const setupPaths = setupModule.paths;
 export const realCodeDir = setupModule.realCodeDir;
 
 /** The path of a tool the set-up builds; an assertion naming the set-up task when it is not there. */
-export function setupTool(name: 'prometheus' | 'promtool' | 'k8sValidate', task: 'prometheus' | 'k8s-validate'): string {
+export function setupTool(name: 'prometheus' | 'promtool' | 'k8sValidate' | 'chromium', task: 'prometheus' | 'k8s-validate' | 'chromium'): string {
   const path = setupPaths[name];
   assert.ok(
     existsSync(path),
-    `${name} is not built (${path}). npm test builds it before the tests from the Go module proxy; to do it alone: node scripts/setup.mjs ${task}`,
+    `${name} is not there (${path}). npm test ${name === 'chromium' ? "installs Debian's package before the tests" : 'builds it before the tests from the Go module proxy'}; to do it alone: node scripts/setup.mjs ${task}`,
   );
   return path;
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Chalk } from 'chalk';
 import type { WatchSample } from '../../src/collectors/watch/types.js';
-import { LiveView, renderLivePanel, sparkline } from '../../src/report/watch-live.js';
+import { LiveView, renderLivePanel, sparkChars, sparkline, sparklineOf } from '../../src/report/watch-live.js';
 
 const chalk = new Chalk({ level: 0 });
 const sample = (i: number, established: number): WatchSample => ({
@@ -27,7 +27,16 @@ test('panel: now, start, range and change per minute per metric', () => {
   const samples = [0, 2, 4, 6].map((e, i) => sample(i * 10, e)); // 30 s, 0 → 6 connections
   const panel = renderLivePanel(samples, { chalk, durationMs: 60_000 });
   assert.match(panel, /^kleak watch · 30\.0 s of 60\.0 s · 4 samples · watch\n/);
-  assert.match(panel, /│ broker ESTABLISHED │ 6 +│ 0 +│ 0–6 +│ 12\.0 +│ ▁▃▆█/);
+  // NO_COLOR (chalk level 0): ASCII bars; in colour on a UTF-8 terminal, block characters
+  assert.match(panel, /│ broker ESTABLISHED │ 6 +│ 0 +│ 0–6 +│ 12\.0 +│ _-\+# /);
+  const locale = process.env.LC_ALL;
+  process.env.LC_ALL = 'C.UTF-8';
+  try {
+    assert.match(renderLivePanel(samples, { chalk: new Chalk({ level: 1 }), durationMs: 60_000 }), /│ 12\.0 +│ ▁▃▆█/);
+  } finally {
+    if (locale === undefined) delete process.env.LC_ALL;
+    else process.env.LC_ALL = locale;
+  }
   assert.match(panel, /│ fds +│ 16 +│ 10 +│ 10–16 +│ 12\.0 /);
   assert.doesNotMatch(panel, /goroutines/, 'no row for what was not measured');
 });
@@ -52,4 +61,23 @@ test('LiveView: each redraw moves up over exactly the previous panel and clears 
     const previousLines = writes[i - 1]!.replace(/^\x1b\[\d+A\r\x1b\[J/, '').split('\n').length - 1;
     assert.ok(writes[i]!.startsWith(`\x1b[${previousLines}A\r\x1b[J`), JSON.stringify(writes[i]!.slice(0, 12)));
   }
+});
+
+test('sparklines degrade to ASCII under NO_COLOR or a locale that is not UTF-8; a long series is sampled to the width', () => {
+  const blocks = sparkChars(new Chalk({ level: 1 }), { LANG: 'en_US.UTF-8' });
+  assert.equal(blocks, '▁▂▃▄▅▆▇█');
+  assert.equal(sparkChars(new Chalk({ level: 0 }), { LANG: 'en_US.UTF-8' }), '_.-:=+*#', 'NO_COLOR');
+  assert.equal(sparkChars(new Chalk({ level: 1 }), { LANG: 'C' }), '_.-:=+*#', 'not UTF-8');
+  assert.equal(sparkChars(new Chalk({ level: 1 }), { LC_ALL: 'POSIX', LANG: 'en_US.UTF-8' }), '_.-:=+*#', 'LC_ALL wins');
+  const rising = Array.from({ length: 100 }, (_, k) => k);
+  const line = sparklineOf(rising, 24, '_.-:=+*#');
+  assert.equal(line.length, 24);
+  assert.equal(line[0], '_');
+  assert.equal(line[23], '#');
+  const rank = (c: string) => '_.-:=+*#'.indexOf(c);
+  assert.ok(
+    [...line].every((c, k) => k === 0 || rank(c) >= rank(line[k - 1]!)),
+    `never falls: ${line}`,
+  );
+  assert.equal(sparklineOf([5, 5, 5], 24, blocks), '▁▁▁', 'a flat series is the lowest bar');
 });

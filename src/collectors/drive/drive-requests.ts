@@ -37,6 +37,8 @@ export async function driveRequests(options: DriveOptions): Promise<DriveResult>
       firstError ??= error;
       lastError = error;
       failuresInARow++;
+    } finally {
+      options.onAnswered?.();
     }
   };
   const worker = async () => {

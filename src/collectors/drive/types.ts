@@ -8,6 +8,8 @@ export interface DriveOptions {
   body?: string;
   headers?: Record<string, string>;
   timeoutMs?: number;
+  /** told each time a request is answered (or fails): a watch notes how many were when it samples */
+  onAnswered?: () => void;
 }
 
 export interface DriveResult {

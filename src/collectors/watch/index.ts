@@ -42,8 +42,11 @@ export async function runWatch(request: WatchRequest): Promise<WatchResult> {
   let rdkafka: boolean | undefined;
   const versions: Partial<Record<Library, string>> = {};
 
+  // requests answered so far, when driving: each sample notes it (the report draws the series against it)
+  let answered = 0;
   const sample = async (phase: SamplePhase): Promise<WatchSample | undefined> => {
     if (exited) return undefined;
+    const requestsAtStart = answered;
     let inventory: SocketInventory;
     try {
       inventory = await readSocketInventory({ ...request.sockets, usage: false, children: false });
@@ -99,6 +102,7 @@ export async function runWatch(request: WatchRequest): Promise<WatchResult> {
       atMs: Date.now() - started,
       takenAt: inventory.takenAt,
       phase,
+      ...(request.drive ? { requests: requestsAtStart } : {}),
       fds: t.fds,
       brokerEstablished: t.brokerEstablished,
       brokerSockets: t.brokerSockets,
@@ -138,7 +142,7 @@ export async function runWatch(request: WatchRequest): Promise<WatchResult> {
   let drive: DriveMeasurement | undefined;
   if (request.drive) {
     const { pids, endpoints } = request.sockets;
-    drive = await measureDrive(request.drive, sample, request.intervalMs, () => trackChurn(pids, endpoints));
+    drive = await measureDrive({ ...request.drive, onAnswered: () => answered++ }, sample, request.intervalMs, () => trackChurn(pids, endpoints));
   } else {
     const end = started + request.durationMs;
     while (!exited && Date.now() + request.intervalMs <= end + 5) {

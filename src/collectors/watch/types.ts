@@ -34,6 +34,8 @@ type JvmMetric = 'jvmClients' | 'jvmClientKinds' | 'jvmSelectors' | 'jvmThreadsS
 
 export interface WatchSample extends Metrics {
   atMs: number;
+  /** with --drive: requests answered so far (the warm-up's included) when the sample was taken */
+  requests?: number;
   takenAt: string;
   phase: SamplePhase;
   processes: Array<{ pid: number } & Omit<Metrics, 'goroutines' | 'goroutineRoles' | 'rdkafkaClients' | 'rdkafkaBrokerThreads' | JvmMetric>>;

@@ -35,7 +35,9 @@ export const chartScript = String.raw`
   var w = charts.watch;
   if (w) {
     var seconds = w.atMs.map(function (t) { return t / 1000; });
-    var warm = w.phase.map(function (p, k) { return p === 'warm-up' ? seconds[k] : undefined; }).filter(function (x) { return x !== undefined; });
+    // the warm-up: from the first sample to the first of the baseline (its requests were sent in between)
+    var firstBaseline = w.phase.indexOf('baseline');
+    var warmEnd = w.phase[0] === 'warm-up' && firstBaseline > 0 ? seconds[firstBaseline] : undefined;
     var baselineAt = w.phase.lastIndexOf('baseline');
     w.series.forEach(function (s) {
       var timeEl = document.getElementById('time-' + s.key);
@@ -44,7 +46,7 @@ export const chartScript = String.raw`
           series: [{ label: 's' }, { label: s.label, stroke: accent, width: 2 }],
           scales: { x: { time: false } },
           axes: [axis('seconds'), axis('')],
-          hooks: { drawClear: [band(warm[0], warm.length ? Math.max(warm[warm.length - 1], warm[0] + w.intervalMs / 1000) : undefined)] },
+          hooks: { drawClear: [band(seconds[0], warmEnd)] },
         }, [seconds, s.values]);
       var reqEl = document.getElementById('req-' + s.key);
       if (reqEl && w.requests) {

@@ -39,7 +39,15 @@ function stretched(n) {
 const browser = await puppeteer.launch({
   executablePath: '/usr/bin/chromium',
   headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  args: [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+  ],
   userDataDir: join(dir, 'profile'),
 });
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -64,7 +72,9 @@ try {
       charts = await page.evaluate('window.kleakCharts.length');
       await page.close();
     }
-    console.log(`| ${n.toLocaleString('en-US')} | ${charts} | ${(Buffer.byteLength(html) / 1024).toFixed(0)} KB | ${median(draw).toFixed(0)} ms | ${median(load)} ms |`);
+    console.log(
+      `| ${n.toLocaleString('en-US')} | ${charts} | ${(Buffer.byteLength(html) / 1024).toFixed(0)} KB | ${median(draw).toFixed(0)} ms | ${median(load)} ms |`,
+    );
   }
 } finally {
   await browser.close();

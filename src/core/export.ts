@@ -3,7 +3,9 @@
 // --pprof names a target),
 // keeps a short history per process for the trend rules, and a scrape returns the last sample: scraping
 // costs a string, never a look at /proc.
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { tlsServerOptions, webGuard, type WebConfig } from './web-config.js';
 import { Worker } from 'node:worker_threads';
 import { Counter, Gauge, Registry } from 'prom-client';
 import { attributeBrokers } from '../collectors/cluster/fetch-broker-endpoints.js';
@@ -36,6 +38,8 @@ export interface ExportOptions extends BrokerOptions {
   pprof?: Map<number, string>;
   /** at most this many processes get series and findings (bounded label cardinality), most connections first */
   maxProcesses: number;
+  /** --web.config.file: TLS, client certificates, basic auth, headers (the exporter-toolkit's format) */
+  web?: WebConfig;
   /** samples kept per process for the trend rules */
   historySize?: number;
   onSample?: (top: HostTop, findings: Finding[]) => void;
@@ -243,14 +247,23 @@ export async function startExporter(options: ExportOptions): Promise<Exporter> {
   }, options.intervalMs);
   timer.unref();
 
-  const server: Server = createServer((req, res) => {
+  const guard = options.web ? webGuard(options.web) : undefined;
+  const serve = (req: IncomingMessage, res: ServerResponse) => {
     if (req.url === '/metrics' || req.url?.startsWith('/metrics?')) {
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
       res.end(body);
     } else if (req.url === '/' || req.url === '/healthz') {
       res.writeHead(200, { 'content-type': 'text/plain' }).end('kleak export: metrics at /metrics\n');
     } else res.writeHead(404).end('not found\n');
-  });
+  };
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
+    if (!guard) return serve(req, res);
+    guard(req, res).then(
+      (ok) => ok && serve(req, res),
+      () => res.writeHead(500).end(),
+    );
+  };
+  const server: Server = options.web?.tls ? createHttpsServer(tlsServerOptions(options.web.tls), handle) : createServer(handle);
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) =>
       reject(
@@ -267,7 +280,7 @@ export async function startExporter(options: ExportOptions): Promise<Exporter> {
   });
   const address = server.address() as { port: number };
   return {
-    url: `http://${options.listen.host}:${address.port}`,
+    url: `${options.web?.tls ? 'https' : 'http'}://${options.listen.host}:${address.port}`,
     sample,
     async stop() {
       clearInterval(timer);

@@ -62,11 +62,12 @@ function trendRow(name: string, t: Trend): string[] {
   ];
 }
 
-/** a series over the whole watch, in 24 characters */
+/** a series over the whole watch, in 13 characters: a second line in a cell, so the table grows no wider */
 const seriesOf = (result: WatchResult, value: (s: WatchSample) => number | undefined, bars: string) => {
   const values = result.samples.map(value).filter((v): v is number => v !== undefined);
-  return values.length > 1 ? sparklineOf(values, 24, bars) : '';
+  return values.length > 1 ? sparklineOf(values, 13, bars) : '';
 };
+const withLine = (cell: string | number, line: string) => (line ? `${cell}\n${line}` : String(cell));
 
 export function renderWatchSummary(result: WatchResult, findings: Finding[], chalk: ChalkInstance): string {
   const bars = sparkChars(chalk);
@@ -80,12 +81,17 @@ export function renderWatchSummary(result: WatchResult, findings: Finding[], cha
   ];
   for (const w of result.last.warnings) out.push(chalk.yellow(`warning: ${w}`));
   // with a driver the samples follow the requests, so a trend over them says nothing: show it only when watching
-  const trends = newTable({ head: ['', 'first → last', 'range', 'per minute', 'trend', 'Mann-Kendall p', 'over the watch'] });
+  const trends = newTable({ head: ['', 'first → last', 'range', 'per minute', 'trend (the series)', 'Mann-Kendall p'] });
+  const trendWithSeries = (name: string, t: Trend, value: (s: WatchSample) => number | undefined) => {
+    const row = trendRow(name, t);
+    row[4] = withLine(row[4]!, seriesOf(result, value, bars));
+    return row;
+  };
   trends.push(
-    [...trendRow('broker ESTABLISHED', result.trends.brokerEstablished), seriesOf(result, (s) => s.brokerEstablished, bars)],
-    [...trendRow('fds', result.trends.fds), seriesOf(result, (s) => s.fds, bars)],
+    trendWithSeries('broker ESTABLISHED', result.trends.brokerEstablished, (s) => s.brokerEstablished),
+    trendWithSeries('fds', result.trends.fds, (s) => s.fds),
   );
-  if (result.trends.goroutines) trends.push([...trendRow('goroutines', result.trends.goroutines), seriesOf(result, (s) => s.goroutines, bars)]);
+  if (result.trends.goroutines) trends.push(trendWithSeries('goroutines', result.trends.goroutines, (s) => s.goroutines));
   if (!result.drive) out.push(trends.toString());
   const d = result.drive;
   if (d) {

@@ -4,7 +4,8 @@
 // what ss counts for the leaky one and stays flat for the twin, and the shipped alert expression holds for
 // the leaky one only (its alert pending, as `for:` asks).
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { request as httpsRequest } from 'node:https';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -160,5 +161,168 @@ test('Prometheus scrapes kleak export: the series rise as ss counts for the leak
     throw error;
   } finally {
     await Promise.all([stopped(prometheus), stopped(exporter)]);
+  }
+});
+
+/** a bcrypt hash of "scrape-me" made by libxcrypt (Python's crypt.crypt with METHOD_BLOWFISH), not by kleak's bcryptjs */
+const scrapeMeHash = '$2b$10$J9rbWnPheYh4uwDImYI0yum8GUgJHxDvRf1Y4.lfPThHzaoYvinKG';
+
+/** openssl: a CA, a server certificate for 127.0.0.1, client certificates from that CA and from another */
+function certificates(into: string): Record<'ca' | 'serverCert' | 'serverKey' | 'clientCert' | 'clientKey' | 'otherCert' | 'otherKey' | 'otherCa', string> {
+  const run = (...args: string[]) => execFileSync('openssl', args, { cwd: into, stdio: 'pipe' });
+  const ca = (name: string) =>
+    run('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.crt`, '-days', '2', '-subj', `/CN=${name}`);
+  const signed = (name: string, by: string, ext: string) => {
+    run('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`);
+    writeFileSync(join(into, `${name}.ext`), ext);
+    run(
+      'x509',
+      '-req',
+      '-in',
+      `${name}.csr`,
+      '-CA',
+      `${by}.crt`,
+      '-CAkey',
+      `${by}.key`,
+      '-CAcreateserial',
+      '-out',
+      `${name}.crt`,
+      '-days',
+      '2',
+      '-extfile',
+      `${name}.ext`,
+    );
+  };
+  ca('ca');
+  ca('other-ca');
+  signed('server', 'ca', 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n');
+  signed('client', 'ca', 'extendedKeyUsage=clientAuth\n');
+  signed('other-client', 'other-ca', 'extendedKeyUsage=clientAuth\n');
+  const p = (f: string) => join(into, f);
+  return {
+    ca: p('ca.crt'),
+    serverCert: p('server.crt'),
+    serverKey: p('server.key'),
+    clientCert: p('client.crt'),
+    clientKey: p('client.key'),
+    otherCert: p('other-client.crt'),
+    otherKey: p('other-client.key'),
+    otherCa: p('other-ca.crt'),
+  };
+}
+
+/** one HTTPS GET of /metrics; the status, or the TLS error's code */
+function scrape(
+  port: number,
+  options: { ca: string; cert?: string; key?: string; auth?: string },
+): Promise<{ status?: number; error?: string; body?: string }> {
+  return new Promise((resolve) => {
+    const req = httpsRequest(
+      {
+        host: '127.0.0.1',
+        port,
+        path: '/metrics',
+        ca: readFileSync(options.ca),
+        ...(options.cert ? { cert: readFileSync(options.cert), key: readFileSync(options.key!) } : {}),
+        ...(options.auth ? { auth: options.auth } : {}),
+        timeout: 10_000,
+      },
+      (res) => {
+        let body = '';
+        res.on('data', (d) => (body += d));
+        res.on('end', () => resolve({ status: res.statusCode, body }));
+      },
+    );
+    req.on('error', (e: NodeJS.ErrnoException) => resolve({ error: e.code ?? e.message }));
+    req.end();
+  });
+}
+
+test('Prometheus scrapes kleak export over TLS with a client certificate and basic auth; no or wrong credentials get 401, a certificate of another CA no connection; no argument of a watched process reaches a label', async (t) => {
+  const tls = mkdtempSync(join(dir, 'tls-'));
+  const c = certificates(tls);
+  writeFileSync(
+    join(tls, 'web.yml'),
+    `tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n  client_auth_type: RequireAndVerifyClientCert\n  client_ca_file: ca.crt\nbasic_auth_users:\n  prometheus: '${scrapeMeHash}'\n`,
+  );
+  // a watched process whose command line carries a secret: only its first word may become a label
+  const secret = `s3cret-${process.pid}-argument`;
+  const watched = start('sh', ['-c', 'sleep 300', secret]);
+  const exportPort = await freePort();
+  const exporter = start(process.execPath, [
+    join(repoRoot, 'bin/kleak.js'),
+    'export',
+    '--pid',
+    String(watched.pid),
+    '--brokers',
+    bootstrap,
+    '--interval',
+    '1s',
+    '--listen',
+    `127.0.0.1:${exportPort}`,
+    '--web.config.file',
+    join(tls, 'web.yml'),
+  ]);
+  const promPort = await freePort();
+  try {
+    const good = { ca: c.ca, cert: c.clientCert, key: c.clientKey, auth: 'prometheus:scrape-me' };
+    const served = await waitFor(
+      'kleak export to serve /metrics over TLS',
+      async () => ((await scrape(exportPort, good)).status === 200 ? true : undefined),
+      30_000,
+      200,
+    );
+    assert.ok(served);
+    assert.equal((await scrape(exportPort, { ...good, auth: undefined })).status, 401, 'no credentials');
+    assert.equal((await scrape(exportPort, { ...good, auth: 'prometheus:wrong' })).status, 401, 'a wrong password');
+    assert.equal((await scrape(exportPort, { ...good, auth: 'nobody:scrape-me' })).status, 401, 'an unknown user');
+    const other = await scrape(exportPort, { ...good, cert: c.otherCert, key: c.otherKey });
+    assert.ok(other.error && other.status === undefined, `a client certificate of another CA gets no answer: ${JSON.stringify(other)}`);
+    const none = await scrape(exportPort, { ...good, cert: undefined, key: undefined });
+    assert.ok(none.error && none.status === undefined, `no client certificate gets no answer: ${JSON.stringify(none)}`);
+    const distrust = await scrape(exportPort, { ...good, ca: c.otherCa });
+    assert.equal(distrust.error, 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'a scraper that does not trust the server’s CA refuses it');
+
+    // the real Prometheus: one job with the right credentials, one with a wrong password
+    const job = (name: string, password: string) =>
+      `  - job_name: ${name}\n    scheme: https\n    tls_config:\n      ca_file: ${c.ca}\n      cert_file: ${c.clientCert}\n      key_file: ${c.clientKey}\n    basic_auth:\n      username: prometheus\n      password: ${password}\n    static_configs:\n      - targets: ['127.0.0.1:${exportPort}']\n`;
+    writeFileSync(join(tls, 'prometheus.yml'), `global:\n  scrape_interval: 1s\nscrape_configs:\n${job('kleak', 'scrape-me')}${job('kleak-wrong', 'guess')}`);
+    const prom = start(setupTool('prometheus', 'prometheus'), [
+      `--config.file=${join(tls, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${join(tls, 'data')}`,
+      `--web.listen-address=127.0.0.1:${promPort}`,
+      '--log.level=warn',
+    ]);
+    const base = `http://127.0.0.1:${promPort}`;
+    try {
+      await waitFor('Prometheus to be ready', async () => ((await fetch(`${base}/-/ready`).catch(() => undefined))?.ok ? true : undefined), 60_000, 250);
+      const up = await waitFor(
+        'both jobs scraped',
+        async () => {
+          const r = await query(base, 'up');
+          return r.length === 2 ? Object.fromEntries(r.map((x) => [x.metric.job, x.value[1]])) : undefined;
+        },
+        30_000,
+        250,
+      );
+      assert.deepEqual(up, { kleak: '1', 'kleak-wrong': '0' });
+      const fds = await waitFor('the watched process’s series', async () => {
+        const r = await query(base, `kleak_process_open_fds{pid="${watched.pid}"}`);
+        return r.length ? r : undefined;
+      });
+      assert.equal(fds[0]!.metric.command, 'sh', 'the command’s first word only');
+      const all = await query(base, '{__name__=~"kleak_.+"}');
+      assert.ok(all.length > 0);
+      const labels = all.flatMap((s) => Object.values(s.metric));
+      assert.ok(!labels.some((v) => v.includes(secret)), 'no label carries an argument');
+      assert.ok(!served || !(await scrape(exportPort, good)).body!.includes(secret), 'nor does /metrics');
+    } finally {
+      await stopped(prom);
+    }
+  } catch (error) {
+    t.diagnostic(`kleak export: ${logOf(exporter).slice(-1500)}`);
+    throw error;
+  } finally {
+    await Promise.all([stopped(exporter), stopped(watched)]);
   }
 });

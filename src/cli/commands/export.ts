@@ -1,6 +1,7 @@
 // kleak export: serve what kleak measures as Prometheus metrics, sampled on its own interval.
 import type { Command } from 'commander';
 import { startExporter } from '../../core/export.js';
+import { readWebConfig } from '../../core/web-config.js';
 import { UsageError } from '../../errors.js';
 import { brokerFlags, type AttributionFlags } from '../attribution.js';
 import type { CliContext } from '../context.js';
@@ -13,6 +14,7 @@ interface ExportFlags extends AttributionFlags {
   interval: string;
   pprof: string[];
   maxProcesses: string;
+  'web.config.file'?: string;
 }
 
 function parseListen(value: string): { host: string; port: number } {
@@ -50,14 +52,20 @@ export function registerExport(program: Command, ctx: CliContext): void {
       [] as string[],
     )
     .option('--max-processes <n>', 'series for at most this many processes, most connections first (bounded cardinality)', '200')
+    .option('--web.config.file <file>', "TLS, client certificates and basic auth for /metrics, in the Prometheus exporter-toolkit's format (node_exporter's)")
     .addHelpText(
       'after',
-      '\nExamples:\n  $ kleak export --all --bootstrap 127.0.0.1:9092\n  $ kleak export --pid 4242 --brokers 10.0.0.5:9092 --pprof 4242=http://127.0.0.1:6060 --listen 0.0.0.0:9464 --interval 30s',
+      '\nExamples:\n  $ kleak export --all --bootstrap 127.0.0.1:9092\n  $ kleak export --pid 4242 --brokers 10.0.0.5:9092 --pprof 4242=http://127.0.0.1:6060 --listen 0.0.0.0:9464 --interval 30s\n  $ kleak export --all --listen 0.0.0.0:9464 --web.config.file /etc/kleak/web.yml   # TLS and basic auth',
     );
   addConnectionOptions(command).action(async (flags: ExportFlags) => {
     if (flags.all && flags.pid?.length)
       throw new UsageError('--all and --pid exclude each other.', { hint: 'Give --pid P (repeatable), or --all for every process.' });
+    const webFile = flags['web.config.file'];
+    const web = webFile ? readWebConfig(webFile) : undefined;
+    if (!web && parseListen(flags.listen).host !== '127.0.0.1' && parseListen(flags.listen).host !== 'localhost')
+      ctx.io.stderr(`kleak export: /metrics on ${flags.listen} is open to whoever reaches it (no --web.config.file: no TLS, no authentication)\n`);
     const exporter = await startExporter({
+      ...(web ? { web } : {}),
       ...brokerFlags(flags),
       listen: parseListen(flags.listen),
       ...(flags.pid?.length ? { pids: flags.pid } : {}),

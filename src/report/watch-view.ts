@@ -95,19 +95,18 @@ export function renderWatchSummary(result: WatchResult, findings: Finding[], cha
   if (!result.drive) out.push(trends.toString());
   const d = result.drive;
   if (d) {
-    const per = newTable({
-      head: [`per request (${d.requests} × ${d.method} ${d.url}, ${d.warmup} warm-up)`, 'baseline', 'after', 'per request', 'over the watch'],
-    });
+    // the series over the whole watch goes under the value after: a second line, the table no wider
+    const per = newTable({ head: [`per request (${d.requests} × ${d.method} ${d.url}, ${d.warmup} warm-up)`, 'baseline', 'after', 'per request'] });
+    const after = (value: number, of: (s: WatchSample) => number | undefined) => withLine(value, seriesOf(result, of, bars));
     per.push([
       'broker ESTABLISHED',
       d.baseline.brokerEstablished,
-      d.after.brokerEstablished,
+      after(d.after.brokerEstablished, (s) => s.brokerEstablished),
       d.perRequest.brokerEstablished,
-      seriesOf(result, (s) => s.brokerEstablished, bars),
     ]);
-    per.push(['fds', d.baseline.fds, d.after.fds, d.perRequest.fds, seriesOf(result, (s) => s.fds, bars)]);
+    per.push(['fds', d.baseline.fds, after(d.after.fds, (s) => s.fds), d.perRequest.fds]);
     if (d.perRequest.goroutines !== undefined)
-      per.push(['goroutines', d.baseline.goroutines!, d.after.goroutines!, d.perRequest.goroutines, seriesOf(result, (s) => s.goroutines, bars)]);
+      per.push(['goroutines', d.baseline.goroutines!, after(d.after.goroutines!, (s) => s.goroutines), d.perRequest.goroutines]);
     for (const [key, v] of Object.entries(d.perRequest.goroutineRoles ?? {})) {
       const life = d.goroutineLifecycle?.[key];
       per.push([
@@ -124,13 +123,7 @@ export function renderWatchSummary(result: WatchResult, findings: Finding[], cha
       );
     if (d.perRequest.jvmClients !== undefined) {
       const kinds = d.perRequest.jvmClientKinds!;
-      per.push([
-        'Kafka client threads (JVM)',
-        d.baseline.jvmClients ?? 0,
-        d.after.jvmClients ?? 0,
-        d.perRequest.jvmClients,
-        seriesOf(result, (s) => s.jvmClients, bars),
-      ]);
+      per.push(['Kafka client threads (JVM)', d.baseline.jvmClients ?? 0, after(d.after.jvmClients ?? 0, (s) => s.jvmClients), d.perRequest.jvmClients]);
       for (const [kind, label] of [
         ['producers', 'kafka-producer-network-thread'],
         ['admins', 'kafka-admin-client-thread'],

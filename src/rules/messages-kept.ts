@@ -27,6 +27,24 @@ function ownerName(g: PinnedGroup): string {
 /** kafkajs's own fetched batches, not yet handed to eachMessage/eachBatch (it prefetches): in flight, not kept */
 const inFlight = (g: PinnedGroup) => /\bBatch \(object\) → (rawMessages|messages)\b/.test(g.path);
 
+/** what both runtimes say of a kept group: its growth since the older heap, or that it passed a bound; the severity that follows */
+function bounds(g: { messages: number; bytes: number }, was: { messages: number; bytes: number } | undefined, compared: boolean, noun: string, older: string) {
+  const grew = compared ? g.bytes - (was?.bytes ?? 0) : undefined;
+  const large = g.messages > messageBound || g.bytes > bytesBound;
+  const growing = grew !== undefined && grew >= growthBound;
+  const more = g.messages - (was?.messages ?? 0);
+  return {
+    severity: growing || large ? ('warning' as const) : ('info' as const),
+    confidence: growing ? ('confirmed' as const) : ('likely' as const),
+    growth:
+      grew !== undefined
+        ? `; ${grew >= 0 ? '+' : ''}${mib(grew)} and ${more >= 0 ? '+' : ''}${more} ${noun} since the older ${older}`
+        : large
+          ? ` (more than ${messageBound.toLocaleString('en-US')} ${noun} or ${mib(bytesBound)})`
+          : '',
+  };
+}
+
 type JvmHeap = NonNullable<Evidence['jvmHeap']>;
 const jvmKey = (g: JvmRecordGroup) => (g.owner ? `${g.owner.className}.${g.owner.field}` : g.path);
 
@@ -37,29 +55,22 @@ function jvmKept(jvm: JvmHeap) {
     .slice(0, 5)
     .map((g) => {
       const was = before.get(jvmKey(g));
-      const grew = jvm.baseline ? g.bytes - (was?.bytes ?? 0) : undefined;
-      const large = g.messages > messageBound || g.bytes > bytesBound;
-      const growing = grew !== undefined && grew >= growthBound;
+      const b = bounds(g, was, jvm.baseline !== undefined, 'records', 'dump');
       const locations = jvmOwnerLocations([g]);
       const unlocated = jvmUnlocated(locations.length > 0);
       const owner = g.owner ? `${g.owner.container} \`${g.owner.className}.${g.owner.field}\`` : g.path;
       return {
         messageId: 'jvmKept' as const,
-        severity: growing || large ? ('warning' as const) : ('info' as const),
+        severity: b.severity,
         data: {
           owner,
           messages: g.messages,
           buffers: g.buffers,
           bytes: mib(g.bytes),
           keptBytes: g.bytes,
-          growth:
-            grew !== undefined
-              ? `; ${grew >= 0 ? '+' : ''}${mib(grew)} and ${g.messages - (was?.messages ?? 0) >= 0 ? '+' : ''}${g.messages - (was?.messages ?? 0)} records since the older dump`
-              : large
-                ? ` (more than ${messageBound.toLocaleString('en-US')} records or ${mib(bytesBound)})`
-                : '',
+          growth: b.growth,
         },
-        confidence: growing ? ('confirmed' as const) : ('likely' as const),
+        confidence: b.confidence,
         library: 'kafka-clients' as const,
         locations,
         ...(unlocated ? { unlocated } : {}),
@@ -112,26 +123,19 @@ the JVM).`,
       .slice(0, 5)
       .map((g) => {
         const was = before.get(ownerKey(g));
-        const grew = heap.baseline ? g.bytes - (was?.bytes ?? 0) : undefined;
-        const large = g.messages > messageBound || g.bytes > bytesBound;
-        const growing = grew !== undefined && grew >= growthBound;
+        const b = bounds(g, was, heap.baseline !== undefined, 'messages', 'snapshot');
         return {
           messageId: 'kept' as const,
-          severity: growing || large ? ('warning' as const) : ('info' as const),
+          severity: b.severity,
           data: {
             owner: ownerName(g),
             messages: g.messages,
             buffers: g.buffers,
             bytes: mib(g.bytes),
             keptBytes: g.bytes,
-            growth:
-              grew !== undefined
-                ? `; ${grew >= 0 ? '+' : ''}${mib(grew)} and ${g.messages - (was?.messages ?? 0) >= 0 ? '+' : ''}${g.messages - (was?.messages ?? 0)} messages since the older snapshot`
-                : large
-                  ? ` (more than ${messageBound.toLocaleString('en-US')} messages or ${mib(bytesBound)})`
-                  : '',
+            growth: b.growth,
           },
-          confidence: growing ? ('confirmed' as const) : ('likely' as const),
+          confidence: b.confidence,
           library: 'kafkajs' as const,
           locations: g.owner
             ? [

@@ -27,13 +27,15 @@ const commandModules: Record<string, () => Promise<Register>> = {
   top: async () => (await import('./commands/top.js')).registerTop,
   export: async () => (await import('./commands/export.js')).registerExport,
   demo: async () => (await import('./commands/demo.js')).registerDemo,
+  advisories: async () => (await import('./commands/advisories.js')).registerAdvisories,
 };
 
 /** The program with every command, or with only `only` when it names one. */
 export async function buildProgram(ctx: CliContext, only?: string): Promise<Command> {
   const program = new Command('kleak')
     .description('Finds Kafka-client leaks in running Go, Node and JVM services, from the outside.')
-    .version(version, '-V, --version')
+    // `kleak advisories --version V` is a library's version: there, kleak's own is -V only
+    .version(version, only === 'advisories' ? '-V' : '-V, --version')
     .option('--debug', 'print stack traces of errors')
     .showHelpAfterError('(run kleak --help for usage)')
     .configureOutput({ writeOut: ctx.io.stdout, writeErr: ctx.io.stderr })
@@ -54,6 +56,7 @@ export async function buildProgram(ctx: CliContext, only?: string): Promise<Comm
     'kleak top --bootstrap 127.0.0.1:9092 --watch',
     'kleak export --all --bootstrap 127.0.0.1:9092',
     'kleak shutdown-check --pid 4242 --bootstrap 127.0.0.1:9092 --group orders --yes',
+    'kleak advisories --library sarama --version 1.36.0',
     'kleak demo',
     ...planned.map((c) => c.example),
   ];

@@ -64,6 +64,23 @@ export function contextFacts(evidence: Evidence): ContextFact[] {
       name: 'broker sockets',
       value: `${sum('brokerEstablished')} ESTABLISHED, ${sum('brokerCloseWait')} CLOSE_WAIT; ${sum('fds')} fds open`,
     });
+    const seen = new Set<string>();
+    for (const v of sockets.processes.flatMap((p) => p.libraries ?? [])) {
+      const key = `${v.library} ${v.version}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const bugs = v.advisories ?? [];
+      facts.push({
+        source: 'sockets',
+        name: 'library',
+        value: `${v.library} ${v.version}`,
+        meaning: `${v.package}, from ${v.bundledIn ? `the librdkafka ${v.bundledIn} bundles` : v.from}${v.path ? ` (${v.path})` : ''}; ${
+          bugs.length
+            ? `known leak bugs of this version: ${bugs.map((a) => `${a.id}${a.fixed ? ` (fixed in ${a.fixed})` : ' (no fix)'}`).join(', ')}`
+            : 'no known leak bug in this version'
+        }`,
+      });
+    }
   }
   const go = evidence.goroutines?.classification;
   if (go) {

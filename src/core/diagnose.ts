@@ -6,6 +6,7 @@ import { collectCluster } from '../collectors/cluster/index.js';
 import type { ClusterEvidence } from '../collectors/cluster/types.js';
 import { checkPprofEndpoint, collectGoProfiles, findPprofEndpoint } from '../collectors/goruntime/index.js';
 import type { GoHeapEvidence, GoroutineEvidence } from '../collectors/goruntime/types.js';
+import { readGoProfiles, type GoProfiles } from '../collectors/goruntime/fetch-profile.js';
 import { collectSockets } from '../collectors/process/index.js';
 import { collect, ok, skipped, type CollectorResult } from '../collectors/types.js';
 import { collectV8HeapOfProcess } from '../collectors/v8heap/index.js';
@@ -100,6 +101,10 @@ export async function diagnose(options: DiagnoseOptions): Promise<DiagnoseResult
     }
   }
 
+  // the profiles before the requests: what the advisories' signatures compare with (a library bug that grows with load)
+  let preDrive: GoProfiles | undefined;
+  if (pprofUrl && inventory && options.drive) preDrive = await readGoProfiles([pprofUrl]).catch(() => undefined);
+
   let watch: CollectorResult<WatchResult>;
   if (inventory && (options.drive || (options.durationMs ?? 0) > 0)) {
     progress(options.drive ? `driving ${options.drive.requests} requests to ${options.drive.url}` : `watching for ${options.durationMs} ms`);
@@ -127,7 +132,7 @@ export async function diagnose(options: DiagnoseOptions): Promise<DiagnoseResult
 
   if (pprofUrl) {
     progress(`reading goroutine and heap profiles from ${pprofUrl}`);
-    go = goResults(await collectGoProfiles([pprofUrl]));
+    go = goResults(await collectGoProfiles([pprofUrl], { preDrive }));
   } else if (!go) {
     const reason = runtime === 'go' ? 'a Go process: give --pprof URL (or --probe) for goroutines and heap' : `not a Go process (${runtime})`;
     go = { goroutines: skipped(reason), goHeap: skipped(reason) };

@@ -156,6 +156,11 @@ export async function startExporter(options: ExportOptions): Promise<Exporter> {
       'library',
       'kind',
     ]);
+    const clientInfo = g(
+      'kleak_client_info',
+      'a Kafka client library the process runs (1), its version, and how many known leak bugs that version has (kleak advisories)',
+      ['pid', 'command', 'library', 'version', 'known_bugs'],
+    );
     const finding = g('kleak_finding', 'a finding kleak currently reports for the process (1 while it holds)', ['pid', 'command', 'rule', 'severity']);
     const processesGauge = g('kleak_processes', 'processes with broker connections on the host (all, before --max-processes)', []);
     const duration = g('kleak_sample_duration_seconds', 'how long the last sample took', []);
@@ -178,6 +183,8 @@ export async function startExporter(options: ExportOptions): Promise<Exporter> {
           connections.set({ ...base, library: p.library ?? '', broker: b.address, state }, n);
       fds.set(base, p.fds);
       if (p.fdLimit !== null) fdLimit.set(base, p.fdLimit);
+      for (const v of p.versions ?? [])
+        clientInfo.set({ pid: base.pid, command: base.command, library: v.library, version: v.version, known_bugs: String(v.advisories?.length ?? 0) }, 1);
       // a JVM: its client threads by kind, read without attaching
       if (p.jvmClients)
         for (const kind of Object.keys(jvmKindLabels) as Array<keyof typeof jvmKindLabels>)

@@ -103,6 +103,17 @@ function attachLines(a: JvmAttachLook): string[] {
   ];
 }
 
+/** The Kafka client libraries and versions the process runs, with how many known leak bugs each version has. */
+export function librariesLine(p: Pick<ProcessSockets, 'libraries'>): string | undefined {
+  if (!p.libraries?.length) return undefined;
+  const parts = p.libraries.map((v) => {
+    const bugs = v.advisories?.length ?? 0;
+    const how = v.bundledIn ? `bundled in ${v.bundledIn}` : v.from;
+    return `${v.library} ${v.version} (${how})${bugs ? ` — ${bugs} known leak ${bugs === 1 ? 'bug' : 'bugs'}: kleak advisories --library ${v.library} --version ${v.version}` : ''}`;
+  });
+  return `libraries · ${parts.join(' · ')}`;
+}
+
 function totalsLine(t: ProcessSockets['totals']): string {
   return `fds ${t.fds} of ${t.fdLimit ?? 'unlimited'} · sockets ${t.sockets} (TCP ${t.tcpSockets}) · to brokers ${t.brokerSockets} (ESTABLISHED ${t.brokerEstablished}, CLOSE_WAIT ${t.brokerCloseWait}) · not to brokers ${t.nonBrokerSockets}`;
 }
@@ -114,6 +125,8 @@ export function renderSocketsTable(inventory: SocketInventory, findings: Finding
     out.push('', processHeader(p, chalk));
     out.push(p.brokers.length ? brokerTable(p.brokers) : chalk.dim('  no connections to brokers'));
     out.push(totalsLine(p.totals));
+    const libraries = librariesLine(p);
+    if (libraries) out.push(libraries);
     const jvm = jvmLine(p);
     if (jvm) out.push(jvm);
     if (p.jvm?.attach) out.push(...attachLines(p.jvm.attach));

@@ -19,6 +19,18 @@ export function toTopJson(top: HostTop, rows: HostProcess[]) {
   return { schemaVersion: 1 as const, command: 'top' as const, ...top, processes: rows };
 }
 
+/** "sarama 1.36.0 · 9 bugs": the version that runs, and how many known leak bugs it has (kleak advisories lists them) */
+function libraryCell(p: HostProcess, chalk?: ChalkInstance): string {
+  const main = p.versions?.filter((v) => !v.bundledIn) ?? [];
+  return main
+    .map((v) => {
+      const n = v.advisories?.length ?? 0;
+      const bugs = n ? ` · ${n} ${n === 1 ? 'bug' : 'bugs'}` : '';
+      return `${v.library} ${v.version}${chalk && bugs ? chalk.yellow(bugs) : bugs}`;
+    })
+    .join(', ');
+}
+
 const signed = (n: number) => (n > 0 ? `+${n}` : `${n}`);
 
 export function renderTopTable(top: HostTop, rows: HostProcess[], chalk: ChalkInstance, watching = false): string {
@@ -28,6 +40,7 @@ export function renderTopTable(top: HostTop, rows: HostProcess[], chalk: ChalkIn
       'PID',
       'command',
       'runtime',
+      'library',
       'container',
       'ESTAB',
       'CLOSE_WAIT',
@@ -42,6 +55,7 @@ export function renderTopTable(top: HostTop, rows: HostProcess[], chalk: ChalkIn
       p.pid,
       cmd,
       p.library ? `${p.runtime}, ${p.library}` : p.runtime,
+      libraryCell(p, chalk),
       p.container ?? '',
       p.totals.established,
       p.totals.closeWait ? chalk.yellow(String(p.totals.closeWait)) : 0,
@@ -77,11 +91,11 @@ export function renderTopMarkdown(top: HostTop, rows: HostProcess[]): string {
     '',
     `${top.processes.length} processes with broker connections, of ${top.processesScanned} in ${top.namespaces} network namespaces; ${sourceText[top.brokerSource]}; read from \`${top.method}\` at ${top.takenAt}.`,
     '',
-    '| PID | command | runtime | container | ESTABLISHED | CLOSE_WAIT | fds / limit | per broker |',
-    '|---|---|---|---|---|---|---|---|',
+    '| PID | command | runtime | library | container | ESTABLISHED | CLOSE_WAIT | fds / limit | per broker |',
+    '|---|---|---|---|---|---|---|---|---|',
     ...rows.map(
       (p) =>
-        `| ${p.pid} | \`${p.command.replaceAll('|', '\\|').slice(0, 60)}\` | ${p.library ? `${p.runtime}, ${p.library}` : p.runtime} | ${p.container ?? ''} | ${p.totals.established} | ${p.totals.closeWait} | ${p.fds} / ${p.fdLimit ?? '?'} | ${p.brokers.map((b) => `${b.address} ${b.established}`).join(', ')} |`,
+        `| ${p.pid} | \`${p.command.replaceAll('|', '\\|').slice(0, 60)}\` | ${p.library ? `${p.runtime}, ${p.library}` : p.runtime} | ${libraryCell(p)} | ${p.container ?? ''} | ${p.totals.established} | ${p.totals.closeWait} | ${p.fds} / ${p.fdLimit ?? '?'} | ${p.brokers.map((b) => `${b.address} ${b.established}`).join(', ')} |`,
     ),
     ...(top.unattributedBrokerSockets ? [`\n> ${top.unattributedBrokerSockets} sockets to the brokers belong to processes kleak could not read.`] : []),
     ...top.warnings.map((w) => `\n> ${w}`),

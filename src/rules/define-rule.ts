@@ -35,6 +35,8 @@ export interface FindingDraft<M extends string = string> {
   unlocated?: string;
   /** stable identity across runs and unrelated edits (the scan's rule + file + function + line text) */
   fingerprint?: string;
+  /** a fix this finding's data decides (the upgrade line for the version found); otherwise the meta's per library */
+  fix?: string;
 }
 
 export interface Rule<N extends keyof EvidenceMap = keyof EvidenceMap, M extends string = string, U extends keyof EvidenceMap = never> {

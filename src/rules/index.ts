@@ -18,6 +18,7 @@ import shutdownNoFinalCommit from './shutdown-no-final-commit.js';
 import shutdownExceedsGrace from './shutdown-exceeds-grace.js';
 import shutdownNoSignalHandler from './shutdown-no-signal-handler.js';
 import shutdownSocketsLeftOpen from './shutdown-sockets-left-open.js';
+import knownLibraryBug from './known-library-bug.js';
 
 export const rules: readonly AnyRule[] = [
   clientPerRequest,
@@ -38,4 +39,5 @@ export const rules: readonly AnyRule[] = [
   shutdownExceedsGrace,
   shutdownNoSignalHandler,
   shutdownSocketsLeftOpen,
+  knownLibraryBug,
 ] as AnyRule[];

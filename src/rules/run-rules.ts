@@ -26,7 +26,7 @@ export function runRules(rules: readonly AnyRule[], evidence: Evidence): { findi
         data: draft.data,
         library: draft.library,
         evidence: draft.evidence,
-        fix: (rule.meta.fix as Partial<Record<string, string>>)[draft.library] ?? rule.meta.fix.unknown,
+        fix: draft.fix ?? (rule.meta.fix as Partial<Record<string, string>>)[draft.library] ?? rule.meta.fix.unknown,
         docsUrl: `${docsBaseUrl}/${rule.id}.md`,
         locations: draft.locations ?? [],
         ...(!draft.locations?.length && draft.unlocated ? { unlocated: draft.unlocated } : {}),

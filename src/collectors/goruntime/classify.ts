@@ -191,3 +191,28 @@ export function classifyHeap(profile: HeapProfile): KafkaHeapSite[] {
   }
   return [...sites.values()].sort((a, b) => b.inuseBytes - a.inuseBytes);
 }
+
+/** Kafka libraries' packages and the metrics registry Sarama keeps its meters in: the functions advisories name. */
+const libraryFrame =
+  /^github\.com\/(?:IBM\/sarama|Shopify\/sarama|twmb\/franz-go|segmentio\/kafka-go|confluentinc\/confluent-kafka-go|rcrowley\/go-metrics)[/.]/;
+
+/** Goroutines per Kafka-library function anywhere on their stacks (each goroutine counted once per function). */
+export function libraryFrames(dump: GoroutineDump): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const group of dump.groups) {
+    const fns = new Set(group.frames.map((f) => f.fn).filter((fn) => libraryFrame.test(fn)));
+    if (group.createdBy && libraryFrame.test(group.createdBy)) fns.add(group.createdBy);
+    for (const fn of fns) out[fn] = (out[fn] ?? 0) + group.count;
+  }
+  return out;
+}
+
+/** In-use bytes per Kafka-library function anywhere on the allocating stacks (each stack counted once per function). */
+export function libraryHeapFunctions(profile: HeapProfile): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const stack of profile.stacks) {
+    if (stack.inuseBytes === 0) continue;
+    for (const fn of new Set(stack.frames.filter((f) => libraryFrame.test(f)))) out[fn] = (out[fn] ?? 0) + stack.inuseBytes;
+  }
+  return out;
+}

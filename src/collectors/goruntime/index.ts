@@ -1,11 +1,16 @@
 // The Go runtime collector: goroutine and heap profiles → evidence classified by Kafka library and role.
-import { classifyGoroutines, classifyHeap, constructorSites } from './classify.js';
+import { classifyGoroutines, classifyHeap, constructorSites, libraryFrames, libraryHeapFunctions } from './classify.js';
 import { readGoProfiles, type GoProfiles } from './fetch-profile.js';
 import { fetchGoroutineCount } from './fetch-goroutines.js';
 import { collect, type CollectorResult } from '../types.js';
 import type { GoEvidence } from './types.js';
 
-export function toGoEvidence(current: GoProfiles, baseline?: GoProfiles): GoEvidence {
+/**
+ * `baseline` is an older profile to compare with (`kleak pprof --compare`); `before` one taken just before kleak
+ * drove requests, which only the advisories' signatures compare with (the other rules keep their single view).
+ */
+export function toGoEvidence(current: GoProfiles, baseline?: GoProfiles, before?: GoProfiles): GoEvidence {
+  const older = baseline ?? before;
   const out: GoEvidence = {};
   if (current.goroutines) {
     out.goroutines = {
@@ -13,6 +18,8 @@ export function toGoEvidence(current: GoProfiles, baseline?: GoProfiles): GoEvid
       format: current.goroutines.dump.format,
       classification: classifyGoroutines(current.goroutines.dump),
       ...(baseline?.goroutines ? { baseline: classifyGoroutines(baseline.goroutines.dump) } : {}),
+      frames: libraryFrames(current.goroutines.dump),
+      ...(older?.goroutines ? { framesBefore: libraryFrames(older.goroutines.dump) } : {}),
       warnings: current.goroutines.dump.warnings,
     };
   }
@@ -25,6 +32,8 @@ export function toGoEvidence(current: GoProfiles, baseline?: GoProfiles): GoEvid
       sites: classifyHeap(p),
       constructors: constructorSites(p),
       ...(baseline?.heap ? { baseline: { inuseBytes: baseline.heap.profile.inuseBytes, sites: classifyHeap(baseline.heap.profile) } } : {}),
+      functions: libraryHeapFunctions(p),
+      ...(older?.heap ? { functionsBefore: libraryHeapFunctions(older.heap.profile) } : {}),
     };
   }
   return out;
@@ -33,11 +42,11 @@ export function toGoEvidence(current: GoProfiles, baseline?: GoProfiles): GoEvid
 /** Profiles from URLs or files (and an older set to compare with), read and classified; never throws. */
 export function collectGoProfiles(
   sources: string[],
-  options: { compare?: string[]; timeoutMs?: number; before?: GoProfiles } = {},
+  options: { compare?: string[]; timeoutMs?: number; before?: GoProfiles; preDrive?: GoProfiles } = {},
 ): Promise<CollectorResult<GoEvidence>> {
   return collect(async () => {
     const baseline = options.before ?? (options.compare?.length ? await readGoProfiles(options.compare, options.timeoutMs) : undefined);
-    return toGoEvidence(await readGoProfiles(sources, options.timeoutMs), baseline);
+    return toGoEvidence(await readGoProfiles(sources, options.timeoutMs), baseline, options.preDrive);
   });
 }
 

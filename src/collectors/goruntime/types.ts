@@ -89,6 +89,10 @@ export interface GoroutineEvidence {
   classification: GoroutineClassification;
   /** with --compare: the older profile */
   baseline?: GoroutineClassification;
+  /** goroutines per Kafka-library function on their stacks (what advisories' signatures name) */
+  frames?: Record<string, number>;
+  /** the same, from a profile taken before kleak drove requests (diagnose --drive) or the --compare profile */
+  framesBefore?: Record<string, number>;
   warnings: string[];
 }
 
@@ -100,6 +104,10 @@ export interface GoHeapEvidence {
   /** where the service built its Kafka clients, most samples first (empty when no sample fell inside a constructor) */
   constructors: ConstructorSite[];
   baseline?: { inuseBytes: number; sites: KafkaHeapSite[] };
+  /** in-use bytes per Kafka-library function on the allocating stacks (go-metrics included: Sarama's meters) */
+  functions?: Record<string, number>;
+  /** the same, from a profile taken before kleak drove requests (diagnose --drive) or the --compare profile */
+  functionsBefore?: Record<string, number>;
 }
 
 export interface GoEvidence {

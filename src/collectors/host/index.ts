@@ -15,6 +15,8 @@ import { readLibrdkafkaBinding, threadNames } from '../process/librdkafka.js';
 import { brokerFilter, readSockDiagSync, sockDiagAccess, type SocketReadMethod } from '../process/sock-diag.js';
 import { goLibraryOf } from '../shutdown/proc-watch.js';
 import { jvmClientTotal, readJvm } from '../process/jvm.js';
+import { readClientVersions } from '../process/versions.js';
+import { withAdvisories } from '../../advisories/index.js';
 import type { BrokerEndpoint, BrokerSource, Runtime, TcpSocket } from '../process/types.js';
 import type { Library } from '../../types.js';
 import type { HostProcess, HostTop } from './types.js';
@@ -227,6 +229,7 @@ function readHostProcess(
   const live = reader === nodeProcReader;
   let library: Library | undefined;
   let jvmClients: HostProcess['jvmClients'];
+  let jvm: ReturnType<typeof readJvm> | undefined;
   if (live && (runtime === 'go' || runtime === 'node')) {
     library = readLibrdkafkaBinding(pid, runtime);
     if (!library && runtime === 'go') {
@@ -236,15 +239,18 @@ function readHostProcess(
     }
   } else if (live && runtime === 'java') {
     // a JVM: its Kafka client threads, or the kafka-clients / spring-kafka jar it holds open
-    const jvm = readJvm(pid, threadNames(pid));
+    jvm = readJvm(pid, threadNames(pid));
     library = jvm.springKafka ? 'spring-kafka' : jvm.kafkaClients || jvmClientTotal(jvm.threads) > 0 ? 'kafka-clients' : undefined;
     if (library) jvmClients = jvm.threads;
   }
+  // the library versions (cached per process: read once, from its binary, package.json, jars or site-packages)
+  const versions = live ? withAdvisories(readClientVersions({ pid, runtime, exe, ...(jvm ? { jvm } : {}) })) : [];
   return {
     pid,
     command: tryRead(() => parseCmdline(reader.readText(`${base}/cmdline`)), '') || tryRead(() => reader.readText(`${base}/comm`).trim(), ''),
     runtime,
     ...(library ? { library } : {}),
+    ...(versions.length ? { versions } : {}),
     ...(jvmClients ? { jvmClients } : {}),
     container: tryRead(() => containerOf(reader.readText(`${base}/cgroup`)), null),
     netns,

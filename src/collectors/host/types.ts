@@ -1,5 +1,6 @@
 // What kleak top reads from a host: the processes with broker sockets, per broker and state.
 import type { Library } from '../../types.js';
+import type { ClientVersion } from '../../signatures/types.js';
 import type { BrokerEndpoint, BrokerSource, JvmClientThreads, Runtime } from '../process/types.js';
 
 export interface HostProcess {
@@ -20,6 +21,8 @@ export interface HostProcess {
   growth?: number;
   /** a JVM: its Kafka client threads by kind */
   jvmClients?: JvmClientThreads;
+  /** the Kafka client libraries it runs, their versions and known leak bugs */
+  versions?: ClientVersion[];
 }
 
 export interface HostTop {

@@ -9,6 +9,8 @@ import { brokerFilter, localPortFilter, readSockDiag, sockDiagAccess, type SockD
 import { nodeProcReader, procError, runtimeOf, type ProcReader } from './read-proc.js';
 import { jvmLookOf, noteJvmFdLink, type JvmFdLinks } from './jvm.js';
 import { threadNames } from './librdkafka.js';
+import { readClientVersions } from './versions.js';
+import { withAdvisories } from '../../advisories/index.js';
 import type { BrokerEndpoint, ProcessSockets, SocketInventory, SocketsRequest, TcpSocket } from './types.js';
 
 export const defaultKafkaPorts = [9092, 9093, 9094];
@@ -241,13 +243,16 @@ export async function readSocketInventory(request: SocketsRequest, reader: ProcR
     );
     const u = (usage as Record<number, pidusage.Status | undefined>)[p.pid];
     const runtime = runtimeOf(p.exe, () => reader.isGoBinary(`/proc/${p.pid}/exe`));
+    // a JVM read from /proc itself (its threads, fds and hsperfdata); not from a captured /proc
+    const jvm = runtime === 'java' && reader === nodeProcReader ? jvmLookOf(p.pid, threadNames(p.pid), p.fdLinks) : undefined;
+    const libraries = reader === nodeProcReader ? withAdvisories(readClientVersions({ pid: p.pid, runtime, exe: p.exe, ...(jvm ? { jvm } : {}) })) : [];
     return {
       pid: p.pid,
       command: p.command || p.status.name,
       exe: p.exe,
       runtime,
-      // a JVM read from /proc itself (its threads, fds and hsperfdata); not from a captured /proc
-      ...(runtime === 'java' && reader === nodeProcReader ? { jvm: jvmLookOf(p.pid, threadNames(p.pid), p.fdLinks) } : {}),
+      ...(jvm ? { jvm } : {}),
+      ...(libraries.length ? { libraries } : {}),
       threads: p.status.threads,
       rssBytes: p.status.rssBytes ?? u?.memory ?? null,
       cpuPercent: u ? Math.round(u.cpu * 10) / 10 : null,

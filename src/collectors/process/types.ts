@@ -1,4 +1,5 @@
 // The socket view of one or more processes, as the sockets collector builds it.
+import type { ClientVersion } from '../../signatures/types.js';
 
 export const tcpStates = [
   'ESTABLISHED',
@@ -76,6 +77,8 @@ export interface ProcessSockets {
   peers?: Record<string, number>;
   /** a JVM: its Kafka client threads by kind, epoll fds, jvmstat thread counters and the kafka-clients version */
   jvm?: JvmLook;
+  /** the Kafka client libraries it uses, with their versions and known leak bugs (from its binary, package.json, jars, site-packages) */
+  libraries?: ClientVersion[];
 }
 
 export interface SocketInventory {

@@ -2,6 +2,15 @@
 // column (1-based, relative to the scanned root, forward slashes). The parsers and the analysis that
 // finds them are in go/, js/ and java/; the rules in src/scan/rules decide what is a finding.
 import type { Library } from '../../types.js';
+import type { ClientVersion } from '../../signatures/types.js';
+
+/** A Kafka client library the tree's manifests declare, at the line one edits to upgrade it (with the lock file that resolved it). */
+export interface DeclaredClientVersion extends ClientVersion {
+  file: string;
+  line: number;
+  lockFile?: string;
+  direct: boolean;
+}
 
 export type ScanLanguage = 'go' | 'js' | 'java';
 
@@ -118,6 +127,8 @@ export interface SourceEvidence {
   changed?: { ref: string; files: string[] };
   /** a file given as the scan's root: its directory is read (for the package around it), findings only in it */
   only?: string[];
+  /** the Kafka client libraries the manifests declare, at a version a lock file or the manifest fixes, with their known leak bugs */
+  dependencies?: DeclaredClientVersion[];
 }
 
 /** A shutdown gap at a construction's site. */

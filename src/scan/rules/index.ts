@@ -8,6 +8,7 @@ import producerClosedClientOpen from './producer-closed-client-open.js';
 import recordsPinBuffers from './records-pin-buffers.js';
 import sharedProducerMessage from './shared-producer-message.js';
 import noGracefulShutdown from './no-graceful-shutdown.js';
+import knownLibraryBug from '../../rules/known-library-bug.js';
 
 export const scanRules: readonly AnyRule[] = [
   clientPerRequest,
@@ -16,6 +17,7 @@ export const scanRules: readonly AnyRule[] = [
   recordsPinBuffers,
   sharedProducerMessage,
   noGracefulShutdown,
+  knownLibraryBug,
 ] as AnyRule[];
 
 /** The runtime rules and the scan's own (those whose id the runtime has not): a report of diagnose --source lists these. */

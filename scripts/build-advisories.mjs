@@ -122,6 +122,9 @@ const CORRECTIONS = {
   // "1.6.0 / 1.6.1" are not two release lines: 1.6.0 has one of the two fixes (20064f5), 1.6.1 the other
   // (d71308f), and the affected range is "< 1.6.1".
   'RDK-09': { fixed: ['1.6.1'], note: '1.6.0 carries only one of the two fixes (commit 20064f5); the leak is gone from 1.6.1 (commit d71308f).' },
+  // v0.5.0 was tagged but never released (its CHANGELOG: "v0.5.0 was not released because of the bug mentioned
+  // in v0.5.1 section"); v0.5.1 was released with the fix.
+  'CKJS-03': { fixed: ['0.5.1'], note: 'v0.5.0 was tagged but never released (see its CHANGELOG); the first release with the fix is v0.5.1.' },
   // The Kerberos mechanism is its own module; its Close (AsMechanismWithClose) arrived in its v1.1.0, and
   // franz-go calls a mechanism's Close from v1.7.0: either one too old keeps the leak.
   'FRZ-09': {

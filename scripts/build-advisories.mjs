@@ -359,7 +359,12 @@ const SIGNATURES = {
     threshold: 'in syscall state inside rd_kafka_destroy for minutes: a close hang',
   },
   // kafkajs
-  'KJS-01': { heapClasses: ['SocketRequest', 'Promise'], growsWith: 'requests', threshold: 'acks: 0 sends never resolve' },
+  // before 1.4.1 the pending requests are plain objects in Connection.pendingQueue (RequestQueue came later)
+  'KJS-01': {
+    heapClasses: ['Promise'],
+    growsWith: 'requests',
+    threshold: 'acks: 0 sends never resolve; Connection.pendingQueue entries and their promises pile up',
+  },
   'KJS-02': { heapClasses: ['SocketRequest'], growsWith: 'requests', threshold: "RequestQueue's pending list grows (acks=0 behind max in-flight)" },
   'KJS-03': NONE,
   'KJS-04': NONE,

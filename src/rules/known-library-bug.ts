@@ -66,15 +66,29 @@ export function fixedFor(fixed: string, version: string): string {
   return lines.find((f) => ordered(f, version) > 0) ?? lines.at(-1)!;
 }
 
-/** A function of a profile named by an advisory (matched as a suffix at a package boundary). */
-const matches = (fn: string, wanted: string) => fn === wanted || fn.endsWith(`/${wanted}`) || fn.endsWith(`.${wanted}`) || fn.endsWith(wanted);
+/**
+ * A profile's function (import path, package, function) is the one an advisory names as package.function: the
+ * function part equal, and the package the last path element, or its name without a -go / go- affix
+ * (github.com/segmentio/kafka-go is package kafka, github.com/rcrowley/go-metrics package metrics).
+ */
+export function matchesFunction(fn: string, wanted: string): boolean {
+  const dot = wanted.indexOf('.');
+  const pkg = wanted.slice(0, dot);
+  const rest = wanted.slice(dot + 1);
+  const last = fn.slice(fn.lastIndexOf('/') + 1);
+  if (!last.endsWith(`.${rest}`)) return false;
+  const segment = last.slice(0, last.length - rest.length - 1);
+  return segment === pkg || segment.replace(/^go-/, '').replace(/-go$/, '') === pkg;
+}
 
-function largest(counts: Record<string, number> | undefined, wanted: readonly string[]): { fn: string; value: number } | undefined {
-  let best: { fn: string; value: number } | undefined;
-  for (const [fn, value] of Object.entries(counts ?? {})) {
-    if (wanted.some((w) => matches(fn, w)) && (!best || value > best.value)) best = { fn, value };
+/** The first of the advisory's functions (they are listed most telling first) whose value reaches `min`. */
+function firstOver(counts: Record<string, number> | undefined, wanted: readonly string[], min: number): { fn: string; value: number } | undefined {
+  const entries = Object.entries(counts ?? {});
+  for (const w of wanted) {
+    const hit = entries.filter(([fn, value]) => value >= min && matchesFunction(fn, w)).sort((a, b) => b[1] - a[1])[0];
+    if (hit) return { fn: hit[0], value: hit[1] };
   }
-  return best;
+  return undefined;
 }
 
 const heapPresentBytes = 512 * 1024;
@@ -104,11 +118,11 @@ function signatureSeen(a: AdvisoryRef, e: Collected): Seen | undefined {
   const requests = e.watch?.drive?.requests;
   const over = requests ? ` over ${requests} driven requests` : ' between the two profiles';
   if (sig.goroutines?.length && e.goroutines?.frames) {
-    const now = largest(e.goroutines.frames, sig.goroutines);
-    // one such goroutine per client and broker is how a healthy client runs: more than the brokers it talks to is not
+    // one or two such goroutines per broker is how a healthy client runs (a connection each for metadata and data): more is not
     const brokers = Math.max(1, e.sockets?.processes.reduce((n, p) => Math.max(n, p.brokers.filter((b) => b.established > 0).length), 0) ?? 1);
-    if (now && now.value > brokers) {
-      const before = e.goroutines.framesBefore ? (largest(e.goroutines.framesBefore, [now.fn])?.value ?? 0) : undefined;
+    const now = firstOver(e.goroutines.frames, sig.goroutines, 2 * brokers + 1);
+    if (now) {
+      const before = e.goroutines.framesBefore ? (e.goroutines.framesBefore[now.fn] ?? 0) : undefined;
       const growing = before !== undefined && now.value - before >= Math.max(2, (requests ?? 0) * 0.05);
       return {
         what: `${now.value} goroutines in ${shortFn(now.fn)}`,
@@ -125,10 +139,10 @@ function signatureSeen(a: AdvisoryRef, e: Collected): Seen | undefined {
     }
   }
   if (sig.heapFunctions?.length && e.goHeap?.functions) {
-    const now = largest(e.goHeap.functions, sig.heapFunctions);
+    const now = firstOver(e.goHeap.functions, sig.heapFunctions, heapPresentBytes);
     // half a megabyte kept under the functions a bug leaks from (a healthy client's own meters are tens of kilobytes)
-    if (now && now.value >= heapPresentBytes) {
-      const before = e.goHeap.functionsBefore ? (largest(e.goHeap.functionsBefore, [now.fn])?.value ?? 0) : undefined;
+    if (now) {
+      const before = e.goHeap.functionsBefore ? (e.goHeap.functionsBefore[now.fn] ?? 0) : undefined;
       const growing = before !== undefined && now.value - before >= heapGrowthBytes && now.value >= before * 1.5;
       return {
         what: `${sizeText(now.value)} in use under ${shortFn(now.fn)}`,
@@ -144,25 +158,27 @@ function signatureSeen(a: AdvisoryRef, e: Collected): Seen | undefined {
       };
     }
   }
-  if (sig.socketStates?.length && e.sockets) {
+  // ESTABLISHED is how every client talks: only the states a healthy client does not keep (CLOSE_WAIT, CLOSE) tell
+  const states = sig.socketStates?.filter((s) => s !== 'ESTABLISHED') ?? [];
+  if (states.length && e.sockets) {
     const count = e.sockets.processes.reduce(
-      (n, p) => n + p.brokers.reduce((m, b) => m + sig.socketStates!.reduce((k, s) => k + (b.states[s as keyof typeof b.states] ?? 0), 0), 0),
+      (n, p) => n + p.brokers.reduce((m, b) => m + states.reduce((k, s) => k + (b.states[s as keyof typeof b.states] ?? 0), 0), 0),
       0,
     );
     if (count >= 2) {
       const samples = e.watch?.samples ?? [];
-      const closeWaitOnly = sig.socketStates.every((s) => s === 'CLOSE_WAIT');
+      const closeWaitOnly = states.every((s) => s === 'CLOSE_WAIT');
       const before = closeWaitOnly && samples.length > 1 ? samples[0]!.brokerCloseWait : undefined;
       const growing = before !== undefined && count - before >= 2;
       return {
-        what: `${count} broker ${plural(count, 'socket')} in ${sig.socketStates.join(' or ')}`,
+        what: `${count} broker ${plural(count, 'socket')} in ${states.join(' or ')}`,
         after: count,
         unit: 'sockets',
         growing,
         ...(before !== undefined ? { before } : {}),
         evidence: {
           source: 'sockets',
-          description: `${count} broker ${plural(count, 'socket')} in ${sig.socketStates.join('/')}${before !== undefined ? ` (${before} at the first sample)` : ''}`,
+          description: `${count} broker ${plural(count, 'socket')} in ${states.join('/')}${before !== undefined ? ` (${before} at the first sample)` : ''}`,
           data: { sockets: count, ...(before !== undefined ? { before } : {}) },
         },
       };

@@ -26,7 +26,9 @@
 //   release of its line (3.2.0, 2.2.0, 0.11.0.0) needs no pair: everything from the first fix up to it is
 //   either on the first fix's line at or above the fix, or fixed itself. So "3.0.1 / 3.1.1 / 3.2.0" is
 //   [introduced 0, fixed 3.0.1, introduced 3.1.0, fixed 3.1.1]: 3.0.2 fixed, 3.1.0 affected, 3.2.0 fixed.
-//   database_specific.kleak.fixed keeps the fix versions as the reference lists them, joined by " / ".
+//   database_specific.kleak.fixed is one version, the last "fixed" event of the library's own packages: the
+//   lowest version from which every later one is fixed (3.1.1 above), so a safe upgrade target for any affected
+//   version; details keep the reference's "Fixed in" text with every line.
 // * Signature (database_specific.kleak.signature): what kleak can see at runtime when the bug bites, from the
 //   table's "How a tool can observe it" column. Go function names are as a pprof dump prints them after the
 //   last "/" (kleak matches by suffix); thread regexes match the names in /proc/PID/task/*/comm (15 bytes, so
@@ -621,6 +623,12 @@ function intervalsOf(introduced, fixes) {
   return out;
 }
 
+/** The highest "fixed" event of these affected entries (null when none has one). */
+function lastFixed(affected) {
+  const fixed = affected.flatMap((a) => a.ranges.flatMap((r) => r.events.filter((e) => e.fixed).map((e) => e.fixed)));
+  return fixed.length ? fixed.sort(compareVersions).at(-1) : null;
+}
+
 /** The intervals clipped to one package's version space [from, below), as OSV events; undefined if untouched. */
 function eventsFor(pkg, intervals) {
   const events = [];
@@ -739,7 +747,7 @@ function advisoryOf(row, ref) {
       kleak: {
         library: row.library,
         confidence: row.confidence,
-        fixed: fixes.length ? fixes.map(strip).join(' / ') : null,
+        fixed: lastFixed(affected.slice(0, affected.length - (correction.extraPackages?.length ?? 0))),
         symptom: row.symptom,
         observe: row.observe,
         signature,

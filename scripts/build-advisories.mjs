@@ -736,7 +736,7 @@ function advisoryOf(row, ref) {
   const { signature, observable } = signatureOf(row.id);
   return {
     schema_version: SCHEMA_VERSION,
-    id: `KLEAK-${row.id}`,
+    id: `x_KLEAK-${row.id}`,
     modified: DATE,
     published: DATE,
     summary: summaryOf(row),
@@ -789,7 +789,7 @@ async function main() {
     const file = `${row.id}.json`;
     await write(file, advisoryOf(row, ref));
     files.add(file);
-    index.push({ id: `KLEAK-${row.id}`, library: row.library, file });
+    index.push({ id: `x_KLEAK-${row.id}`, library: row.library, file });
   }
   await write('index.json', { generated: DATE, count: index.length, advisories: index });
   // an advisory no longer in the table is removed

@@ -113,7 +113,18 @@ const tasks = {
 
   async 'go-fixtures'() {
     await run('go-fixtures', 'go', ['build', '-o', 'bin/', './...'], { cwd: join(root, 'fixtures/go'), hint: 'Go 1.26 (fixtures/go/go.mod) on PATH' });
-    return `${readdirSync(join(root, 'fixtures/go/bin')).length} services`;
+    // one service on two old Sarama releases (known-library-bug): a module of its own, built with each go.mod
+    const old = join(root, 'fixtures/go-sarama-old');
+    for (const [modfile, out] of [
+      ['go.mod', 'bin/sarama-1.36'],
+      ['go.137.mod', 'bin/sarama-1.37'],
+    ]) {
+      await run('go-fixtures', 'go', ['build', `-modfile=${modfile}`, '-o', out, '.'], {
+        cwd: old,
+        hint: 'Go 1.26 and the Go module proxy (github.com/Shopify/sarama v1.36.0 and v1.37.0)',
+      });
+    }
+    return `${readdirSync(join(root, 'fixtures/go/bin')).length} services, and Sarama 1.36.0 / 1.37.0`;
   },
 
   async rdkafka() {

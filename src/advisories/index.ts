@@ -101,7 +101,7 @@ export function refOf(advisory: Advisory): AdvisoryRef {
   const k = advisory.database_specific.kleak;
   const url = advisory.references.find((r) => r.type === 'FIX')?.url ?? advisory.references[0]?.url;
   return {
-    id: advisory.id.replace(/^KLEAK-/, ''),
+    id: advisory.id.replace(/^(x_)?KLEAK-/i, ''),
     summary: advisory.summary,
     fixed: k.fixed,
     confidence: k.confidence,

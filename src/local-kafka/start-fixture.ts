@@ -18,7 +18,11 @@ export const goFixtures = [
   'franz-retain',
   'franz-retain-fixed',
   'kafkago-reaping-per-request',
+  'kafkago-transport-per-request',
+  'kafkago-transport-shared',
 ] as const;
+/** One service on two old Sarama releases (fixtures/go-sarama-old, a module of its own): name → its go.mod */
+const oldSaramaFixtures = { 'sarama-1.36': 'go.mod', 'sarama-1.37': 'go.137.mod' } as const;
 export const nodeFixtures = [
   'kafkajs-per-request',
   'kafkajs-per-request-fixed',
@@ -45,7 +49,20 @@ const javaFixtures = {
   'spring-template-per-request': 'TemplatePerRequest',
   'spring-template-per-request-fixed': 'TemplatePerRequestFixed',
 } as const;
-export type FixtureName = (typeof goFixtures)[number] | (typeof nodeFixtures)[number] | keyof typeof javaFixtures;
+export type FixtureName = (typeof goFixtures)[number] | (typeof nodeFixtures)[number] | keyof typeof javaFixtures | keyof typeof oldSaramaFixtures;
+
+/** The binary of an old-Sarama fixture, built on first use with its go.mod. */
+function oldSaramaBinary(name: keyof typeof oldSaramaFixtures): string {
+  const dir = join(repoRoot, 'fixtures/go-sarama-old');
+  const binary = join(dir, 'bin', name);
+  if (existsSync(binary)) return binary;
+  const result = spawnSync('go', ['build', `-modfile=${oldSaramaFixtures[name]}`, '-o', binary, '.'], { cwd: dir, encoding: 'utf8' });
+  if (result.error || result.status !== 0)
+    throw new SetupError(`Building ${name} failed:\n${(result.stderr ?? String(result.error)).trim()}`, {
+      hint: `It needs Go 1.26 and the Go module proxy. Try by hand: cd ${dir} && go build -modfile=${oldSaramaFixtures[name]} -o bin/${name} .`,
+    });
+  return binary;
+}
 
 /**
  * Compiles the JVM fixtures of one directory (fixtures/java, or fixtures/java-spring with its own classpath): Maven
@@ -162,9 +179,11 @@ export async function startFixture(name: FixtureName, options: FixtureOptions): 
   };
   const [command, args] = isGo
     ? [join(goBinDir, name), []]
-    : name in javaFixtures
-      ? javaCommand(name as keyof typeof javaFixtures)
-      : [process.execPath, ['--expose-gc', join(repoRoot, 'fixtures/node', nodeFixtureDir(name), 'server.mjs')]];
+    : name in oldSaramaFixtures
+      ? [oldSaramaBinary(name as keyof typeof oldSaramaFixtures), []]
+      : name in javaFixtures
+        ? javaCommand(name as keyof typeof javaFixtures)
+        : [process.execPath, ['--expose-gc', join(repoRoot, 'fixtures/node', nodeFixtureDir(name), 'server.mjs')]];
   const child = spawn(command, args, { env, stdio: ['ignore', out, out], cwd: logDir });
   closeSync(out);
   running.add(child);

@@ -55,7 +55,7 @@ export function advisoryRows(advisories: readonly Advisory[]): AdvisoryRow[] {
   return advisories.map((a) => {
     const url = a.references.find((r) => r.type === 'FIX')?.url ?? a.references[0]?.url;
     return {
-      id: a.id.replace(/^KLEAK-/, ''),
+      id: a.id.replace(/^(x_)?KLEAK-/i, ''),
       library: a.database_specific.kleak.library,
       packages: [...new Set(a.affected.map((x) => `${x.package.ecosystem}:${x.package.name}`))],
       affected: rangeText(a),

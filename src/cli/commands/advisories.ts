@@ -57,8 +57,8 @@ export function registerAdvisories(program: Command, ctx: CliContext): void {
         }
       }
       if (flags.id) {
-        const id = flags.id.toUpperCase().replace(/^KLEAK-/, '');
-        advisories = advisories.filter((a) => a.id === `KLEAK-${id}`);
+        const id = flags.id.toUpperCase().replace(/^(x_)?KLEAK-/i, '');
+        advisories = advisories.filter((a) => a.id === `x_KLEAK-${id}`);
         if (advisories.length === 0)
           throw new InputError(`No advisory ${flags.id}${flags.library ? ` for ${flags.library}${flags.version ? ` ${flags.version}` : ''}` : ''}.`, {
             hint: 'kleak advisories lists every id.',

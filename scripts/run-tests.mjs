@@ -20,7 +20,7 @@ function find(dir) {
 }
 let files = find(testRoot).sort();
 // unit tests that read what the set-up fetched or built (promtool, the manifest validator, the real code)
-const needsSetup = (f) => /^(deploy|scan\/real-code|report\/html)/.test(relative(testRoot, f));
+const needsSetup = (f) => /^(deploy|scan\/real-code|report\/html|collectors\/process\/go-buildinfo)/.test(relative(testRoot, f));
 if (!['all', 'unit', 'integration', 'quick'].includes(mode)) {
   console.error(`unknown mode ${mode}: all, unit, integration or quick`);
   process.exit(2);

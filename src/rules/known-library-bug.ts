@@ -94,6 +94,9 @@ function firstOver(counts: Record<string, number> | undefined, wanted: readonly 
 const heapPresentBytes = 512 * 1024;
 const heapGrowthBytes = 256 * 1024;
 
+/** "summary. " — a sentence end after the advisory's summary, which has none of its own */
+const sentence = (text: string) => (/[.!?]$/.test(text) ? text : `${text}.`);
+
 const shortFn = (fn: string) => fn.slice(fn.lastIndexOf('/') + 1);
 
 interface Seen {
@@ -291,7 +294,7 @@ export default defineRule({
               seen.evidence,
               {
                 source: versionEvidence.source,
-                description: `${a.id}: ${a.summary}${a.fixed ? ` Fixed in ${a.fixed}.` : ' No fix released.'}${a.url ? ` ${a.url}` : ''}`,
+                description: `${a.id}: ${sentence(a.summary)}${a.fixed ? ` Fixed in ${a.fixed}.` : ' No fix released.'}${a.url ? ` ${a.url}` : ''}`,
               },
             ],
           });
@@ -315,7 +318,10 @@ export default defineRule({
         },
         evidence: [
           versionEvidence,
-          ...fixable.map((a) => ({ source: versionEvidence.source, description: `${a.id}: ${a.summary} Fixed in ${a.fixed}.${a.url ? ` ${a.url}` : ''}` })),
+          ...fixable.map((a) => ({
+            source: versionEvidence.source,
+            description: `${a.id}: ${sentence(a.summary)} Fixed in ${a.fixed}.${a.url ? ` ${a.url}` : ''}`,
+          })),
         ],
       });
     }

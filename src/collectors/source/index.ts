@@ -12,6 +12,10 @@ import { emptyFacts, goBatch, javaBatch, mergeFacts, type BatchFacts, type Signa
 import { kafkaImportPaths } from './go/analyze.js';
 import { javaKafkaPackages } from './java/analyze.js';
 import { shutdownGap, type ShutdownGap, type Site, type SourceEvidence } from './types.js';
+import { readDeclaredDependenciesWithWarnings } from './manifests/index.js';
+import { kafkaPackages } from '../../signatures/packages.js';
+import { withAdvisories } from '../../advisories/index.js';
+import type { DeclaredClientVersion } from './types.js';
 
 export interface ScanOptions {
   root: string;
@@ -219,8 +223,34 @@ export async function scanSource(options: ScanOptions): Promise<SourceEvidence> 
   evidence.suppressions = facts.suppressions;
   const signals = facts.signals.sort((a, b) => a.file.localeCompare(b.file));
   evidence.shutdown.push(...jsShutdownGaps(root, evidence, signals));
+  if (!only) declaredVersions(root, evidence);
   evidence.durationMs = Math.round(performance.now() - started);
   return evidence;
+}
+
+/** The Kafka client versions the tree's manifests and lock files declare, with their known leak bugs. */
+function declaredVersions(root: string, evidence: SourceEvidence): void {
+  const { dependencies, warnings } = readDeclaredDependenciesWithWarnings(root);
+  const declared: DeclaredClientVersion[] = [];
+  for (const d of dependencies) {
+    const known = kafkaPackages.find((p) => p.ecosystem === d.ecosystem && p.name.toLowerCase() === d.name.toLowerCase());
+    const version = (d.replacedBy?.version ?? d.version)?.replace(/^v/, '');
+    if (!known || !version || !/^\d/.test(version)) continue;
+    declared.push({
+      library: known.library,
+      ecosystem: known.ecosystem,
+      package: known.name,
+      version,
+      from: 'manifest',
+      file: d.file,
+      line: d.line,
+      direct: d.direct,
+      ...(d.lockFile ? { lockFile: d.lockFile } : {}),
+      ...(d.replacedBy ? { replacedBy: { path: d.replacedBy.name, ...(d.replacedBy.version ? { version: d.replacedBy.version } : {}) } } : {}),
+    });
+  }
+  if (declared.length) evidence.dependencies = withAdvisories(declared);
+  for (const w of warnings) evidence.parseProblems.push({ file: w.slice(0, Math.max(0, w.indexOf(':'))) || root, line: 1, message: w });
 }
 
 /** From this many files to parse, the work is shared among worker threads (one per core, at most 4). */

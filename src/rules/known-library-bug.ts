@@ -243,7 +243,13 @@ export default defineRule({
     const out: FindingDraft<MessageId>[] = [];
     for (const g of groups(sockets, source?.dependencies ?? [])) {
       const v = g.version;
-      const locations: SourceLocation[] = g.declared.map((d) => ({ file: d.file, line: d.line, function: `${d.package} ${d.version}`, from: 'manifest' }));
+      const locations: SourceLocation[] = g.declared.map((d) => ({
+        file: d.file,
+        line: d.line,
+        column: 1,
+        function: `${d.package} ${d.version}`,
+        from: 'manifest',
+      }));
       const where =
         g.pids.length > 0
           ? `PID ${g.pids.join(', ')} runs ${v.package} ${v.version} (${v.from}${v.path ? `: ${v.path}` : ''})`

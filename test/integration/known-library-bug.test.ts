@@ -5,12 +5,18 @@
 // `go version -m`), matches the advisories, and confirms the bug from the profiles before and after its drive
 // (checked against the pprof text and the services' own counts).
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
+import { librdkafkaSoVersion } from '../../src/collectors/process/versions.js';
+import { freePort } from '../../src/local-kafka/ports.js';
 import type { FixtureName } from '../../src/local-kafka/start-fixture.js';
+import { repoRoot } from '../../src/repo-root.js';
 import type { Finding } from '../../src/types.js';
 import { runKleakJson } from '../helpers/cli.js';
-import { drive, fixture, getJson } from '../helpers/fixtures.js';
+import { drive, fixture, getJson, waitFor } from '../helpers/fixtures.js';
 import { createTopic, sharedBootstrap } from '../helpers/kafka.js';
 import { goroutinesMatching } from '../helpers/oracles.js';
 
@@ -152,5 +158,107 @@ describe('known-library-bug on real old releases', () => {
     );
     const oracle = await goroutinesMatching(r.url, 'kafka-go.(*connPool).discover');
     assert.equal(oracle.matching, 1, 'one pool in the process');
+  });
+});
+
+describe('the version a process runs, in every view', () => {
+  test('kafka-go with its leaked pools: kleak sockets, kleak top and kleak export (kleak_client_info) name the version and its known bugs', async (t) => {
+    const topic = await createTopic(bootstrap, 'versions-kafkago');
+    // connections stay open (the leaked Transports' pools): top and export list processes with broker connections
+    const service = await fixture('kafkago-transport-per-request', { bootstrap, topic });
+    await drive(`${service.url}/produce`, 3);
+    const sockets = (await runKleakJson(['sockets', '--pid', String(service.pid), '--bootstrap', bootstrap], 'sockets')).json;
+    const libraries = sockets.processes[0].libraries as Array<{
+      library: string;
+      package: string;
+      version: string;
+      from: string;
+      advisories: Array<{ id: string }>;
+    }>;
+    const version = goVersionM(service.pid, 'github.com/segmentio/kafka-go');
+    assert.deepEqual(
+      libraries.map((v) => `${v.library} ${v.package} ${v.version} (${v.from})`),
+      [`kafka-go github.com/segmentio/kafka-go ${version} (go build info)`],
+    );
+    assert.ok(
+      libraries[0]!.advisories.some((a) => a.id === 'KGO-05'),
+      JSON.stringify(libraries[0]!.advisories),
+    );
+    const bugs = libraries[0]!.advisories.length;
+
+    const top = (await runKleakJson(['top', '--bootstrap', bootstrap, '--json'], 'top')).json;
+    const row = top.processes.find((p: { pid: number }) => p.pid === service.pid);
+    assert.ok(row, `kleak top lists PID ${service.pid}`);
+    assert.deepEqual(
+      row.versions.map((v: { library: string; version: string; advisories?: unknown[] }) => `${v.library} ${v.version} ${v.advisories?.length}`),
+      [`kafka-go ${version} ${bugs}`],
+    );
+
+    const listen = `127.0.0.1:${await freePort()}`;
+    const exporter = spawn(
+      process.execPath,
+      [join(repoRoot, 'bin/kleak.js'), 'export', '--pid', String(service.pid), '--bootstrap', bootstrap, '--listen', listen, '--interval', '500ms'],
+      { stdio: ['ignore', 'ignore', 'pipe'], env: { PATH: process.env.PATH ?? '' } },
+    );
+    t.after(() => exporter.kill('SIGKILL'));
+    const metrics = await waitFor(
+      'kleak export to serve its first sample',
+      async () => {
+        const r = await fetch(`http://${listen}/metrics`, { signal: AbortSignal.timeout(2000) }).catch(() => undefined);
+        const text = r?.ok ? await r.text() : undefined;
+        return text?.includes('kleak_client_info{') ? text : undefined;
+      },
+      30_000,
+      250,
+    );
+    const info = metrics.split('\n').filter((l) => l.startsWith('kleak_client_info{') && l.includes(`pid="${service.pid}"`));
+    assert.equal(info.length, 1, info.join('\n'));
+    assert.ok(info[0]!.endsWith(`library="kafka-go",version="${version}",known_bugs="${bugs}"} 1`), info[0]);
+  });
+
+  test('kafkajs: the version of the package the service resolves, as its package.json says', async () => {
+    const topic = await createTopic(bootstrap, 'versions-kafkajs');
+    const service = await fixture('kafkajs-per-request-fixed', { bootstrap, topic });
+    const sockets = (await runKleakJson(['sockets', '--pid', String(service.pid), '--bootstrap', bootstrap], 'sockets')).json;
+    const installed = JSON.parse(
+      readFileSync(createRequire(join(repoRoot, 'fixtures/node/kafkajs-per-request-fixed/server.mjs')).resolve('kafkajs/package.json'), 'utf8'),
+    ).version;
+    assert.deepEqual(
+      sockets.processes[0].libraries.map((v: { library: string; version: string; from: string }) => `${v.library} ${v.version} (${v.from})`),
+      [`kafkajs ${installed} (package.json)`],
+    );
+    // the newest kafkajs has no bug a later release fixes: no finding on the version alone
+    assert.deepEqual(
+      sockets.findings.filter((f: Finding) => f.ruleId === 'known-library-bug'),
+      [],
+    );
+  });
+
+  test('a JVM: kafka-clients at the version of the jar it holds open', async () => {
+    const service = await fixture('java-producer-per-request-fixed', { bootstrap, topic: await createTopic(bootstrap, 'versions-java') });
+    const sockets = (await runKleakJson(['sockets', '--pid', String(service.pid), '--bootstrap', bootstrap], 'sockets')).json;
+    const jar = readdirSync(join(repoRoot, 'fixtures/java/target/libs')).find((f) => /^kafka-clients-[\d.]+\.jar$/.test(f))!;
+    assert.deepEqual(
+      sockets.processes[0].libraries.map((v: { library: string; version: string; from: string }) => `${v.library} ${v.version} (${v.from})`),
+      [`kafka-clients ${/kafka-clients-([\d.]+)\.jar/.exec(jar)![1]} (jar)`],
+    );
+  });
+
+  test('node-rdkafka: its package.json and the librdkafka it builds; the mapped librdkafka agrees', async () => {
+    const service = await fixture('rdkafka-per-request-fixed', { bootstrap, topic: await createTopic(bootstrap, 'versions-rdkafka') });
+    const pkg = JSON.parse(readFileSync(join(repoRoot, 'fixtures/node/rdkafka/node_modules/node-rdkafka/package.json'), 'utf8'));
+    const sockets = (await runKleakJson(['sockets', '--pid', String(service.pid), '--bootstrap', bootstrap], 'sockets')).json;
+    assert.deepEqual(
+      sockets.processes[0].libraries.map((v: { library: string; version: string; from: string }) => `${v.library} ${v.version} (${v.from})`),
+      [`node-rdkafka ${pkg.version.replace(/^v/, '')} (package.json)`, `librdkafka ${pkg.librdkafka} (bundled)`],
+    );
+    // the shared object the process mapped, read on its own: rd_kafka_version() says the same
+    const so = /\s(\/\S*librdkafka\.so[.\d]*)$/m.exec(readFileSync(`/proc/${service.pid}/maps`, 'utf8'))?.[1];
+    if (so) assert.equal(librdkafkaSoVersion(so), pkg.librdkafka);
+    else
+      assert.ok(
+        existsSync(join(repoRoot, 'fixtures/node/rdkafka/node_modules/node-rdkafka/build/Release/node-librdkafka.node')),
+        'librdkafka is linked into the addon',
+      );
   });
 });

@@ -116,6 +116,9 @@ export function nodeClientVersions(maps: string, argv: readonly string[], cwd: s
       npmVersion(mapped[1], name, fs, out);
     }
   }
+  // kafkajs is plain JavaScript (nothing of it is mapped): resolved as Node would resolve it, and only when no
+  // librdkafka binding is loaded (a package a service could resolve is not one it loaded; a service uses one client)
+  if (out.length > 0) return out;
   const main = nodeMainModule(argv);
   const starts = [main && cwd ? dirname(isAbsolute(main) ? main : resolve(cwd, main)) : undefined, cwd].filter((d): d is string => Boolean(d));
   for (const name of npmNames) {

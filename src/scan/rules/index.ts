@@ -8,7 +8,7 @@ import producerClosedClientOpen from './producer-closed-client-open.js';
 import recordsPinBuffers from './records-pin-buffers.js';
 import sharedProducerMessage from './shared-producer-message.js';
 import noGracefulShutdown from './no-graceful-shutdown.js';
-import knownLibraryBug from '../../rules/known-library-bug.js';
+import knownLibraryBug from './known-library-bug.js';
 
 export const scanRules: readonly AnyRule[] = [
   clientPerRequest,

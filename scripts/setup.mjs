@@ -19,6 +19,8 @@
 //                 pins (no root, no system package)                                tools/prometheus/bin
 //   chromium      Debian's Chromium, for the HTML report's browser tests (apt-get, as root; a contributor who is
 //                 not root installs the package \`chromium\` by hand)                 /usr/bin/chromium
+//   old-go-binary a Go 1.16 executable (esbuild 0.12.0's, from npm): the build info's older layout, which
+//                 this machine's Go cannot write                                   .cache/old-go/esbuild
 //   real-code     the public code the scan is checked on, at the versions bench/real-code/expected.json pins
 //                 (Go module proxy, npm registry)                                  .cache/real-code
 import { spawn } from 'node:child_process';
@@ -39,6 +41,7 @@ export const paths = {
   rdkafkaAddon: join(root, 'fixtures/node/rdkafka/node_modules/node-rdkafka/build/Release/node-librdkafka.node'),
   brokerLibs: join(root, 'broker/target/libs'),
   chromium: '/usr/bin/chromium',
+  oldGoBinary: join(cacheDir, 'old-go/package/bin/esbuild'),
 };
 
 class SetupFailed extends Error {}
@@ -109,6 +112,15 @@ const tasks = {
       hint: 'Maven 3 and Java 17+ on PATH, and Maven Central reachable (a proxy in ~/.m2/settings.xml?)',
     });
     return `${readdirSync(paths.brokerLibs).length} jars`;
+  },
+
+  async 'old-go-binary'() {
+    if (existsSync(paths.oldGoBinary)) return 'fetched already';
+    const dir = join(cacheDir, 'old-go');
+    mkdirSync(dir, { recursive: true });
+    await run('old-go-binary', 'npm', ['pack', 'esbuild-linux-64@0.12.0', '--pack-destination', dir], { hint: 'the npm registry reachable' });
+    await run('old-go-binary', 'tar', ['xzf', join(dir, 'esbuild-linux-64-0.12.0.tgz'), '-C', dir], { hint: 'tar on PATH' });
+    return 'esbuild 0.12.0 (go1.16.3)';
   },
 
   async 'go-fixtures'() {

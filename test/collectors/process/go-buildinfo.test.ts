@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import { readGoBuildInfo } from '../../../src/collectors/process/go-buildinfo.js';
 import { goClientVersions } from '../../../src/collectors/process/versions.js';
 import { repoRoot } from '../../../src/repo-root.js';
+import { setupTool } from '../../helpers/setup-paths.js';
 
 const binaries = [
   ...readdirSync(join(repoRoot, 'fixtures/go/bin')).map((f) => join(repoRoot, 'fixtures/go/bin', f)),
@@ -30,6 +31,20 @@ test('every fixture binary: what kleak reads is what go version -m prints', () =
     );
     assert.equal(info.settings.GOOS, 'linux');
   }
+});
+
+test('a Go 1.16 binary (esbuild 0.12.0 from npm): the older layout, two pointers into the data segment, read as go version -m reads it', () => {
+  const binary = setupTool('oldGoBinary', 'old-go-binary');
+  const text = execFileSync('go', ['version', '-m', binary], { encoding: 'utf8' });
+  const info = readGoBuildInfo(binary)!;
+  assert.equal(info.goVersion, 'go1.16.3');
+  assert.equal(info.goVersion, /: (go\S+)/.exec(text)?.[1]);
+  assert.equal(info.main, /^\tmod\t(\S+)/m.exec(text)?.[1]);
+  assert.deepEqual(
+    info.deps.map((d) => `${d.path} ${d.version}`),
+    [...text.matchAll(/^\tdep\t(\S+)\tv(\S+)/gm)].map((m) => `${m[1]} ${m[2]}`),
+  );
+  assert.equal(info.deps.length, 1);
 });
 
 test('the Kafka libraries of a binary: Sarama on its two module paths, by the version that was linked', () => {

@@ -54,7 +54,7 @@ export function renderTopTable(top: HostTop, rows: HostProcess[], chalk: ChalkIn
     table.push([
       p.pid,
       cmd,
-      p.library ? `${p.runtime}, ${p.library}` : p.runtime,
+      p.library && !p.versions?.length ? `${p.runtime}, ${p.library}` : p.runtime,
       libraryCell(p, chalk),
       p.container ?? '',
       p.totals.established,
@@ -95,7 +95,7 @@ export function renderTopMarkdown(top: HostTop, rows: HostProcess[]): string {
     '|---|---|---|---|---|---|---|---|---|',
     ...rows.map(
       (p) =>
-        `| ${p.pid} | \`${p.command.replaceAll('|', '\\|').slice(0, 60)}\` | ${p.library ? `${p.runtime}, ${p.library}` : p.runtime} | ${libraryCell(p)} | ${p.container ?? ''} | ${p.totals.established} | ${p.totals.closeWait} | ${p.fds} / ${p.fdLimit ?? '?'} | ${p.brokers.map((b) => `${b.address} ${b.established}`).join(', ')} |`,
+        `| ${p.pid} | \`${p.command.replaceAll('|', '\\|').slice(0, 60)}\` | ${p.library && !p.versions?.length ? `${p.runtime}, ${p.library}` : p.runtime} | ${libraryCell(p)} | ${p.container ?? ''} | ${p.totals.established} | ${p.totals.closeWait} | ${p.fds} / ${p.fdLimit ?? '?'} | ${p.brokers.map((b) => `${b.address} ${b.established}`).join(', ')} |`,
     ),
     ...(top.unattributedBrokerSockets ? [`\n> ${top.unattributedBrokerSockets} sockets to the brokers belong to processes kleak could not read.`] : []),
     ...top.warnings.map((w) => `\n> ${w}`),

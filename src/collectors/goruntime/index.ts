@@ -19,7 +19,9 @@ export function toGoEvidence(current: GoProfiles, baseline?: GoProfiles, before?
       classification: classifyGoroutines(current.goroutines.dump),
       ...(baseline?.goroutines ? { baseline: classifyGoroutines(baseline.goroutines.dump) } : {}),
       frames: libraryFrames(current.goroutines.dump),
-      ...(older?.goroutines ? { framesBefore: libraryFrames(older.goroutines.dump) } : {}),
+      ...(older?.goroutines
+        ? { framesBefore: libraryFrames(older.goroutines.dump), librariesBefore: classifyGoroutines(older.goroutines.dump).libraries }
+        : {}),
       warnings: current.goroutines.dump.warnings,
     };
   }

@@ -93,6 +93,8 @@ export interface GoroutineEvidence {
   frames?: Record<string, number>;
   /** the same, from a profile taken before kleak drove requests (diagnose --drive) or the --compare profile */
   framesBefore?: Record<string, number>;
+  /** the live clients per library in that earlier profile: whether a signature grew with the service's own clients */
+  librariesBefore?: Partial<Record<GoLibrary, LibraryCounts>>;
   warnings: string[];
 }
 

@@ -5,8 +5,6 @@
 
 type Part = number | string;
 
-const preReleaseWords = /^(dev|snapshot|alpha|a|beta|b|milestone|m|rc|c|cr|pre|preview)$/i;
-
 function parse(version: string): { release: number[]; pre: Part[] | undefined } {
   const v = version.trim().replace(/^v/, '').replace(/\+.*$/, '');
   const m = /^(\d+(?:\.\d+)*)(.*)$/.exec(v);
@@ -62,9 +60,4 @@ export function compareVersions(a: string, b: string): number {
   if (!x.pre) return 1;
   if (!y.pre) return -1;
   return comparePre(x.pre, y.pre);
-}
-
-/** True when the text is a version kleak can order (starts with a number). */
-export function isVersion(text: string): boolean {
-  return /^v?\d+(\.\d+)*/.test(text.trim()) && !preReleaseWords.test(text.trim());
 }

@@ -73,11 +73,6 @@ export function inRange(range: OsvRange, version: string): boolean {
   return affected;
 }
 
-export interface AdvisoryMatch {
-  advisory: Advisory;
-  version: ClientVersion;
-}
-
 /** The advisories whose affected ranges hold this package at this version. */
 export function advisoriesFor(
   version: Pick<ClientVersion, 'ecosystem' | 'package' | 'version'>,

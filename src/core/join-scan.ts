@@ -56,6 +56,13 @@ export function joinScan(diagnosis: Diagnosis, scanFindings: readonly Finding[],
       evidence: [...f.evidence, ...confirming.map((s) => ({ source: 'source' as const, description: `${s.place}: ${s.ruleId}: ${s.summary}` }))],
     };
   });
+  // a library version the runtime rule already placed on its manifest line (it reads the scan's evidence too): said once
+  for (const s of remaining)
+    if (
+      s.ruleId === 'known-library-bug' &&
+      findings.some((f) => f.ruleId === s.ruleId && f.messageId === s.messageId && f.locations.some((l) => matches([l], s.locations[0]!)))
+    )
+      used.add(s);
   const codeOnly: Finding[] = remaining.filter((s) => !used.has(s)).map(({ place: _place, ...f }) => f);
   return { ...diagnosis, findings: [...findings, ...codeOnly].sort(compareFindings) };
 }

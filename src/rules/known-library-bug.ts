@@ -274,7 +274,7 @@ export default defineRule({
       };
       const unlocated = locations.length
         ? undefined
-        : `the version comes from the running process (${v.from}); with --source-root kleak places it on the line of the manifest that declares ${v.package}`;
+        : `the version comes from the running process (${v.from}); with diagnose --source DIR (the service's tree) kleak places it on the line of the manifest that declares ${v.package}`;
       // the version alone is worth a finding when an upgrade helps: a bug no release fixes shows only when it bites
       const fixable = g.advisories.filter((a) => a.fixed);
       const target = fixable

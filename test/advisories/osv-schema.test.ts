@@ -246,12 +246,7 @@ test('database_specific.kleak: the fields the matcher reads', () => {
 test('the two signatures the fixtures are built for: SAR-11 (go-metrics on client churn) and KGO-05 (own Transport)', () => {
   const sig = (id: string) => advisories.find((a) => a.data.id === `x_KLEAK-${id}`)!.data.database_specific.kleak.signature;
   const sar11 = sig('SAR-11');
-  for (const fn of [
-    'metrics.newStandardMeter',
-    'metrics.NewEWMA',
-    'metrics.NewMeter',
-  ])
-    assert.ok(sar11.heapFunctions.includes(fn), `SAR-11 lacks ${fn}`);
+  for (const fn of ['metrics.newStandardMeter', 'metrics.NewEWMA', 'metrics.NewMeter']) assert.ok(sar11.heapFunctions.includes(fn), `SAR-11 lacks ${fn}`);
   // a live client's histograms (hundreds of kilobytes of samples) are normal: they would flag a healthy service
   for (const fn of ['metrics.NewExpDecaySample', 'metrics.newExpDecaySampleHeap', 'metrics.NewHistogram'])
     assert.ok(!sar11.heapFunctions.includes(fn), `SAR-11 names ${fn}`);

@@ -32,7 +32,7 @@ interface Run {
   url: string;
 }
 
-async function diagnoseDriven(name: FixtureName, requests: number): Promise<Run> {
+async function diagnoseDriven(name: FixtureName, requests: number, extra: string[] = []): Promise<Run> {
   const topic = await createTopic(bootstrap, name);
   const service = await fixture(name, { bootstrap, topic });
   await drive(`${service.url}/produce`, 1);
@@ -52,6 +52,7 @@ async function diagnoseDriven(name: FixtureName, requests: number): Promise<Run>
       '--requests',
       String(requests),
       '--all-requests',
+      ...extra,
     ],
     'diagnosis',
   );
@@ -87,14 +88,20 @@ const bugFindings = (r: Run) => r.findings.filter((f) => f.ruleId === 'known-lib
 
 describe('known-library-bug on real old releases', () => {
   test('Sarama 1.36.0 built and closed per request: the version from the build info, SAR-11 listed and confirmed growing from the heap', async () => {
-    const r = await diagnoseDriven('sarama-1.36', 400);
+    // with the service's tree: the version is placed on go.mod's require line (the scan's finding and the runtime's are one)
+    const r = await diagnoseDriven('sarama-1.36', 400, ['--source', join(repoRoot, 'fixtures/go-sarama-old')]);
     assert.equal(goVersionM(r.pid, 'github.com/Shopify/sarama'), '1.36.0', '`go version -m` agrees on the version');
     const library = r.context.find((c) => c.name === 'library');
     assert.equal(library?.value, 'sarama 1.36.0');
     assert.match(library?.meaning ?? '', /SAR-11 \(fixed in 1\.37\.0\)/);
 
-    const info = bugFindings(r).find((f) => f.messageId === 'inRange')!;
-    assert.ok(info, `an info finding on the version: ${JSON.stringify(bugFindings(r).map((f) => f.summary))}`);
+    const infos = bugFindings(r).filter((f) => f.messageId === 'inRange');
+    assert.equal(infos.length, 1, `one info finding on the version: ${JSON.stringify(infos.map((f) => f.summary))}`);
+    const info = infos[0]!;
+    assert.deepEqual(
+      info.locations.map((l) => `${l.file}:${l.line}`),
+      ['go.mod:5'],
+    );
     assert.equal(info.severity, 'info');
     assert.match(info.summary, /SAR-11 \(fixed in 1\.37\.0\)/);
     assert.match(info.fix, /go get github\.com\/IBM\/sarama@v1\.48\.0 .*change the imports too/);
@@ -103,6 +110,10 @@ describe('known-library-bug on real old releases', () => {
     assert.ok(confirmed, 'SAR-11 is seen at runtime');
     assert.equal(confirmed.severity, 'error', confirmed.summary);
     assert.equal(confirmed.confidence, 'confirmed');
+    assert.deepEqual(
+      confirmed.locations.map((l) => `${l.file}:${l.line} (${l.from})`),
+      ['go.mod:5 (manifest)'],
+    );
     assert.match(confirmed.summary, /^confirmed SAR-11 in sarama 1\.36\.0: .* in use under go-metrics\.\S+, growing/);
     const heap = confirmed.evidence.find((e) => e.source === 'goHeap')!.data as { fn: string; inuseBytes: number; before: number };
     assert.ok(heap.inuseBytes - heap.before >= 128 * 1024, `grew by ${heap.inuseBytes - heap.before} bytes over 400 requests`);

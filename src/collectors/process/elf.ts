@@ -27,7 +27,6 @@ export interface ElfFile {
 }
 
 export const EM_X86_64 = 62;
-export const EM_AARCH64 = 183;
 const SHT_SYMTAB = 2;
 const SHT_DYNSYM = 11;
 const SHT_NOBITS = 8;

@@ -108,7 +108,7 @@ ruleTester(rule, {
             /PID 4242 runs github\.com\/Shopify\/sarama 1\.36\.0 \(go build info\)/,
             /allocated under github\.com\/rcrowley\/go-metrics\.newStandardMeter .* before between the two profiles/,
           ],
-          unlocated: /with diagnose --source DIR (the service's tree) kleak places it on the line of the manifest/,
+          unlocated: /with diagnose --source DIR \(the service's tree\) kleak places it on the line of the manifest/,
           fix: /^go get github\.com\/IBM\/sarama@v1\.48\.0 \(Sarama moved/,
         },
         {

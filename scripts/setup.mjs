@@ -19,6 +19,8 @@
 //                 pins (no root, no system package)                                tools/prometheus/bin
 //   chromium      Debian's Chromium, for the HTML report's browser tests (apt-get, as root; a contributor who is
 //                 not root installs the package \`chromium\` by hand)                 /usr/bin/chromium
+//   python-fixtures the Python fixtures' virtualenv (confluent-kafka, kafka-python, aiokafka, Flask, FastAPI from
+//                 PyPI, pinned in fixtures/python/requirements.txt)                fixtures/python/.venv
 //   old-go-binary a Go 1.16 executable (esbuild 0.12.0's, from npm): the build info's older layout, which
 //                 this machine's Go cannot write                                   .cache/old-go/esbuild
 //   real-code     the public code the scan is checked on, at the versions bench/real-code/expected.json pins
@@ -42,6 +44,7 @@ export const paths = {
   brokerLibs: join(root, 'broker/target/libs'),
   chromium: '/usr/bin/chromium',
   oldGoBinary: join(cacheDir, 'old-go/package/bin/esbuild'),
+  pythonVenv: join(root, 'fixtures/python/.venv'),
 };
 
 class SetupFailed extends Error {}
@@ -112,6 +115,18 @@ const tasks = {
       hint: 'Maven 3 and Java 17+ on PATH, and Maven Central reachable (a proxy in ~/.m2/settings.xml?)',
     });
     return `${readdirSync(paths.brokerLibs).length} jars`;
+  },
+
+  async 'python-fixtures'() {
+    const requirements = join(root, 'fixtures/python/requirements.txt');
+    const python = join(paths.pythonVenv, 'bin/python');
+    if (newer(join(paths.pythonVenv, '.installed'), [requirements])) return 'installed already';
+    await run('python-fixtures', 'python3', ['-m', 'venv', '--clear', paths.pythonVenv], { hint: 'Python 3.8+ as python3 on PATH, with its venv module' });
+    await run('python-fixtures', python, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '-r', requirements], {
+      hint: 'PyPI reachable (a proxy in pip.conf?)',
+    });
+    writeFileSync(join(paths.pythonVenv, '.installed'), `${new Date().toISOString()}\n`);
+    return 'confluent-kafka, kafka-python, aiokafka, Flask, FastAPI';
   },
 
   async 'old-go-binary'() {

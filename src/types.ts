@@ -13,7 +13,16 @@ export type Confidence = 'confirmed' | 'likely' | 'possible';
 export const coreLibraries = ['sarama', 'franz-go', 'kafkajs', 'unknown'] as const;
 /** …and those the static scan also recognises (their fixes fall back to the `unknown` text where a rule has none). */
 export type Library =
-  (typeof coreLibraries)[number] | 'kafka-go' | 'confluent-kafka-go' | 'confluent-kafka-javascript' | 'node-rdkafka' | 'kafka-clients' | 'spring-kafka';
+  | (typeof coreLibraries)[number]
+  | 'kafka-go'
+  | 'confluent-kafka-go'
+  | 'confluent-kafka-javascript'
+  | 'node-rdkafka'
+  | 'kafka-clients'
+  | 'spring-kafka'
+  | 'confluent-kafka-python'
+  | 'kafka-python'
+  | 'aiokafka';
 
 export interface EvidenceItem {
   source: EvidenceKind;

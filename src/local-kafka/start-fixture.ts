@@ -21,6 +21,16 @@ export const goFixtures = [
   'kafkago-transport-per-request',
   'kafkago-transport-shared',
 ] as const;
+/** Python fixtures (fixtures/python, in the virtualenv the test set-up makes from its requirements.txt): name → script */
+const pythonFixtures = {
+  'python-flask-confluent-per-request': 'flask_confluent_per_request.py',
+  'python-flask-confluent-shared': 'flask_confluent_shared.py',
+  'python-fastapi-aiokafka-per-request': 'fastapi_aiokafka_per_request.py',
+  'python-fastapi-aiokafka-shared': 'fastapi_aiokafka_shared.py',
+  'python-kafka-python-consumer-per-request': 'kafka_python_consumer_per_request.py',
+  'python-kafka-python-consumer-shared': 'kafka_python_consumer_shared.py',
+} as const;
+
 /** One service on two old Sarama releases (fixtures/go-sarama-old, a module of its own): name → its go.mod */
 const oldSaramaFixtures = { 'sarama-1.36': 'go.mod', 'sarama-1.37': 'go.137.mod' } as const;
 export const nodeFixtures = [
@@ -49,7 +59,19 @@ const javaFixtures = {
   'spring-template-per-request': 'TemplatePerRequest',
   'spring-template-per-request-fixed': 'TemplatePerRequestFixed',
 } as const;
-export type FixtureName = (typeof goFixtures)[number] | (typeof nodeFixtures)[number] | keyof typeof javaFixtures | keyof typeof oldSaramaFixtures;
+export type FixtureName =
+  (typeof goFixtures)[number] | (typeof nodeFixtures)[number] | keyof typeof javaFixtures | keyof typeof oldSaramaFixtures | keyof typeof pythonFixtures;
+
+/** The virtualenv's interpreter and the fixture's script; the set-up (python-fixtures) makes the virtualenv. */
+function pythonCommand(name: keyof typeof pythonFixtures): [string, string[]] {
+  const dir = join(repoRoot, 'fixtures/python');
+  const python = join(dir, '.venv/bin/python');
+  if (!existsSync(python))
+    throw new SetupError(`The Python fixtures' virtualenv is not there (${python}).`, {
+      hint: 'Create it with: node scripts/setup.mjs python-fixtures (python3 -m venv, then pip install -r fixtures/python/requirements.txt).',
+    });
+  return [python, ['-u', join(dir, pythonFixtures[name])]];
+}
 
 /** The binary of an old-Sarama fixture, built on first use with its go.mod. */
 function oldSaramaBinary(name: keyof typeof oldSaramaFixtures): string {
@@ -183,7 +205,9 @@ export async function startFixture(name: FixtureName, options: FixtureOptions): 
       ? [oldSaramaBinary(name as keyof typeof oldSaramaFixtures), []]
       : name in javaFixtures
         ? javaCommand(name as keyof typeof javaFixtures)
-        : [process.execPath, ['--expose-gc', join(repoRoot, 'fixtures/node', nodeFixtureDir(name), 'server.mjs')]];
+        : name in pythonFixtures
+          ? pythonCommand(name as keyof typeof pythonFixtures)
+          : [process.execPath, ['--expose-gc', join(repoRoot, 'fixtures/node', nodeFixtureDir(name), 'server.mjs')]];
   const child = spawn(command, args, { env, stdio: ['ignore', out, out], cwd: logDir });
   closeSync(out);
   running.add(child);

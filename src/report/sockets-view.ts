@@ -60,7 +60,10 @@ function brokerTable(brokers: BrokerConnections[]): string {
 
 function processHeader(p: ProcessSockets, chalk: ChalkInstance): string {
   const cmd = p.command.length > 70 ? `${p.command.slice(0, 67)}…` : p.command;
-  return `${chalk.bold(`PID ${p.pid}`)} ${cmd} — runtime ${p.runtime}, ${p.threads ?? '?'} threads, RSS ${mb(p.rssBytes)}, CPU ${p.cpuPercent ?? '?'}%`;
+  const python = p.python
+    ? ` (Python${p.python.version ? ` ${p.python.version}` : ''}${p.python.virtualenv ? `, virtualenv ${p.python.virtualenv}` : ''})`
+    : '';
+  return `${chalk.bold(`PID ${p.pid}`)} ${cmd} — runtime ${p.runtime}${python}, ${p.threads ?? '?'} threads, RSS ${mb(p.rssBytes)}, CPU ${p.cpuPercent ?? '?'}%`;
 }
 
 /** A JVM's Kafka clients from outside: threads by kind, selectors, the JVM's own thread counters. */

@@ -73,10 +73,13 @@ export default defineRule({
               : '',
             ...(d.result.latencyMs ? { latencyP50Ms: d.result.latencyMs.p50 } : {}),
             // the JVM: a thread started per request and ended again (java.threads.started against live)
+            // elsewhere the threads a client starts and its close ends (librdkafka's rdk: threads), seen in /proc/PID/task
             threads:
               jvm && d.perRequest.jvmThreadsStarted !== undefined
                 ? `, ${fmt(d.perRequest.jvmThreadsStarted)} Java threads started per request and ${fmt(Math.max(0, d.perRequest.jvmThreadsLive ?? 0))} left (java.threads.started and .live: a client's network thread each, ended by close())`
-                : '',
+                : (churn.threadsStarted ?? 0) >= perRequestThreshold
+                  ? `, ${fmt(churn.threadsStarted!)} threads started per request and ended again (/proc/PID/task${rdkafka ? ': a librdkafka client’s rdk: threads each' : ''})`
+                  : '',
             ...(jvm && d.perRequest.jvmThreadsStarted !== undefined ? { jvmThreadsStartedPerRequest: d.perRequest.jvmThreadsStarted } : {}),
             // sockets alone cannot tell a closed client from one that reaps all its idle connections (kafka-go's
             // Transport): in Go its goroutines would, in a librdkafka client its threads

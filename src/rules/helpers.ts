@@ -95,7 +95,18 @@ export const orphanThreshold = 3;
 
 /** The fix for a client created and not closed, per library: client-per-request and the rules that see its growth. */
 export const oneClientPerProcessFix: Record<
-  'sarama' | 'franz-go' | 'kafka-go' | 'confluent-kafka-go' | 'kafkajs' | 'node-rdkafka' | 'kafka-clients' | 'spring-kafka' | 'unknown',
+  | 'sarama'
+  | 'franz-go'
+  | 'kafka-go'
+  | 'confluent-kafka-go'
+  | 'kafkajs'
+  | 'node-rdkafka'
+  | 'kafka-clients'
+  | 'spring-kafka'
+  | 'confluent-kafka-python'
+  | 'kafka-python'
+  | 'aiokafka'
+  | 'unknown',
   string
 > = {
   sarama: `Create the client and producer once at start-up, share them, and close them on shutdown. If you
@@ -143,6 +154,26 @@ builds a new KafkaProducer each time, and nothing closes it:
   @Bean ProducerFactory<String, String> producerFactory() { return new DefaultKafkaProducerFactory<>(props); }
   @Bean KafkaTemplate<String, String> kafkaTemplate(ProducerFactory<String, String> pf) { return new KafkaTemplate<>(pf); }
   // per request: kafkaTemplate.send(topic, key, value);`,
+  'confluent-kafka-python': `Create one Producer at start-up (each one is a librdkafka instance with its own threads and broker
+connections; it is thread-safe) and share it across requests; flush it before the process exits. A Producer the
+handler drops is destroyed at once by reference counting (a client built and freed per request); one kept in a
+list, a dict or a closure stays with its threads for ever:
+  producer = Producer({"bootstrap.servers": brokers})    # once, at import or in the app factory
+  @app.post("/orders")
+  def orders(): producer.produce(topic, value); producer.poll(0); return "ok"
+  signal.signal(signal.SIGTERM, lambda *_: (producer.flush(10), sys.exit(0)))`,
+  'kafka-python': `Create one KafkaProducer at start-up (it is thread-safe) and share it; a KafkaConsumer per consuming thread,
+not per request; close() each on shutdown (a consumer's close() leaves its group at once):
+  producer = KafkaProducer(bootstrap_servers=brokers)    # once
+  atexit.register(producer.close)
+  # per request: producer.send(topic, value)`,
+  aiokafka: `Start one AIOKafkaProducer in the application's lifespan and stop it there; share it across requests. A
+producer started per request is kept alive by its own sender task even when the handler drops it:
+  @asynccontextmanager
+  async def lifespan(app):
+      app.state.producer = AIOKafkaProducer(bootstrap_servers=brokers)
+      await app.state.producer.start(); yield; await app.state.producer.stop()
+  # per request: await request.app.state.producer.send_and_wait(topic, value)`,
   unknown: `Create the Kafka client/producer once per process, share it across requests, and close it on
 shutdown. A client per request opens new broker connections each time; if it is not closed they stay.`,
 };

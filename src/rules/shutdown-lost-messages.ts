@@ -25,6 +25,18 @@ export default defineRule({
       'kafka-clients': `Close the producer in a shutdown hook: close() sends every record send() accepted first. Its sender is a daemon
 thread: a JVM that exits without it drops what linger.ms and batch.size still held.
   ${shutdownSequence['kafka-clients']}`,
+      'confluent-kafka-python': `Flush the Producer before the process exits, in the SIGTERM handler (Kubernetes sends SIGTERM): produce()
+only queues in librdkafka, and a process that exits without flush() drops what linger.ms still held:
+  def on_term(*_):
+      server.shutdown()          # stop taking requests first
+      producer.flush(10)         # then send what is queued, within the grace period
+      sys.exit(0)
+  signal.signal(signal.SIGTERM, on_term)`,
+      'kafka-python': `Close the KafkaProducer in the SIGTERM handler: close() flushes what send() accepted (producer.flush() first
+if you close later):
+  signal.signal(signal.SIGTERM, lambda *_: (producer.close(timeout=10), sys.exit(0)))`,
+      aiokafka: `Stop the AIOKafkaProducer in the application's lifespan (FastAPI/Starlette) or on the loop's SIGTERM:
+await producer.stop() sends what it holds first.`,
       unknown: shutdownSequence.unknown,
     },
   },

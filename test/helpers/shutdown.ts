@@ -19,15 +19,19 @@ export type Scenario =
   | 'sarama-hang'
   | 'kafkajs-producer'
   | 'kafkajs-consumer'
-  | 'java-producer';
+  | 'java-producer'
+  | 'python-producer';
 
-export const isProducer = (s: Scenario) => s === 'sarama-async' || s === 'franz-produce' || s === 'kafkajs-producer' || s === 'java-producer';
+export const isProducer = (s: Scenario) =>
+  s === 'sarama-async' || s === 'franz-produce' || s === 'kafkajs-producer' || s === 'java-producer' || s === 'python-producer';
 
 export function commandOf(scenario: Scenario): string {
   if (scenario === 'java-producer') {
     const target = join(repoRoot, 'fixtures/java/target');
     return `java -Xmx256m -cp '${target}/classes:${target}/libs/*' kleak.fixtures.ShutdownProducer`;
   }
+  if (scenario === 'python-producer')
+    return `${join(repoRoot, 'fixtures/python/.venv/bin/python')} -u ${join(repoRoot, 'fixtures/python/shutdown_producer.py')}`;
   return scenario.startsWith('kafkajs')
     ? `${process.execPath} ${join(repoRoot, 'fixtures/node/shutdown-svc/server.mjs')}`
     : join(repoRoot, 'fixtures/go/bin/shutdown-svc');

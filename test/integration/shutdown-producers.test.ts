@@ -22,6 +22,7 @@ const producers: Array<{ scenario: Scenario; library: string; why: string }> = [
   { scenario: 'franz-produce', library: 'franz-go', why: 'a 2 s linger, Close() without Flush (ErrClientClosed)' },
   { scenario: 'kafkajs-producer', library: 'kafkajs', why: 'answers before sending (a 1 s in-memory batch), exits in its handler' },
   { scenario: 'java-producer', library: 'kafka-clients', why: 'KafkaProducer with a 2 s linger, a shutdown hook that never closes it' },
+  { scenario: 'python-producer', library: 'confluent-kafka-python', why: 'a confluent-kafka Producer with a 2 s linger, SIGTERM exits without flush()' },
 ];
 
 describe('shutdown-check: producers', { concurrency: 2 }, () => {

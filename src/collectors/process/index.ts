@@ -9,7 +9,7 @@ import { brokerFilter, localPortFilter, readSockDiag, sockDiagAccess, type SockD
 import { nodeProcReader, procError, runtimeOf, type ProcReader } from './read-proc.js';
 import { jvmLookOf, noteJvmFdLink, type JvmFdLinks } from './jvm.js';
 import { threadNames } from './librdkafka.js';
-import { readClientVersions } from './versions.js';
+import { readClientVersions, readPythonLook } from './versions.js';
 import { withAdvisories } from '../../advisories/index.js';
 import type { BrokerEndpoint, ProcessSockets, SocketInventory, SocketsRequest, TcpSocket } from './types.js';
 
@@ -253,6 +253,7 @@ export async function readSocketInventory(request: SocketsRequest, reader: ProcR
       runtime,
       ...(jvm ? { jvm } : {}),
       ...(libraries.length ? { libraries } : {}),
+      ...(runtime === 'python' && reader === nodeProcReader ? { python: readPythonLook(p.pid, p.exe) } : {}),
       threads: p.status.threads,
       rssBytes: p.status.rssBytes ?? u?.memory ?? null,
       cpuPercent: u ? Math.round(u.cpu * 10) / 10 : null,

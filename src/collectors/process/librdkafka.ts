@@ -58,6 +58,8 @@ export function readRdkafkaThreads(pid: number): RdkafkaThreads {
 export function librdkafkaBindingOf(maps: string, runtime: string, threads: RdkafkaThreads): Library | undefined {
   if (/node_modules\/@confluentinc\/kafka-javascript\//.test(maps)) return 'confluent-kafka-javascript';
   if (/node_modules\/node-rdkafka\//.test(maps)) return 'node-rdkafka';
+  // confluent-kafka-python: its C extension (confluent_kafka/cimpl…so) and the librdkafka its wheel bundles
+  if (/\/confluent_kafka(\.libs)?\//.test(maps)) return 'confluent-kafka-python';
   const present = /librdkafka/.test(maps) || threads.clients + threads.brokerThreads + threads.otherThreads > 0;
   if (!present) return undefined;
   if (runtime === 'go') return 'confluent-kafka-go';

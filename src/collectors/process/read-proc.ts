@@ -127,6 +127,8 @@ export function runtimeOf(exe: string | null, isGo: () => boolean): Runtime {
   const name = basename(exe);
   if (/^node(js)?(\d+)?$/.test(name)) return 'node';
   if (name === 'java') return 'java';
+  // CPython: python, python3, python3.11 (a virtualenv's bin/python links to one of them)
+  if (/^python(\d+(\.\d+)?)?$/.test(name)) return 'python';
   try {
     return isGo() ? 'go' : 'unknown';
   } catch {

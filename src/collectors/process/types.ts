@@ -48,7 +48,7 @@ export interface BrokerConnections {
   receiveQueueBytes: number;
 }
 
-export type Runtime = 'go' | 'node' | 'java' | 'unknown';
+export type Runtime = 'go' | 'node' | 'java' | 'python' | 'unknown';
 
 export interface ProcessTotals {
   fds: number;
@@ -79,6 +79,16 @@ export interface ProcessSockets {
   jvm?: JvmLook;
   /** the Kafka client libraries it uses, with their versions and known leak bugs (from its binary, package.json, jars, site-packages) */
   libraries?: ClientVersion[];
+  /** a Python interpreter: its version and the virtualenv it runs in */
+  python?: PythonLook;
+}
+
+/** What /proc and the file system tell of a Python process, without attaching. */
+export interface PythonLook {
+  /** "3.11.7" from the virtualenv's pyvenv.cfg, else "3.11" from the interpreter's name */
+  version?: string;
+  /** the virtualenv's directory (the command line's interpreter, with a pyvenv.cfg beside its bin/) */
+  virtualenv?: string;
 }
 
 export interface SocketInventory {

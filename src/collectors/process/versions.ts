@@ -9,12 +9,12 @@
 //   librdkafka  the version the binding declares or bundles, else the shared object's own rd_kafka_version().
 // Paths go through /proc/PID/root, so a process in a container is read in its own file system.
 import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { kafkaPackageOf } from '../../signatures/packages.js';
 import type { ClientVersion } from '../../signatures/types.js';
 import { EM_X86_64, findSymbol, openElf } from './elf.js';
 import { readGoBuildInfo, type GoBuildInfo } from './go-buildinfo.js';
-import type { JvmLook, Runtime } from './types.js';
+import type { JvmLook, PythonLook, Runtime } from './types.js';
 
 /** Kafka modules of a Go binary's build info, with the librdkafka confluent-kafka-go bundles (unless built -tags dynamic). */
 export function goClientVersions(info: GoBuildInfo, path?: string): ClientVersion[] {
@@ -138,19 +138,29 @@ export function nodeClientVersions(maps: string, argv: readonly string[], cwd: s
   return out;
 }
 
-const pythonDists: Array<[dir: string, pypi: string]> = [
-  ['confluent_kafka', 'confluent-kafka'],
-  ['kafka_python', 'kafka-python'],
-  ['aiokafka', 'aiokafka'],
+/** dist-info name, the package's import name, its PyPI name */
+const pythonDists: Array<[dist: string, module: string, pypi: string]> = [
+  ['confluent_kafka', 'confluent_kafka', 'confluent-kafka'],
+  ['kafka_python', 'kafka', 'kafka-python'],
+  ['aiokafka', 'aiokafka', 'aiokafka'],
 ];
 
+/** The Kafka packages the main script imports (`import kafka`, `from aiokafka import …`): read, never run. */
+export function scriptImports(source: string): Set<string> {
+  const out = new Set<string>();
+  for (const m of source.matchAll(/^[ \t]*(?:from|import)[ \t]+(confluent_kafka|kafka|aiokafka)\b/gm)) out.add(m[1]!);
+  return out;
+}
+
 /** Python: the Kafka packages installed in the site-packages the interpreter maps or its prefix holds. */
-export function pythonClientVersions(maps: string, exe: string | null, fs: Fs): ClientVersion[] {
+export function pythonClientVersions(maps: string, exe: string | null, fs: Fs, argv0?: string, script?: string): ClientVersion[] {
   const sites = new Set<string>();
   for (const m of maps.matchAll(/(\/\S*\/(?:site|dist)-packages)\//g)) sites.add(m[1]!);
-  if (exe) {
-    // a virtualenv: <prefix>/bin/python3.x → <prefix>/lib/python3.x/site-packages
-    const prefix = dirname(dirname(exe));
+  // a virtualenv's bin/python is a link to the base interpreter (what /proc/PID/exe names): the command line keeps the venv
+  for (const interpreter of [argv0 && isAbsolute(argv0) ? argv0 : undefined, exe]) {
+    if (!interpreter) continue;
+    // <prefix>/bin/python3.x → <prefix>/lib/python3.x/site-packages
+    const prefix = dirname(dirname(interpreter));
     try {
       for (const lib of readdirSync(fs.at(join(prefix, 'lib')))) if (/^python3/.test(lib)) sites.add(join(prefix, 'lib', lib, 'site-packages'));
     } catch {
@@ -165,7 +175,7 @@ export function pythonClientVersions(maps: string, exe: string | null, fs: Fs): 
     } catch {
       continue;
     }
-    for (const [dir, pypi] of pythonDists) {
+    for (const [dir, , pypi] of pythonDists) {
       if (out.some((v) => v.package === pypi)) continue;
       const dist = entries.find((e) => e.toLowerCase().startsWith(`${dir}-`) && /\.(dist|egg)-info$/.test(e));
       const version = dist
@@ -175,11 +185,31 @@ export function pythonClientVersions(maps: string, exe: string | null, fs: Fs): 
       const known = kafkaPackageOf('PyPI', pypi);
       if (!dist || !version || !known) continue;
       out.push({ library: known.library, ecosystem: 'PyPI', package: pypi, version, from: 'site-packages', path: join(site, dist) });
-      if (known.bundlesLibrdkafka)
-        out.push({ library: 'librdkafka', ecosystem: 'ConanCenter', package: 'librdkafka', version, from: 'bundled', bundledIn: known.library });
     }
   }
-  return out;
+  // installed is not imported: the packages whose extension modules are mapped (confluent_kafka, aiokafka) or the
+  // main script imports; only when neither tells, every Kafka package installed
+  const imported = scriptImports(script ?? '');
+  // (kafka-python is pure Python: nothing of it is ever mapped)
+  for (const module of ['confluent_kafka', 'aiokafka']) if (new RegExp(`/${module}(\\.libs)?/`).test(maps)) imported.add(module);
+  if (imported.size === 0) return out;
+  return out.filter((v) => pythonDists.some(([, module, pypi]) => pypi === v.package && imported.has(module)));
+}
+
+/** The main script of a python command line (`python app.py`, not `-m` or `-c`), read as far as its first megabyte. */
+function pythonScript(argv: readonly string[], cwd: string | undefined, fs: Fs): string | undefined {
+  for (let i = 1; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '-m' || arg === '-c') return undefined;
+    if (arg.startsWith('-')) continue;
+    try {
+      const path = isAbsolute(arg) ? arg : cwd ? resolve(cwd, arg) : undefined;
+      return path ? readFileSync(fs.at(path), 'utf8').slice(0, 1 << 20) : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
 }
 
 /**
@@ -201,6 +231,32 @@ export function librdkafkaSoVersion(path: string): string | undefined {
   } finally {
     elf.close();
   }
+}
+
+/** A Python process's interpreter version and virtualenv, from its command line, its executable and pyvenv.cfg. */
+export function readPythonLook(pid: number, exe: string | null): PythonLook {
+  let argv0: string | undefined;
+  try {
+    argv0 = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0];
+  } catch {
+    argv0 = undefined;
+  }
+  const root = `/proc/${pid}/root`;
+  const at = (path: string) => (existsSync(root) ? join(root, path) : path);
+  const look: PythonLook = {};
+  if (argv0 && isAbsolute(argv0)) {
+    const prefix = dirname(dirname(argv0));
+    try {
+      const cfg = readFileSync(at(join(prefix, 'pyvenv.cfg')), 'utf8');
+      look.virtualenv = prefix;
+      const version = /^\s*version(?:_info)?\s*=\s*([\d.]+)/m.exec(cfg)?.[1];
+      if (version) look.version = version;
+    } catch {
+      // not a virtualenv
+    }
+  }
+  look.version ??= /python(\d+\.\d+)$/.exec(exe ?? '')?.[1];
+  return look;
 }
 
 export interface ProcessLook {
@@ -266,12 +322,19 @@ export function readClientVersions(look: ProcessLook): ClientVersion[] {
           version: look.jvm.springKafka,
           from: 'jar',
         });
-    } else if (exe && /^python\d*(\.\d+)?$/.test(basename(exe))) {
-      out = pythonClientVersions(readMaps(pid), exe, fs);
+    } else if (runtime === 'python') {
+      let cwd: string | undefined;
+      try {
+        cwd = readlinkSync(`/proc/${pid}/cwd`);
+      } catch {
+        cwd = undefined;
+      }
+      out = pythonClientVersions(readMaps(pid), exe, fs, argv[0], pythonScript(argv, cwd, fs));
     }
     // a librdkafka mapped from the system, when no binding named its own
     if (!out.some((v) => v.library === 'librdkafka')) {
-      const so = /\s(\/\S*librdkafka\.so[.\d]*)$/m.exec(readMaps(pid))?.[1];
+      // a system librdkafka.so.1, or the one a wheel bundles (confluent_kafka.libs/librdkafka-<hash>.so.1)
+      const so = /\s(\/\S*librdkafka(?:-[0-9a-f]+)?\.so[.\d]*)$/m.exec(readMaps(pid))?.[1];
       const version = so ? librdkafkaSoVersion(fs.at(so)) : undefined;
       if (so && version) out.push({ library: 'librdkafka', ecosystem: 'ConanCenter', package: 'librdkafka', version, from: 'shared object', path: so });
     }

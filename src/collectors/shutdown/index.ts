@@ -25,6 +25,7 @@ import { MemberDescriber } from './describe-members.js';
 import { startIdDrive, type IdDrive } from './drive-ids.js';
 import { committedOffsets, endOffsets, movedPartitions, readIds, uncommitted, type Offsets } from './offsets.js';
 import { brokerSockets, decodeWaitStatus, goLibraryOf, isGoBinary, readProcStat, socketInodes, usesLibrdkafka } from './proc-watch.js';
+import { readClientVersions } from '../process/versions.js';
 import type { ShutdownEvent, ShutdownEvidence, ShutdownExit, ShutdownGroup, ShutdownGroupMember, ShutdownRun, StuckGoroutine } from './types.js';
 
 export interface ShutdownRequest {
@@ -46,12 +47,24 @@ export interface ShutdownRequest {
 
 type Library = ShutdownRun['library'];
 /** the libraries' defaults (graceful-shutdown.md): session timeout and heartbeat */
+/** A Python service's client library: the one its extension modules, its script or its site-packages name. */
+function pythonLibraryOf(pid: number): Library {
+  const found = readClientVersions({ pid, runtime: 'python', exe: null }).find(
+    (v) => v.library === 'confluent-kafka-python' || v.library === 'kafka-python' || v.library === 'aiokafka',
+  );
+  return (found?.library as Library | undefined) ?? 'unknown';
+}
+
 const sessionDefaults: Record<Library, { sessionMs: number; heartbeatMs: number } | undefined> = {
   sarama: { sessionMs: 10_000, heartbeatMs: 3000 },
   'franz-go': { sessionMs: 45_000, heartbeatMs: 3000 },
   kafkajs: { sessionMs: 30_000, heartbeatMs: 3000 },
   // kafka-clients 3.0 and later (KIP-735)
   'kafka-clients': { sessionMs: 45_000, heartbeatMs: 3000 },
+  // librdkafka's session.timeout.ms (45 s since 2.0), kafka-python's and aiokafka's (10 s)
+  'confluent-kafka-python': { sessionMs: 45_000, heartbeatMs: 3000 },
+  'kafka-python': { sessionMs: 10_000, heartbeatMs: 3000 },
+  aiokafka: { sessionMs: 10_000, heartbeatMs: 3000 },
   unknown: undefined,
 };
 const defaultClientIds: Record<string, Library> = { sarama: 'sarama', kgo: 'franz-go', kafkajs: 'kafkajs' };
@@ -307,7 +320,8 @@ async function checkOnceIn(
     );
   }
   const goLibrary = goLibraryOf(pid);
-  const runtime: ShutdownRun['runtime'] = goLibrary || isGoBinary(pid) ? 'go' : /^node/.test(comm) ? 'node' : /^java/.test(comm) ? 'java' : 'unknown';
+  const runtime: ShutdownRun['runtime'] =
+    goLibrary || isGoBinary(pid) ? 'go' : /^node/.test(comm) ? 'node' : /^java/.test(comm) ? 'java' : /^python/.test(comm) ? 'python' : 'unknown';
   // a JVM: kafka-clients by the jar it holds open or its client threads (read before the signal)
   const jvm = runtime === 'java' ? readJvm(pid, threadNames(pid)) : undefined;
   const jvmLibrary = jvm && (jvm.kafkaClients !== undefined || jvmClientTotal(jvm.threads) > 0);
@@ -358,7 +372,13 @@ async function checkOnceIn(
     (pprof ? await goLibraryFromStacks(pprof) : undefined) ??
     goLibrary ??
     groups.flatMap((g) => g.members.map((m) => defaultClientIds[m.clientId])).find(Boolean) ??
-    (runtime === 'node' && !usesLibrdkafka(pid) ? 'kafkajs' : runtime === 'java' && jvmLibrary ? 'kafka-clients' : 'unknown');
+    (runtime === 'node' && !usesLibrdkafka(pid)
+      ? 'kafkajs'
+      : runtime === 'java' && jvmLibrary
+        ? 'kafka-clients'
+        : runtime === 'python'
+          ? pythonLibraryOf(pid)
+          : 'unknown');
   const session = sessionDefaults[library];
   for (const g of groups) {
     if (session) {

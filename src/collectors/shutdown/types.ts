@@ -129,8 +129,8 @@ export interface ShutdownRun {
   /** goroutines waiting, from the Go pprof endpoint when the grace ran out */
   stuck?: StuckGoroutine[];
   /** the libraries the process was seen to use (member client ids, runtime) */
-  library: 'sarama' | 'franz-go' | 'kafkajs' | 'kafka-clients' | 'unknown';
-  runtime: 'go' | 'node' | 'java' | 'unknown';
+  library: 'sarama' | 'franz-go' | 'kafkajs' | 'kafka-clients' | 'confluent-kafka-python' | 'kafka-python' | 'aiokafka' | 'unknown';
+  runtime: 'go' | 'node' | 'java' | 'python' | 'unknown';
   timeline: ShutdownEvent[];
   notes: string[];
 }

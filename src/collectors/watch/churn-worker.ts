@@ -3,7 +3,7 @@
 // read costs milliseconds: the kernel walks its hash buckets) and records each socket's peer by inode, so
 // that a socket that has gone again is still known as a broker connection or not. Two threads, so that the
 // listing never waits behind a table read, and both stay off the main thread's event loop.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { listSocketInodes } from '../shutdown/proc-watch.js';
 import { parseProcNetTcp } from '../process/parse-proc-net-tcp.js';
@@ -35,12 +35,28 @@ const sleeper = new Int32Array(new SharedArrayBuffer(4));
 const pause = (us: number) => Atomics.wait(sleeper, 0, 0, us / 1000);
 const started = performance.now();
 
+/** the process's thread ids (/proc/PID/task), into a set; nothing when it is gone */
+function tasksOf(pid: number, into: Set<number>): void {
+  try {
+    for (const t of readdirSync(`/proc/${pid}/task`)) into.add(Number(t));
+  } catch {
+    // exited
+  }
+}
+
+/** threads are listed every this many socket polls: a thread lives milliseconds at least (a client's) */
+const taskEvery = 8;
+
 function list(): void {
   const inodesOf = (pid: number, into: Set<number>): void => void listSocketInodes(pid, into);
   const atStart = new Set<number>();
   for (const pid of data.pids) inodesOf(pid, atStart);
+  const tasksAtStart = new Set<number>();
+  for (const pid of data.pids) tasksOf(pid, tasksAtStart);
   parentPort!.postMessage('ready');
   const seen = new Map<number, SeenSocket>();
+  // threads that appeared after the start (started), and of those the ones that went again (ended)
+  const threads = new Map<number, boolean>();
   let polls = 0;
   for (;;) {
     polls++;
@@ -50,10 +66,17 @@ function list(): void {
     for (const inode of present) if (!atStart.has(inode) && !seen.has(inode)) seen.set(inode, { inode, firstMs: now });
     Atomics.store(flags, 1, seen.size);
     for (const s of seen.values()) if (s.goneMs === undefined && !present.has(s.inode)) s.goneMs = now;
+    if (polls % taskEvery === 0) {
+      const tasks = new Set<number>();
+      for (const pid of data.pids) tasksOf(pid, tasks);
+      for (const t of tasks) if (!tasksAtStart.has(t) && !threads.has(t)) threads.set(t, false);
+      for (const [t, ended] of threads) if (!ended && !tasks.has(t)) threads.set(t, true);
+    }
     if (Atomics.load(flags, 0) === 1) break;
     pause(data.pollUs);
   }
-  parentPort!.postMessage({ polls, durationMs: performance.now() - started, sockets: [...seen.values()] });
+  const threadsEnded = [...threads.values()].filter(Boolean).length;
+  parentPort!.postMessage({ polls, durationMs: performance.now() - started, sockets: [...seen.values()], threadsStarted: threads.size, threadsEnded });
 }
 
 function place(): void {

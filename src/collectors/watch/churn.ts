@@ -59,7 +59,12 @@ export async function trackChurn(pids: number[], endpoints: readonly BrokerEndpo
     s.state !== 'LISTEN' && matcher.match(s.remoteAddress, s.remotePort) !== undefined;
   const shared = new SharedArrayBuffer(8);
   const flags = new Int32Array(shared);
-  const lister = await startThread<{ polls: number; durationMs: number; sockets: SeenSocket[] }>({ mode: 'list', pids, pollUs, shared });
+  const lister = await startThread<{ polls: number; durationMs: number; sockets: SeenSocket[]; threadsStarted: number; threadsEnded: number }>({
+    mode: 'list',
+    pids,
+    pollUs,
+    shared,
+  });
   const placer = await startThread<{ reads: number; placed: PlacedSocket[] }>({ mode: 'place', pids, pollUs, shared });
   return {
     cancel() {
@@ -70,7 +75,7 @@ export async function trackChurn(pids: number[], endpoints: readonly BrokerEndpo
     opened: () => Atomics.load(flags, 1),
     async stop() {
       Atomics.store(flags, 0, 1);
-      const [{ polls, durationMs, sockets }, { reads, placed }] = await Promise.all([lister.result, placer.result]);
+      const [{ polls, durationMs, sockets, threadsStarted, threadsEnded }, { reads, placed }] = await Promise.all([lister.result, placer.result]);
       await Promise.all([lister.worker.terminate(), placer.worker.terminate()]);
       const peers = new Map(placed.map((p) => [p.inode, p]));
       // the sockets still open: placed by a fresh read
@@ -96,6 +101,8 @@ export async function trackChurn(pids: number[], endpoints: readonly BrokerEndpo
         brokerOpened: brokerOpen + brokerClosed,
         brokerClosed,
         brokerStillOpen: brokerOpen,
+        threadsStarted,
+        threadsEnded,
         ...(lifetimes.length ? { medianLifetimeMs: Math.round(lifetimes[Math.floor(lifetimes.length / 2)]! * 10) / 10 } : {}),
       };
     },

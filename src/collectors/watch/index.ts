@@ -84,6 +84,15 @@ export async function runWatch(request: WatchRequest): Promise<WatchResult> {
         rdk.brokerThreads += t.brokerThreads;
       }
     }
+    // Python: the client library its site-packages hold (kafka-python and aiokafka show no thread of their own)
+    for (const p of inventory.processes) {
+      if (p.runtime !== 'python') continue;
+      for (const v of p.libraries ?? []) {
+        if (v.library !== 'confluent-kafka-python' && v.library !== 'kafka-python' && v.library !== 'aiokafka') continue;
+        libraries.add(v.library);
+        versions[v.library] ??= v.version;
+      }
+    }
     // a JVM: its Kafka client threads by kind, its selectors and its jvmstat thread counters, every sample
     const jvms = inventory.processes.flatMap((p) => (p.jvm ? [p.jvm] : []));
     const jvm = jvms.length ? sumJvm(jvms) : undefined;

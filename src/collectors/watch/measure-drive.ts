@@ -205,7 +205,12 @@ async function driveAndSettle(
       ? {
           churn: {
             ...churned,
-            perRequest: { opened: per(churned.brokerOpened, 0), closed: per(churned.brokerClosed, 0), stillOpen: per(churned.brokerStillOpen, 0) },
+            perRequest: {
+              opened: per(churned.brokerOpened, 0),
+              closed: per(churned.brokerClosed, 0),
+              stillOpen: per(churned.brokerStillOpen, 0),
+              ...(churned.threadsStarted !== undefined ? { threadsStarted: per(churned.threadsStarted, 0) } : {}),
+            },
           },
         }
       : {}),

@@ -78,8 +78,11 @@ export interface SocketChurn {
   brokerOpened: number;
   brokerClosed: number;
   brokerStillOpen: number;
+  /** threads of the process that started during the drive (new ids in /proc/PID/task, listed every few milliseconds), and of those the ones that ended */
+  threadsStarted?: number;
+  threadsEnded?: number;
   medianLifetimeMs?: number;
-  perRequest?: { opened: number; closed: number; stillOpen: number };
+  perRequest?: { opened: number; closed: number; stillOpen: number; threadsStarted?: number };
 }
 
 export interface GoroutineLifecycle {

@@ -33,7 +33,7 @@ const commandModules: Record<string, () => Promise<Register>> = {
 /** The program with every command, or with only `only` when it names one. */
 export async function buildProgram(ctx: CliContext, only?: string): Promise<Command> {
   const program = new Command('kleak')
-    .description('Finds Kafka-client leaks in running Go, Node and JVM services, from the outside.')
+    .description('Finds Kafka-client leaks in running Go, Node, JVM and Python services, from the outside.')
     // `kleak advisories --version V` is a library's version: there, kleak's own is -V only
     .version(version, only === 'advisories' ? '-V' : '-V, --version')
     .option('--debug', 'print stack traces of errors')

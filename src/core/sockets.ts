@@ -3,6 +3,7 @@ import { attributeBrokers } from '../collectors/cluster/fetch-broker-endpoints.j
 import type { HostPort, KafkaConnectionOptions } from '../collectors/cluster/connection-options.js';
 import { collectSockets } from '../collectors/process/index.js';
 import { readJvmAttach } from '../collectors/jvm/index.js';
+import { readPythonStacks } from '../collectors/python/py-spy.js';
 import { errorOf } from '../collectors/types.js';
 import { version } from '../version.js';
 import { evaluate, gather, type Run } from './evaluate.js';
@@ -19,6 +20,8 @@ export interface SocketsOptions extends BrokerOptions {
   children?: boolean;
   /** a JVM's thread dump and class histogram through the HotSpot attach protocol (the caller has the user's consent) */
   attach?: boolean;
+  /** a Python process's threads and stacks through py-spy (the caller has the user's consent) */
+  stacks?: boolean;
 }
 
 export async function inspectSockets(options: SocketsOptions): Promise<Run> {
@@ -33,6 +36,7 @@ export async function inspectSockets(options: SocketsOptions): Promise<Run> {
   });
   if (sockets.status === 'failed') throw errorOf(sockets);
   if (options.attach && sockets.status === 'ok') for (const p of sockets.evidence.processes) if (p.jvm) p.jvm.attach = await readJvmAttach(p.pid);
+  if (options.stacks && sockets.status === 'ok') for (const p of sockets.evidence.processes) if (p.python) p.python.stacks = readPythonStacks(p.pid);
   const { evidence, reports } = gather({ sockets });
   return { evidence, diagnosis: evaluate(evidence, reports, { target: targetOf(evidence.sockets, options.pids), startedAt, finishedAt: Date.now(), version }) };
 }

@@ -106,6 +106,14 @@ function attachLines(a: JvmAttachLook): string[] {
   ];
 }
 
+/** What py-spy read: the threads, and the Kafka client threads among them by kind. */
+function pythonStacksLine(s: NonNullable<NonNullable<ProcessSockets['python']>['stacks']>): string {
+  const clients = s.clients.map(
+    (c) => `${c.threads} ${c.library} ${c.kind}${c.threads === 1 ? '' : 's'} (${c.names.slice(0, 2).join(', ')}${c.names.length > 2 ? ', …' : ''})`,
+  );
+  return `${s.tool} · ${s.threads.length} Python threads · ${clients.length ? clients.join(', ') : 'no Kafka client thread (confluent-kafka’s are librdkafka’s own, aiokafka has none)'}`;
+}
+
 /** The Kafka client libraries and versions the process runs, with how many known leak bugs each version has. */
 export function librariesLine(p: Pick<ProcessSockets, 'libraries'>): string | undefined {
   if (!p.libraries?.length) return undefined;
@@ -130,6 +138,7 @@ export function renderSocketsTable(inventory: SocketInventory, findings: Finding
     out.push(totalsLine(p.totals));
     const libraries = librariesLine(p);
     if (libraries) out.push(libraries);
+    if (p.python?.stacks) out.push(pythonStacksLine(p.python.stacks));
     const jvm = jvmLine(p);
     if (jvm) out.push(jvm);
     if (p.jvm?.attach) out.push(...attachLines(p.jvm.attach));

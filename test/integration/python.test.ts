@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
 import type { FixtureName } from '../../src/local-kafka/start-fixture.js';
 import { repoRoot } from '../../src/repo-root.js';
-import { runKleakJson } from '../helpers/cli.js';
+import { runKleak, runKleakJson } from '../helpers/cli.js';
 import { drive, fixture, getJson } from '../helpers/fixtures.js';
 import { createTopic, sharedBootstrap } from '../helpers/kafka.js';
 import { ssEstablished } from '../helpers/oracles.js';
@@ -164,6 +164,32 @@ describe('Python services, from outside', () => {
     const finding = r.findings.find((f) => f.ruleId === 'client-per-request')!;
     assert.equal(finding?.severity, 'error', JSON.stringify(r.findings.map((f) => f.summary)));
     assert.equal(finding.library, 'kafka-python');
+  });
+
+  test('kafka-python with --stacks --yes: py-spy names one client IO thread per consumer the service built; refused without py-spy or consent', async () => {
+    const topic = await createTopic(bootstrap, 'python-stacks');
+    const service = await fixture('python-kafka-python-consumer-per-request', { bootstrap, topic });
+    await drive(`${service.url}/consume`, 4);
+    const built = (await getJson<{ consumersBuilt: number }>(`${service.url}/stats`)).consumersBuilt;
+    const pySpy = join(repoRoot, 'fixtures/python/.venv/bin/py-spy');
+    const { json } = await runKleakJson(['sockets', '--pid', String(service.pid), '--bootstrap', bootstrap, '--stacks', '--yes'], 'sockets', {
+      env: { KLEAK_PY_SPY: pySpy },
+    });
+    const stacks = json.processes[0].python.stacks;
+    assert.match(stacks.tool, /^py-spy 0\.4\.3$/);
+    assert.deepEqual(stacks.clients, [{ library: 'kafka-python', kind: 'client IO thread', threads: built, names: ['kafka-io-kafka-python-3.0.12'] }]);
+    assert.ok(stacks.threads.some((t: { name: string }) => t.name === 'MainThread'));
+    // without py-spy: exit 2, a hint, nothing half-written
+    const missing = await runKleak(['sockets', '--pid', String(service.pid), '--bootstrap', bootstrap, '--stacks', '--yes', '--json'], {
+      env: { KLEAK_PY_SPY: '/nonexistent/py-spy' },
+    });
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /py-spy was not found[\s\S]*hint: Install it where kleak runs: pip install py-spy==0\.4\.3/);
+    assert.equal(JSON.parse(missing.stdout).error.kind, 'InputError');
+    // without --yes, not on a terminal: refused before anything is read
+    const refused = await runKleak(['sockets', '--pid', String(service.pid), '--bootstrap', bootstrap, '--stacks'], { env: { KLEAK_PY_SPY: pySpy } });
+    assert.equal(refused.code, 2);
+    assert.match(refused.stderr, /Confirm with --yes/);
   });
 
   test('kafka-python, one consumer for the process: nothing at warning or above', async () => {

@@ -89,6 +89,24 @@ export interface PythonLook {
   version?: string;
   /** the virtualenv's directory (the command line's interpreter, with a pyvenv.cfg beside its bin/) */
   virtualenv?: string;
+  /** with --stacks --yes: its threads and their Python stacks (py-spy) */
+  stacks?: PythonStacks;
+}
+
+export interface PythonThread {
+  name: string;
+  /** the OS thread id (its /proc/PID/task entry) */
+  tid?: number;
+  /** innermost first */
+  frames: Array<{ function: string; file: string; line: number }>;
+}
+
+/** What py-spy read of a Python process: its threads, and the Kafka client threads among them by kind. */
+export interface PythonStacks {
+  /** "py-spy 0.4.3" */
+  tool: string;
+  threads: PythonThread[];
+  clients: Array<{ library: 'kafka-python'; kind: string; threads: number; names: string[] }>;
 }
 
 export interface SocketInventory {

@@ -64,6 +64,25 @@ export function contextFacts(evidence: Evidence): ContextFact[] {
       name: 'broker sockets',
       value: `${sum('brokerEstablished')} ESTABLISHED, ${sum('brokerCloseWait')} CLOSE_WAIT; ${sum('fds')} fds open`,
     });
+    for (const p of sockets.processes) {
+      if (!p.python) continue;
+      facts.push({
+        source: 'sockets',
+        name: 'python',
+        value: `Python${p.python.version ? ` ${p.python.version}` : ''} (PID ${p.pid})`,
+        ...(p.python.virtualenv ? { meaning: `virtualenv ${p.python.virtualenv}` } : {}),
+      });
+      const st = p.python.stacks;
+      if (st)
+        facts.push({
+          source: 'sockets',
+          name: 'threads (py-spy)',
+          value: `${st.threads.length} Python threads; ${st.clients.length ? st.clients.map((c) => `${c.threads} ${c.library} ${c.kind}${c.threads === 1 ? '' : 's'}`).join(', ') : 'no Kafka client thread'}`,
+          meaning: `${st.tool}, --nonblocking; ${[...st.threads.reduce((m, t) => m.set(t.name, (m.get(t.name) ?? 0) + 1), new Map<string, number>())]
+            .map(([name, n]) => (n > 1 ? `${name} ×${n}` : name))
+            .join(', ')}`,
+        });
+    }
     const seen = new Set<string>();
     for (const v of sockets.processes.flatMap((p) => p.libraries ?? [])) {
       const key = `${v.library} ${v.version}`;

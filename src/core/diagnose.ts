@@ -7,6 +7,7 @@ import type { ClusterEvidence } from '../collectors/cluster/types.js';
 import { checkPprofEndpoint, collectGoProfiles, findPprofEndpoint } from '../collectors/goruntime/index.js';
 import type { GoHeapEvidence, GoroutineEvidence } from '../collectors/goruntime/types.js';
 import { readGoProfiles, type GoProfiles } from '../collectors/goruntime/fetch-profile.js';
+import { readPythonStacks } from '../collectors/python/py-spy.js';
 import { collectSockets } from '../collectors/process/index.js';
 import { collect, ok, skipped, type CollectorResult } from '../collectors/types.js';
 import { collectV8HeapOfProcess } from '../collectors/v8heap/index.js';
@@ -43,6 +44,8 @@ export interface DiagnoseOptions extends BrokerOptions {
   groupIds?: string[];
   /** take a V8 heap snapshot of a Node process through its inspector (the caller has the user's consent) */
   heap?: boolean;
+  /** a Python process's threads and stacks through py-spy (the caller has the user's consent) */
+  stacks?: boolean;
   /** the service's source tree: the static scan runs too and confirms runtime findings in the code */
   source?: string;
   /** last, send SIGTERM and check the shutdown (the caller has the user's consent; needs bootstrap) */
@@ -158,6 +161,14 @@ export async function diagnose(options: DiagnoseOptions): Promise<DiagnoseResult
       runtime === 'java' ? 'a JVM: --heap --yes has it write a heap dump through attach (kept records, Kafka objects)' : `not a JVM (${runtime})`,
     );
   }
+
+  // py-spy on the Python processes, after the requests (what they left behind), once
+  if (options.stacks && sockets.status === 'ok')
+    for (const p of sockets.evidence.processes)
+      if (p.python) {
+        progress(`reading the threads and stacks of Python PID ${p.pid} with py-spy`);
+        p.python.stacks = readPythonStacks(p.pid);
+      }
 
   const cluster = await clusterTask;
   const source = scanTask ? await scanTask : undefined;

@@ -179,6 +179,13 @@ describe('Python services, from outside', () => {
     assert.match(stacks.tool, /^py-spy 0\.4\.3$/);
     assert.deepEqual(stacks.clients, [{ library: 'kafka-python', kind: 'client IO thread', threads: built, names: ['kafka-io-kafka-python-3.0.12'] }]);
     assert.ok(stacks.threads.some((t: { name: string }) => t.name === 'MainThread'));
+    // diagnose says the same among what it measured
+    const diagnosed = await runKleakJson(['diagnose', '--pid', String(service.pid), '--bootstrap', bootstrap, '--stacks', '--yes'], 'diagnosis', {
+      env: { KLEAK_PY_SPY: pySpy },
+    });
+    const fact = diagnosed.json.context.find((c: { name: string }) => c.name === 'threads (py-spy)');
+    assert.match(fact?.value ?? '', new RegExp(`; ${built} kafka-python client IO threads$`));
+    assert.match(fact.meaning, new RegExp(`kafka-io-kafka-python-3\\.0\\.12 ×${built}, MainThread`));
     // without py-spy: exit 2, a hint, nothing half-written
     const missing = await runKleak(['sockets', '--pid', String(service.pid), '--bootstrap', bootstrap, '--stacks', '--yes', '--json'], {
       env: { KLEAK_PY_SPY: '/nonexistent/py-spy' },

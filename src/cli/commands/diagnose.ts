@@ -25,6 +25,7 @@ function checkSourceDir(dir: string): string {
 }
 
 interface DiagnoseFlags extends ConnectionFlags, ReportFlags, DriveFlags {
+  stacks?: boolean;
   pid: number[];
   children?: boolean;
   brokers?: string;
@@ -52,6 +53,7 @@ export function registerDiagnose(program: Command, ctx: CliContext): void {
     .option('--pprof <url>', "a Go service's pprof base URL")
     .option('--probe', 'look for net/http/pprof on the ports the process listens on')
     .option('--heap', 'take a heap snapshot of a Node process (its inspector) or a heap dump of a JVM (attach, GC.heap_dump); pauses it; needs --yes')
+    .option('--stacks', 'a Python process: its threads and stacks through py-spy (ptrace rights; never paused); needs --yes')
     .option('--shutdown', 'last, send SIGTERM and check the shutdown: final commit, LeaveGroup, sockets closed, exit in time (needs --yes)')
     .option('--grace <duration>', 'with --shutdown: the grace period', '30s')
     .option('--kill-after <duration>', 'with --shutdown: SIGKILL this long after the grace period if still alive (never otherwise)')
@@ -77,6 +79,12 @@ export function registerDiagnose(program: Command, ctx: CliContext): void {
           { hint: 'Add --yes (the inspector is closed again afterwards).' },
         );
       }
+      if (flags.stacks && !flags.yes) {
+        throw new UsageError(
+          "--stacks reads a Python process's threads and stacks with py-spy, through its memory (ptrace rights; --nonblocking: it is never paused). Confirm with --yes.",
+          { hint: 'Add --yes.' },
+        );
+      }
       if (flags.shutdown && !flags.yes) {
         throw new UsageError('--shutdown sends SIGTERM to the process once everything else is measured: it will shut down. Confirm with --yes.', {
           hint: 'Add --yes; or run kleak shutdown-check on its own.',
@@ -92,6 +100,7 @@ export function registerDiagnose(program: Command, ctx: CliContext): void {
         pprof: flags.pprof === undefined ? undefined : checkUrl(flags.pprof, '--pprof', 'http://127.0.0.1:6060'),
         probe: flags.probe,
         heap: flags.heap,
+        stacks: flags.stacks,
         drive,
         durationMs: flags.duration ? parseDuration(flags.duration, '--duration') : 0,
         intervalMs: parseDuration(flags.interval, '--interval'),

@@ -7,7 +7,8 @@ import type { ClusterEvidence } from '../collectors/cluster/types.js';
 import { checkPprofEndpoint, collectGoProfiles, findPprofEndpoint } from '../collectors/goruntime/index.js';
 import type { GoHeapEvidence, GoroutineEvidence } from '../collectors/goruntime/types.js';
 import { readGoProfiles, type GoProfiles } from '../collectors/goruntime/fetch-profile.js';
-import { readPythonStacks } from '../collectors/python/py-spy.js';
+import { readPythonStacks, recordPythonStacks } from '../collectors/python/py-spy.js';
+import type { PythonConstructorSite } from '../collectors/process/types.js';
 import { collectSockets } from '../collectors/process/index.js';
 import { collect, ok, skipped, type CollectorResult } from '../collectors/types.js';
 import { collectV8HeapOfProcess } from '../collectors/v8heap/index.js';
@@ -108,6 +109,12 @@ export async function diagnose(options: DiagnoseOptions): Promise<DiagnoseResult
   let preDrive: GoProfiles | undefined;
   if (pprofUrl && inventory && options.drive) preDrive = await readGoProfiles([pprofUrl]).catch(() => undefined);
 
+  // a Python process with --stacks: py-spy samples its stacks while the requests run (where it builds its clients);
+  // one dump first, which says at once when py-spy is missing or may not read the process
+  const pythons = options.stacks ? (inventory?.processes.filter((p) => p.python) ?? []) : [];
+  for (const p of pythons) readPythonStacks(p.pid);
+  const recordings = options.drive ? pythons.map((p) => ({ pid: p.pid, recording: recordPythonStacks(p.pid, 180_000) })) : [];
+
   let watch: CollectorResult<WatchResult>;
   if (inventory && (options.drive || (options.durationMs ?? 0) > 0)) {
     progress(options.drive ? `driving ${options.drive.requests} requests to ${options.drive.url}` : `watching for ${options.durationMs} ms`);
@@ -163,11 +170,14 @@ export async function diagnose(options: DiagnoseOptions): Promise<DiagnoseResult
   }
 
   // py-spy on the Python processes, after the requests (what they left behind), once
+  const constructors = new Map<number, PythonConstructorSite[]>();
+  for (const r of recordings) constructors.set(r.pid, await r.recording.stop());
   if (options.stacks && sockets.status === 'ok')
     for (const p of sockets.evidence.processes)
       if (p.python) {
         progress(`reading the threads and stacks of Python PID ${p.pid} with py-spy`);
-        p.python.stacks = readPythonStacks(p.pid);
+        const sites = constructors.get(p.pid);
+        p.python.stacks = { ...readPythonStacks(p.pid), ...(sites ? { constructors: sites } : {}) };
       }
 
   const cluster = await clusterTask;

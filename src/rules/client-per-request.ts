@@ -4,6 +4,7 @@
 // Deliberately ignored: growth below 0.5 per request (pools filling up, a second broker contacted
 // late). A client built and closed per request leaves nothing behind, but pays the connection set-up
 // on every request: with sockets tracked by inode, that is a warning of its own (closedPerRequest).
+import type { SourceLocation } from '../types.js';
 import { defineRule } from './define-rule.js';
 import {
   clientKinds,
@@ -49,11 +50,26 @@ export default defineRule({
     // JVM (kafka-clients): one thread per client, named after its kind; java.threads.started counts them even once closed
     const jvmClients = d.perRequest.jvmClients ?? 0;
     const jvm = d.perRequest.jvmClients !== undefined;
-    const unlocated = rdkafka
-      ? 'librdkafka clients are seen by their threads, which carry no stack of the code that built them; `kleak scan` (or diagnose --source DIR) finds the constructor calls'
-      : jvm
-        ? 'a JVM’s Kafka clients are seen from outside by their threads, which carry no stack of the code that built them; give the service’s source (diagnose --source DIR): the Java scan finds the line that builds them'
-        : undefined;
+    // Python with diagnose --stacks --yes: py-spy sampled the stacks during the drive, inside the clients' constructors
+    const python = watch.runtime === 'python';
+    const pyLocations: SourceLocation[] = watch.last.processes.flatMap((p) =>
+      (p.python?.stacks?.constructors ?? []).map((c) => ({
+        file: c.file,
+        line: c.line,
+        function: c.function,
+        count: c.samples,
+        countOf: `py-spy samples in ${c.constructor}`,
+        from: 'runtime' as const,
+      })),
+    );
+    const unlocated =
+      python && pyLocations.length === 0
+        ? "a Python process's clients carry no stack of the code that built them: diagnose --stacks --yes samples its stacks with py-spy during the drive (kafka-python, aiokafka), and the scan (diagnose --source DIR) finds every constructor call"
+        : rdkafka
+          ? 'librdkafka clients are seen by their threads, which carry no stack of the code that built them; `kleak scan` (or diagnose --source DIR) finds the constructor calls'
+          : jvm
+            ? 'a JVM’s Kafka clients are seen from outside by their threads, which carry no stack of the code that built them; give the service’s source (diagnose --source DIR): the Java scan finds the line that builds them'
+            : undefined;
     if (connections < perRequestThreshold && goroutines < perRequestThreshold && rdkClients < perRequestThreshold && jvmClients < perRequestThreshold) {
       if (!churn || churn.opened < perRequestThreshold) return [];
       return [
@@ -90,7 +106,7 @@ export default defineRule({
           },
           confidence: 'confirmed',
           library,
-          locations: library === 'kafkajs' ? creationLocations(v8Heap) : rdkafka || jvm ? [] : constructorLocations(goHeap, library),
+          locations: python ? pyLocations : library === 'kafkajs' ? creationLocations(v8Heap) : rdkafka || jvm ? [] : constructorLocations(goHeap, library),
           ...(unlocated ? { unlocated } : {}),
           evidence: [
             {
@@ -160,8 +176,9 @@ export default defineRule({
             ? 'confirmed'
             : 'likely',
         library,
-        locations:
-          library === 'kafkajs'
+        locations: python
+          ? pyLocations
+          : library === 'kafkajs'
             ? creationLocations(v8Heap)
             : library === 'sarama' || library === 'franz-go'
               ? orElse(constructorLocations(goHeap, library), () => creatorLocations(dump, library, ['client-metadata-loop']))

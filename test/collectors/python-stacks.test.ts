@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { kafkaThreads, parsePySpyDump } from '../../src/collectors/python/py-spy.js';
+import { constructorSites, kafkaThreads, parsePySpyDump } from '../../src/collectors/python/py-spy.js';
 import { repoRoot } from '../../src/repo-root.js';
 
 const captured = readFileSync(join(repoRoot, 'fixtures/captured/py-spy/kafka-python-consumers.json'), 'utf8');
@@ -40,4 +40,26 @@ test('the Kafka client threads: one kafka-python IO thread per consumer the serv
 
 test('not py-spy JSON: a clear error', () => {
   assert.throws(() => parsePySpyDump('Error: Failed to find python version'), /py-spy did not print the JSON/);
+});
+
+test('py-spy record (folded, full file names) during 10 requests: the service line that built the consumers, inside KafkaConsumer.__init__', () => {
+  const folded = readFileSync(join(repoRoot, 'fixtures/captured/py-spy/kafka-python-consumers-record.txt'), 'utf8');
+  const sites = constructorSites(folded);
+  assert.equal(sites.length, 1, JSON.stringify(sites));
+  const site = sites[0]!;
+  assert.deepEqual(
+    { library: site.library, constructor: site.constructor, file: site.file.split('/').pop(), line: site.line, function: site.function },
+    { library: 'kafka-python', constructor: 'KafkaConsumer.__init__', file: 'kafka_python_consumer_per_request.py', line: 35, function: 'Handler.do_POST' },
+  );
+  // the samples are those of the folded lines that pass through the constructor
+  const inside = folded
+    .split('\n')
+    .filter((l) => l.includes('KafkaConsumer.__init__ ('))
+    .reduce((n, l) => n + Number(/ (\d+)$/.exec(l)![1]), 0);
+  assert.equal(site.samples, inside);
+  // a constructor reached only through library frames (an aiokafka client a library builds) has no service line
+  assert.deepEqual(
+    constructorSites('a (/usr/lib/python3.11/threading.py:1) ;AIOKafkaProducer.start (/v/lib/python3.11/site-packages/aiokafka/producer/producer.py:10) 3'),
+    [],
+  );
 });

@@ -199,6 +199,32 @@ describe('Python services, from outside', () => {
     assert.match(refused.stderr, /Confirm with --yes/);
   });
 
+  for (const [name, path, script, call] of [
+    ['python-kafka-python-consumer-per-request', '/consume', 'kafka_python_consumer_per_request.py', 'KafkaConsumer('],
+    ['python-fastapi-aiokafka-per-request', '/produce', 'fastapi_aiokafka_per_request.py', 'await producer.start()'],
+  ] as const) {
+    test(`diagnose --drive --stacks --yes on ${script}: py-spy's samples inside the client's constructor put the finding on the line that builds it`, async () => {
+      const topic = await createTopic(bootstrap, `${name}-located`);
+      const service = await fixture(name, { bootstrap, topic });
+      await drive(`${service.url}${path}`, 1);
+      const { json } = await runKleakJson(
+        ['diagnose', '--pid', String(service.pid), '--bootstrap', bootstrap, '--drive', `${service.url}${path}`, '--method', 'POST', '--stacks', '--yes'],
+        'diagnosis',
+        { env: { KLEAK_PY_SPY: join(repoRoot, 'fixtures/python/.venv/bin/py-spy') } },
+      );
+      const finding = json.findings.find((f: { ruleId: string }) => f.ruleId === 'client-per-request');
+      const line =
+        readFileSync(join(repoRoot, 'fixtures/python', script), 'utf8')
+          .split('\n')
+          .findIndex((l) => l.includes(call)) + 1;
+      assert.equal(finding?.severity, 'error');
+      const at = finding.locations[0];
+      assert.ok(at, `a location: ${JSON.stringify(finding)}`);
+      assert.equal(`${at.file.split('/').pop()}:${at.line}`, `${script}:${line}`);
+      assert.ok(at.count > 0 && /^py-spy samples in /.test(at.countOf), JSON.stringify(at));
+    });
+  }
+
   test('kafka-python, one consumer for the process: nothing at warning or above', async () => {
     const r = await watchDriven('python-kafka-python-consumer-shared', '/consume', 'consumersBuilt');
     assert.deepEqual(atWarningOrAbove(r.findings), []);

@@ -107,6 +107,19 @@ export interface PythonStacks {
   tool: string;
   threads: PythonThread[];
   clients: Array<{ library: 'kafka-python'; kind: string; threads: number; names: string[] }>;
+  /** with a drive: where the service built Kafka clients while kleak sampled its stacks (py-spy record) */
+  constructors?: PythonConstructorSite[];
+}
+
+/** A line of the service that built a Kafka client, from stacks sampled inside the library's constructor. */
+export interface PythonConstructorSite {
+  library: 'kafka-python' | 'aiokafka';
+  /** "KafkaConsumer.__init__", "AIOKafkaProducer.start" */
+  constructor: string;
+  file: string;
+  line: number;
+  function: string;
+  samples: number;
 }
 
 export interface SocketInventory {

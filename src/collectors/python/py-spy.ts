@@ -3,9 +3,12 @@
 // --yes): it needs ptrace rights over the target. What kleak takes from it: every thread's name and Python frames,
 // and the Kafka client threads among them — kafka-python's IO thread per client (3.x: "kafka-io-<client_id>"; 2.x:
 // "<client_id>-network-thread" and "<group>-heartbeat"), recognised by name and by the library's frames.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { InputError } from '../../errors.js';
-import type { PythonStacks, PythonThread } from '../process/types.js';
+import type { PythonConstructorSite, PythonStacks, PythonThread } from '../process/types.js';
 
 interface PySpyFrame {
   name: string;
@@ -89,4 +92,102 @@ export function readPythonStacks(pid: number, env: NodeJS.ProcessEnv = process.e
   const threads = parsePySpyDump(r.stdout);
   const version = spawnSync(command, ['--version'], { encoding: 'utf8', timeout: 5000 }).stdout?.trim();
   return { tool: version || 'py-spy', threads, clients: kafkaThreads(threads) };
+}
+
+/** The Python constructors of the Kafka clients, as a folded stack names them ("KafkaConsumer.__init__ (…/kafka/consumer/group.py:461)"). */
+const constructorFrames: Array<{ library: 'kafka-python' | 'aiokafka'; pattern: RegExp }> = [
+  { library: 'kafka-python', pattern: /^(KafkaConsumer|KafkaProducer|KafkaAdminClient|KafkaClient)\.__init__ \(.*\/kafka\/[^)]*\)$/ },
+  { library: 'aiokafka', pattern: /^(AIOKafkaProducer|AIOKafkaConsumer|AIOKafkaClient)\.(__init__|start) \(.*\/aiokafka\/[^)]*\)$/ },
+];
+
+/** Not the service's code: the standard library and installed packages. */
+const isLibraryFile = (file: string) => /\/(site|dist)-packages\/|\/lib\/python\d+(\.\d+)?\/|^<frozen /.test(file);
+
+/**
+ * Where the service built its Kafka clients, from `py-spy record --format raw --full-filenames` (folded stacks,
+ * outermost first, a sample count at the end of each line): the service's own frame outside a client
+ * constructor, with the samples that fell inside it. A sampler sees a constructor only while it runs (its
+ * connections and metadata take milliseconds), so this finds the clients built per request, not one built once.
+ */
+export function constructorSites(folded: string): PythonConstructorSite[] {
+  const sites = new Map<string, PythonConstructorSite>();
+  for (const line of folded.split('\n')) {
+    const m = /^(.*) (\d+)$/.exec(line.trim());
+    if (!m) continue;
+    const frames = m[1]!.split(';');
+    const inner = frames.findIndex((f) => constructorFrames.some((c) => c.pattern.test(f)));
+    if (inner < 0) continue;
+    const ctor = frames[inner]!;
+    const library = constructorFrames.find((c) => c.pattern.test(ctor))!.library;
+    for (let i = inner - 1; i >= 0; i--) {
+      const frame = /^(.*) \((.*):(\d+)\)$/.exec(frames[i]!);
+      if (!frame || isLibraryFile(frame[2]!)) continue;
+      const key = `${frame[2]}:${frame[3]}`;
+      const site = sites.get(key) ?? {
+        library,
+        constructor: ctor.slice(0, ctor.indexOf(' (')),
+        file: frame[2]!,
+        line: Number(frame[3]),
+        function: frame[1]!,
+        samples: 0,
+      };
+      site.samples += Number(m[2]);
+      sites.set(key, site);
+      break;
+    }
+  }
+  return [...sites.values()].sort((a, b) => b.samples - a.samples);
+}
+
+/**
+ * Samples the process's stacks with py-spy while kleak drives requests (--nonblocking: never paused; --idle: a
+ * constructor waiting on the network counts), until stop(); bounded to `maxMs` whatever happens.
+ */
+export function recordPythonStacks(pid: number, maxMs: number, env: NodeJS.ProcessEnv = process.env): { stop(): Promise<PythonConstructorSite[]> } {
+  const dir = mkdtempSync(join(tmpdir(), 'kleak-py-spy-'));
+  const out = join(dir, 'stacks.txt');
+  const child = spawn(
+    pySpyCommand(env),
+    [
+      'record',
+      '--pid',
+      String(pid),
+      '--nonblocking',
+      '--idle',
+      '--full-filenames',
+      '--format',
+      'raw',
+      '--rate',
+      '200',
+      '--duration',
+      String(Math.ceil(maxMs / 1000)),
+      '-o',
+      out,
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<void>((done) => {
+    child.once('exit', () => done());
+    child.once('error', () => done());
+  });
+  return {
+    async stop() {
+      // py-spy writes what it sampled when interrupted
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGINT');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+      try {
+        if (!existsSync(out))
+          throw new InputError(`py-spy recorded nothing of PID ${pid}: ${stderr.trim().split('\n').slice(-2).join(' ') || 'no output'}.`, {
+            hint: 'py-spy needs ptrace rights over the target (root, or CAP_SYS_PTRACE).',
+          });
+        return constructorSites(readFileSync(out, 'utf8'));
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  };
 }

@@ -4,6 +4,7 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { InputError } from '../../errors.js';
 import { jcmd } from './attach.js';
+import { assertMemoryForSnapshot } from '../memory-budget.js';
 
 function nsPid(pid: number): number {
   try {
@@ -24,6 +25,7 @@ export interface JvmHeapDump {
 
 /** Has the JVM write a heap dump of its live objects into its /tmp; bounded by timeoutMs (a large heap takes a while). */
 export async function dumpJvmHeap(pid: number, timeoutMs = 300_000): Promise<JvmHeapDump> {
+  assertMemoryForSnapshot(pid, 'a heap dump');
   const inJvm = `/tmp/kleak-${nsPid(pid)}-${Date.now()}.hprof`;
   const path = `/proc/${pid}/root${inJvm}`;
   const remove = () => rmSync(path, { force: true });

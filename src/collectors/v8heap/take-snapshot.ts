@@ -6,6 +6,7 @@ import { createWriteStream, readdirSync, readlinkSync, renameSync, rmSync, statS
 import { Socket } from 'node:net';
 import { join } from 'node:path';
 import { InputError } from '../../errors.js';
+import { assertMemoryForSnapshot } from '../memory-budget.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -66,6 +67,7 @@ export async function snapshotViaInspector(pid: number, file: string, options: {
   const port = options.port ?? 9229;
   const timeoutMs = options.timeoutMs ?? 120_000;
   assertNodeProcess(pid);
+  assertMemoryForSnapshot(pid, 'a heap snapshot');
   if (await portOpen(port)) {
     throw new InputError(`Port ${port} is already taken on 127.0.0.1, so PID ${pid}'s inspector cannot open there.`, {
       hint: `Find what listens there (ss -ltnp 'sport = :${port}'), stop it, or use --via signal with a process that loaded heapdump (node -r kleak/agent).`,

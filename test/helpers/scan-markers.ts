@@ -1,5 +1,5 @@
-// analysistest-style markers: `// want "<rule-id>"` on each line a rule must flag in fixtures/scan;
-// every other line (the `// ok` look-alikes among them) must not be flagged. The scan's findings are
+// analysistest-style markers: `// want "<rule-id>"` (Python: `# want "<rule-id>"`) on each line a rule must
+// flag in fixtures/scan; every other line (the `// ok` / `# ok` look-alikes among them) must not be flagged. The scan's findings are
 // compared with the markers exactly, per rule.
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -28,7 +28,7 @@ export function markers(sub = '.'): Mark[] {
     readFileSync(file, 'utf8')
       .split('\n')
       .forEach((line, i) => {
-        for (const m of line.matchAll(/\/\/ want "([a-z-]+)"/g)) out.push({ ruleId: m[1]!, place: `${relative(scanFixtures, file)}:${i + 1}` });
+        for (const m of line.matchAll(/(?:\/\/|#) want "([a-z-]+)"/g)) out.push({ ruleId: m[1]!, place: `${relative(scanFixtures, file)}:${i + 1}` });
       });
   }
   return out;

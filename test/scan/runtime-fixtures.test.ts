@@ -1,8 +1,9 @@
 // The scan on the services the runtime tests run: every leaky fixture is flagged at the line that
 // leaks (the line the runtime itself names where it can: sarama-per-request's heap profile points at
 // main.go:21), and no fixed twin has an error. The JVM fixtures are scanned as one package (kleak.fixtures
-// spans fixtures/java and fixtures/java-spring): Svc.route is found to register its handler. The one leaky fixture the scan cannot see is listed
-// with the reason, so a change that starts seeing it fails here too.
+// spans fixtures/java and fixtures/java-spring): Svc.route is found to register its handler. The Python fixtures
+// are one directory, analysed together. The one leaky fixture the scan cannot see is listed with the reason, so
+// a change that starts seeing it fails here too.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -43,6 +44,15 @@ const expected = [
   'warning client-per-request java/src/kleak/fixtures/AdminPerRequest.java:22',
   // the shutdown hook closes the producer only when GRACEFUL=1: by default SIGTERM drops its buffered records
   'warning no-graceful-shutdown java/src/kleak/fixtures/ShutdownProducer.java:20',
+  // Python: a confluent Producer built per Flask request and appended to a module-level list (KEEP=1, the default):
+  // reference counting would free it, the list keeps it with its librdkafka threads
+  'error client-per-request python/flask_confluent_per_request.py:25',
+  // an AIOKafkaProducer started per FastAPI request and never stopped: its sender task keeps it running
+  'error client-per-request python/fastapi_aiokafka_per_request.py:22',
+  // a kafka-python KafkaConsumer built in an http.server do_POST and appended to a module-level list, never closed
+  'error client-per-request python/kafka_python_consumer_per_request.py:35',
+  // the SIGTERM handler flushes the module-level Producer only when GRACEFUL: by default it exits with what the Producer holds
+  'warning no-graceful-shutdown python/shutdown_producer.py:18',
 ];
 
 test('leaky runtime fixtures are flagged at their leaking line; fixed twins have no error', async () => {
@@ -64,6 +74,9 @@ test('leaky runtime fixtures are flagged at their leaking line; fixed twins have
   // the JVM twins (one client for the process, closed by a shutdown hook) have no finding at all
   for (const twin of ['ProducerPerRequestFixed.java', 'AdminPerRequestFixed.java', 'TemplatePerRequestFixed.java'])
     assert.ok(!got.some((g) => g.includes(`/${twin}:`)), twin);
+  // nor have the Python twins (one client for the process: flushed or closed on SIGTERM, stopped in the lifespan)
+  for (const twin of ['flask_confluent_shared.py', 'fastapi_aiokafka_shared.py', 'kafka_python_consumer_shared.py'])
+    assert.ok(!got.some((g) => g.includes(`python/${twin}:`)), twin);
   // kafkajs-retain keeps `(message) => message` through a callback the shared lib stores: the scan
   // follows no value across modules, so it is not flagged (the heap snapshot finds it at runtime)
   assert.ok(!got.some((g) => g.includes('kafkajs-retain')));

@@ -109,12 +109,39 @@ test('SARIF: one run, the scan rules, repository-relative URIs with regions, acc
   );
   for (const result of log.runs[0].results) {
     const loc = result.locations[0].physicalLocation;
-    assert.match(loc.artifactLocation.uri, /^fixtures\/scan\/(go|java|js|ts|manifests)\//);
+    assert.match(loc.artifactLocation.uri, /^fixtures\/scan\/(go|java|js|ts|python|manifests)\//);
     assert.equal(loc.artifactLocation.uriBaseId, '%SRCROOT%');
     assert.ok(loc.region.startLine > 0 && loc.region.startColumn > 0);
     assert.equal(result.ruleIndex >= 0, true);
     assert.match(result.partialFingerprints['kleakFinding/v1'], /^[0-9a-f]{32}$/);
   }
+});
+
+test('SARIF of the Python fixtures alone: valid, each result at its construction line and column (1-based), in the .py file', async () => {
+  const r = await runKleak(['scan', 'fixtures/scan/python', '--format', 'sarif']);
+  assert.equal(r.code, 1, r.stderr);
+  const log = JSON.parse(r.stdout);
+  assertSarif(log);
+  assertCodeScanningSarif(log);
+  const results = log.runs[0].results as {
+    ruleId: string;
+    level: string;
+    locations: { physicalLocation: { artifactLocation: { uri: string }; region: { startLine: number; startColumn: number } } }[];
+  }[];
+  assert.ok(results.length >= 10, `${results.length} results`);
+  const at = (uri: string, line: number) =>
+    results.find((x) => x.locations[0]!.physicalLocation.artifactLocation.uri === uri && x.locations[0]!.physicalLocation.region.startLine === line);
+  for (const x of results) {
+    const { artifactLocation, region } = x.locations[0]!.physicalLocation;
+    assert.match(artifactLocation.uri, /^fixtures\/scan\/python\/.+\.py$/);
+    assert.ok(region.startLine > 0 && region.startColumn > 0);
+  }
+  // the column is the constructor call's: `    p = Producer(…)` starts at column 9
+  const kept = at('fixtures/scan/python/client-per-request/flask_app.py', 22);
+  assert.equal(kept?.ruleId, 'client-per-request');
+  assert.equal(kept?.level, 'error');
+  assert.equal(kept?.locations[0]!.physicalLocation.region.startColumn, 9);
+  assert.equal(at('fixtures/scan/python/no-graceful-shutdown/consumer_loop.py', 5)?.ruleId, 'no-graceful-shutdown');
 });
 
 test('fingerprints stay the same when unrelated lines are added above; --baseline then finds nothing new', async () => {
@@ -211,6 +238,45 @@ test('never scanned: .gitignore, vendor/, node_modules/, tests (unless --include
   assert.deepEqual(
     withTests.report.findings.map((f: { locations: { file: string }[] }) => f.locations[0]!.file),
     ['svc/h_test.go'],
+  );
+});
+
+test('Python: `# kleak-ignore` suppresses, test_*.py and .venv are not scanned, a syntax error is a warning, one .py file given reads its directory', async () => {
+  const route = (name: string, extra = '') => `from confluent_kafka import Producer
+from flask import Flask
+
+app = Flask(__name__)
+kept = []
+
+
+@app.post("/${name}")
+def ${name}():
+    p = Producer({"bootstrap.servers": "b"})${extra}
+    kept.append(p)
+    return "ok"
+`;
+  const dir = tree({
+    'svc/app.py': route('produce'),
+    'svc/quiet.py': route('quiet', '  # kleak-ignore client-per-request: one per tenant, bounded'),
+    'svc/broken.py': 'from kafka import KafkaProducer\n\ndef broken(:\n',
+    'svc/test_app.py': route('in_test'),
+    '.venv/lib/python3.12/site-packages/x/app.py': route('vendored'),
+  });
+  const r = await json([dir, '--show-suppressed']);
+  assert.deepEqual(
+    r.report.findings.map(
+      (f: { locations: { file: string; line: number; column: number }[] }) => `${f.locations[0]!.file}:${f.locations[0]!.line}:${f.locations[0]!.column}`,
+    ),
+    ['svc/app.py:10:9'],
+  );
+  assert.equal(r.report.scan.suppressed, 1);
+  assert.equal(r.report.suppressed[0].suppressionReason, 'one per tenant, bounded');
+  assert.equal(r.report.scan.files.python, 3);
+  assert.match(r.report.collectors[0].warnings.join('\n'), /svc\/broken\.py:\d+: syntax error/);
+  const one = await json([join(dir, 'svc/app.py')]);
+  assert.deepEqual(
+    one.report.findings.map((f: { locations: { file: string }[] }) => f.locations[0]!.file),
+    ['app.py'],
   );
 });
 

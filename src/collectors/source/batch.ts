@@ -1,13 +1,16 @@
 // The scan's work on a share of the files: the same functions run in the main thread (small trees) or
 // in worker threads (a share each), so both give the same facts. Go: whole packages (a directory's
-// files). Java: whole packages (the files with one package clause, wherever they are). JS/TS: parse first and say which modules export a Kafka instance, then, with every share's
-// exports known, analyse.
+// files). Java: whole packages (the files with one package clause, wherever they are). Python: whole
+// directories (a package's modules). JS/TS: parse first and say which modules export a Kafka instance, then,
+// with every share's exports known, analyse.
 import { parseSync } from 'oxc-parser';
 import type { Library } from '../../types.js';
 import { analyzeGoPackage, type GoFile } from './go/analyze.js';
 import { firstError, goParser, loadedGoParser, parseGo } from './go/tree.js';
 import { analyzeJavaPackage, type JavaFile } from './java/analyze.js';
 import { javaParser } from './java/tree.js';
+import { analyzePythonPackage, type PyFile } from './python/analyze.js';
+import { pythonParser } from './python/tree.js';
 import { analyzeJsFile, exportsOf, lineStarts, type JsFile } from './js/analyze.js';
 import type { Construction, MessageResend, ParseProblem, RecordStore, ShutdownGap, Suppression } from './types.js';
 
@@ -72,12 +75,14 @@ function tooDeep<T>(analyse: () => T, file: string, facts: BatchFacts): T | unde
 }
 
 const suppression = /\/\/\s*kleak-ignore(-next-line)?(?:\s+([a-z]+(?:-[a-z]+)*))?(?:\s*:\s*(.*\S))?\s*$/;
+/** Python's comments: `# kleak-ignore <rule>: reason` */
+const hashSuppression = /#\s*kleak-ignore(-next-line)?(?:\s+([a-z]+(?:-[a-z]+)*))?(?:\s*:\s*(.*\S))?\s*$/;
 
-function suppressionsOf(file: string, source: string): Suppression[] {
+function suppressionsOf(file: string, source: string, pattern = suppression): Suppression[] {
   if (!source.includes('kleak-ignore')) return [];
   const out: Suppression[] = [];
   source.split('\n').forEach((text, i) => {
-    const m = suppression.exec(text);
+    const m = pattern.exec(text);
     if (!m) return;
     out.push({ file, line: i + (m[1] ? 2 : 1), ...(m[2] ? { ruleId: m[2] } : {}), ...(m[3] ? { reason: m[3] } : {}) });
   });
@@ -147,6 +152,36 @@ export async function javaBatch(packages: Text[][]): Promise<BatchFacts> {
     }
     if (!files.length) continue;
     const f = tooDeep(() => analyzeJavaPackage(files), files[0]!.path, facts);
+    if (!f) continue;
+    facts.constructions.push(...f.constructions);
+    facts.shutdown.push(...f.shutdown);
+  }
+  return facts;
+}
+
+/** Parses and analyses Python packages (each a directory's modules). */
+export async function pythonBatch(packages: Text[][]): Promise<BatchFacts> {
+  const facts = emptyFacts();
+  if (!packages.length) return facts;
+  const parser = await pythonParser();
+  for (const group of packages) {
+    const files: PyFile[] = [];
+    for (const g of group) {
+      if (tooLong(g, facts)) continue;
+      let root: PyFile['root'];
+      try {
+        root = parseGo(parser, g.source);
+      } catch (cause) {
+        facts.parseProblems.push({ file: g.path, line: 1, message: `not parsed: ${String(cause)}` });
+        continue;
+      }
+      const err = firstError(root);
+      if (err) facts.parseProblems.push({ file: g.path, line: err.line, message: 'syntax error: the rest of the file was read as far as the parser could' });
+      files.push({ path: g.path, source: g.source, root });
+      facts.suppressions.push(...suppressionsOf(g.path, g.source, hashSuppression));
+    }
+    if (!files.length) continue;
+    const f = tooDeep(() => analyzePythonPackage(files), files[0]!.path, facts);
     if (!f) continue;
     facts.constructions.push(...f.constructions);
     facts.shutdown.push(...f.shutdown);

@@ -1,6 +1,7 @@
-// The static scan's collector: lists the tree's Go, Java and JS/TS files (git's view when it is a work tree,
-// so .gitignore holds; vendor/, node_modules/, generated files and tests skipped; no symlinks), reads
-// only the packages that import a Kafka library (a text check first), parses them and gathers the facts.
+// The static scan's collector: lists the tree's Go, Java, Python and JS/TS files (git's view when it is a work
+// tree, so .gitignore holds; vendor/, node_modules/, virtualenvs, generated files and tests skipped; no
+// symlinks), reads only the packages that import a Kafka library (a text check first), parses them and gathers
+// the facts.
 import { execFileSync } from 'node:child_process';
 import { lstatSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, posix, relative, resolve, sep } from 'node:path';
@@ -8,9 +9,10 @@ import { KleakError } from '../../errors.js';
 import type { Library } from '../../types.js';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { emptyFacts, goBatch, javaBatch, mergeFacts, type BatchFacts, type Signal, type Text } from './batch.js';
+import { emptyFacts, goBatch, javaBatch, mergeFacts, pythonBatch, type BatchFacts, type Signal, type Text } from './batch.js';
 import { kafkaImportPaths } from './go/analyze.js';
 import { javaKafkaPackages } from './java/analyze.js';
+import { pythonKafkaImport } from './python/analyze.js';
 import { shutdownGap, type ShutdownGap, type Site, type SourceEvidence } from './types.js';
 import { readDeclaredDependenciesWithWarnings } from './manifests/index.js';
 import { kafkaPackages } from '../../signatures/packages.js';
@@ -26,10 +28,12 @@ export interface ScanOptions {
 
 const goExt = /\.go$/;
 const javaExt = /\.java$/;
+const pyExt = /\.py$/;
 const jsExt = /\.(js|mjs|cjs|jsx)$/;
 const tsExt = /\.(ts|mts|cts|tsx)$/;
-const skippedDirs = /(^|\/)(vendor|node_modules|\.git|testdata|dist|build|coverage|\.next)\//;
-const testFile = /(_test\.go$|(Test|Tests|IT)\.java$|\.(test|spec)\.[cm]?[jt]sx?$|(^|\/)(__tests__|__mocks__|tests?|spec)\/)/;
+const skippedDirs = /(^|\/)(vendor|node_modules|\.git|testdata|dist|build|coverage|\.next|\.?venv|site-packages|__pycache__|\.tox|\.nox)\//;
+const testFile =
+  /(_test\.go$|(Test|Tests|IT)\.java$|\.(test|spec)\.[cm]?[jt]sx?$|(^|\/)(__tests__|__mocks__|tests?|spec)\/|(^|\/)(test_[^/]*|[^/]*_test|conftest)\.py$)/;
 const declarationFile = /\.d\.[cm]?ts$|\.min\.js$/;
 
 export class ScanError extends KleakError {}
@@ -124,7 +128,7 @@ export async function scanSource(options: ScanOptions): Promise<SourceEvidence> 
     const stat = statSync(root);
     isDir = stat.isDirectory();
     // one source file: the package around it is read, and only its findings are reported
-    if (stat.isFile() && (goExt.test(root) || javaExt.test(root) || /\.(m?js|cjs|jsx|m?ts|cts|tsx)$/.test(root))) {
+    if (stat.isFile() && (goExt.test(root) || javaExt.test(root) || pyExt.test(root) || /\.(m?js|cjs|jsx|m?ts|cts|tsx)$/.test(root))) {
       only = [basename(root)];
       root = dirname(root);
       isDir = true;
@@ -190,6 +194,23 @@ export async function scanSource(options: ScanOptions): Promise<SourceEvidence> 
     if (group.some((g) => javaKafkaPackages.test(g.source))) javaWork.push(group);
     else evidence.prefiltered += group.length;
   }
+  // Python: by directory (a package's modules; helpers and shutdown handlers are often in a sibling module); parsed
+  // only when one of its files imports a Kafka library
+  const pyDirs = new Map<string, Text[]>();
+  let pyFiles = 0;
+  for (const p of files.filter((x) => pyExt.test(x))) {
+    const source = read(p);
+    if (source === undefined) continue;
+    pyFiles++;
+    const dir = posix.dirname(p);
+    pyDirs.set(dir, [...(pyDirs.get(dir) ?? []), { path: p, source }]);
+  }
+  if (pyFiles) evidence.files.python = pyFiles;
+  const pyWork: Text[][] = [];
+  for (const group of pyDirs.values()) {
+    if (group.some((g) => pythonKafkaImport.test(g.source))) pyWork.push(group);
+    else evidence.prefiltered += group.length;
+  }
   // JS/TS: files that mention Kafka, build a client or handle SIGTERM
   const jsWork: Text[] = [];
   for (const p of files.filter((x) => jsExt.test(x) || tsExt.test(x))) {
@@ -206,14 +227,20 @@ export async function scanSource(options: ScanOptions): Promise<SourceEvidence> 
       });
     else jsWork.push({ path: p, source });
   }
-  const work = goWork.reduce((n, g) => n + g.length, 0) + javaWork.reduce((n, g) => n + g.length, 0) + jsWork.length;
+  const work = [...goWork, ...javaWork, ...pyWork].reduce((n, g) => n + g.length, 0) + jsWork.length;
   const threads = Number(process.env.KLEAK_SCAN_THREADS) || (work >= workerThreshold ? Math.min(availableParallelism(), 4) : 1);
   // JS/TS is always parsed in a worker thread with a large stack: oxc recurses natively and a deeply nested file
-  // would crash the process on the main thread's stack; Go (tree-sitter runs in wasm) shares the workers on a big tree
+  // would crash the process on the main thread's stack; Go, Java and Python (tree-sitter runs in wasm) share the
+  // workers on a big tree
   const facts =
     threads > 1
-      ? await inWorkers(threads, goWork, javaWork, jsWork)
-      : mergeFacts(mergeFacts(await goBatch(goWork), await javaBatch(javaWork)), jsWork.length ? await inWorkers(1, [], [], jsWork) : emptyFacts());
+      ? await inWorkers(threads, goWork, javaWork, pyWork, jsWork)
+      : [
+          await goBatch(goWork),
+          await javaBatch(javaWork),
+          await pythonBatch(pyWork),
+          jsWork.length ? await inWorkers(1, [], [], [], jsWork) : emptyFacts(),
+        ].reduce((all, f) => mergeFacts(all, f), emptyFacts());
   const order = (a: Site, b: Site) => a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column;
   evidence.constructions = facts.constructions.sort(order);
   evidence.stores = facts.stores.sort(order);
@@ -272,7 +299,7 @@ function shares<T>(items: T[], n: number, size: (t: T) => number): T[][] {
   return out.map((s) => s.items);
 }
 
-async function inWorkers(n: number, goWork: Text[][], javaWork: Text[][], jsWork: Text[]): Promise<BatchFacts> {
+async function inWorkers(n: number, goWork: Text[][], javaWork: Text[][], pyWork: Text[][], jsWork: Text[]): Promise<BatchFacts> {
   const workers = Array.from({ length: n }, () => new Worker(new URL('./scan-worker.js', import.meta.url), { resourceLimits: { stackSizeMb: workerStackMb } }));
   const ask = <T>(w: Worker, message: unknown): Promise<T> =>
     new Promise((resolveAnswer, reject) => {
@@ -292,16 +319,18 @@ async function inWorkers(n: number, goWork: Text[][], javaWork: Text[][], jsWork
   try {
     const goShares = shares(goWork, n, (g) => g.reduce((a, t) => a + t.source.length, 0));
     const javaShares = shares(javaWork, n, (g) => g.reduce((a, t) => a + t.source.length, 0));
+    const pyShares = shares(pyWork, n, (g) => g.reduce((a, t) => a + t.source.length, 0));
     const jsShares = shares(jsWork, n, (t) => t.source.length);
     // one request at a time per worker (each answer is the worker's next message); the workers run side by side
     const first = await Promise.all(
       workers.map(async (w, i) => ({
         go: await ask<BatchFacts>(w, { type: 'go', dirs: goShares[i] }),
         java: await ask<BatchFacts>(w, { type: 'java', packages: javaShares[i] }),
+        python: await ask<BatchFacts>(w, { type: 'python', packages: pyShares[i] }),
         exports: await ask<[string, [string, Library][]][]>(w, { type: 'js-parse', files: jsShares[i] }),
       })),
     );
-    const goFacts = first.flatMap((f) => [f.go, f.java]);
+    const goFacts = first.flatMap((f) => [f.go, f.java, f.python]);
     const exported = first.flatMap((f) => f.exports);
     const known = jsWork.map((f) => f.path);
     const jsFacts = await Promise.all(workers.map((w) => ask<BatchFacts>(w, { type: 'js-analyze', exported, known })));

@@ -1,6 +1,6 @@
 // What the static scan hands to its rules: facts about the service's code, each at a file, line and
 // column (1-based, relative to the scanned root, forward slashes). The parsers and the analysis that
-// finds them are in go/, js/ and java/; the rules in src/scan/rules decide what is a finding.
+// finds them are in go/, js/, java/ and python/; the rules in src/scan/rules decide what is a finding.
 import type { Library } from '../../types.js';
 import type { ClientVersion } from '../../signatures/types.js';
 
@@ -12,7 +12,7 @@ export interface DeclaredClientVersion extends ClientVersion {
   direct: boolean;
 }
 
-export type ScanLanguage = 'go' | 'js' | 'java';
+export type ScanLanguage = 'go' | 'js' | 'java' | 'python';
 
 /** how a kafkajs consumer escapes when it is started: the rules treat it as kept until disconnected */
 export const runsInBackground = 'started with run(): it runs in the background until disconnected';
@@ -52,6 +52,8 @@ export interface Fate {
   how?: string;
   /** where the path without Close leaves: a return or the end of the variable's scope */
   leakLine?: number;
+  /** why it leaks, in words, when it is more than a path without close (Python: "keeps it in kept, which outlives the request…", "starts it and never stops it…") */
+  reason?: string;
 }
 
 export interface Construction extends Site {
@@ -112,7 +114,8 @@ export interface ParseProblem {
 
 export interface SourceEvidence {
   root: string;
-  files: { go: number; js: number; ts: number; java: number };
+  /** python: only when the tree has Python files */
+  files: { go: number; js: number; ts: number; java: number; python?: number };
   /** files read but not analysed further: no Kafka library is imported in their package */
   prefiltered: number;
   bytes: number;

@@ -1,7 +1,9 @@
 // client-not-closed (scan): a client bound to a local that has a path to a return (or the end of its
 // scope) on which it is neither closed nor handed on — returned, stored, passed to a call, captured by
 // a goroutine, closure or lambda — the lostcancel analysis; or built and dropped. main's own clients are
-// no-graceful-shutdown's; request-scoped ones are client-per-request's.
+// no-graceful-shutdown's; request-scoped ones are client-per-request's. Python: a client its library frees
+// when nothing keeps it (confluent-kafka, kafka-python's KafkaProducer) is not reported; an aiokafka client
+// started and not stopped, or a kafka-python consumer not closed, is (their own tasks and threads keep them).
 import { defineRule } from '../../rules/define-rule.js';
 import { at, fingerprintOf, kindText } from './helpers.js';
 
@@ -15,6 +17,7 @@ export default defineRule({
     messages: {
       leaks: '{binding} := {callee}(…) in {function} is neither closed nor handed on when the function leaves at line {leakLine}',
       dropped: '{callee}(…) in {function} builds {kind} and {how}',
+      reason: '{callee}(…) in {function} builds {kind} and {reason}',
     },
     fix: {
       sarama:
@@ -29,6 +32,24 @@ export default defineRule({
   }`,
       'spring-kafka': `Declare the DefaultKafkaProducerFactory as a @Bean (the context destroys it on shutdown), or destroy() it on every path:
   try { template.send(topic, value).get(); } finally { factory.destroy(); }`,
+      'kafka-python': `Close it on every path: a with block (kafka-python 2.2+), or close() in finally; a KafkaConsumer's IO thread
+keeps a dropped one alive, with its connections and its group membership:
+  consumer = KafkaConsumer(TOPIC, bootstrap_servers=BROKERS, group_id=GROUP)
+  try:
+      records = consumer.poll(timeout_ms=1000)
+  finally:
+      consumer.close()`,
+      aiokafka: `Stop what you start on every path: async with (start() on entry, stop() on exit), or stop() in finally; its sender
+(or fetcher) task keeps a dropped one running:
+  async with AIOKafkaProducer(bootstrap_servers=BROKERS) as producer:
+      await producer.send_and_wait(TOPIC, value)`,
+      'confluent-kafka-python': `Flush a Producer before dropping it (flush() sends what it buffers); close a Consumer (close() commits and leaves its
+group); or keep one per process:
+  producer = Producer({"bootstrap.servers": BROKERS})
+  try:
+      producer.produce(TOPIC, value)
+  finally:
+      producer.flush(10)`,
       unknown: 'Close the client on every path out of the function (defer / finally), or keep one per process.',
     },
   },
@@ -40,7 +61,7 @@ export default defineRule({
     return source.constructions
       .filter((c) => !c.scope && !c.inMain && !c.singleton && (c.fate.status === 'leaks' || c.fate.status === 'discarded') && !wrapped(c))
       .map((c) => ({
-        messageId: c.fate.status === 'leaks' && c.binding ? ('leaks' as const) : ('dropped' as const),
+        messageId: c.fate.reason ? ('reason' as const) : c.fate.status === 'leaks' && c.binding ? ('leaks' as const) : ('dropped' as const),
         data: {
           binding: c.binding ?? '_',
           callee: c.callee,
@@ -48,6 +69,7 @@ export default defineRule({
           kind: kindText(c),
           leakLine: c.fate.leakLine ?? 0,
           how: c.fate.how ?? 'drops it',
+          reason: c.fate.reason ?? '',
         },
         confidence: 'likely' as const,
         library: c.library,

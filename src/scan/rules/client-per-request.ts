@@ -2,7 +2,10 @@
 // handler or per-message code, directly or through a helper the handler calls (two calls deep).
 // Not closed on every path → error (each request leaves its connections behind); closed → warning
 // (each request pays a metadata round-trip and new connections). Lazy singletons (sync.Once, a nil
-// guard, a module-level cache, a constructor) are not per request and are left alone.
+// guard, a module-level cache, a constructor) are not per request and are left alone. Python follows each
+// library's lifecycle: a confluent-kafka client nothing keeps is freed when the handler returns (a warning), one
+// kept in a module-level list is an error, and so is an aiokafka client started and never stopped (its own
+// tasks keep it alive).
 import { defineRule } from '../../rules/define-rule.js';
 import { oneClientPerProcessFix } from '../../rules/helpers.js';
 import { runsInBackground } from '../../collectors/source/types.js';
@@ -25,6 +28,44 @@ export default defineRule({
       'kafka-go': `Create one *kafka.Writer at start-up and share it (it is safe for concurrent use); Close it on shutdown:
   w := &kafka.Writer{Addr: kafka.TCP(brokers...), Balancer: &kafka.LeastBytes{}} // once, in main
   defer w.Close()`,
+      'confluent-kafka-python': `Build one Producer at import time (or in the app factory) and share it: it is thread-safe, and each one is a
+librdkafka instance with its own threads and broker connections. Keep none per request; flush it on SIGTERM:
+  producer = Producer({"bootstrap.servers": BROKERS})  # once, at import
+
+  @app.post("/orders")
+  def orders():
+      producer.produce(TOPIC, request.data)
+      producer.poll(0)
+      return "", 202
+
+  def on_term(*_):
+      producer.flush(10)
+      sys.exit(0)
+
+  signal.signal(signal.SIGTERM, on_term)`,
+      'kafka-python': `Build one KafkaProducer at start-up (it is thread-safe) and share it; a KafkaConsumer belongs to a long-running
+consumer thread, not to a request. Close them on SIGTERM (a consumer's close() leaves its group at once):
+  producer = KafkaProducer(bootstrap_servers=BROKERS)  # once, at import
+
+  def on_term(*_):
+      producer.close()  # flushes first
+      sys.exit(0)
+
+  signal.signal(signal.SIGTERM, on_term)`,
+      aiokafka: `Start one AIOKafkaProducer in the application's lifespan, stop it there, and share it: a producer started per
+request is kept alive by its own sender task even after the handler drops it.
+  @asynccontextmanager
+  async def lifespan(app):
+      app.state.producer = AIOKafkaProducer(bootstrap_servers=BROKERS)
+      await app.state.producer.start()
+      yield
+      await app.state.producer.stop()  # flushes, then closes
+
+  app = FastAPI(lifespan=lifespan)
+
+  @app.post("/orders")
+  async def orders(request: Request):
+      await request.app.state.producer.send_and_wait(TOPIC, await request.body())`,
     },
   },
   needs: ['source'],
@@ -45,9 +86,11 @@ export default defineRule({
         if (c.fate.status === 'leaks' || c.fate.status === 'discarded' || background) {
           const fate = background
             ? 'starts it with run() and never disconnects it'
-            : c.fate.status === 'discarded'
-              ? `drops it (${c.fate.how})`
-              : `does not close it on the path that leaves at line ${c.fate.leakLine}`;
+            : c.fate.reason
+              ? c.fate.reason
+              : c.fate.status === 'discarded'
+                ? `drops it (${c.fate.how})`
+                : `does not close it on the path that leaves at line ${c.fate.leakLine}`;
           return { ...common, messageId: 'leaks' as const, data: { ...base, fate }, confidence: 'likely' as const };
         }
         if (c.fate.status === 'closed')

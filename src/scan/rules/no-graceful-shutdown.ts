@@ -4,7 +4,10 @@
 // (nor NestJS enableShutdownHooks, terminus) in the package, or one that calls process.exit first; Java —
 // a serving or polling program (or a Spring component) whose producer or consumer, built in main, a field
 // or a constructor, no shutdown hook, @PreDestroy or DisposableBean.destroy() closes (or closes only
-// under a condition). A @Bean is the Spring context's to close.
+// under a condition). A @Bean is the Spring context's to close. Python — a serving or polling program whose
+// producer or consumer, built at import time, in the app factory or lifespan, in main or as a lazy singleton,
+// no SIGTERM handler, atexit hook, lifespan (after its yield) or shutdown event flushes, closes or stops (or does
+// so only under a condition); a SIGINT-only handler does not count (Kubernetes sends SIGTERM).
 import { defineRule } from '../../rules/define-rule.js';
 import { shutdownSequence } from '../../rules/helpers.js';
 import { at, fingerprintOf, kindText } from './helpers.js';
@@ -48,6 +51,32 @@ export default defineRule({
   ${shutdownSequence['kafka-clients']}`,
       'spring-kafka': `Let Spring own it: declare the ProducerFactory (and KafkaTemplate) as @Beans, which the context destroys on
 shutdown; a factory you build yourself needs factory.destroy() in a @PreDestroy method or a shutdown hook.`,
+      'confluent-kafka-python': `Flush the Producer (close the Consumer) in a SIGTERM handler: Python's default SIGTERM action ends the process at
+once, with what the Producer still buffers:
+  producer = Producer({"bootstrap.servers": BROKERS})  # once, at import or in the app factory
+
+  def on_term(*_):
+      producer.flush(10)  # sends what it buffers
+      consumer.close()    # the last commit, then LeaveGroup
+      sys.exit(0)
+
+  signal.signal(signal.SIGTERM, on_term)  # SIGINT alone is not enough: Kubernetes sends SIGTERM`,
+      'kafka-python': `Close it in a SIGTERM handler (KafkaProducer.close() flushes; KafkaConsumer.close() leaves the group):
+  def on_term(*_):
+      producer.close()
+      consumer.close()
+      sys.exit(0)
+
+  signal.signal(signal.SIGTERM, on_term)`,
+      aiokafka: `Start and stop it in the application's lifespan (uvicorn runs the shutdown half on SIGTERM):
+  @asynccontextmanager
+  async def lifespan(app):
+      await producer.start()
+      yield
+      await producer.stop()  # flushes, then closes
+
+  app = FastAPI(lifespan=lifespan)
+Without a server that handles SIGTERM: loop.add_signal_handler(signal.SIGTERM, stop_event.set), then stop() it.`,
       unknown: 'Handle SIGTERM: flush and close producers, close consumers (final commit, LeaveGroup), then exit.',
     },
   },

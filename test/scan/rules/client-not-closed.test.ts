@@ -1,5 +1,5 @@
 // client-not-closed in the source: the scan flags exactly the lines marked `// want "client-not-closed"` in fixtures/scan (Go,
-// Java, JS and TS), and none of the `// ok` look-alikes beside them.
+// Java, JS, TS and Python's `# want`), and none of the `// ok` look-alikes beside them.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -20,4 +20,26 @@ test('client-not-closed in Java: the path that leaves without close(), a client 
   assert.match(found[1]!.summary, /Jobs\.sendSome is neither closed nor handed on when the function leaves at line 27/);
   assert.match(found[2]!.summary, /AdminClient\.create\(…\) in Jobs\.topics builds an admin client and listTopics\(…\) is called on it/);
   assert.match(found[0]!.fix, /try \(KafkaProducer<String, String> producer = new KafkaProducer<>\(props\)\)/);
+});
+
+test('client-not-closed in Python: aiokafka started and not stopped, a kafka-python consumer left open on a path; a dropped confluent Producer is freed', async () => {
+  const run = await scan({ root: join(scanFixtures, 'python/client-not-closed'), includeTests: true });
+  const found = run.diagnosis.findings.filter((f) => f.ruleId === 'client-not-closed');
+  assert.deepEqual(
+    found.map((f) => f.locations.map((l) => l.line)),
+    [
+      [15, 17],
+      [21, 24],
+    ],
+    'the construction, and the line where the path without close()/stop() leaves',
+  );
+  assert.equal(found[0]!.library, 'aiokafka');
+  assert.match(
+    found[0]!.summary,
+    /AIOKafkaProducer\(…\) in publish_report builds a producer and starts it \(producer\.start\(\)\) and does not stop it on the path that leaves at line 17 \(its sender task keeps it running\)/,
+  );
+  assert.match(found[0]!.fix, /async with AIOKafkaProducer\(bootstrap_servers=BROKERS\) as producer:/);
+  assert.equal(found[1]!.library, 'kafka-python');
+  assert.match(found[1]!.summary, /KafkaConsumer\(…\) in lag is neither closed nor handed on when the function leaves at line 24/);
+  assert.match(found[1]!.fix, /finally:\s+consumer\.close\(\)/);
 });

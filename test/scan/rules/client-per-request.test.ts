@@ -1,8 +1,10 @@
 // client-per-request in the source: the scan flags exactly the lines marked `// want "client-per-request"` in fixtures/scan (Go,
-// Java, JS and TS), and none of the `// ok` look-alikes beside them.
+// Java, JS, TS and Python's `# want`), and none of the `// ok` look-alikes beside them.
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { scan } from '../../../src/core/scan.js';
+import { repoRoot } from '../../../src/repo-root.js';
 import rule from '../../../src/scan/rules/client-per-request.js';
 import { scanFixtures, scanRuleTests } from '../../helpers/scan-markers.js';
 
@@ -51,4 +53,71 @@ test('client-per-request in Java: Spring, JAX-RS, servlet, HttpHandler, createCo
   assert.match(at(30, plain).summary, /Plain\$Handler\.handle \(HttpHandler\.handle\(HttpExchange\)\)/);
   assert.match(at(39, plain).summary, /registered with createContext\("\/produce", …\)/);
   assert.match(at(55, plain).summary, /loop around consumer\.poll\(\)/);
+});
+
+test('client-per-request in Python: Flask, FastAPI, Django, http.server, Celery and consumer-loop scopes; kept or started-and-not-stopped is an error', async () => {
+  const run = await scan({ root: join(scanFixtures, 'python/client-per-request'), includeTests: true });
+  const at = (file: string, line: number) => {
+    const f = run.diagnosis.findings.find((x) => x.ruleId === id && x.locations[0]!.file === file && x.locations[0]!.line === line);
+    assert.ok(f, `${file}:${line}`);
+    return f;
+  };
+  const kept = at('flask_app.py', 22);
+  assert.equal(kept.severity, 'error');
+  assert.equal(kept.library, 'confluent-kafka-python');
+  assert.equal(kept.locations[0]!.column, 9);
+  assert.equal(kept.locations[0]!.function, 'kept_per_request');
+  assert.match(
+    kept.summary,
+    /request handler kept_per_request \(registered with @app\.post\("\/kept"\), a Flask route\) and keeps it in kept, which outlives the request/,
+  );
+  assert.match(kept.fix, /producer = Producer\(\{"bootstrap\.servers": BROKERS\}\)\s+# once, at import/);
+  assert.match(kept.fix, /signal\.signal\(signal\.SIGTERM, on_term\)/);
+  const flushed = at('flask_app.py', 31);
+  assert.equal(flushed.severity, 'warning', 'flushed and dropped: freed when the handler returns, but one client per request');
+  assert.match(flushed.summary, /closes it \(p\.flush\(\) in finally, then dropped: reference counting frees it\)/);
+  assert.match(at('flask_app.py', 40).summary, /through via_helper → make_producer\) and keeps it in kept/);
+  assert.equal(at('flask_app.py', 40).severity, 'error');
+  assert.match(at('flask_app.py', 53).summary, /@bp\.route\("\/topics"\), a Flask blueprint route/);
+  const started = at('fastapi_app.py', 28);
+  assert.equal(started.severity, 'error');
+  assert.equal(started.library, 'aiokafka');
+  assert.match(
+    started.summary,
+    /a FastAPI endpoint\) and starts it \(producer\.start\(\)\) and does not stop it on the path that leaves at line 31 \(its sender task keeps it running\)/,
+  );
+  assert.match(started.fix, /async def lifespan\(app\):[\s\S]*await app\.state\.producer\.stop\(\)/);
+  assert.equal(at('fastapi_app.py', 39).severity, 'warning');
+  assert.match(at('fastapi_app.py', 39).summary, /closes it \(async with aiokafka\.AIOKafkaProducer\(…\)\)/);
+  assert.match(at('fastapi_app.py', 46).summary, /@router\.post\("\/finally"\), a FastAPI router endpoint\) and closes it \(producer\.stop\(\) in finally\)/);
+  const view = at('orders/views.py', 10);
+  assert.equal(view.severity, 'error');
+  assert.equal(view.library, 'kafka-python');
+  assert.match(view.summary, /request handler latest \(a Django view: takes request, in views\.py\) and does not close it on the path that leaves at line 12/);
+  assert.match(at('orders/views.py', 17).summary, /OrderView\.post \(a Django class-based view's post\) and closes it \(producer\.close\(\) in finally\)/);
+  assert.match(at('worker.py', 15).summary, /per-message code forward \(@celery\.task: a Celery task, run per message\)/);
+  assert.match(at('worker.py', 26).summary, /per-message code main \(loop over consumer\) and keeps it in forwarders\[message\.offset\]/);
+  // the look-alikes and the shared clients: nothing
+  for (const [file, line] of [
+    ['lookalike.py', 12],
+    ['flask_app.py', 16],
+    ['flask_app.py', 60],
+    ['fastapi_app.py', 16],
+    ['orders/views.py', 26],
+    ['worker.py', 23],
+  ] as const)
+    assert.ok(!run.diagnosis.findings.some((f) => f.locations[0]!.file === file && f.locations[0]!.line === line), `${file}:${line}`);
+});
+
+test('client-per-request in Python, the runtime fixtures: an http.server do_POST handler, a Flask route kept under a flag', async () => {
+  const run = await scan({ root: join(repoRoot, 'fixtures/python') });
+  const found = run.diagnosis.findings.filter((f) => f.ruleId === id);
+  assert.deepEqual(found.map((f) => `${f.severity} ${f.locations[0]!.file}:${f.locations[0]!.line}`).sort(), [
+    'error fastapi_aiokafka_per_request.py:22',
+    'error flask_confluent_per_request.py:25',
+    'error kafka_python_consumer_per_request.py:35',
+  ]);
+  const consumer = found.find((f) => f.locations[0]!.file === 'kafka_python_consumer_per_request.py')!;
+  assert.match(consumer.summary, /request handler Handler\.do_POST \(do_POST of a BaseHTTPRequestHandler\) and keeps it in consumers/);
+  assert.equal(consumer.locations[0]!.function, 'Handler.do_POST');
 });

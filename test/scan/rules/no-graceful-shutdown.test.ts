@@ -1,9 +1,10 @@
 // no-graceful-shutdown in the source: the scan flags exactly the lines marked `// want "no-graceful-shutdown"` in fixtures/scan (Go,
-// Java, JS and TS), and none of the `// ok` look-alikes beside them.
+// Java, JS, TS and Python's `# want`), and none of the `// ok` look-alikes beside them.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { scan } from '../../../src/core/scan.js';
+import { repoRoot } from '../../../src/repo-root.js';
 import rule from '../../../src/scan/rules/no-graceful-shutdown.js';
 import { scanFixtures, scanRuleTests } from '../../helpers/scan-markers.js';
 
@@ -20,4 +21,32 @@ test('no-graceful-shutdown in Java: no hook, a hook that closes only under a fla
   assert.match(at('no-graceful-shutdown/PollNoHook.java')!.summary, /builds a consumer in PollNoHook\.main/);
   assert.match(at('no-graceful-shutdown/Publisher.java')!.summary, /in Publisher\.<init>/, 'a field initializer runs in the constructor');
   for (const twin of ['graceful/Hooked.java', 'graceful/Publisher.java', 'graceful/KafkaConfig.java']) assert.equal(at(twin), undefined, twin);
+});
+
+test('no-graceful-shutdown in Python: no SIGTERM path, a SIGINT-only handler, a finally only Ctrl-C reaches, an app factory; the twins are clean', async () => {
+  const run = await scan({ root: join(scanFixtures, 'python'), includeTests: true });
+  const at = (file: string) => run.diagnosis.findings.find((f) => f.ruleId === 'no-graceful-shutdown' && f.locations[0]!.file === file);
+  const none = at('no-graceful-shutdown/no_handler.py')!;
+  assert.equal(none.library, 'confluent-kafka-python');
+  assert.equal(none.locations[0]!.line, 6);
+  assert.match(none.summary, /Producer builds a producer in <module>, but nothing flushes producer on the way out: no signal\.signal\(signal\.SIGTERM, …\)/);
+  assert.match(none.summary, /teardown_appcontext after_request runs after each request, not at shutdown/);
+  assert.match(none.fix, /def on_term\(\*_\):\s+producer\.flush\(10\)/);
+  const sigint = at('no-graceful-shutdown/sigint_only.py')!;
+  assert.equal(sigint.library, 'kafka-python');
+  assert.match(sigint.summary, /only the SIGINT handler stop flushes producer \(line 20\), and SIGTERM never reaches it/);
+  assert.match(at('no-graceful-shutdown/consumer_loop.py')!.summary, /only the finally block at line 15 closes consumer \(line 16\)/);
+  const factory = at('no-graceful-shutdown/factory.py')!;
+  assert.match(factory.summary, /AIOKafkaProducer builds a producer in create_app, but nothing stops producer/);
+  assert.match(factory.fix, /lifespan/);
+  // a None guard around the flush is no condition; a flag is
+  assert.equal(at('client-per-request/flask_app.py'), undefined);
+  for (const twin of ['sigterm.py', 'loop.py', 'lifespan.py', 'kafka_client.py', 'server.py']) assert.equal(at(`graceful/${twin}`), undefined, twin);
+  const runtime = await scan({ root: join(repoRoot, 'fixtures/python') });
+  const shutdown = runtime.diagnosis.findings.filter((f) => f.ruleId === 'no-graceful-shutdown');
+  assert.deepEqual(
+    shutdown.map((f) => `${f.locations[0]!.file}:${f.locations[0]!.line}`),
+    ['shutdown_producer.py:18'],
+  );
+  assert.match(shutdown[0]!.summary, /the SIGTERM handler on_term flushes producer only when GRACEFUL \(line 56\)/);
 });

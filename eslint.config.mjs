@@ -26,7 +26,7 @@ const nodeGlobals = Object.fromEntries(
 );
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'fixtures/go/', 'fixtures/scan/', 'fixtures/captured/', 'broker/target/', '.cache/'] },
+  { ignores: ['dist/', 'node_modules/', 'fixtures/go/', 'fixtures/scan/', 'fixtures/captured/', 'fixtures/python/.venv/', 'broker/target/', '.cache/'] },
   js.configs.recommended,
   {
     files: ['**/*.ts'],

@@ -155,7 +155,7 @@ export function contextFacts(evidence: Evidence): ContextFact[] {
     facts.push({ source: 'shutdown', name: 'producer side', value: 'not evaluated', meaning: evidence.shutdown.producerNotEvaluated });
   const source = evidence.source;
   if (source) {
-    const files = source.files.go + source.files.js + source.files.ts + source.files.java;
+    const files = source.files.go + source.files.js + source.files.ts + source.files.java + (source.files.python ?? 0);
     facts.push({
       source: 'source',
       name: 'scan',

@@ -1,4 +1,4 @@
-// kleak scan: the Kafka-client leak patterns in Go, Java and JS/TS source, before they run; the CI gate
+// kleak scan: the Kafka-client leak patterns in Go, Java, JS/TS and Python source, before they run; the CI gate
 // for pull requests (--changed-since) with SARIF for code scanning.
 import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
@@ -26,8 +26,9 @@ function gitTop(dir: string): string | undefined {
 }
 
 function statsLine(s: SourceEvidence): string {
-  const files = s.files.go + s.files.js + s.files.ts + s.files.java;
-  return `${files} file${files === 1 ? '' : 's'} (${s.files.go} Go, ${s.files.java} Java, ${s.files.js} JS, ${s.files.ts} TS; ${files - s.prefiltered} in packages that use a Kafka library), ${s.constructions.length} Kafka constructors, in ${s.durationMs} ms`;
+  const python = s.files.python ?? 0;
+  const files = s.files.go + s.files.js + s.files.ts + s.files.java + python;
+  return `${files} file${files === 1 ? '' : 's'} (${s.files.go} Go, ${s.files.java} Java, ${s.files.js} JS, ${s.files.ts} TS${python ? `, ${python} Python` : ''}; ${files - s.prefiltered} in packages that use a Kafka library), ${s.constructions.length} Kafka constructors, in ${s.durationMs} ms`;
 }
 
 function table(run: ScanRun, chalk: ChalkInstance, showSuppressed: boolean): string {
@@ -60,7 +61,7 @@ function table(run: ScanRun, chalk: ChalkInstance, showSuppressed: boolean): str
 export function registerScan(program: Command, ctx: CliContext): void {
   const command = program
     .command('scan [dir]')
-    .description('find Kafka-client leak patterns in Go, Java and JS/TS source (before they run)')
+    .description('find Kafka-client leak patterns in Go, Java, JS/TS and Python source (before they run)')
     .option('--include-tests', 'also scan tests (_test.go, *.test.ts, __tests__/ …)')
     .option('--changed-since <ref>', 'report only findings in files changed since this git ref (pull requests)')
     .option('--show-suppressed', 'list the findings silenced by // kleak-ignore comments')

@@ -94,21 +94,7 @@ export function creationLocations(v8Heap: V8HeapEvidence | undefined): SourceLoc
 export const orphanThreshold = 3;
 
 /** The fix for a client created and not closed, per library: client-per-request and the rules that see its growth. */
-export const oneClientPerProcessFix: Record<
-  | 'sarama'
-  | 'franz-go'
-  | 'kafka-go'
-  | 'confluent-kafka-go'
-  | 'kafkajs'
-  | 'node-rdkafka'
-  | 'kafka-clients'
-  | 'spring-kafka'
-  | 'confluent-kafka-python'
-  | 'kafka-python'
-  | 'aiokafka'
-  | 'unknown',
-  string
-> = {
+export const oneClientPerProcessFix: Record<Exclude<Library, 'confluent-kafka-javascript'>, string> = {
   sarama: `Create the client and producer once at start-up, share them, and close them on shutdown. If you
 use NewAsyncProducerFromClient/NewSyncProducerFromClient, producer.Close() does NOT close the client:
   client, err := sarama.NewClient(brokers, cfg)          // once, in main

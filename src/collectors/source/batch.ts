@@ -129,16 +129,19 @@ export function goBatchSync(dirs: Text[][]): BatchFacts {
   return facts;
 }
 
-/** Parses and analyses Java packages (each the files of one package clause). */
-export async function javaBatch(packages: Text[][]): Promise<BatchFacts> {
+/** A tree-sitter language's packages: each file parsed (a syntax error noted), its suppressions read, the package analysed. */
+function treeSitterBatch<F extends { path: string; source: string; root: ReturnType<typeof parseGo> }>(
+  packages: Text[][],
+  parser: Parameters<typeof parseGo>[0],
+  analyze: (files: F[]) => { constructions: Construction[]; shutdown: ShutdownGap[] },
+  suppression?: Parameters<typeof suppressionsOf>[2],
+): BatchFacts {
   const facts = emptyFacts();
-  if (!packages.length) return facts;
-  const parser = await javaParser();
   for (const group of packages) {
-    const files: JavaFile[] = [];
+    const files: F[] = [];
     for (const g of group) {
       if (tooLong(g, facts)) continue;
-      let root: JavaFile['root'];
+      let root: F['root'];
       try {
         root = parseGo(parser, g.source);
       } catch (cause) {
@@ -147,11 +150,11 @@ export async function javaBatch(packages: Text[][]): Promise<BatchFacts> {
       }
       const err = firstError(root);
       if (err) facts.parseProblems.push({ file: g.path, line: err.line, message: 'syntax error: the rest of the file was read as far as the parser could' });
-      files.push({ path: g.path, source: g.source, root });
-      facts.suppressions.push(...suppressionsOf(g.path, g.source));
+      files.push({ path: g.path, source: g.source, root } as F);
+      facts.suppressions.push(...suppressionsOf(g.path, g.source, suppression));
     }
     if (!files.length) continue;
-    const f = tooDeep(() => analyzeJavaPackage(files), files[0]!.path, facts);
+    const f = tooDeep(() => analyze(files), files[0]!.path, facts);
     if (!f) continue;
     facts.constructions.push(...f.constructions);
     facts.shutdown.push(...f.shutdown);
@@ -159,34 +162,14 @@ export async function javaBatch(packages: Text[][]): Promise<BatchFacts> {
   return facts;
 }
 
-/** Parses and analyses Python packages (each a directory's modules). */
+/** Parses and analyses Java packages (each the files of one package clause). */
+export async function javaBatch(packages: Text[][]): Promise<BatchFacts> {
+  return packages.length ? treeSitterBatch<JavaFile>(packages, await javaParser(), analyzeJavaPackage) : emptyFacts();
+}
+
+/** Parses and analyses Python packages (each a directory's modules); `# kleak-ignore` comments. */
 export async function pythonBatch(packages: Text[][]): Promise<BatchFacts> {
-  const facts = emptyFacts();
-  if (!packages.length) return facts;
-  const parser = await pythonParser();
-  for (const group of packages) {
-    const files: PyFile[] = [];
-    for (const g of group) {
-      if (tooLong(g, facts)) continue;
-      let root: PyFile['root'];
-      try {
-        root = parseGo(parser, g.source);
-      } catch (cause) {
-        facts.parseProblems.push({ file: g.path, line: 1, message: `not parsed: ${String(cause)}` });
-        continue;
-      }
-      const err = firstError(root);
-      if (err) facts.parseProblems.push({ file: g.path, line: err.line, message: 'syntax error: the rest of the file was read as far as the parser could' });
-      files.push({ path: g.path, source: g.source, root });
-      facts.suppressions.push(...suppressionsOf(g.path, g.source, hashSuppression));
-    }
-    if (!files.length) continue;
-    const f = tooDeep(() => analyzePythonPackage(files), files[0]!.path, facts);
-    if (!f) continue;
-    facts.constructions.push(...f.constructions);
-    facts.shutdown.push(...f.shutdown);
-  }
-  return facts;
+  return packages.length ? treeSitterBatch<PyFile>(packages, await pythonParser(), analyzePythonPackage, hashSuppression) : emptyFacts();
 }
 
 const tsExt = /\.(ts|mts|cts|tsx)$/;

@@ -7,111 +7,159 @@ export interface DominatorInput {
   edgeTo: Uint32Array;
   /** references not followed (V8's weak edges, a java.lang.ref.Reference's referent) */
   isWeak?: (e: number) => boolean;
+  /** the same as isWeak, as an array: edge e is not followed when types[e] === weak (faster than a function) */
+  weakEdges?: { types: Uint8Array; weak: number };
   selfSize: (i: number) => number;
+  /** the same as selfSize, as an array (faster than a function) */
+  selfSizes?: ArrayLike<number>;
+  /** told when each step ends: 'graph' (search and predecessors), 'dominators', 'retained' */
+  onPhase?: (phase: 'graph' | 'dominators' | 'retained') => void;
 }
 
+const NONE = 0xffffffff;
+
 /**
- * Dominators by the iterative algorithm of Cooper, Harvey and Kennedy ("A Simple, Fast Dominance
- * Algorithm") over a reverse postorder from the root (node 0); weak edges are not followed.
- * Then retained size = self size + retained sizes of the nodes it immediately dominates.
+ * Dominators by Lengauer and Tarjan's algorithm in its semi-NCA form (Georgiadis and Tarjan): one
+ * depth-first search from the root (node 0) over the references that are followed, semidominators in
+ * reverse preorder with path compression (iterative, by pointer reversal: no recursion and no stack of
+ * its own), then each immediate dominator as the nearest common ancestor of its parent and its
+ * semidominator. Everything is in flat typed arrays indexed by preorder number; about 20 bytes a node
+ * and 4 a followed reference at the peak. Then retained size = self size + the retained sizes of the
+ * nodes a node immediately dominates (the dominator tree is unique: any correct algorithm gives the
+ * same sizes).
  */
 export function retainedSizes(g: DominatorInput): Float64Array {
-  const edgeTo = (e: number) => g.edgeTo[e]!;
-  const isWeak = g.isWeak ?? (() => false);
   const n = g.nodeCount;
-  const order = new Uint32Array(n); // postorder position → node
-  // node → postorder position once finished; -1 not reached yet; while on the search's stack, -2 - (how
-  // many of its edges were looked at), so the search needs no array of edge cursors of its own
-  const post = new Int32Array(n).fill(-1);
-  let count = 0;
-  // the search's stack is reused as the predecessor offsets, and the idoms later take the place of
-  // `post`: fewer arrays alive at once keeps the peak down
-  const scratchA = new Uint32Array(n + 1);
-  {
-    const stack = scratchA;
-    let sp = 0;
-    stack[sp++] = 0;
-    post[0] = -2;
-    while (sp > 0) {
-      const v = stack[sp - 1]!;
-      const first = g.firstEdge[v]!;
-      const end = g.firstEdge[v + 1]!;
-      let e = first + (-2 - post[v]!);
-      let pushed = false;
-      while (e < end) {
-        const cur = e++;
-        if (isWeak(cur)) continue;
-        const w = edgeTo(cur);
-        if (post[w] === -1) {
-          post[v] = -2 - (e - first);
-          post[w] = -2;
-          stack[sp++] = w;
-          pushed = true;
-          break;
-        }
+  if (n === 0) return new Float64Array(0);
+  const { firstEdge, edgeTo } = g;
+  const weakTypes = g.weakEdges?.types;
+  const weakCode = g.weakEdges?.weak ?? -1;
+  const isWeakFn = g.isWeak;
+  const followed = (e: number) => (weakTypes !== undefined ? weakTypes[e] !== weakCode : isWeakFn === undefined || !isWeakFn(e));
+
+  // node → preorder number, and the search's cursor per preorder number, share one buffer that later
+  // holds the (node-indexed) retained sizes as float64
+  const scratch = new ArrayBuffer(n * 8);
+  const pre = new Uint32Array(scratch, 0, n).fill(NONE);
+  const cursor = new Uint32Array(scratch, n * 4, n);
+  const vertex = new Uint32Array(n); // preorder → node
+  const parent = new Uint32Array(n); // preorder → its parent's preorder number; later the immediate dominator
+  const start = new Uint32Array(n + 1); // predecessor counts, then offsets, then the semidominators
+
+  // depth-first search; the path back to the root is the parent chain, so no stack is needed. Every
+  // followed reference of a reached node is looked at once: its target's predecessors are counted here.
+  pre[0] = 0;
+  vertex[0] = 0;
+  cursor[0] = firstEdge[0]!;
+  let count = 1;
+  let k = 0;
+  for (;;) {
+    const v = vertex[k]!;
+    const end = firstEdge[v + 1]!;
+    let e = cursor[k]!;
+    let next = -1;
+    while (e < end) {
+      const cur = e++;
+      if (!followed(cur)) continue;
+      const w = edgeTo[cur]!;
+      let p = pre[w]!;
+      if (p === NONE) {
+        p = count++;
+        pre[w] = p;
+        vertex[p] = w;
+        parent[p] = k;
+        cursor[p] = firstEdge[w]!;
+        next = p;
       }
-      if (!pushed) {
-        sp--;
-        post[v] = count;
-        order[count++] = v;
-      }
+      start[p]!++;
+      if (next >= 0) break;
     }
+    if (next >= 0) {
+      cursor[k] = e;
+      k = next;
+    } else if (k === 0) break;
+    else k = parent[k]!;
   }
-  // predecessors (reachable, non-weak) in CSR form, both sides as postorder positions so the fixpoint
-  // loop below reads them in sequence, without a lookup per predecessor; the start offsets double as fill cursors
-  const start = scratchA.fill(0);
-  for (let k = 0; k < count; k++) {
-    const v = order[k]!;
-    for (let e = g.firstEdge[v]!; e < g.firstEdge[v + 1]!; e++) if (!isWeak(e)) start[post[edgeTo(e)]!]!++;
-  }
+
+  // predecessor lists (as preorder numbers) in CSR form; the cursor array becomes the fill positions
   let sum = 0;
-  for (let k = 0; k <= count; k++) {
-    const c = start[k]!;
-    start[k] = sum;
+  for (let p = 0; p < count; p++) {
+    const c = start[p]!;
+    start[p] = sum;
+    cursor[p] = sum;
     sum += c;
   }
+  start[count] = sum;
   const preds = new Uint32Array(sum);
-  for (let k = 0; k < count; k++) {
-    const v = order[k]!;
-    for (let e = g.firstEdge[v]!; e < g.firstEdge[v + 1]!; e++) if (!isWeak(e)) preds[start[post[edgeTo(e)]!]!++] = k;
+  for (let v = 0; v < n; v++) {
+    const p = pre[v]!;
+    if (p === NONE) continue;
+    for (let e = firstEdge[v]!, end = firstEdge[v + 1]!; e < end; e++) if (followed(e)) preds[cursor[pre[edgeTo[e]!]!]!++] = p;
   }
-  for (let k = count; k > 0; k--) start[k] = start[k - 1]!; // the cursors moved each start one slot on
-  start[0] = 0;
-  const NONE = 0xffffffff;
-  const root = post[0];
-  const idom = new Uint32Array(post.buffer).fill(NONE); // by postorder position; post is not read after this
-  idom[root] = root;
-  const intersect = (a: number, b: number) => {
-    while (a !== b) {
-      while (a < b) a = idom[a]!;
-      while (b < a) b = idom[b]!;
-    }
-    return a;
-  };
-  let changed = true;
-  while (changed) {
-    changed = false;
-    for (let k = count - 2; k >= 0; k--) {
-      let newIdom = NONE;
-      for (let p = start[k]!, end = start[k + 1]!; p < end; p++) {
-        const u = preds[p]!;
-        if (idom[u] === NONE) continue;
-        newIdom = newIdom === NONE ? u : intersect(u, newIdom);
+  g.onPhase?.('graph');
+
+  // semidominators, in reverse preorder. A vertex is linked into the forest once processed: the ones
+  // numbered above the current w. label[x] is the least semidominator on x's compressed path; the
+  // ancestors start as the parents. semi(w) goes into start[w + 1], which is not read again once w is done.
+  const label = pre; // pre is not needed any more
+  const ancestor = cursor;
+  ancestor.set(parent.subarray(0, count));
+  for (let w = count - 1; w >= 1; w--) {
+    let s = parent[w]!;
+    for (let q = start[w]!, end = start[w + 1]!; q < end; q++) {
+      const v = preds[q]!;
+      if (v <= w) {
+        if (v < s) s = v;
+        continue;
       }
-      if (newIdom !== NONE && idom[k] !== newIdom) {
-        idom[k] = newIdom;
-        changed = true;
+      let a = ancestor[v]!;
+      if (a > w) {
+        // up to the last linked vertex on v's path, reversing the pointers; then down, each vertex
+        // taking the least label above it and pointing straight at the path's root
+        let x = v;
+        let below = NONE;
+        while (a > w) {
+          ancestor[x] = below;
+          below = x;
+          x = a;
+          a = ancestor[x]!;
+        }
+        let best = label[x]!;
+        let y = below;
+        while (y !== NONE) {
+          const down = ancestor[y]!;
+          const l = label[y]!;
+          if (best < l) label[y] = best;
+          else best = l;
+          ancestor[y] = a;
+          y = down;
+        }
       }
+      const l = label[v]!;
+      if (l < s) s = l;
     }
+    label[w] = s;
+    start[w + 1] = s;
   }
-  // the retained sizes go where the predecessor lists were (done with by now) when those are big
-  // enough, as they are in any real heap (more edges than nodes): one array less at the peak
-  const retained = preds.byteLength >= n * 8 ? new Float64Array(preds.buffer, 0, n).fill(0) : new Float64Array(n);
-  for (let k = 0; k < count; k++) {
-    const v = order[k]!;
-    retained[v] = g.selfSize(v);
+  // immediate dominators, in preorder: the nearest ancestor of the parent at or above the semidominator
+  const idom = parent;
+  for (let w = 1; w < count; w++) {
+    const s = start[w + 1]!;
+    let x = idom[w]!;
+    while (x > s) x = idom[x]!;
+    idom[w] = x;
   }
-  // postorder visits children before parents: add each node's retained size to its dominator
-  for (let k = 0; k < count; k++) if (k !== root) retained[order[idom[k]!]!]! += retained[order[k]!]!;
+  g.onPhase?.('dominators');
+
+  // retained sizes by preorder (in the predecessor lists' place when they are big enough), children
+  // (higher numbers) added to their dominators first; then placed by node
+  const byPre = preds.byteLength >= count * 8 ? new Float64Array(preds.buffer, 0, count) : new Float64Array(count);
+  const selfSizes = g.selfSizes;
+  if (selfSizes) for (let p = 0; p < count; p++) byPre[p] = selfSizes[vertex[p]!]!;
+  else for (let p = 0; p < count; p++) byPre[p] = g.selfSize(vertex[p]!);
+  for (let p = count - 1; p >= 1; p--) byPre[idom[p]!]! += byPre[p]!;
+  const retained = new Float64Array(scratch, 0, n).fill(0);
+  for (let p = 0; p < count; p++) retained[vertex[p]!] = byPre[p]!;
+  g.onPhase?.('retained');
   return retained;
 }

@@ -4,8 +4,6 @@ import { fileURLToPath } from 'node:url';
 import type { HeapGraph } from './heap-graph.js';
 import type { CreationSite, HeapAnalysis, KafkaObjects, PinnedGroup, PinnedOwner } from './types.js';
 
-const isObject = (g: HeapGraph, i: number) => g.type(i) === 'object';
-
 function hasEdgeMatching(g: HeapGraph, i: number, test: (name: string) => boolean): number | undefined {
   for (let e = g.firstEdge[i]!; e < g.firstEdge[i + 1]!; e++) if (test(g.edgeName(e))) return g.edgeTo(e);
   return undefined;
@@ -107,22 +105,48 @@ function ownerOf(g: HeapGraph, node: number, parentEdge: Int32Array): PinnedOwne
   return undefined;
 }
 
+// what an object's name is, as far as the classification goes (by string index, worked out once per name)
+const UNSEEN = 0;
+const OTHER = 1;
+const CLIENT = 2;
+const CLUSTER = 3;
+const BROKER = 4;
+const CONNECTION = 5;
+const OBJECT = 6;
+const categories: Record<string, number> = { Client: CLIENT, Cluster: CLUSTER, Broker: BROKER, Connection: CONNECTION, Object: OBJECT };
+
 export function analyzeHeap(g: HeapGraph, fileBytes: number): HeapAnalysis {
   const retained = g.computeRetainedSizes();
   const kafka: KafkaObjects = { clients: 0, clusters: 0, brokers: 0, connections: 0, liveSockets: 0, requestTimers: 0 };
-  const constructors: Record<string, number> = {};
   const messages: number[] = [];
   const sites = new Map<string, number>();
   let totalBytes = 0;
+  // objects are counted by name index, and the names decoded once each at the end
+  const { nodeType, nodeName, nodeSelfSize, strings } = g.snapshot;
+  const stringCount = strings.length;
+  const perName = new Uint32Array(stringCount);
+  const category = new Uint8Array(stringCount);
+  let unnamed = 0; // a name index outside the strings: '?'
+  const firstSeen: number[] = [];
+  const isObjectType = Uint8Array.from(g.nodeTypes, (t) => (t === 'object' ? 1 : 0));
+  const value = g.matcher('value');
+  const offset = g.matcher('offset');
+  const batchContext = g.matcher('batchContext');
   for (let i = 0; i < g.nodeCount; i++) {
-    totalBytes += g.selfSize(i);
-    if (!isObject(g, i)) continue;
-    const name = g.name(i);
-    constructors[name] = (constructors[name] ?? 0) + 1;
-    if (name === 'Client' && hasEdgeMatching(g, i, (n) => n.includes('private:Kafka:createCluster')) !== undefined) kafka.clients++;
-    else if (name === 'Cluster' && g.hasEdge(i, 'brokerPool')) kafka.clusters++;
-    else if (name === 'Broker' && g.hasEdge(i, 'connectionPool')) kafka.brokers++;
-    else if (name === 'Connection' && g.hasEdge(i, 'requestQueue')) {
+    totalBytes += nodeSelfSize[i]!;
+    if (isObjectType[nodeType[i]!] !== 1) continue;
+    const nameIndex = nodeName[i]!;
+    let kind = OTHER;
+    if (nameIndex < stringCount) {
+      if (perName[nameIndex]!++ === 0) firstSeen.push(nameIndex);
+      kind = category[nameIndex]!;
+      if (kind === UNSEEN) kind = category[nameIndex] = categories[strings.get(nameIndex)!] ?? OTHER;
+    } else if (unnamed++ === 0) firstSeen.push(-1);
+    if (kind === OTHER) continue;
+    if (kind === CLIENT && hasEdgeMatching(g, i, (n) => n.includes('private:Kafka:createCluster')) !== undefined) kafka.clients++;
+    else if (kind === CLUSTER && g.hasEdge(i, 'brokerPool')) kafka.clusters++;
+    else if (kind === BROKER && g.hasEdge(i, 'connectionPool')) kafka.brokers++;
+    else if (kind === CONNECTION && g.hasEdge(i, 'requestQueue')) {
       kafka.connections++;
       const socket = g.child(i, 'socket');
       if (socket !== undefined && socketIsLive(g, socket)) {
@@ -134,9 +158,17 @@ export function analyzeHeap(g: HeapGraph, fileBytes: number): HeapAnalysis {
       const queue = g.child(i, 'requestQueue');
       const timer = queue === undefined ? undefined : g.child(queue, 'requestTimeoutIntervalId');
       if (timer !== undefined && g.name(timer) === 'Timeout') kafka.requestTimers++;
-    } else if (name === 'Object' && g.hasEdge(i, 'value') && g.hasEdge(i, 'offset') && g.hasEdge(i, 'batchContext')) {
+    } else if (kind === OBJECT && g.childBy(i, value) !== undefined && g.childBy(i, offset) !== undefined && g.childBy(i, batchContext) !== undefined) {
       messages.push(i); // a kafkajs record: magicByte, attributes, timestamp, offset, key, value, headers, …, batchContext
     }
+  }
+  // in the order the names first appear, as a count per object would have built it
+  const constructors: Record<string, number> = {};
+  for (const nameIndex of firstSeen) {
+    const name = nameIndex < 0 ? '?' : strings.get(nameIndex)!;
+    const times = nameIndex < 0 ? unnamed : perName[nameIndex]!;
+    if (name in Object.prototype || name === '__proto__') for (let k = 0; k < times; k++) constructors[name] = (constructors[name] ?? 0) + 1;
+    else constructors[name] = (constructors[name] ?? 0) + times;
   }
 
   // Pinned buffers: the ArrayBuffers behind the key/value views of kept messages, each counted once.

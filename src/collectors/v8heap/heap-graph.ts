@@ -4,6 +4,13 @@
 import { retainedSizes } from '../dominators.js';
 import type { HeapSnapshot } from './parse-heap-snapshot.js';
 
+/** the indices of the strings equal to a name, and the number it spells (-1 when none) */
+export interface EdgeMatcher {
+  indices: number[];
+  one: number;
+  asIndex: number;
+}
+
 export class HeapGraph {
   readonly nodeCount: number;
   readonly firstEdge: Uint32Array;
@@ -12,6 +19,8 @@ export class HeapGraph {
   private readonly weakType: number;
   private readonly elementType: number;
   private readonly hiddenType: number;
+  /** told when each step of computeRetainedSizes ends */
+  onPhase?: (phase: 'graph' | 'dominators' | 'retained') => void;
   retained?: Float64Array;
 
   constructor(readonly snapshot: HeapSnapshot) {
@@ -29,7 +38,11 @@ export class HeapGraph {
     return this.nodeTypes[this.snapshot.nodeType[i]!] ?? '?';
   }
   name(i: number): string {
-    return this.snapshot.strings[this.snapshot.nodeName[i]!] ?? '?';
+    return this.snapshot.strings.get(this.snapshot.nodeName[i]!) ?? '?';
+  }
+  /** the index into meta.node_types[0] of a node type (-1 when the snapshot has none of that name) */
+  typeCode(type: string): number {
+    return this.nodeTypes.indexOf(type);
   }
   /** the snapshot's own node id (stable across tools: memlab, DevTools) */
   id(i: number): number {
@@ -48,7 +61,7 @@ export class HeapGraph {
   edgeName(e: number): string {
     const t = this.snapshot.edgeType[e];
     const v = this.snapshot.edgeName[e]!;
-    return t === this.elementType || t === this.hiddenType ? String(v) : (this.snapshot.strings[v] ?? '?');
+    return t === this.elementType || t === this.hiddenType ? String(v) : (this.snapshot.strings.get(v) ?? '?');
   }
   /** the node index an edge leads to */
   edgeTo(e: number): number {
@@ -67,7 +80,28 @@ export class HeapGraph {
   }
   /** the node an edge named `name` leads to, if any */
   child(i: number, name: string): number | undefined {
-    for (let e = this.firstEdge[i]!; e < this.firstEdge[i + 1]!; e++) if (this.edgeName(e) === name) return this.edgeTo(e);
+    let m = this.matchers.get(name);
+    if (!m) this.matchers.set(name, (m = this.matcher(name)));
+    return this.childBy(i, m);
+  }
+  private readonly matchers = new Map<string, EdgeMatcher>();
+  /** what child() compares edges with, for a name looked up many times */
+  matcher(name: string): EdgeMatcher {
+    const indices = this.snapshot.strings.indicesOf(name);
+    return { indices, one: indices.length === 1 ? indices[0]! : -1, asIndex: /^(0|[1-9]\d*)$/.test(name) ? Number(name) : -1 };
+  }
+  /** child(i, name) with the name's matcher: the same as edgeName(e) === name, without decoding */
+  childBy(i: number, { indices, one, asIndex }: EdgeMatcher): number | undefined {
+    const { edgeType, edgeName, edgeTo } = this.snapshot;
+    const element = this.elementType;
+    const hidden = this.hiddenType;
+    for (let e = this.firstEdge[i]!, end = this.firstEdge[i + 1]!; e < end; e++) {
+      const t = edgeType[e];
+      const v = edgeName[e]!;
+      if (t === element || t === hidden) {
+        if (v === asIndex) return edgeTo[e];
+      } else if (one >= 0 ? v === one : indices.includes(v)) return edgeTo[e];
+    }
     return undefined;
   }
   hasEdge(i: number, name: string): boolean {
@@ -106,8 +140,10 @@ export class HeapGraph {
       nodeCount: this.nodeCount,
       firstEdge: this.firstEdge,
       edgeTo: this.snapshot.edgeTo,
-      isWeak: (e) => this.isWeak(e),
+      weakEdges: { types: this.snapshot.edgeType, weak: this.weakType },
       selfSize: (i) => this.selfSize(i),
+      selfSizes: this.snapshot.nodeSelfSize,
+      ...(this.onPhase ? { onPhase: this.onPhase } : {}),
     });
     return this.retained;
   }

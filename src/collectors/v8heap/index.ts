@@ -9,9 +9,38 @@ import { snapshotViaInspector } from './take-snapshot.js';
 import { collect, type CollectorResult } from '../types.js';
 import type { HeapAnalysis, V8HeapEvidence } from './types.js';
 
+/**
+ * With KLEAK_HEAP_TIMINGS=1 in the environment, each snapshot's steps are timed and printed to stderr
+ * (one line: parse, graph, dominators, retained, kafka, total, and the process's peak RSS so far).
+ */
+function phaseTimer(file: string): { mark: (phase: string) => void; report: () => void } | undefined {
+  if (!process.env.KLEAK_HEAP_TIMINGS || process.env.KLEAK_HEAP_TIMINGS === '0') return undefined;
+  const started = performance.now();
+  let last = started;
+  const phases: string[] = [];
+  return {
+    mark(phase) {
+      const now = performance.now();
+      phases.push(`${phase} ${Math.round(now - last)} ms`);
+      last = now;
+    },
+    report() {
+      const peak = Math.round(process.resourceUsage().maxRSS / 1024);
+      process.stderr.write(`kleak heap timings: ${phases.join(', ')}, total ${Math.round(last - started)} ms, peak RSS ${peak} MB (${file})\n`);
+    },
+  };
+}
+
 export async function analyzeSnapshotFile(file: string, onProgress?: (fraction: number) => void): Promise<HeapAnalysis> {
+  const timer = phaseTimer(file);
   const snapshot = await readHeapSnapshot(file, onProgress);
-  return analyzeHeap(new HeapGraph(snapshot), snapshot.fileBytes);
+  timer?.mark('parse');
+  const graph = new HeapGraph(snapshot);
+  if (timer) graph.onPhase = timer.mark;
+  const analysis = analyzeHeap(graph, snapshot.fileBytes);
+  timer?.mark('kafka');
+  timer?.report();
+  return analysis;
 }
 
 export async function readV8Heap(file: string, compare?: string, onProgress?: (fraction: number) => void): Promise<V8HeapEvidence> {

@@ -9,6 +9,7 @@
 //   "nodes":[9,1,1,0,5,0,0, …],"edges":[…],"trace_function_infos":[],"trace_tree":[],"samples":[],
 //   "locations":[],"strings":["<dummy>","", …]}
 import { InputError } from '../../errors.js';
+import { SnapshotStrings } from './snapshot-strings.js';
 
 export interface SnapshotMeta {
   node_fields: string[];
@@ -43,25 +44,15 @@ export interface HeapSnapshot {
   edgeName: Uint32Array;
   /** the node index (the file's to_node ÷ its node field count) */
   edgeTo: Uint32Array;
-  strings: string[];
+  /** decoded when asked for */
+  strings: SnapshotStrings;
   fileBytes: number;
   /** source positions of closures, meta.location_fields at a time (object_index, script_id, line, column; 0-based) */
   locations: Uint32Array;
 }
 
-// what each field of the file's nodes and edges arrays is kept as
-const SKIP = 0;
-const TYPE = 1;
-const NAME = 2;
-const ID = 3;
-const SELF_SIZE = 4;
-const EDGE_COUNT = 5;
-const TO_NODE = 6;
-
-const nodeFieldKinds: Record<string, number> = { type: TYPE, name: NAME, id: ID, self_size: SELF_SIZE, edge_count: EDGE_COUNT };
-const edgeFieldKinds: Record<string, number> = { type: TYPE, name_or_index: NAME, to_node: TO_NODE };
 /** the fields kleak needs: every field it keeps */
-const required = { node: Object.keys(nodeFieldKinds), edge: Object.keys(edgeFieldKinds) };
+const required = { node: ['type', 'name', 'id', 'self_size', 'edge_count'], edge: ['type', 'name_or_index', 'to_node'] };
 
 type Phase = 'header' | 'seek-key' | 'numbers' | 'locations' | 'skip-array' | 'strings' | 'done';
 
@@ -82,18 +73,13 @@ export class HeapSnapshotParser {
   private number = -1;
   /** the sum of the edge counts so far */
   private edgesSoFar = 0;
-  /** per field position of the file's nodes / edges: what it is kept as */
-  private nodeFieldKind: Uint8Array = new Uint8Array(0);
-  private edgeFieldKind: Uint8Array = new Uint8Array(0);
   private sourceFields = 1;
   private depth = 0;
-  private strings: string[] = [];
+  private strings = new SnapshotStrings();
   private locationNumbers: number[] = [];
   private inString = false;
   private escaped = false;
   private hasEscape = false;
-  private stringBytes: number[] = [];
-  private readonly decoder = new TextDecoder('utf-8');
   private bytes = 0;
 
   private readonly source: string;
@@ -145,6 +131,7 @@ export class HeapSnapshotParser {
   }
 
   end(): HeapSnapshot {
+    if (this.phase === 'numbers') this.checkPartial();
     const absent = ['nodes', 'edges', 'strings'].filter((k) => !this.seen.has(k));
     const midSection = this.phase === 'numbers' || this.phase === 'strings' || this.phase === 'skip-array' || this.phase === 'header';
     if (!this.meta || !this.arrays || (absent.length && midSection)) {
@@ -165,7 +152,7 @@ export class HeapSnapshotParser {
       nodeCount: this.nodeCount,
       edgeCount: this.edgeCount,
       ...this.arrays,
-      strings: this.strings,
+      strings: (this.strings.seal(), this.strings),
       fileBytes: this.bytes,
       locations: Uint32Array.from(this.locationNumbers),
     };
@@ -249,8 +236,10 @@ export class HeapSnapshotParser {
     }
     const nodeCount = count('node_count', meta.node_fields.length);
     const edgeCount = count('edge_count', meta.edge_fields.length);
-    this.nodeFieldKind = Uint8Array.from(meta.node_fields.map((f) => nodeFieldKinds[f] ?? SKIP));
-    this.edgeFieldKind = Uint8Array.from(meta.edge_fields.map((f) => edgeFieldKinds[f] ?? SKIP));
+    const nf = meta.node_fields;
+    const ef = meta.edge_fields;
+    this.nodeAt = { type: nf.indexOf('type'), name: nf.indexOf('name'), id: nf.indexOf('id'), size: nf.indexOf('self_size'), count: nf.indexOf('edge_count') };
+    this.edgeAt = { type: ef.indexOf('type'), name: ef.indexOf('name_or_index'), to: ef.indexOf('to_node') };
     this.sourceFields = meta.node_fields.length;
     this.nodeTypeCount = meta.node_types[0].length;
     this.edgeTypeCount = meta.edge_types[0].length;
@@ -294,10 +283,14 @@ export class HeapSnapshotParser {
           this.item = 0;
           this.field = 0;
           this.number = -1;
+          this.values = new Float64Array(this.key === 'nodes' ? this.meta!.node_fields.length : this.meta!.edge_fields.length);
           this.phase = 'numbers';
         } else if (this.key === 'strings') {
           this.targetName = 'strings';
           this.phase = 'strings';
+          // V8 writes the strings last: what is left of the file bounds their bytes (pages not written to cost nothing)
+          const left = this.totalBytes === undefined ? 0 : this.totalBytes - (this.bytes - (chunk.length - i));
+          this.strings = new SnapshotStrings(left > 0 ? left : 1 << 20);
         } else if (this.key === 'locations') {
           this.targetName = 'locations';
           this.number = -1;
@@ -316,14 +309,61 @@ export class HeapSnapshotParser {
     return i;
   }
 
+  /** what each field position of a node / an edge is kept as, and where the kept fields are */
+  private nodeAt = { type: -1, name: -1, id: -1, size: -1, count: -1 };
+  private edgeAt = { type: -1, name: -1, to: -1 };
+  /** the fields of the node or edge being read (a whole one is stored at once) */
+  private values = new Float64Array(0);
+
   private readNumbers(chunk: Uint8Array, i: number): number {
-    const a = this.arrays!;
+    return this.targetName === 'nodes' ? this.readNodes(chunk, i) : this.readEdges(chunk, i);
+  }
+
+  /** the type field of a node or an edge not read to its end, checked as it would have been when read */
+  private checkPartial(): void {
     const isNodes = this.targetName === 'nodes';
-    const kinds = isNodes ? this.nodeFieldKind : this.edgeFieldKind;
-    const fields = kinds.length;
-    const count = isNodes ? this.nodeCount : this.edgeCount;
-    const sourceFields = this.sourceFields;
-    const nodeCount = this.nodeCount;
+    const typeAt = isNodes ? this.nodeAt.type : this.edgeAt.type;
+    if (this.field > typeAt && this.values[typeAt]! >= (isNodes ? this.nodeTypeCount : this.edgeTypeCount)) this.badType(this.values[typeAt]!);
+  }
+
+  private unexpected(c: number): never {
+    this.checkPartial();
+    throw new InputError(`${this.source} is corrupt: unexpected ${JSON.stringify(String.fromCharCode(c))} in its ${this.targetName} array.`, {
+      hint: 'Take a new snapshot.',
+    });
+  }
+
+  private endOfArray(item: number, field: number): void {
+    const count = this.targetName === 'nodes' ? this.nodeCount : this.edgeCount;
+    this.field = field;
+    this.checkPartial();
+    if (item !== count || field !== 0) this.countMismatch(item);
+    if (this.targetName === 'nodes') {
+      if (this.edgesSoFar !== this.edgeCount) {
+        throw new InputError(`${this.source} is corrupt: its nodes count ${this.edgesSoFar} edges and its header ${this.edgeCount}.`, {
+          hint: 'Take a new snapshot.',
+        });
+      }
+      this.arrays!.firstEdge[this.nodeCount] = this.edgesSoFar;
+    }
+    this.seen.add(this.targetName);
+    this.phase = 'seek-key';
+    this.key = '';
+    this.item = item;
+    this.number = -1;
+  }
+
+  // The two loops below are most of the reading: the digits of a number in a tight loop, a whole node
+  // or edge stored at once when its last field is read. A number may go on in the next chunk.
+  private readNodes(chunk: Uint8Array, i: number): number {
+    const a = this.arrays!;
+    const { nodeType, nodeName, nodeId, nodeSelfSize, firstEdge } = a;
+    const values = this.values;
+    const fields = values.length;
+    const { type: typeAt, name: nameAt, id: idAt, size: sizeAt, count: countAt } = this.nodeAt;
+    const count = this.nodeCount;
+    const typeCount = this.nodeTypeCount;
+    let edgesSoFar = this.edgesSoFar;
     let n = this.number;
     let item = this.item;
     let field = this.field;
@@ -331,7 +371,6 @@ export class HeapSnapshotParser {
     for (; i < length; i++) {
       let c = chunk[i]!;
       if (c >= 0x30 && c <= 0x39) {
-        // the digits of one number in a tight loop (most of the file); it may go on in the next chunk
         let v = n < 0 ? 0 : n;
         do {
           v = v * 10 + (c - 0x30);
@@ -341,55 +380,99 @@ export class HeapSnapshotParser {
         n = v;
         if (i === length) break;
       }
-      if (c === 0x2c || c === 0x5d || c === 0x0a || c === 0x20 || c === 0x0d || c === 0x09) {
+      if (c === 0x2c || c === 0x0a || c === 0x5d || c === 0x20 || c === 0x0d || c === 0x09) {
         if (n >= 0) {
-          if (item >= count) this.countMismatch(item + 1);
-          const value = n > 0xffffffff ? 0xffffffff : n;
-          const kind = kinds[field]!;
-          if (kind === TYPE && value >= (isNodes ? this.nodeTypeCount : this.edgeTypeCount)) this.badType(value);
-          if (isNodes) {
-            if (kind === TYPE) a.nodeType[item] = value;
-            else if (kind === NAME) a.nodeName[item] = value;
-            else if (kind === ID) a.nodeId[item] = value;
-            else if (kind === SELF_SIZE) a.nodeSelfSize[item] = value;
-            else if (kind === EDGE_COUNT) {
-              a.firstEdge[item] = this.edgesSoFar;
-              this.edgesSoFar += value;
-            }
-          } else if (kind === TO_NODE) {
-            // stored as a node index: the graph then follows an edge without a division
-            const to = value / sourceFields;
-            if (to !== Math.floor(to) || to >= nodeCount) this.badEdgeTarget(value);
-            a.edgeTo[item] = to;
-          } else if (kind === TYPE) a.edgeType[item] = value;
-          else if (kind === NAME) a.edgeName[item] = value;
+          if (field === 0 && item >= count) this.countMismatch(item + 1);
+          values[field] = n > 0xffffffff ? 0xffffffff : n;
+          n = -1;
           if (++field === fields) {
             field = 0;
+            const t = values[typeAt]!;
+            if (t >= typeCount) this.badType(t);
+            nodeType[item] = t;
+            nodeName[item] = values[nameAt]!;
+            nodeId[item] = values[idAt]!;
+            nodeSelfSize[item] = values[sizeAt]!;
+            firstEdge[item] = edgesSoFar;
+            edgesSoFar += values[countAt]!;
             item++;
           }
-          n = -1;
         }
         if (c === 0x5d) {
-          if (item !== count || field !== 0) this.countMismatch(item);
-          if (isNodes) {
-            if (this.edgesSoFar !== this.edgeCount) {
-              throw new InputError(`${this.source} is corrupt: its nodes count ${this.edgesSoFar} edges and its header ${this.edgeCount}.`, {
-                hint: 'Take a new snapshot.',
-              });
-            }
-            a.firstEdge[nodeCount] = this.edgesSoFar;
-          }
-          this.seen.add(this.targetName);
-          this.phase = 'seek-key';
-          this.key = '';
-          this.item = item;
-          this.number = -1;
+          this.edgesSoFar = edgesSoFar;
+          this.endOfArray(item, field);
           return i + 1;
         }
       } else {
-        throw new InputError(`${this.source} is corrupt: unexpected ${JSON.stringify(String.fromCharCode(c))} in its ${this.targetName} array.`, {
-          hint: 'Take a new snapshot.',
-        });
+        this.field = field;
+        this.unexpected(c);
+      }
+    }
+    this.edgesSoFar = edgesSoFar;
+    this.number = n;
+    this.item = item;
+    this.field = field;
+    return i;
+  }
+
+  private readEdges(chunk: Uint8Array, i: number): number {
+    const { edgeType, edgeName, edgeTo } = this.arrays!;
+    const values = this.values;
+    const fields = values.length;
+    const { type: typeAt, name: nameAt, to: toAt } = this.edgeAt;
+    const typeFirst = typeAt < toAt;
+    const count = this.edgeCount;
+    const typeCount = this.edgeTypeCount;
+    const sourceFields = this.sourceFields;
+    const nodeCount = this.nodeCount;
+    let n = this.number;
+    let item = this.item;
+    let field = this.field;
+    const length = chunk.length;
+    for (; i < length; i++) {
+      let c = chunk[i]!;
+      if (c >= 0x30 && c <= 0x39) {
+        let v = n < 0 ? 0 : n;
+        do {
+          v = v * 10 + (c - 0x30);
+          if (++i === length) break;
+          c = chunk[i]!;
+        } while (c >= 0x30 && c <= 0x39);
+        n = v;
+        if (i === length) break;
+      }
+      if (c === 0x2c || c === 0x0a || c === 0x5d || c === 0x20 || c === 0x0d || c === 0x09) {
+        if (n >= 0) {
+          if (field === 0 && item >= count) this.countMismatch(item + 1);
+          values[field] = n > 0xffffffff ? 0xffffffff : n;
+          n = -1;
+          if (++field === fields) {
+            field = 0;
+            const t = values[typeAt]!;
+            const raw = values[toAt]!;
+            // stored as a node index: the graph then follows an edge without a division
+            const to = raw / sourceFields;
+            const badTo = to !== Math.floor(to) || to >= nodeCount;
+            if (typeFirst) {
+              if (t >= typeCount) this.badType(t);
+              if (badTo) this.badEdgeTarget(raw);
+            } else {
+              if (badTo) this.badEdgeTarget(raw);
+              if (t >= typeCount) this.badType(t);
+            }
+            edgeType[item] = t;
+            edgeName[item] = values[nameAt]!;
+            edgeTo[item] = to;
+            item++;
+          }
+        }
+        if (c === 0x5d) {
+          this.endOfArray(item, field);
+          return i + 1;
+        }
+      } else {
+        this.field = field;
+        this.unexpected(c);
       }
     }
     this.number = n;
@@ -462,53 +545,56 @@ export class HeapSnapshotParser {
   }
 
   /** JSON string escapes (\n, \", \uXXXX…); a bad one is a corrupt snapshot, not a crash. */
-  private unescape(raw: string): string {
+  private readonly unescape = (raw: string, index: number): string => {
     try {
       return JSON.parse(`"${raw}"`) as string;
     } catch {
-      throw new InputError(
-        `${this.source} is corrupt: string ${this.strings.length} has a bad escape or a raw control character (${JSON.stringify(raw.slice(0, 40))}).`,
-        {
-          hint: 'Take a new snapshot.',
-        },
-      );
+      throw new InputError(`${this.source} is corrupt: string ${index} has a bad escape or a raw control character (${JSON.stringify(raw.slice(0, 40))}).`, {
+        hint: 'Take a new snapshot.',
+      });
     }
-  }
+  };
 
+  /** Strings: their raw bytes are kept as they are (decoded when asked for); only escapes are looked at. */
   private readStrings(chunk: Uint8Array, i: number): number {
-    for (; i < chunk.length; i++) {
-      const c = chunk[i]!;
+    const table = this.strings;
+    const length = chunk.length;
+    while (i < length) {
       if (!this.inString) {
-        if (c === 0x22) {
-          this.inString = true;
-          this.hasEscape = false;
-          this.stringBytes.length = 0;
-        } else if (c === 0x5d) {
-          this.seen.add('strings');
-          this.phase = 'seek-key';
-          this.key = 'strings';
-          return i + 1;
+        for (; i < length; i++) {
+          const c = chunk[i]!;
+          if (c === 0x22) {
+            this.inString = true;
+            this.hasEscape = false;
+            i++;
+            break;
+          }
+          if (c === 0x5d) {
+            this.seen.add('strings');
+            this.phase = 'seek-key';
+            this.key = 'strings';
+            return i + 1;
+          }
         }
         continue;
       }
-      if (this.escaped) {
-        this.escaped = false;
-        this.stringBytes.push(c);
-        continue;
+      const start = i;
+      let escaped = this.escaped;
+      for (; i < length; i++) {
+        const c = chunk[i]!;
+        if (escaped) escaped = false;
+        else if (c === 0x5c) {
+          escaped = true;
+          this.hasEscape = true;
+        } else if (c === 0x22) break;
       }
-      if (c === 0x5c) {
-        this.escaped = true;
-        this.hasEscape = true;
-        this.stringBytes.push(c);
-        continue;
-      }
-      if (c === 0x22) {
+      this.escaped = escaped;
+      table.append(chunk, start, i);
+      if (i < length) {
+        table.finish(this.hasEscape, this.unescape);
         this.inString = false;
-        const raw = this.decoder.decode(Uint8Array.from(this.stringBytes));
-        this.strings.push(this.hasEscape ? this.unescape(raw) : raw);
-        continue;
+        i++;
       }
-      this.stringBytes.push(c);
     }
     return i;
   }

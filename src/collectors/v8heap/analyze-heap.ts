@@ -129,9 +129,26 @@ export function analyzeHeap(g: HeapGraph, fileBytes: number): HeapAnalysis {
   let unnamed = 0; // a name index outside the strings: '?'
   const firstSeen: number[] = [];
   const isObjectType = Uint8Array.from(g.nodeTypes, (t) => (t === 'object' ? 1 : 0));
-  const value = g.matcher('value');
-  const offset = g.matcher('offset');
-  const batchContext = g.matcher('batchContext');
+  // whether a property name is value, offset or batchContext (bits 1, 2, 4; 0x80 once known), by string
+  // index: an Object's edges are looked at without decoding or comparing their names
+  const { edgeType, edgeName } = g.snapshot;
+  const firstEdge = g.firstEdge;
+  const numberedEdge = Uint8Array.from(g.edgeTypes, (t) => (t === 'element' || t === 'hidden' ? 1 : 0));
+  const recordField = new Uint8Array(stringCount);
+  const recordFields = (i: number): number => {
+    let found = 0;
+    for (let e = firstEdge[i]!, end = firstEdge[i + 1]!; e < end; e++) {
+      const name = edgeName[e]!;
+      if (numberedEdge[edgeType[e]!] === 1 || name >= stringCount) continue;
+      let bits = recordField[name]!;
+      if (bits === 0) {
+        const s = strings.get(name);
+        bits = recordField[name] = 0x80 | (s === 'value' ? 1 : 0) | (s === 'offset' ? 2 : 0) | (s === 'batchContext' ? 4 : 0);
+      }
+      found |= bits;
+    }
+    return found & 7;
+  };
   for (let i = 0; i < g.nodeCount; i++) {
     totalBytes += nodeSelfSize[i]!;
     if (isObjectType[nodeType[i]!] !== 1) continue;
@@ -158,7 +175,7 @@ export function analyzeHeap(g: HeapGraph, fileBytes: number): HeapAnalysis {
       const queue = g.child(i, 'requestQueue');
       const timer = queue === undefined ? undefined : g.child(queue, 'requestTimeoutIntervalId');
       if (timer !== undefined && g.name(timer) === 'Timeout') kafka.requestTimers++;
-    } else if (kind === OBJECT && g.childBy(i, value) !== undefined && g.childBy(i, offset) !== undefined && g.childBy(i, batchContext) !== undefined) {
+    } else if (kind === OBJECT && recordFields(i) === 7) {
       messages.push(i); // a kafkajs record: magicByte, attributes, timestamp, offset, key, value, headers, …, batchContext
     }
   }
@@ -207,14 +224,17 @@ export function analyzeHeap(g: HeapGraph, fileBytes: number): HeapAnalysis {
 
   // the ten largest retainers below the synthetic roots (a running top 10, not a sort of every node)
   const top: number[] = [];
+  const skipType = Uint8Array.from(g.nodeTypes, (t) => (t === 'synthetic' || t === 'hidden' ? 1 : 0));
+  let floor = -Infinity; // the tenth's retained size once there are ten
   for (let i = 1; i < g.nodeCount; i++) {
-    if (top.length === 10 && retained[i]! <= retained[top[9]!]!) continue;
-    const t = g.type(i);
-    if (t === 'synthetic' || t === 'hidden') continue;
+    const r = retained[i]!;
+    if (r <= floor) continue;
+    if (skipType[nodeType[i]!] === 1) continue;
     let at = top.length;
-    while (at > 0 && retained[top[at - 1]!]! < retained[i]!) at--;
+    while (at > 0 && retained[top[at - 1]!]! < r) at--;
     top.splice(at, 0, i);
     if (top.length > 10) top.pop();
+    if (top.length === 10) floor = retained[top[9]!]!;
   }
   const topRetainers = top.map((i) => ({ id: g.id(i), name: g.name(i), type: g.type(i), retainedBytes: retained[i]!, selfBytes: g.selfSize(i) }));
 

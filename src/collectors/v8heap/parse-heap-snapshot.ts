@@ -54,7 +54,26 @@ export interface HeapSnapshot {
 /** the fields kleak needs: every field it keeps */
 const required = { node: ['type', 'name', 'id', 'self_size', 'edge_count'], edge: ['type', 'name_or_index', 'to_node'] };
 
-type Phase = 'header' | 'seek-key' | 'numbers' | 'locations' | 'skip-array' | 'strings' | 'done';
+type Phase = 'header' | 'seek-key' | 'numbers' | 'skip-edges' | 'locations' | 'skip-array' | 'strings' | 'done';
+
+/** a snapshot's edges, read by another thread into shared memory (see edges-reader.ts) */
+export type EdgeArrays = Pick<HeapSnapshot, 'edgeType' | 'edgeName' | 'edgeTo'>;
+
+export interface ParserOptions {
+  /** the whole input's size when known: counts in the header are bounded by it before anything is allocated */
+  totalBytes?: number;
+  /** a header found by a first pass (keys in another order): the sections are read with it from the start */
+  header?: string;
+  /**
+   * The edges are read elsewhere (another thread, from the file): they go in SharedArrayBuffers, and
+   * this parser only finds where they start (edgesOffset) and where they end.
+   */
+  edgesElsewhere?: boolean;
+  /** With header: read only an edges array, into these arrays, starting at its first number. */
+  edgesOnly?: EdgeArrays;
+  /** where the first byte pushed is in the file (with edgesOnly, for stopAt) */
+  origin?: number;
+}
 
 /** An incremental parser: push() chunks as they arrive, then end(). */
 export class HeapSnapshotParser {
@@ -90,15 +109,62 @@ export class HeapSnapshotParser {
   private nodeTypeCount = 0;
   private edgeTypeCount = 0;
 
-  constructor(source = 'the snapshot', options: { totalBytes?: number; header?: string } = {}) {
+  private readonly edgesElsewhere: boolean;
+  private readonly edgesOnly?: EdgeArrays;
+  /** with edgesElsewhere: the position in the input of the edges array's first byte after its '[' */
+  edgesOffset = -1;
+  /** with edgesElsewhere: the position of the edges array's ']' */
+  edgesEnd = -1;
+  private readonly origin: number;
+  /** with edgesOnly: stop after the first edge whose last number ends at or after this position */
+  private stopPosition = Infinity;
+  /** where it stopped: the edges read (0 .. stoppedItems - 1) and the position of the character after the last */
+  stoppedItems = -1;
+  stoppedAt = -1;
+
+  constructor(source = 'the snapshot', options: ParserOptions = {}) {
     this.source = source;
     this.totalBytes = options.totalBytes;
+    this.edgesElsewhere = options.edgesElsewhere === true;
+    this.edgesOnly = options.edgesOnly;
+    this.origin = options.origin ?? 0;
     // a header found by a first pass (keys in another order): the sections are read with it from the start
     if (options.header !== undefined) {
       this.setHeader(options.header);
       this.phase = 'seek-key';
       this.key = '';
+      if (this.edgesOnly) this.enterNumbers('edges');
     }
+  }
+
+  /** with edgesOnly: stop after the first edge whose last number ends at or after `position` (in the file) */
+  stopAt(position: number): void {
+    this.stopPosition = position;
+  }
+
+  /** the arrays the edges go into, once the header is read */
+  edgeArrays(): EdgeArrays | undefined {
+    return this.arrays && { edgeType: this.arrays.edgeType, edgeName: this.arrays.edgeName, edgeTo: this.arrays.edgeTo };
+  }
+
+  /** the header has been read (its counts and the arrays are known) */
+  get headerRead(): boolean {
+    return this.meta !== undefined;
+  }
+
+  /** the header's fields and counts (for reading the edges elsewhere) */
+  layout(): { meta: SnapshotMeta; nodeCount: number; edgeCount: number } {
+    return { meta: this.meta!, nodeCount: this.nodeCount, edgeCount: this.edgeCount };
+  }
+
+  /** the header as JSON (for a parser reading the edges elsewhere) */
+  headerJson(): string {
+    return JSON.stringify({ meta: this.meta, node_count: this.nodeCount, edge_count: this.edgeCount });
+  }
+
+  /** the edges array has been read to its end (or, with edgesElsewhere, skipped to it) */
+  get edgesRead(): boolean {
+    return this.seen.has('edges');
   }
 
   push(chunk: Uint8Array): void {
@@ -121,6 +187,19 @@ export class HeapSnapshotParser {
         case 'skip-array':
           i = this.skipArray(chunk, i);
           break;
+        case 'skip-edges': {
+          // read by another thread: only its end is looked for here (numbers have no ']')
+          const end = chunk.indexOf(0x5d, i);
+          if (end < 0) i = chunk.length;
+          else {
+            this.edgesEnd = this.bytes - chunk.length + end;
+            this.seen.add('edges');
+            this.phase = 'seek-key';
+            this.key = '';
+            i = end + 1;
+          }
+          break;
+        }
         case 'strings':
           i = this.readStrings(chunk, i);
           break;
@@ -133,7 +212,8 @@ export class HeapSnapshotParser {
   end(): HeapSnapshot {
     if (this.phase === 'numbers') this.checkPartial();
     const absent = ['nodes', 'edges', 'strings'].filter((k) => !this.seen.has(k));
-    const midSection = this.phase === 'numbers' || this.phase === 'strings' || this.phase === 'skip-array' || this.phase === 'header';
+    const midSection =
+      this.phase === 'numbers' || this.phase === 'skip-edges' || this.phase === 'strings' || this.phase === 'skip-array' || this.phase === 'header';
     if (!this.meta || !this.arrays || (absent.length && midSection)) {
       throw new InputError(
         `${this.source} is truncated: it ends ${this.phase === 'header' ? 'inside the header' : `while reading ${this.targetName || 'its sections'}`} after ${this.bytes} bytes.`,
@@ -246,15 +326,23 @@ export class HeapSnapshotParser {
     this.meta = meta as SnapshotMeta;
     this.nodeCount = nodeCount;
     this.edgeCount = edgeCount;
+    if (this.edgesOnly) {
+      const { edgeType, edgeName, edgeTo } = this.edgesOnly;
+      if (edgeType.length !== edgeCount || edgeName.length !== edgeCount || edgeTo.length !== edgeCount) throw new Error('edge arrays of the wrong length');
+      const none = new Uint32Array(0);
+      this.arrays = { nodeType: new Uint8Array(0), nodeName: none, nodeId: none, nodeSelfSize: none, firstEdge: none, edgeType, edgeName, edgeTo };
+      return;
+    }
+    const edgeBuffer = (bytes: number) => (this.edgesElsewhere ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
     this.arrays = {
       nodeType: new Uint8Array(nodeCount),
       nodeName: new Uint32Array(nodeCount),
       nodeId: new Uint32Array(nodeCount),
       nodeSelfSize: new Uint32Array(nodeCount),
       firstEdge: new Uint32Array(nodeCount + 1),
-      edgeType: new Uint8Array(edgeCount),
-      edgeName: new Uint32Array(edgeCount),
-      edgeTo: new Uint32Array(edgeCount),
+      edgeType: new Uint8Array(edgeBuffer(edgeCount)),
+      edgeName: new Uint32Array(edgeBuffer(edgeCount * 4)),
+      edgeTo: new Uint32Array(edgeBuffer(edgeCount * 4)),
     };
   }
 
@@ -278,13 +366,12 @@ export class HeapSnapshotParser {
       } else if (c === 0x5b) {
         // '[' opens the value of this.key
         i++;
-        if (this.key === 'nodes' || this.key === 'edges') {
-          this.targetName = this.key;
-          this.item = 0;
-          this.field = 0;
-          this.number = -1;
-          this.values = new Float64Array(this.key === 'nodes' ? this.meta!.node_fields.length : this.meta!.edge_fields.length);
-          this.phase = 'numbers';
+        if (this.key === 'edges' && this.edgesElsewhere) {
+          this.targetName = 'edges';
+          this.edgesOffset = this.bytes - chunk.length + i;
+          this.phase = 'skip-edges';
+        } else if (this.key === 'nodes' || this.key === 'edges') {
+          this.enterNumbers(this.key);
         } else if (this.key === 'strings') {
           this.targetName = 'strings';
           this.phase = 'strings';
@@ -314,6 +401,15 @@ export class HeapSnapshotParser {
   private edgeAt = { type: -1, name: -1, to: -1 };
   /** the fields of the node or edge being read (a whole one is stored at once) */
   private values = new Float64Array(0);
+
+  private enterNumbers(target: 'nodes' | 'edges'): void {
+    this.targetName = target;
+    this.item = 0;
+    this.field = 0;
+    this.number = -1;
+    this.values = new Float64Array(target === 'nodes' ? this.meta!.node_fields.length : this.meta!.edge_fields.length);
+    this.phase = 'numbers';
+  }
 
   private readNumbers(chunk: Uint8Array, i: number): number {
     return this.targetName === 'nodes' ? this.readNodes(chunk, i) : this.readEdges(chunk, i);
@@ -347,7 +443,7 @@ export class HeapSnapshotParser {
       this.arrays!.firstEdge[this.nodeCount] = this.edgesSoFar;
     }
     this.seen.add(this.targetName);
-    this.phase = 'seek-key';
+    this.phase = this.edgesOnly ? 'done' : 'seek-key';
     this.key = '';
     this.item = item;
     this.number = -1;
@@ -425,6 +521,8 @@ export class HeapSnapshotParser {
     const typeCount = this.edgeTypeCount;
     const sourceFields = this.sourceFields;
     const nodeCount = this.nodeCount;
+    // the index in this chunk at or after which the reading stops at the end of an edge
+    const stopIndex = this.stopPosition - (this.origin + this.bytes - chunk.length);
     let n = this.number;
     let item = this.item;
     let field = this.field;
@@ -464,6 +562,15 @@ export class HeapSnapshotParser {
             edgeName[item] = values[nameAt]!;
             edgeTo[item] = to;
             item++;
+            if (i >= stopIndex) {
+              this.stoppedItems = item;
+              this.stoppedAt = this.origin + this.bytes - chunk.length + i;
+              this.phase = 'done';
+              this.item = item;
+              this.field = 0;
+              this.number = -1;
+              return length;
+            }
           }
         }
         if (c === 0x5d) {
@@ -559,43 +666,48 @@ export class HeapSnapshotParser {
   private readStrings(chunk: Uint8Array, i: number): number {
     const table = this.strings;
     const length = chunk.length;
-    while (i < length) {
-      if (!this.inString) {
-        for (; i < length; i++) {
-          const c = chunk[i]!;
-          if (c === 0x22) {
-            this.inString = true;
-            this.hasEscape = false;
-            i++;
-            break;
-          }
-          if (c === 0x5d) {
-            this.seen.add('strings');
-            this.phase = 'seek-key';
-            this.key = 'strings';
-            return i + 1;
-          }
-        }
-        continue;
-      }
-      const start = i;
-      let escaped = this.escaped;
-      for (; i < length; i++) {
-        const c = chunk[i]!;
+    table.reserve(length - i);
+    table.reserveStrings(((length - i) >> 1) + 1);
+    const { bytes, offsets } = table;
+    let used = table.used;
+    let count = table.count;
+    let inString = this.inString;
+    let hasEscape = this.hasEscape;
+    let escaped = this.escaped;
+    for (; i < length; i++) {
+      const c = chunk[i]!;
+      if (inString) {
         if (escaped) escaped = false;
         else if (c === 0x5c) {
           escaped = true;
-          this.hasEscape = true;
-        } else if (c === 0x22) break;
-      }
-      this.escaped = escaped;
-      table.append(chunk, start, i);
-      if (i < length) {
-        table.finish(this.hasEscape, this.unescape);
-        this.inString = false;
+          hasEscape = true;
+        } else if (c === 0x22) {
+          offsets[++count] = used;
+          inString = false;
+          if (hasEscape) {
+            table.used = used;
+            table.count = count;
+            table.unescapeLast(this.unescape);
+          }
+          continue;
+        }
+        bytes[used++] = c;
+      } else if (c === 0x22) {
+        inString = true;
+        hasEscape = false;
+      } else if (c === 0x5d) {
+        this.seen.add('strings');
+        this.phase = 'seek-key';
+        this.key = 'strings';
         i++;
+        break;
       }
     }
+    table.used = used;
+    table.count = count;
+    this.inString = inString;
+    this.hasEscape = hasEscape;
+    this.escaped = escaped;
     return i;
   }
 }

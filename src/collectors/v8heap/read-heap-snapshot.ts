@@ -2,8 +2,11 @@
 // starting; every problem with the file is an InputError that says what is wrong.
 import { closeSync, createReadStream, openSync, readSync, statSync } from 'node:fs';
 import { freemem } from 'node:os';
+import { Worker } from 'node:worker_threads';
 import { createGunzip } from 'node:zlib';
 import { InputError } from '../../errors.js';
+import { readEdgesAt, readEdgesBackward, type EdgesOutcome } from './edges-reader.js';
+import type { EdgesWorkerData } from './edges-worker.js';
 import { HeaderNotFirst, HeapSnapshotParser, type HeapSnapshot } from './parse-heap-snapshot.js';
 
 const gb = (bytes: number) => (bytes / 1e9).toFixed(1);
@@ -104,7 +107,27 @@ async function findHeader(file: string, gzip: boolean, limit: number): Promise<s
   return undefined;
 }
 
-export async function readHeapSnapshot(file: string, onProgress?: (fraction: number) => void): Promise<HeapSnapshot> {
+/** below this size the edges are read in line: a worker thread costs more than it saves */
+const EDGES_WORKER_MIN_BYTES = 32 << 20;
+
+/** A worker thread reading the edges (edges-worker.ts); its outcome, with where it found them. */
+function edgesWorker(data: EdgesWorkerData): { outcome: Promise<(EdgesOutcome & { offset: number }) | undefined>; stop: () => void } {
+  const worker = new Worker(new URL('./edges-worker.js', import.meta.url), { workerData: data });
+  const outcome = new Promise<(EdgesOutcome & { offset: number }) | undefined>((resolve) => {
+    worker.once('message', (m: EdgesOutcome & { offset: number }) => resolve(m));
+    // a worker that failed (it could not start, or ran out of memory): the edges are read in line instead
+    worker.once('error', () => resolve(undefined));
+    worker.once('exit', () => resolve(undefined));
+  });
+  return { outcome, stop: () => void worker.terminate() };
+}
+
+export interface ReadOptions {
+  /** read the edges in a worker thread: by default when the file is big enough (never for gzip) */
+  edgesWorker?: boolean;
+}
+
+export async function readHeapSnapshot(file: string, onProgress?: (fraction: number) => void, options: ReadOptions = {}): Promise<HeapSnapshot> {
   let size: number;
   let head: Buffer;
   try {
@@ -133,18 +156,64 @@ export async function readHeapSnapshot(file: string, onProgress?: (fraction: num
   // a gzipped snapshot is read through gunzip; what it unpacks to is bounded by the memory there is
   const limit = gzip ? Math.floor(available / 1.3) : Number.MAX_SAFE_INTEGER;
   const parse = async (header?: string) => {
-    const parser = new HeapSnapshotParser(file, { totalBytes: gzip ? undefined : size, ...(header !== undefined ? { header } : {}) });
-    let read = 0;
-    let lastReport = 0;
-    for await (const chunk of chunks(file, gzip, limit)) {
-      parser.push(chunk);
-      read += chunk.length;
-      if (onProgress && !gzip && read - lastReport > 16 << 20) {
-        lastReport = read;
-        onProgress(read / size);
+    // The edges (most of the file) are read by a worker thread while this one reads the nodes and the
+    // strings; once this one has got past the edges it sets where the worker stops (so both have about
+    // as much left to do) and reads the rest of the edges backwards from their end.
+    const elsewhere = !gzip && header === undefined && (options.edgesWorker ?? size >= EDGES_WORKER_MIN_BYTES);
+    const parser = new HeapSnapshotParser(file, {
+      totalBytes: gzip ? undefined : size,
+      ...(header !== undefined ? { header } : {}),
+      edgesElsewhere: elsewhere,
+    });
+    const control = new BigInt64Array(new SharedArrayBuffer(16));
+    control[0] = -1n;
+    let worker: ReturnType<typeof edgesWorker> | undefined;
+    let split = -1;
+    let snapshot: HeapSnapshot | undefined;
+    let failure: unknown;
+    try {
+      let read = 0;
+      let lastReport = 0;
+      for await (const chunk of chunks(file, gzip, limit)) {
+        parser.push(chunk);
+        if (elsewhere && !worker && parser.headerRead) {
+          const { edgeType, edgeName, edgeTo } = parser.edgeArrays()!;
+          worker = edgesWorker({ file, header: parser.headerJson(), totalBytes: size, edgeType, edgeName, edgeTo, control });
+        }
+        if (worker && split < 0 && parser.edgesEnd >= 0) {
+          const reached = Math.max(parser.edgesOffset, Number(Atomics.load(control, 1)));
+          split = Math.min(parser.edgesEnd, Math.floor((reached + size) / 2));
+          Atomics.store(control, 0, BigInt(split));
+        }
+        read += chunk.length;
+        if (onProgress && !gzip && read - lastReport > 16 << 20) {
+          lastReport = read;
+          onProgress(read / size);
+        }
       }
+      snapshot = parser.end();
+    } catch (error) {
+      failure = error;
     }
-    return parser.end();
+    if (elsewhere && parser.edgesOffset >= 0) {
+      const offset = parser.edgesOffset;
+      const arrays = parser.edgeArrays()!;
+      const back = failure === undefined && split >= 0 ? readEdgesBackward(file, parser.edgesEnd, split, parser.layout(), arrays) : undefined;
+      const fromWorker = await worker?.outcome;
+      const agreed =
+        fromWorker?.offset === offset &&
+        (fromWorker.kind === 'done' ||
+          fromWorker.kind === 'error' ||
+          (fromWorker.kind === 'stopped' && back !== undefined && back.items === fromWorker.items && back.at === fromWorker.at));
+      // anything else (the worker failed, found other edges, or the two halves do not meet): read them
+      // all here, which also finds the first thing wrong with them, as a reading in one pass does
+      const outcome = agreed ? fromWorker : readEdgesAt(file, offset, parser.headerJson(), size, arrays);
+      // the edges come before what follows them: their own problem is the one to report
+      if (outcome.kind === 'error') failure = new InputError(outcome.message, outcome.hint !== undefined ? { hint: outcome.hint } : {});
+    }
+    worker?.stop();
+    if (failure !== undefined) throw failure;
+    return snapshot!;
   };
   try {
     return await parse();

@@ -8,10 +8,12 @@ const BOM1 = 0xbb;
 const BOM2 = 0xbf;
 
 export class SnapshotStrings {
-  private bytes: Uint8Array;
-  private used = 0;
-  private offsets: Uint32Array;
-  private count = 0;
+  /** the strings' raw bytes (the parser writes into it directly, after reserve()) */
+  bytes: Uint8Array;
+  used = 0;
+  /** string i is bytes[offsets[i] .. offsets[i + 1]] (the parser writes them directly, after reserveStrings()) */
+  offsets: Uint32Array;
+  count = 0;
   /** decoded strings: the escaped ones (from the start) and the ones asked for */
   private readonly decoded = new Map<number, string>();
   /** strings whose raw text has JSON escapes, decoded: byte comparison does not apply to them */
@@ -28,41 +30,32 @@ export class SnapshotStrings {
     return this.count;
   }
 
-  /** appends raw bytes to the string being read */
-  append(chunk: Uint8Array, start: number, end: number): void {
-    const n = end - start;
-    if (n <= 0) return;
-    if (this.used + n > this.bytes.length) {
-      let size = this.bytes.length * 2;
-      while (size < this.used + n) size *= 2;
-      const grown = new Uint8Array(size);
-      grown.set(this.bytes.subarray(0, this.used));
-      this.bytes = grown;
-    }
-    this.bytes.set(chunk.subarray(start, end), this.used);
-    this.used += n;
+  /** room for n more bytes */
+  reserve(n: number): void {
+    if (this.used + n <= this.bytes.length) return;
+    let size = this.bytes.length * 2;
+    while (size < this.used + n) size *= 2;
+    const grown = new Uint8Array(size);
+    grown.set(this.bytes.subarray(0, this.used));
+    this.bytes = grown;
   }
 
-  /** the string being read ends here; `unescape` decodes one with escapes (and throws when they are bad) */
-  finish(hasEscape: boolean, unescape: (raw: string, index: number) => string): void {
-    const index = this.count;
-    if (index + 2 > this.offsets.length) {
-      const grown = new Uint32Array(this.offsets.length * 2);
-      grown.set(this.offsets);
-      this.offsets = grown;
-    }
-    this.offsets[index + 1] = this.used;
-    this.count++;
-    if (hasEscape) {
-      const s = unescape(this.decoder.decode(this.bytes.subarray(this.offsets[index], this.used)), index);
-      this.escaped.set(index, s);
-      this.decoded.set(index, s);
-    }
+  /** room for n more strings */
+  reserveStrings(n: number): void {
+    if (this.count + n + 2 <= this.offsets.length) return;
+    let size = this.offsets.length * 2;
+    while (size < this.count + n + 2) size *= 2;
+    const grown = new Uint32Array(size);
+    grown.set(this.offsets.subarray(0, this.count + 1));
+    this.offsets = grown;
   }
 
-  /** the bytes read so far of the string not yet finished (for error messages) */
-  pendingText(): string {
-    return this.decoder.decode(this.bytes.subarray(this.offsets[this.count], this.used));
+  /** the last string read has JSON escapes: decoded now (`unescape` throws when they are bad) */
+  unescapeLast(unescape: (raw: string, index: number) => string): void {
+    const index = this.count - 1;
+    const s = unescape(this.decoder.decode(this.bytes.subarray(this.offsets[index]!, this.offsets[index + 1]!)), index);
+    this.escaped.set(index, s);
+    this.decoded.set(index, s);
   }
 
   /** reading is over: the buffers are trimmed to what they hold */

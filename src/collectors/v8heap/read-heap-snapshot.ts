@@ -170,7 +170,7 @@ export async function readHeapSnapshot(file: string, onProgress?: (fraction: num
     let worker: ReturnType<typeof edgesWorker> | undefined;
     let split = -1;
     let snapshot: HeapSnapshot | undefined;
-    let failure: unknown;
+    let failure: Error | undefined;
     try {
       let read = 0;
       let lastReport = 0;
@@ -193,7 +193,7 @@ export async function readHeapSnapshot(file: string, onProgress?: (fraction: num
       }
       snapshot = parser.end();
     } catch (error) {
-      failure = error;
+      failure = error as Error;
     }
     if (elsewhere && parser.edgesOffset >= 0) {
       const offset = parser.edgesOffset;

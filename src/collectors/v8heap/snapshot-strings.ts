@@ -53,7 +53,7 @@ export class SnapshotStrings {
   /** the last string read has JSON escapes: decoded now (`unescape` throws when they are bad) */
   unescapeLast(unescape: (raw: string, index: number) => string): void {
     const index = this.count - 1;
-    const s = unescape(this.decoder.decode(this.bytes.subarray(this.offsets[index]!, this.offsets[index + 1]!)), index);
+    const s = unescape(this.decoder.decode(this.bytes.subarray(this.offsets[index], this.offsets[index + 1])), index);
     this.escaped.set(index, s);
     this.decoded.set(index, s);
   }

@@ -23,8 +23,8 @@ const NONE = 0xffffffff;
  * depth-first search from the root (node 0) over the references that are followed, semidominators in
  * reverse preorder with path compression (iterative, by pointer reversal: no recursion and no stack of
  * its own), then each immediate dominator as the nearest common ancestor of its parent and its
- * semidominator. Everything is in flat typed arrays indexed by preorder number; about 20 bytes a node
- * and 4 a followed reference at the peak. Then retained size = self size + the retained sizes of the
+ * semidominator. Everything is in flat typed arrays indexed by preorder number; 20 bytes a node and 4 a
+ * followed reference (less one a node: a parent's own reference is left out) at the peak. Then retained size = self size + the retained sizes of the
  * nodes a node immediately dominates (the dominator tree is unique: any correct algorithm gives the
  * same sizes).
  */
@@ -47,7 +47,8 @@ export function retainedSizes(g: DominatorInput): Float64Array {
   const start = new Uint32Array(n + 1); // predecessor counts, then offsets, then the semidominators
 
   // depth-first search; the path back to the root is the parent chain, so no stack is needed. Every
-  // followed reference of a reached node is looked at once: its target's predecessors are counted here.
+  // followed reference of a reached node is looked at once: its target's predecessors are counted here,
+  // all but those from its parent in the search tree (the semidominator starts at the parent anyway).
   pre[0] = 0;
   vertex[0] = 0;
   cursor[0] = firstEdge[0]!;
@@ -70,9 +71,9 @@ export function retainedSizes(g: DominatorInput): Float64Array {
         parent[p] = k;
         cursor[p] = firstEdge[w]!;
         next = p;
+        break;
       }
-      start[p]!++;
-      if (next >= 0) break;
+      if (parent[p] !== k || p === 0) start[p]!++;
     }
     if (next >= 0) {
       cursor[k] = e;
@@ -94,7 +95,11 @@ export function retainedSizes(g: DominatorInput): Float64Array {
   for (let v = 0; v < n; v++) {
     const p = pre[v]!;
     if (p === NONE) continue;
-    for (let e = firstEdge[v]!, end = firstEdge[v + 1]!; e < end; e++) if (followed(e)) preds[cursor[pre[edgeTo[e]!]!]!++] = p;
+    for (let e = firstEdge[v]!, end = firstEdge[v + 1]!; e < end; e++) {
+      if (!followed(e)) continue;
+      const q = pre[edgeTo[e]!]!;
+      if (parent[q] !== p || q === 0) preds[cursor[q]!++] = p;
+    }
   }
   g.onPhase?.('graph');
 
@@ -151,15 +156,13 @@ export function retainedSizes(g: DominatorInput): Float64Array {
   }
   g.onPhase?.('dominators');
 
-  // retained sizes by preorder (in the predecessor lists' place when they are big enough), children
-  // (higher numbers) added to their dominators first; then placed by node
-  const byPre = preds.byteLength >= count * 8 ? new Float64Array(preds.buffer, 0, count) : new Float64Array(count);
-  const selfSizes = g.selfSizes;
-  if (selfSizes) for (let p = 0; p < count; p++) byPre[p] = selfSizes[vertex[p]!]!;
-  else for (let p = 0; p < count; p++) byPre[p] = g.selfSize(vertex[p]!);
-  for (let p = count - 1; p >= 1; p--) byPre[idom[p]!]! += byPre[p]!;
+  // retained sizes, by node, in the buffer the search and the semidominators used: children (higher
+  // preorder numbers) added to their dominators first
   const retained = new Float64Array(scratch, 0, n).fill(0);
-  for (let p = 0; p < count; p++) retained[vertex[p]!] = byPre[p]!;
+  const selfSizes = g.selfSizes;
+  if (selfSizes) for (let p = 0; p < count; p++) retained[vertex[p]!] = selfSizes[vertex[p]!]!;
+  else for (let p = 0; p < count; p++) retained[vertex[p]!] = g.selfSize(vertex[p]!);
+  for (let p = count - 1; p >= 1; p--) retained[vertex[idom[p]!]!]! += retained[vertex[p]!]!;
   g.onPhase?.('retained');
   return retained;
 }

@@ -11,7 +11,7 @@ import type { HeapAnalysis, V8HeapEvidence } from './types.js';
 
 /**
  * With KLEAK_HEAP_TIMINGS=1 in the environment, each snapshot's steps are timed and printed to stderr
- * (one line: parse, graph, dominators, retained, kafka, total, and the process's peak RSS so far).
+ * (one line: parse, graph, dominators, retained, kafka, each with the RSS at its end, the total and the process's peak RSS so far).
  */
 function phaseTimer(file: string): { mark: (phase: string) => void; report: () => void } | undefined {
   if (!process.env.KLEAK_HEAP_TIMINGS || process.env.KLEAK_HEAP_TIMINGS === '0') return undefined;
@@ -21,12 +21,12 @@ function phaseTimer(file: string): { mark: (phase: string) => void; report: () =
   return {
     mark(phase) {
       const now = performance.now();
-      phases.push(`${phase} ${Math.round(now - last)} ms`);
+      phases.push(`${phase} ${Math.round(now - last)} ms (RSS ${Math.round(process.memoryUsage.rss() / 2 ** 20)} MiB)`);
       last = now;
     },
     report() {
       const peak = Math.round(process.resourceUsage().maxRSS / 1024);
-      process.stderr.write(`kleak heap timings: ${phases.join(', ')}, total ${Math.round(last - started)} ms, peak RSS ${peak} MB (${file})\n`);
+      process.stderr.write(`kleak heap timings: ${phases.join(', ')}, total ${Math.round(last - started)} ms, peak RSS ${peak} MiB (${file})\n`);
     },
   };
 }

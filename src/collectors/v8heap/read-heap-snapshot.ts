@@ -1,6 +1,7 @@
 // Reads a .heapsnapshot file (or a gzipped one) through the streaming parser, with a memory check before
 // starting; every problem with the file is an InputError that says what is wrong.
 import { closeSync, createReadStream, openSync, readSync, statSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { freemem } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { createGunzip } from 'node:zlib';
@@ -69,6 +70,28 @@ export async function* chunks(file: string, gzip: boolean, limit: number): Async
   }
 }
 
+/**
+ * A file's bytes in one buffer used again for every chunk (the parser keeps none of them), so reading
+ * leaves nothing behind to collect.
+ */
+async function* fileChunks(file: string): AsyncGenerator<Buffer> {
+  const handle = await open(file, 'r').catch((cause: unknown) => {
+    throw fileProblem(file, cause);
+  });
+  try {
+    const buf = Buffer.allocUnsafe(2 << 20);
+    for (;;) {
+      const { bytesRead } = await handle.read(buf, 0, buf.length, null).catch((cause: unknown) => {
+        throw fileProblem(file, cause);
+      });
+      if (bytesRead === 0) return;
+      yield bytesRead === buf.length ? buf : buf.subarray(0, bytesRead);
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
 /** The value of the top-level "snapshot" key, found by a pass that follows JSON strings and nesting. */
 async function findHeader(file: string, gzip: boolean, limit: number): Promise<string | undefined> {
   let depth = 0;
@@ -111,7 +134,7 @@ async function findHeader(file: string, gzip: boolean, limit: number): Promise<s
 const EDGES_WORKER_MIN_BYTES = 32 << 20;
 
 /** A worker thread reading the edges (edges-worker.ts); its outcome, with where it found them. */
-function edgesWorker(data: EdgesWorkerData): { outcome: Promise<(EdgesOutcome & { offset: number }) | undefined>; stop: () => void } {
+function edgesWorker(data: EdgesWorkerData): { outcome: Promise<(EdgesOutcome & { offset: number }) | undefined>; stop: () => Promise<number> } {
   const worker = new Worker(new URL('./edges-worker.js', import.meta.url), { workerData: data });
   const outcome = new Promise<(EdgesOutcome & { offset: number }) | undefined>((resolve) => {
     worker.once('message', (m: EdgesOutcome & { offset: number }) => resolve(m));
@@ -119,7 +142,7 @@ function edgesWorker(data: EdgesWorkerData): { outcome: Promise<(EdgesOutcome & 
     worker.once('error', () => resolve(undefined));
     worker.once('exit', () => resolve(undefined));
   });
-  return { outcome, stop: () => void worker.terminate() };
+  return { outcome, stop: () => worker.terminate() };
 }
 
 export interface ReadOptions {
@@ -174,7 +197,7 @@ export async function readHeapSnapshot(file: string, onProgress?: (fraction: num
     try {
       let read = 0;
       let lastReport = 0;
-      for await (const chunk of chunks(file, gzip, limit)) {
+      for await (const chunk of gzip ? chunks(file, gzip, limit) : fileChunks(file)) {
         parser.push(chunk);
         if (elsewhere && !worker && parser.headerRead) {
           const { edgeType, edgeName, edgeTo } = parser.edgeArrays()!;
@@ -211,7 +234,8 @@ export async function readHeapSnapshot(file: string, onProgress?: (fraction: num
       // the edges come before what follows them: their own problem is the one to report
       if (outcome.kind === 'error') failure = new InputError(outcome.message, outcome.hint !== undefined ? { hint: outcome.hint } : {});
     }
-    worker?.stop();
+    // its memory is given back before the graph is built
+    await worker?.stop();
     if (failure !== undefined) throw failure;
     return snapshot!;
   };

@@ -464,7 +464,156 @@ export class HeapSnapshotParser {
     let item = this.item;
     let field = this.field;
     const length = chunk.length;
+    const fast = fields === 7;
+    const safeEnd = length - 512;
     for (; i < length; i++) {
+      // Fast path, a whole node at a time while the chunk has room: one digit loop per field, so the
+      // branch predictor learns each field's length on its own (about twice as fast as one loop for
+      // all). Anything unusual (another separator, a number over 2^32, a type out of range, more nodes
+      // than the header says) goes back to the item's start and to the general loop below.
+      if (fast && field === 0 && n < 0) {
+        while (i < safeEnd) {
+          const itemStart = i;
+          let c = chunk[i]!;
+          while (c === 0x2c || c === 0x0a) c = chunk[++i]!;
+          if (c < 0x30 || c > 0x39) {
+            i = itemStart;
+            break;
+          }
+          let v0 = c - 0x30;
+          c = chunk[++i]!;
+          while (c >= 0x30 && c <= 0x39) {
+            v0 = v0 * 10 + (c - 0x30);
+            c = chunk[++i]!;
+          }
+          if (c !== 0x2c) {
+            i = itemStart;
+            break;
+          }
+          c = chunk[++i]!;
+          if (c < 0x30 || c > 0x39) {
+            i = itemStart;
+            break;
+          }
+          let v1 = c - 0x30;
+          c = chunk[++i]!;
+          while (c >= 0x30 && c <= 0x39) {
+            v1 = v1 * 10 + (c - 0x30);
+            c = chunk[++i]!;
+          }
+          if (c !== 0x2c) {
+            i = itemStart;
+            break;
+          }
+          c = chunk[++i]!;
+          if (c < 0x30 || c > 0x39) {
+            i = itemStart;
+            break;
+          }
+          let v2 = c - 0x30;
+          c = chunk[++i]!;
+          while (c >= 0x30 && c <= 0x39) {
+            v2 = v2 * 10 + (c - 0x30);
+            c = chunk[++i]!;
+          }
+          if (c !== 0x2c) {
+            i = itemStart;
+            break;
+          }
+          c = chunk[++i]!;
+          if (c < 0x30 || c > 0x39) {
+            i = itemStart;
+            break;
+          }
+          let v3 = c - 0x30;
+          c = chunk[++i]!;
+          while (c >= 0x30 && c <= 0x39) {
+            v3 = v3 * 10 + (c - 0x30);
+            c = chunk[++i]!;
+          }
+          if (c !== 0x2c) {
+            i = itemStart;
+            break;
+          }
+          c = chunk[++i]!;
+          if (c < 0x30 || c > 0x39) {
+            i = itemStart;
+            break;
+          }
+          let v4 = c - 0x30;
+          c = chunk[++i]!;
+          while (c >= 0x30 && c <= 0x39) {
+            v4 = v4 * 10 + (c - 0x30);
+            c = chunk[++i]!;
+          }
+          if (c !== 0x2c) {
+            i = itemStart;
+            break;
+          }
+          c = chunk[++i]!;
+          if (c < 0x30 || c > 0x39) {
+            i = itemStart;
+            break;
+          }
+          let v5 = c - 0x30;
+          c = chunk[++i]!;
+          while (c >= 0x30 && c <= 0x39) {
+            v5 = v5 * 10 + (c - 0x30);
+            c = chunk[++i]!;
+          }
+          if (c !== 0x2c) {
+            i = itemStart;
+            break;
+          }
+          c = chunk[++i]!;
+          if (c < 0x30 || c > 0x39) {
+            i = itemStart;
+            break;
+          }
+          let v6 = c - 0x30;
+          c = chunk[++i]!;
+          while (c >= 0x30 && c <= 0x39) {
+            v6 = v6 * 10 + (c - 0x30);
+            c = chunk[++i]!;
+          }
+          if (c !== 0x2c && c !== 0x0a && c !== 0x5d) {
+            i = itemStart;
+            break;
+          }
+          if (
+            item >= count ||
+            v0 > 0xffffffff ||
+            v1 > 0xffffffff ||
+            v2 > 0xffffffff ||
+            v3 > 0xffffffff ||
+            v4 > 0xffffffff ||
+            v5 > 0xffffffff ||
+            v6 > 0xffffffff
+          ) {
+            i = itemStart;
+            break;
+          }
+          values[0] = v0;
+          values[1] = v1;
+          values[2] = v2;
+          values[3] = v3;
+          values[4] = v4;
+          values[5] = v5;
+          values[6] = v6;
+          const t = values[typeAt]!;
+          if (t >= typeCount) {
+            i = itemStart;
+            break;
+          }
+          nodeType[item] = t;
+          nodeName[item] = values[nameAt]!;
+          nodeId[item] = values[idAt]!;
+          nodeSelfSize[item] = values[sizeAt]!;
+          firstEdge[item] = edgesSoFar;
+          edgesSoFar += values[countAt]!;
+          item++;
+        }
+      }
       let c = chunk[i]!;
       if (c >= 0x30 && c <= 0x39) {
         let v = n < 0 ? 0 : n;
@@ -527,7 +676,87 @@ export class HeapSnapshotParser {
     let item = this.item;
     let field = this.field;
     const length = chunk.length;
+    const fast = fields === 3;
+    const safeEnd = length - 512;
     for (; i < length; i++) {
+      // the same fast path as the nodes', for edges of three fields
+      if (fast && field === 0 && n < 0) {
+        while (i < safeEnd) {
+          const itemStart = i;
+          let c = chunk[i]!;
+          while (c === 0x2c || c === 0x0a) c = chunk[++i]!;
+          if (c < 0x30 || c > 0x39) {
+            i = itemStart;
+            break;
+          }
+          let v0 = c - 0x30;
+          c = chunk[++i]!;
+          while (c >= 0x30 && c <= 0x39) {
+            v0 = v0 * 10 + (c - 0x30);
+            c = chunk[++i]!;
+          }
+          if (c !== 0x2c) {
+            i = itemStart;
+            break;
+          }
+          c = chunk[++i]!;
+          if (c < 0x30 || c > 0x39) {
+            i = itemStart;
+            break;
+          }
+          let v1 = c - 0x30;
+          c = chunk[++i]!;
+          while (c >= 0x30 && c <= 0x39) {
+            v1 = v1 * 10 + (c - 0x30);
+            c = chunk[++i]!;
+          }
+          if (c !== 0x2c) {
+            i = itemStart;
+            break;
+          }
+          c = chunk[++i]!;
+          if (c < 0x30 || c > 0x39) {
+            i = itemStart;
+            break;
+          }
+          let v2 = c - 0x30;
+          c = chunk[++i]!;
+          while (c >= 0x30 && c <= 0x39) {
+            v2 = v2 * 10 + (c - 0x30);
+            c = chunk[++i]!;
+          }
+          if (c !== 0x2c && c !== 0x0a && c !== 0x5d) {
+            i = itemStart;
+            break;
+          }
+          if (item >= count || v0 > 0xffffffff || v1 > 0xffffffff || v2 > 0xffffffff) {
+            i = itemStart;
+            break;
+          }
+          values[0] = v0;
+          values[1] = v1;
+          values[2] = v2;
+          const t = values[typeAt]!;
+          const to = values[toAt]! / sourceFields;
+          if (t >= typeCount || to !== Math.floor(to) || to >= nodeCount) {
+            i = itemStart;
+            break;
+          }
+          edgeType[item] = t;
+          edgeName[item] = values[nameAt]!;
+          edgeTo[item] = to;
+          item++;
+          if (i >= stopIndex) {
+            this.stoppedItems = item;
+            this.stoppedAt = this.origin + this.bytes - chunk.length + i;
+            this.phase = 'done';
+            this.item = item;
+            this.field = 0;
+            this.number = -1;
+            return length;
+          }
+        }
+      }
       let c = chunk[i]!;
       if (c >= 0x30 && c <= 0x39) {
         let v = n < 0 ? 0 : n;

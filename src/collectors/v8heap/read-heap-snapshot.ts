@@ -130,6 +130,9 @@ async function findHeader(file: string, gzip: boolean, limit: number): Promise<s
   return undefined;
 }
 
+/** how much longer a byte of edges takes to read backwards than forwards (readEdgesBackward against readEdgesAt) */
+const BACKWARD_COST = 1.8;
+
 /** below this size the edges are read in line: a worker thread costs more than it saves */
 const EDGES_WORKER_MIN_BYTES = 32 << 20;
 
@@ -204,8 +207,11 @@ export async function readHeapSnapshot(file: string, onProgress?: (fraction: num
           worker = edgesWorker({ file, header: parser.headerJson(), totalBytes: size, edgeType, edgeName, edgeTo, control });
         }
         if (worker && split < 0 && parser.edgesEnd >= 0) {
+          // what is left: the worker's part forwards; here, what follows the edges (mostly strings) and
+          // the rest of the edges backwards, which is about 1.8 times slower a byte than forwards
           const reached = Math.max(parser.edgesOffset, Number(Atomics.load(control, 1)));
-          split = Math.min(parser.edgesEnd, Math.floor((reached + size) / 2));
+          const end = parser.edgesEnd;
+          split = Math.max(reached, Math.min(end, Math.floor((reached + (size - end) + BACKWARD_COST * end) / (1 + BACKWARD_COST))));
           Atomics.store(control, 0, BigInt(split));
         }
         read += chunk.length;

@@ -22,6 +22,16 @@ while every > 0 and len(kept) < n + 4000:
     time.sleep(every); kept.append(socket.create_connection(('127.0.0.1', 9092)))
 sys.stdin.read()
 `;
+// n connections kept, one of them closed and another opened every `every` seconds (a pool that recycles)
+const churner = `
+import socket, sys, time, random
+n, every = int(sys.argv[1]), float(sys.argv[2])
+kept = [socket.create_connection(('127.0.0.1', 9092)) for _ in range(n)]
+print('ready', flush=True)
+while True:
+    time.sleep(every)
+    kept.pop(random.randrange(len(kept))).close(); kept.append(socket.create_connection(('127.0.0.1', 9092)))
+`;
 
 export function run(cmd, args) {
   const r = spawnSync(cmd, args, { encoding: 'utf8' });
@@ -33,9 +43,10 @@ export function run(cmd, args) {
 export async function namespaceHost(prefix, count) {
   const children = new Set();
   const namespaces = Array.from({ length: count }, (_, i) => `${prefix}${i}`);
+  const made = new Set();
   const cleanup = () => {
     for (const c of children) c.kill('SIGKILL');
-    for (const ns of namespaces) spawnSync('ip', ['netns', 'delete', ns]);
+    for (const ns of made) spawnSync('ip', ['netns', 'delete', ns]);
   };
   process.on('exit', cleanup);
   process.on('SIGINT', () => process.exit(130));
@@ -43,21 +54,37 @@ export async function namespaceHost(prefix, count) {
   const startIn = (ns, code, args) =>
     new Promise((resolve, reject) => {
       const child = spawn('ip', ['netns', 'exec', ns, 'python3', '-c', code, ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
+      child.ns = ns;
       children.add(child);
       child.once('exit', (c) => {
         children.delete(child);
         reject(new Error(`holder in ${ns} exited ${c}`));
       });
+      child.on('error', () => {});
       child.stdout.once('data', () => resolve(child));
     });
-  for (const ns of namespaces) {
+  const addNamespace = async (ns) => {
     run('ip', ['netns', 'add', ns]);
+    made.add(ns);
     run('ip', ['netns', 'exec', ns, 'ip', 'link', 'set', 'lo', 'up']);
     await startIn(ns, listener, []);
-  }
+  };
+  for (const ns of namespaces) await addNamespace(ns);
   return {
     namespaces,
     cleanup,
+    /** a new namespace with its broker listener */
+    addNamespace,
+    /** every process in ns killed (their PIDs gone), then the namespace deleted */
+    removeNamespace: async (ns) => {
+      const inNs = [...children].filter((c) => c.ns === ns);
+      for (const c of inNs) c.kill('SIGKILL');
+      await Promise.all(inNs.map((c) => (c.exitCode !== null || c.signalCode !== null ? undefined : new Promise((r) => c.once('exit', r)))));
+      run('ip', ['netns', 'delete', ns]);
+      made.delete(ns);
+    },
+    /** a process in ns keeping n connections, one closed and another opened every `every` seconds */
+    churner: (ns, n, every) => startIn(ns, churner, [String(n), String(every)]),
     /** a process in ns holding n connections to its broker, one more every `every` seconds when given */
     holder: (ns, n, every = 0) => startIn(ns, client, [String(n), String(every)]),
   };

@@ -30,13 +30,13 @@ export function sampleRow(sample: WatchSample): string {
 }
 
 export function toWatchJson(result: WatchResult, findings: Finding[]) {
-  const { last, samples, ...rest } = result;
+  const { last, samples, samplesTaken, ...rest } = result;
   return {
     schemaVersion: 1 as const,
     type: 'summary' as const,
     command: 'watch' as const,
     ...rest,
-    sampleCount: samples.length,
+    sampleCount: samplesTaken ?? samples.length,
     findings,
     warnings: last.warnings,
   };

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { describe, test } from 'node:test';
+import { freePort } from '../../src/local-kafka/ports.js';
 import WebSocket from 'ws';
 import { repoRoot } from '../../src/repo-root.js';
 import { runKleak } from '../helpers/cli.js';
@@ -113,4 +114,16 @@ describe('kleak leaves nothing behind in the target', () => {
       }
     });
   }
+});
+
+test('a Node process whose inspector port is not 9229: kleak heap finds the port SIGUSR1 opened, takes the snapshot and closes it (it used to wait on 9229 and leave it open)', async () => {
+  const bootstrap = await sharedBootstrap();
+  const inspectPort = await freePort();
+  const service = await fixture('kafkajs-per-request-fixed', { bootstrap, env: { NODE_OPTIONS: `--inspect-port=${inspectPort}` } });
+  const before = targetState(service.pid);
+  const r = await runKleak(['heap', '--pid', String(service.pid), '--yes', '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.ok((JSON.parse(r.stdout) as { kafka: { connections: number } }).kafka.connections >= 1, "a heap report with the producer's connections");
+  assert.equal(await portRefuses(inspectPort), true, `the inspector on ${inspectPort} is closed again`);
+  assert.deepEqual(targetState(service.pid).listening, before.listening);
 });

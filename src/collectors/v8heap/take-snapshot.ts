@@ -2,13 +2,45 @@
 // 127.0.0.1:9229; chunks are streamed to a file; the inspector is closed again, also on failure),
 // or by signal (SIGUSR2 to a process that loaded heapdump / kleak/agent or runs with
 // --heapsnapshot-signal; the new file is awaited in its working directory).
-import { createWriteStream, readdirSync, readlinkSync, renameSync, rmSync, statSync } from 'node:fs';
+import { createWriteStream, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, statSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { join } from 'node:path';
 import { InputError } from '../../errors.js';
 import { assertMemoryForSnapshot } from '../memory-budget.js';
+import { parseSocketInode } from '../process/parse-proc-files.js';
+import { parseProcNetTcp, type ParsedTcpTable } from '../process/parse-proc-net-tcp.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * The ports PID listens on, from its own fds and its network namespace's tables. SIGUSR1 opens the inspector on
+ * the port the process was started with (--inspect-port, 9229 by default), which kleak cannot know: the port that
+ * appears is the one, so a kleak that looked at another port never leaves an inspector open behind it.
+ */
+function listeningPorts(pid: number): Set<number> {
+  const inodes = new Set<number>();
+  try {
+    for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+      try {
+        const inode = parseSocketInode(readlinkSync(`/proc/${pid}/fd/${fd}`));
+        if (inode !== undefined) inodes.add(inode);
+      } catch {
+        /* closed meanwhile */
+      }
+    }
+    const table: ParsedTcpTable = { sockets: [], warnings: [] };
+    for (const file of ['tcp', 'tcp6']) {
+      try {
+        parseProcNetTcp(readFileSync(`/proc/${pid}/net/${file}`, 'utf8'), inodes, table);
+      } catch {
+        /* no IPv6 */
+      }
+    }
+    return new Set(table.sockets.filter((s) => s.state === 'LISTEN').map((s) => s.localPort));
+  } catch {
+    return new Set(); // not readable: only the given port is tried
+  }
+}
 
 function portOpen(port: number, host = '127.0.0.1'): Promise<boolean> {
   return new Promise((done) => {
@@ -64,31 +96,42 @@ const closeInspector = 'clearTimeout(globalThis.__kleakInspectorLease); delete g
 
 /** Opens the inspector with SIGUSR1, streams a snapshot into `file`, closes the inspector again. */
 export async function snapshotViaInspector(pid: number, file: string, options: { port?: number; timeoutMs?: number } = {}): Promise<void> {
-  const port = options.port ?? 9229;
+  const givenPort = options.port ?? 9229;
   const timeoutMs = options.timeoutMs ?? 120_000;
   assertNodeProcess(pid);
   assertMemoryForSnapshot(pid, 'a heap snapshot');
-  if (await portOpen(port)) {
-    throw new InputError(`Port ${port} is already taken on 127.0.0.1, so PID ${pid}'s inspector cannot open there.`, {
-      hint: `Find what listens there (ss -ltnp 'sport = :${port}'), stop it, or use --via signal with a process that loaded heapdump (node -r kleak/agent).`,
+  if (await portOpen(givenPort)) {
+    throw new InputError(`Port ${givenPort} is already taken on 127.0.0.1, so PID ${pid}'s inspector cannot open there.`, {
+      hint: `Find what listens there (ss -ltnp 'sport = :${givenPort}'), stop it, or use --via signal with a process that loaded heapdump (node -r kleak/agent).`,
     });
   }
+  const listenedBefore = listeningPorts(pid);
   process.kill(pid, 'SIGUSR1');
   let wsUrl: string | undefined;
+  let port = givenPort;
   const deadline = Date.now() + 5000;
   while (!wsUrl && Date.now() < deadline) {
-    try {
-      const list = (await (await fetch(`http://127.0.0.1:${port}/json/list`, { signal: AbortSignal.timeout(500) })).json()) as Array<{
-        webSocketDebuggerUrl?: string;
-      }>;
-      wsUrl = list[0]?.webSocketDebuggerUrl;
-    } catch {
-      await sleep(100);
+    // the given port, and any port the process started listening on since the signal (its own --inspect-port)
+    const candidates = [givenPort, ...[...listeningPorts(pid)].filter((p) => p !== givenPort && !listenedBefore.has(p))];
+    for (const candidate of candidates) {
+      try {
+        const list = (await (await fetch(`http://127.0.0.1:${candidate}/json/list`, { signal: AbortSignal.timeout(500) })).json()) as Array<{
+          webSocketDebuggerUrl?: string;
+        }>;
+        wsUrl = list[0]?.webSocketDebuggerUrl;
+        if (wsUrl) {
+          port = candidate;
+          break;
+        }
+      } catch {
+        /* not (yet) an inspector */
+      }
     }
+    if (!wsUrl) await sleep(100);
   }
   if (!wsUrl) {
-    throw new InputError(`PID ${pid}'s inspector did not open on 127.0.0.1:${port} after SIGUSR1.`, {
-      hint: 'The process may run in another network namespace (a container: run kleak inside it), use another --inspect-port, or ignore SIGUSR1. Try --via signal.',
+    throw new InputError(`PID ${pid}'s inspector did not open on 127.0.0.1:${givenPort}, nor on any new port of the process, after SIGUSR1.`, {
+      hint: 'The process may run in another network namespace (a container: run kleak inside it), or ignore SIGUSR1. Try --via signal.',
     });
   }
   const { default: WebSocket } = await import('ws');

@@ -25,7 +25,7 @@ export async function collectWatch(request: WatchRequest): Promise<CollectorResu
   }
   if (!result.exited) return ok(result);
   const error = new InputError(
-    `PID ${result.exited.pid} exited ${(result.exited.afterMs / 1000).toFixed(1)} s into the watch; ${result.samples.length} samples were taken before it did (reported above).`,
+    `PID ${result.exited.pid} exited ${(result.exited.afterMs / 1000).toFixed(1)} s into the watch; ${result.samplesTaken ?? result.samples.length} samples were taken before it did (reported above).`,
     {
       hint: 'Watch a process that stays up, or a shorter --duration.',
     },
@@ -33,9 +33,19 @@ export async function collectWatch(request: WatchRequest): Promise<CollectorResu
   return failed(error, result);
 }
 
+/**
+ * A long watch keeps at most this many samples in memory (every sample is printed as it is taken): past it, every
+ * other one kept is dropped and from then on one in twice as many is kept, so a day at 1 s holds ~2,900 samples
+ * spread over the day, and kleak's memory stays flat however long it watches.
+ */
+export const maxKeptSamples = 2880;
+
 export async function runWatch(request: WatchRequest): Promise<WatchResult> {
   const started = Date.now();
   const samples: WatchSample[] = [];
+  let taken = 0;
+  let stride = 1;
+  let latest: WatchSample | undefined;
   const libraries = new Set<Library>();
   let last: SocketInventory | undefined;
   let exited: WatchResult['exited'];
@@ -136,7 +146,15 @@ export async function runWatch(request: WatchRequest): Promise<WatchResult> {
       })),
       peers: sumPeers(inventory.processes.map((p) => p.peers ?? {})),
     };
-    samples.push(s);
+    taken++;
+    latest = s;
+    if (request.drive || (taken - 1) % stride === 0) samples.push(s);
+    if (!request.drive && samples.length > (request.maxKeptSamples ?? maxKeptSamples)) {
+      const kept = samples.filter((_, i) => i % 2 === 0);
+      samples.length = 0;
+      samples.push(...kept);
+      stride *= 2;
+    }
     request.onSample?.(s);
     return s;
   };
@@ -155,11 +173,12 @@ export async function runWatch(request: WatchRequest): Promise<WatchResult> {
   } else {
     const end = started + request.durationMs;
     while (!exited && Date.now() + request.intervalMs <= end + 5) {
-      await sleep(Math.max(0, started + samples.length * request.intervalMs - Date.now()));
+      await sleep(Math.max(0, started + taken * request.intervalMs - Date.now()));
       await sample('watch');
     }
   }
   if (!last) throw new InputError('No sample could be taken.');
+  if (latest && samples.at(-1) !== latest) samples.push(latest); // the trends end at the last sample taken
   const times = samples.map((s) => s.atMs);
   const withGoroutines = samples.filter((s) => s.goroutines !== undefined);
   const runtime = last.processes[0]?.runtime ?? 'unknown';
@@ -172,6 +191,7 @@ export async function runWatch(request: WatchRequest): Promise<WatchResult> {
     fdLimit: last.processes[0]?.totals.fdLimit ?? null,
     intervalMs: request.intervalMs,
     samples,
+    samplesTaken: taken,
     trends: {
       brokerEstablished: classifyTrend(
         times,

@@ -139,7 +139,10 @@ export interface WatchResult {
   brokerSource: SocketInventory['brokerSource'];
   fdLimit: number | null;
   intervalMs: number;
+  /** the samples kept: all of a short watch, at most maxKeptSamples spread over a long one */
   samples: WatchSample[];
+  /** every sample taken (printed as it was taken) */
+  samplesTaken?: number;
   trends: { brokerEstablished: Trend; fds: Trend; goroutines?: Trend };
   drive?: DriveMeasurement;
   /** set when the target exited before the watch ended */
@@ -154,4 +157,6 @@ export interface WatchRequest {
   drive?: DrivePlan;
   pprofUrl?: string;
   onSample?: (sample: WatchSample) => void;
+  /** the bound on samples kept in memory (maxKeptSamples) */
+  maxKeptSamples?: number;
 }

@@ -4,8 +4,8 @@
 // keeps a short history per process for the trend rules, and a scrape returns the last sample: scraping
 // costs a string, never a look at /proc.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
-import { tlsServerOptions, webGuard, type WebConfig } from './web-config.js';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
+import { tlsServerOptions, webConfigReloader, webGuard, type WebConfig } from './web-config.js';
 import { Worker } from 'node:worker_threads';
 import { Counter, Gauge, Registry } from 'prom-client';
 import { attributeBrokers } from '../collectors/cluster/fetch-broker-endpoints.js';
@@ -40,6 +40,10 @@ export interface ExportOptions extends BrokerOptions {
   maxProcesses: number;
   /** --web.config.file: TLS, client certificates, basic auth, headers (the exporter-toolkit's format) */
   web?: WebConfig;
+  /** the file it was read from: read again when it or its certificates change */
+  webFile?: string;
+  /** where the exporter says what it did (a configuration read again) */
+  log?: (line: string) => void;
   /** samples kept per process for the trend rules */
   historySize?: number;
   onSample?: (top: HostTop, findings: Finding[]) => void;
@@ -254,7 +258,7 @@ export async function startExporter(options: ExportOptions): Promise<Exporter> {
   }, options.intervalMs);
   timer.unref();
 
-  const guard = options.web ? webGuard(options.web) : undefined;
+  let guard = options.web ? webGuard(options.web) : undefined;
   const serve = (req: IncomingMessage, res: ServerResponse) => {
     if (req.url === '/metrics' || req.url?.startsWith('/metrics?')) {
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
@@ -286,11 +290,22 @@ export async function startExporter(options: ExportOptions): Promise<Exporter> {
     server.listen(options.listen.port, options.listen.host, resolve);
   });
   const address = server.address() as { port: number };
+  const reloader = options.web && options.webFile ? webConfigReloader(options.webFile, options.web, options.log ?? (() => undefined)) : undefined;
+  const reload = setInterval(() => {
+    const next = reloader?.check();
+    if (!next) return;
+    guard = webGuard(next);
+    // new connections get the new certificate; the client_auth_type in force stays that of the start
+    if (next.tls && 'setSecureContext' in server) (server as HttpsServer).setSecureContext(tlsServerOptions(next.tls));
+  }, 1000);
+  reload.unref();
+  if (!reloader) clearInterval(reload);
   return {
     url: `${options.web?.tls ? 'https' : 'http'}://${options.listen.host}:${address.port}`,
     sample,
     async stop() {
       clearInterval(timer);
+      clearInterval(reload);
       await sampling?.catch(() => undefined);
       await sampler.terminate();
       await new Promise<void>((resolve) => server.close(() => resolve()));

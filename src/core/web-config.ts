@@ -16,7 +16,7 @@
 //
 // Unknown keys are an error, as in the toolkit: a misspelled key would otherwise leave the exporter open.
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { dirname, resolve } from 'node:path';
@@ -40,6 +40,8 @@ export interface WebConfig {
   /** user → bcrypt hash */
   users?: Map<string, string>;
   headers?: Record<string, string>;
+  /** the files it was read from: the configuration and its certificates (watched for changes) */
+  files?: string[];
 }
 
 function problem(file: string, what: string): InputError {
@@ -74,15 +76,17 @@ export function readWebConfig(file: string): WebConfig {
   }
   const top = only(file, 'the file', doc, ['tls_server_config', 'http_server_config', 'basic_auth_users']);
   const base = dirname(resolve(file));
+  const files = [resolve(file)];
   const read = (key: string, path: unknown): Buffer => {
     if (typeof path !== 'string' || !path) throw problem(file, `tls_server_config.${key} is missing`);
     try {
+      files.push(resolve(base, path));
       return readFileSync(resolve(base, path));
     } catch (cause) {
       throw problem(file, `tls_server_config.${key} ${path} cannot be read (${(cause as NodeJS.ErrnoException).code ?? String(cause)})`);
     }
   };
-  const config: WebConfig = {};
+  const config: WebConfig = { files };
   if (top.tls_server_config) {
     const t = only(file, 'tls_server_config', top.tls_server_config, [
       'cert_file',
@@ -133,6 +137,52 @@ export function readWebConfig(file: string): WebConfig {
     }
   }
   return config;
+}
+
+/** What the files look like now: a change of any (a new web.yml, a rotated certificate) changes it. */
+function filesStamp(files: readonly string[]): string {
+  return files
+    .map((f) => {
+      try {
+        const st = statSync(f);
+        return `${st.ino}:${st.size}:${st.mtimeMs}`;
+      } catch {
+        return 'missing';
+      }
+    })
+    .join('|');
+}
+
+/**
+ * Reads the web configuration again when it or a certificate it names changes — as the exporter-toolkit does, so a
+ * rotated certificate (a Kubernetes Secret updated by cert-manager) or a new password needs no restart. `check()`
+ * returns the new configuration once, when it changed and reads whole; a file that no longer reads is reported
+ * through `warn` (once per change) and the last good configuration stays.
+ */
+export function webConfigReloader(file: string, initial: WebConfig, warn: (message: string) => void): { check(): WebConfig | undefined } {
+  let files = initial.files ?? [resolve(file)];
+  let stamp = filesStamp(files);
+  return {
+    check() {
+      const now = filesStamp(files);
+      if (now === stamp) return undefined;
+      stamp = now;
+      try {
+        const next = readWebConfig(file);
+        files = next.files ?? files;
+        stamp = filesStamp(files);
+        if (Boolean(next.tls) !== Boolean(initial.tls)) {
+          warn(`kleak export: ${file} changed whether TLS is on: that takes a restart; kept the configuration in use\n`);
+          return undefined;
+        }
+        warn(`kleak export: ${file} read again (it or a certificate it names changed)\n`);
+        return next;
+      } catch (error) {
+        warn(`kleak export: ${file} changed but cannot be used, the last good configuration stays: ${(error as Error).message}\n`);
+        return undefined;
+      }
+    },
+  };
 }
 
 let decoyHash: string | undefined;

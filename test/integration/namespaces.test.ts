@@ -6,7 +6,8 @@
 // Needs root (ip netns, veth, nsenter); CI runs as root, and there a skip is a failure.
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { launchKafka } from '../../src/local-kafka/launch-kafka.js';
@@ -16,6 +17,8 @@ import { repoRoot } from '../../src/repo-root.js';
 import { runKleak, runKleakJson } from '../helpers/cli.js';
 import { drive, waitFor } from '../helpers/fixtures.js';
 import { createTopic } from '../helpers/kafka.js';
+import { certificates, scrape } from '../helpers/tls.js';
+import { parseAllDocuments } from 'yaml';
 
 const isRoot = process.getuid?.() === 0;
 const tools = ['ip', 'unshare', 'nsenter', 'ss'].every((t) => spawnSync('sh', ['-c', `command -v ${t}`]).status === 0);
@@ -151,28 +154,55 @@ describe('a pod made of namespaces', { skip: why }, () => {
     assert.equal(sockets.json.method, 'sock_diag');
   });
 
-  test('the DaemonSet case: the manifest’s own args serve the pod’s connections on /metrics', async (t) => {
+  test('the DaemonSet case: the manifest’s own args and web config serve the pod’s connections on /metrics, over TLS with its basic auth only', async (t) => {
     const manifest = readFileSync(join(repoRoot, 'deploy/kubernetes/daemonset.yaml'), 'utf8');
     const args = JSON.parse(/^\s+args: (\[.*\])$/m.exec(manifest)![1]!.replace(/'/g, '"')) as string[];
     assert.deepEqual(args.slice(0, 2), ['export', '--all']);
+    // the manifest's Secrets: its web.yml (TLS files at the mounted paths, the bcrypt hash) and Prometheus's credentials
+    const secrets = Object.fromEntries(
+      parseAllDocuments(manifest)
+        .map((d) => d.toJS() as { kind: string; metadata: { name: string }; stringData?: Record<string, string> })
+        .filter((d) => d.kind === 'Secret')
+        .map((d) => [d.metadata.name, d.stringData!]),
+    );
+    const dir = mkdtempSync(join(tmpdir(), 'kleak-daemonset-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    // what kleak-tls holds: a certificate for the PodMonitor's serverName, from a CA Prometheus is given
+    const serverName = /serverName: (\S+)/.exec(readFileSync(join(repoRoot, 'deploy/kubernetes/podmonitor.yaml'), 'utf8'))![1]!;
+    const c = certificates(dir, `DNS:${serverName}`);
+    const webYml = secrets['kleak-web-config']!['web.yml']!.replace('/etc/kleak/tls/tls.crt', c.serverCert).replace('/etc/kleak/tls/tls.key', c.serverKey);
+    writeFileSync(join(dir, 'web.yml'), webYml);
     const listen = `127.0.0.1:${await freePort()}`;
-    const argv = args.map((a) => (a === '$(KAFKA_BOOTSTRAP)' ? bootstrap : a === '0.0.0.0:9464' ? listen : a));
-    assert.ok(argv.includes(bootstrap) && argv.includes(listen), `the manifest's args changed: ${args.join(' ')}`);
+    const argv = args.map((a) =>
+      a === '$(KAFKA_BOOTSTRAP)' ? bootstrap : a === '0.0.0.0:9464' ? listen : a === '/etc/kleak/web/web.yml' ? join(dir, 'web.yml') : a,
+    );
+    assert.ok(argv.includes(bootstrap) && argv.includes(listen) && argv.includes(join(dir, 'web.yml')), `the manifest's args changed: ${args.join(' ')}`);
     const exporter = spawn(process.execPath, [join(repoRoot, 'bin/kleak.js'), ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
     let log = '';
     exporter.stderr.on('data', (d) => (log += d));
     t.after(() => exporter.kill('SIGKILL'));
+    const credentials = secrets['kleak-scrape-credentials']!;
+    const port = Number(listen.split(':')[1]);
+    const asPrometheus = { ca: c.ca, servername: serverName, auth: `${credentials.username}:${credentials.password}` };
     const metrics = await waitFor(
       '/metrics with the pod’s service',
       async () => {
-        const text = await (await fetch(`http://${listen}/metrics`, { signal: AbortSignal.timeout(2000) })).text();
-        return text.includes(`pid="${service.hostPid}"`) ? text : undefined;
+        const r = await scrape(port, asPrometheus);
+        return r.body?.includes(`pid="${service.hostPid}"`) ? r.body : undefined;
       },
       30_000,
       250,
     ).catch((error) => {
       throw new Error(`${error.message}\n${log}`);
     });
+    assert.equal((await scrape(port, { ...asPrometheus, auth: undefined })).status, 401, 'without the credentials: 401');
+    assert.ok(
+      await fetch(`http://${listen}/metrics`, { signal: AbortSignal.timeout(2000) }).then(
+        () => false,
+        () => true,
+      ),
+      'no plain HTTP',
+    );
     const established = metrics
       .split('\n')
       .filter((l) => l.startsWith('kleak_broker_connections{') && l.includes(`pid="${service.hostPid}"`) && l.includes('state="ESTABLISHED"'))

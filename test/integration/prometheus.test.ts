@@ -4,12 +4,12 @@
 // what ss counts for the leaky one and stays flat for the twin, and the shipped alert expression holds for
 // the leaky one only (its alert pending, as `for:` asks).
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { request as httpsRequest } from 'node:https';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { certificates, scrape } from '../helpers/tls.js';
 import { freePort } from '../../src/local-kafka/ports.js';
 import { repoRoot } from '../../src/repo-root.js';
 import { drive, fixture, waitFor } from '../helpers/fixtures.js';
@@ -166,77 +166,6 @@ test('Prometheus scrapes kleak export: the series rise as ss counts for the leak
 
 /** a bcrypt hash of "scrape-me" made by libxcrypt (Python's crypt.crypt with METHOD_BLOWFISH), not by kleak's bcryptjs */
 const scrapeMeHash = '$2b$10$J9rbWnPheYh4uwDImYI0yum8GUgJHxDvRf1Y4.lfPThHzaoYvinKG';
-
-/** openssl: a CA, a server certificate for 127.0.0.1, client certificates from that CA and from another */
-function certificates(into: string): Record<'ca' | 'serverCert' | 'serverKey' | 'clientCert' | 'clientKey' | 'otherCert' | 'otherKey' | 'otherCa', string> {
-  const run = (...args: string[]) => execFileSync('openssl', args, { cwd: into, stdio: 'pipe' });
-  const ca = (name: string) =>
-    run('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.crt`, '-days', '2', '-subj', `/CN=${name}`);
-  const signed = (name: string, by: string, ext: string) => {
-    run('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`);
-    writeFileSync(join(into, `${name}.ext`), ext);
-    run(
-      'x509',
-      '-req',
-      '-in',
-      `${name}.csr`,
-      '-CA',
-      `${by}.crt`,
-      '-CAkey',
-      `${by}.key`,
-      '-CAcreateserial',
-      '-out',
-      `${name}.crt`,
-      '-days',
-      '2',
-      '-extfile',
-      `${name}.ext`,
-    );
-  };
-  ca('ca');
-  ca('other-ca');
-  signed('server', 'ca', 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n');
-  signed('client', 'ca', 'extendedKeyUsage=clientAuth\n');
-  signed('other-client', 'other-ca', 'extendedKeyUsage=clientAuth\n');
-  const p = (f: string) => join(into, f);
-  return {
-    ca: p('ca.crt'),
-    serverCert: p('server.crt'),
-    serverKey: p('server.key'),
-    clientCert: p('client.crt'),
-    clientKey: p('client.key'),
-    otherCert: p('other-client.crt'),
-    otherKey: p('other-client.key'),
-    otherCa: p('other-ca.crt'),
-  };
-}
-
-/** one HTTPS GET of /metrics; the status, or the TLS error's code */
-function scrape(
-  port: number,
-  options: { ca: string; cert?: string; key?: string; auth?: string },
-): Promise<{ status?: number; error?: string; body?: string }> {
-  return new Promise((resolve) => {
-    const req = httpsRequest(
-      {
-        host: '127.0.0.1',
-        port,
-        path: '/metrics',
-        ca: readFileSync(options.ca),
-        ...(options.cert ? { cert: readFileSync(options.cert), key: readFileSync(options.key!) } : {}),
-        ...(options.auth ? { auth: options.auth } : {}),
-        timeout: 10_000,
-      },
-      (res) => {
-        let body = '';
-        res.on('data', (d) => (body += d));
-        res.on('end', () => resolve({ status: res.statusCode, body }));
-      },
-    );
-    req.on('error', (e: NodeJS.ErrnoException) => resolve({ error: e.code ?? e.message }));
-    req.end();
-  });
-}
 
 test('Prometheus scrapes kleak export over TLS with a client certificate and basic auth; no or wrong credentials get 401, a certificate of another CA no connection; no argument of a watched process reaches a label', async (t) => {
   const tls = mkdtempSync(join(dir, 'tls-'));

@@ -65,7 +65,7 @@ export function registerExport(program: Command, ctx: CliContext): void {
     if (!web && parseListen(flags.listen).host !== '127.0.0.1' && parseListen(flags.listen).host !== 'localhost')
       ctx.io.stderr(`kleak export: /metrics on ${flags.listen} is open to whoever reaches it (no --web.config.file: no TLS, no authentication)\n`);
     const exporter = await startExporter({
-      ...(web ? { web } : {}),
+      ...(web && webFile ? { web, webFile, log: (line: string) => ctx.io.stderr(line) } : {}),
       ...brokerFlags(flags),
       listen: parseListen(flags.listen),
       ...(flags.pid?.length ? { pids: flags.pid } : {}),

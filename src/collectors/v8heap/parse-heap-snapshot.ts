@@ -1,6 +1,8 @@
 // Streaming parser for V8 heap snapshots (.heapsnapshot): never reads the file into one string and
 // never calls JSON.parse on it, so snapshots over 512 MB (V8's string limit) can be read. Nodes and
-// edges go into typed arrays sized from the header; strings are decoded one by one.
+// edges go into typed arrays sized from the header; strings are kept as their raw bytes and decoded
+// when asked for (snapshot-strings.ts). For a big file the edges are read by a worker thread meanwhile
+// (edges-reader.ts, read-heap-snapshot.ts): this parser then only finds where they start and end.
 // Format (v8/src/profiler/heap-snapshot-generator.cc HeapSnapshotJSONSerializer):
 //   {"snapshot":{"meta":{"node_fields":["type","name","id","self_size","edge_count",…],
 //     "node_types":[["hidden","array","string","object",…],…],"edge_fields":["type","name_or_index","to_node"],

@@ -156,15 +156,17 @@ describe('a pod made of namespaces', { skip: why }, () => {
 
   test('the DaemonSet case: the manifest’s own args and web config serve the pod’s connections on /metrics, over TLS with its basic auth only', async (t) => {
     const manifest = readFileSync(join(repoRoot, 'deploy/kubernetes/daemonset.yaml'), 'utf8');
-    const args = JSON.parse(/^\s+args: (\[.*\])$/m.exec(manifest)![1]!.replace(/'/g, '"')) as string[];
+    type Doc = {
+      kind: string;
+      metadata: { name: string };
+      stringData?: Record<string, string>;
+      spec?: { template: { spec: { containers: Array<{ args: string[] }> } } };
+    };
+    const docs = parseAllDocuments(manifest).map((d) => d.toJS() as Doc);
+    const args = docs.find((d) => d.kind === 'DaemonSet')!.spec!.template.spec.containers[0]!.args;
     assert.deepEqual(args.slice(0, 2), ['export', '--all']);
     // the manifest's Secrets: its web.yml (TLS files at the mounted paths, the bcrypt hash) and Prometheus's credentials
-    const secrets = Object.fromEntries(
-      parseAllDocuments(manifest)
-        .map((d) => d.toJS() as { kind: string; metadata: { name: string }; stringData?: Record<string, string> })
-        .filter((d) => d.kind === 'Secret')
-        .map((d) => [d.metadata.name, d.stringData!]),
-    );
+    const secrets = Object.fromEntries(docs.filter((d) => d.kind === 'Secret').map((d) => [d.metadata.name, d.stringData!]));
     const dir = mkdtempSync(join(tmpdir(), 'kleak-daemonset-'));
     t.after(() => rmSync(dir, { recursive: true, force: true }));
     // what kleak-tls holds: a certificate for the PodMonitor's serverName, from a CA Prometheus is given

@@ -25,6 +25,16 @@ test('read with the worker: the same snapshot as in one pass', async () => {
   same(await readHeapSnapshot(file, undefined, { edgesWorker: true }), inline);
 });
 
+test('with the worker, snapshots in other shapes (indented: no "edges":[ to find; keys in another order) read the same', async () => {
+  const parsed = JSON.parse(bytes.toString('utf8')) as Record<string, unknown>;
+  const tabbed = join(dir, 'worker-tabbed.heapsnapshot');
+  writeFileSync(tabbed, JSON.stringify(parsed, null, '\t'));
+  const { strings, nodes, edges, snapshot, ...rest } = parsed;
+  const reordered = join(dir, 'worker-reordered.heapsnapshot');
+  writeFileSync(reordered, JSON.stringify({ strings, edges, ...rest, nodes, snapshot }));
+  for (const path of [tabbed, reordered]) same(await readHeapSnapshot(path, undefined, { edgesWorker: true }), inline);
+});
+
 test('forwards up to a split, backwards down to it: they meet at the same edge and place, for splits all along the array', () => {
   const parser = new HeapSnapshotParser(file, { totalBytes: bytes.length });
   parser.push(bytes);

@@ -18,12 +18,14 @@ export type EdgesOutcome =
 const KEY = Buffer.from('"edges":[');
 const CHUNK = 4 << 20;
 
-/** Where the first number of the first `"edges":[` in the file is (V8 writes the key so), or -1. */
-export function findEdges(file: string): number {
+/**
+ * Where the first number of the first `"edges":[` at or after `from` is (V8 writes the key so), or -1.
+ */
+export function findEdges(file: string, from = 0): number {
   const fd = openSync(file, 'r');
   try {
     const buf = Buffer.allocUnsafe(CHUNK);
-    for (let pos = 0; ;) {
+    for (let pos = from; ;) {
       const n = readSync(fd, buf, 0, CHUNK, pos);
       if (n <= 0) return -1;
       const at = buf.subarray(0, n).indexOf(KEY);

@@ -14,5 +14,8 @@ export interface EdgesWorkerData extends EdgeArrays {
 }
 
 const data = workerData as EdgesWorkerData;
-const offset = findEdges(data.file);
+// the nodes come before the edges, and take at least two bytes a number (a digit and a separator):
+// the key is looked for from there
+const layout = JSON.parse(data.header) as { meta: { node_fields: string[] }; node_count: number };
+const offset = findEdges(data.file, Math.max(0, 2 * layout.meta.node_fields.length * layout.node_count - 1));
 parentPort!.postMessage({ offset, ...(offset < 0 ? { kind: 'not-found' } : readEdgesAt(data.file, offset, data.header, data.totalBytes, data, data.control)) });

@@ -1,7 +1,8 @@
 // Benchmark: time to a verdict on each per-request fixture with kleak watch's default flags (an adaptive drive:
-// rounds of 5, stop once the slope is clear, at most 50 requests), beside the same watch sending all 50
-// (--all-requests) in the same run: the requests each needed, the wall time, the ratio, and that both reach
-// the same verdict. Starts its own broker; every service is stopped by PID.
+// rounds of 5, stop once the rates' 95% intervals decide the verdict, at most 50 requests, within 30 s), beside
+// the same watch sending all 50 (--all-requests) in the same run: the requests each needed, the wall time, the
+// confidence each reports (drive.confidence: what the intervals decide, by which rate, its interval and rounds),
+// the ratio, and that both reach the same verdict. Starts its own broker; every service is stopped by PID.
 // Usage: npm run build && node bench/verdict.mjs
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -52,8 +53,15 @@ function watch(service, path, bootstrap, extra) {
       .filter((f) => f.ruleId === 'client-per-request' || f.ruleId === 'group-member-growth')
       .map((f) => `${f.severity} ${f.ruleId}`)
       .join(', ') || 'none';
-  return { seconds, requests: summary.drive.requests, reason: summary.drive.adaptive?.reason ?? 'all sent', verdict };
+  const c = summary.drive.confidence;
+  const by = c?.decidedBy ? c.intervals[c.decidedBy] : undefined;
+  const confidence = c
+    ? `${c.decision}${by ? `: ${c.decidedBy} ${round(by.rate)} [${round(by.low)}, ${round(by.high)}] over ${by.rounds} rounds` : ''}`
+    : 'none reported';
+  return { seconds, requests: summary.drive.requests, reason: summary.drive.adaptive?.reason ?? 'all sent', verdict, confidence };
 }
+
+const round = (x) => Math.round(x * 100) / 100;
 
 const cluster = await launchKafka();
 const rows = [];
@@ -70,7 +78,7 @@ try {
         const pprof = name.startsWith('sarama') || name.startsWith('kafkago') ? ['--pprof', service.url] : [];
         const r = watch(service, path, cluster.bootstrap, [...pprof, ...(mode === 'all' ? ['--all-requests'] : [])]);
         rows.push({ name, mode, ...r });
-        console.error(`${name} ${mode}: ${r.requests} requests, ${r.seconds.toFixed(1)} s, ${r.reason}, ${r.verdict}`);
+        console.error(`${name} ${mode}: ${r.requests} requests, ${r.seconds.toFixed(1)} s, ${r.reason}, ${r.verdict}; ${r.confidence}`);
       } finally {
         await service.stop();
       }
@@ -79,12 +87,22 @@ try {
 } finally {
   await cluster.stop();
 }
-console.log('| fixture | default (adaptive): requests, time to verdict | --all-requests: requests, time | ratio | same verdict |');
-console.log('|---|---|---|---|---|');
+console.log(
+  '| fixture | default: requests, time to verdict | default: confidence (95%) | --all-requests: requests, time | --all-requests: confidence (95%) | ratio | same verdict |',
+);
+console.log('|---|---|---|---|---|---|---|');
 for (const [name] of fixtures) {
   const a = rows.find((r) => r.name === name && r.mode === 'adaptive');
   const b = rows.find((r) => r.name === name && r.mode === 'all');
   console.log(
-    `| ${name} | ${a.requests} (${a.reason}), ${a.seconds.toFixed(1)} s | ${b.requests}, ${b.seconds.toFixed(1)} s | ${(b.seconds / a.seconds).toFixed(2)}× | ${a.verdict === b.verdict ? `yes: ${a.verdict}` : `NO: ${a.verdict} vs ${b.verdict}`} |`,
+    `| ${name} | ${a.requests} (${a.reason}), ${a.seconds.toFixed(1)} s | ${a.confidence} | ${b.requests}, ${b.seconds.toFixed(1)} s | ${b.confidence} | ${(b.seconds / a.seconds).toFixed(2)}× | ${a.verdict === b.verdict ? `yes: ${a.verdict}` : `NO: ${a.verdict} vs ${b.verdict}`} |`,
   );
 }
+const adaptive = rows.filter((r) => r.mode === 'adaptive');
+const slowest = adaptive.reduce((m, r) => (r.seconds > m.seconds ? r : m));
+const same = fixtures.every(
+  ([name]) => rows.find((r) => r.name === name && r.mode === 'adaptive').verdict === rows.find((r) => r.name === name && r.mode === 'all').verdict,
+);
+console.log(
+  `\nslowest default verdict: ${slowest.name}, ${slowest.seconds.toFixed(1)} s (${slowest.seconds <= 30 ? 'within' : 'OVER'} 30 s); ${same ? 'the same verdict on every fixture' : 'a verdict DIFFERS'}`,
+);

@@ -2,7 +2,7 @@
 import type { ChalkInstance } from 'chalk';
 
 import type { Trend } from '../stats/trend.js';
-import type { WatchResult, WatchSample } from '../collectors/watch/types.js';
+import type { DriveConfidence, WatchResult, WatchSample } from '../collectors/watch/types.js';
 import type { Finding } from '../types.js';
 import { sourceText } from './sockets-view.js';
 import { renderFindings } from './table.js';
@@ -150,7 +150,30 @@ export function renderWatchSummary(result: WatchResult, findings: Finding[], cha
         `${d.result.succeeded} of ${d.result.requests} requests succeeded in ${(d.result.durationMs / 1000).toFixed(1)} s${d.adaptive ? ` (stopped after ${d.adaptive.rounds} rounds: ${d.adaptive.reason}${d.adaptive.concurrency > d.concurrency ? `, ${d.adaptive.concurrency} at once` : ''})` : ''}; counts ${d.settled ? 'settled' : 'did NOT settle'} after ${(d.settleMs / 1000).toFixed(1)} s${d.result.stoppedEarly ? `; ${d.result.stoppedEarly}` : ''}`,
       ),
     );
+    if (d.confidence) out.push(chalk.dim(confidenceLine(d.confidence)));
   }
   out.push('', renderFindings(findings, chalk));
   return `${out.join('\n')}\n`;
+}
+
+const rateNames: Record<string, string> = {
+  brokerEstablished: 'broker ESTABLISHED',
+  goroutines: 'goroutines',
+  socketsOpened: 'sockets opened',
+  rdkafkaClients: 'librdkafka clients',
+  jvmClients: 'Kafka client threads',
+};
+
+/** e.g. "confidence (95% over the rounds, threshold 0.5): grows per request, by broker ESTABLISHED 1 per request [1, 1] over 2 rounds; sockets opened 2 [1.6, 2.4]" */
+export function confidenceLine(c: DriveConfidence): string {
+  const n = (x: number) => String(Math.round(x * 100) / 100);
+  const keys = Object.keys(c.intervals).sort((a, b) => (a === c.decidedBy ? -1 : b === c.decidedBy ? 1 : 0));
+  const rates = keys
+    .map((k) => {
+      const i = c.intervals[k]!;
+      return `${rateNames[k] ?? k} ${n(i.rate)} per request [${n(i.low)}, ${n(i.high)}] over ${i.rounds} round${i.rounds === 1 ? '' : 's'}`;
+    })
+    .join('; ');
+  const level = Math.round(c.level * 100);
+  return `confidence (${level}% intervals over the rounds, threshold ${c.threshold}): ${c.decision}${c.decidedBy ? ` (decided by ${rateNames[c.decidedBy] ?? c.decidedBy})` : ''}${rates ? ` — ${rates}` : ' — too few rounds for an interval'}`;
 }

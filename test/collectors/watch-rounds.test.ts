@@ -1,6 +1,6 @@
-// The adaptive drive against a real HTTP endpoint (no Kafka): it stops at its floor once the rates are clear,
-// keeps driving while they are not, and raises the concurrency for a slow endpoint so that the floor is
-// reached within half the budget.
+// The adaptive drive against a real HTTP endpoint (no Kafka): it stops after two rounds when every rate is
+// clear, keeps driving while they are not, and raises the concurrency (up to a round at once) for a slow
+// endpoint so that the rounds it needs come within half the budget.
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import { after, before, test } from 'node:test';
@@ -42,9 +42,9 @@ const sampler = (rate: (served: number) => number) => {
   };
 };
 
-test('clear rates (a leak: 2 per request) stop at the floor of 15, of 50 allowed', async () => {
+test('clear rates (a leak: 2 per request) stop after two identical rounds, before the floor of 15, of 50 allowed', async () => {
   served = 0;
-  const { result, stop } = await driveInRounds(
+  const { result, stop, confidence } = await driveInRounds(
     { url, requests: 50, method: 'POST', warmup: 0, settleTimeoutMs: 1000 },
     { floor: 15, roundSize: 5, budgetMs: 60_000 },
     sampleOf(0),
@@ -52,9 +52,62 @@ test('clear rates (a leak: 2 per request) stop at the floor of 15, of 50 allowed
     undefined,
   );
   assert.equal(stop.reason, 'slope established');
+  assert.equal(stop.requests, 10);
+  assert.equal(result.requests, 10);
+  assert.deepEqual(stop.perRound.brokerEstablished, [2, 2]);
+  assert.equal(confidence.decision, 'grows per request');
+  assert.equal(confidence.decidedBy, 'brokerEstablished');
+  assert.deepEqual(confidence.intervals.brokerEstablished, { rate: 2, low: 2, high: 2, rounds: 2 });
+  assert.equal(confidence.reason, 'slope established');
+});
+
+test('rates that differ between the first two rounds wait for the floor and a third round', async () => {
+  served = 0;
+  const { stop, confidence } = await driveInRounds(
+    { url, requests: 50, method: 'POST', warmup: 0, settleTimeoutMs: 1000 },
+    { floor: 15, roundSize: 5, budgetMs: 60_000 },
+    sampleOf(0),
+    sampler((n) => (n === 0 ? 2 : 1)), // round 1: 6 connections for 5 requests (1.2), then 1.0
+    undefined,
+  );
+  assert.equal(stop.reason, 'slope established');
   assert.equal(stop.requests, 15);
-  assert.equal(result.requests, 15);
-  assert.deepEqual(stop.perRound.brokerEstablished, [2, 2, 2]);
+  assert.deepEqual(stop.perRound.brokerEstablished, [1.2, 1, 1]);
+  assert.equal(confidence.decision, 'grows per request');
+  assert.ok(confidence.intervals.brokerEstablished!.low > 0.5);
+});
+
+test('a slow endpoint found by the warm-up starts a round at once: a round takes one request, not five', async () => {
+  served = 0;
+  const started = Date.now();
+  const { stop } = await driveInRounds(
+    { url, requests: 50, method: 'POST', warmup: 0, settleTimeoutMs: 1000, concurrency: 1 },
+    { floor: 15, roundSize: 5, budgetMs: 60_000, startConcurrency: 5 },
+    sampleOf(0),
+    sampler(() => 1),
+    undefined,
+  );
+  assert.equal(stop.concurrency, 5);
+  assert.equal(stop.requests, 10);
+  // two rounds of 5 at once at 100 ms a request: ~0.2 s, where one by one they would take 1 s
+  assert.ok(Date.now() - started < 800, `${Date.now() - started} ms`);
+});
+
+test('not adaptive: every request is sent, in rounds that only measure, and the confidence says so', async () => {
+  served = 0;
+  const { result, stop, confidence } = await driveInRounds(
+    { url, requests: 20, method: 'POST', warmup: 0, settleTimeoutMs: 1000 },
+    { floor: 20, roundSize: 5, budgetMs: Infinity },
+    sampleOf(0),
+    sampler(() => 2),
+    undefined,
+    false,
+  );
+  assert.equal(result.requests, 20);
+  assert.equal(stop.rounds, 4);
+  assert.equal(confidence.reason, 'all requests sent');
+  assert.equal(confidence.decision, 'grows per request');
+  assert.deepEqual(confidence.intervals.brokerEstablished, { rate: 2, low: 2, high: 2, rounds: 4 });
 });
 
 test('rates that straddle the threshold keep it driving to the upper bound', async () => {
@@ -68,6 +121,18 @@ test('rates that straddle the threshold keep it driving to the upper bound', asy
   );
   assert.equal(stop.reason, 'upper bound');
   assert.equal(stop.requests, 30);
+});
+
+test('the concurrency raise for a slow endpoint stops at a round at once', async () => {
+  served = 0;
+  const { stop } = await driveInRounds(
+    { url, requests: 50, method: 'POST', warmup: 0, settleTimeoutMs: 1000, concurrency: 1 },
+    { floor: 15, roundSize: 5, budgetMs: 600 },
+    sampleOf(0),
+    sampler(() => 0),
+    undefined,
+  );
+  assert.ok(stop.concurrency <= 5, `concurrency ${stop.concurrency}`);
 });
 
 test('a slow endpoint gets more requests in flight: the floor within half the budget', async () => {

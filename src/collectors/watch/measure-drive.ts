@@ -2,8 +2,18 @@
 // divide the difference by the requests sent.
 import { addResults, driveRequests } from '../drive/drive-requests.js';
 import type { DriveResult } from '../drive/types.js';
-import type { AdaptiveStop, DriveMeasurement, GoroutineLifecycle, DrivePlan, Metrics, SamplePhase, WatchSample } from './types.js';
-import { threshold, decided } from './sequential.js';
+import type {
+  AdaptiveStop,
+  DriveConfidence,
+  DriveMeasurement,
+  RateInterval,
+  GoroutineLifecycle,
+  DrivePlan,
+  Metrics,
+  SamplePhase,
+  WatchSample,
+} from './types.js';
+import { threshold, interval } from './sequential.js';
 import type { ChurnTracker } from './churn.js';
 import type { JvmClientThreads } from '../process/types.js';
 
@@ -89,6 +99,13 @@ async function settle(
   }
 }
 
+/**
+ * The wall time a verdict should come within with the default flags: warm-up, settled baseline, drive and
+ * settle. The drive's own budget is what is left of it once the warm-up and the baseline are done, less 5 s
+ * to settle; the plan's budget bounds it too.
+ */
+export const verdictBudgetMs = 30_000;
+
 export async function measureDrive(
   plan: DrivePlan,
   sample: (phase: SamplePhase) => Promise<WatchSample | undefined>,
@@ -96,11 +113,12 @@ export async function measureDrive(
   churn?: () => Promise<ChurnTracker>,
 ): Promise<DriveMeasurement | undefined> {
   const started = Date.now();
+  let slow = false;
   if (plan.warmup > 0) {
     // an adaptive drive's warm-up: one request, then the rest all at once when that one was slow (a consumer
     // joining its group takes seconds), so that a slow endpoint's verdict still comes within the budget
     const first = plan.adaptive ? await driveRequests({ ...plan, requests: 1 }) : undefined;
-    const slow = first !== undefined && first.durationMs > 1000;
+    slow = first !== undefined && first.durationMs > 1000;
     if (plan.warmup > (first ? 1 : 0))
       await driveRequests({
         ...plan,
@@ -109,8 +127,17 @@ export async function measureDrive(
       });
   }
   const baseline = (await settle(sample, 'baseline', plan.settleTimeoutMs)).sample;
-  // the budget is for the whole verdict: what the warm-up and the baseline took, and a few seconds to settle after
-  if (plan.adaptive) plan = { ...plan, adaptive: { ...plan.adaptive, budgetMs: Math.max(10_000, plan.adaptive.budgetMs - (Date.now() - started) - 5_000) } };
+  // the budget is for the whole verdict: what the warm-up and the baseline took, and a few seconds to settle after.
+  // A slow endpoint's rounds start a round at once: a round then takes one request's time, not five
+  if (plan.adaptive)
+    plan = {
+      ...plan,
+      adaptive: {
+        ...plan.adaptive,
+        budgetMs: Math.max(10_000, Math.min(plan.adaptive.budgetMs, verdictBudgetMs) - (Date.now() - started) - 5_000),
+        ...(slow ? { startConcurrency: Math.max(plan.concurrency ?? 1, plan.adaptive.roundSize) } : {}),
+      },
+    };
   if (!baseline) return undefined;
   const tracker = await churn?.();
   // the tracking threads end with the drive whatever happens to it (a drive that throws, a settle that
@@ -146,9 +173,18 @@ async function driveAndSettle(
   })();
   let result: DriveResult;
   let adaptive: AdaptiveStop | undefined;
+  let confidence: DriveConfidence;
   try {
-    if (plan.adaptive) ({ result, stop: adaptive } = await driveInRounds(plan, plan.adaptive, baseline, sampleKeepingPeak, tracker));
-    else result = await driveRequests(plan);
+    // every drive goes in rounds with a sample after each (the rates' intervals are its confidence); only an
+    // adaptive one stops once they decide
+    ({
+      result,
+      stop: adaptive,
+      confidence,
+    } = plan.adaptive
+      ? await driveInRounds(plan, plan.adaptive, baseline, sampleKeepingPeak, tracker)
+      : await driveInRounds(plan, { floor: plan.requests, roundSize: 5, budgetMs: Infinity }, baseline, sampleKeepingPeak, tracker, false));
+    if (!plan.adaptive) adaptive = undefined;
   } finally {
     driving = false;
     await ticker;
@@ -201,6 +237,7 @@ async function driveAndSettle(
     settled: settled.settled,
     settleMs: settled.ms,
     ...(adaptive ? { adaptive } : {}),
+    confidence,
     ...(churned
       ? {
           churn: {
@@ -217,11 +254,93 @@ async function driveAndSettle(
   };
 }
 
+/** the rates that stay once the service is idle again when a client is made per request (client-per-request's error) */
+const staying = ['brokerEstablished', 'goroutines', 'rdkafkaClients', 'jvmClients'];
+
+const round3 = (x: number) => Math.round(x * 1000) / 1000;
+
+/**
+ * A rate's 95% interval over its rounds (Student's t; two rounds: t(1) = 12.706, so only rounds that all but
+ * agree give a narrow one). `robust`: a leading round that lies outside the interval of the rounds after it is
+ * left out, as long as three remain — a client that reaps its idle connections (kafka-go's Transport) adds them
+ * in the first rounds and shows its lasting rate only once the reaping has begun.
+ */
+export function rateInterval(series: readonly number[], robust: boolean): RateInterval | undefined {
+  let s = series;
+  if (robust)
+    while (s.length >= 4) {
+      const rest = interval(s.slice(1))!;
+      if (Math.abs(s[0]! - rest.mean) <= rest.half) break;
+      s = s.slice(1);
+    }
+  let i: { mean: number; half: number } | undefined;
+  if (s.length === 2) {
+    const mean = (s[0]! + s[1]!) / 2;
+    i = { mean, half: (12.706 * Math.abs(s[0]! - s[1]!)) / 2 };
+  } else i = interval(s);
+  if (!i) return undefined;
+  return { rate: round3(i.mean), low: round3(i.mean - i.half), high: round3(i.mean + i.half), rounds: s.length };
+}
+
+/** which side of the threshold a rate is on: its interval wholly on one side, and its latest round on that side too */
+function side(series: readonly number[], i: RateInterval | undefined, at: number): 'above' | 'below' | undefined {
+  if (!i) return undefined;
+  const last = series[series.length - 1]!;
+  if (i.low > at && last >= at) return 'above';
+  if (i.high < at && last < at) return 'below';
+  return undefined;
+}
+
+/**
+ * What the rates' intervals decide against the threshold. One rate that stays (connections, goroutines, client
+ * threads) above it decides a client per request whatever the others show; otherwise all of them must be below,
+ * and then sockets opened (when tracked) tell a client opened and closed per request from none.
+ */
+export function decide(
+  perRound: Record<string, number[]>,
+  robust: boolean,
+  at = threshold,
+): Pick<DriveConfidence, 'decision' | 'decidedBy' | 'intervals'> & { allDecided: boolean } {
+  const intervals: Record<string, RateInterval> = {};
+  const sides: Record<string, 'above' | 'below' | undefined> = {};
+  for (const [k, series] of Object.entries(perRound)) {
+    const i = rateInterval(series, robust);
+    if (i) intervals[k] = i;
+    sides[k] = side(series, i, at);
+  }
+  const keys = Object.keys(perRound);
+  const allDecided = keys.every((k) => sides[k] !== undefined);
+  const nearest = (ks: string[]) =>
+    ks
+      .filter((k) => intervals[k])
+      .sort(
+        (a, b) =>
+          Math.min(Math.abs(intervals[a]!.low - at), Math.abs(intervals[a]!.high - at)) -
+          Math.min(Math.abs(intervals[b]!.low - at), Math.abs(intervals[b]!.high - at)),
+      )[0];
+  const grows = keys.find((k) => staying.includes(k) && sides[k] === 'above');
+  if (grows) return { decision: 'grows per request', decidedBy: grows, intervals, allDecided };
+  const stays = keys.filter((k) => staying.includes(k));
+  if (stays.every((k) => sides[k] === 'below')) {
+    const opened = perRound.socketsOpened ? sides.socketsOpened : 'below';
+    if (opened === 'above') return { decision: 'opened and closed per request', decidedBy: 'socketsOpened', intervals, allDecided };
+    if (opened === 'below') {
+      const by = nearest(keys);
+      return { decision: 'no growth', ...(by ? { decidedBy: by } : {}), intervals, allDecided };
+    }
+  }
+  return { decision: 'undecided', intervals, allDecided };
+}
+
 /**
  * Rounds of requests, a sample after each: the per-request change of each round (broker connections,
- * goroutines, sockets opened) is a series; once every series' 95% interval lies on one side of the
- * client-per-request threshold, more requests would not change the verdict. `requests` bounds it; the
- * concurrency is raised when the first rounds show the floor could not be reached within the budget.
+ * goroutines, client threads, sockets opened) is a series, and each series' 95% interval over the rounds is
+ * what the drive knows of that rate. Once `floor` requests are sent (and three rounds), it stops as soon as the
+ * intervals decide the verdict (`decide`, a leading transient left out); before, after two rounds already, when
+ * every rate's interval over all its rounds is clear of the threshold and they decide it — a slow endpoint with
+ * a clear 1.0 per request needs no more. `requests` bounds it; the concurrency is raised (up to a round at once)
+ * when the first rounds show the rounds needed could not come within the budget. `adaptive` false: every
+ * request is sent, the rounds only measure.
  */
 export async function driveInRounds(
   plan: DrivePlan,
@@ -229,19 +348,25 @@ export async function driveInRounds(
   baseline: WatchSample,
   sample: (phase: SamplePhase) => Promise<WatchSample | undefined>,
   tracker: ChurnTracker | undefined,
-): Promise<{ result: DriveResult; stop: AdaptiveStop }> {
+  adaptive = true,
+): Promise<{ result: DriveResult; stop: AdaptiveStop; confidence: DriveConfidence }> {
   const started = Date.now();
   let result: DriveResult | undefined;
-  let concurrency = plan.concurrency ?? 1;
+  let concurrency = adaptive ? Math.max(plan.concurrency ?? 1, rounds.startConcurrency ?? 1) : (plan.concurrency ?? 1);
   let previous = { s: baseline, opened: tracker?.opened() ?? 0 };
   const perRound: Record<string, number[]> = {
     brokerEstablished: [],
     ...(baseline.goroutines !== undefined ? { goroutines: [] } : {}),
     ...(tracker ? { socketsOpened: [] } : {}),
+    ...(baseline.rdkafkaClients !== undefined ? { rdkafkaClients: [] } : {}),
     ...(baseline.jvmClients !== undefined ? { jvmClients: [] } : {}),
   };
   let reason: AdaptiveStop['reason'] = 'upper bound';
   let n = 0;
+  let k = 0;
+  const push = (key: string, now: number | undefined, before: number | undefined, requests: number) => {
+    if (perRound[key] && now !== undefined && before !== undefined) perRound[key].push((now - before) / requests);
+  };
   while (n < plan.requests) {
     const size = Math.min(rounds.roundSize * Math.max(1, Math.ceil(concurrency / rounds.roundSize)), plan.requests - n);
     const r = await driveRequests({ ...plan, requests: size, concurrency });
@@ -253,35 +378,55 @@ export async function driveInRounds(
     }
     const s = await sample('driving');
     if (!s) break;
+    k++;
     const opened = tracker?.opened() ?? 0;
-    perRound.brokerEstablished!.push((s.brokerEstablished - previous.s.brokerEstablished) / r.requests);
-    if (perRound.goroutines && s.goroutines !== undefined && previous.s.goroutines !== undefined)
-      perRound.goroutines.push((s.goroutines - previous.s.goroutines) / r.requests);
+    push('brokerEstablished', s.brokerEstablished, previous.s.brokerEstablished, r.requests);
+    push('goroutines', s.goroutines, previous.s.goroutines, r.requests);
     if (perRound.socketsOpened) perRound.socketsOpened.push((opened - previous.opened) / r.requests);
-    if (perRound.jvmClients && s.jvmClients !== undefined && previous.s.jvmClients !== undefined)
-      perRound.jvmClients.push((s.jvmClients - previous.s.jvmClients) / r.requests);
+    push('rdkafkaClients', s.rdkafkaClients, previous.s.rdkafkaClients, r.requests);
+    push('jvmClients', s.jvmClients, previous.s.jvmClients, r.requests);
     previous = { s, opened };
+    if (!adaptive) continue;
     const elapsed = Date.now() - started;
-    if (n >= rounds.floor && Object.values(perRound).every((series) => decided(series, threshold))) {
+    if (n >= rounds.floor && k >= 3 && decide(perRound, true).decision !== 'undecided') {
       reason = 'slope established';
       break;
+    }
+    if (n < rounds.floor && k >= 2) {
+      const early = decide(perRound, false);
+      if (early.allDecided && early.decision !== 'undecided') {
+        reason = 'slope established';
+        break;
+      }
     }
     if (elapsed >= rounds.budgetMs) {
       reason = 'time budget';
       break;
     }
-    // a slow endpoint: enough requests in flight that the floor is reached within half the budget. The wall
-    // time per request so far was measured at this concurrency; the rest at it would take perRequestMs × left
-    const perRequestMs = elapsed / n;
-    const left = Math.max(0, rounds.floor - n);
-    // within half the budget; once past it, within most of what is left
+    // a slow endpoint: enough requests in flight that the rounds still needed (to the floor, and three at
+    // least) come within half the budget. A round's wall time so far was measured at this concurrency; more in
+    // flight than a round holds only makes the rounds bigger, not more, so the raise stops at a round at once
+    const roundMs = elapsed / k;
+    const roundsLeft = Math.max(0, 3 - k, Math.ceil((rounds.floor - n) / size));
     const room = rounds.budgetMs / 2 > elapsed ? rounds.budgetMs / 2 - elapsed : (rounds.budgetMs - elapsed) * 0.8;
-    const needed = perRequestMs * left;
-    if (left > 0 && room > 0 && needed > room) concurrency = Math.min(64, Math.ceil((concurrency * needed) / room));
+    const needed = roundMs * roundsLeft;
+    if (roundsLeft > 0 && room > 0 && needed > room && concurrency < rounds.roundSize)
+      concurrency = Math.min(rounds.roundSize, Math.ceil((concurrency * needed) / room));
   }
+  const decided = decide(perRound, n >= rounds.floor && k >= 3);
   return {
     result: result!,
-    stop: { rounds: Object.values(perRound)[0]!.length, requests: n, reason, perRound, concurrency },
+    stop: { rounds: k, requests: n, reason, perRound, concurrency },
+    confidence: {
+      level: 0.95,
+      threshold,
+      decision: decided.decision,
+      ...(decided.decidedBy ? { decidedBy: decided.decidedBy } : {}),
+      intervals: decided.intervals,
+      rounds: k,
+      requests: n,
+      reason: adaptive ? reason : reason === 'upper bound' ? 'all requests sent' : reason,
+    },
   };
 }
 

@@ -48,18 +48,52 @@ export interface DrivePlan extends DriveOptions {
   warmup: number;
   settleTimeoutMs: number;
   /** send rounds of requests and stop once the per-request slope is established (`requests` is then the upper bound) */
-  adaptive?: { floor: number; roundSize: number; budgetMs: number };
+  adaptive?: {
+    floor: number;
+    roundSize: number;
+    budgetMs: number;
+    /** the concurrency the rounds start at (a warm-up that showed a slow endpoint starts them a round at once) */
+    startConcurrency?: number;
+  };
 }
 
 /** How an adaptive drive ended: after how many requests, and why. */
 export interface AdaptiveStop {
   rounds: number;
   requests: number;
+  /** slope established: the intervals decide the verdict (before the floor only when every rate's interval is clear) */
   reason: 'slope established' | 'upper bound' | 'time budget' | 'service stopped answering';
   /** the per-request rates each round measured, per metric */
   perRound: Record<string, number[]>;
   /** concurrency raised so that a slow endpoint still gives a verdict within the budget */
   concurrency: number;
+}
+
+/** A per-request rate's 95% interval over the rounds (Student's t), and the rounds it was taken over. */
+export interface RateInterval {
+  rate: number;
+  low: number;
+  high: number;
+  /** the rounds the interval is over: the latest ones, once a leading transient (connections reaped mid-drive) was left out */
+  rounds: number;
+}
+
+/**
+ * How sure the drive's rates are: each per-request rate's 95% interval over the rounds, and what they decide
+ * against the 0.5 threshold of client-per-request: one that stays (connections, goroutines, client threads) above
+ * it, all below it and sockets opened above it (opened and closed per request), all below (no growth), or undecided.
+ */
+export interface DriveConfidence {
+  level: 0.95;
+  threshold: number;
+  decision: 'grows per request' | 'opened and closed per request' | 'no growth' | 'undecided';
+  /** the rate whose interval decided it (growth: the first above; otherwise the one nearest the threshold) */
+  decidedBy?: string;
+  intervals: Record<string, RateInterval>;
+  rounds: number;
+  requests: number;
+  /** why the drive stopped: an adaptive drive's reason, or all the requests sent (--all-requests, or --requests at most the floor) */
+  reason: AdaptiveStop['reason'] | 'all requests sent';
 }
 
 /** Sockets the process opened and closed from the baseline to the settled end of a drive (those open at the baseline excluded). */
@@ -128,6 +162,8 @@ export interface DriveMeasurement {
   /** broker sockets opened, closed and still open, counted by inode (a fast /proc poll during the drive) */
   churn?: SocketChurn;
   adaptive?: AdaptiveStop;
+  /** the rates' intervals over the rounds and what they decide (every drive: adaptive or not) */
+  confidence?: DriveConfidence;
 }
 
 export interface WatchResult {

@@ -1,6 +1,7 @@
-// The adaptive drive against a real HTTP endpoint (no Kafka): it stops after two rounds when every rate is
-// clear, keeps driving while they are not, and raises the concurrency (up to a round at once) for a slow
-// endpoint so that the rounds it needs come within half the budget.
+// The adaptive drive against a real HTTP endpoint (no Kafka): it stops at its floor once the rates are clear (a
+// slow endpoint, rounds of a second or more, after two rounds when every rate is clear), keeps driving while
+// they are not, and raises the concurrency (up to a round at once) for a slow endpoint so that the rounds it
+// needs come within half the budget.
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import { after, before, test } from 'node:test';
@@ -12,9 +13,10 @@ let url: string;
 let served = 0;
 const delayMs = 100;
 before(async () => {
-  server = createServer((_, res) => {
+  server = createServer((req, res) => {
     served++;
-    setTimeout(() => res.end('ok'), delayMs);
+    // ?ms=N: a slower endpoint
+    setTimeout(() => res.end('ok'), Number(new URL(req.url ?? '/', 'http://x').searchParams.get('ms') ?? delayMs));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   url = `http://127.0.0.1:${(server.address() as { port: number }).port}/produce`;
@@ -42,7 +44,7 @@ const sampler = (rate: (served: number) => number) => {
   };
 };
 
-test('clear rates (a leak: 2 per request) stop after two identical rounds, before the floor of 15, of 50 allowed', async () => {
+test('clear rates (a leak: 2 per request) stop at the floor of 15, of 50 allowed', async () => {
   served = 0;
   const { result, stop, confidence } = await driveInRounds(
     { url, requests: 50, method: 'POST', warmup: 0, settleTimeoutMs: 1000 },
@@ -52,13 +54,29 @@ test('clear rates (a leak: 2 per request) stop after two identical rounds, befor
     undefined,
   );
   assert.equal(stop.reason, 'slope established');
-  assert.equal(stop.requests, 10);
-  assert.equal(result.requests, 10);
-  assert.deepEqual(stop.perRound.brokerEstablished, [2, 2]);
+  assert.equal(stop.requests, 15);
+  assert.equal(result.requests, 15);
+  assert.deepEqual(stop.perRound.brokerEstablished, [2, 2, 2]);
   assert.equal(confidence.decision, 'grows per request');
   assert.equal(confidence.decidedBy, 'brokerEstablished');
-  assert.deepEqual(confidence.intervals.brokerEstablished, { rate: 2, low: 2, high: 2, rounds: 2 });
+  assert.deepEqual(confidence.intervals.brokerEstablished, { rate: 2, low: 2, high: 2, rounds: 3 });
   assert.equal(confidence.reason, 'slope established');
+});
+
+test('a slow endpoint (rounds of a second or more) with a clear 1.0 per request stops after two rounds, before the floor', async () => {
+  served = 0;
+  // 250 ms a request, one at a time: a round of 5 takes 1.25 s
+  const { stop, confidence } = await driveInRounds(
+    { url: `${url}?ms=250`, requests: 50, method: 'POST', warmup: 0, settleTimeoutMs: 1000, concurrency: 1 },
+    { floor: 15, roundSize: 5, budgetMs: 60_000 },
+    sampleOf(0),
+    sampler(() => 1),
+    undefined,
+  );
+  assert.equal(stop.reason, 'slope established');
+  assert.equal(stop.requests, 10);
+  assert.deepEqual(stop.perRound.brokerEstablished, [1, 1]);
+  assert.deepEqual(confidence.intervals.brokerEstablished, { rate: 1, low: 1, high: 1, rounds: 2 });
 });
 
 test('rates that differ between the first two rounds wait for the floor and a third round', async () => {
@@ -88,9 +106,9 @@ test('a slow endpoint found by the warm-up starts a round at once: a round takes
     undefined,
   );
   assert.equal(stop.concurrency, 5);
-  assert.equal(stop.requests, 10);
-  // two rounds of 5 at once at 100 ms a request: ~0.2 s, where one by one they would take 1 s
-  assert.ok(Date.now() - started < 800, `${Date.now() - started} ms`);
+  assert.equal(stop.requests, 15);
+  // three rounds of 5 at once at 100 ms a request: ~0.3 s, where one by one they would take 1.5 s
+  assert.ok(Date.now() - started < 1200, `${Date.now() - started} ms`);
 });
 
 test('not adaptive: every request is sent, in rounds that only measure, and the confidence says so', async () => {

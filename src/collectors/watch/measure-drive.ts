@@ -254,6 +254,9 @@ async function driveAndSettle(
   };
 }
 
+/** a round this long or longer makes the floor cost seconds: the drive may then stop before it, after two rounds */
+export const slowRoundMs = 1000;
+
 /** the rates that stay once the service is idle again when a client is made per request (client-per-request's error) */
 const staying = ['brokerEstablished', 'goroutines', 'rdkafkaClients', 'jvmClients'];
 
@@ -336,9 +339,9 @@ export function decide(
  * Rounds of requests, a sample after each: the per-request change of each round (broker connections,
  * goroutines, client threads, sockets opened) is a series, and each series' 95% interval over the rounds is
  * what the drive knows of that rate. Once `floor` requests are sent (and three rounds), it stops as soon as the
- * intervals decide the verdict (`decide`, a leading transient left out); before, after two rounds already, when
- * every rate's interval over all its rounds is clear of the threshold and they decide it — a slow endpoint with
- * a clear 1.0 per request needs no more. `requests` bounds it; the concurrency is raised (up to a round at once)
+ * intervals decide the verdict (`decide`, a leading transient left out); before, when its rounds take a second or
+ * more, after two rounds already when every rate's interval over all its rounds is clear of the threshold and
+ * they decide it — a slow endpoint with a clear 1.0 per request needs no more. `requests` bounds it; the concurrency is raised (up to a round at once)
  * when the first rounds show the rounds needed could not come within the budget. `adaptive` false: every
  * request is sent, the rounds only measure.
  */
@@ -392,7 +395,10 @@ export async function driveInRounds(
       reason = 'slope established';
       break;
     }
-    if (n < rounds.floor && k >= 2) {
+    // before the floor, only where the floor costs seconds more (rounds of a second or longer: a consumer joining
+    // its group per request): a fast endpoint reaches it in a fraction of a second, and the floor's requests
+    // outweigh a cost a service pays once, late (a second broker contacted, a pool filling up)
+    if (n < rounds.floor && k >= 2 && elapsed / k >= slowRoundMs) {
       const early = decide(perRound, false);
       if (early.allDecided && early.decision !== 'undecided') {
         reason = 'slope established';

@@ -10,6 +10,8 @@ export interface FootprintOperation {
   name: string;
   /** stops the target's threads by design (a heap snapshot or dump, a class histogram's full GC) */
   pauses: boolean;
+  /** only reads /proc and sock_diag (and asks the cluster): must not move the target's p99 beyond noise */
+  readsOnly?: boolean;
   /** runs the operation once, to its end; may report the target's heap (MB) for a pause per 100 MB */
   run(): Promise<{ heapMb?: number; output?: string }>;
 }
@@ -93,23 +95,62 @@ async function exportOnce(c: OperationContext): Promise<void> {
   }
 }
 
+/** The inspector opened by SIGUSR1, a session that evaluates one expression, the inspector closed again. */
+async function inspectorRoundTrip(pid: number, port = 9229): Promise<{ output?: string }> {
+  process.kill(pid, 'SIGUSR1');
+  let wsUrl: string | undefined;
+  for (const deadline = Date.now() + 10_000; !wsUrl && Date.now() < deadline;) {
+    wsUrl = await fetch(`http://127.0.0.1:${port}/json/list`, { signal: AbortSignal.timeout(500) })
+      .then((r) => r.json() as Promise<Array<{ webSocketDebuggerUrl?: string }>>)
+      .then((l) => l[0]?.webSocketDebuggerUrl)
+      .catch(() => new Promise<undefined>((r) => setTimeout(() => r(undefined), 50)));
+  }
+  if (!wsUrl) throw new Error(`PID ${pid}'s inspector did not open on ${port}`);
+  const { default: WebSocket } = await import('ws');
+  const ws = new WebSocket(wsUrl);
+  await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+  const answered = new Promise((resolve) => ws.on('message', (d: Buffer) => (JSON.parse(d.toString()) as { id?: number }).id === 1 && resolve(undefined)));
+  ws.send(JSON.stringify({ id: 1, method: 'Runtime.evaluate', params: { expression: '1' } }));
+  await answered;
+  ws.send(JSON.stringify({ id: 2, method: 'Runtime.evaluate', params: { expression: 'process._debugEnd()' } }));
+  await new Promise((r) => setTimeout(r, 300));
+  ws.terminate();
+  return {};
+}
+
 export function footprintOperations(runtime: 'node' | 'go' | 'jvm' | 'python', c: OperationContext): FootprintOperation[] {
   const pid = String(c.pid);
   const watchFor = `${Math.max(2, Math.round(c.windowMs / 1000))}s`;
   const common: FootprintOperation[] = [
-    { name: 'kleak sockets', pauses: false, run: async () => ({ output: await kleak(c, ['sockets', '--pid', pid, '--bootstrap', c.bootstrap, '--json']) }) },
+    {
+      name: 'kleak sockets',
+      pauses: false,
+      readsOnly: true,
+      run: async () => ({ output: await kleak(c, ['sockets', '--pid', pid, '--bootstrap', c.bootstrap, '--json']) }),
+    },
     {
       name: `kleak watch (1 s samples for ${watchFor})`,
       pauses: false,
+      readsOnly: true,
       run: async () => ({ output: await kleak(c, ['watch', '--pid', pid, '--bootstrap', c.bootstrap, '--duration', watchFor, '--json']) }),
     },
-    { name: 'kleak top', pauses: false, run: async () => ({ output: await kleak(c, ['top', '--bootstrap', c.bootstrap, '--json']) }) },
-    { name: 'kleak export (--interval 15s, one sample and scrape)', pauses: false, run: async () => (await exportOnce(c), {}) },
-    { name: 'kleak diagnose', pauses: false, run: async () => ({ output: await kleak(c, ['diagnose', '--pid', pid, '--bootstrap', c.bootstrap, '--json']) }) },
+    { name: 'kleak top', pauses: false, readsOnly: true, run: async () => ({ output: await kleak(c, ['top', '--bootstrap', c.bootstrap, '--json']) }) },
+    { name: 'kleak export (--interval 15s, one sample and scrape)', pauses: false, readsOnly: true, run: async () => (await exportOnce(c), {}) },
+    {
+      name: 'kleak diagnose',
+      pauses: false,
+      readsOnly: true,
+      run: async () => ({ output: await kleak(c, ['diagnose', '--pid', pid, '--bootstrap', c.bootstrap, '--json']) }),
+    },
   ];
   const pprof = (what: string) => `${c.url}/debug/pprof/${what}`;
   const own: Record<typeof runtime, FootprintOperation[]> = {
     node: [
+      {
+        name: 'inspector attach and detach (SIGUSR1, a session, closed: what kleak heap does around the snapshot)',
+        pauses: false,
+        run: () => inspectorRoundTrip(c.pid),
+      },
       {
         name: 'kleak heap --pid (V8 heap snapshot through the inspector)',
         pauses: true,

@@ -36,7 +36,7 @@ for (const [runtime, name] of [
     }
     await load.window(2000); // warm-up
     const ops = footprintOperations(runtime, { pid: service.pid, url: service.url, bootstrap, root: repoRoot, windowMs, kleakCpu: pinned ? 1 : undefined });
-    const quiet = ops.filter((op) => !op.pauses && !op.name.startsWith('kleak pprof'));
+    const quiet = ops.filter((op) => op.readsOnly);
     assert.equal(quiet.length, 5);
     const without: LoadWindow[] = [];
     const withOp = new Map<string, LoadWindow[]>();

@@ -40,7 +40,8 @@ export function run(cmd, args) {
 }
 
 /** `count` namespaces named prefix0…, each with its broker listener; clients are added with holder(). */
-export async function namespaceHost(prefix, count) {
+/** `port`: the brokers' port in every namespace (9092; another keeps two benchmarks' processes apart). */
+export async function namespaceHost(prefix, count, port = 9092) {
   const children = new Set();
   const namespaces = Array.from({ length: count }, (_, i) => `${prefix}${i}`);
   const made = new Set();
@@ -53,7 +54,7 @@ export async function namespaceHost(prefix, count) {
   process.on('SIGTERM', () => process.exit(143));
   const startIn = (ns, code, args) =>
     new Promise((resolve, reject) => {
-      const child = spawn('ip', ['netns', 'exec', ns, 'python3', '-c', code, ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
+      const child = spawn('ip', ['netns', 'exec', ns, 'python3', '-c', code.replaceAll('9092', String(port)), ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
       child.ns = ns;
       children.add(child);
       child.once('exit', (c) => {

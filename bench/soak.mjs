@@ -6,7 +6,8 @@
 // processes. Beside it, kleak watch follows one process whose pool recycles a connection every 100 ms, for the
 // same day. Measured from /proc: the RSS and open fds of both kleak processes at the start, every quarter and the
 // end; from the exporter's /metrics, scraped every second: the series of processes that are gone — a series is
-// stale when its process died more than one interval (and the sample then in progress) before the scrape.
+// stale when its process had died before the last sample served began (kleak_last_sample_timestamp_seconds less
+// kleak_sample_duration_seconds): the first sample that starts after a process is gone must drop its series.
 // Usage: npm run build && node bench/soak.mjs [--hours 24] [--interval-ms 100] [--namespaces 3] [--processes 4] [--connections 20] [--namespace-every-s 30]
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -52,7 +53,9 @@ const freePort = () =>
     });
   });
 
-const host = await namespaceHost(prefix, N);
+// the brokers on 19092: an exporter with --all on this host counts only this benchmark's processes
+const brokerPort = 19092;
+const host = await namespaceHost(prefix, N, brokerPort);
 const live = []; // { ns, child }
 for (const ns of host.namespaces) for (let p = 0; p < P; p++) live.push({ ns, child: await host.holder(ns, C) });
 const watched = await host.churner(host.namespaces[0], C, 0.1);
@@ -63,19 +66,34 @@ const port = await freePort();
 const kleakJs = join(root, 'bin/kleak.js');
 const exporter = spawn(
   process.execPath,
-  [kleakJs, 'export', '--all', '--brokers', '127.0.0.1:9092', '--listen', `127.0.0.1:${port}`, '--interval', `${intervalMs}ms`],
+  [kleakJs, 'export', '--all', '--brokers', `127.0.0.1:${brokerPort}`, '--listen', `127.0.0.1:${port}`, '--interval', `${intervalMs}ms`],
   {
     stdio: ['ignore', 'ignore', 'pipe'],
   },
 );
 let exporterLog = '';
 exporter.stderr.on('data', (d) => (exporterLog = (exporterLog + d).slice(-4000)));
-const watchMs = samples * intervalMs;
+// the watch runs until the exporter has its day of samples (then it is stopped): its samples are counted as printed
+const watchMs = 10 * samples * intervalMs;
 const watch = spawn(
   process.execPath,
-  [kleakJs, 'watch', '--pid', String(watched.pid), '--brokers', '127.0.0.1:9092', '--interval', `${intervalMs}ms`, '--duration', `${watchMs}ms`, '--json'],
-  { stdio: ['ignore', 'ignore', 'pipe'] },
+  [
+    kleakJs,
+    'watch',
+    '--pid',
+    String(watched.pid),
+    '--brokers',
+    `127.0.0.1:${brokerPort}`,
+    '--interval',
+    `${intervalMs}ms`,
+    '--duration',
+    `${watchMs}ms`,
+    '--json',
+  ],
+  { stdio: ['ignore', 'pipe', 'pipe'] },
 );
+let watchSamples = 0;
+watch.stdout.on('data', (d) => (watchSamples += d.toString().split('\n').length - 1));
 let watchLog = '';
 watch.stderr.on('data', (d) => (watchLog = (watchLog + d).slice(-4000)));
 let watchExit;
@@ -118,14 +136,15 @@ while (taken < samples) {
   const text = await scrape();
   scrapes++;
   taken = Number(/^kleak_samples_total (\S+)$/m.exec(text)?.[1] ?? 0);
-  maxSampleMs = Math.max(maxSampleMs, 1000 * Number(/^kleak_sample_duration_seconds (\S+)$/m.exec(text)?.[1] ?? 0));
-  // a series is stale when its process was killed before the last sample began: one interval and that sample
-  const grace = intervalMs + maxSampleMs + 50;
+  const durationMs = 1000 * Number(/^kleak_sample_duration_seconds (\S+)$/m.exec(text)?.[1] ?? 0);
+  maxSampleMs = Math.max(maxSampleMs, durationMs);
+  // the last sample served began at its end less its duration; a process killed before that is stale in it
+  const sampleStart = 1000 * Number(/^kleak_last_sample_timestamp_seconds (\S+)$/m.exec(text)?.[1] ?? 0) - durationMs;
   const gone = new Set();
   for (const m of text.matchAll(/^kleak_[a-z_]+\{[^}]*\bpid="(\d+)"/gm)) {
     const pid = Number(m[1]);
     const at = died.get(pid);
-    if (at !== undefined && performance.now() - at > grace) gone.add(pid);
+    if (at !== undefined && at < sampleStart - 5) gone.add(pid);
   }
   if (gone.size) {
     stale += gone.size;
@@ -135,7 +154,7 @@ while (taken < samples) {
   const victim = live.splice(Math.floor(Math.random() * live.length), 1)[0];
   victim.child.kill('SIGKILL');
   await new Promise((r) => (victim.child.exitCode !== null || victim.child.signalCode !== null ? r() : victim.child.once('exit', r)));
-  died.set(victim.child.pid, performance.now());
+  died.set(victim.child.pid, Date.now());
   live.push({ ns: victim.ns, child: await host.holder(victim.ns, C) });
   replaced++;
   if (performance.now() - lastNsAt > nsEvery * 1000) {
@@ -143,7 +162,7 @@ while (taken < samples) {
     const candidates = [...new Set(live.map((l) => l.ns))].filter((ns) => ns !== host.namespaces[0]);
     const ns = candidates[0];
     if (ns) {
-      for (const l of live.filter((x) => x.ns === ns)) died.set(l.child.pid, performance.now());
+      for (const l of live.filter((x) => x.ns === ns)) died.set(l.child.pid, Date.now());
       await host.removeNamespace(ns);
       live.splice(0, live.length, ...live.filter((x) => x.ns !== ns));
       const fresh = `${prefix}${nextNs++}`;
@@ -160,8 +179,8 @@ while (taken < samples) {
   await sleep(Math.max(0, 1000 - (performance.now() - s0)));
 }
 const runS = (performance.now() - t0) / 1000;
-// the watch ends by itself after the same day; wait for it (bounded)
-for (let i = 0; watchExit === undefined && i < 600; i++) await sleep(100);
+watch.kill('SIGTERM');
+for (let i = 0; watchExit === undefined && i < 100; i++) await sleep(100);
 
 const fmt = (x) => (x === undefined ? '—' : `${x.rss.toFixed(0)} MB, ${x.fds} fds`);
 console.log(
@@ -173,6 +192,6 @@ const at = (k) => look[Math.min(k, look.length - 1)];
 console.log(`| export --all (RSS, fds) | ${[0, 1, 2, 3, 4].map((k) => fmt(at(k).exporter)).join(' | ')} |`);
 console.log(`| watch (RSS, fds) | ${[0, 1, 2, 3, 4].map((k) => fmt(at(k).watch)).join(' | ')} |`);
 console.log(
-  `\nstale series (a process gone for more than one interval and its sample): ${stale} over ${scrapes} scrapes (${staleScrapes} scrapes with any); the watch exited ${watchExit ?? 'not yet'}${watchExit ? `: ${watchLog.slice(-500)}` : ''}`,
+  `\nstale series (a process gone before the sample served began): ${stale} over ${scrapes} scrapes (${staleScrapes} scrapes with any); kleak watch printed ${watchSamples} samples, was stopped at the end (exit ${watchExit ?? 'none'})${watchExit && watchExit !== 143 && watchExit !== 130 ? `: ${watchLog.slice(-500)}` : ''}`,
 );
 process.exit(0);

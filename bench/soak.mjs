@@ -10,7 +10,7 @@
 // kleak_sample_duration_seconds): the first sample that starts after a process is gone must drop its series.
 // Usage: npm run build && node bench/soak.mjs [--hours 24] [--interval-ms 100] [--namespaces 3] [--processes 4] [--connections 20] [--namespace-every-s 30]
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -126,6 +126,7 @@ let stale = 0;
 let staleScrapes = 0;
 let scrapes = 0;
 let replaced = 0;
+let reusedPids = 0;
 let nsCycled = 0;
 let maxSampleMs = 0;
 const t0 = performance.now();
@@ -155,7 +156,12 @@ while (taken < samples) {
   victim.child.kill('SIGKILL');
   await new Promise((r) => (victim.child.exitCode !== null || victim.child.signalCode !== null ? r() : victim.child.once('exit', r)));
   died.set(victim.child.pid, Date.now());
-  live.push({ ns: victim.ns, child: await host.holder(victim.ns, C) });
+  // every 10th replacement takes the PID of the process it replaces (the kernel hands out ns_last_pid + 1 next, as
+  // CRIU restores PIDs): a PID reused at once, within one interval
+  if (replaced % 10 === 9) writeFileSync('/proc/sys/kernel/ns_last_pid', String(victim.child.pid - 1));
+  const fresh = await host.holder(victim.ns, C);
+  if (died.delete(fresh.pid)) reusedPids++; // a PID of a process gone, now a live one's: its series are the new one's
+  live.push({ ns: victim.ns, child: fresh });
   replaced++;
   if (performance.now() - lastNsAt > nsEvery * 1000) {
     lastNsAt = performance.now();
@@ -167,7 +173,11 @@ while (taken < samples) {
       live.splice(0, live.length, ...live.filter((x) => x.ns !== ns));
       const fresh = `${prefix}${nextNs++}`;
       await host.addNamespace(fresh);
-      for (let p = 0; p < P; p++) live.push({ ns: fresh, child: await host.holder(fresh, C) });
+      for (let p = 0; p < P; p++) {
+        const child = await host.holder(fresh, C);
+        if (died.delete(child.pid)) reusedPids++;
+        live.push({ ns: fresh, child });
+      }
       nsCycled++;
     }
   }
@@ -184,7 +194,7 @@ for (let i = 0; watchExit === undefined && i < 100; i++) await sleep(100);
 
 const fmt = (x) => (x === undefined ? '—' : `${x.rss.toFixed(0)} MB, ${x.fds} fds`);
 console.log(
-  `\n${taken} samples in ${runS.toFixed(0)} s (a simulated ${hours} h); ${scrapes} scrapes; ${replaced} processes replaced, ${nsCycled} namespaces deleted and made again; longest sample ${maxSampleMs.toFixed(0)} ms`,
+  `\n${taken} samples in ${runS.toFixed(0)} s (a simulated ${hours} h); ${scrapes} scrapes; ${replaced} processes replaced (${reusedPids} of them on a PID of a process gone), ${nsCycled} namespaces deleted and made again; longest sample ${maxSampleMs.toFixed(0)} ms`,
 );
 console.log('\n| kleak | start | 1/4 | 1/2 | 3/4 | end |');
 console.log('|---|---|---|---|---|---|');

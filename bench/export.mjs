@@ -6,10 +6,14 @@
 // Measured from /proc: the exporter's CPU time (utime + stime) over the run and its RSS every second (start,
 // peak, end: a leak would climb), each scrape's latency and size. The peer, on the same host in the same run:
 // the same 240 samples taken the shell way, `ss -tanp state established dst 127.0.0.1:9092` in each namespace
-// (the attribution kleak gives), its CPU time from /usr/bin/time. Needs root (ip netns).
-// Usage: npm run build && node bench/export.mjs [--namespaces 5] [--processes 10] [--connections 200] [--samples 240] [--interval-ms 500] [--peer-samples 24]
+// (the attribution kleak gives), its CPU time from /usr/bin/time. And node_exporter (apt-get install -y
+// prometheus-node-exporter) in the same run, with only its process, netstat, sockstat and filefd collectors, scraped
+// right after each kleak scrape: its CPU and RSS from /proc and its scrape latency the same way (the row says so
+// when it is not installed). Needs root (ip netns).
+// Usage: npm run build && node bench/export.mjs [--namespaces 5] [--processes 10] [--connections 200] [--samples 240] [--interval-ms 500] [--peer-samples 24] [--node-exporter PATH]
+// The issue's size: --namespaces 20 --processes 10 --connections 500 (200 processes, 100,000 connections).
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -28,6 +32,8 @@ const { values } = parseArgs({
     'interval-ms': { type: 'string', default: '500' },
     // the peer costs ~0.4 s a sample at the default size: fewer samples, its CPU scaled to --samples (said so)
     'peer-samples': { type: 'string' },
+    // node_exporter's binary (Debian's package name first); 'none' leaves it out
+    'node-exporter': { type: 'string' },
   },
 });
 const [N, P, C, S, intervalMs] = [values.namespaces, values.processes, values.connections, values.samples, values['interval-ms']].map(Number);
@@ -81,8 +87,49 @@ for (let i = 0; ; i++) {
   await sleep(100);
 }
 
+// node_exporter on the same host, same run: the collectors a process/socket look needs, nothing else
+const neBinary =
+  values['node-exporter'] ?? ['/usr/bin/prometheus-node-exporter', '/usr/local/bin/node_exporter', '/usr/bin/node_exporter'].find((f) => existsSync(f));
+const neMissing = !neBinary || neBinary === 'none' || !existsSync(neBinary);
+if (neMissing) console.log('node_exporter: not found (apt-get install -y prometheus-node-exporter, or --node-exporter PATH); its row is left out');
+let ne;
+let neUrl;
+if (!neMissing) {
+  const nePort = await freePort();
+  ne = spawn(
+    neBinary,
+    [
+      `--web.listen-address=127.0.0.1:${nePort}`,
+      '--collector.disable-defaults',
+      '--collector.processes',
+      '--collector.netstat',
+      '--collector.sockstat',
+      '--collector.filefd',
+    ],
+    { stdio: ['ignore', 'ignore', 'ignore'] },
+  );
+  process.on('exit', () => ne.kill('SIGKILL'));
+  neUrl = `http://127.0.0.1:${nePort}/metrics`;
+  for (let i = 0; ; i++) {
+    if (i > 100) throw new Error(`node_exporter (${neBinary}) did not serve`);
+    if (
+      await fetch(neUrl).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      break;
+    await sleep(100);
+  }
+}
+const neCpu0 = ne ? cpuSeconds(ne.pid) : 0;
+const neRss = ne ? [rssMb(ne.pid)] : [];
+const neScrapeMs = [];
+let neBytes = 0;
+
 const cpu0 = cpuSeconds(exporter.pid);
 const rss = [rssMb(exporter.pid)];
+const rssAt = [0];
 const scrapeMs = [];
 const durations = [];
 let bytes = 0;
@@ -100,6 +147,11 @@ for (let k = 0; Date.now() - t0 < runMs; k++) {
   series = text.split('\n').filter((l) => l.startsWith('kleak_broker_connections{')).length;
   durations.push(Number(/^kleak_sample_duration_seconds (\S+)$/m.exec(text)?.[1]));
   samplesTaken = Number(/^kleak_samples_total (\S+)$/m.exec(text)?.[1] ?? NaN);
+  if (ne) {
+    const n0 = performance.now();
+    neBytes = (await (await fetch(neUrl)).text()).length;
+    neScrapeMs.push(performance.now() - n0);
+  }
   if (k % 5 === 4) {
     // every 10 samples a process goes and another comes (a pod restarted): new PID, new series
     const { ns, child } = replaceable.shift();
@@ -109,12 +161,19 @@ for (let k = 0; Date.now() - t0 < runMs; k++) {
   }
   if (Date.now() >= nextRss) {
     rss.push(rssMb(exporter.pid));
+    rssAt.push(Date.now() - t0);
+    if (ne) neRss.push(rssMb(ne.pid));
     nextRss += 1000;
   }
+  if (k % 200 === 199) console.log(`  ${((Date.now() - t0) / 1000).toFixed(0)} s: ${samplesTaken} samples, kleak RSS ${rss.at(-1).toFixed(0)} MB`);
   await sleep(Math.max(0, 2 * intervalMs - (performance.now() - s0)));
 }
 const kleakCpu = cpuSeconds(exporter.pid) - cpu0;
+const neCpu = ne ? cpuSeconds(ne.pid) - neCpu0 : 0;
 rss.push(rssMb(exporter.pid));
+rssAt.push(Date.now() - t0);
+if (ne) neRss.push(rssMb(ne.pid));
+ne?.kill('SIGTERM');
 const runSeconds = (Date.now() - t0) / 1000;
 // kleak_samples_total where the exporter has it; else a sample every interval, or back to back when slower
 const taken = Number.isFinite(samplesTaken) ? samplesTaken : Math.round((runSeconds * 1000) / Math.max(intervalMs, pct(durations, 0.5) * 1000));
@@ -126,9 +185,9 @@ writeFileSync(
   script,
   `for i in $(seq ${peerSamples}); do for ns in ${namespaces.join(' ')}; do ip netns exec $ns ss -Htanp state established dst 127.0.0.1:9092 > /dev/null; done; done\n`,
 );
-const peer = spawnSync('/usr/bin/time', ['-f', '%e %U %S', 'bash', script], { encoding: 'utf8' });
-const [peerWall, peerUser, peerSys] = peer.stderr.trim().split('\n').pop().split(' ').map(Number);
-const scale = S / peerSamples;
+const peer = peerSamples > 0 ? spawnSync('/usr/bin/time', ['-f', '%e %U %S', 'bash', script], { encoding: 'utf8' }) : undefined;
+const [peerWall, peerUser, peerSys] = peer ? peer.stderr.trim().split('\n').pop().split(' ').map(Number) : [0, 0, 0];
+const scale = S / Math.max(1, peerSamples);
 const peerCpu = (peerUser + peerSys) * scale;
 
 const hourly = (cpu) => `${cpu.toFixed(1)} CPU s (${((cpu / 3600) * 100).toFixed(2)}% of a core)`;
@@ -144,10 +203,47 @@ console.log('|---|---|---|');
 const quarter = (q) => rss[Math.floor(((rss.length - 1) * q) / 4)].toFixed(0);
 console.log(`| kleak export --all | ${hourly((kleakCpu / taken) * S)} | ${rss[0].toFixed(0)} → ${Math.max(...rss).toFixed(0)} → ${rss.at(-1).toFixed(0)} MB |`);
 const measured = scale === 1 ? '' : `, measured on ${peerSamples} samples and scaled ×${scale.toFixed(1)}`;
-console.log(`| ss -tanp per namespace per sample (the shell way) | ${hourly(peerCpu)} (${(peerWall * scale).toFixed(0)} s wall${measured}) | — |`);
+if (peer) console.log(`| ss -tanp per namespace per sample (the shell way) | ${hourly(peerCpu)} (${(peerWall * scale).toFixed(0)} s wall${measured}) | — |`);
+console.log('');
+if (peer) console.log(`kleak / ss -tanp CPU: ${(((kleakCpu / taken) * S) / peerCpu).toFixed(2)}×`);
+console.log(`kleak RSS at each quarter of the run: ${[0, 1, 2, 3, 4].map(quarter).join(', ')} MB`);
+
+// the goals (#29): at the DaemonSet's settings, a sample every 15 s and a scrape every 30 s
+const slope = (xs, ts) => {
+  // MB per hour of the run's wall time, least squares over its second half (the first fills the heaps once)
+  const from = Math.floor(xs.length / 2);
+  const x = ts.slice(from).map((t) => t / 3600000);
+  const y = xs.slice(from);
+  const mx = x.reduce((a, b) => a + b, 0) / x.length;
+  const my = y.reduce((a, b) => a + b, 0) / y.length;
+  const num = x.reduce((a, xi, i) => a + (xi - mx) * (y[i] - my), 0);
+  const den = x.reduce((a, xi) => a + (xi - mx) ** 2, 0);
+  return den ? num / den : 0;
+};
+const perSample = kleakCpu / taken;
+const q = (xs) => [0, 1, 2, 3, 4].map((i) => xs[Math.floor(((xs.length - 1) * i) / 4)].toFixed(0)).join(' → ');
+const growth = slope(rss, rssAt) * (runSeconds / 3600); // MB over the second half's trend, across the whole run
 console.log('');
 console.log(
-  `kleak / ss -tanp CPU: ${(((kleakCpu / taken) * S) / peerCpu).toFixed(2)}×; kleak RSS at each quarter of the run: ${[0, 1, 2, 3, 4].map(quarter).join(', ')} MB`,
+  `| same host, same run: ${taken} samples, ${scrapeMs.length} scrapes of each | CPU at a 15 s sample / 30 s scrape | RSS start → quarters → end (peak) | scrape latency median / p99 / max |`,
 );
+console.log('|---|---|---|---|');
+console.log(
+  `| kleak export --all | ${((perSample / 15) * 100).toFixed(2)}% of a core (${perSample.toFixed(3)} CPU s a sample) | ${q(rss)} MB (peak ${Math.max(...rss).toFixed(0)}; trend of the second half ${growth >= 0 ? '+' : ''}${growth.toFixed(1)} MB over the run) | ${pct(scrapeMs, 0.5).toFixed(1)} / ${pct(scrapeMs, 0.99).toFixed(1)} / ${Math.max(...scrapeMs).toFixed(1)} ms (${bytes} bytes) |`,
+);
+if (ne) {
+  const perScrape = neCpu / neScrapeMs.length;
+  console.log(
+    `| node_exporter ${/version (\S+)/.exec(spawnSync(neBinary, ['--version'], { encoding: 'utf8' }).output.join(''))?.[1] ?? ''} (processes, netstat, sockstat, filefd) | ${((perScrape / 30) * 100).toFixed(2)}% of a core (${perScrape.toFixed(3)} CPU s a scrape) | ${q(neRss)} MB (peak ${Math.max(...neRss).toFixed(0)}) | ${pct(neScrapeMs, 0.5).toFixed(1)} / ${pct(neScrapeMs, 0.99).toFixed(1)} / ${Math.max(...neScrapeMs).toFixed(1)} ms (${neBytes} bytes) |`,
+  );
+} else console.log('| node_exporter | not installed: apt-get install -y prometheus-node-exporter | — | — |');
+const goals = [
+  [`CPU <= 2% of a core at 15 s`, (perSample / 15) * 100 <= 2],
+  [`RSS <= 120 MB`, Math.max(...rss) <= 120],
+  [`RSS flat (second-half trend within 5 MB over the run)`, Math.abs(growth) <= 5],
+  [`scrape <= 50 ms while a sample runs (p99)`, pct(scrapeMs, 0.99) <= 50],
+];
+console.log('');
+console.log(`goals: ${goals.map(([g, ok]) => `${g}: ${ok ? 'met' : 'NOT met'}`).join('; ')}`);
 host.cleanup();
 process.exit(0); // the holders' pipes would keep this process alive

@@ -6,7 +6,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import { tlsServerOptions, webConfigReloader, webGuard, type WebConfig } from './web-config.js';
-import { Worker } from 'node:worker_threads';
+import { Worker, type ResourceLimits } from 'node:worker_threads';
+import { setFlagsFromString } from 'node:v8';
+import { samplerResourceLimits, samplerThread } from './export-thread.js';
 import { Counter, Gauge, Registry } from 'prom-client';
 import { attributeBrokers } from '../collectors/cluster/fetch-broker-endpoints.js';
 import type { HostTopRequest } from '../collectors/host/index.js';
@@ -47,6 +49,8 @@ export interface ExportOptions extends BrokerOptions {
   /** samples kept per process for the trend rules */
   historySize?: number;
   onSample?: (top: HostTop, findings: Finding[]) => void;
+  /** the sampling thread's heap limits (default: samplerResourceLimits) */
+  samplerResourceLimits?: ResourceLimits;
 }
 
 export interface Exporter {
@@ -115,22 +119,24 @@ function inventoryOf(top: HostTop, p: HostProcess): SocketInventory {
 const commandLabel = (command: string) => (command.split(/\s+/)[0] ?? '').split('/').pop()!.slice(0, 60);
 
 export async function startExporter(options: ExportOptions): Promise<Exporter> {
+  // the main thread's semi-spaces: V8 grows them to 16 MB each under the per-sample allocations and keeps them
+  // (RSS); the exporter's main thread keeps little per sample, so small ones cost no CPU to speak of. Set here,
+  // after V8 started, it still bounds their growth (measured: bench/export.mjs).
+  setFlagsFromString('--max-semi-space-size=2');
   const attribution = await attributeBrokers(options);
   const historySize = options.historySize ?? 60;
-  // the host look runs in a thread of its own: a scrape during a sample is answered at once, with the last one
-  const sampler = new Worker(new URL('./export-sampler.js', import.meta.url));
-  sampler.unref();
-  const lookInThread = (request: HostTopRequest) =>
-    new Promise<HostTop>((resolve, reject) => {
-      const onError = (error: Error) => reject(error);
-      sampler.once('error', onError);
-      sampler.once('message', (m: { top?: HostTop; error?: string; input?: boolean; hint?: string }) => {
-        sampler.off('error', onError);
-        if (m.top) resolve(m.top);
-        else reject(m.input ? new InputError(m.error ?? '', { hint: m.hint }) : new Error(m.error));
-      });
-      sampler.postMessage(request);
-    });
+  // the host look runs in a thread of its own: a scrape during a sample is answered at once, with the last one.
+  // Its young generation is kept small (RSS), and a thread that dies is replaced (export-thread.ts).
+  const sampler = samplerThread<HostTopRequest, HostTop>(
+    () => new Worker(new URL('./export-sampler.js', import.meta.url), { resourceLimits: options.samplerResourceLimits ?? samplerResourceLimits }),
+    (message) => {
+      const m = message as { top?: HostTop; error?: string; input?: boolean; hint?: string };
+      if (m.top) return m.top;
+      throw m.input ? new InputError(m.error ?? '', { hint: m.hint }) : new Error(m.error);
+    },
+    options.log,
+  );
+  const lookInThread = (request: HostTopRequest) => sampler.request(request);
   const history = new Map<number, WatchSample[]>();
   const started = Date.now();
   let body = '';
@@ -250,7 +256,7 @@ export async function startExporter(options: ExportOptions): Promise<Exporter> {
   const sample = () => (sampling ??= takeSample().finally(() => (sampling = undefined)));
 
   await sample().catch(async (error: unknown) => {
-    await sampler.terminate();
+    await sampler.stop();
     throw error;
   });
   const timer = setInterval(() => {
@@ -307,7 +313,7 @@ export async function startExporter(options: ExportOptions): Promise<Exporter> {
       clearInterval(timer);
       clearInterval(reload);
       await sampling?.catch(() => undefined);
-      await sampler.terminate();
+      await sampler.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };

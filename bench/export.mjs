@@ -30,7 +30,7 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '200' },
     samples: { type: 'string', default: '240' },
     'interval-ms': { type: 'string', default: '500' },
-    // the peer costs ~0.4 s a sample at the default size: fewer samples, its CPU scaled to --samples (said so)
+    // the peer costs ~0.4 s a sample at the default size: fewer samples, its CPU scaled to an hour's 240 (said so); 0: none
     'peer-samples': { type: 'string' },
     // node_exporter's binary (Debian's package name first); 'none' leaves it out
     'node-exporter': { type: 'string' },
@@ -187,7 +187,8 @@ writeFileSync(
 );
 const peer = peerSamples > 0 ? spawnSync('/usr/bin/time', ['-f', '%e %U %S', 'bash', script], { encoding: 'utf8' }) : undefined;
 const [peerWall, peerUser, peerSys] = peer ? peer.stderr.trim().split('\n').pop().split(' ').map(Number) : [0, 0, 0];
-const scale = S / Math.max(1, peerSamples);
+const hour = 240; // samples in an hour at --interval 15s: the first table's CPU is per sample taken × 240
+const scale = hour / Math.max(1, peerSamples);
 const peerCpu = (peerUser + peerSys) * scale;
 
 const hourly = (cpu) => `${cpu.toFixed(1)} CPU s (${((cpu / 3600) * 100).toFixed(2)}% of a core)`;
@@ -198,14 +199,16 @@ console.log(
   `scrapes: ${scrapeMs.length}, latency median ${pct(scrapeMs, 0.5).toFixed(1)} ms, p99 ${pct(scrapeMs, 0.99).toFixed(1)} ms; ${bytes} bytes, ${series} connection series`,
 );
 console.log('');
-console.log(`| an hour of one node: ${S} samples, ${S / 2} scrapes | CPU (kleak: per sample taken × ${S}) | RSS start → peak → end |`);
+console.log(`| an hour of one node: ${hour} samples, ${hour / 2} scrapes | CPU (kleak: per sample taken × ${hour}) | RSS start → peak → end |`);
 console.log('|---|---|---|');
 const quarter = (q) => rss[Math.floor(((rss.length - 1) * q) / 4)].toFixed(0);
-console.log(`| kleak export --all | ${hourly((kleakCpu / taken) * S)} | ${rss[0].toFixed(0)} → ${Math.max(...rss).toFixed(0)} → ${rss.at(-1).toFixed(0)} MB |`);
+console.log(
+  `| kleak export --all | ${hourly((kleakCpu / taken) * hour)} | ${rss[0].toFixed(0)} → ${Math.max(...rss).toFixed(0)} → ${rss.at(-1).toFixed(0)} MB |`,
+);
 const measured = scale === 1 ? '' : `, measured on ${peerSamples} samples and scaled ×${scale.toFixed(1)}`;
 if (peer) console.log(`| ss -tanp per namespace per sample (the shell way) | ${hourly(peerCpu)} (${(peerWall * scale).toFixed(0)} s wall${measured}) | — |`);
 console.log('');
-if (peer) console.log(`kleak / ss -tanp CPU: ${(((kleakCpu / taken) * S) / peerCpu).toFixed(2)}×`);
+if (peer) console.log(`kleak / ss -tanp CPU: ${(((kleakCpu / taken) * hour) / peerCpu).toFixed(2)}×`);
 console.log(`kleak RSS at each quarter of the run: ${[0, 1, 2, 3, 4].map(quarter).join(', ')} MB`);
 
 // the goals (#29): at the DaemonSet's settings, a sample every 15 s and a scrape every 30 s

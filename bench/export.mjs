@@ -91,7 +91,12 @@ for (let i = 0; ; i++) {
 const neBinary =
   values['node-exporter'] ?? ['/usr/bin/prometheus-node-exporter', '/usr/local/bin/node_exporter', '/usr/bin/node_exporter'].find((f) => existsSync(f));
 const neMissing = !neBinary || neBinary === 'none' || !existsSync(neBinary);
-if (neMissing) console.log('node_exporter: not found (apt-get install -y prometheus-node-exporter, or --node-exporter PATH); its row is left out');
+if (neMissing)
+  console.log(
+    neBinary === 'none'
+      ? 'node_exporter: left out (--node-exporter none)'
+      : 'node_exporter: not found (apt-get install -y prometheus-node-exporter, or --node-exporter PATH); its row is left out',
+  );
 let ne;
 let neUrl;
 if (!neMissing) {

@@ -9,13 +9,14 @@ test('past the bound, every other sample kept is dropped: the kept ones span the
   const result = await runWatch({
     sockets: { pids: [process.pid], endpoints: [{ address: '127.0.0.1:1' }], brokerSource: 'flag', usage: false },
     intervalMs: 5,
-    durationMs: 1500,
-    maxKeptSamples: 16,
+    // long enough for three times the bound even when each sample takes 200 ms (a loaded machine)
+    durationMs: 3000,
+    maxKeptSamples: 4,
     onSample: (s) => printed.push(s.atMs),
   });
-  assert.ok(result.samplesTaken! > 64, `${result.samplesTaken} samples taken`);
+  assert.ok(result.samplesTaken! > 8, `${result.samplesTaken} samples taken`);
   assert.equal(result.samplesTaken, printed.length, 'every sample taken was printed');
-  assert.ok(result.samples.length <= 17 && result.samples.length >= 8, `${result.samples.length} kept`);
+  assert.ok(result.samples.length <= 5 && result.samples.length >= 2, `${result.samples.length} kept of ${result.samplesTaken}`);
   assert.equal(result.samples[0]!.atMs, printed[0], 'the first sample is kept');
   assert.equal(result.samples.at(-1)!.atMs, printed.at(-1), 'the last sample taken ends the kept ones');
   const times = result.samples.map((s) => s.atMs);
@@ -27,8 +28,8 @@ test('past the bound, every other sample kept is dropped: the kept ones span the
     times.every((t) => printed.includes(t)),
     'kept samples are samples taken (none invented)',
   );
-  // spread over the watch: no half of it is left without samples
-  assert.ok(times.filter((t) => t > printed.at(-1)! / 2).length >= 3);
+  // spread over the watch: the second half has kept samples besides the last
+  assert.ok(times.filter((t) => t > printed.at(-1)! / 2).length >= 2, `kept at ${times.join(', ')} ms of ${printed.at(-1)}`);
 });
 
 test('a short watch keeps every sample', async () => {

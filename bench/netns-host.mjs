@@ -3,13 +3,24 @@
 import { spawn, spawnSync } from 'node:child_process';
 
 const listener = `
-import socket
+import resource, selectors, socket
+_, hard = resource.getrlimit(resource.RLIMIT_NOFILE); resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(('127.0.0.1', 9092)); s.listen(4096)
 print('ready', flush=True)
-kept = []
+# every connection is kept until its client closes it, then closed here too (a pool that recycles does not pile up)
+sel = selectors.DefaultSelector(); sel.register(s, selectors.EVENT_READ)
 while True:
-    c, _ = s.accept(); kept.append(c)
+    for key, _ in sel.select():
+        if key.fileobj is s:
+            c, _ = s.accept(); sel.register(c, selectors.EVENT_READ)
+        else:
+            try:
+                data = key.fileobj.recv(4096)
+            except OSError:
+                data = b''
+            if not data:
+                sel.unregister(key.fileobj); key.fileobj.close()
 `;
 // n connections at once, then one more every `every` seconds (0: never), up to n + 4000
 const client = `

@@ -1,5 +1,6 @@
 // The --drive flags watch and diagnose share, and their translation into a DrivePlan.
 import type { Command } from 'commander';
+import { verdictBudgetMs } from '../collectors/watch/measure-drive.js';
 import type { DrivePlan } from '../collectors/watch/types.js';
 import { UsageError } from '../errors.js';
 import { parseHttpUrl } from '../collectors/http/fetch-bytes.js';
@@ -79,7 +80,7 @@ export function drivePlanFromFlags(flags: DriveFlags): DrivePlan | undefined {
     body: flags.body,
     headers: parseHeaders(flags.header),
     // rounds of 5 and a floor of 15: a slope that is clear then does not change with more requests
-    ...(flags.allRequests || requests <= adaptiveFloor ? {} : { adaptive: { floor: adaptiveFloor, roundSize: 5, budgetMs: 60_000 } }),
+    ...(flags.allRequests || requests <= adaptiveFloor ? {} : { adaptive: { floor: adaptiveFloor, roundSize: 5, budgetMs: verdictBudgetMs } }),
   };
 }
 

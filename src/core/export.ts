@@ -7,6 +7,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import { tlsServerOptions, webConfigReloader, webGuard, type WebConfig } from './web-config.js';
 import { Worker, type ResourceLimits } from 'node:worker_threads';
+import { readFileSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 import { samplerResourceLimits, samplerThread } from './export-thread.js';
 import { Counter, Gauge, Registry } from 'prom-client';
@@ -118,6 +119,16 @@ function inventoryOf(top: HostTop, p: HostProcess): SocketInventory {
 /** the command's first word without its directory: a label of bounded length */
 const commandLabel = (command: string) => (command.split(/\s+/)[0] ?? '').split('/').pop()!.slice(0, 60);
 
+/** PID and start time (field 22 of /proc/PID/stat, in clock ticks since boot): one process, even across PID reuse. */
+function processKey(pid: number): string {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return `${pid}:${stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? ''}`;
+  } catch {
+    return `${pid}:`;
+  }
+}
+
 export async function startExporter(options: ExportOptions): Promise<Exporter> {
   // the main thread's semi-spaces: V8 grows them to 16 MB each under the per-sample allocations and keeps them
   // (RSS); the exporter's main thread keeps little per sample, so small ones cost no CPU to speak of. Set here,
@@ -137,7 +148,8 @@ export async function startExporter(options: ExportOptions): Promise<Exporter> {
     options.log,
   );
   const lookInThread = (request: HostTopRequest) => sampler.request(request);
-  const history = new Map<number, WatchSample[]>();
+  // keyed by PID and start time: a PID the kernel hands to a new process (it wraps at pid_max) starts a new history
+  const history = new Map<string, WatchSample[]>();
   const started = Date.now();
   let body = '';
   let sampling: Promise<void> | undefined;
@@ -180,9 +192,10 @@ export async function startExporter(options: ExportOptions): Promise<Exporter> {
     info.set({ version, method: top.method, broker_source: top.brokerSource }, 1);
     processesGauge.set(top.processes.length);
     const findings: Finding[] = [];
-    const seen = new Set<number>();
+    const seen = new Set<string>();
     for (const p of processes) {
-      seen.add(p.pid);
+      const key = processKey(p.pid);
+      seen.add(key);
       const base = { pid: String(p.pid), command: commandLabel(p.command), container: p.container ?? '' };
       for (const b of p.brokers)
         for (const [state, n] of [
@@ -208,7 +221,7 @@ export async function startExporter(options: ExportOptions): Promise<Exporter> {
       // findings: the process's broker sockets as the host look read them, and its recent history (the trend rules)
       const inventory = inventoryOf(top, p);
       const t = inventory.totals;
-      const samples = history.get(p.pid) ?? [];
+      const samples = history.get(key) ?? [];
       samples.push({
         atMs: Date.now() - started,
         takenAt: inventory.takenAt,
@@ -220,7 +233,7 @@ export async function startExporter(options: ExportOptions): Promise<Exporter> {
         processes: [],
       });
       if (samples.length > historySize) samples.shift();
-      history.set(p.pid, samples);
+      history.set(key, samples);
       const watch: WatchResult = {
         pids: [p.pid],
         runtime: p.runtime,
@@ -246,7 +259,7 @@ export async function startExporter(options: ExportOptions): Promise<Exporter> {
         finding.set({ pid: base.pid, command: base.command, rule: f.ruleId, severity: f.severity }, 1);
       }
     }
-    for (const pid of [...history.keys()]) if (!seen.has(pid)) history.delete(pid); // gone, or no broker connection left
+    for (const k of [...history.keys()]) if (!seen.has(k)) history.delete(k); // gone, or no broker connection left
     duration.set((performance.now() - t0) / 1000);
     sampledAt.set(Date.now() / 1000);
     samplesCounter.inc(++samplesTaken);

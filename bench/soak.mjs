@@ -97,7 +97,7 @@ watch.stdout.on('data', (d) => (watchSamples += d.toString().split('\n').length 
 let watchLog = '';
 watch.stderr.on('data', (d) => (watchLog = (watchLog + d).slice(-4000)));
 let watchExit;
-watch.once('exit', (code) => (watchExit = code));
+watch.once('exit', (code, signal) => (watchExit = code ?? signal));
 process.on('exit', () => {
   exporter.kill('SIGKILL');
   watch.kill('SIGKILL');
@@ -202,6 +202,6 @@ const at = (k) => look[Math.min(k, look.length - 1)];
 console.log(`| export --all (RSS, fds) | ${[0, 1, 2, 3, 4].map((k) => fmt(at(k).exporter)).join(' | ')} |`);
 console.log(`| watch (RSS, fds) | ${[0, 1, 2, 3, 4].map((k) => fmt(at(k).watch)).join(' | ')} |`);
 console.log(
-  `\nstale series (a process gone before the sample served began): ${stale} over ${scrapes} scrapes (${staleScrapes} scrapes with any); kleak watch printed ${watchSamples} samples, was stopped at the end (exit ${watchExit ?? 'none'})${watchExit && watchExit !== 143 && watchExit !== 130 ? `: ${watchLog.slice(-500)}` : ''}`,
+  `\nstale series (a process gone before the sample served began): ${stale} over ${scrapes} scrapes (${staleScrapes} scrapes with any); kleak watch printed ${watchSamples} samples, was stopped at the end (exit ${watchExit ?? 'none'})${typeof watchExit === 'number' && watchExit !== 0 ? `: ${watchLog.slice(-500)}` : ''}`,
 );
 process.exit(0);

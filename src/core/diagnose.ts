@@ -114,6 +114,7 @@ export async function diagnose(options: DiagnoseOptions): Promise<DiagnoseResult
   const pythons = options.stacks ? (inventory?.processes.filter((p) => p.python) ?? []) : [];
   for (const p of pythons) readPythonStacks(p.pid);
   const recordings = options.drive ? pythons.map((p) => ({ pid: p.pid, recording: recordPythonStacks(p.pid, 180_000) })) : [];
+  await Promise.all(recordings.map((r) => r.recording.started));
 
   let watch: CollectorResult<WatchResult>;
   if (inventory && (options.drive || (options.durationMs ?? 0) > 0)) {

@@ -143,7 +143,11 @@ export function constructorSites(folded: string): PythonConstructorSite[] {
  * Samples the process's stacks with py-spy while kleak drives requests (--nonblocking: never paused; --idle: a
  * constructor waiting on the network counts), until stop(); bounded to `maxMs` whatever happens.
  */
-export function recordPythonStacks(pid: number, maxMs: number, env: NodeJS.ProcessEnv = process.env): { stop(): Promise<PythonConstructorSite[]> } {
+export function recordPythonStacks(
+  pid: number,
+  maxMs: number,
+  env: NodeJS.ProcessEnv = process.env,
+): { started: Promise<void>; stop(): Promise<PythonConstructorSite[]> } {
   const dir = mkdtempSync(join(tmpdir(), 'kleak-py-spy-'));
   const out = join(dir, 'stacks.txt');
   const child = spawn(
@@ -158,7 +162,7 @@ export function recordPythonStacks(pid: number, maxMs: number, env: NodeJS.Proce
       '--format',
       'raw',
       '--rate',
-      '200',
+      '500',
       '--duration',
       String(Math.ceil(maxMs / 1000)),
       '-o',
@@ -167,12 +171,24 @@ export function recordPythonStacks(pid: number, maxMs: number, env: NodeJS.Proce
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let stderr = '';
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  // py-spy says "Sampling process N times a second" once it is attached: the drive starts after that (bounded), so
+  // that a short drive is sampled from its first request
+  let onStarted: () => void = () => undefined;
+  const started = new Promise<void>((resolve) => {
+    onStarted = resolve;
+    setTimeout(resolve, 3000).unref();
+  });
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString();
+    if (/Sampling process/i.test(stderr)) onStarted();
+  });
   const exited = new Promise<void>((done) => {
     child.once('exit', () => done());
     child.once('error', () => done());
   });
+  void exited.then(() => onStarted());
   return {
+    started,
     async stop() {
       // py-spy writes what it sampled when interrupted
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGINT');

@@ -134,6 +134,6 @@ if (snapshots.length >= 2) {
   const [small, large] = [snapshots[0], snapshots.at(-1)];
   const perHundred = ((large.maxWith - small.maxWith) * 100) / (large.heapMb - small.heapMb);
   console.log(
-    `\nV8 heap snapshot: the target paused ${ms(small.maxWith)} ms at a ${small.heapMb.toFixed(0)} MB heap and ${ms(large.maxWith)} ms at ${large.heapMb.toFixed(0)} MB: ${ms(perHundred)} ms per 100 MB of heap, on a fixed ${ms(small.maxWith - (perHundred * small.heapMb) / 100)} ms`,
+    `\nV8 heap snapshot: the target paused ${ms(small.maxWith)} ms at a ${small.heapMb.toFixed(0)} MB heap and ${ms(large.maxWith)} ms at ${large.heapMb.toFixed(0)} MB: ${ms(perHundred)} ms more per 100 MB of heap`,
   );
 }

@@ -5,7 +5,16 @@
 // when nothing keeps it (confluent-kafka, kafka-python's KafkaProducer) is not reported; an aiokafka client
 // started and not stopped, or a kafka-python consumer not closed, is (their own tasks and threads keep them).
 import { defineRule } from '../../rules/define-rule.js';
-import { at, fingerprintOf, kindText } from './helpers.js';
+import { at, boundText, fingerprintOf, isJsClient, jsClientName, kindText } from './helpers.js';
+import type { Construction } from '../../collectors/source/types.js';
+
+/** The JS fix names the variable that holds the client and its own kind: admin.disconnect(), not always producer's. */
+function jsFix(c: Construction): string {
+  const name = jsClientName(c);
+  if (c.fate.status === 'discarded' || !c.binding)
+    return `Keep a reference and disconnect it on every path, or keep one per process:\n  const ${name} = ${c.callee}()\n  await ${name}.connect()\n  try { … } finally { await ${name}.disconnect() }`;
+  return `Disconnect ${name} on every path: try { … } finally { await ${name}.disconnect() }, or keep one per process.`;
+}
 
 export default defineRule({
   id: 'client-not-closed',
@@ -15,7 +24,7 @@ export default defineRule({
       'A Kafka client, producer, consumer or admin is bound to a local variable and there is a path out of the function on which it is neither closed nor handed on: its connections and goroutines (or timers) stay.',
     severity: 'error',
     messages: {
-      leaks: '{binding} := {callee}(…) in {function} is neither closed nor handed on when the function leaves at line {leakLine}',
+      leaks: '{bound} in {function} is neither closed nor handed on when the function leaves at line {leakLine}',
       dropped: '{callee}(…) in {function} builds {kind} and {how}',
       reason: '{callee}(…) in {function} builds {kind} and {reason}',
     },
@@ -24,7 +33,8 @@ export default defineRule({
         'Close it on every path, right after the error check:\n  p, err := sarama.NewSyncProducer(brokers, cfg)\n  if err != nil { return err }\n  defer p.Close()',
       'franz-go':
         'Close it on every path, right after the error check:\n  cl, err := kgo.NewClient(opts...)\n  if err != nil { return err }\n  defer cl.Close()',
-      kafkajs: 'Disconnect it on every path: try { … } finally { await producer.disconnect() }, or keep one per process.',
+      kafkajs:
+        'Disconnect it on every path: try { … } finally { await client.disconnect() } (the producer, consumer or admin built there), or keep one per process.',
       'kafka-go': 'Close it on every path: defer w.Close() (a Writer flushes on Close; a Reader leaves its group).',
       'kafka-clients': `Close it on every path: try-with-resources, or close() in finally (KafkaProducer.close() flushes first):
   try (KafkaProducer<String, String> producer = new KafkaProducer<>(props)) {
@@ -64,6 +74,7 @@ group); or keep one per process:
         messageId: c.fate.reason ? ('reason' as const) : c.fate.status === 'leaks' && c.binding ? ('leaks' as const) : ('dropped' as const),
         data: {
           binding: c.binding ?? '_',
+          bound: boundText(c),
           callee: c.callee,
           function: c.function,
           kind: kindText(c),
@@ -73,6 +84,7 @@ group); or keep one per process:
         },
         confidence: 'likely' as const,
         library: c.library,
+        ...(isJsClient(c) ? { fix: jsFix(c) } : {}),
         locations: [at(c), ...(c.fate.leakLine ? [at(c, { line: c.fate.leakLine, column: 1 })] : [])],
         fingerprint: fingerprintOf('client-not-closed', c),
         evidence: [{ source: 'source' as const, description: `${c.file}:${c.line}: ${c.snippet}` }],

@@ -9,7 +9,33 @@
 import { defineRule } from '../../rules/define-rule.js';
 import { oneClientPerProcessFix } from '../../rules/helpers.js';
 import { runsInBackground } from '../../collectors/source/types.js';
-import { at, fingerprintOf, kindText, scopeText } from './helpers.js';
+import { at, fingerprintOf, isJsClient, jsClientName, kindText, scopeText } from './helpers.js';
+import type { Construction } from '../../collectors/source/types.js';
+
+/** The kafkajs fix for the kind that was built, under the name the code gives it: one per process, disconnected on SIGTERM. */
+function jsFix(c: Construction): string | undefined {
+  if (!isJsClient(c) || c.library === 'node-rdkafka') return undefined;
+  const name = jsClientName(c).replace(/^this\./, '');
+  const owner = c.callee.replace(/\.\w+$/, '');
+  if (c.kind === 'consumer')
+    return `A consumer is a long-lived group member, not a per-request object: build one at start-up, run it once, and disconnect it on shutdown (it commits and leaves the group):
+  const ${name} = ${owner}.consumer({ groupId }) // once
+  await ${name}.connect()
+  await ${name}.subscribe({ topics })
+  await ${name}.run({ eachMessage: async ({ message }) => { … } })
+  process.once('SIGTERM', () => ${name}.disconnect())`;
+  if (c.kind === 'admin')
+    return `Create one admin at start-up, connect it once, share it, and disconnect it on shutdown:
+  const ${name} = ${owner}.admin() // once
+  await ${name}.connect()
+  app.get('/topics', async (req, res) => { res.json(await ${name}.listTopics()) })
+  process.once('SIGTERM', () => ${name}.disconnect())`;
+  return `Create one producer at start-up, connect it once, share it, and disconnect it on shutdown:
+  const ${name} = ${owner}.producer() // once
+  await ${name}.connect()
+  app.post('/orders', async (req, res) => { await ${name}.send({ topic, messages }) })
+  process.once('SIGTERM', () => ${name}.disconnect())`;
+}
 
 export default defineRule({
   id: 'client-per-request',
@@ -76,8 +102,10 @@ request is kept alive by its own sender task even after the handler drops it.
         const scope = scopeText(c.scope!);
         const base = { callee: c.callee, kind: kindText(c), scope, entry: c.scope!.entry, scopeKind: c.scope!.kind, chain: c.scope!.chain.join(' → ') };
         const locations = [at(c), ...(c.fate.leakLine ? [at(c, { line: c.fate.leakLine, column: 1 })] : [])];
+        const fix = jsFix(c);
         const common = {
           library: c.library,
+          ...(fix ? { fix } : {}),
           locations,
           fingerprint: fingerprintOf('client-per-request', c),
           evidence: [{ source: 'source' as const, description: `${c.file}:${c.line}: ${c.snippet}` }],

@@ -25,3 +25,31 @@ export function scopeText(scope: Scope): string {
 /** the kind with its article: "a producer", "an admin" */
 export const kindText = (c: Pick<Construction, 'kind'>) =>
   ({ client: 'a client', producer: 'a producer', consumer: 'a consumer', admin: 'an admin client', connection: 'a broker connection' })[c.kind];
+
+/** The kafkajs-style JS libraries, whose clients are disconnected with disconnect(). */
+const jsLibraries = new Set(['kafkajs', 'confluent-kafka-javascript', 'node-rdkafka']);
+export const isJsClient = (c: Pick<Construction, 'language' | 'library'>) => c.language === 'js' && jsLibraries.has(c.library);
+
+/** The variable that holds a JS client, as the code names it (`producer`, `this.admin`), else its kind: what a fix disconnects. */
+export function jsClientName(c: Pick<Construction, 'binding' | 'kind' | 'fate'>): string {
+  if (c.binding && /^[\w$]+$/.test(c.binding)) return c.binding;
+  const stored = /^stored in ((?:this\.)?[\w$]+(?:\.[\w$]+)?)$/.exec(c.fate.how ?? '')?.[1];
+  if (stored) return stored;
+  return c.kind === 'client' || c.kind === 'connection' ? 'client' : c.kind;
+}
+
+/**
+ * The construction as the line's own language writes it: Go `p := sarama.NewSyncProducer(…)`, JS
+ * `const admin = kafka.admin(…)` (with the declaration keyword the line uses, none for an assignment),
+ * Java and Python `producer = KafkaProducer(…)`.
+ */
+export function boundText(c: Pick<Construction, 'binding' | 'callee' | 'language' | 'snippet'>): string {
+  const binding = c.binding ?? '_';
+  if (c.language === 'go') return `${binding} := ${c.callee}(…)`;
+  if (c.language === 'js') {
+    const escaped = binding.replace(/[$]/g, '\\$&');
+    const keyword = new RegExp(`\\b(const|let|var)\\s+${escaped}\\b`).exec(c.snippet)?.[1];
+    return `${keyword ? `${keyword} ` : ''}${binding} = ${c.callee}(…)`;
+  }
+  return `${binding} = ${c.callee}(…)`;
+}

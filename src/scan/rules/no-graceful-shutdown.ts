@@ -10,7 +10,19 @@
 // so only under a condition); a SIGINT-only handler does not count (Kubernetes sends SIGTERM).
 import { defineRule } from '../../rules/define-rule.js';
 import { shutdownSequence } from '../../rules/helpers.js';
-import { at, fingerprintOf, kindText } from './helpers.js';
+import { at, fingerprintOf, isJsClient, jsClientName, kindText } from './helpers.js';
+import type { Construction } from '../../collectors/source/types.js';
+
+/** The kafkajs fix names the client that was built and what its disconnect() does. */
+function jsFix(c: Construction): string {
+  const name = jsClientName(c);
+  const does = c.kind === 'consumer' ? ' // commits and leaves the group' : c.kind === 'producer' ? ' // sends what it buffers, then closes' : '';
+  return `Disconnect ${name} on SIGTERM before exiting (Kubernetes stops a pod with SIGTERM; a SIGINT handler alone never runs there):
+  process.once('SIGTERM', async () => {
+    await ${name}.disconnect()${does}
+    process.exit(0)
+  })`;
+}
 
 export default defineRule({
   id: 'no-graceful-shutdown',
@@ -90,6 +102,7 @@ Without a server that handles SIGTERM: loop.add_signal_handler(signal.SIGTERM, s
         data: { callee: c?.callee ?? 'it', kind: kindText(g), function: g.function, detail: g.detail },
         confidence: g.reason === 'no-signal-handler' ? ('likely' as const) : ('possible' as const),
         library: g.library,
+        ...(c && isJsClient(c) && c.library !== 'node-rdkafka' ? { fix: jsFix(c) } : {}),
         locations: [at(g)],
         fingerprint: fingerprintOf('no-graceful-shutdown', g),
         evidence: [{ source: 'source' as const, description: `${g.file}:${g.line}: ${g.snippet}` }],

@@ -43,3 +43,18 @@ test('client-not-closed in Python: aiokafka started and not stopped, a kafka-pyt
   assert.match(found[1]!.summary, /KafkaConsumer\(…\) in lag is neither closed nor handed on when the function leaves at line 24/);
   assert.match(found[1]!.fix, /finally:\s+consumer\.close\(\)/);
 });
+
+test('client-not-closed in JS and TS: the message reads as JS (const admin = kafka.admin(…)), the fix disconnects the client that was built', async () => {
+  const run = await scan({ root: join(scanFixtures, 'js/client-not-closed'), includeTests: true });
+  const at = (line: number) => run.diagnosis.findings.find((f) => f.ruleId === 'client-not-closed' && f.locations[0]!.line === line)!;
+  assert.match(at(6).summary, /^const admin = kafka\.admin\(…\) in listOnce is neither closed nor handed on when the function leaves at line 9$/);
+  assert.doesNotMatch(at(6).summary, /:=/);
+  assert.match(at(6).fix, /finally \{ await admin\.disconnect\(\) \}/);
+  assert.doesNotMatch(at(6).fix, /producer/);
+  assert.match(at(15).fix, /const producer = kafka\.producer\(\)[\s\S]*await producer\.disconnect\(\)/, 'a dropped producer: keep a reference to disconnect');
+  const ts = await scan({ root: join(scanFixtures, 'ts/client-not-closed'), includeTests: true });
+  const consumer = ts.diagnosis.findings.find((f) => f.ruleId === 'client-not-closed')!;
+  assert.match(consumer.summary, /^const consumer = kafka\.consumer\(…\) in describe is neither closed nor handed on when the function leaves at line 9$/);
+  assert.match(consumer.fix, /await consumer\.disconnect\(\)/);
+  assert.doesNotMatch(consumer.fix, /producer/);
+});

@@ -26,6 +26,17 @@ test('client-per-request: not closed is an error, closed on every path a warning
   assert.equal(at('ts/reexport/routes.ts', 7).library, 'kafkajs', 'the instance is resolved through the repository re-export');
 });
 
+test('client-per-request in JS: the kafkajs fix is for the kind that was built, under its own name', async () => {
+  const run = await scan({ root: join(scanFixtures, 'js/client-per-request'), includeTests: true });
+  const at = (line: number) => run.diagnosis.findings.find((f) => f.ruleId === id && f.locations[0]!.line === line)!;
+  const admin = at(45).fix;
+  assert.match(admin, /const admin = kafka\.admin\(\)/);
+  assert.match(admin, /admin\.disconnect\(\)/);
+  assert.doesNotMatch(admin, /producer/);
+  assert.match(at(27).fix, /const p = kafka\.producer\(\)[\s\S]*p\.disconnect\(\)/);
+  assert.match(at(9).fix, /producer\.disconnect\(\)/);
+});
+
 test('client-per-request in Java: Spring, JAX-RS, servlet, HttpHandler, createContext and poll-loop scopes; closed is a warning', async () => {
   const run = await scan({ root: scanFixtures, includeTests: true });
   const at = (line: number, file = 'java/client-per-request/OrderController.java') => {

@@ -518,7 +518,13 @@ export function analyzeJsFile(f: JsFile, exported: Map<string, Map<string, Libra
     const scope = scopeOf(fn);
     if (scope) c.scope = scope;
     if (stored) {
-      const guard = singletonJs(n, parents, stored, moduleLevel, fn);
+      const guard = singletonJs(n, parents, stored, moduleLevel, fn) ?? lazyGuard(f, fn, stored, n);
+      if (guard) c.singleton = guard;
+    }
+    // const p = kafka.producer(); await p.connect(); producer = p — under a check that producer is unset
+    const keptIn = !stored && binding && fate.status === 'escapes' ? /^stored in ((?:this|[\w$]+)(?:\.[\w$]+)*)$/.exec(fate.how ?? '')?.[1] : undefined;
+    if (keptIn && (keptIn.includes('.') || (moduleLevel.has(keptIn) && !declaredIn(fn, keptIn)))) {
+      const guard = lazyGuard(f, fn, keptIn, n);
       if (guard) c.singleton = guard;
     }
     if (!fn) c.singleton = 'built once when the module loads';
@@ -689,6 +695,55 @@ function singletonJs(call: JNode, parents: Map<JNode, JNode>, stored: string, mo
   }
   if (stored.startsWith('this.')) return undefined;
   return undefined;
+}
+
+/**
+ * A lazy singleton's check, in the function that builds the client: the client is built only when `target`
+ * (a module variable, this.field or Class.field) is unset — inside `if (!target)`, `if (target === null)`,
+ * `if (typeof target === 'undefined')` — or after `if (target) return target` (any check that target is set,
+ * whose branch returns).
+ */
+function lazyGuard(f: JsFile, fn: Fn | undefined, target: string, call: JNode): string | undefined {
+  if (!fn) return undefined;
+  const nullish = (x: JNode) => {
+    const u = unwrap(x);
+    return (u?.type === 'Literal' && u.value === null) || (u?.type === 'Identifier' && u.name === 'undefined');
+  };
+  const isTarget = (x: JNode) => memberText(unwrap(x)) === target;
+  const typeofTarget = (x: JNode) => x?.type === 'UnaryExpression' && x.operator === 'typeof' && isTarget(x.argument);
+  const compares = (x: JNode, ops: string[]) =>
+    x?.type === 'BinaryExpression' &&
+    ops.includes(x.operator) &&
+    ((isTarget(x.left) && nullish(x.right)) ||
+      (nullish(x.left) && isTarget(x.right)) ||
+      (typeofTarget(x.left) && x.right?.value === 'undefined') ||
+      (typeofTarget(x.right) && x.left?.value === 'undefined'));
+  // true when the test, or one operand of && / ||, says target is unset (or set)
+  const checks = (t: JNode, unset: boolean): boolean => {
+    const x = unwrap(t);
+    if (!x) return false;
+    if (x.type === 'LogicalExpression' && x.operator !== '??') return checks(x.left, unset) || checks(x.right, unset);
+    if (unset) return (x.type === 'UnaryExpression' && x.operator === '!' && isTarget(x.argument)) || compares(x, ['===', '==']);
+    return isTarget(x) || compares(x, ['!==', '!=']);
+  };
+  const returns = (n: JNode) => {
+    let found = false;
+    walk(n, (x) => {
+      if (found || isFunction(x)) return false;
+      if (x.type === 'ReturnStatement' || x.type === 'ThrowStatement') found = true;
+    });
+    return found;
+  };
+  let guard: JNode;
+  walk(fn.node, (x) => {
+    if (guard) return false;
+    if (x !== fn.node && isFunction(x)) return false;
+    if (x.type !== 'IfStatement') return;
+    const inside = x.consequent.start <= call.start && call.end <= x.consequent.end;
+    if (inside && checks(x.test, true)) guard = x;
+    else if (x.end <= call.start && checks(x.test, false) && returns(x.consequent)) guard = x;
+  });
+  return guard ? `built only when ${target} is unset (checked at line ${position(f, guard.start).line}), then kept in it` : undefined;
 }
 
 const testText = (n: JNode) => memberText(n.type === 'UnaryExpression' ? n.argument : n).replace(/^/, n.type === 'UnaryExpression' ? '!' : '');

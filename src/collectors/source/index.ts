@@ -9,11 +9,12 @@ import { KleakError } from '../../errors.js';
 import type { Library } from '../../types.js';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { emptyFacts, goBatch, javaBatch, mergeFacts, pythonBatch, type BatchFacts, type Signal, type Text } from './batch.js';
+import { emptyFacts, goBatch, javaBatch, mergeFacts, pythonBatch, type BatchFacts, type Text } from './batch.js';
 import { kafkaImportPaths } from './go/analyze.js';
 import { javaKafkaPackages } from './java/analyze.js';
 import { pythonKafkaImport } from './python/analyze.js';
-import { shutdownGap, type ShutdownGap, type Site, type SourceEvidence } from './types.js';
+import { jsShutdownGaps } from './js/shutdown.js';
+import type { Site, SourceEvidence } from './types.js';
 import { readDeclaredDependenciesWithWarnings } from './manifests/index.js';
 import { kafkaPackages } from '../../signatures/packages.js';
 import { withAdvisories } from '../../advisories/index.js';
@@ -338,58 +339,4 @@ async function inWorkers(n: number, goWork: Text[][], javaWork: Text[][], pyWork
   } finally {
     await Promise.all(workers.map((w) => w.terminate()));
   }
-}
-
-/** The package a JS file belongs to: the nearest directory (within root) with a package.json. */
-function packageDir(root: string, file: string): string {
-  for (let d = posix.dirname(file); ; d = posix.dirname(d)) {
-    try {
-      statSync(join(root, d, 'package.json'));
-      return d;
-    } catch {
-      if (d === '.' || d === '/' || d === '') return '.';
-    }
-  }
-}
-
-function jsShutdownGaps(root: string, evidence: SourceEvidence, signals: Signal[]): ShutdownGap[] {
-  const gaps: ShutdownGap[] = [];
-  const byPackage = new Map<string, typeof signals>();
-  for (const s of signals) {
-    const d = packageDir(root, s.file);
-    byPackage.set(d, [...(byPackage.get(d) ?? []), s]);
-  }
-  const candidates = evidence.constructions.filter(
-    (c) =>
-      c.language === 'js' &&
-      !c.scope &&
-      (c.kind === 'producer' || c.kind === 'consumer') &&
-      c.fate.status !== 'closed' &&
-      !/disconnect|close/i.test(c.fate.how ?? ''),
-  );
-  const reported = new Set<string>();
-  for (const c of candidates) {
-    const pkg = packageDir(root, c.file);
-    if (reported.has(pkg)) continue;
-    // the owner has a disconnect path somewhere in the file: how SIGTERM reaches it is not visible here
-    const source = readFileSync(join(root, c.file), 'utf8');
-    if (c.binding && new RegExp(`\\b${c.binding}\\??\\.disconnect\\s*\\(`).test(source)) continue;
-    if (/\.disconnect\s*\(/.test(source) && !c.binding) continue;
-    const pkgSignals = byPackage.get(pkg) ?? [];
-    if (!pkgSignals.length) {
-      gaps.push(
-        shutdownGap(c, 'no-signal-handler', `no process.on('SIGTERM') in ${pkg === '.' ? 'the project' : pkg}: on SIGTERM Node exits without disconnecting it`),
-      );
-      reported.add(pkg);
-    } else {
-      const exits = pkgSignals.find((s) => s.exitsFirst);
-      if (exits) {
-        gaps.push(
-          shutdownGap(c, 'exit-before-disconnect', `the SIGTERM handler in ${exits.file} calls process.exit (line ${exits.exitsFirst}) before disconnecting`),
-        );
-        reported.add(pkg);
-      }
-    }
-  }
-  return gaps;
 }

@@ -50,3 +50,19 @@ test('no-graceful-shutdown in Python: no SIGTERM path, a SIGINT-only handler, a 
   );
   assert.match(shutdown[0]!.summary, /the SIGTERM handler on_term flushes producer only when GRACEFUL \(line 56\)/);
 });
+
+test('no-graceful-shutdown in JS/TS: a consumer started in async run() with no SIGTERM handler, a SIGINT-only handler, a disconnect only on the error path; the twins are clean', async () => {
+  const run = await scan({ root: join(scanFixtures, 'js'), includeTests: true });
+  const at = (dir: string) => run.diagnosis.findings.find((f) => f.ruleId === 'no-graceful-shutdown' && f.locations[0]!.file.startsWith(`${dir}/`));
+  const none = at('startup-no-handler')!;
+  assert.equal(none.library, 'kafkajs');
+  assert.match(none.summary, /^kafka\.consumer builds a consumer in run, but no process\.on\('SIGTERM'\) in startup-no-handler/);
+  assert.match(none.fix, /process\.once\('SIGTERM', async \(\) => \{\s+await consumer\.disconnect\(\) \/\/ commits and leaves the group/);
+  assert.doesNotMatch(none.fix, /producer/);
+  assert.match(at('startup-sigint-only')!.summary, /only a SIGINT handler \(startup-sigint-only\/consumer\.js:13\)/);
+  assert.match(at('startup-unreached')!.summary, /never disconnects consumer; only the error path at line 13 disconnects consumer/);
+  for (const twin of ['startup-graceful', 'startup-signal-traps']) assert.equal(at(twin), undefined, twin);
+  const ts = await scan({ root: join(scanFixtures, 'ts/startup-consumer'), includeTests: true });
+  const consumer = ts.diagnosis.findings.find((f) => f.ruleId === 'no-graceful-shutdown')!;
+  assert.match(consumer.summary, /builds a consumer in run, but only a SIGINT handler \(src\/index\.ts:16\)/);
+});

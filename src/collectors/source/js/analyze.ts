@@ -23,8 +23,26 @@ export interface JsFile {
 export interface JsFacts {
   constructions: Construction[];
   stores: RecordStore[];
-  /** per file: does it install a SIGTERM/SIGINT handler, and does that handler exit before disconnecting */
-  signals: { file: string; handles: boolean; exitsFirst?: number }[];
+  /** per file: its SIGTERM/SIGINT handlers (what they disconnect, whether they exit first) and its disconnects */
+  signals: JsSignal[];
+}
+
+/**
+ * A shutdown fact of one file: a signal handler or framework shutdown hook (`handles`), or (`handles: false`) the
+ * file's disconnect()/close()/stop() calls, each with whether it runs on a normal or shutdown path or only on an error.
+ */
+export interface JsSignal {
+  file: string;
+  handles: boolean;
+  /** the handler's line */
+  line?: number;
+  /** SIGTERM, SIGINT: what the handler is installed for */
+  signals?: string[];
+  /** what the handler disconnects or closes, as written (consumer, this.producer); '*' a shutdown call kleak cannot follow */
+  closes?: string[];
+  /** the line of a process.exit the handler reaches before disconnecting anything */
+  exitsFirst?: number;
+  disconnects?: { name: string; line: number; normal: boolean }[];
 }
 
 const kafkaModules: Record<string, Library> = {
@@ -514,6 +532,8 @@ export function analyzeJsFile(f: JsFile, exported: Map<string, Map<string, Libra
     if (!ctor) continue;
     const fn = enclosingFn(n);
     const { fate, binding, stored } = fateOfJs(n, parents, flow, moduleLevel, fn);
+    // consumer.run() hands it to its fetch loop until it is disconnected: kept, not closed
+    if (fate.how === runsInBackground) fate.status = 'escapes';
     const c: Construction = { ...site(n, fn, ctor.library), kind: ctor.kind, callee: ctor.callee, ...(binding ? { binding } : {}), fate };
     const scope = scopeOf(fn);
     if (scope) c.scope = scope;
@@ -553,25 +573,147 @@ export function analyzeJsFile(f: JsFile, exported: Map<string, Map<string, Libra
     });
   }
 
-  // SIGTERM/SIGINT handlers
+  facts.signals.push(...signalsOf(f, calls, parents, byName));
+  return facts;
+}
+
+/**
+ * A file's shutdown facts: each process.on/once(SIGTERM | SIGINT, handler) — the signals it is for (a literal, or a
+ * list the call is made over: ['SIGTERM', 'SIGINT'].forEach((s) => process.on(s, …))), the clients its handler
+ * (and the file's functions it calls, three deep) disconnects or closes ('*': it calls a shutdown function kleak
+ * cannot see), and whether it exits first; shutdown hooks of frameworks (NestJS enableShutdownHooks, terminus,
+ * close-with-grace); and, in one record, every disconnect()/close()/stop() in the file with whether it is on a path
+ * that runs at shutdown or only on an error (a catch, a .catch() or 'error'/crash listener, a SIGINT-only handler).
+ */
+function signalsOf(f: JsFile, calls: readonly JNode[], parents: Map<JNode, JNode>, byName: Map<string, Fn>): JsSignal[] {
+  const out: JsSignal[] = [];
+  const handlerCalls: { node: JNode; signals: string[]; handler: JNode }[] = [];
+  const signalCall = (n: JNode) =>
+    n.type === 'CallExpression' && /^process\.(on|once|addListener|prependListener|prependOnceListener)$/.test(memberText(n.callee));
+  for (const n of calls) {
+    if (!signalCall(n) || !n.arguments[1]) continue;
+    const signals = signalNames(f, n.arguments[0], parents);
+    if (signals && !signals.some((x) => /^SIG(TERM|INT)$/.test(x))) continue;
+    handlerCalls.push({ node: n, signals: signals ?? ['SIGTERM'], handler: n.arguments[1] });
+  }
+  // the function a handler runs: written in place, or named (a function of the file, this.method)
+  const target = (h: JNode): JNode | undefined => {
+    if (isFunction(h)) return h;
+    const name = h.type === 'Identifier' ? h.name : h.type === 'MemberExpression' && h.object?.type === 'ThisExpression' ? propName(h.property) : undefined;
+    if (h.type === 'CallExpression' && h.callee?.type === 'MemberExpression' && propName(h.callee.property) === 'bind') return target(h.callee.object);
+    return name ? byName.get(name)?.node : undefined;
+  };
+  const closeCall = /^(disconnect|close|stop|shutdown|flush|destroy|end|terminate)$/;
+  const shutdownName = /shut|close|stop|clean|disconnect|teardown|graceful|terminat|dispose|exit|quit|drain/i;
+  /** the objects a function disconnects or closes, following the file's functions it calls by name */
+  const closedBy = (fnNode: JNode, seen: Set<JNode>, depth: number): string[] => {
+    if (seen.has(fnNode)) return [];
+    seen.add(fnNode);
+    const names: string[] = [];
+    walk(fnNode, (x) => {
+      if (x.type !== 'CallExpression') return;
+      const callee = unwrap(x.callee);
+      if (callee?.type === 'MemberExpression') {
+        const method = propName(callee.property);
+        if (method && closeCall.test(method)) names.push(memberText(unwrap(callee.object)));
+        const own = callee.object?.type === 'ThisExpression' && method ? byName.get(method) : undefined;
+        if (own && depth > 0) names.push(...closedBy(own.node, seen, depth - 1));
+        else if (!own && method && shutdownName.test(method) && !closeCall.test(method)) names.push('*');
+      } else if (callee?.type === 'Identifier') {
+        const own = byName.get(callee.name);
+        if (own && depth > 0) names.push(...closedBy(own.node, seen, depth - 1));
+        else if (!own && shutdownName.test(callee.name)) names.push('*');
+      }
+    });
+    return names;
+  };
+  for (const { node, signals, handler } of handlerCalls) {
+    const fnNode = target(handler);
+    const closes = fnNode ? closedBy(fnNode, new Set(), 3) : ['*'];
+    const body = fnNode ? f.source.slice(fnNode.start, fnNode.end) : '';
+    const exit = body.search(/process\.exit\s*\(/);
+    const close = body.search(/\.(disconnect|close|stop|shutdown)\s*\(|\b(shutdown|close|stop|cleanup|gracefulShutdown)\w*\s*\(/i);
+    out.push({
+      file: f.path,
+      handles: true,
+      line: position(f, node.start).line,
+      signals,
+      closes: [...new Set(closes.filter((x) => x !== 'process'))],
+      ...(exit !== -1 && (close === -1 || exit < close) ? { exitsFirst: position(f, fnNode.start + exit).line } : {}),
+    });
+  }
+  for (const n of calls) {
+    const callee = n.type === 'CallExpression' ? memberText(n.callee) : '';
+    if (/(^|\.)(enableShutdownHooks|createTerminus|closeWithGrace|exitHook|asyncExitHook|nodeCleanup|onShutdown|lightship|createLightship)$/.test(callee))
+      out.push({ file: f.path, handles: true, line: position(f, n.start).line, signals: ['SIGTERM'], closes: ['*'] });
+  }
+  // every disconnect in the file, and whether it is on a path that runs at shutdown or only when something failed
+  const sigintOnly = new Set(
+    handlerCalls
+      .filter((h) => !h.signals.includes('SIGTERM'))
+      .map((h) => target(h.handler))
+      .filter(Boolean),
+  );
+  const errorEvent = /error|crash|fail|exception|rejection/i;
+  const onErrorPath = (n: JNode): boolean => {
+    for (let c = n, p = parents.get(n); p; c = p, p = parents.get(p)) {
+      if (p.type === 'CatchClause') return true;
+      if (sigintOnly.has(c)) return true;
+      if (isFunction(c) && p.type === 'CallExpression' && p.arguments.includes(c) && p.callee?.type === 'MemberExpression') {
+        const method = propName(p.callee.property);
+        if (method === 'catch') return true;
+        const event = p.arguments[0];
+        if (
+          method &&
+          /^(on|once|addListener)$/.test(method) &&
+          event !== c &&
+          errorEvent.test(event?.type === 'Literal' ? String(event.value) : memberText(event))
+        )
+          return true;
+      }
+    }
+    return false;
+  };
+  const disconnects: NonNullable<JsSignal['disconnects']> = [];
   for (const n of calls) {
     if (n.type !== 'CallExpression') continue;
-    const callee = memberText(n.callee);
-    const sig = n.arguments[0]?.type === 'Literal' ? String(n.arguments[0].value) : '';
-    if (/^process\.(on|once|addListener)$/.test(callee) && /^SIG(TERM|INT)$/.test(sig)) {
-      const handler = n.arguments[1];
-      const body = handler ? f.source.slice(handler.start, handler.end) : '';
-      const exit = body.search(/process\.exit\s*\(/);
-      const close = body.search(/\.(disconnect|close|stop|shutdown)\s*\(|\b(shutdown|close|stop|cleanup|gracefulShutdown)\w*\s*\(/i);
-      facts.signals.push({
-        file: f.path,
-        handles: true,
-        ...(exit !== -1 && (close === -1 || exit < close) ? { exitsFirst: position(f, handler.start + exit).line } : {}),
-      });
-    }
-    if (/(^|\.)(enableShutdownHooks|createTerminus)$/.test(callee)) facts.signals.push({ file: f.path, handles: true });
+    const callee = unwrap(n.callee);
+    if (callee?.type !== 'MemberExpression' || !/^(disconnect|close|stop)$/.test(propName(callee.property) ?? '')) continue;
+    const name = memberText(unwrap(callee.object));
+    disconnects.push({ name, line: position(f, n.start).line, normal: !onErrorPath(n) });
   }
-  return facts;
+  if (disconnects.length) out.push({ file: f.path, handles: false, disconnects });
+  return out;
+}
+
+/** The signals a process.on(…) call is for: a literal, or the list a forEach / for…of runs it over; undefined when not known. */
+function signalNames(f: JsFile, arg: JNode, parents: Map<JNode, JNode>): string[] | undefined {
+  const x = unwrap(arg);
+  if (x?.type === 'Literal') return [String(x.value)];
+  if (x?.type !== 'Identifier') return undefined;
+  const strings = (list: JNode): string[] | undefined => {
+    let l = unwrap(list);
+    if (l?.type === 'Identifier') {
+      let init: JNode;
+      walk(f.program, (d) => {
+        if (init) return false;
+        if (d.type === 'VariableDeclarator' && d.id?.type === 'Identifier' && d.id.name === l.name && d.init) init = d.init;
+      });
+      l = unwrap(init);
+    }
+    if (l?.type !== 'ArrayExpression') return undefined;
+    return l.elements.filter((e: JNode) => e?.type === 'Literal').map((e: JNode) => String(e.value));
+  };
+  for (let p = parents.get(x); p; p = parents.get(p)) {
+    if (isFunction(p) && p.params?.[0]?.type === 'Identifier' && p.params[0].name === x.name) {
+      const call = parents.get(p);
+      if (call?.type === 'CallExpression' && call.callee?.type === 'MemberExpression' && propName(call.callee.property) === 'forEach')
+        return strings(call.callee.object);
+      return undefined;
+    }
+    if (p.type === 'ForOfStatement' && p.left?.declarations?.[0]?.id?.name === x.name) return strings(p.right);
+  }
+  return undefined;
 }
 
 function constructionOf(n: JNode, names: Names): { library: Library; kind: ClientKind; callee: string } | undefined {

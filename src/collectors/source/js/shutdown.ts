@@ -1,0 +1,104 @@
+// no-graceful-shutdown's facts for JS/TS, per package (the nearest package.json): a producer or consumer built
+// outside a request (at module level, in a startup function such as `async function run()`, a consumer started
+// with run() included) that no SIGTERM path disconnects. A disconnect on a normal path of its file (the end of a
+// script, an onModuleDestroy, a Fastify onClose hook) counts as closing it; one only in a catch, a .catch(), an
+// 'error'/crash listener or a SIGINT-only handler does not (Kubernetes stops a pod with SIGTERM). A SIGTERM
+// handler in the same file must disconnect it by name (or call a shutdown function kleak cannot follow); one in
+// another file of the package, anything at all.
+import { statSync } from 'node:fs';
+import { join, posix } from 'node:path';
+import { runsInBackground, shutdownGap, type Construction, type ShutdownGap, type SourceEvidence } from '../types.js';
+import type { JsSignal } from './analyze.js';
+
+/** The package a JS file belongs to: the nearest directory (within root) with a package.json. */
+function packageDir(root: string, file: string, cache: Map<string, string>): string {
+  const start = posix.dirname(file);
+  const known = cache.get(start);
+  if (known !== undefined) return known;
+  let found = '.';
+  for (let d = start; ; d = posix.dirname(d)) {
+    try {
+      statSync(join(root, d, 'package.json'));
+      found = d;
+      break;
+    } catch {
+      if (d === '.' || d === '/' || d === '') break;
+    }
+  }
+  cache.set(start, found);
+  return found;
+}
+
+/** The name the code holds a client by: its variable, or the module variable or field it is stored in. */
+function heldAs(c: Construction): string | undefined {
+  if (c.binding) return c.binding;
+  return /^stored in (?:the module variable )?((?:this|[\w$]+)(?:\.[\w$]+)*)$/.exec(c.fate.how ?? '')?.[1];
+}
+
+const where = (pkg: string) => (pkg === '.' ? 'the project' : pkg);
+
+export function jsShutdownGaps(root: string, evidence: SourceEvidence, signals: readonly JsSignal[]): ShutdownGap[] {
+  const gaps: ShutdownGap[] = [];
+  const dirs = new Map<string, string>();
+  const byPackage = new Map<string, JsSignal[]>();
+  const disconnectsIn = new Map<string, NonNullable<JsSignal['disconnects']>>();
+  for (const s of signals) {
+    if (s.disconnects) disconnectsIn.set(s.file, [...(disconnectsIn.get(s.file) ?? []), ...s.disconnects]);
+    if (!s.handles) continue;
+    const d = packageDir(root, s.file, dirs);
+    byPackage.set(d, [...(byPackage.get(d) ?? []), s]);
+  }
+  const candidates = evidence.constructions.filter(
+    (c) =>
+      c.language === 'js' &&
+      !c.scope &&
+      (c.kind === 'producer' || c.kind === 'consumer') &&
+      (c.fate.how === runsInBackground || (c.fate.status !== 'closed' && !/disconnect|close/i.test(c.fate.how ?? ''))),
+  );
+  const reported = new Set<string>();
+  for (const c of candidates) {
+    const pkg = packageDir(root, c.file, dirs);
+    if (reported.has(pkg)) continue;
+    const name = heldAs(c);
+    const mine = (disconnectsIn.get(c.file) ?? []).filter((d) => !name || d.name === name);
+    // disconnected on a path that runs when the program ends (or that kleak cannot tell from shutdown)
+    if (mine.some((d) => d.normal)) continue;
+    const handlers = byPackage.get(pkg) ?? [];
+    const sigterm = handlers.filter((h) => !h.signals || h.signals.includes('SIGTERM'));
+    const onError = mine.length ? `; only the error path at line ${mine[0]!.line} disconnects ${name ?? 'it'}` : '';
+    if (!sigterm.length) {
+      const sigint = handlers.find((h) => h.signals?.includes('SIGINT'));
+      const detail = sigint
+        ? `only a SIGINT handler (${sigint.file}:${sigint.line ?? 1}) in ${where(pkg)}, and Kubernetes stops a pod with SIGTERM: Node then exits without disconnecting it`
+        : `no process.on('SIGTERM') in ${where(pkg)}: on SIGTERM Node exits without disconnecting it${onError}`;
+      gaps.push(shutdownGap(c, 'no-signal-handler', detail));
+      reported.add(pkg);
+      continue;
+    }
+    const exits = sigterm.find((s) => s.exitsFirst);
+    if (exits) {
+      gaps.push(
+        shutdownGap(c, 'exit-before-disconnect', `the SIGTERM handler in ${exits.file} calls process.exit (line ${exits.exitsFirst}) before disconnecting`),
+      );
+      reported.add(pkg);
+      continue;
+    }
+    // a handler that disconnects it (by name in its own file; anything, from another file) or calls a shutdown kleak cannot follow
+    const closes = (h: JsSignal) => !h.closes || h.closes.includes('*') || (h.file === c.file && name ? h.closes.includes(name) : h.closes.length > 0);
+    if (sigterm.some(closes)) continue;
+    // the SIGTERM handlers close other things: only report when its file shows it is disconnected somewhere else
+    // (an error path), or when the handlers close nothing at all
+    if (mine.length || sigterm.every((h) => h.closes?.length === 0)) {
+      const h = sigterm[0]!;
+      gaps.push(
+        shutdownGap(
+          c,
+          'not-closed',
+          `the SIGTERM handler (${h.file}:${h.line ?? 1}) never disconnects ${name ?? 'it'}${onError || ''}: on SIGTERM Node exits with it connected`,
+        ),
+      );
+      reported.add(pkg);
+    }
+  }
+  return gaps;
+}

@@ -292,6 +292,11 @@ function collectFunctions(f: JsFile, parents: Map<JNode, JNode>, calls: JNode[])
       const cls = parent.type === 'Property' ? undefined : parents.get(parents.get(parent))?.id?.name;
       name = cls ? `${cls}.${key}` : key;
     }
+    if (!name && parent?.type === 'ArrayExpression' && parents.get(parent)?.type === 'CallExpression') {
+      const call = parents.get(parent);
+      const path = call.arguments[0]?.type === 'Literal' && typeof call.arguments[0].value === 'string' ? call.arguments[0].value : undefined;
+      name = path !== undefined ? `${memberText(call.callee)}('${path}')` : `(anonymous in ${memberText(call.callee)})`;
+    }
     if (!name && parent?.type === 'CallExpression') {
       const path = parent.arguments[0]?.type === 'Literal' && typeof parent.arguments[0].value === 'string' ? parent.arguments[0].value : undefined;
       name = path !== undefined ? `${memberText(parent.callee)}('${path}')` : `(anonymous in ${memberText(parent.callee)})`;
@@ -304,16 +309,31 @@ function collectFunctions(f: JsFile, parents: Map<JNode, JNode>, calls: JNode[])
 function entryOf(f: JsFile, fn: Fn, parents: Map<JNode, JNode>): void {
   const n = fn.node;
   const parent = parents.get(n);
-  // app.get('/p', fn), router.post(…), app.use((req, res, next) => …), fastify.get(path, opts, fn)
-  if (parent?.type === 'CallExpression' && parent.arguments.includes(n)) {
-    const callee = parent.callee;
+  // app.get('/p', fn), router.post(…), app.use((req, res, next) => …), fastify.get(path, opts, fn), a list of
+  // handlers (app.post('/p', [auth, fn])), and app.route('/p').post(fn) (the path is route's)
+  const call = registrationCall(n, parents);
+  if (call) {
+    const callee = call.callee;
     const method = callee?.type === 'MemberExpression' ? propName(callee.property) : undefined;
-    const first = parent.arguments[0];
-    const pathFirst = first && (first.type === 'Literal' || first.type === 'TemplateLiteral' || first.type === 'ArrayExpression');
+    const first = call.arguments[0];
+    const pathFirst = (first && (first.type === 'Literal' || first.type === 'TemplateLiteral' || first.type === 'ArrayExpression')) || routeChain(callee);
     const reqParams = n.params.length >= 2 && /^(req|request|ctx|context|_req|_request)$/.test(n.params[0]?.name ?? '');
     if (method && httpVerbs.has(method) && (pathFirst || (method === 'use' && reqParams)))
       fn.entry = { kind: 'request', entry: fn.name, how: `registered with ${memberText(callee)}`, chain: [] };
     else if (/(^|\.)createServer$/.test(memberText(callee))) fn.entry = { kind: 'request', entry: fn.name, how: `${memberText(callee)} handler`, chain: [] };
+  }
+  // typed as a handler: static start: RequestHandler = async (req, res) => …; export const h: RequestHandler = …;
+  // or taking (req: Request, res: Response)
+  if (!fn.entry) {
+    const typed = handlerType(
+      parent?.type === 'PropertyDefinition' ? parent.typeAnnotation : parent?.type === 'VariableDeclarator' ? parent.id?.typeAnnotation : undefined,
+    );
+    if (typed) fn.entry = { kind: 'request', entry: fn.name, how: `typed ${typed}`, chain: [] };
+    else {
+      const [req, res] = n.params.map((p: JNode) => typeName(p?.typeAnnotation));
+      if (req && res && requestType.test(req) && responseType.test(res))
+        fn.entry = { kind: 'request', entry: fn.name, how: `takes (${req}, ${res})`, chain: [] };
+    }
   }
   // { eachMessage: async ({ message }) => … } passed to consumer.run(…)
   const key = parent?.type === 'Property' ? propName(parent.key) : undefined;
@@ -335,6 +355,38 @@ function entryOf(f: JsFile, fn: Fn, parents: Map<JNode, JNode>): void {
     fn.entry = { kind: 'request', entry: fn.name, how: 'Next.js route handler', chain: [] };
 }
 
+/** The call a function is registered with: an argument of it, or an element of a list that is one. */
+function registrationCall(n: JNode, parents: Map<JNode, JNode>): JNode | undefined {
+  const parent = parents.get(n);
+  if (parent?.type === 'CallExpression' && parent.arguments.includes(n)) return parent;
+  const grand = parent?.type === 'ArrayExpression' ? parents.get(parent) : undefined;
+  if (grand?.type === 'CallExpression' && grand.arguments.includes(parent) && grand.arguments[0] !== parent) return grand;
+  if (grand?.type === 'CallExpression' && grand.arguments[0] === parent && routeChain(grand.callee)) return grand;
+  return undefined;
+}
+
+/** router.route('/p').post: the verb's path is route's argument. */
+const routeChain = (callee: JNode) =>
+  callee?.type === 'MemberExpression' && callee.object?.type === 'CallExpression' && propName(callee.object.callee?.property) === 'route';
+
+/** A type's name as written: RequestHandler, express.RequestHandler, Handler<…> (the arguments dropped). */
+function typeName(annotation: JNode): string | undefined {
+  const t = annotation?.type === 'TSTypeAnnotation' ? annotation.typeAnnotation : annotation;
+  if (t?.type !== 'TSTypeReference') return undefined;
+  const name = (x: JNode): string => (x?.type === 'Identifier' ? x.name : x?.type === 'TSQualifiedName' ? `${name(x.left)}.${name(x.right)}` : '?');
+  return name(t.typeName);
+}
+
+/** The handler types of Express, Next.js, AWS Lambda and the like: a value of one runs once per request. */
+const handlerTypes = /^(RequestHandler|ErrorRequestHandler|NextApiHandler|RouteHandler(Method)?|Handler|APIGatewayProxyHandler(V2)?|Middleware)$/;
+const requestType = /^((express|Express)\.)?(Request|FastifyRequest|NextApiRequest|NextRequest|IncomingMessage)$/;
+const responseType = /^((express|Express)\.)?(Response|FastifyReply|NextApiResponse|ServerResponse)$/;
+
+function handlerType(annotation: JNode): string | undefined {
+  const name = typeName(annotation);
+  return name && handlerTypes.test(name.replace(/^.*\./, '')) ? name : undefined;
+}
+
 /** Handlers passed by name: app.post('/p', handler). */
 function registeredByName(calls: readonly JNode[], byName: Map<string, Fn>): void {
   for (const n of calls) {
@@ -342,10 +394,15 @@ function registeredByName(calls: readonly JNode[], byName: Map<string, Fn>): voi
     const method = propName(n.callee.property);
     if (!method || !httpVerbs.has(method)) continue;
     const first = n.arguments[0];
-    if (!(first && (first.type === 'Literal' || first.type === 'TemplateLiteral'))) continue;
-    for (const a of n.arguments.slice(1)) {
-      const target = a.type === 'Identifier' ? byName.get(a.name) : undefined;
-      if (target && !target.entry) target.entry = { kind: 'request', entry: target.name, how: `registered with ${memberText(n.callee)}`, chain: [] };
+    const routed = routeChain(n.callee);
+    if (!routed && !(first && (first.type === 'Literal' || first.type === 'TemplateLiteral'))) continue;
+    // app.post('/p', auth, handler), app.post('/p', [auth, handler]), app.route('/p').post(handler), Controller.handler
+    const args = (routed ? n.arguments : n.arguments.slice(1)).flatMap((a: JNode) => (a.type === 'ArrayExpression' ? a.elements : [a]));
+    for (const a of args) {
+      const target =
+        a?.type === 'Identifier' ? byName.get(a.name) : a?.type === 'MemberExpression' && !a.computed ? byName.get(propName(a.property) ?? '') : undefined;
+      if (target && (!target.entry || target.entry.how.startsWith('takes (')))
+        target.entry = { kind: 'request', entry: target.name, how: `registered with ${memberText(n.callee)}`, chain: [] };
     }
   }
 }

@@ -11,8 +11,12 @@ import type { Construction } from '../../collectors/source/types.js';
 /** The JS fix names the variable that holds the client and its own kind: admin.disconnect(), not always producer's. */
 function jsFix(c: Construction): string {
   const name = jsClientName(c);
+  if (c.library === 'node-rdkafka')
+    return `Disconnect ${name} on every path (each one is a librdkafka instance with its own threads and connections)${c.kind === 'producer' ? ', after a flush' : ''}, or keep one per process:
+  try { … } finally { ${c.kind === 'producer' ? `${name}.flush(10000, () => ${name}.disconnect())` : `${name}.disconnect()`} }`;
+  const callee = /^(new )?[\w$]+(\.[\w$]+)*$/.test(c.callee) ? c.callee : `new Kafka({ clientId, brokers }).${c.kind}`;
   if (c.fate.status === 'discarded' || !c.binding)
-    return `Keep a reference and disconnect it on every path, or keep one per process:\n  const ${name} = ${c.callee}()\n  await ${name}.connect()\n  try { … } finally { await ${name}.disconnect() }`;
+    return `Keep a reference and disconnect it on every path, or keep one per process:\n  const ${name} = ${callee}()\n  await ${name}.connect()\n  try { … } finally { await ${name}.disconnect() }`;
   return `Disconnect ${name} on every path: try { … } finally { await ${name}.disconnect() }, or keep one per process.`;
 }
 

@@ -14,9 +14,24 @@ import type { Construction } from '../../collectors/source/types.js';
 
 /** The kafkajs fix for the kind that was built, under the name the code gives it: one per process, disconnected on SIGTERM. */
 function jsFix(c: Construction): string | undefined {
-  if (!isJsClient(c) || c.library === 'node-rdkafka') return undefined;
+  if (!isJsClient(c)) return undefined;
   const name = jsClientName(c).replace(/^this\./, '');
-  const owner = c.callee.replace(/\.\w+$/, '');
+  if (c.library === 'node-rdkafka')
+    return c.kind === 'consumer'
+      ? `A KafkaConsumer is a long-lived group member with its own librdkafka threads and connections: build one at start-up,
+connect and consume once, and disconnect it on shutdown (it commits and leaves the group):
+  const ${name} = ${c.callee}({ 'group.id': group, 'metadata.broker.list': brokers }, {}) // once
+  ${name}.connect()
+  ${name}.on('ready', () => { ${name}.subscribe([topic]); ${name}.consume() })
+  process.once('SIGTERM', () => ${name}.disconnect(() => process.exit(0)))`
+      : `Create one Producer at start-up (each one is a librdkafka instance with its own threads and broker connections
+outside V8), connect it once, share it; flush and disconnect it on shutdown:
+  const ${name} = ${c.callee}({ 'metadata.broker.list': brokers }) // once
+  ${name}.connect()
+  app.post('/orders', (req, res) => { ${name}.produce(topic, null, Buffer.from(body)); … })
+  process.once('SIGTERM', () => ${name}.flush(10000, () => ${name}.disconnect()))`;
+  const written = c.callee.replace(/\.\w+$/, '');
+  const owner = /^[\w$]+(\.[\w$]+)*$/.test(written) ? written : 'new Kafka({ clientId, brokers })';
   if (c.kind === 'consumer')
     return `A consumer is a long-lived group member, not a per-request object: build one at start-up, run it once, and disconnect it on shutdown (it commits and leaves the group):
   const ${name} = ${owner}.consumer({ groupId }) // once

@@ -16,6 +16,11 @@ import type { Construction } from '../../collectors/source/types.js';
 /** The kafkajs fix names the client that was built and what its disconnect() does. */
 function jsFix(c: Construction): string {
   const name = jsClientName(c);
+  if (c.library === 'node-rdkafka')
+    return `${c.kind === 'producer' ? 'Flush and disconnect' : 'Disconnect'} ${name} on SIGTERM before exiting (Kubernetes stops a pod with SIGTERM; a SIGINT handler alone never runs there):
+  process.once('SIGTERM', () => {
+    ${c.kind === 'producer' ? `${name}.flush(10000, () => ${name}.disconnect(() => process.exit(0)))` : `${name}.disconnect(() => process.exit(0)) // commits and leaves the group`}
+  })`;
   const does = c.kind === 'consumer' ? ' // commits and leaves the group' : c.kind === 'producer' ? ' // sends what it buffers, then closes' : '';
   return `Disconnect ${name} on SIGTERM before exiting (Kubernetes stops a pod with SIGTERM; a SIGINT handler alone never runs there):
   process.once('SIGTERM', async () => {
@@ -102,7 +107,7 @@ Without a server that handles SIGTERM: loop.add_signal_handler(signal.SIGTERM, s
         data: { callee: c?.callee ?? 'it', kind: kindText(g), function: g.function, detail: g.detail },
         confidence: g.reason === 'no-signal-handler' ? ('likely' as const) : ('possible' as const),
         library: g.library,
-        ...(c && isJsClient(c) && c.library !== 'node-rdkafka' ? { fix: jsFix(c) } : {}),
+        ...(c && isJsClient(c) ? { fix: jsFix(c) } : {}),
         locations: [at(g)],
         fingerprint: fingerprintOf('no-graceful-shutdown', g),
         evidence: [{ source: 'source' as const, description: `${g.file}:${g.line}: ${g.snippet}` }],

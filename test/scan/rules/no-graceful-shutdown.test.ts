@@ -61,7 +61,11 @@ test('no-graceful-shutdown in JS/TS: a consumer started in async run() with no S
   assert.doesNotMatch(none.fix, /producer/);
   assert.match(at('startup-sigint-only')!.summary, /only a SIGINT handler \(startup-sigint-only\/consumer\.js:13\)/);
   assert.match(at('startup-unreached')!.summary, /never disconnects consumer; only the error path at line 13 disconnects consumer/);
-  for (const twin of ['startup-graceful', 'startup-signal-traps']) assert.equal(at(twin), undefined, twin);
+  assert.match(
+    at('startup-error-events')!.summary,
+    /no process\.on\('SIGTERM'\) in startup-error-events: .*; only the error path at line 19 disconnects consumer/,
+  );
+  for (const twin of ['startup-graceful', 'startup-signal-traps', 'startup-shutdown-helper']) assert.equal(at(twin), undefined, twin);
   const ts = await scan({ root: join(scanFixtures, 'ts/startup-consumer'), includeTests: true });
   const consumer = ts.diagnosis.findings.find((f) => f.ruleId === 'no-graceful-shutdown')!;
   assert.match(consumer.summary, /builds a consumer in run, but only a SIGINT handler \(src\/index\.ts:16\)/);

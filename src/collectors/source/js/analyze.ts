@@ -667,7 +667,9 @@ function signalsOf(f: JsFile, calls: readonly JNode[], parents: Map<JNode, JNode
     if (seen.has(fnNode)) return [];
     seen.add(fnNode);
     const names: string[] = [];
+    const params = new Set<string>();
     walk(fnNode, (x) => {
+      if (isFunction(x)) for (const p of x.params ?? []) if (p?.type === 'Identifier') params.add(p.name);
       if (x.type !== 'CallExpression') return;
       const callee = unwrap(x.callee);
       if (callee?.type === 'MemberExpression') {
@@ -682,7 +684,8 @@ function signalsOf(f: JsFile, calls: readonly JNode[], parents: Map<JNode, JNode
         else if (!own && shutdownName.test(callee.name)) names.push('*');
       }
     });
-    return names;
+    // shutdown(consumer) → async function shutdown(c) { await c.disconnect() }: which client is not known here
+    return names.map((n) => (params.has(n.replace(/\..*$/, '')) ? '*' : n));
   };
   for (const { node, signals, handler } of handlerCalls) {
     const fnNode = target(handler);
@@ -720,13 +723,12 @@ function signalsOf(f: JsFile, calls: readonly JNode[], parents: Map<JNode, JNode
         const method = propName(p.callee.property);
         if (method === 'catch') return true;
         const event = p.arguments[0];
-        if (
-          method &&
-          /^(on|once|addListener)$/.test(method) &&
-          event !== c &&
-          errorEvent.test(event?.type === 'Literal' ? String(event.value) : memberText(event))
-        )
-          return true;
+        // errorTypes.forEach((type) => process.on(type, …)) over ['unhandledRejection', 'uncaughtException']
+        const events = event?.type === 'Identifier' ? signalNames(f, event, parents) : undefined;
+        const errorOnly = events?.length
+          ? events.every((e) => errorEvent.test(e))
+          : errorEvent.test(event?.type === 'Literal' ? String(event.value) : memberText(event));
+        if (method && /^(on|once|addListener|prependListener)$/.test(method) && event !== c && errorOnly) return true;
       }
     }
     return false;

@@ -910,7 +910,22 @@ function lazyGuard(f: JsFile, fn: Fn | undefined, target: string, call: JNode): 
     const u = unwrap(x);
     return (u?.type === 'Literal' && u.value === null) || (u?.type === 'Identifier' && u.name === 'undefined');
   };
-  const isTarget = (x: JNode) => memberText(unwrap(x)) === target;
+  // the variable itself, or a flag the function sets once it has built it (this.ready = true)
+  const targets = new Set([target]);
+  walk(fn.node, (x) => {
+    if (x !== fn.node && isFunction(x)) return false;
+    if (x.type !== 'AssignmentExpression' || x.operator !== '=' || x.start < call.end) return;
+    const flag = memberText(x.left);
+    if (unwrap(x.right)?.type === 'Literal' && unwrap(x.right).value === true && !flag.includes('…') && (flag.includes('.') || !declaredIn(fn, flag)))
+      targets.add(flag);
+  });
+  let matched = target;
+  const isTarget = (x: JNode) => {
+    const text = memberText(unwrap(x));
+    if (!targets.has(text)) return false;
+    matched = text;
+    return true;
+  };
   const typeofTarget = (x: JNode) => x?.type === 'UnaryExpression' && x.operator === 'typeof' && isTarget(x.argument);
   const compares = (x: JNode, ops: string[]) =>
     x?.type === 'BinaryExpression' &&
@@ -944,7 +959,11 @@ function lazyGuard(f: JsFile, fn: Fn | undefined, target: string, call: JNode): 
     if (inside && checks(x.test, true)) guard = x;
     else if (x.end <= call.start && checks(x.test, false) && returns(x.consequent)) guard = x;
   });
-  return guard ? `built only when ${target} is unset (checked at line ${position(f, guard.start).line}), then kept in it` : undefined;
+  if (!guard) return undefined;
+  const line = position(f, guard.start).line;
+  return matched === target
+    ? `built only when ${target} is unset (checked at line ${line}), then kept in it`
+    : `built only until ${matched} is set (checked at line ${line}), then kept in ${target}`;
 }
 
 const testText = (n: JNode) => memberText(n.type === 'UnaryExpression' ? n.argument : n).replace(/^/, n.type === 'UnaryExpression' ? '!' : '');

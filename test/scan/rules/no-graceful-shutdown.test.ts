@@ -60,11 +60,12 @@ test('no-graceful-shutdown in JS/TS: a consumer started in async run() with no S
   assert.match(none.fix, /process\.once\('SIGTERM', async \(\) => \{\s+await consumer\.disconnect\(\) \/\/ commits and leaves the group/);
   assert.doesNotMatch(none.fix, /producer/);
   assert.match(at('startup-sigint-only')!.summary, /only a SIGINT handler \(startup-sigint-only\/consumer\.js:13\)/);
-  assert.match(at('startup-unreached')!.summary, /never disconnects consumer; only the error path at line 13 disconnects consumer/);
+  assert.match(at('startup-unreached')!.summary, /never disconnects consumer; only line 13 disconnects consumer, on a path SIGTERM does not take/);
   assert.match(
     at('startup-error-events')!.summary,
-    /no process\.on\('SIGTERM'\) in startup-error-events: .*; only the error path at line 19 disconnects consumer/,
+    /no process\.on\('SIGTERM'\) in startup-error-events: .*; only line 19 disconnects consumer, on a path SIGTERM does not take/,
   );
+  assert.match(at('startup-dead-stop')!.summary, /no process\.on\('SIGTERM'\) in startup-dead-stop: .*; only line 8 disconnects producer/);
   for (const twin of ['startup-graceful', 'startup-signal-traps', 'startup-shutdown-helper']) assert.equal(at(twin), undefined, twin);
   const ts = await scan({ root: join(scanFixtures, 'ts/startup-consumer'), includeTests: true });
   const consumer = ts.diagnosis.findings.find((f) => f.ruleId === 'no-graceful-shutdown')!;

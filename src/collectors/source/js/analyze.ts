@@ -715,6 +715,28 @@ function signalsOf(f: JsFile, calls: readonly JNode[], parents: Map<JNode, JNode
       .filter(Boolean),
   );
   const errorEvent = /error|crash|fail|exception|rejection/i;
+  // a function of the file that nothing names (not called, passed, exported): what it disconnects is never reached
+  let referenced: Map<string, number> | undefined;
+  const inDeadFunction = (n: JNode): boolean => {
+    for (let p = parents.get(n); p; p = parents.get(p)) {
+      if (!isFunction(p)) continue;
+      const holder = parents.get(p);
+      const name =
+        p.type === 'FunctionDeclaration' ? p.id?.name : holder?.type === 'VariableDeclarator' && holder.id?.type === 'Identifier' ? holder.id.name : undefined;
+      const exported = parents.get(p.type === 'FunctionDeclaration' ? p : parents.get(holder))?.type === 'ExportNamedDeclaration';
+      if (!name || exported) return false;
+      if (!referenced) {
+        referenced = new Map();
+        const counts = referenced;
+        walk(f.program, (x) => {
+          if (x.type === 'Identifier') counts.set(x.name, (counts.get(x.name) ?? 0) + 1);
+        });
+      }
+      // the declaration's own name is one reference; a function's inner functions are judged by the outermost named one
+      if ((referenced.get(name) ?? 0) <= 1) return true;
+    }
+    return false;
+  };
   const onErrorPath = (n: JNode): boolean => {
     for (let c = n, p = parents.get(n); p; c = p, p = parents.get(p)) {
       if (p.type === 'CatchClause') return true;
@@ -739,7 +761,7 @@ function signalsOf(f: JsFile, calls: readonly JNode[], parents: Map<JNode, JNode
     const callee = unwrap(n.callee);
     if (callee?.type !== 'MemberExpression' || !/^(disconnect|close|stop)$/.test(propName(callee.property) ?? '')) continue;
     const name = memberText(unwrap(callee.object));
-    disconnects.push({ name, line: position(f, n.start).line, normal: !onErrorPath(n) });
+    disconnects.push({ name, line: position(f, n.start).line, normal: !onErrorPath(n) && !inDeadFunction(n) });
   }
   if (disconnects.length) out.push({ file: f.path, handles: false, disconnects });
   return out;

@@ -2,7 +2,7 @@
 // outside a request (at module level, in a startup function such as `async function run()`, a consumer started
 // with run() included) that no SIGTERM path disconnects. A disconnect on a normal path of its file (the end of a
 // script, an onModuleDestroy, a Fastify onClose hook) counts as closing it; one only in a catch, a .catch(), an
-// 'error'/crash listener or a SIGINT-only handler does not (Kubernetes stops a pod with SIGTERM). A SIGTERM
+// 'error'/crash listener, a SIGINT-only handler or a function of the file nothing names does not (Kubernetes stops a pod with SIGTERM). A SIGTERM
 // handler in the same file must disconnect it by name (or call a shutdown function kleak cannot follow); one in
 // another file of the package, anything at all.
 import { statSync } from 'node:fs';
@@ -65,7 +65,9 @@ export function jsShutdownGaps(root: string, evidence: SourceEvidence, signals: 
     if (mine.some((d) => d.normal)) continue;
     const handlers = byPackage.get(pkg) ?? [];
     const sigterm = handlers.filter((h) => !h.signals || h.signals.includes('SIGTERM'));
-    const onError = mine.length ? `; only the error path at line ${mine[0]!.line} disconnects ${name ?? 'it'}` : '';
+    const onError = mine.length
+      ? `; only line ${mine[0]!.line} disconnects ${name ?? 'it'}, on a path SIGTERM does not take (a catch, an error listener, a SIGINT handler or a function nothing calls)`
+      : '';
     if (!sigterm.length) {
       const sigint = handlers.find((h) => h.signals?.includes('SIGINT'));
       const detail = sigint

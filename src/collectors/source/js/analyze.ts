@@ -598,11 +598,16 @@ export function analyzeJsFile(f: JsFile, exported: Map<string, Map<string, Libra
       const guard = singletonJs(n, parents, stored, moduleLevel, fn) ?? lazyGuard(f, fn, stored, n);
       if (guard) c.singleton = guard;
     }
-    // const p = kafka.producer(); await p.connect(); producer = p — under a check that producer is unset
-    const keptIn = !stored && binding && fate.status === 'escapes' ? /^stored in ((?:this|[\w$]+)(?:\.[\w$]+)*)$/.exec(fate.how ?? '')?.[1] : undefined;
-    if (keptIn && (keptIn.includes('.') || (moduleLevel.has(keptIn) && !declaredIn(fn, keptIn)))) {
-      const guard = lazyGuard(f, fn, keptIn, n);
-      if (guard) c.singleton = guard;
+    // const p = kafka.producer(); await p.connect(); producer = p (or connecting = p.connect().then(() => p)) — under a
+    // check that the module variable or field it is kept in is unset
+    if (!c.singleton && !stored && binding && fate.status === 'escapes') {
+      for (const target of longLivedAssignments(fn, moduleLevel)) {
+        const guard = lazyGuard(f, fn, target, n);
+        if (guard) {
+          c.singleton = guard;
+          break;
+        }
+      }
     }
     if (!fn) c.singleton = 'built once when the module loads';
     facts.constructions.push(c);
@@ -918,6 +923,20 @@ function singletonJs(call: JNode, parents: Map<JNode, JNode>, stored: string, mo
   }
   if (stored.startsWith('this.')) return undefined;
   return undefined;
+}
+
+/** What a function assigns that outlives it: module variables (not its own), this.x, Class.x. */
+function longLivedAssignments(fn: Fn | undefined, moduleLevel: Set<string>): string[] {
+  if (!fn) return [];
+  const out = new Set<string>();
+  walk(fn.node, (x) => {
+    if (x !== fn.node && isFunction(x)) return false;
+    if (x.type !== 'AssignmentExpression') return;
+    const target = memberText(x.left);
+    if (target.includes('…') || target.includes('[')) return;
+    if (x.left.type === 'MemberExpression' || (moduleLevel.has(target) && !declaredIn(fn, target))) out.add(target);
+  });
+  return [...out];
 }
 
 /**

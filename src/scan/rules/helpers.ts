@@ -31,7 +31,10 @@ const jsLibraries = new Set(['kafkajs', 'confluent-kafka-javascript', 'node-rdka
 export const isJsClient = (c: Pick<Construction, 'language' | 'library'>) => c.language === 'js' && jsLibraries.has(c.library);
 
 /** The variable that holds a JS client, as the code names it (`producer`, `this.admin`), else its kind: what a fix disconnects. */
-export function jsClientName(c: Pick<Construction, 'binding' | 'kind' | 'fate'>): string {
+export function jsClientName(c: Pick<Construction, 'binding' | 'kind' | 'fate' | 'singleton'>): string {
+  // a lazy singleton: the variable or field it is kept in, not the local it was built in
+  const kept = /(?:then kept in|kept in the module-level|built only when) ((?:this|[\w$]+)(?:\.[\w$]+)*)(?: is unset|$)/.exec(c.singleton ?? '')?.[1];
+  if (kept && kept !== 'it') return kept;
   if (c.binding && /^[\w$]+$/.test(c.binding)) return c.binding;
   const stored = /^stored in ((?:this\.)?[\w$]+(?:\.[\w$]+)?)$/.exec(c.fate.how ?? '')?.[1];
   if (stored) return stored;

@@ -66,6 +66,9 @@ test('no-graceful-shutdown in JS/TS: a consumer started in async run() with no S
     /no process\.on\('SIGTERM'\) in startup-error-events: .*; only line 19 disconnects consumer, on a path SIGTERM does not take/,
   );
   assert.match(at('startup-dead-stop')!.summary, /no process\.on\('SIGTERM'\) in startup-dead-stop: .*; only line 8 disconnects producer/);
+  const lazy = at('lazy-no-shutdown')!;
+  assert.match(lazy.summary, /kafka\.producer builds a producer in getProducer, but no process\.on\('SIGTERM'\)/);
+  assert.match(lazy.fix, /await producer\.disconnect\(\)/, 'the variable the lazy singleton is kept in, not the local it was built in');
   for (const twin of ['startup-graceful', 'startup-signal-traps', 'startup-shutdown-helper']) assert.equal(at(twin), undefined, twin);
   const ts = await scan({ root: join(scanFixtures, 'ts/startup-consumer'), includeTests: true });
   const consumer = ts.diagnosis.findings.find((f) => f.ruleId === 'no-graceful-shutdown')!;

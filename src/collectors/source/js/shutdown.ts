@@ -1,6 +1,6 @@
 // no-graceful-shutdown's facts for JS/TS, per package (the nearest package.json): a producer or consumer built
 // outside a request (at module level, in a startup function such as `async function run()`, a consumer started
-// with run() included) that no SIGTERM path disconnects. A disconnect on a normal path of its file (the end of a
+// with run() included) or once by one (a lazy singleton) that no SIGTERM path disconnects. A disconnect on a normal path of its file (the end of a
 // script, an onModuleDestroy, a Fastify onClose hook) counts as closing it; one only in a catch, a .catch(), an
 // 'error'/crash listener, a SIGINT-only handler or a function of the file nothing names does not (Kubernetes stops a pod with SIGTERM). A SIGTERM
 // handler in the same file must disconnect it by name (or call a shutdown function kleak cannot follow); one in
@@ -31,6 +31,8 @@ function packageDir(root: string, file: string, cache: Map<string, string>): str
 
 /** The name the code holds a client by: its variable, or the module variable or field it is stored in. */
 function heldAs(c: Construction): string | undefined {
+  const kept = /(?:then kept in|kept in the module-level|built only when) ((?:this|[\w$]+)(?:\.[\w$]+)*)(?: is unset|$)/.exec(c.singleton ?? '');
+  if (kept?.[1] && kept[1] !== 'it') return kept[1];
   if (c.binding) return c.binding;
   return /^stored in (?:the module variable )?((?:this|[\w$]+)(?:\.[\w$]+)*)$/.exec(c.fate.how ?? '')?.[1];
 }
@@ -51,7 +53,8 @@ export function jsShutdownGaps(root: string, evidence: SourceEvidence, signals: 
   const candidates = evidence.constructions.filter(
     (c) =>
       c.language === 'js' &&
-      !c.scope &&
+      // built at start-up, or once (a lazy singleton) by a request
+      (!c.scope || c.singleton) &&
       (c.kind === 'producer' || c.kind === 'consumer') &&
       (c.fate.how === runsInBackground || (c.fate.status !== 'closed' && !/disconnect|close/i.test(c.fate.how ?? ''))),
   );

@@ -72,6 +72,9 @@ try {
   console.log(
     `kleak / ss -tan: median ${median(ratios).toFixed(2)}× (min ${Math.min(...ratios).toFixed(2)}, max ${Math.max(...ratios).toFixed(2)}); kleak / ss -tanp: median ${median(ratiosP).toFixed(2)}×`,
   );
+  console.log(
+    `each run, kleak / ss -tan: ${ratios.map((r) => `${r.toFixed(2)}×`).join(', ')} (${ratios.filter((r) => r <= 1.5).length} of ${runs} at or under 1.5×)`,
+  );
 } finally {
   host.cleanup();
 }

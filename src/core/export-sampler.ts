@@ -1,17 +1,18 @@
-// kleak export's sampling thread: the host look (readHostTop: /proc listings, fd links, ss through nsenter) is
-// synchronous and takes a few hundred milliseconds on a busy node; run here, it never holds a scrape up.
+// kleak export's sampling thread: the host look (readHostTop: /proc listings, fd links, ss through nsenter) reads
+// synchronously most of the time and takes a few hundred milliseconds on a busy node; run here, it never holds a
+// scrape up.
 import { parentPort } from 'node:worker_threads';
 import { readHostTop, type HostTopRequest } from '../collectors/host/index.js';
 import { InputError } from '../errors.js';
 
 parentPort!.on('message', (request: HostTopRequest) => {
-  try {
-    parentPort!.postMessage({ top: readHostTop(request) });
-  } catch (error) {
-    // kleak's own errors keep their kind and hint across the thread (bad input exits 2, not 3)
-    parentPort!.postMessage({
-      error: error instanceof Error ? error.message : String(error),
-      ...(error instanceof InputError ? { input: true, hint: error.hint } : {}),
-    });
-  }
+  readHostTop(request).then(
+    (top) => parentPort!.postMessage({ top }),
+    (error: unknown) =>
+      // kleak's own errors keep their kind and hint across the thread (bad input exits 2, not 3)
+      parentPort!.postMessage({
+        error: error instanceof Error ? error.message : String(error),
+        ...(error instanceof InputError ? { input: true, hint: error.hint } : {}),
+      }),
+  );
 });

@@ -22,7 +22,7 @@ export async function hostTop(options: TopOptions): Promise<HostTop> {
   for (let i = 0; i < samples && !options.signal?.aborted; i++) {
     if (i > 0) await new Promise((r) => setTimeout(r, options.intervalMs ?? 2000));
     if (options.signal?.aborted) break;
-    const top = readHostTop(request);
+    const top = await readHostTop(request);
     if (previous) for (const p of top.processes) p.growth = p.totals.established - (previous.get(p.pid) ?? 0);
     previous = new Map(top.processes.map((p) => [p.pid, p.totals.established]));
     request.warnings = []; // the attribution's warnings once

@@ -4,7 +4,7 @@
 // without a broker connection costs one table read. The tables come from the kernel's sock_diag through iproute2's
 // `ss` with a kernel-side filter on the brokers (`nsenter` into other namespaces, as root), or from /proc when that
 // cannot be (no ss, not root, a broker given by host name, KLEAK_SOCKETS_FROM=proc).
-import { existsSync } from 'node:fs';
+import { existsSync, readlinkSync, statSync } from 'node:fs';
 import { InputError } from '../../errors.js';
 import { brokerMatcher, endpointKey } from '../process/build-process-sockets.js';
 import { parseCmdline, parseOpenFilesLimit, parseSocketInode } from '../process/parse-proc-files.js';
@@ -12,7 +12,7 @@ import { parseProcNetTcp, type ParsedTcpTable } from '../process/parse-proc-net-
 import { assertLinux } from '../process/index.js';
 import { nodeProcReader, runtimeOf, type ProcReader } from '../process/read-proc.js';
 import { readLibrdkafkaBinding, threadNames } from '../process/librdkafka.js';
-import { brokerFilter, readSockDiagSync, sockDiagAccess, type SocketReadMethod } from '../process/sock-diag.js';
+import { brokerFilter, readSockDiag, sockDiagAccess, type SocketReadMethod } from '../process/sock-diag.js';
 import { goLibraryOf } from '../shutdown/proc-watch.js';
 import { jvmClientTotal, readJvm } from '../process/jvm.js';
 import { readClientVersions } from '../process/versions.js';
@@ -30,21 +30,21 @@ export interface HostTopRequest {
   exclude?: number[];
 }
 
-// A namespace's tables are read whole in this thread: a worker per file (as the sockets collector uses, to overlap
-// with one process's fd reads) would cost more to start than it saves across twenty namespaces.
-function brokerSocketsOf(
+// A namespace's table comes from `ss` (a child process, on the other core) while this thread reads the fd links of
+// the namespace before it: the two overlap namespace after namespace. The /proc fallback is read in this thread.
+async function brokerSocketsOf(
   pid: number,
   netns: string,
   reader: ProcReader,
   matcher: ReturnType<typeof brokerMatcher>,
   filter: string[] | undefined,
   into: ParsedTcpTable & { methods: Map<SocketReadMethod, number>; why: Set<string> },
-): Map<number, TcpSocket> {
+): Promise<Map<number, TcpSocket>> {
   const found = new Map<number, TcpSocket>();
   const access = filter && reader === nodeProcReader ? sockDiagAccess(pid, netns) : undefined;
   if (filter && access && 'argv' in access) {
     try {
-      const table = readSockDiagSync(access, filter);
+      const table = await readSockDiag(access, filter);
       for (const s of table.sockets) if (matcher.match(s.remoteAddress, s.remotePort)) found.set(s.inode, s);
       into.warnings.push(...table.warnings);
       into.methods.set('sock_diag', (into.methods.get('sock_diag') ?? 0) + 1);
@@ -74,7 +74,7 @@ function brokerSocketsOf(
 /** the process ended between the listing of /proc and the read (kleak's own `ss`, a short-lived process) */
 const gone = (error: unknown) => ['ENOENT', 'ESRCH'].includes((error as NodeJS.ErrnoException | undefined)?.code ?? '');
 
-export function readHostTop(request: HostTopRequest, reader: ProcReader = nodeProcReader): HostTop {
+export async function readHostTop(request: HostTopRequest, reader: ProcReader = nodeProcReader): Promise<HostTop> {
   if (reader === nodeProcReader) assertLinux();
   const started = performance.now();
   const exclude = new Set(request.exclude ?? []);
@@ -113,16 +113,31 @@ export function readHostTop(request: HostTopRequest, reader: ProcReader = nodePr
     } catch {
       // gone
     }
-  for (const [netns, pids] of byNetns) {
-    let sockets: Map<number, TcpSocket> | undefined;
+  const tableOf = async (netns: string, pids: number[]): Promise<Map<number, TcpSocket> | undefined> => {
     for (const reading of pids) {
       try {
-        sockets = brokerSocketsOf(reading, netns, reader, matcher, filter, parseWarnings);
-        break;
+        return await brokerSocketsOf(reading, netns, reader, matcher, filter, parseWarnings);
       } catch {
         // that process went away: its namespace's table is read through the next one
       }
     }
+    return undefined;
+  };
+  const namespaces = [...byNetns];
+  // the next namespaces' tables are under way while this one's processes are read: two at a time, the kernel's
+  // dump of each walks every TCP socket of the host, whatever its namespace, and one alone leaves a core idle
+  const tables = new Map<number, Promise<Map<number, TcpSocket> | undefined>>();
+  const ahead = (i: number) => {
+    if (i < namespaces.length && !tables.has(i)) tables.set(i, tableOf(...namespaces[i]!));
+  };
+  for (let i = 0; i < namespaces.length; i++) {
+    const [netns, pids] = namespaces[i]!;
+    ahead(i);
+    ahead(i + 1);
+    const sockets = await tables.get(i);
+    tables.delete(i);
+    ahead(i + 1);
+    ahead(i + 2);
     if (!sockets || sockets.size === 0) continue;
     namespacesWithBrokers++;
     brokerSocketsSeen += sockets.size;
@@ -165,6 +180,8 @@ interface ExeCache {
 
 /** The socket inodes behind a process's fds, and how many fds it has; throws when its fd directory cannot be listed. */
 function socketInodesOf(pid: number, reader: ProcReader): { fds: number; inodes: number[] } {
+  const guessed = reader === nodeProcReader ? socketInodesByNumber(pid) : undefined;
+  if (guessed) return guessed;
   const fds = reader.listDir(`/proc/${pid}/fd`);
   const inodes: number[] = [];
   for (const fd of fds) {
@@ -178,6 +195,39 @@ function socketInodesOf(pid: number, reader: ProcReader): { fds: number; inodes:
     if (inode !== undefined) inodes.push(inode);
   }
   return { fds: fds.length, inodes };
+}
+
+/**
+ * The same without listing the fd directory: Linux 6.2+ gives the number of open fds as the directory's size, and
+ * fds are dense from 0, so the links are read by number until that many are found (listing 500 fds costs the kernel
+ * about as much as reading their links). Undefined when the size is not given or the table has wide holes.
+ */
+function socketInodesByNumber(pid: number): { fds: number; inodes: number[] } | undefined {
+  let count: number;
+  try {
+    count = statSync(`/proc/${pid}/fd`).size;
+  } catch {
+    return undefined;
+  }
+  if (count <= 0) return undefined;
+  const inodes: number[] = [];
+  let found = 0;
+  let misses = 0;
+  for (let fd = 0; found < count; fd++) {
+    let link: string;
+    try {
+      link = readlinkSync(`/proc/${pid}/fd/${fd}`);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error; // another user's: unreadable
+      if (++misses > 64) return undefined; // a sparse table (or the process is gone): list it
+      continue;
+    }
+    found++;
+    misses = 0;
+    const inode = parseSocketInode(link);
+    if (inode !== undefined) inodes.push(inode);
+  }
+  return { fds: count, inodes };
 }
 
 function readHostProcess(

@@ -8,7 +8,8 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import { test } from 'node:test';
 import { readSocketInventory } from '../../../src/collectors/process/index.js';
 import { repoRoot } from '../../../src/repo-root.js';
-import { brokerFilter, parseSsLines, sockDiagAccess } from '../../../src/collectors/process/sock-diag.js';
+import { brokerFilter, ipv6TcpInUse, parseSsLines, readSockDiag, sockDiagAccess } from '../../../src/collectors/process/sock-diag.js';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 
 const captured = readFileSync(join(repoRoot, 'fixtures/captured/ss/loopback-v4-v6.txt'), 'latin1');
 
@@ -127,4 +128,31 @@ test('live: sock_diag and /proc give this process the same inventory (brokers, l
   assert.deepEqual(d.peers, p.peers);
   assert.equal(d.peers?.[`127.0.0.1:${portOf(other)}`], 1);
   assert.ok(d.listenPorts.includes(portOf(service)));
+});
+
+// A namespace without an IPv6 TCP socket is read with `ss -4`: the IPv6 dump would walk every TCP socket of the host
+// for nothing. One with an IPv6 socket (a JVM's, to a v4-mapped broker address) keeps both.
+test('ss -4 where the namespace has no IPv6 TCP socket, both families where it has one', async (t) => {
+  if (process.getuid?.() !== 0 || spawnSync('unshare', ['--version']).status !== 0) return t.skip('needs root and unshare for a namespace of its own');
+  if (!('argv' in sockDiagAccess(process.pid))) return t.skip('ss is not usable here');
+  const start = (code: string) =>
+    new Promise<ChildProcess>((resolve, reject) => {
+      const child = spawn('unshare', ['-n', 'python3', '-c', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+      t.after(() => child.kill('SIGKILL'));
+      child.once('error', reject);
+      child.stdout.once('data', () => resolve(child));
+    });
+  const hold = 'import socket, sys, time\n';
+  const v4Only = await start(`${hold}s = socket.socket(); s.bind(('0.0.0.0', 0)); s.listen(); print('ready', flush=True); time.sleep(60)`);
+  const withV6 = await start(`${hold}s = socket.socket(socket.AF_INET6); s.bind(('::', 0)); s.listen(); print('ready', flush=True); time.sleep(60)`);
+  assert.equal(ipv6TcpInUse(v4Only.pid!), false);
+  assert.equal(ipv6TcpInUse(withV6.pid!), true);
+  const argv = (pid: number) => (sockDiagAccess(pid) as { argv: string[] }).argv;
+  assert.deepEqual(argv(v4Only.pid!).slice(-2), ['ss', '-4']);
+  assert.equal(argv(withV6.pid!).at(-1), 'ss');
+  // and the listener is found either way: an IPv6 one would be missed under -4
+  for (const child of [v4Only, withV6]) {
+    const table = await readSockDiag(sockDiagAccess(child.pid!) as { argv: string[] }, ['(', 'sport', '>', ':0', ')'], true);
+    assert.equal(table.sockets.length, 1, `the listener of ${child.pid}`);
+  }
 });

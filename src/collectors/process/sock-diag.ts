@@ -53,12 +53,11 @@ function splitEndpoint(text: string): { address: string; port: number } | undefi
 export function parseSsLines(text: string, into: ParsedTcpTable = { sockets: [], warnings: [] }): ParsedTcpTable {
   // by hand, not split(/\s+/): 100,000 lines a namespace on a busy node, and the fields past the fifth are skipped
   const fields: string[] = [];
-  let inode = NaN;
   for (let at = 0; at < text.length;) {
     let eol = text.indexOf('\n', at);
     if (eol < 0) eol = text.length;
     fields.length = 0;
-    inode = NaN;
+    let inode = NaN;
     for (let i = at; i < eol;) {
       while (i < eol && (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9)) i++;
       if (i >= eol) break;

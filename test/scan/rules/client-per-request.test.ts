@@ -133,7 +133,7 @@ test('client-per-request in Python, the runtime fixtures: an http.server do_POST
   assert.equal(consumer.locations[0]!.function, 'Handler.do_POST');
 });
 
-test('client-per-request in JS/TS handler forms: class properties typed as handlers, (req: Request, res: Response), app.route(p).post([h1, h2])', async () => {
+test('client-per-request in JS/TS handler forms: class properties typed as handlers, (req: Request, res: Response), app.route(p).post([h1, h2]), asyncHandler(…) wrappers', async () => {
   const run = await scan({ root: scanFixtures, includeTests: true });
   const at = (file: string, line: number) => {
     const f = run.diagnosis.findings.find((x) => x.ruleId === id && x.locations[0]!.file === file && x.locations[0]!.line === line);
@@ -141,13 +141,18 @@ test('client-per-request in JS/TS handler forms: class properties typed as handl
     return f;
   };
   const ts = 'ts/handler-forms/orders.controller.ts';
-  assert.match(at(ts, 8).summary, /request handler OrdersController\.start \(typed RequestHandler\)/);
-  assert.match(at(ts, 15).summary, /OrdersController\.stop \(typed express\.RequestHandler\)/);
-  assert.match(at(ts, 21).summary, /OrdersController\.audit \(takes \(Request, Response\)\)/);
-  assert.equal(at(ts, 33).severity, 'warning', 'typed and closed in finally: one admin per request');
-  assert.match(at(ts, 43).summary, /createOrder \(registered with router\.route\(…\)\.post\)/);
-  assert.match(at(ts, 54).summary, /notify \(registered with router\.route\(…\)\.put\)/);
-  assert.match(at(ts, 66).summary, /registered with router\.route\(…\)\.get/);
+  assert.match(at(ts, 12).summary, /request handler OrdersController\.start \(typed RequestHandler\)/);
+  assert.match(at(ts, 19).summary, /OrdersController\.stop \(typed express\.RequestHandler\)/);
+  assert.match(at(ts, 25).summary, /OrdersController\.audit \(takes \(Request, Response\)\)/);
+  assert.equal(at(ts, 44).severity, 'warning', 'typed and closed in finally: one admin per request');
+  assert.match(at(ts, 54).summary, /createOrder \(registered with router\.route\(…\)\.post\)/);
+  assert.match(at(ts, 65).summary, /notify \(registered with router\.route\(…\)\.put\)/);
+  assert.match(at(ts, 77).summary, /registered with router\.route\(…\)\.get/);
   assert.match(at('js/handler-forms/routes.js', 8).summary, /publish \(registered with router\.route\(…\)\.post\)/);
   assert.match(at('js/handler-forms/routes.js', 22).summary, /router\.post\('\/inline'\) \(registered with router\.post\)/);
+  // wrapped: asyncHandler(fn), asyncHandler(async (req, res) => …), const h = asyncHandler(…) registered by name
+  assert.match(at(ts, 32).summary, /OrdersController\.cancel \(typed RequestHandler\)/);
+  assert.match(at('js/handler-forms/routes.js', 31).summary, /audit \(registered with router\.post\)/);
+  assert.match(at('js/handler-forms/routes.js', 40).summary, /router\.put\('\/wrapped'\) \(registered with router\.put\)/);
+  assert.match(at('js/handler-forms/routes.js', 47).summary, /remove \(registered with router\.delete\)/);
 });

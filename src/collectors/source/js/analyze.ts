@@ -297,6 +297,18 @@ function collectFunctions(f: JsFile, parents: Map<JNode, JNode>, calls: JNode[])
       const path = call.arguments[0]?.type === 'Literal' && typeof call.arguments[0].value === 'string' ? call.arguments[0].value : undefined;
       name = path !== undefined ? `${memberText(call.callee)}('${path}')` : `(anonymous in ${memberText(call.callee)})`;
     }
+    // a handler wrapper's only argument (const h = asyncHandler(async (req, res) => …)) is named as the wrapped value
+    const holder = parent?.type === 'CallExpression' && parent.arguments.length === 1 && parent.arguments[0] === n ? parents.get(parent) : undefined;
+    if (!name && holder?.type === 'VariableDeclarator' && holder.init === parent && holder.id.type === 'Identifier') name = holder.id.name;
+    if (!name && (holder?.type === 'Property' || holder?.type === 'PropertyDefinition') && holder.value === parent) {
+      const key = propName(holder.key) ?? '(computed)';
+      const cls = holder.type === 'Property' ? undefined : parents.get(parents.get(holder))?.id?.name;
+      name = cls ? `${cls}.${key}` : key;
+    }
+    if (!name && holder?.type === 'CallExpression' && holder.arguments.includes(parent) && holder.callee?.type === 'MemberExpression') {
+      const path = holder.arguments[0]?.type === 'Literal' && typeof holder.arguments[0].value === 'string' ? holder.arguments[0].value : undefined;
+      if (path !== undefined && httpVerbs.has(propName(holder.callee.property) ?? '')) name = `${memberText(holder.callee)}('${path}')`;
+    }
     if (!name && parent?.type === 'CallExpression') {
       const path = parent.arguments[0]?.type === 'Literal' && typeof parent.arguments[0].value === 'string' ? parent.arguments[0].value : undefined;
       name = path !== undefined ? `${memberText(parent.callee)}('${path}')` : `(anonymous in ${memberText(parent.callee)})`;
@@ -325,8 +337,10 @@ function entryOf(f: JsFile, fn: Fn, parents: Map<JNode, JNode>): void {
   // typed as a handler: static start: RequestHandler = async (req, res) => …; export const h: RequestHandler = …;
   // or taking (req: Request, res: Response)
   if (!fn.entry) {
+    // start: RequestHandler = asyncHandler(async (req, res) => …): the wrapper's result is the handler
+    const holder = parent?.type === 'CallExpression' && parent.arguments.includes(n) ? parents.get(parent) : parent;
     const typed = handlerType(
-      parent?.type === 'PropertyDefinition' ? parent.typeAnnotation : parent?.type === 'VariableDeclarator' ? parent.id?.typeAnnotation : undefined,
+      holder?.type === 'PropertyDefinition' ? holder.typeAnnotation : holder?.type === 'VariableDeclarator' ? holder.id?.typeAnnotation : undefined,
     );
     if (typed) fn.entry = { kind: 'request', entry: fn.name, how: `typed ${typed}`, chain: [] };
     else {
@@ -358,7 +372,12 @@ function entryOf(f: JsFile, fn: Fn, parents: Map<JNode, JNode>): void {
 /** The call a function is registered with: an argument of it, or an element of a list that is one. */
 function registrationCall(n: JNode, parents: Map<JNode, JNode>): JNode | undefined {
   const parent = parents.get(n);
-  if (parent?.type === 'CallExpression' && parent.arguments.includes(n)) return parent;
+  if (parent?.type === 'CallExpression' && parent.arguments.includes(n)) {
+    const method = parent.callee?.type === 'MemberExpression' ? propName(parent.callee.property) : undefined;
+    if ((method && httpVerbs.has(method)) || /(^|\.)createServer$/.test(memberText(parent.callee))) return parent;
+    // a wrapper: app.post('/p', asyncHandler(async (req, res) => …))
+    return registrationCall(parent, parents) ?? parent;
+  }
   const grand = parent?.type === 'ArrayExpression' ? parents.get(parent) : undefined;
   if (grand?.type === 'CallExpression' && grand.arguments.includes(parent) && grand.arguments[0] !== parent) return grand;
   if (grand?.type === 'CallExpression' && grand.arguments[0] === parent && routeChain(grand.callee)) return grand;
@@ -398,7 +417,11 @@ function registeredByName(calls: readonly JNode[], byName: Map<string, Fn>): voi
     if (!routed && !(first && (first.type === 'Literal' || first.type === 'TemplateLiteral'))) continue;
     // app.post('/p', auth, handler), app.post('/p', [auth, handler]), app.route('/p').post(handler), Controller.handler
     const args = (routed ? n.arguments : n.arguments.slice(1)).flatMap((a: JNode) => (a.type === 'ArrayExpression' ? a.elements : [a]));
-    for (const a of args) {
+    for (const arg of args) {
+      // asyncHandler(createOrder), ctrl.create.bind(ctrl): the function inside
+      let a = arg;
+      if (a?.type === 'CallExpression' && a.callee?.type === 'MemberExpression' && propName(a.callee.property) === 'bind') a = a.callee.object;
+      else if (a?.type === 'CallExpression' && a.arguments.length === 1) a = a.arguments[0];
       const target =
         a?.type === 'Identifier' ? byName.get(a.name) : a?.type === 'MemberExpression' && !a.computed ? byName.get(propName(a.property) ?? '') : undefined;
       if (target && (!target.entry || target.entry.how.startsWith('takes (')))

@@ -4,7 +4,7 @@
 // without a broker connection costs one table read. The tables come from the kernel's sock_diag through iproute2's
 // `ss` with a kernel-side filter on the brokers (`nsenter` into other namespaces, as root), or from /proc when that
 // cannot be (no ss, not root, a broker given by host name, KLEAK_SOCKETS_FROM=proc).
-import { existsSync, readlinkSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { InputError } from '../../errors.js';
 import { brokerMatcher, endpointKey } from '../process/build-process-sockets.js';
 import { parseCmdline, parseOpenFilesLimit, parseSocketInode } from '../process/parse-proc-files.js';
@@ -74,7 +74,7 @@ async function brokerSocketsOf(
 /** the process ended between the listing of /proc and the read (kleak's own `ss`, a short-lived process) */
 const gone = (error: unknown) => ['ENOENT', 'ESRCH'].includes((error as NodeJS.ErrnoException | undefined)?.code ?? '');
 
-export async function readHostTop(request: HostTopRequest, reader: ProcReader = nodeProcReader): Promise<HostTop> {
+export async function readHostTop(request: HostTopRequest, reader: ProcReader = nodeProcReader, carry?: HostLookCarry): Promise<HostTop> {
   if (reader === nodeProcReader) assertLinux();
   const started = performance.now();
   const exclude = new Set(request.exclude ?? []);
@@ -123,7 +123,31 @@ export async function readHostTop(request: HostTopRequest, reader: ProcReader = 
     }
     return undefined;
   };
-  const namespaces = [...byNetns];
+  // with a carry (kleak export, top --watch), a namespace whose TCP counters, processes and fd counts are as at its
+  // last read is not read again: its table and fd links would say the same
+  const reused = new Set<string>();
+  const states = new Map<string, NamespaceState>();
+  if (carry && reader !== nodeProcReader) carry = undefined; // counters of captured files are not kept
+  if (carry) {
+    for (const netns of carry.namespaces.keys()) if (!byNetns.has(netns)) carry.namespaces.delete(netns);
+    for (const [netns, pids] of byNetns) {
+      const state = namespaceState(pids);
+      if (!state) continue;
+      states.set(netns, state);
+      const last = carry.namespaces.get(netns);
+      if (!last || last.counters !== state.counters || last.looksSinceRead + 1 >= carry.fullReadEvery) continue;
+      if (last.brokerSockets > 0 && last.processes !== processesState(pids)) continue;
+      last.looksSinceRead++;
+      reused.add(netns);
+      processes.push(...last.found);
+      unreadable += last.unreadable;
+      unattributed += last.unattributed;
+      brokerSocketsSeen += last.brokerSockets;
+      if (last.brokerSockets > 0) namespacesWithBrokers++;
+      parseWarnings.methods.set(last.method, (parseWarnings.methods.get(last.method) ?? 0) + 1);
+    }
+  }
+  const namespaces = [...byNetns].filter(([netns]) => !reused.has(netns));
   // the next namespaces' tables are under way while this one's processes are read: two at a time, the kernel's
   // dump of each walks every TCP socket of the host, whatever its namespace, and one alone leaves a core idle
   const tables = new Map<number, Promise<Map<number, TcpSocket> | undefined>>();
@@ -134,21 +158,49 @@ export async function readHostTop(request: HostTopRequest, reader: ProcReader = 
     const [netns, pids] = namespaces[i]!;
     ahead(i);
     ahead(i + 1);
+    const viaProcBefore = parseWarnings.methods.get('/proc') ?? 0;
     const sockets = await tables.get(i);
     tables.delete(i);
     ahead(i + 1);
     ahead(i + 2);
+    const read: CarriedNamespace | undefined =
+      carry && states.has(netns)
+        ? {
+            counters: states.get(netns)!.counters,
+            processes: '',
+            looksSinceRead: 0,
+            found: [],
+            unreadable: 0,
+            unattributed: 0,
+            brokerSockets: sockets?.size ?? 0,
+            method: (parseWarnings.methods.get('/proc') ?? 0) > viaProcBefore ? '/proc' : 'sock_diag',
+          }
+        : undefined;
+    if (read && sockets) carry!.namespaces.set(netns, read);
+    else carry?.namespaces.delete(netns);
     if (!sockets || sockets.size === 0) continue;
     namespacesWithBrokers++;
     brokerSocketsSeen += sockets.size;
     const claimed = new Set(excludedInodes);
     for (const pid of pids) {
       const p = readHostProcess(pid, netns, sockets, reader, cache, claimed);
-      if (p === 'unreadable') unreadable++;
-      else if (p) processes.push(p);
+      if (p === 'unreadable') {
+        unreadable++;
+        if (read) read.unreadable++;
+      } else if (p) {
+        processes.push(p);
+        read?.found.push(p);
+      }
     }
     // held by a process kleak could not read (or by none: inode 0, a socket closing)
-    for (const [inode] of sockets) if (inode !== 0 && !claimed.has(inode)) unattributed++;
+    let left = 0;
+    for (const [inode] of sockets) if (inode !== 0 && !claimed.has(inode)) left++;
+    unattributed += left;
+    if (read) {
+      read.unattributed = left;
+      // after the fd reads: a process started meanwhile, or an fd opened, makes the next look read again
+      read.processes = processesState(pids);
+    }
   }
   if (unreadable > 0) warnings.push(`${unreadable} processes could not be read (another user's, without CAP_SYS_PTRACE): their sockets are not attributed`);
   warnings.push(...parseWarnings.warnings.slice(0, 5));
@@ -168,9 +220,89 @@ export async function readHostTop(request: HostTopRequest, reader: ProcReader = 
     brokerSockets: brokerSocketsSeen,
     unattributedBrokerSockets: unattributed,
     processes,
+    ...(carry ? { namespacesUnchanged: reused.size } : {}),
     durationMs: Math.round((performance.now() - started) * 10) / 10,
     warnings,
   };
+}
+
+/**
+ * What kleak export and top --watch keep between looks at the host: per network namespace, what its last read
+ * found and the state it was read in. A namespace is read again when its TCP counters change (a connection opened,
+ * accepted, failed, reset or out of ESTABLISHED), a process started or ended, any process's fd count changed, or
+ * after `fullReadEvery` looks in any case: a connection that the broker closes (ESTABLISHED to CLOSE_WAIT) moves
+ * no counter that Linux keeps per namespace, and is seen at that read.
+ */
+export interface HostLookCarry {
+  fullReadEvery: number;
+  namespaces: Map<string, CarriedNamespace>;
+}
+
+interface CarriedNamespace {
+  counters: string;
+  processes: string;
+  looksSinceRead: number;
+  found: HostProcess[];
+  unreadable: number;
+  unattributed: number;
+  brokerSockets: number;
+  method: SocketReadMethod;
+}
+
+export function hostLookCarry(fullReadEvery = 10): HostLookCarry {
+  return { fullReadEvery, namespaces: new Map() };
+}
+
+interface NamespaceState {
+  counters: string;
+}
+
+const tcpCounters = ['ActiveOpens', 'PassiveOpens', 'AttemptFails', 'EstabResets', 'CurrEstab'];
+
+/**
+ * The namespace's TCP counters, read through the first of its processes that can be read: from /proc/PID/net/snmp,
+ * connections opened (ActiveOpens, PassiveOpens), failed, reset and ESTABLISHED; from sockstat and sockstat6, the
+ * TCP sockets in use (one closes) and in TIME_WAIT. None of them moves with traffic on a connection.
+ */
+function namespaceState(pids: readonly number[]): NamespaceState | undefined {
+  for (const pid of pids) {
+    try {
+      const snmp = readFileSync(`/proc/${pid}/net/snmp`, 'latin1').split('\n');
+      const header = snmp.find((l) => l.startsWith('Tcp: '))?.split(' ');
+      const values = snmp.filter((l) => l.startsWith('Tcp: '))[1]?.split(' ');
+      if (!header || !values) return undefined;
+      const tcp = tcpCounters.map((name) => values[header.indexOf(name)] ?? '?');
+      const sockstat = /^TCP: inuse (\d+) orphan \d+ tw (\d+)/m.exec(readFileSync(`/proc/${pid}/net/sockstat`, 'latin1'));
+      let v6 = '-';
+      try {
+        v6 = /^TCP6: inuse (\d+)/m.exec(readFileSync(`/proc/${pid}/net/sockstat6`, 'latin1'))?.[1] ?? '?';
+      } catch {
+        // IPv6 off
+      }
+      if (!sockstat) return undefined;
+      return { counters: `${tcp.join(',')} ${sockstat[1]},${sockstat[2]},${v6}` };
+    } catch {
+      // gone: the next one
+    }
+  }
+  return undefined;
+}
+
+/** Each process's PID, start time and number of fds (Linux 6.2+ gives it as the fd directory's size). */
+function processesState(pids: readonly number[]): string {
+  const parts: string[] = [];
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+      const startTime = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+      let fds = statSync(`/proc/${pid}/fd`).size;
+      if (fds === 0) fds = readdirSync(`/proc/${pid}/fd`).length;
+      parts.push(`${pid}:${startTime}:${fds}`);
+    } catch {
+      parts.push(`${pid}:?`);
+    }
+  }
+  return parts.join(' ');
 }
 
 interface ExeCache {

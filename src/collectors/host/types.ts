@@ -40,6 +40,11 @@ export interface HostTop {
   /** broker sockets whose process kleak could not read (another user's, without CAP_SYS_PTRACE): counted, not attributed */
   unattributedBrokerSockets: number;
   processes: HostProcess[];
+  /**
+   * kleak export and top --watch: namespaces not read again at this look, their TCP counters, processes and fd
+   * counts as at their last read (a full read every 10th look in any case)
+   */
+  namespacesUnchanged?: number;
   durationMs: number;
   warnings: string[];
 }

@@ -2,15 +2,17 @@
 // 240 samples (--interval 15s) and 120 scrapes (Prometheus every 30 s); here the same 240 samples are taken every
 // --interval (500 ms by default) and scraped every other one, on a host of N network namespaces (ip netns) each
 // with a "broker" listener on 127.0.0.1:9092 and P processes holding C connections to it, while one process per
-// namespace grows a connection at a time and one process is replaced by a new one (a new PID) every 10 samples.
-// Measured from /proc: the exporter's CPU time (utime + stime) over the run and its RSS every second (start,
+// namespace (or of --growing namespaces only) grows a connection at a time and one process is replaced by a new one
+// (a new PID) every 10 samples. The run lasts until the exporter has taken --samples samples.
+// Measured from /proc: the exporter's CPU time (utime + stime, and cutime + cstime: the ss and nsenter it runs) over
+// the run and its RSS every second (start,
 // peak, end: a leak would climb), each scrape's latency and size. The peer, on the same host in the same run:
 // the same 240 samples taken the shell way, `ss -tanp state established dst 127.0.0.1:9092` in each namespace
 // (the attribution kleak gives), its CPU time from /usr/bin/time. And node_exporter (apt-get install -y
 // prometheus-node-exporter) in the same run, with only its process, netstat, sockstat and filefd collectors, scraped
 // right after each kleak scrape: its CPU and RSS from /proc and its scrape latency the same way (the row says so
 // when it is not installed). Needs root (ip netns).
-// Usage: npm run build && node bench/export.mjs [--namespaces 5] [--processes 10] [--connections 200] [--samples 240] [--interval-ms 500] [--peer-samples 24] [--node-exporter PATH]
+// Usage: npm run build && node bench/export.mjs [--namespaces 5] [--processes 10] [--connections 200] [--samples 240] [--interval-ms 500] [--growing N] [--peer-samples 24] [--node-exporter PATH]
 // The issue's size: --namespaces 20 --processes 10 --connections 500 (200 processes, 100,000 connections).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -30,6 +32,8 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '200' },
     samples: { type: 'string', default: '240' },
     'interval-ms': { type: 'string', default: '500' },
+    // namespaces with a process that grows a connection every interval (a leak): the others hold theirs steady
+    growing: { type: 'string' },
     // the peer costs ~0.4 s a sample at the default size: fewer samples, its CPU scaled to an hour's 240 (said so); 0: none
     'peer-samples': { type: 'string' },
     // node_exporter's binary (Debian's package name first); 'none' leaves it out
@@ -38,12 +42,18 @@ const { values } = parseArgs({
 });
 const [N, P, C, S, intervalMs] = [values.namespaces, values.processes, values.connections, values.samples, values['interval-ms']].map(Number);
 const peerSamples = Math.min(S, Number(values['peer-samples'] ?? S));
+const growing = Math.min(N, Number(values.growing ?? N));
 const prefix = `kleakexp${process.pid}-`;
 const ticks = 100; // USER_HZ
 
 const cpuSeconds = (pid) => {
   const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   return (Number(f[11]) + Number(f[12])) / ticks; // utime, stime (fields 14, 15)
+};
+// the CPU of its children it has waited for (kleak's ss and nsenter): cutime, cstime (fields 16, 17)
+const childCpuSeconds = (pid) => {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(f[13]) + Number(f[14])) / ticks;
 };
 const rssMb = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
 const freePort = () =>
@@ -59,11 +69,15 @@ const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Mat
 const host = await namespaceHost(prefix, N);
 const { namespaces } = host;
 const replaceable = [];
-for (const ns of namespaces) {
+for (const [i, ns] of namespaces.entries()) {
   for (let p = 0; p < P - 1; p++) replaceable.push({ ns, child: await host.holder(ns, C) });
-  await host.holder(ns, C, intervalMs / 1000); // grows one connection per sample
+  if (i < growing)
+    await host.holder(ns, C, intervalMs / 1000); // grows one connection per sample
+  else replaceable.push({ ns, child: await host.holder(ns, C) });
 }
-console.log(`host: ${N} namespaces × ${P} processes × ${C} connections (${N * P * C} at the start, ${N} growing), ${S} samples every ${intervalMs} ms`);
+console.log(
+  `host: ${N} namespaces × ${P} processes × ${C} connections (${N * P * C} at the start, a process growing in ${growing} namespaces), ${S} samples every ${intervalMs} ms`,
+);
 
 const port = await freePort();
 const exporter = spawn(
@@ -133,6 +147,7 @@ const neScrapeMs = [];
 let neBytes = 0;
 
 const cpu0 = cpuSeconds(exporter.pid);
+const childCpu0 = childCpuSeconds(exporter.pid);
 const rss = [rssMb(exporter.pid)];
 const rssAt = [0];
 const scrapeMs = [];
@@ -142,9 +157,11 @@ let series = 0;
 let samplesTaken = NaN;
 const t0 = Date.now();
 const runMs = S * intervalMs;
+let slow = false;
 let nextRss = t0 + 1000;
 let replaced = 0;
-for (let k = 0; Date.now() - t0 < runMs; k++) {
+// until the exporter has taken S samples (back to back when a sample takes longer than the interval), at most 4× the time
+for (let k = 0; !(samplesTaken >= S) && !(slow = Date.now() - t0 > 4 * runMs); k++) {
   const s0 = performance.now();
   const text = await (await fetch(url)).text();
   scrapeMs.push(performance.now() - s0);
@@ -173,7 +190,9 @@ for (let k = 0; Date.now() - t0 < runMs; k++) {
   if (k % 200 === 199) console.log(`  ${((Date.now() - t0) / 1000).toFixed(0)} s: ${samplesTaken} samples, kleak RSS ${rss.at(-1).toFixed(0)} MB`);
   await sleep(Math.max(0, 2 * intervalMs - (performance.now() - s0)));
 }
-const kleakCpu = cpuSeconds(exporter.pid) - cpu0;
+const kleakOwnCpu = cpuSeconds(exporter.pid) - cpu0;
+const kleakChildCpu = childCpuSeconds(exporter.pid) - childCpu0;
+const kleakCpu = kleakOwnCpu + kleakChildCpu; // its ss and nsenter are its cost too
 const neCpu = ne ? cpuSeconds(ne.pid) - neCpu0 : 0;
 rss.push(rssMb(exporter.pid));
 rssAt.push(Date.now() - t0);
@@ -198,7 +217,7 @@ const peerCpu = (peerUser + peerSys) * scale;
 
 const hourly = (cpu) => `${cpu.toFixed(1)} CPU s (${((cpu / 3600) * 100).toFixed(2)}% of a core)`;
 console.log(
-  `samples: ${taken} taken of the ${S} asked in ${runSeconds.toFixed(0)} s (${(kleakCpu / taken).toFixed(3)} CPU s each); ${replaced} processes replaced; sample duration median ${(pct(durations, 0.5) * 1000).toFixed(0)} ms, max ${(Math.max(...durations) * 1000).toFixed(0)} ms`,
+  `samples: ${taken} taken of the ${S} asked${slow ? ' (stopped at 4× the time)' : ''} in ${runSeconds.toFixed(0)} s (${(kleakCpu / taken).toFixed(3)} CPU s each: ${(kleakOwnCpu / taken).toFixed(3)} in kleak's process, ${(kleakChildCpu / taken).toFixed(3)} in its ss and nsenter); ${replaced} processes replaced; sample duration median ${(pct(durations, 0.5) * 1000).toFixed(0)} ms, max ${(Math.max(...durations) * 1000).toFixed(0)} ms`,
 );
 console.log(
   `scrapes: ${scrapeMs.length}, latency median ${pct(scrapeMs, 0.5).toFixed(1)} ms, p99 ${pct(scrapeMs, 0.99).toFixed(1)} ms; ${bytes} bytes, ${series} connection series`,
@@ -237,7 +256,7 @@ console.log(
 );
 console.log('|---|---|---|---|');
 console.log(
-  `| kleak export --all | ${((perSample / 15) * 100).toFixed(2)}% of a core (${perSample.toFixed(3)} CPU s a sample) | ${q(rss)} MB (peak ${Math.max(...rss).toFixed(0)}; trend of the second half ${growth >= 0 ? '+' : ''}${growth.toFixed(1)} MB over the run) | ${pct(scrapeMs, 0.5).toFixed(1)} / ${pct(scrapeMs, 0.99).toFixed(1)} / ${Math.max(...scrapeMs).toFixed(1)} ms (${bytes} bytes) |`,
+  `| kleak export --all | ${((perSample / 15) * 100).toFixed(2)}% of a core (${perSample.toFixed(3)} CPU s a sample, its ss included) | ${q(rss)} MB (peak ${Math.max(...rss).toFixed(0)}; trend of the second half ${growth >= 0 ? '+' : ''}${growth.toFixed(1)} MB over the run) | ${pct(scrapeMs, 0.5).toFixed(1)} / ${pct(scrapeMs, 0.99).toFixed(1)} / ${Math.max(...scrapeMs).toFixed(1)} ms (${bytes} bytes) |`,
 );
 if (ne) {
   const perScrape = neCpu / neScrapeMs.length;

@@ -7,8 +7,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import { tlsServerOptions, webConfigReloader, webGuard, type WebConfig } from './web-config.js';
 import { Worker, type ResourceLimits } from 'node:worker_threads';
-import { readFileSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
+import { readProcText } from '../collectors/process/read-proc.js';
 import { samplerResourceLimits, samplerThread } from './export-thread.js';
 import { Counter, Gauge, Registry } from 'prom-client';
 import { attributeBrokers } from '../collectors/cluster/fetch-broker-endpoints.js';
@@ -122,7 +122,7 @@ const commandLabel = (command: string) => (command.split(/\s+/)[0] ?? '').split(
 /** PID and start time (field 22 of /proc/PID/stat, in clock ticks since boot): one process, even across PID reuse. */
 function processKey(pid: number): string {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const stat = readProcText(`/proc/${pid}/stat`); // a kept buffer: readFileSync takes 64 kB for each
     return `${pid}:${stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? ''}`;
   } catch {
     return `${pid}:`;
@@ -130,16 +130,24 @@ function processKey(pid: number): string {
 }
 
 export async function startExporter(options: ExportOptions): Promise<Exporter> {
-  // the main thread's semi-spaces: V8 grows them to 16 MB each under the per-sample allocations and keeps them
-  // (RSS); the exporter's main thread keeps little per sample, so small ones cost no CPU to speak of. Set here,
-  // after V8 started, it still bounds their growth (measured: bench/export.mjs).
-  setFlagsFromString('--max-semi-space-size=2');
   const attribution = await attributeBrokers(options);
   const historySize = options.historySize ?? 60;
   // the host look runs in a thread of its own: a scrape during a sample is answered at once, with the last one.
   // Its young generation is kept small (RSS), and a thread that dies is replaced (export-thread.ts).
   const sampler = samplerThread<HostTopRequest, HostTop>(
-    () => new Worker(new URL('./export-sampler.js', import.meta.url), { resourceLimits: options.samplerResourceLimits ?? samplerResourceLimits }),
+    () => {
+      const worker = new Worker(new URL('./export-sampler.js', import.meta.url), { resourceLimits: options.samplerResourceLimits ?? samplerResourceLimits });
+      // the semi-spaces: V8 grows them to 16 MB each under the per-sample allocations and keeps them (RSS: 33 MB of
+      // the main thread's new space at 6 samples a second); the exporter keeps little per sample, and small ones
+      // cost no CPU to speak of. Their maximum is fixed when V8 starts; the growth factor is read at each growth,
+      // and 1 keeps them at their first size. Set once the thread is up: starting one sets the flags again.
+      // The old generation likewise: V8 lets it grow to about 4× what is live (8 MB) before a full collection;
+      // 1.5× costs a few milliseconds of marking more often.
+      const flags = '--semi-space-growth-factor=1 --heap-growing-percent=50';
+      setFlagsFromString(flags);
+      worker.once('online', () => setFlagsFromString(flags));
+      return worker;
+    },
     (message) => {
       const m = message as { top?: HostTop; error?: string; input?: boolean; hint?: string };
       if (m.top) return m.top;

@@ -71,6 +71,8 @@ export function theilSen(times: readonly number[], values: readonly number[]): n
   return slopes.length % 2 ? slopes[mid]! : (slopes[mid - 1]! + slopes[mid]!) / 2;
 }
 
+const noTrend: MannKendall = { s: 0, varianceS: 0, z: 0, p: 1 };
+
 const perMinute = (perMs: number) => Math.round(perMs * 60_000 * 100) / 100;
 
 /** Samples are thinned to at most this many before the O(n²) statistics. */
@@ -88,11 +90,14 @@ export function classifyTrend(timesMs: readonly number[], valuesIn: readonly num
   const min = Math.min(...values);
   const max = Math.max(...values);
   const half = Math.floor(n / 2);
-  const mk = mannKendall(values);
-  const recent = mannKendall(values.slice(half));
-  const slope = theilSen(times, values);
-  const recentSlope = theilSen(times.slice(half), values.slice(half));
   const range = max - min;
+  // a constant count (most processes, most of the time: kleak export runs this for each one every sample) has no
+  // trend: every pair ties (S 0, variance 0, p 1) and every slope is 0, without the O(n²) pairs
+  const constant = n > 0 && range === 0;
+  const mk = constant ? { ...noTrend } : mannKendall(values);
+  const recent = constant ? { ...noTrend } : mannKendall(values.slice(half));
+  const slope = constant ? 0 : theilSen(times, values);
+  const recentSlope = constant ? 0 : theilSen(times.slice(half), values.slice(half));
   let drops = 0;
   for (let i = 1; i < n; i++) if (values[i - 1]! - values[i]! > Math.max(1, range / 5)) drops++;
   const base = {

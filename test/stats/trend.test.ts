@@ -70,3 +70,17 @@ test('long series are thinned before the O(n²) statistics but keep their verdic
   assert.equal(t.samples, n);
   close(t.slopePerMinute, 60, 1);
 });
+
+test('a constant count takes the shortcut and gives what the pairwise statistics give', () => {
+  for (const n of [1, 2, 7, 60]) {
+    const t = times(n);
+    const values = Array.from({ length: n }, () => 500);
+    const got = classifyTrend(t, values);
+    const half = Math.floor(n / 2);
+    assert.deepEqual(got.mannKendall, mannKendall(values));
+    assert.deepEqual(got.recentMannKendall, mannKendall(values.slice(half)));
+    assert.equal(got.slopePerMinute, Math.round(theilSen(t, values) * 60_000 * 100) / 100);
+    assert.equal(got.recentSlopePerMinute, Math.round(theilSen(t.slice(half), values.slice(half)) * 60_000 * 100) / 100);
+    assert.equal(got.verdict, n < 6 ? 'insufficient-data' : 'flat');
+  }
+});

@@ -4,13 +4,13 @@
 // without a broker connection costs one table read. The tables come from the kernel's sock_diag through iproute2's
 // `ss` with a kernel-side filter on the brokers (`nsenter` into other namespaces, as root), or from /proc when that
 // cannot be (no ss, not root, a broker given by host name, KLEAK_SOCKETS_FROM=proc).
-import { existsSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readlinkSync, statSync } from 'node:fs';
 import { InputError } from '../../errors.js';
 import { brokerMatcher, endpointKey } from '../process/build-process-sockets.js';
 import { parseCmdline, parseOpenFilesLimit, parseSocketInode } from '../process/parse-proc-files.js';
 import { parseProcNetTcp, type ParsedTcpTable } from '../process/parse-proc-net-tcp.js';
 import { assertLinux } from '../process/index.js';
-import { nodeProcReader, runtimeOf, type ProcReader } from '../process/read-proc.js';
+import { nodeProcReader, readProcText, runtimeOf, type ProcReader } from '../process/read-proc.js';
 import { readLibrdkafkaBinding, threadNames } from '../process/librdkafka.js';
 import { brokerFilter, readSockDiag, sockDiagAccess, type SocketReadMethod } from '../process/sock-diag.js';
 import { goLibraryOf } from '../shutdown/proc-watch.js';
@@ -267,15 +267,15 @@ const tcpCounters = ['ActiveOpens', 'PassiveOpens', 'AttemptFails', 'EstabResets
 function namespaceState(pids: readonly number[]): NamespaceState | undefined {
   for (const pid of pids) {
     try {
-      const snmp = readFileSync(`/proc/${pid}/net/snmp`, 'latin1').split('\n');
+      const snmp = readProcText(`/proc/${pid}/net/snmp`).split('\n');
       const header = snmp.find((l) => l.startsWith('Tcp: '))?.split(' ');
       const values = snmp.filter((l) => l.startsWith('Tcp: '))[1]?.split(' ');
       if (!header || !values) return undefined;
       const tcp = tcpCounters.map((name) => values[header.indexOf(name)] ?? '?');
-      const sockstat = /^TCP: inuse (\d+) orphan \d+ tw (\d+)/m.exec(readFileSync(`/proc/${pid}/net/sockstat`, 'latin1'));
+      const sockstat = /^TCP: inuse (\d+) orphan \d+ tw (\d+)/m.exec(readProcText(`/proc/${pid}/net/sockstat`));
       let v6 = '-';
       try {
-        v6 = /^TCP6: inuse (\d+)/m.exec(readFileSync(`/proc/${pid}/net/sockstat6`, 'latin1'))?.[1] ?? '?';
+        v6 = /^TCP6: inuse (\d+)/m.exec(readProcText(`/proc/${pid}/net/sockstat6`))?.[1] ?? '?';
       } catch {
         // IPv6 off
       }
@@ -293,7 +293,7 @@ function processesState(pids: readonly number[]): string {
   const parts: string[] = [];
   for (const pid of pids) {
     try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+      const stat = readProcText(`/proc/${pid}/stat`);
       const startTime = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
       let fds = statSync(`/proc/${pid}/fd`).size;
       if (fds === 0) fds = readdirSync(`/proc/${pid}/fd`).length;

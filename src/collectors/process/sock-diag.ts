@@ -9,7 +9,8 @@
 // Another network namespace is entered with `nsenter --net=/proc/PID/ns/net` (CAP_SYS_ADMIN: root); without
 // the right, or without `ss`, the caller reads /proc instead and says so.
 import { execFile, spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, fstatSync, openSync, readFileSync, readlinkSync, readSync, unlinkSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readlinkSync, readSync, unlinkSync } from 'node:fs';
+import { readProcText } from './read-proc.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { threadId } from 'node:worker_threads';
@@ -154,7 +155,7 @@ export function sockDiagAccess(pid: number, netns?: string): SockDiagAccess | { 
 export function ipv6TcpInUse(pid: number): boolean {
   let text: string;
   try {
-    text = readFileSync(`/proc/${pid}/net/sockstat6`, 'latin1');
+    text = readProcText(`/proc/${pid}/net/sockstat6`);
   } catch (error) {
     return (error as NodeJS.ErrnoException).code !== 'ENOENT' || !existsSync(`/proc/${pid}`); // no file in a live process: IPv6 is off
   }

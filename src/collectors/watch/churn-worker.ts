@@ -7,13 +7,20 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { listSocketInodes } from '../shutdown/proc-watch.js';
 import { parseProcNetTcp } from '../process/parse-proc-net-tcp.js';
+import { brokerMatcher } from '../process/build-process-sockets.js';
+import type { BrokerEndpoint } from '../process/types.js';
 
 export interface ChurnWorkerData {
   mode: 'list' | 'place';
   pids: number[];
   pollUs: number;
-  /** Int32Array over a SharedArrayBuffer: [0] = 1 to stop; [1] = the sockets the lister has seen so far */
+  /**
+   * Int32Array over a SharedArrayBuffer: [0] = 1 to stop; [1] = the sockets the lister has seen so far; [2] = of
+   * the sockets new since the start, those the placer has placed; [3] = of those, the ones to a broker
+   */
   shared: SharedArrayBuffer;
+  /** the brokers (the placer counts the new sockets it placed to one) */
+  endpoints?: BrokerEndpoint[];
 }
 
 export interface SeenSocket {
@@ -82,6 +89,11 @@ function list(): void {
 function place(): void {
   parentPort!.postMessage('ready');
   const placed = new Map<number, PlacedSocket>();
+  // the sockets of the first read were there before the drive; the new ones placed since, and those to a broker
+  const atStart = new Set<number>();
+  const matcher = brokerMatcher(data.endpoints ?? []);
+  let placedNew = 0;
+  let placedBroker = 0;
   let readAt = -1;
   let reads = 0;
   for (;;) {
@@ -98,8 +110,17 @@ function place(): void {
           // no IPv6
         }
       }
-      for (const s of table.sockets)
-        if (s.inode !== 0) placed.set(s.inode, { inode: s.inode, remoteAddress: s.remoteAddress, remotePort: s.remotePort, state: s.state });
+      for (const s of table.sockets) {
+        if (s.inode === 0) continue;
+        if (reads === 1) atStart.add(s.inode);
+        else if (!atStart.has(s.inode) && !placed.has(s.inode)) {
+          placedNew++;
+          if (s.state !== 'LISTEN' && matcher.match(s.remoteAddress, s.remotePort)) placedBroker++;
+        }
+        placed.set(s.inode, { inode: s.inode, remoteAddress: s.remoteAddress, remotePort: s.remotePort, state: s.state });
+      }
+      Atomics.store(flags, 2, placedNew);
+      Atomics.store(flags, 3, placedBroker);
     }
     if (Atomics.load(flags, 0) === 1) break;
     pause(data.pollUs);

@@ -18,6 +18,13 @@ import type { SocketChurn } from './types.js';
 export interface ChurnTracker {
   /** sockets the process opened so far (of any kind): a live look, for deciding when to stop driving */
   opened(): number;
+  /**
+   * Whether the sockets opened so far are placed well enough for the churn's broker counts: most of them placed,
+   * or three to a broker at least (the closed ones unplaced are counted in the proportion of the placed ones). A
+   * client built and closed per request opens sockets that live milliseconds, and on a loaded host the table
+   * reads can miss every one of a short drive: the drive goes on until this holds (within its budget).
+   */
+  placedEnough(): boolean;
   stop(): Promise<SocketChurn>;
   /** ends the threads without a result (idempotent; after stop() it does nothing) */
   cancel(): void;
@@ -57,7 +64,7 @@ export async function trackChurn(pids: number[], endpoints: readonly BrokerEndpo
   const matcher = brokerMatcher(endpoints);
   const isBroker = (s: { state: string; remoteAddress: string; remotePort: number }) =>
     s.state !== 'LISTEN' && matcher.match(s.remoteAddress, s.remotePort) !== undefined;
-  const shared = new SharedArrayBuffer(8);
+  const shared = new SharedArrayBuffer(16);
   const flags = new Int32Array(shared);
   const lister = await startThread<{ polls: number; durationMs: number; sockets: SeenSocket[]; threadsStarted: number; threadsEnded: number }>({
     mode: 'list',
@@ -65,7 +72,7 @@ export async function trackChurn(pids: number[], endpoints: readonly BrokerEndpo
     pollUs,
     shared,
   });
-  const placer = await startThread<{ reads: number; placed: PlacedSocket[] }>({ mode: 'place', pids, pollUs, shared });
+  const placer = await startThread<{ reads: number; placed: PlacedSocket[] }>({ mode: 'place', pids, pollUs, shared, endpoints: [...endpoints] });
   return {
     cancel() {
       Atomics.store(flags, 0, 1);
@@ -73,6 +80,10 @@ export async function trackChurn(pids: number[], endpoints: readonly BrokerEndpo
       void placer.worker.terminate();
     },
     opened: () => Atomics.load(flags, 1),
+    placedEnough() {
+      const seen = Atomics.load(flags, 1);
+      return seen === 0 || Atomics.load(flags, 2) >= 0.8 * seen || Atomics.load(flags, 3) >= 3;
+    },
     async stop() {
       Atomics.store(flags, 0, 1);
       const [{ polls, durationMs, sockets, threadsStarted, threadsEnded }, { reads, placed }] = await Promise.all([lister.result, placer.result]);

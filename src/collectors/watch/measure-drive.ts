@@ -391,14 +391,17 @@ export async function driveInRounds(
     previous = { s, opened };
     if (!adaptive) continue;
     const elapsed = Date.now() - started;
-    if (n >= rounds.floor && k >= 3 && decide(perRound, true).decision !== 'undecided') {
+    // the churn's broker counts need the sockets placed: a drive whose short-lived sockets the table reads all
+    // missed goes on (its budget bounds it)
+    const placed = tracker?.placedEnough() ?? true;
+    if (n >= rounds.floor && k >= 3 && placed && decide(perRound, true).decision !== 'undecided') {
       reason = 'slope established';
       break;
     }
     // before the floor, only where the floor costs seconds more (rounds of a second or longer: a consumer joining
     // its group per request): a fast endpoint reaches it in a fraction of a second, and the floor's requests
     // outweigh a cost a service pays once, late (a second broker contacted, a pool filling up)
-    if (n < rounds.floor && k >= 2 && elapsed / k >= slowRoundMs) {
+    if (n < rounds.floor && k >= 2 && placed && elapsed / k >= slowRoundMs) {
       const early = decide(perRound, false);
       if (early.allDecided && early.decision !== 'undecided') {
         reason = 'slope established';

@@ -86,6 +86,24 @@ function list(): void {
   parentPort!.postMessage({ polls, durationMs: performance.now() - started, sockets: [...seen.values()], threadsStarted: threads.size, threadsEnded });
 }
 
+/** the inodes of the namespace's UDP sockets (/proc/PID/net/udp and udp6: the inode is the tenth column) */
+function udpInodes(pid: number): number[] {
+  const inodes: number[] = [];
+  for (const file of ['udp', 'udp6']) {
+    let text: string;
+    try {
+      text = readFileSync(`/proc/${pid}/net/${file}`, 'latin1');
+    } catch {
+      continue; // no IPv6
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const inode = Number(line.trim().split(/\s+/)[9]);
+      if (inode > 0) inodes.push(inode);
+    }
+  }
+  return inodes;
+}
+
 function place(): void {
   parentPort!.postMessage('ready');
   const placed = new Map<number, PlacedSocket>();
@@ -94,6 +112,7 @@ function place(): void {
   const matcher = brokerMatcher(data.endpoints ?? []);
   let placedNew = 0;
   let placedBroker = 0;
+  const udpPlaced = new Set<number>();
   let readAt = -1;
   let reads = 0;
   for (;;) {
@@ -118,6 +137,14 @@ function place(): void {
           if (s.state !== 'LISTEN' && matcher.match(s.remoteAddress, s.remotePort)) placedBroker++;
         }
         placed.set(s.inode, { inode: s.inode, remoteAddress: s.remoteAddress, remotePort: s.remotePort, state: s.state });
+      }
+      // a UDP socket (a DNS lookup per request) is placed too, as not a broker's: counted, not kept
+      for (const inode of udpInodes(data.pids[0]!)) {
+        if (reads === 1) atStart.add(inode);
+        else if (!atStart.has(inode) && !udpPlaced.has(inode)) {
+          udpPlaced.add(inode);
+          placedNew++;
+        }
       }
       Atomics.store(flags, 2, placedNew);
       Atomics.store(flags, 3, placedBroker);

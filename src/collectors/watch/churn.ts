@@ -19,8 +19,8 @@ export interface ChurnTracker {
   /** sockets the process opened so far (of any kind): a live look, for deciding when to stop driving */
   opened(): number;
   /**
-   * Whether the sockets opened so far are placed well enough for the churn's broker counts: most of them placed,
-   * or three to a broker at least (the closed ones unplaced are counted in the proportion of the placed ones). A
+   * Whether the sockets opened so far are placed well enough for the churn's broker counts: most of them placed
+   * (TCP or UDP), or three to a broker at least (the closed ones unplaced are counted in the proportion of the placed ones). A
    * client built and closed per request opens sockets that live milliseconds, and on a loaded host the table
    * reads can miss every one of a short drive: the drive goes on until this holds (within its budget).
    */

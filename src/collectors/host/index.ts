@@ -39,7 +39,7 @@ async function brokerSocketsOf(
   matcher: ReturnType<typeof brokerMatcher>,
   filter: string[] | undefined,
   into: ParsedTcpTable & { methods: Map<SocketReadMethod, number>; why: Set<string> },
-): Promise<Map<number, TcpSocket>> {
+): Promise<{ found: Map<number, TcpSocket>; method: SocketReadMethod }> {
   const found = new Map<number, TcpSocket>();
   const access = filter && reader === nodeProcReader ? sockDiagAccess(pid, netns) : undefined;
   if (filter && access && 'argv' in access) {
@@ -48,7 +48,7 @@ async function brokerSocketsOf(
       for (const s of table.sockets) if (matcher.match(s.remoteAddress, s.remotePort)) found.set(s.inode, s);
       into.warnings.push(...table.warnings);
       into.methods.set('sock_diag', (into.methods.get('sock_diag') ?? 0) + 1);
-      return found;
+      return { found, method: 'sock_diag' };
     } catch (error) {
       if (!existsSync(`/proc/${pid}`)) throw error; // gone: the namespace is read through its next process
       into.why.add((error as Error).message);
@@ -67,7 +67,7 @@ async function brokerSocketsOf(
     into.warnings.push(...table.warnings);
   }
   into.methods.set('/proc', (into.methods.get('/proc') ?? 0) + 1);
-  return found;
+  return { found, method: '/proc' };
 }
 
 /** One look at the host: the processes holding broker sockets, their states per broker, fds of the limit. */
@@ -113,7 +113,7 @@ export async function readHostTop(request: HostTopRequest, reader: ProcReader = 
     } catch {
       // gone
     }
-  const tableOf = async (netns: string, pids: number[]): Promise<Map<number, TcpSocket> | undefined> => {
+  const tableOf = async (netns: string, pids: number[]): Promise<{ found: Map<number, TcpSocket>; method: SocketReadMethod } | undefined> => {
     for (const reading of pids) {
       try {
         return await brokerSocketsOf(reading, netns, reader, matcher, filter, parseWarnings);
@@ -150,7 +150,7 @@ export async function readHostTop(request: HostTopRequest, reader: ProcReader = 
   const namespaces = [...byNetns].filter(([netns]) => !reused.has(netns));
   // the next namespaces' tables are under way while this one's processes are read: two at a time, the kernel's
   // dump of each walks every TCP socket of the host, whatever its namespace, and one alone leaves a core idle
-  const tables = new Map<number, Promise<Map<number, TcpSocket> | undefined>>();
+  const tables = new Map<number, ReturnType<typeof tableOf>>();
   const ahead = (i: number) => {
     if (i < namespaces.length && !tables.has(i)) tables.set(i, tableOf(...namespaces[i]!));
   };
@@ -158,8 +158,8 @@ export async function readHostTop(request: HostTopRequest, reader: ProcReader = 
     const [netns, pids] = namespaces[i]!;
     ahead(i);
     ahead(i + 1);
-    const viaProcBefore = parseWarnings.methods.get('/proc') ?? 0;
-    const sockets = await tables.get(i);
+    const table = await tables.get(i);
+    const sockets = table?.found;
     tables.delete(i);
     ahead(i + 1);
     ahead(i + 2);
@@ -173,7 +173,7 @@ export async function readHostTop(request: HostTopRequest, reader: ProcReader = 
             unreadable: 0,
             unattributed: 0,
             brokerSockets: sockets?.size ?? 0,
-            method: (parseWarnings.methods.get('/proc') ?? 0) > viaProcBefore ? '/proc' : 'sock_diag',
+            method: table?.method ?? 'sock_diag',
           }
         : undefined;
     if (read && sockets) carry!.namespaces.set(netns, read);

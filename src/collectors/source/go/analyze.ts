@@ -219,15 +219,44 @@ function enclosingLists(stmt: GNode): Enclosing<GNode>[] {
   return levels;
 }
 
-/** Guards that make a stored construction a lazy singleton: sync.Once, `if x == nil`. */
+const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * `if cached != nil { return cached, nil }` before the build, in the same function (a statement list that
+ * encloses it): the build below runs only while the variable it is kept in is unset.
+ */
+function earlyReturnGuard(f: GoFile, call: GNode, storedIn: string): string | undefined {
+  const set = new RegExp(`(^|[^\\w.])${escapeRe(storedIn)}\\s*!=\\s*nil\\b`);
+  let cur = call;
+  for (let p = call.parent; p; cur = p, p = p.parent) {
+    if (p.type === 'function_declaration' || p.type === 'method_declaration' || p.type === 'func_literal') break;
+    if (p.type !== 'statement_list') continue;
+    for (const prev of p.kids.slice(0, p.kids.indexOf(cur))) {
+      if (prev.type !== 'if_statement') continue;
+      const cond = fieldOf(prev, 'condition');
+      const then = fieldOf(prev, 'consequence');
+      if (!cond || !then || !set.test(text(f, cond))) continue;
+      if (
+        findAll(
+          then,
+          (x) => x.type === 'return_statement',
+          (x) => x.type === 'func_literal',
+        ).length
+      )
+        return `built only when ${storedIn} is nil (line ${prev.line} returns it once set)`;
+    }
+  }
+  return undefined;
+}
+
+/** Guards that make a stored construction a lazy singleton: sync.Once, `if x == nil`, an early return while x is set. */
 function singletonGuard(f: GoFile, call: GNode, storedIn: string): string | undefined {
+  const early = earlyReturnGuard(f, call, storedIn);
+  if (early) return early;
   for (let p = call.parent; p; p = p.parent) {
     if (p.type === 'if_statement') {
       const cond = fieldOf(p, 'condition');
-      if (
-        cond &&
-        new RegExp(`${storedIn.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*==\\s*nil|!\\s*ok\\b|!\\s*exists\\b|\\bok\\s*==\\s*false`).test(text(f, cond))
-      )
+      if (cond && new RegExp(`${escapeRe(storedIn)}\\s*==\\s*nil|!\\s*ok\\b|!\\s*exists\\b|\\bok\\s*==\\s*false`).test(text(f, cond)))
         return `built only when ${text(f, cond)}`;
     }
     if (p.type === 'call_expression') {
@@ -408,6 +437,10 @@ export function analyzeGoPackage(files: GoFile[]): GoFacts {
             const cb = bindingOf(callerFn.file, callSite.node, packageVars);
             const callerFate = goFlowFate(callerFn.file, cb);
             c.fate = { ...callerFate, how: `returned to ${callerFn.name}; there ${callerFate.how ?? callerFate.status}` };
+            // the caller keeps it under a guard (if audit == nil { audit, err = newProducer() }): a lazy singleton
+            const kept = cb.storedIn ?? (callerFate.status === 'escapes' ? /^stored in (.+)$/.exec(callerFate.how ?? '')?.[1] : undefined);
+            const guard = kept && singletonGuard(callerFn.file, callSite.node, kept);
+            if (guard) c.singleton = `${guard}, in ${callerFn.name}`;
           }
         }
       }

@@ -185,40 +185,29 @@ test('past half the budget already (a slow warm-up took it): the concurrency is 
 // A client built and closed per request opens sockets that live milliseconds; when the churn tracker's table reads
 // have placed too few of them, the churn's broker counts are not to be trusted yet, and the drive goes on.
 test('clear rates, but the churn tracker has not placed the sockets: the drive goes on until it has, or to its upper bound', async () => {
-  const tracker = (enoughFrom: number) =>
-    ({
+  // sockets placed well enough once `enoughFrom` requests were served
+  const driveWith = (enoughFrom: number) => {
+    served = 0;
+    const tracker = {
       opened: () => served * 2,
       placedEnough: () => served >= enoughFrom,
       stop: () => Promise.reject(new Error('unused')),
       cancel: () => undefined,
-    }) as Parameters<typeof driveInRounds>[4];
-  served = 0;
-  const late = await driveInRounds(
-    { url, requests: 50, method: 'POST', warmup: 0, settleTimeoutMs: 1000 },
-    { floor: 15, roundSize: 5, budgetMs: 60_000 },
-    sampleOf(0),
-    sampler(() => 0),
-    tracker(28),
-  );
+    } as Parameters<typeof driveInRounds>[4];
+    return driveInRounds(
+      { url, requests: 50, method: 'POST', warmup: 0, settleTimeoutMs: 1000 },
+      { floor: 15, roundSize: 5, budgetMs: 60_000 },
+      sampleOf(0),
+      sampler(() => 0),
+      tracker,
+    );
+  };
+  const late = await driveWith(28);
   assert.equal(late.stop.reason, 'slope established');
   assert.equal(late.stop.requests, 30, 'the first round once 28 requests had placed their sockets');
-  served = 0;
-  const never = await driveInRounds(
-    { url, requests: 50, method: 'POST', warmup: 0, settleTimeoutMs: 1000 },
-    { floor: 15, roundSize: 5, budgetMs: 60_000 },
-    sampleOf(0),
-    sampler(() => 0),
-    tracker(Infinity),
-  );
+  const never = await driveWith(Infinity);
   assert.equal(never.stop.reason, 'upper bound');
   assert.equal(never.result.requests, 50);
-  served = 0;
-  const placed = await driveInRounds(
-    { url, requests: 50, method: 'POST', warmup: 0, settleTimeoutMs: 1000 },
-    { floor: 15, roundSize: 5, budgetMs: 60_000 },
-    sampleOf(0),
-    sampler(() => 0),
-    tracker(0),
-  );
+  const placed = await driveWith(0);
   assert.equal(placed.stop.requests, 15, 'placed from the start: the floor');
 });

@@ -1,5 +1,7 @@
 // shared-producer-message in Go: one Sarama ProducerMessage sent to two producers, listed twice in one
-// batch, or re-sent in a retry loop.
+// batch, or re-sent in a retry loop. A name rebound to a new message between two sends is not one message.
+// The failed message read from an AsyncProducer's Errors() and put back (p.Input() <- perr.Msg) is not
+// reported: Sarama clears its state (flags, retries, sequence number) before it returns an error.
 import type { Library } from '../../../types.js';
 import type { MessageResend, Site } from '../types.js';
 import { text, type Func, type GoFile } from './common.js';
@@ -29,7 +31,16 @@ export function resendsIn(f: GoFile, fn: Func, site: (n: GNode, fn: Func, librar
     const twice = elements.find((e, i) => elements.indexOf(e) !== i);
     if (twice) out.push({ ...site(lit, fn, 'sarama'), message: twice, how: 'listed-twice', firstLine: lit.line });
   }
-  const seen = new Map<string, { producer: string; line: number }>();
+  const seen = new Map<string, { producer: string; line: number; end: number }>();
+  // `msg = &sarama.ProducerMessage{…}` (or msg := …) rebinds the name to a new message: not the one sent before
+  const rebinds = (msg: string) =>
+    findAll(
+      fn.body!,
+      (x) =>
+        (x.type === 'short_var_declaration' || x.type === 'assignment_statement') &&
+        (fieldOf(x, 'left')?.kids ?? []).some((k) => k.type === 'identifier' && text(f, k) === msg),
+      (x) => x.type === 'func_literal',
+    );
   for (const s of sends) {
     const isCall = s.type === 'call_expression';
     const msgNode = isCall ? fieldOf(s, 'arguments')?.kids[0] : s.kids[1];
@@ -37,11 +48,15 @@ export function resendsIn(f: GoFile, fn: Func, site: (n: GNode, fn: Func, librar
     const msg = text(f, msgNode);
     const producer = isCall ? text(f, fieldOf(s, 'function')!.kids[0]!) : text(f, s.kids[0]!).replace(/\.Input\(\)$/, '');
     const first = seen.get(msg);
+    if (first && rebinds(msg).some((r) => r.start >= first.end && r.end <= s.start)) {
+      seen.set(msg, { producer, line: s.line, end: s.end });
+      continue;
+    }
     if (first && first.producer !== producer) {
       out.push({ ...site(s, fn, 'sarama'), message: msg, how: 'two-producers', firstLine: first.line });
       continue;
     }
-    seen.set(msg, { producer, line: s.line });
+    seen.set(msg, { producer, line: s.line, end: s.end });
     // re-sent in a retry loop: the message is built outside the loop that sends it
     for (let p = s.parent; p && p !== fn.body; p = p.parent) {
       if (p.type !== 'for_statement') continue;

@@ -20,6 +20,35 @@ function jsFix(c: Construction): string {
   return `Disconnect ${name} on every path: try { … } finally { await ${name}.disconnect() }, or keep one per process.`;
 }
 
+/**
+ * A Go fix under the names the code uses. A wrapper built New…FromClient(client) frees nothing of the client when
+ * it is closed (Sarama wraps the client in a no-op closer): the fix closes the client, by its own name.
+ */
+function goFix(c: Construction, wrapper?: Construction): string | undefined {
+  if (c.language !== 'go') return undefined;
+  const fc = c.fromClient;
+  if (fc && !fc.closesClient && !fc.clientClosed) {
+    const name = c.binding ?? c.kind;
+    return `Close ${fc.client}, the client that ${name} was built from, on every path: ${c.callee}(${fc.client}) wraps it without taking it over, so ${name}.Close() alone leaves ${fc.client}'s broker connections and metadata goroutine running:
+  defer ${fc.client}.Close()
+  ${name}, err := ${c.callee}(${fc.client})
+  if err != nil { return err }
+  defer ${name}.Close() // runs first`;
+  }
+  if (wrapper && c.binding) {
+    const owner = wrapper.binding ?? `the ${wrapper.kind}`;
+    return `Close ${c.binding} when ${owner} is done with it: ${wrapper.callee}(${c.binding}) does not take it over, so ${owner}'s Close leaves it open.
+Hand ${c.binding} on with it (return both, or a type whose Close closes ${owner} and then ${c.binding}), or build it with
+${wrapper.callee.replace(/FromClient$/, '')}(…), whose Close closes the client it makes for itself.`;
+  }
+  if ((c.library === 'sarama' || c.library === 'franz-go') && c.binding && /^\w+$/.test(c.binding))
+    return `Close ${c.binding} on every path, right after the error check:
+  ${c.binding}, err := ${c.callee}(…)
+  if err != nil { return err }
+  defer ${c.binding}.Close()`;
+  return undefined;
+}
+
 export default defineRule({
   id: 'client-not-closed',
   meta: {
@@ -69,29 +98,43 @@ group); or keep one per process:
   },
   needs: ['source'],
   check({ source }) {
-    // a client wrapped by New…FromClient is producer-closed-client-open's (or, when the wrapper leaks too, the wrapper's)
-    const wrapped = (c: (typeof source.constructions)[number]) =>
-      !!c.binding && source.constructions.some((o) => o.fromClient?.client === c.binding && o.file === c.file && o.function === c.function);
+    // a client wrapped by New…FromClient is producer-closed-client-open's (or, when the wrapper leaks too, the wrapper's);
+    // when the wrapper is handed on (returned, stored) and the client is dropped, the client is this rule's
+    const wrapperOf = (c: Construction) =>
+      c.binding ? source.constructions.find((o) => o.fromClient?.client === c.binding && o.file === c.file && o.function === c.function) : undefined;
+    const handedWrapper = (c: Construction) => {
+      const w = wrapperOf(c);
+      return w && w.fate.status === 'escapes' && !w.fromClient!.closesClient ? w : undefined;
+    };
+    const dropped = (c: Construction, w: Construction) =>
+      `never closes it: ${w.binding ? `${w.binding}, the ${w.kind} built from it by ${w.callee}(${c.binding}),` : `the ${w.kind} built from it by ${w.callee}(${c.binding})`} is ${w.fate.how ?? 'handed on'}, and its Close does not close ${c.binding}`;
     return source.constructions
-      .filter((c) => !c.scope && !c.inMain && !c.singleton && (c.fate.status === 'leaks' || c.fate.status === 'discarded') && !wrapped(c))
-      .map((c) => ({
-        messageId: c.fate.reason ? ('reason' as const) : c.fate.status === 'leaks' && c.binding ? ('leaks' as const) : ('dropped' as const),
-        data: {
-          binding: c.binding ?? '_',
-          bound: boundText(c),
-          callee: c.callee,
-          function: c.function,
-          kind: kindText(c),
-          leakLine: c.fate.leakLine ?? 0,
-          how: c.fate.how ?? 'drops it',
-          reason: c.fate.reason ?? '',
-        },
-        confidence: 'likely' as const,
-        library: c.library,
-        ...(isJsClient(c) ? { fix: jsFix(c) } : {}),
-        locations: [at(c), ...(c.fate.leakLine ? [at(c, { line: c.fate.leakLine, column: 1 })] : [])],
-        fingerprint: fingerprintOf('client-not-closed', c),
-        evidence: [{ source: 'source' as const, description: `${c.file}:${c.line}: ${c.snippet}` }],
-      }));
+      .filter(
+        (c) => !c.scope && !c.inMain && !c.singleton && (c.fate.status === 'leaks' || c.fate.status === 'discarded') && (!wrapperOf(c) || !!handedWrapper(c)),
+      )
+      .map((c) => {
+        const w = handedWrapper(c);
+        const reason = c.fate.reason ?? (w ? dropped(c, w) : undefined);
+        const fix = isJsClient(c) ? jsFix(c) : goFix(c, w);
+        return {
+          messageId: reason ? ('reason' as const) : c.fate.status === 'leaks' && c.binding ? ('leaks' as const) : ('dropped' as const),
+          data: {
+            binding: c.binding ?? '_',
+            bound: boundText(c),
+            callee: c.callee,
+            function: c.function,
+            kind: kindText(c),
+            leakLine: c.fate.leakLine ?? 0,
+            how: c.fate.how ?? 'drops it',
+            reason: reason ?? '',
+          },
+          confidence: 'likely' as const,
+          library: c.library,
+          ...(fix ? { fix } : {}),
+          locations: [at(c), ...(c.fate.leakLine ? [at(c, { line: c.fate.leakLine, column: 1 })] : [])],
+          fingerprint: fingerprintOf('client-not-closed', c),
+          evidence: [{ source: 'source' as const, description: `${c.file}:${c.line}: ${c.snippet}` }],
+        };
+      });
   },
 });

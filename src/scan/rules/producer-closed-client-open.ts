@@ -30,6 +30,9 @@ export default defineRule({
         data: { callee: c.callee, client: c.fromClient!.client, function: c.function, producer: c.binding ?? 'it' },
         confidence: 'likely' as const,
         library: c.library,
+        fix: `Close ${c.fromClient!.client} too, after ${c.binding ?? `the ${c.kind}`} (${c.callee}(${c.fromClient!.client}) does not take the client over: Close on the ${c.kind} leaves ${c.fromClient!.client}'s broker connections and metadata goroutine running):
+  defer ${c.fromClient!.client}.Close()
+  defer ${c.binding ?? c.kind}.Close() // runs first`,
         locations: [at(c)],
         fingerprint: fingerprintOf('producer-closed-client-open', c),
         evidence: [{ source: 'source' as const, description: `${c.file}:${c.line}: ${c.snippet}` }],

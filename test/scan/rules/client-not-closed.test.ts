@@ -58,3 +58,34 @@ test('client-not-closed in JS and TS: the message reads as JS (const admin = kaf
   assert.match(consumer.fix, /await consumer\.disconnect\(\)/);
   assert.doesNotMatch(consumer.fix, /producer/);
 });
+
+test('client-not-closed in Go, New…FromClient: the fix closes the client by its own name; a wrapper handed on leaves the dropped client reported', async () => {
+  const run = await scan({ root: join(scanFixtures, 'go/from-client'), includeTests: true });
+  const at = (line: number) => {
+    const f = run.diagnosis.findings.find((x) => x.ruleId === 'client-not-closed' && x.locations[0]!.line === line);
+    assert.ok(f, `lag.go:${line}`);
+    return f;
+  };
+  // consumer.Close() would free nothing of kafkaClient: the fix names kafkaClient
+  const wrapper = at(16).fix;
+  assert.match(wrapper, /defer kafkaClient\.Close\(\)/);
+  assert.match(wrapper, /consumer, err := sarama\.NewConsumerFromClient\(kafkaClient\)/);
+  assert.doesNotMatch(wrapper, /\bp\.Close\(\)|NewSyncProducer\(brokers/);
+  // the producer is returned, its client dropped
+  const dropped = at(55);
+  assert.match(
+    dropped.summary,
+    /never closes it: the producer built from it by sarama\.NewSyncProducerFromClient\(client\) is returned, and its Close does not close client/,
+  );
+  assert.match(dropped.fix, /Close client when the producer is done with it[\s\S]*sarama\.NewSyncProducer\(…\)/);
+});
+
+test('client-not-closed in Go: the fix uses the variable the code binds', async () => {
+  const run = await scan({ root: join(scanFixtures, 'go/client-not-closed'), includeTests: true });
+  const found = run.diagnosis.findings.filter((f) => f.ruleId === 'client-not-closed' && f.library === 'sarama' && /:= /.test(f.summary));
+  assert.ok(found.length > 0);
+  for (const f of found) {
+    const name = /^(\w+) := /.exec(f.summary)![1]!;
+    assert.match(f.fix, new RegExp(`defer ${name}\\.Close\\(\\)`), f.fix);
+  }
+});

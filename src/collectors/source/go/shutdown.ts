@@ -112,7 +112,12 @@ export function shutdownGaps(files: GoFile[], imports: Map<GoFile, Map<string, s
     if (signals && own && at >= 0 && c.fate.status === 'closed') {
       // main closes it only by defer (or after its loop), and main never returns: an endless loop with no way out
       const loopAt = mainList.findIndex((st, i) => i > at && neverEnds(st));
-      const inLiteral = main.body && findAll(main.body, isLiteral).some((lit) => closesOf(mf, lit, own, true).length);
+      // a goroutine or closure that closes it, or is handed it (go shutdown(group), func() { <-sigs; stop(group) }): its path may close it
+      const handed = (n: GNode) => findAll(n, (x) => x.type === 'identifier' && text(mf, x) === own && x.parent?.type === 'argument_list').length > 0;
+      const inLiteral =
+        !!main.body &&
+        (findAll(main.body, isLiteral).some((lit) => closesOf(mf, lit, own, true).length || handed(lit)) ||
+          mainList.some((st) => st.type === 'go_statement' && handed(st)));
       const elsewhere = files.some((f) => f !== mf && closesOf(f, f.root, own, true).length);
       if (loopAt > at && !inLiteral && !elsewhere) {
         const early = mainList.slice(at + 1, loopAt).some((st) => st.type !== 'defer_statement' && closesOf(mf, st, own, true).length);

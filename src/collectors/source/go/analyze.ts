@@ -258,6 +258,23 @@ function singletonGuard(f: GoFile, call: GNode, storedIn: string): string | unde
       const cond = fieldOf(p, 'condition');
       if (cond && new RegExp(`${escapeRe(storedIn)}\\s*==\\s*nil|!\\s*ok\\b|!\\s*exists\\b|\\bok\\s*==\\s*false`).test(text(f, cond)))
         return `built only when ${text(f, cond)}`;
+      // a flag the branch sets once it has built it: if !ready { …; ready = true }
+      const flag = cond && /^\(?\s*!\s*([A-Za-z_][\w.]*)\s*\)?$|^\(?\s*([A-Za-z_][\w.]*)\s*==\s*false\s*\)?$/.exec(text(f, cond));
+      const name = flag?.[1] ?? flag?.[2];
+      const then = fieldOf(p, 'consequence');
+      if (
+        name &&
+        then &&
+        findAll(
+          then,
+          (x) =>
+            x.type === 'assignment_statement' &&
+            new RegExp(`^${escapeRe(name)}$`).test(text(f, fieldOf(x, 'left') ?? x).trim()) &&
+            /^true$/.test(text(f, fieldOf(x, 'right') ?? x).trim()),
+          (x) => x.type === 'func_literal',
+        ).length
+      )
+        return `built only while ${name} is false (the branch sets it once built)`;
     }
     if (p.type === 'call_expression') {
       const fn = fieldOf(p, 'function');
@@ -446,7 +463,14 @@ export function analyzeGoPackage(files: GoFile[]): GoFacts {
       }
       const stored = b.storedIn ?? (fate.status === 'escapes' && /^stored in /.test(fate.how ?? '') ? fate.how!.slice(10) : undefined);
       if (stored) {
-        const guard = singletonGuard(f, call, stored);
+        let guard = singletonGuard(f, call, stored);
+        // a helper that builds it into the variable itself, called under the caller's guard (if metrics == nil { ensureMetrics() })
+        if (!guard && scope && scope.chain.length >= 2) {
+          const callerFn = funcs.find((x) => x.name === scope.chain[scope.chain.length - 2]);
+          const callSite = callerFn?.calls.find((x) => byShort.get(x.name)?.some((h) => h.name === scope.chain[scope.chain.length - 1]));
+          const outer = callerFn && callSite && singletonGuard(callerFn.file, callSite.node, stored);
+          if (outer) guard = `${outer}, in ${callerFn.name}`;
+        }
         if (guard) c.singleton = guard;
       }
       if (ctor.fromClient && call.type === 'call_expression') {

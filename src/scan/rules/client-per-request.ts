@@ -117,7 +117,22 @@ request is kept alive by its own sender task even after the handler drops it.
         const scope = scopeText(c.scope!);
         const base = { callee: c.callee, kind: kindText(c), scope, entry: c.scope!.entry, scopeKind: c.scope!.kind, chain: c.scope!.chain.join(' → ') };
         const locations = [at(c), ...(c.fate.leakLine ? [at(c, { line: c.fate.leakLine, column: 1 })] : [])];
-        const fix = jsFix(c);
+        // a Go client wrapped New…FromClient(client) in the same function: closing the wrapper does not close it
+        const wrapper =
+          c.language === 'go' && c.binding
+            ? source.constructions.find(
+                (o) => o.fromClient?.client === c.binding && !o.fromClient?.closesClient && o.file === c.file && o.function === c.function,
+              )
+            : undefined;
+        const wrapperName = wrapper && (wrapper.binding ?? `the ${wrapper.kind}`);
+        const fix =
+          jsFix(c) ??
+          (wrapper
+            ? `Create ${c.binding} once at start-up, share it, and close it on shutdown; closing ${wrapperName}, built from it by ${wrapper.callee}(${c.binding}), does not close it:
+  ${c.binding}, err := ${c.callee}(brokers, cfg) // once, in main
+  if err != nil { log.Fatal(err) }
+  defer ${c.binding}.Close()`
+            : undefined);
         const common = {
           library: c.library,
           ...(fix ? { fix } : {}),
@@ -133,7 +148,9 @@ request is kept alive by its own sender task even after the handler drops it.
               ? c.fate.reason
               : c.fate.status === 'discarded'
                 ? `drops it (${c.fate.how})`
-                : `does not close it on the path that leaves at line ${c.fate.leakLine}`;
+                : `does not close it on the path that leaves at line ${c.fate.leakLine}${
+                    wrapper && wrapper.fromClient?.producerClosed ? ` (${wrapperName}.Close() does not close ${c.binding}: ${wrapper.callee} wraps it)` : ''
+                  }`;
           return { ...common, messageId: 'leaks' as const, data: { ...base, fate }, confidence: 'likely' as const };
         }
         if (c.fate.status === 'closed')

@@ -12,7 +12,7 @@ export default defineRule({
       "A producer or consumer built with Sarama's New…FromClient is closed, but the client passed in is not: Close on the wrapper leaves the client's broker connections and metadata goroutine running.",
     severity: 'error',
     messages: {
-      fromClient: '{callee}({client}) in {function}: {producer} is closed but {client} never is (Close on a …FromClient producer does not close its client)',
+      fromClient: '{callee}({client}) in {function}: {producer} is closed but {client} never is (Close on a …FromClient {wrapper} does not close its client)',
     },
     fix: {
       sarama: 'Close the client too, after the producer:\n  defer client.Close()\n  defer producer.Close() // runs first',
@@ -27,7 +27,7 @@ export default defineRule({
       .filter((c) => c.fromClient && !c.fromClient.closesClient && c.fromClient.producerClosed && !c.fromClient.clientClosed)
       .map((c) => ({
         messageId: 'fromClient' as const,
-        data: { callee: c.callee, client: c.fromClient!.client, function: c.function, producer: c.binding ?? 'it' },
+        data: { callee: c.callee, client: c.fromClient!.client, function: c.function, producer: c.binding ?? 'it', wrapper: c.kind },
         confidence: 'likely' as const,
         library: c.library,
         fix: `Close ${c.fromClient!.client} too, after ${c.binding ?? `the ${c.kind}`} (${c.callee}(${c.fromClient!.client}) does not take the client over: Close on the ${c.kind} leaves ${c.fromClient!.client}'s broker connections and metadata goroutine running):

@@ -156,3 +156,11 @@ test('client-per-request in JS/TS handler forms: class properties typed as handl
   assert.match(at('js/handler-forms/routes.js', 40).summary, /router\.put\('\/wrapped'\) \(registered with router\.put\)/);
   assert.match(at('js/handler-forms/routes.js', 47).summary, /remove \(registered with router\.delete\)/);
 });
+
+test('client-per-request in Go: a client wrapped New…FromClient in the handler is the one to close, by its own name', async () => {
+  const run = await scan({ root: join(scanFixtures, 'go/from-client'), includeTests: true });
+  const f = run.diagnosis.findings.find((x) => x.ruleId === id && x.locations[0]!.file === 'handler.go' && x.locations[0]!.line === 14);
+  assert.ok(f);
+  assert.match(f.summary, /consumer\.Close\(\) does not close kafkaClient: sarama\.NewConsumerFromClient wraps it/);
+  assert.match(f.fix, /kafkaClient, err := sarama\.NewClient\(brokers, cfg\)[\s\S]*defer kafkaClient\.Close\(\)/);
+});

@@ -29,6 +29,24 @@ function jsFix(c: Construction): string {
   })`;
 }
 
+/** The Go fix under the variable the code binds: SIGTERM (not only SIGINT) ends main's loop, so main returns and its defers run. */
+function goFix(c: Construction, reason: string): string | undefined {
+  if (c.language !== 'go' || !c.binding || !/^\w+$/.test(c.binding) || c.library === 'franz-go') return undefined;
+  const name = c.binding;
+  const loop =
+    reason === 'not-closed'
+      ? `
+  for ctx.Err() == nil { … } // a loop that ends on SIGTERM, so main returns and runs its defers`
+      : `
+  <-ctx.Done() // or a consume loop that returns once ctx is done`;
+  return `Stop on SIGTERM (Kubernetes sends SIGTERM; os.Interrupt alone is Ctrl-C) and close ${name} on the way out of main:
+  ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+  defer stop()
+  ${name}, err := ${c.callee}(…)
+  if err != nil { log.Fatal(err) }
+  defer ${name}.Close()${loop}`;
+}
+
 export default defineRule({
   id: 'no-graceful-shutdown',
   meta: {
@@ -107,7 +125,7 @@ Without a server that handles SIGTERM: loop.add_signal_handler(signal.SIGTERM, s
         data: { callee: c?.callee ?? 'it', kind: kindText(g), function: g.function, detail: g.detail },
         confidence: g.reason === 'no-signal-handler' ? ('likely' as const) : ('possible' as const),
         library: g.library,
-        ...(c && isJsClient(c) ? { fix: jsFix(c) } : {}),
+        ...(c && isJsClient(c) ? { fix: jsFix(c) } : c && goFix(c, g.reason) ? { fix: goFix(c, g.reason)! } : {}),
         locations: [at(g)],
         fingerprint: fingerprintOf('no-graceful-shutdown', g),
         evidence: [{ source: 'source' as const, description: `${g.file}:${g.line}: ${g.snippet}` }],

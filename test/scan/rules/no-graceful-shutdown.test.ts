@@ -74,3 +74,18 @@ test('no-graceful-shutdown in JS/TS: a consumer started in async run() with no S
   const consumer = ts.diagnosis.findings.find((f) => f.ruleId === 'no-graceful-shutdown')!;
   assert.match(consumer.summary, /builds a consumer in run, but only a SIGINT handler \(src\/index\.ts:16\)/);
 });
+
+test('no-graceful-shutdown in Go: SIGINT only, and a deferred Close behind a loop with no way out; the fix closes the bound variable on SIGTERM', async () => {
+  const run = await scan({ root: join(scanFixtures, 'go/shutdown'), includeTests: true });
+  const at = (file: string, line: number) => {
+    const f = run.diagnosis.findings.find((x) => x.ruleId === 'no-graceful-shutdown' && x.locations[0]!.file === file && x.locations[0]!.line === line);
+    assert.ok(f, `${file}:${line}`);
+    return f;
+  };
+  const sigint = at('sigint-only/main.go', 14);
+  assert.match(sigint.summary, /signal\.Notify\(c, os\.Interrupt\) \(line 19\) catches SIGINT only/);
+  assert.match(sigint.fix, /syscall\.SIGTERM[\s\S]*producer, err := sarama\.NewAsyncProducer\(…\)[\s\S]*defer producer\.Close\(\)/);
+  const skipped = at('exit-skips-defer/main.go', 26);
+  assert.match(skipped.summary, /group\.Close\(\) is never reached: the loop at line 44 never ends/);
+  assert.match(skipped.fix, /defer group\.Close\(\)\n\s*for ctx\.Err\(\) == nil/);
+});

@@ -67,7 +67,10 @@ const blocks = (f: GoFile, n: GNode) =>
 export function shutdownGaps(files: GoFile[], imports: Map<GoFile, Map<string, string>>, main: Func, constructions: Construction[]): ShutdownGap[] {
   const gaps: ShutdownGap[] = [];
   const all = files.map((f) => f.source).join('\n');
-  const signals = /\bsignal\.(Notify|NotifyContext)\s*\(/.test(all) || /\bfx\.New\s*\(/.test(all);
+  // libraries that catch SIGTERM (and SIGINT) for the program: uber-go/fx, controller-runtime's
+  // SetupSignalHandler (ctrl., signals., manager.), knative's signals.NewContext
+  const helper = /\bfx\.New\s*\(|\.SetupSignalHandler\s*\(\s*\)|\bsignals\.NewContext\s*\(\s*\)/.test(all);
+  const signals = /\bsignal\.(Notify|NotifyContext)\s*\(/.test(all) || helper;
   // only a program that runs until it is stopped needs a SIGTERM path: one that serves, or loops forever
   // only a program that runs until it is stopped needs a SIGTERM path: one that serves, blocks forever, loops
   // forever in main, or polls a consumer in an endless loop (a tool that runs to completion closes on return)
@@ -80,7 +83,6 @@ export function shutdownGaps(files: GoFile[], imports: Map<GoFile, Map<string, s
   if (!serves && !mainLoops && !pollLoops && !signals) return gaps;
   const built = constructions.filter((c) => c.inMain && !c.scope && (c.kind === 'producer' || c.kind === 'consumer' || c.kind === 'client'));
   const caught = sigtermCaught(files);
-  const fx = /\bfx\.New\s*\(/.test(all);
   const mainList = main.body?.kids.find((k) => k.type === 'statement_list')?.kids ?? [];
   const mf = main.file;
   for (const c of built) {
@@ -98,7 +100,7 @@ export function shutdownGaps(files: GoFile[], imports: Map<GoFile, Map<string, s
       if (closedAt > at && !mainList.slice(at + 1, closedAt).some((st) => st.type !== 'defer_statement' && st.type !== 'go_statement' && blocks(mf, st)))
         continue;
     }
-    if (signals && !caught.sigterm && caught.sigintOnly && !fx) {
+    if (signals && !caught.sigterm && caught.sigintOnly && !helper) {
       const { file, node } = caught.sigintOnly;
       gaps.push(
         shutdownGap(

@@ -1,0 +1,972 @@
+// Package kleakanalysis is kleak's Kafka-client leak analyzer on golang.org/x/tools/go/analysis: it follows a
+// client from its constructor through the functions that return it, across files and packages (function
+// summaries exported as facts, so the depth is unbounded), and decides who owns it by escape: whoever finally
+// stores it in something long-lived or returns it. A request handler or per-message callback that gets a fresh
+// client (built by itself or by anything it calls) and does not keep it builds one per request.
+//
+// Diagnostics carry the kleak rule id as their Category and first word:
+//
+//	client-per-request           a handler builds a client per request (through its chain of calls)
+//	client-not-closed            a factory's client dropped by its caller, or a client only wrapped by
+//	                             a Sarama New…FromClient whose Close does not close it
+package kleakanalysis
+
+import (
+	"encoding/json"
+	"fmt"
+	"go/ast"
+	"go/token"
+	"go/types"
+	"sort"
+	"strings"
+
+	"golang.org/x/tools/go/analysis"
+	"golang.org/x/tools/go/types/typeutil"
+)
+
+// Analyzer is kleak's analyzer.
+var Analyzer = &analysis.Analyzer{
+	Name:      "kleak",
+	Doc:       "report Kafka clients built per request or never closed, following them across calls and packages",
+	URL:       "https://github.com/kleak-dev/kleak",
+	Run:       run,
+	FactTypes: []analysis.Fact{new(Summary)},
+}
+
+// payload: each message ends with a line "kleak:{json}" that kleak scan reads (set by kleak, not for people).
+var payload bool
+
+func init() {
+	Analyzer.Flags.BoolVar(&payload, "payload", false, "append a JSON record to each diagnostic (for kleak scan)")
+}
+
+// Origin is a Kafka client's construction site, as a summary carries it to the callers.
+type Origin struct {
+	Kind, Library, Callee string
+	File                  string
+	Line, Col             int
+	Func, Snippet         string
+	Binding               string
+	// Chain: the summarised function down to Func (the function that calls the constructor)
+	Chain []string
+	// Fate, for a client the function builds and does not keep: closed, leaks, discarded or wrapped
+	Fate, How string
+	LeakLine  int
+}
+
+// Summary is a function's fact: the fresh clients it returns (the caller owns them), the clients it builds on
+// every call and does not keep (closed or leaked inside), and the parameters it closes.
+type Summary struct {
+	Returns      []Origin
+	Builds       []Origin
+	ClosesParams []int
+}
+
+// AFact marks Summary as an analysis fact.
+func (*Summary) AFact() {}
+
+func (s *Summary) String() string {
+	parts := []string{}
+	for _, o := range s.Returns {
+		parts = append(parts, fmt.Sprintf("returns %s %s from %s", o.Kind, o.Callee, strings.Join(o.Chain, " → ")))
+	}
+	for _, o := range s.Builds {
+		parts = append(parts, fmt.Sprintf("builds %s %s (%s) via %s", o.Kind, o.Callee, o.Fate, strings.Join(o.Chain, " → ")))
+	}
+	if len(s.ClosesParams) > 0 {
+		parts = append(parts, fmt.Sprintf("closes params %v", s.ClosesParams))
+	}
+	return strings.Join(parts, "; ")
+}
+
+func (s *Summary) empty() bool {
+	return s == nil || len(s.Returns) == 0 && len(s.Builds) == 0 && len(s.ClosesParams) == 0
+}
+
+// unit is one function body: a declared function or method, or a function literal.
+type unit struct {
+	name   string
+	obj    *types.Func
+	body   *ast.BlockStmt
+	sig    *types.Signature
+	end    token.Pos
+	parent map[ast.Node]ast.Node
+}
+
+type checker struct {
+	pass    *analysis.Pass
+	local   map[*types.Func]*Summary
+	parents map[*ast.File]map[ast.Node]ast.Node
+}
+
+func run(pass *analysis.Pass) (any, error) {
+	// the Kafka libraries themselves, and packages that reach none of them, build no client kleak follows
+	if kafkaLibrary(pass.Pkg.Path()) || !reachesKafka(pass.Pkg, map[*types.Package]bool{}) {
+		return nil, nil
+	}
+	c := &checker{pass: pass, local: map[*types.Func]*Summary{}}
+	units := c.units()
+	// summaries of this package's functions, to a fixed point (a helper may be declared after its caller)
+	for i := 0; i < 8; i++ {
+		changed := false
+		for _, u := range units {
+			if u.obj == nil {
+				continue
+			}
+			s := c.analyze(u, false)
+			old := c.local[u.obj]
+			if summaryKey(old) != summaryKey(s) {
+				c.local[u.obj] = s
+				changed = true
+			}
+		}
+		if !changed {
+			break
+		}
+	}
+	for obj, s := range c.local {
+		if !s.empty() {
+			pass.ExportObjectFact(obj, s)
+		}
+	}
+	for _, u := range units {
+		c.analyze(u, true)
+	}
+	return nil, nil
+}
+
+// kafkaLibrary: a package of a Kafka client library (its own constructors call each other)
+func kafkaLibrary(path string) bool {
+	for _, prefix := range []string{"github.com/IBM/sarama", "github.com/Shopify/sarama", "github.com/twmb/franz-go", "github.com/segmentio/kafka-go", "github.com/confluentinc/confluent-kafka-go"} {
+		if path == prefix || strings.HasPrefix(path, prefix+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+// reachesKafka: pkg imports a Kafka library, directly or through its imports
+func reachesKafka(pkg *types.Package, seen map[*types.Package]bool) bool {
+	if seen[pkg] {
+		return false
+	}
+	seen[pkg] = true
+	for _, imp := range pkg.Imports() {
+		if kafkaLibrary(imp.Path()) || reachesKafka(imp, seen) {
+			return true
+		}
+	}
+	return false
+}
+
+func summaryKey(s *Summary) string {
+	if s == nil {
+		return ""
+	}
+	b, _ := json.Marshal(s)
+	return string(b)
+}
+
+// units lists the package's function bodies, named as the Go runtime names them (pkg.F, pkg.(*T).M, pkg.F.func1).
+func (c *checker) units() []*unit {
+	var out []*unit
+	pkg := c.pass.Pkg.Name()
+	for _, f := range c.pass.Files {
+		parent := map[ast.Node]ast.Node{}
+		var stack []ast.Node
+		ast.Inspect(f, func(n ast.Node) bool {
+			if n == nil {
+				stack = stack[:len(stack)-1]
+				return true
+			}
+			if len(stack) > 0 {
+				parent[n] = stack[len(stack)-1]
+			}
+			stack = append(stack, n)
+			return true
+		})
+		for _, d := range f.Decls {
+			fd, ok := d.(*ast.FuncDecl)
+			if !ok || fd.Body == nil {
+				continue
+			}
+			obj, _ := c.pass.TypesInfo.Defs[fd.Name].(*types.Func)
+			if obj == nil {
+				continue
+			}
+			name := pkg + "." + fd.Name.Name
+			if fd.Recv != nil && len(fd.Recv.List) > 0 {
+				name = pkg + "." + recvName(fd.Recv.List[0].Type) + "." + fd.Name.Name
+			}
+			out = append(out, &unit{name: name, obj: obj, body: fd.Body, sig: obj.Type().(*types.Signature), end: fd.Body.Rbrace, parent: parent})
+			out = append(out, c.literals(fd.Body, name, true, parent)...)
+		}
+	}
+	return out
+}
+
+func recvName(e ast.Expr) string {
+	switch t := e.(type) {
+	case *ast.StarExpr:
+		return "(*" + recvName(t.X) + ")"
+	case *ast.IndexExpr:
+		return recvName(t.X)
+	case *ast.IndexListExpr:
+		return recvName(t.X)
+	case *ast.Ident:
+		return t.Name
+	}
+	return "?"
+}
+
+// literals: the function literals directly in body (nested ones under theirs), numbered in order.
+func (c *checker) literals(body ast.Node, outer string, top bool, parent map[ast.Node]ast.Node) []*unit {
+	var out []*unit
+	n := 0
+	ast.Inspect(body, func(x ast.Node) bool {
+		lit, ok := x.(*ast.FuncLit)
+		if !ok || x == body {
+			return true
+		}
+		n++
+		name := fmt.Sprintf("%s.%d", outer, n)
+		if top {
+			name = fmt.Sprintf("%s.func%d", outer, n)
+		}
+		sig, _ := c.pass.TypesInfo.TypeOf(lit).(*types.Signature)
+		if sig != nil {
+			out = append(out, &unit{name: name, body: lit.Body, sig: sig, end: lit.Body.Rbrace, parent: parent})
+		}
+		out = append(out, c.literals(lit, name, false, parent)...)
+		return false
+	})
+	return out
+}
+
+// entry says whether a function is a request handler or per-message code, and how kleak knows.
+func entry(u *unit) (kind, how string) {
+	params := u.sig.Params()
+	var names []string
+	for i := 0; i < params.Len(); i++ {
+		names = append(names, types.TypeString(params.At(i).Type(), nil))
+	}
+	has := func(t string) bool {
+		for _, n := range names {
+			if n == t {
+				return true
+			}
+		}
+		return false
+	}
+	switch {
+	case has("net/http.ResponseWriter") && has("*net/http.Request"):
+		return "request", "signature (http.ResponseWriter, *http.Request)"
+	case has("*github.com/gin-gonic/gin.Context"):
+		return "request", "gin handler (*gin.Context)"
+	case has("github.com/labstack/echo/v4.Context") || has("github.com/labstack/echo.Context"):
+		return "request", "echo handler (echo.Context)"
+	case has("*github.com/gofiber/fiber/v2.Ctx") || has("github.com/gofiber/fiber/v3.Ctx"):
+		return "request", "fiber handler (fiber.Ctx)"
+	}
+	if u.obj != nil && u.obj.Name() == "ConsumeClaim" && len(names) == 2 && strings.HasSuffix(names[1], "sarama.ConsumerGroupClaim") {
+		return "per-message", "Sarama ConsumeClaim, once per claimed partition's messages"
+	}
+	return "", ""
+}
+
+// fate of a fresh client in the function that gets it
+type fate struct {
+	status   string // stored, returned, escapes, closed, leaks, discarded, wrapped
+	how      string
+	leakLine int
+	binding  string
+}
+
+// producer: an expression that yields a fresh client, and where the client comes from
+type producer struct {
+	expr    ast.Expr
+	origins []Origin
+	direct  bool
+	callee  string
+	ctor    *ctor
+}
+
+// analyze summarises one unit; with report, it reports what it finds.
+func (c *checker) analyze(u *unit, report bool) *Summary {
+	s := &Summary{}
+	info := c.pass.TypesInfo
+	kind, how := entry(u)
+	mainPkg := c.pass.Pkg.Name() == "main"
+	ast.Inspect(u.body, func(n ast.Node) bool {
+		if _, ok := n.(*ast.FuncLit); ok {
+			return false // its own unit
+		}
+		e, ok := n.(ast.Expr)
+		if !ok {
+			return true
+		}
+		// a call to something that builds clients it does not keep: those are built on every call of u too
+		if call, ok := e.(*ast.CallExpr); ok {
+			if sum := c.summaryOf(call); sum != nil {
+				for _, o := range sum.Builds {
+					o.Chain = append([]string{u.name}, o.Chain...)
+					s.Builds = append(s.Builds, o)
+					if report && kind != "" {
+						c.reportPerRequest(u, call, kind, how, o, fate{status: o.Fate, how: o.How, leakLine: o.LeakLine, binding: o.Binding}, false)
+					}
+				}
+			}
+		}
+		p := c.producerOf(u, e)
+		if p == nil {
+			return true
+		}
+		f := c.fateOf(u, p.expr)
+		for _, o := range p.origins {
+			if p.direct {
+				o.Binding = f.binding
+			}
+			switch f.status {
+			case "returned":
+				s.Returns = append(s.Returns, o)
+			case "closed", "leaks", "discarded", "wrapped":
+				b := o
+				b.Fate, b.How = f.status, f.how
+				if p.direct {
+					b.LeakLine = f.leakLine
+				}
+				s.Builds = append(s.Builds, b)
+			}
+			if !report {
+				continue
+			}
+			switch {
+			case kind != "" && (f.status == "closed" || f.status == "leaks" || f.status == "discarded" || f.status == "wrapped"):
+				c.reportPerRequest(u, p.expr, kind, how, o, f, p.direct)
+			case kind == "" && !mainPkg && !p.direct && (f.status == "leaks" || f.status == "discarded" || f.status == "wrapped"):
+				c.reportNotClosed(u, p, o, f)
+			case kind == "" && !mainPkg && p.direct && f.status == "wrapped":
+				c.reportNotClosed(u, p, o, f)
+			}
+		}
+		return true
+	})
+	// the parameters it closes
+	params := u.sig.Params()
+	for i := 0; i < params.Len(); i++ {
+		if c.closes(u, params.At(i)) {
+			s.ClosesParams = append(s.ClosesParams, i)
+		}
+	}
+	_ = info
+	return s
+}
+
+// closes: u calls Close on v (or hands it to a function that closes that parameter)
+func (c *checker) closes(u *unit, v *types.Var) bool {
+	found := false
+	ast.Inspect(u.body, func(n ast.Node) bool {
+		id, ok := n.(*ast.Ident)
+		if !ok || found || c.pass.TypesInfo.Uses[id] != v {
+			return !found
+		}
+		if c.isClose(u, id) {
+			found = true
+		}
+		if call, i := c.argOf(u, id); call != nil {
+			if sum := c.summaryOf(call); sum != nil && containsInt(sum.ClosesParams, i) {
+				found = true
+			}
+		}
+		return !found
+	})
+	return found
+}
+
+func containsInt(xs []int, x int) bool {
+	for _, y := range xs {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}
+
+// isClose: id is the receiver of a Close() call or a Close method value
+func (c *checker) isClose(u *unit, id *ast.Ident) bool {
+	sel, ok := u.parent[id].(*ast.SelectorExpr)
+	return ok && sel.X == id && sel.Sel.Name == "Close"
+}
+
+// argOf: the call id is an argument of, and its index among the callee's parameters
+func (c *checker) argOf(u *unit, e ast.Node) (*ast.CallExpr, int) {
+	call, ok := u.parent[e].(*ast.CallExpr)
+	if !ok {
+		return nil, -1
+	}
+	for i, a := range call.Args {
+		if a == e {
+			return call, i
+		}
+	}
+	return nil, -1
+}
+
+func (c *checker) calleeFunc(call *ast.CallExpr) *types.Func {
+	fn, _ := typeutil.Callee(c.pass.TypesInfo, call).(*types.Func)
+	if fn != nil {
+		fn = fn.Origin()
+	}
+	return fn
+}
+
+// summaryOf: the summary of what a call calls (this package's, a dependency's fact, or for an interface method
+// the union of its implementations' that kleak has seen)
+func (c *checker) summaryOf(call *ast.CallExpr) *Summary {
+	fn := c.calleeFunc(call)
+	if fn == nil {
+		return nil
+	}
+	if s := c.summaryOfFunc(fn); s != nil {
+		return s
+	}
+	sig := fn.Type().(*types.Signature)
+	if sig.Recv() == nil {
+		return nil
+	}
+	iface, ok := sig.Recv().Type().Underlying().(*types.Interface)
+	if !ok {
+		return nil
+	}
+	union := &Summary{}
+	add := func(impl *types.Func, s *Summary) {
+		if impl.Name() != fn.Name() || s.empty() {
+			return
+		}
+		isig, _ := impl.Type().(*types.Signature)
+		if isig == nil || isig.Recv() == nil {
+			return
+		}
+		t := isig.Recv().Type()
+		if ptr, ok := t.(*types.Pointer); ok {
+			t = ptr.Elem()
+		}
+		if _, isIface := t.Underlying().(*types.Interface); isIface {
+			return
+		}
+		if types.Implements(t, iface) || types.Implements(types.NewPointer(t), iface) {
+			union.Returns = append(union.Returns, s.Returns...)
+			union.Builds = append(union.Builds, s.Builds...)
+		}
+	}
+	for obj, s := range c.local {
+		add(obj, s)
+	}
+	for _, f := range c.pass.AllObjectFacts() {
+		if impl, ok := f.Object.(*types.Func); ok {
+			if s, ok := f.Fact.(*Summary); ok {
+				add(impl, s)
+			}
+		}
+	}
+	if union.empty() {
+		return nil
+	}
+	return union
+}
+
+func (c *checker) summaryOfFunc(fn *types.Func) *Summary {
+	if fn.Pkg() == c.pass.Pkg {
+		return c.local[fn]
+	}
+	s := new(Summary)
+	if c.pass.ImportObjectFact(fn, s) {
+		return s
+	}
+	return nil
+}
+
+// producerOf: e yields a fresh client (a constructor, &kafka.Writer{…}, or a function that returns one)
+func (c *checker) producerOf(u *unit, e ast.Expr) *producer {
+	info := c.pass.TypesInfo
+	switch x := e.(type) {
+	case *ast.CallExpr:
+		fn := c.calleeFunc(x)
+		if fn == nil {
+			return nil
+		}
+		written := fn.Name()
+		if sel, ok := x.Fun.(*ast.SelectorExpr); ok {
+			if id, ok := sel.X.(*ast.Ident); ok {
+				written = id.Name + "." + sel.Sel.Name
+			} else {
+				written = sel.Sel.Name
+			}
+		}
+		if fn.Pkg() != nil && fn.Type().(*types.Signature).Recv() == nil {
+			if k, ok := constructors[fn.Pkg().Path()][fn.Name()]; ok {
+				return &producer{expr: x, direct: true, callee: written, ctor: &k, origins: []Origin{c.origin(u, x, k, written)}}
+			}
+		}
+		if s := c.summaryOf(x); s != nil && len(s.Returns) > 0 {
+			var os []Origin
+			for _, o := range s.Returns {
+				o.Chain = append([]string{u.name}, o.Chain...)
+				os = append(os, o)
+			}
+			return &producer{expr: x, callee: written, origins: os}
+		}
+	case *ast.UnaryExpr:
+		lit, ok := x.X.(*ast.CompositeLit)
+		if x.Op != token.AND || !ok {
+			return nil
+		}
+		named, ok := types.Unalias(info.TypeOf(lit)).(*types.Named)
+		if !ok || named.Obj().Pkg() == nil {
+			return nil
+		}
+		if k, ok := literalCtors[named.Obj().Pkg().Path()][named.Obj().Name()]; ok {
+			written := "&" + named.Obj().Pkg().Name() + "." + named.Obj().Name() + "{}"
+			if sel, ok := lit.Type.(*ast.SelectorExpr); ok {
+				if id, ok := sel.X.(*ast.Ident); ok {
+					written = "&" + id.Name + "." + sel.Sel.Name + "{}"
+				}
+			}
+			return &producer{expr: x, direct: true, callee: written, ctor: &k, origins: []Origin{c.origin(u, x, k, written)}}
+		}
+	}
+	return nil
+}
+
+func (c *checker) origin(u *unit, e ast.Expr, k ctor, callee string) Origin {
+	pos := c.pass.Fset.Position(e.Pos())
+	return Origin{Kind: k.Kind, Library: k.Library, Callee: callee, File: pos.Filename, Line: pos.Line, Col: pos.Column, Func: u.name, Snippet: c.line(pos), Chain: []string{u.name}}
+}
+
+func (c *checker) line(pos token.Position) string {
+	b, err := c.pass.ReadFile(pos.Filename)
+	if err != nil {
+		return ""
+	}
+	lines := strings.Split(string(b), "\n")
+	if pos.Line-1 < len(lines) {
+		return strings.TrimSpace(lines[pos.Line-1])
+	}
+	return ""
+}
+
+// fateOf: what u does with the fresh client e yields
+func (c *checker) fateOf(u *unit, e ast.Expr) fate {
+	info := c.pass.TypesInfo
+	var node ast.Node = e
+	for {
+		if p, ok := u.parent[node].(*ast.ParenExpr); ok {
+			node = p
+			continue
+		}
+		break
+	}
+	switch p := u.parent[node].(type) {
+	case *ast.AssignStmt:
+		idx := 0
+		for i, r := range p.Rhs {
+			if r == node {
+				idx = i
+			}
+		}
+		if len(p.Rhs) == 1 {
+			idx = 0
+		}
+		if idx >= len(p.Lhs) {
+			return fate{status: "escapes", how: "assigned"}
+		}
+		var errVar types.Object
+		if len(p.Rhs) == 1 && len(p.Lhs) > 1 {
+			if id, ok := p.Lhs[len(p.Lhs)-1].(*ast.Ident); ok {
+				errVar = info.ObjectOf(id)
+			}
+		}
+		return c.fateOfTarget(u, p.Lhs[idx], p, errVar)
+	case *ast.ValueSpec:
+		if len(p.Names) == 0 {
+			return fate{status: "escapes"}
+		}
+		var errVar types.Object
+		if len(p.Values) == 1 && len(p.Names) > 1 {
+			errVar = info.ObjectOf(p.Names[len(p.Names)-1])
+		}
+		idx := 0
+		for i, v := range p.Values {
+			if v == node && len(p.Values) == len(p.Names) {
+				idx = i
+			}
+		}
+		return c.fateOfTarget(u, p.Names[idx], p, errVar)
+	case *ast.ReturnStmt:
+		return fate{status: "returned", how: "returned"}
+	case *ast.ExprStmt:
+		return fate{status: "discarded", how: "its result is dropped"}
+	case *ast.SelectorExpr:
+		if p.Sel.Name == "Close" {
+			return fate{status: "closed", how: "closed at once"}
+		}
+		return fate{status: "discarded", how: "used once (." + p.Sel.Name + ") and dropped"}
+	case *ast.CallExpr:
+		for i, a := range p.Args {
+			if a == node {
+				return c.fateAsArg(u, p, i)
+			}
+		}
+	case *ast.CompositeLit, *ast.KeyValueExpr:
+		return fate{status: "stored", how: "kept in a composite literal"}
+	case *ast.SendStmt:
+		return fate{status: "stored", how: "sent on a channel"}
+	}
+	return fate{status: "escapes", how: "handed on"}
+}
+
+func (c *checker) fateAsArg(u *unit, call *ast.CallExpr, i int) fate {
+	fn := c.calleeFunc(call)
+	if fn == nil {
+		if id, ok := call.Fun.(*ast.Ident); ok && id.Name == "append" {
+			return fate{status: "stored", how: "appended to a slice"}
+		}
+		return fate{status: "escapes", how: "handed on"}
+	}
+	if fn.Pkg() != nil {
+		if k, ok := constructors[fn.Pkg().Path()][fn.Name()]; ok && k.FromClient == "keeps-open" {
+			return fate{status: "wrapped", how: "passed to " + fn.Pkg().Name() + "." + fn.Name() + ", whose Close does not close it"}
+		}
+	}
+	if s := c.summaryOfFunc(fn); s != nil && containsInt(s.ClosesParams, i) {
+		return fate{status: "closed", how: "closed by " + fn.Name()}
+	}
+	return fate{status: "escapes", how: "passed to " + fn.Name()}
+}
+
+func (c *checker) fateOfTarget(u *unit, lhs ast.Expr, stmt ast.Node, errVar types.Object) fate {
+	info := c.pass.TypesInfo
+	switch t := lhs.(type) {
+	case *ast.Ident:
+		if t.Name == "_" {
+			return fate{status: "discarded", how: "assigned to _"}
+		}
+		v, ok := info.ObjectOf(t).(*types.Var)
+		if !ok {
+			return fate{status: "escapes"}
+		}
+		if v.Parent() == c.pass.Pkg.Scope() {
+			return fate{status: "stored", how: "stored in package variable " + t.Name}
+		}
+		f := c.fateOfVar(u, v, stmt, errVar, map[*types.Var]bool{})
+		f.binding = t.Name
+		return f
+	case *ast.SelectorExpr:
+		return fate{status: "stored", how: "stored in " + exprText(t)}
+	case *ast.IndexExpr:
+		return fate{status: "stored", how: "stored in " + exprText(t.X) + "[…]"}
+	}
+	return fate{status: "stored", how: "stored"}
+}
+
+func exprText(e ast.Expr) string {
+	switch x := e.(type) {
+	case *ast.Ident:
+		return x.Name
+	case *ast.SelectorExpr:
+		return exprText(x.X) + "." + x.Sel.Name
+	case *ast.StarExpr:
+		return "*" + exprText(x.X)
+	}
+	return "…"
+}
+
+// fateOfVar: every use of the local v in u (and its aliases) decides who owns the client
+func (c *checker) fateOfVar(u *unit, v *types.Var, stmt ast.Node, errVar types.Object, seen map[*types.Var]bool) fate {
+	seen[v] = true
+	info := c.pass.TypesInfo
+	var stored, returned, escapes, wrapped string
+	var closes []token.Pos
+	deferred := false
+	ast.Inspect(u.body, func(n ast.Node) bool {
+		id, ok := n.(*ast.Ident)
+		if !ok || info.Uses[id] != v {
+			return true
+		}
+		lit := c.enclosingLit(u, id)
+		if c.isClose(u, id) {
+			if c.inDefer(u, id) {
+				deferred = true
+			}
+			closes = append(closes, id.Pos())
+			return true
+		}
+		if call, i := c.argOf(u, id); call != nil {
+			f := c.fateAsArg(u, call, i)
+			switch f.status {
+			case "closed":
+				if c.inDefer(u, id) {
+					deferred = true
+				}
+				closes = append(closes, id.Pos())
+			case "wrapped":
+				wrapped = f.how
+			case "stored":
+				stored = f.how
+			default:
+				escapes = f.how
+			}
+			return true
+		}
+		if lit != nil {
+			if escapes == "" {
+				escapes = "captured by a function literal"
+			}
+			return true
+		}
+		switch p := u.parent[id].(type) {
+		case *ast.ReturnStmt:
+			returned = "returned"
+		case *ast.AssignStmt:
+			for i, r := range p.Rhs {
+				if r != id || i >= len(p.Lhs) {
+					continue
+				}
+				switch t := p.Lhs[i].(type) {
+				case *ast.Ident:
+					if t.Name == "_" {
+						continue
+					}
+					w, ok := info.ObjectOf(t).(*types.Var)
+					if !ok {
+						continue
+					}
+					if w.Parent() == c.pass.Pkg.Scope() {
+						stored = "stored in package variable " + t.Name
+					} else if !seen[w] {
+						f := c.fateOfVar(u, w, p, nil, seen)
+						switch f.status {
+						case "stored":
+							stored = f.how
+						case "returned":
+							returned = f.how
+						case "escapes":
+							escapes = f.how
+						case "closed":
+							closes = append(closes, id.Pos())
+							deferred = true
+						}
+					}
+				case *ast.SelectorExpr:
+					stored = "stored in " + exprText(t)
+				case *ast.IndexExpr:
+					stored = "stored in " + exprText(t.X) + "[…]"
+				default:
+					stored = "stored"
+				}
+			}
+		case *ast.CompositeLit, *ast.KeyValueExpr:
+			stored = "kept in a composite literal"
+		case *ast.SendStmt:
+			if p.Value == id {
+				stored = "sent on a channel"
+			}
+		case *ast.UnaryExpr:
+			if p.Op == token.AND {
+				escapes = "its address is taken"
+			}
+		}
+		return true
+	})
+	switch {
+	case stored != "":
+		return fate{status: "stored", how: stored}
+	case returned != "":
+		return fate{status: "returned", how: returned}
+	case escapes != "":
+		return fate{status: "escapes", how: escapes}
+	case len(closes) > 0:
+		if deferred {
+			return fate{status: "closed", how: "defer " + v.Name() + ".Close()"}
+		}
+		sort.Slice(closes, func(i, j int) bool { return closes[i] < closes[j] })
+		if r := c.returnBetween(u, stmt, closes[0], errVar); r != token.NoPos {
+			return fate{status: "leaks", how: v.Name() + ".Close() on one path", leakLine: c.pass.Fset.Position(r).Line}
+		}
+		return fate{status: "closed", how: v.Name() + ".Close()"}
+	case wrapped != "":
+		return fate{status: "wrapped", how: wrapped}
+	}
+	leak := c.returnBetween(u, stmt, u.end, errVar)
+	if leak == token.NoPos {
+		leak = u.end
+	}
+	return fate{status: "leaks", how: "never closed", leakLine: c.pass.Fset.Position(leak).Line}
+}
+
+// returnBetween: a return of u after stmt and before pos, other than the error check of the construction
+func (c *checker) returnBetween(u *unit, stmt ast.Node, pos token.Pos, errVar types.Object) token.Pos {
+	found := token.NoPos
+	ast.Inspect(u.body, func(n ast.Node) bool {
+		if found != token.NoPos {
+			return false
+		}
+		if _, ok := n.(*ast.FuncLit); ok {
+			return false
+		}
+		if ifs, ok := n.(*ast.IfStmt); ok && errVar != nil && mentions(c.pass.TypesInfo, ifs.Cond, errVar) {
+			return false
+		}
+		r, ok := n.(*ast.ReturnStmt)
+		if ok && r.Pos() > stmt.End() && r.End() < pos {
+			found = r.Pos()
+		}
+		return true
+	})
+	return found
+}
+
+func mentions(info *types.Info, e ast.Expr, obj types.Object) bool {
+	found := false
+	ast.Inspect(e, func(n ast.Node) bool {
+		if id, ok := n.(*ast.Ident); ok && info.ObjectOf(id) == obj {
+			found = true
+		}
+		return !found
+	})
+	return found
+}
+
+func (c *checker) enclosingLit(u *unit, n ast.Node) *ast.FuncLit {
+	for p := u.parent[n]; p != nil && p != ast.Node(u.body); p = u.parent[p] {
+		if lit, ok := p.(*ast.FuncLit); ok {
+			return lit
+		}
+	}
+	return nil
+}
+
+func (c *checker) inDefer(u *unit, n ast.Node) bool {
+	for p := u.parent[n]; p != nil && p != ast.Node(u.body); p = u.parent[p] {
+		if _, ok := p.(*ast.DeferStmt); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// Record is what kleak scan reads from a diagnostic (the line "kleak:{…}" with -payload): a construction
+// as kleak's rules take it.
+type Record struct {
+	Rule     string    `json:"rule"`
+	File     string    `json:"file"`
+	Line     int       `json:"line"`
+	Column   int       `json:"column"`
+	Function string    `json:"function"`
+	Snippet  string    `json:"snippet"`
+	Kind     string    `json:"kind"`
+	Library  string    `json:"library"`
+	Callee   string    `json:"callee"`
+	Binding  string    `json:"binding,omitempty"`
+	Scope    *RecScope `json:"scope,omitempty"`
+	Fate     RecFate   `json:"fate"`
+}
+
+// RecScope is a Record's request or per-message scope.
+type RecScope struct {
+	Kind  string   `json:"kind"`
+	Entry string   `json:"entry"`
+	How   string   `json:"how"`
+	Chain []string `json:"chain"`
+}
+
+// RecFate is what becomes of a Record's client.
+type RecFate struct {
+	Status   string `json:"status"`
+	How      string `json:"how,omitempty"`
+	LeakLine int    `json:"leakLine,omitempty"`
+	Reason   string `json:"reason,omitempty"`
+}
+
+func (c *checker) emit(at token.Pos, msg string, r Record) {
+	if payload {
+		b, _ := json.Marshal(r)
+		msg += "\nkleak:" + string(b)
+	}
+	c.pass.Report(analysis.Diagnostic{Pos: at, Category: r.Rule, Message: msg})
+}
+
+var kindText = map[string]string{"client": "a client", "producer": "a producer", "consumer": "a consumer", "admin": "an admin client", "connection": "a broker connection"}
+
+func (c *checker) reportPerRequest(u *unit, at ast.Expr, kind, how string, o Origin, f fate, direct bool) {
+	chain := o.Chain
+	if direct {
+		chain = []string{u.name}
+	}
+	scope := "request handler"
+	if kind == "per-message" {
+		scope = "per-message code"
+	}
+	var what string
+	status := f.status
+	reason := ""
+	switch f.status {
+	case "closed":
+		what = "closes it (" + f.how + "): each request pays a metadata round-trip and new broker connections"
+	case "wrapped":
+		what = "never closes it (" + f.how + "): each request leaves its broker connections behind"
+		status, reason = "leaks", "never closes it ("+f.how+")"
+	case "discarded":
+		what = "drops it (" + f.how + "): each request leaves its broker connections behind"
+	default:
+		what = "does not close it: each request leaves its broker connections behind"
+	}
+	through := ""
+	if len(chain) > 1 {
+		through = ", through " + strings.Join(chain, " → ")
+	}
+	site := ""
+	if !direct {
+		site = fmt.Sprintf(" (built at %s:%d)", o.File, o.Line)
+	}
+	msg := fmt.Sprintf("client-per-request: %s builds %s in %s %s (%s%s)%s and %s", o.Callee, kindText[o.Kind], scope, u.name, how, through, site, what)
+	leakLine := 0
+	if f.status == "leaks" && (direct || o.LeakLine > 0) {
+		leakLine = f.leakLine
+	}
+	if status == "leaks" && leakLine == 0 && reason == "" {
+		reason = "gets it from " + strings.Join(chain[1:], " → ") + " and never closes it"
+	}
+	c.emit(at.Pos(), msg, Record{
+		Rule: "client-per-request", File: o.File, Line: o.Line, Column: o.Col, Function: o.Func, Snippet: o.Snippet,
+		Kind: o.Kind, Library: o.Library, Callee: o.Callee, Binding: o.Binding,
+		Scope: &RecScope{Kind: kind, Entry: u.name, How: how, Chain: chain},
+		Fate:  RecFate{Status: status, How: f.how, LeakLine: leakLine, Reason: reason},
+	})
+}
+
+func (c *checker) reportNotClosed(u *unit, p *producer, o Origin, f fate) {
+	pos := c.pass.Fset.Position(p.expr.Pos())
+	reason := ""
+	status := f.status
+	var what string
+	switch f.status {
+	case "wrapped":
+		what = "never closes it: it is only " + f.how
+		reason, status = what, "leaks"
+	case "discarded":
+		what = "drops it (" + f.how + ")"
+	default:
+		what = "never closes it"
+	}
+	from := ""
+	if !p.direct {
+		from = fmt.Sprintf(", which returns %s built by %s at %s:%d (through %s)", kindText[o.Kind], o.Callee, o.File, o.Line, strings.Join(o.Chain, " → "))
+	}
+	msg := fmt.Sprintf("client-not-closed: %s in %s%s: %s %s", p.callee, u.name, from, u.name, what)
+	c.emit(p.expr.Pos(), msg, Record{
+		Rule: "client-not-closed", File: pos.Filename, Line: pos.Line, Column: pos.Column, Function: u.name, Snippet: c.line(pos),
+		Kind: o.Kind, Library: o.Library, Callee: p.callee, Binding: f.binding,
+		Fate: RecFate{Status: status, How: f.how, LeakLine: f.leakLine, Reason: reason},
+	})
+}

@@ -1,0 +1,66 @@
+// Package api holds the HTTP handlers and the consumer callbacks.
+package api
+
+import (
+	"net/http"
+
+	"example.com/repo"
+	"example.com/svc"
+	"github.com/IBM/sarama"
+)
+
+// three calls deep into another two packages: Orders → svc.Publish → repo.NewProducer → repo.newProducer
+func Orders(w http.ResponseWriter, r *http.Request) { // want Orders:"builds producer sarama\\.NewSyncProducer \\(closed\\) via api\\.Orders → svc\\.Publish → repo\\.NewProducer → repo\\.newProducer"
+	_ = svc.Publish("orders") // want "client-per-request"
+}
+
+// gets a producer through two packages and never closes it
+func Events(w http.ResponseWriter, r *http.Request) { // want Events:"builds producer sarama\\.NewSyncProducer \\(leaks\\) via api\\.Events → svc\\.Producer → repo\\.NewProducer → repo\\.newProducer"
+	p := svc.Producer() // want "client-per-request"
+	p.SendMessage(&sarama.ProducerMessage{Topic: "events"})
+}
+
+type Handler struct {
+	F repo.Factory
+	P sarama.SyncProducer
+}
+
+// behind an interface method
+func (h *Handler) Audit(w http.ResponseWriter, r *http.Request) { // want Audit:"builds producer sarama\\.NewSyncProducer \\(closed\\) via api\\.\\(\\*Handler\\)\\.Audit → repo\\.kafkaFactory\\.Producer → repo\\.newProducer"
+	p := h.F.Producer() // want "client-per-request"
+	defer p.Close()
+	p.SendMessage(&sarama.ProducerMessage{Topic: "audit"})
+}
+
+// the producer kept in the handler, built at start-up: ok
+func (h *Handler) Send(w http.ResponseWriter, r *http.Request) {
+	h.P.SendMessage(&sarama.ProducerMessage{Topic: "send"}) // ok
+}
+
+// the lazy singleton: ok
+func Cached(w http.ResponseWriter, r *http.Request) {
+	svc.Shared().SendMessage(&sarama.ProducerMessage{Topic: "cached"}) // ok
+}
+
+// a function literal registered as a handler, closed on every path (still per request: a warning)
+func Routes(mux *http.ServeMux) {
+	mux.HandleFunc("/topics", func(w http.ResponseWriter, r *http.Request) {
+		c, err := repo.NewClient() // want "client-per-request"
+		if err != nil {
+			return
+		}
+		c.Close()
+	})
+}
+
+type consumer struct{}
+
+// per message
+func (consumer) ConsumeClaim(sess sarama.ConsumerGroupSession, claim sarama.ConsumerGroupClaim) error { // want ConsumeClaim:"builds producer sarama\\.NewSyncProducer \\(leaks\\) via api\\.consumer\\.ConsumeClaim → repo\\.NewProducer → repo\\.newProducer"
+	for msg := range claim.Messages() {
+		p := repo.NewProducer() // want "client-per-request"
+		p.SendMessage(&sarama.ProducerMessage{Topic: "out"})
+		sess.MarkMessage(msg, "")
+	}
+	return nil
+}

@@ -1,0 +1,19 @@
+// Command app builds its producer once, in main, and closes it on every path.
+package main
+
+import (
+	"net/http"
+
+	"example.com/api"
+	"example.com/repo"
+	"example.com/svc"
+)
+
+func main() {
+	p := repo.NewProducer() // ok: once, in main
+	defer p.Close()
+	_ = svc.New() // ok
+	h := &api.Handler{P: p, F: repo.NewFactory()}
+	http.HandleFunc("/", h.Send)
+	_ = http.ListenAndServe(":8080", nil)
+}

@@ -432,14 +432,62 @@ function registeredByName(calls: readonly JNode[], byName: Map<string, Fn>): voi
 
 // ---- flow ----
 
-function jsFlow(f: JsFile, parents: Map<JNode, JNode>): FlowLanguage<JNode> {
+/**
+ * Where an exception leaves a function: after `from` (the client's connect()), an awaited call that can reject or
+ * a throw, outside any try of the function. `lines` collects what each such exit is, by line.
+ */
+interface Throwing {
+  from: number;
+  lines: Map<number, string>;
+}
+
+function jsFlow(f: JsFile, parents: Map<JNode, JNode>, throwing?: Throwing): FlowLanguage<JNode> {
   const listOf = (n: JNode): JNode[] => (!n ? [] : n.type === 'BlockStatement' ? n.body : [n]);
+  // in a try of its own function, an exception goes to the catch or through the finally, which the walk follows
+  const inTry = (n: JNode) => {
+    for (let c = n, p = parents.get(n); p && !isFunction(p); c = p, p = parents.get(p)) if (p.type === 'TryStatement' && p.block === c) return true;
+    return false;
+  };
+  const awaitIn = (n: JNode): JNode | undefined => {
+    let found: JNode;
+    walk(n, (x) => {
+      if (found || isFunction(x)) return false;
+      if (x.type === 'AwaitExpression') {
+        const call = unwrap(x.argument);
+        const method = call?.type === 'CallExpression' && call.callee?.type === 'MemberExpression' ? propName(call.callee.property) : undefined;
+        // the client's own connect() and disconnect(): a failed connect leaves nothing open, the close is what is looked for
+        if (!(method && (method === 'connect' || closeMethods.has(method)))) found = x;
+      }
+    });
+    return found;
+  };
+  const exits = (n: JNode, what: string): Stmt<JNode> => {
+    const line = position(f, n.start).line;
+    throwing!.lines.set(line, what);
+    return { t: 'return', node: { type: 'KleakException', start: n.start }, line };
+  };
   const stmt = (n: JNode): Stmt<JNode> => {
-    switch (n.type) {
+    if (throwing && !n.kleakPlain && n.start > throwing.from && (n.type === 'ExpressionStatement' || n.type === 'VariableDeclaration') && !inTry(n)) {
+      const rejects = awaitIn(n);
+      if (rejects) {
+        const call = unwrap(rejects.argument);
+        return {
+          t: 'if',
+          head: [],
+          branches: [[{ type: 'KleakRejects', start: n.start, call }], [{ ...n, kleakPlain: true }]],
+          exhaustive: true,
+          skipFirst: false,
+        };
+      }
+    }
+    if (n.type === 'KleakRejects') return exits(n, `the awaited ${n.call?.type === 'CallExpression' ? `${memberText(n.call.callee)}(…)` : 'call'}`);
+    switch (n.kleakPlain ? 'plain' : n.type) {
+      case 'plain':
+        return { t: 'simple', node: n };
       case 'ReturnStatement':
         return { t: 'return', node: n, line: position(f, n.start).line };
       case 'ThrowStatement':
-        return { t: 'terminate', node: n };
+        return throwing && n.start > throwing.from && !inTry(n) ? exits(n, 'the throw') : { t: 'terminate', node: n };
       case 'BreakStatement':
         return { t: 'break', line: position(f, n.start).line };
       case 'ContinueStatement':
@@ -589,11 +637,7 @@ export function analyzeJsFile(f: JsFile, exported: Map<string, Map<string, Libra
     return undefined;
   };
   const flow = jsFlow(f, parents);
-  const moduleLevel = new Set<string>();
-  for (const s of f.program.body) {
-    const decl = s.type === 'ExportNamedDeclaration' ? s.declaration : s;
-    if (decl?.type === 'VariableDeclaration') for (const d of decl.declarations) if (d.id.type === 'Identifier') moduleLevel.add(d.id.name);
-  }
+  const moduleLevel = moduleLevelNames(f);
   const site = (n: JNode, fn: Fn | undefined, library: Library): Site => {
     const { line, column } = position(f, n.start);
     return {
@@ -611,28 +655,9 @@ export function analyzeJsFile(f: JsFile, exported: Map<string, Map<string, Libra
     const ctor = constructionOf(n, names);
     if (!ctor) continue;
     const fn = enclosingFn(n);
-    const { fate, binding, stored } = fateOfJs(n, parents, flow, moduleLevel, fn);
-    // consumer.run() hands it to its fetch loop until it is disconnected: kept, not closed
-    if (fate.how === runsInBackground) fate.status = 'escapes';
-    const c: Construction = { ...site(n, fn, ctor.library), kind: ctor.kind, callee: ctor.callee, ...(binding ? { binding } : {}), fate };
+    const c: Construction = { ...site(n, fn, ctor.library), kind: ctor.kind, callee: ctor.callee, ...ownership(f, n, parents, flow, moduleLevel, fn) };
     const scope = scopeOf(fn);
     if (scope) c.scope = scope;
-    if (stored) {
-      const guard = singletonJs(n, parents, stored, moduleLevel, fn) ?? lazyGuard(f, fn, stored, n);
-      if (guard) c.singleton = guard;
-    }
-    // const p = kafka.producer(); await p.connect(); producer = p (or connecting = p.connect().then(() => p)) — under a
-    // check that the module variable or field it is kept in is unset
-    if (!c.singleton && !stored && binding && fate.status === 'escapes') {
-      for (const target of longLivedAssignments(fn, moduleLevel)) {
-        const guard = lazyGuard(f, fn, target, n);
-        if (guard) {
-          c.singleton = guard;
-          break;
-        }
-      }
-    }
-    if (!fn) c.singleton = 'built once when the module loads';
     facts.constructions.push(c);
   }
 
@@ -660,6 +685,70 @@ export function analyzeJsFile(f: JsFile, exported: Map<string, Map<string, Libra
 
   facts.signals.push(...signalsOf(f, calls, parents, byName));
   return facts;
+}
+
+/** What becomes of the client a call returns, in the function that makes the call: its fate, and whether it is built only once. */
+function ownership(
+  f: JsFile,
+  n: JNode,
+  parents: Map<JNode, JNode>,
+  flow: FlowLanguage<JNode>,
+  moduleLevel: Set<string>,
+  fn: Fn | undefined,
+): Pick<Construction, 'fate' | 'binding' | 'singleton'> {
+  const { fate, binding, stored } = fateOfJs(n, parents, flow, moduleLevel, fn, f);
+  // consumer.run() hands it to its fetch loop until it is disconnected: kept, not closed
+  if (fate.how === runsInBackground) fate.status = 'escapes';
+  const out: Pick<Construction, 'fate' | 'binding' | 'singleton'> = { ...(binding ? { binding } : {}), fate };
+  if (stored) {
+    const guard = singletonJs(n, parents, stored, moduleLevel, fn) ?? lazyGuard(f, fn, stored, n);
+    if (guard) out.singleton = guard;
+  }
+  // const p = kafka.producer(); await p.connect(); producer = p (or connecting = p.connect().then(() => p)) — under a
+  // check that the module variable or field it is kept in is unset
+  if (!out.singleton && !stored && binding && fate.status === 'escapes') {
+    for (const target of longLivedAssignments(fn, moduleLevel)) {
+      const guard = lazyGuard(f, fn, target, n);
+      if (guard) {
+        out.singleton = guard;
+        break;
+      }
+    }
+  }
+  if (!fn) out.singleton = 'built once when the module loads';
+  return out;
+}
+
+/**
+ * The ownership of what the calls starting at `offsets` return (a factory of another module, called here), as the
+ * file's own constructions are judged: closed on every path, returned, kept once, or leaking. The function that
+ * makes each call is named as the scan names functions.
+ */
+export function fatesAt(f: JsFile, offsets: number[]): Map<number, Pick<Construction, 'fate' | 'binding' | 'singleton'> & { function: string }> {
+  const parents = new Map<JNode, JNode>();
+  const calls: JNode[] = [];
+  const fns = collectFunctions(f, parents, calls);
+  const byNode = new Map(fns.map((x) => [x.node, x]));
+  const flow = jsFlow(f, parents);
+  const moduleLevel = moduleLevelNames(f);
+  const wanted = new Set(offsets);
+  const out = new Map<number, Pick<Construction, 'fate' | 'binding' | 'singleton'> & { function: string }>();
+  for (const n of calls) {
+    if (!wanted.has(n.start) || out.has(n.start)) continue;
+    let fn: Fn | undefined;
+    for (let p = parents.get(n); p && !fn; p = parents.get(p)) fn = byNode.get(p);
+    out.set(n.start, { ...ownership(f, n, parents, flow, moduleLevel, fn), function: fn?.name ?? '(module)' });
+  }
+  return out;
+}
+
+function moduleLevelNames(f: JsFile): Set<string> {
+  const moduleLevel = new Set<string>();
+  for (const s of f.program.body) {
+    const decl = s.type === 'ExportNamedDeclaration' ? s.declaration : s;
+    if (decl?.type === 'VariableDeclaration') for (const d of decl.declarations) if (d.id.type === 'Identifier') moduleLevel.add(d.id.name);
+  }
+  return moduleLevel;
 }
 
 /**
@@ -855,6 +944,7 @@ function fateOfJs(
   flow: FlowLanguage<JNode>,
   moduleLevel: Set<string>,
   fn: Fn | undefined,
+  f?: JsFile,
 ): { fate: Fate; binding?: string; stored?: string } {
   let n = call;
   let p = parents.get(n);
@@ -919,7 +1009,32 @@ function fateOfJs(
     }
   }
   if (!levels.length || !name) return { fate: { status: 'escapes', how: 'unknown' }, ...(name ? { binding: name } : {}) };
-  return { fate: fateOf(flow, levels, name, undefined, declared), binding: name };
+  const fate = fateOf(flow, levels, name, undefined, declared);
+  // closed, but not in a finally: an awaited call that rejects (or a throw) after connect() leaves before the close
+  if (fate.status === 'closed' && f && fn) {
+    const bound: string = name;
+    let from = call.end;
+    walk(fn.node, (x) => {
+      if (x.type === 'CallExpression' && x.start > call.end && memberText(unwrap(x.callee)) === `${bound}.connect`) {
+        if (from === call.end) from = x.end;
+        return false;
+      }
+    });
+    const throwing: Throwing = { from, lines: new Map() };
+    const strict = fateOf(jsFlow(f, parents, throwing), levels, name, undefined, declared);
+    const what = strict.status === 'leaks' && strict.leakLine ? throwing.lines.get(strict.leakLine) : undefined;
+    if (what)
+      return {
+        fate: {
+          status: 'leaks',
+          leakLine: strict.leakLine!,
+          how: fate.how!,
+          reason: `closes it (${fate.how}) only when nothing fails first: ${what} at line ${strict.leakLine} ${what === 'the throw' ? 'leaves' : 'can reject and leave'} it open (no try/finally)`,
+        },
+        binding: name,
+      };
+  }
+  return { fate, binding: name };
 }
 
 function declaredIn(fn: Fn | undefined, name: string): boolean {

@@ -120,6 +120,9 @@ func run(pass *analysis.Pass) (any, error) {
 				changed = true
 			}
 		}
+		if c.interfaceSummaries() {
+			changed = true
+		}
 		if !changed {
 			break
 		}
@@ -157,6 +160,54 @@ func reachesKafka(pkg *types.Package, seen map[*types.Package]bool) bool {
 		}
 	}
 	return false
+}
+
+// interfaceSummaries gives the methods of this package's interfaces the union of its implementations' summaries
+// (the implementations in this package): a caller in another package sees only the interface method.
+func (c *checker) interfaceSummaries() bool {
+	changed := false
+	scope := c.pass.Pkg.Scope()
+	for _, name := range scope.Names() {
+		tn, ok := scope.Lookup(name).(*types.TypeName)
+		if !ok {
+			continue
+		}
+		iface, ok := tn.Type().Underlying().(*types.Interface)
+		if !ok {
+			continue
+		}
+		for i := 0; i < iface.NumExplicitMethods(); i++ {
+			m := iface.ExplicitMethod(i)
+			union := &Summary{}
+			for impl, s := range c.local {
+				isig := impl.Type().(*types.Signature)
+				if impl.Name() != m.Name() || isig.Recv() == nil || s.empty() {
+					continue
+				}
+				t := isig.Recv().Type()
+				if ptr, ok := t.(*types.Pointer); ok {
+					t = ptr.Elem()
+				}
+				if _, isIface := t.Underlying().(*types.Interface); isIface {
+					continue
+				}
+				if types.Implements(t, iface) || types.Implements(types.NewPointer(t), iface) {
+					union.Returns = append(union.Returns, s.Returns...)
+					union.Builds = append(union.Builds, s.Builds...)
+				}
+			}
+			if union.empty() {
+				continue
+			}
+			sort.Slice(union.Returns, func(i, j int) bool { return union.Returns[i].Line < union.Returns[j].Line })
+			sort.Slice(union.Builds, func(i, j int) bool { return union.Builds[i].Line < union.Builds[j].Line })
+			if summaryKey(c.local[m]) != summaryKey(union) {
+				c.local[m] = union
+				changed = true
+			}
+		}
+	}
+	return changed
 }
 
 func summaryKey(s *Summary) string {
@@ -935,7 +986,7 @@ func (c *checker) reportPerRequest(u *unit, at ast.Expr, kind, how string, o Ori
 		leakLine = f.leakLine
 	}
 	if status == "leaks" && leakLine == 0 && reason == "" {
-		reason = "gets it from " + strings.Join(chain[1:], " → ") + " and never closes it"
+		reason = "never closes it (" + u.name + " gets it from " + chain[1] + ")"
 	}
 	c.emit(at.Pos(), msg, Record{
 		Rule: "client-per-request", File: o.File, Line: o.Line, Column: o.Col, Function: o.Func, Snippet: o.Snippet,

@@ -8,6 +8,7 @@ import { scan, type ScanRun } from '../../core/scan.js';
 import { renderFinding } from '../../report/table.js';
 import { scanRules } from '../../scan/rules/index.js';
 import type { SourceEvidence } from '../../collectors/source/types.js';
+import { engineText } from '../../collectors/source/go/vet.js';
 import type { CliContext } from '../context.js';
 import { addReportOptions, prepareReport, writeReport, type ReportFlags } from '../report.js';
 
@@ -35,6 +36,7 @@ function table(run: ScanRun, chalk: ChalkInstance, showSuppressed: boolean): str
   const s = run.evidence.source!;
   const { findings } = run.diagnosis;
   const out = [chalk.bold(`kleak scan ${s.root}`), chalk.dim(`  ${statsLine(s)}`)];
+  for (const e of s.engines ?? []) out.push(chalk.dim(`  ${engineText(e)}`));
   if (s.only) out.push(chalk.dim(`  findings only in ${s.only.join(', ')} (its directory read around it)`));
   if (s.changed)
     out.push(chalk.dim(`  only files changed since ${s.changed.ref}: ${s.changed.files.length} files; ${run.outsideChanges} findings elsewhere left out`));
@@ -97,6 +99,7 @@ export function registerScan(program: Command, ctx: CliContext): void {
             prefiltered: run.evidence.source!.prefiltered,
             durationMs: run.evidence.source!.durationMs,
             constructors: run.evidence.source!.constructions.length,
+            ...(run.evidence.source!.engines ? { engines: run.evidence.source!.engines } : {}),
             parseProblems: run.evidence.source!.parseProblems,
             ...(run.evidence.source!.only ? { only: run.evidence.source!.only } : {}),
             ...(run.evidence.source!.changed

@@ -11,6 +11,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { emptyFacts, goBatch, javaBatch, mergeFacts, pythonBatch, type BatchFacts, type Text } from './batch.js';
 import { kafkaImportPaths } from './go/analyze.js';
+import { goAnalysis, mergeGoAnalysis } from './go/vet.js';
 import { javaKafkaPackages } from './java/analyze.js';
 import { pythonKafkaImport } from './python/analyze.js';
 import { jsShutdownGaps } from './js/shutdown.js';
@@ -181,6 +182,8 @@ export async function scanSource(options: ScanOptions): Promise<SourceEvidence> 
     if (group.some((g) => kafkaImportPaths.some((path) => g.source.includes(`"${path}"`)))) goWork.push(group);
     else evidence.prefiltered += group.length;
   }
+  // the Go analyzer (go vet -vettool, types and calls across packages) runs beside the tree-sitter scan where it can
+  const goAnalysed = goAnalysis(root, goDirs, goWork);
   // Java: by package clause (a package may span source roots); parsed only when one of its files names a Kafka package
   const javaPackages = new Map<string, Text[]>();
   for (const p of files.filter((x) => javaExt.test(x))) {
@@ -242,6 +245,9 @@ export async function scanSource(options: ScanOptions): Promise<SourceEvidence> 
           await pythonBatch(pyWork),
           jsWork.length ? await inWorkers(1, [], [], [], jsWork) : emptyFacts(),
         ].reduce((all, f) => mergeFacts(all, f), emptyFacts());
+  const go = await goAnalysed;
+  facts.constructions = mergeGoAnalysis(facts.constructions, go.constructions);
+  if (go.engines.length) evidence.engines = [...(evidence.engines ?? []), ...go.engines];
   const order = (a: Site, b: Site) => a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column;
   evidence.constructions = facts.constructions.sort(order);
   evidence.stores = facts.stores.sort(order);

@@ -21,7 +21,7 @@ func NewProducer() sarama.SyncProducer { return newProducer() } // want NewProdu
 func NewClient() (sarama.Client, error) { return sarama.NewClient(brokers, nil) } // want NewClient:"returns client sarama\\.NewClient from repo\\.NewClient"
 
 // Factory builds producers behind an interface
-type Factory interface{ Producer() sarama.SyncProducer }
+type Factory interface{ Producer() sarama.SyncProducer } // want Producer:"returns producer sarama\\.NewSyncProducer from repo\\.kafkaFactory\\.Producer"
 
 type kafkaFactory struct{}
 

@@ -1,0 +1,349 @@
+// The Go scan's second engine: kleak's go/analysis analyzer (analyzers/go), run by `go vet -vettool` on the
+// packages of each module that use a Kafka library (and the module's packages that import those), when a Go
+// toolchain is on PATH and the module type-checks. It knows what a per-file syntax tree cannot: types, calls
+// across files and packages at any depth, interface methods, who finally owns a client a factory returns. Its
+// constructions are added where the tree-sitter scan has none at that line, and give a tree-sitter construction
+// the request scope it could not see; where it cannot run, the tree-sitter scan stands alone and says why.
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join, posix, relative, resolve, sep } from 'node:path';
+import { repoRoot } from '../../../repo-root.js';
+import type { Library } from '../../../types.js';
+import type { ClientKind, Construction, Fate, Scope, SourceEvidence } from '../types.js';
+
+/** Which engine scanned a module's Go packages, on how many packages, and why the tree-sitter scan ran alone. */
+export interface ScanEngine {
+  language: 'go';
+  engine: 'go/analysis' | 'tree-sitter';
+  /** the module's directory relative to the scan root ('.' for the root itself) */
+  root: string;
+  packages: number;
+  /** why the tree-sitter scan ran alone */
+  reason?: string;
+}
+import type { Text } from '../batch.js';
+
+/** The record each analyzer diagnostic carries (kleak-vet -payload: a line "kleak:{…}" after the message). */
+interface VetRecord {
+  rule: string;
+  file: string;
+  line: number;
+  column: number;
+  function: string;
+  snippet: string;
+  kind: ClientKind;
+  library: Library;
+  callee: string;
+  binding?: string;
+  scope?: Scope;
+  fate: Fate;
+}
+
+export interface GoAnalysis {
+  constructions: Construction[];
+  engines: ScanEngine[];
+}
+
+/** How long one module's go vet may take (the first run also compiles the module's dependencies). */
+const vetTimeoutMs = Number(process.env.KLEAK_SCAN_GO_TIMEOUT_MS) || 120_000;
+const buildTimeoutMs = 180_000;
+
+interface Ran {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  timedOut: boolean;
+  error?: string;
+}
+
+function runTool(cmd: string, args: string[], cwd: string, timeout: number, env: NodeJS.ProcessEnv = process.env): Promise<Ran> {
+  return new Promise((done) => {
+    execFile(cmd, args, { cwd, timeout, env, maxBuffer: 256 * 1024 * 1024, killSignal: 'SIGKILL' }, (error, stdout, stderr) => {
+      const e = error as (NodeJS.ErrnoException & { killed?: boolean; code?: number | string }) | null;
+      done({
+        code: e ? (typeof e.code === 'number' ? e.code : null) : 0,
+        stdout: String(stdout),
+        stderr: String(stderr),
+        timedOut: !!e?.killed,
+        ...(e && typeof e.code === 'string' ? { error: e.code } : {}),
+      });
+    });
+  });
+}
+
+const analyzerDir = () => process.env.KLEAK_GO_ANALYZER_DIR ?? join(repoRoot, 'analyzers/go');
+
+function cacheDir(): string {
+  const base = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
+  return join(base, 'kleak');
+}
+
+/** The analyzer's sources (not its tests), hashed with the Go version: the cached binary's key. */
+function analyzerKey(dir: string, goVersion: string): string {
+  const hash = createHash('sha256').update(goVersion);
+  const visit = (d: string) => {
+    for (const name of readdirSync(d).sort()) {
+      const abs = join(d, name);
+      if (name === 'testdata') continue;
+      if (statSync(abs).isDirectory()) visit(abs);
+      else if (/(\.go|go\.mod|go\.sum)$/.test(name) && !name.endsWith('_test.go')) hash.update(relative(dir, abs)).update('\0').update(readFileSync(abs));
+    }
+  };
+  visit(dir);
+  return hash.digest('hex').slice(0, 16);
+}
+
+let built: Promise<{ bin?: string; reason?: string }> | undefined;
+
+/** kleak-vet, built once per analyzer version and Go version into the user's cache. */
+export function analyzerBinary(goVersion: string): Promise<{ bin?: string; reason?: string }> {
+  built ??= (async () => {
+    const dir = analyzerDir();
+    if (!existsSync(join(dir, 'go.mod'))) return { reason: `the analyzer's sources are not installed (${dir})` };
+    const key = analyzerKey(dir, goVersion);
+    const bin = join(cacheDir(), `kleak-vet-${key}`);
+    if (existsSync(bin)) return { bin };
+    mkdirSync(cacheDir(), { recursive: true });
+    const tmp = `${bin}.${process.pid}.tmp`;
+    const ran = await runTool('go', ['build', '-o', tmp, './cmd/kleak-vet'], dir, buildTimeoutMs, { ...process.env, GOWORK: 'off', GOFLAGS: '' });
+    if (ran.code !== 0)
+      return { reason: `the analyzer did not build: ${firstLine(ran.stderr) || ran.error || (ran.timedOut ? 'timed out' : 'go build failed')}` };
+    renameSync(tmp, bin);
+    return { bin };
+  })();
+  return built;
+}
+
+const firstLine = (s: string) =>
+  s
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#') && !/^go: downloading/.test(l))[0]
+    ?.slice(0, 300) ?? '';
+
+let goVersion: Promise<string | undefined> | undefined;
+function goToolchain(): Promise<string | undefined> {
+  goVersion ??= runTool('go', ['env', 'GOVERSION'], process.cwd(), 20_000).then((r) => (r.code === 0 ? r.stdout.trim() : undefined));
+  return goVersion;
+}
+
+/** The nearest directory at or above dir with a go.mod, and its module path. */
+function moduleOf(dir: string, memo: Map<string, { dir: string; path: string } | null>): { dir: string; path: string } | null {
+  const hit = memo.get(dir);
+  if (hit !== undefined) return hit;
+  let found: { dir: string; path: string } | null = null;
+  const mod = join(dir, 'go.mod');
+  if (existsSync(mod)) {
+    const path = /^\s*module\s+"?([^\s"]+)"?/m.exec(readFileSync(mod, 'utf8'))?.[1];
+    if (path) found = { dir, path };
+  } else {
+    const up = dirname(dir);
+    if (up !== dir) found = moduleOf(up, memo);
+  }
+  memo.set(dir, found);
+  return found;
+}
+
+/** The import paths a Go file imports. */
+function importsOf(source: string): string[] {
+  const out: string[] = [];
+  for (const m of source.matchAll(/^import\s*(?:[\w.]+\s+)?"([^"]+)"|^import\s*\(([\s\S]*?)^\)/gm)) {
+    if (m[1]) out.push(m[1]);
+    else for (const s of m[2]!.matchAll(/"([^"]+)"/g)) out.push(s[1]!);
+  }
+  return out;
+}
+
+/**
+ * Runs the analyzer on each module that holds Go packages using a Kafka library. goDirs: every Go package
+ * directory read (relative to root), goWork: those that use a Kafka library.
+ */
+export async function goAnalysis(root: string, goDirs: Map<string, Text[]>, goWork: Text[][]): Promise<GoAnalysis> {
+  try {
+    return await analyse(root, goDirs, goWork);
+  } catch (e) {
+    const reason = `the analyzer failed: ${(e as Error).message.split('\n')[0]}`;
+    return { constructions: [], engines: [{ language: 'go', engine: 'tree-sitter', root: '.', packages: goWork.length, reason }] };
+  }
+}
+
+async function analyse(root: string, goDirs: Map<string, Text[]>, goWork: Text[][]): Promise<GoAnalysis> {
+  const out: GoAnalysis = { constructions: [], engines: [] };
+  if (!goWork.length) return out;
+  const workDirs = new Set(goWork.map((g) => posix.dirname(g[0]!.path)));
+  const memo = new Map<string, { dir: string; path: string } | null>();
+  // the packages of each module: the ones that use Kafka, and the module's packages that import them
+  const modules = new Map<string, { dir: string; path: string; work: Set<string> }>();
+  const outside: string[] = [];
+  for (const d of workDirs) {
+    const mod = moduleOf(resolve(root, d), memo);
+    if (!mod) outside.push(d);
+    else {
+      const m = modules.get(mod.dir) ?? { ...mod, work: new Set<string>() };
+      m.work.add(d);
+      modules.set(mod.dir, m);
+    }
+  }
+  if (outside.length)
+    out.engines.push({
+      language: 'go',
+      engine: 'tree-sitter',
+      root: '.',
+      packages: outside.length,
+      reason: 'not in a Go module (no go.mod above the packages)',
+    });
+  if (!modules.size) return out;
+  const forced = process.env.KLEAK_SCAN_GO_ENGINE;
+  const fallback = (reason: string) => {
+    for (const m of modules.values()) out.engines.push({ language: 'go', engine: 'tree-sitter', root: relRoot(root, m.dir), packages: m.work.size, reason });
+    return out;
+  };
+  if (forced === 'tree-sitter') return fallback('KLEAK_SCAN_GO_ENGINE=tree-sitter');
+  const version = await goToolchain();
+  if (!version) return fallback('no Go toolchain on PATH');
+  const { bin, reason } = await analyzerBinary(version);
+  if (!bin) return fallback(reason!);
+  const scanned = new Set([...goDirs.values()].flatMap((g) => g.map((t) => t.path)));
+  const results = await Promise.all(
+    [...modules.values()].map(async (m) => {
+      const importPath = (d: string) => {
+        const rel = relative(m.dir, resolve(root, d)).split(sep).join('/');
+        return rel ? `${m.path}/${rel}` : m.path;
+      };
+      // the module's packages that import one in the set, to a fixed point: a handler package that reaches Kafka only through a repository package
+      const inModule = [...goDirs.keys()].filter((d) => moduleOf(resolve(root, d), memo)?.dir === m.dir);
+      const imports = new Map(inModule.map((d) => [d, new Set(goDirs.get(d)!.flatMap((t) => importsOf(t.source)))]));
+      const set = new Set(m.work);
+      const paths = new Set([...set].map(importPath));
+      for (let changed = true; changed;) {
+        changed = false;
+        for (const d of inModule) {
+          if (set.has(d) || ![...imports.get(d)!].some((p) => paths.has(p))) continue;
+          set.add(d);
+          paths.add(importPath(d));
+          changed = true;
+        }
+      }
+      const patterns = [...set].map((d) => {
+        const rel = relative(m.dir, resolve(root, d)).split(sep).join('/');
+        return rel ? `./${rel}` : '.';
+      });
+      const ran = await runTool('go', ['vet', `-vettool=${bin}`, '-json', '-payload', ...patterns.sort()], m.dir, vetTimeoutMs);
+      const where = relRoot(root, m.dir);
+      if (ran.timedOut) return { engine: tsEngine(where, set.size, `go vet took longer than ${vetTimeoutMs / 1000} s`) };
+      if (ran.code !== 0)
+        return {
+          engine: tsEngine(where, set.size, `the module does not build or type-check: ${firstLine(ran.stderr) || ran.error || `go vet exited ${ran.code}`}`),
+        };
+      const records = parseVet(ran.stderr + ran.stdout);
+      const constructions: Construction[] = [];
+      for (const r of records) {
+        const file = relative(root, r.file).split(sep).join('/');
+        if (file.startsWith('../') || !scanned.has(file)) continue; // outside the tree, a test file, generated code
+        constructions.push(toConstruction(r, file));
+      }
+      return { engine: { language: 'go', engine: 'go/analysis', root: where, packages: set.size } satisfies ScanEngine, constructions };
+    }),
+  );
+  for (const r of results) {
+    out.engines.push(r.engine);
+    out.constructions.push(...(r.constructions ?? []));
+  }
+  out.constructions = dedupe(out.constructions);
+  return out;
+}
+
+/** The report's line for an engine: "Go: types and calls across packages (go/analysis) on 3 packages in ." */
+export function engineText(e: NonNullable<SourceEvidence['engines']>[number]): string {
+  const where = !e.root || e.root === '.' ? '' : ` in ${e.root}`;
+  const count = e.packages ?? e.files ?? 0;
+  const n = e.packages !== undefined ? `${count} package${count === 1 ? '' : 's'}` : `${count} file${count === 1 ? '' : 's'}`;
+  if (e.language !== 'go') return `${e.language}: ${e.engine} on ${n}${where}${e.reason ? `: ${e.reason}` : ''}`;
+  return e.engine === 'go/analysis'
+    ? `Go: types and calls across packages (go/analysis) on ${n}${where}`
+    : `Go: syntax only (tree-sitter) on ${n}${where}: ${e.reason ?? 'the analyzer did not run'}`;
+}
+
+const relRoot = (root: string, dir: string) => relative(root, dir).split(sep).join('/') || '.';
+const tsEngine = (root: string, packages: number, reason: string): ScanEngine => ({ language: 'go', engine: 'tree-sitter', root, packages, reason });
+
+/** The records in go vet -json's output (a JSON object per package, each diagnostic's message ending in "kleak:{…}"). */
+export function parseVet(output: string): VetRecord[] {
+  const out: VetRecord[] = [];
+  for (const m of output.matchAll(/"message":\s*("(?:[^"\\]|\\.)*")/g)) {
+    let message: string;
+    try {
+      message = JSON.parse(m[1]!) as string;
+    } catch {
+      continue;
+    }
+    const at = message.lastIndexOf('\nkleak:');
+    if (at < 0) continue;
+    try {
+      out.push(JSON.parse(message.slice(at + '\nkleak:'.length)) as VetRecord);
+    } catch {
+      // not a record
+    }
+  }
+  return out;
+}
+
+function toConstruction(r: VetRecord, file: string): Construction {
+  return {
+    file,
+    line: r.line,
+    column: r.column,
+    function: r.function,
+    snippet: r.snippet,
+    language: 'go',
+    library: r.library,
+    kind: r.kind,
+    callee: r.callee,
+    ...(r.binding ? { binding: r.binding } : {}),
+    ...(r.scope ? { scope: r.scope } : {}),
+    fate: r.fate,
+  };
+}
+
+const rank = (c: Construction) => (c.scope ? 0 : 2) + (c.fate.status === 'closed' ? 1 : 0);
+
+/** One construction per line: a request scope first, a leak before a close (the worst of the handlers that reach it). */
+function dedupe(cs: Construction[]): Construction[] {
+  const best = new Map<string, Construction>();
+  for (const c of cs) {
+    const key = `${c.file}:${c.line}`;
+    const had = best.get(key);
+    if (!had || rank(c) < rank(had)) best.set(key, c);
+  }
+  return [...best.values()];
+}
+
+/**
+ * Folds the analyzer's constructions into the tree-sitter scan's: added where the tree-sitter scan has none at
+ * that line; where it has one without a request scope and the analyzer found the handler that reaches it (in
+ * another file or package, or more than two calls deep), the scope and the handler's fate are the analyzer's.
+ */
+export function mergeGoAnalysis(constructions: Construction[], analyzed: Construction[]): Construction[] {
+  const byLine = new Map<string, Construction[]>();
+  for (const c of constructions) if (c.language === 'go') byLine.set(`${c.file}:${c.line}`, [...(byLine.get(`${c.file}:${c.line}`) ?? []), c]);
+  const added: Construction[] = [];
+  for (const a of analyzed) {
+    const same = byLine.get(`${a.file}:${a.line}`);
+    // a client the tree-sitter scan already follows into a New…FromClient wrapper in that function: producer-closed-client-open's, or the wrapper's
+    const wrapped = !a.scope && a.binding && constructions.some((t) => t.fromClient?.client === a.binding && t.file === a.file && t.function === a.function);
+    if (!same && !wrapped) {
+      added.push(a);
+      continue;
+    }
+    if (!same) continue;
+    if (!a.scope) continue;
+    for (const t of same) {
+      if (t.scope || t.singleton || t.kind !== a.kind) continue;
+      t.scope = a.scope;
+      if (t.fate.status === 'escapes') t.fate = a.fate;
+    }
+  }
+  return [...constructions, ...added];
+}

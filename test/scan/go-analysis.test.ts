@@ -1,0 +1,89 @@
+// The Go scan's analyzer engine (analyzers/go, run by go vet -vettool): in a module that type-checks it follows
+// clients across packages (a handler three calls above the constructor, an interface method, a factory's result
+// kept or dropped, a lazy singleton through a local copy) and the scan says it ran; where the module does not
+// type-check, or KLEAK_SCAN_GO_ENGINE=tree-sitter, the tree-sitter scan runs alone and says why. The fixtures
+// are fixtures/scan/go-module/<case>, modules of their own with `// want` markers.
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { scan } from '../../src/core/scan.js';
+import { markers, scanFixtures, scanMarks, sortMarks } from '../helpers/scan-markers.js';
+
+// the first run builds the analyzer into the cache and go vet compiles Sarama's export data
+const timeout = 600_000;
+
+async function withEngine<T>(engine: string | undefined, run: () => Promise<T>): Promise<T> {
+  const had = process.env.KLEAK_SCAN_GO_ENGINE;
+  if (engine === undefined) delete process.env.KLEAK_SCAN_GO_ENGINE;
+  else process.env.KLEAK_SCAN_GO_ENGINE = engine;
+  try {
+    return await run();
+  } finally {
+    if (had === undefined) delete process.env.KLEAK_SCAN_GO_ENGINE;
+    else process.env.KLEAK_SCAN_GO_ENGINE = had;
+  }
+}
+
+test('go/analysis: the findings in the Go modules equal their want markers, every rule', { timeout }, async () => {
+  const want = markers('go-module');
+  assert.ok(want.length >= 8);
+  assert.deepEqual(sortMarks(await withEngine(undefined, () => scanMarks('go-module'))), sortMarks(want));
+});
+
+test('go/analysis: which engine ran, per module, and why the fallback', { timeout }, async () => {
+  const run = await withEngine(undefined, () => scan({ root: join(scanFixtures, 'go-module') }));
+  const engines = run.evidence.source!.engines ?? [];
+  const layers = engines.find((e) => e.root === 'layers');
+  assert.deepEqual(layers, { language: 'go', engine: 'go/analysis', root: 'layers', packages: 4 }, 'web reaches Kafka only through svc and repo: vetted too');
+  const broken = engines.find((e) => e.root === 'broken');
+  assert.equal(broken?.engine, 'tree-sitter');
+  assert.match(broken?.reason ?? '', /does not build or type-check: .*handlers\.go:12/);
+});
+
+test('go/analysis: the finding is at the constructor, with the chain from the handler in its message', { timeout }, async () => {
+  const run = await withEngine(undefined, () => scan({ root: join(scanFixtures, 'go-module/layers') }));
+  const at = (file: string, line: number) => {
+    const f = run.diagnosis.findings.find((x) => x.locations[0]!.file === file && x.locations[0]!.line === line);
+    assert.ok(f, `${file}:${line}`);
+    return f;
+  };
+  const orders = at('repo/repo.go', 10);
+  assert.equal(orders.ruleId, 'client-per-request');
+  assert.equal(orders.severity, 'warning', 'svc.Publish closes it on every path: still one per request');
+  assert.match(orders.summary, /request handler api\.Orders .*through api\.Orders → svc\.Publish → repo\.NewOrdersProducer → repo\.newOrdersProducer/);
+  const events = at('repo/repo.go', 21);
+  assert.equal(events.severity, 'error');
+  assert.match(events.summary, /api\.Events → svc\.EventsProducer → repo\.NewEventsProducer/);
+  assert.match(at('repo/repo.go', 31).summary, /api\.\(\*Handler\)\.Audit → repo\.kafkaFactory\.Producer/, 'behind the interface method repo.Factory.Producer');
+  assert.match(at('repo/repo.go', 61).summary, /per-message code api\.Relay\.ConsumeClaim/);
+  const topics = at('repo/repo.go', 67);
+  assert.equal(topics.severity, 'warning');
+  assert.match(topics.summary, /an admin client in request handler web\.Topics .*web\.Topics → svc\.CreateTopic → repo\.NewAdmin/);
+  const ping = at('svc/svc.go', 38);
+  assert.equal(ping.ruleId, 'client-not-closed');
+  assert.match(ping.summary, /repo\.NewPingProducer/);
+  // one finding per rule and line, however many handlers reach the constructor
+  const keys = run.diagnosis.findings.map((f) => `${f.ruleId} ${f.locations[0]!.file}:${f.locations[0]!.line}`);
+  assert.equal(new Set(keys).size, keys.length);
+});
+
+test('KLEAK_SCAN_GO_ENGINE=tree-sitter: the syntax-only scan, said so, and the calls across packages are not seen', { timeout }, async () => {
+  const run = await withEngine('tree-sitter', () => scan({ root: join(scanFixtures, 'go-module/layers') }));
+  assert.deepEqual(run.evidence.source!.engines, [
+    { language: 'go', engine: 'tree-sitter', root: '.', packages: 3, reason: 'KLEAK_SCAN_GO_ENGINE=tree-sitter' },
+  ]);
+  const found = new Set(run.diagnosis.findings.map((f) => `${f.locations[0]!.file}:${f.locations[0]!.line}`));
+  for (const place of ['repo/repo.go:67', 'repo/repo.go:10', 'repo/repo.go:21', 'repo/repo.go:31', 'repo/repo.go:61', 'svc/svc.go:38'])
+    assert.ok(!found.has(place), `${place}: only the analyzer follows it`);
+  assert.ok(found.has('svc/svc.go:48'), 'the tree-sitter scan still sees the FromClient wrapper in one function');
+});
+
+test('a tree without a go.mod stays with the tree-sitter scan, unchanged', { timeout }, async () => {
+  const run = await withEngine(undefined, () => scan({ root: join(scanFixtures, 'go/client-per-request'), includeTests: true }));
+  assert.ok(
+    (run.evidence.source!.engines ?? []).filter((e) => e.language === 'go').every((e) => e.engine === 'tree-sitter' && /no go\.mod/.test(e.reason ?? '')),
+  );
+  const forced = await withEngine('tree-sitter', () => scan({ root: join(scanFixtures, 'go/client-per-request'), includeTests: true }));
+  const marks = (r: typeof run) => r.diagnosis.findings.map((f) => `${f.ruleId} ${f.locations[0]!.line} ${f.summary}`).sort();
+  assert.deepEqual(marks(run), marks(forced));
+});

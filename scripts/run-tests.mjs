@@ -20,7 +20,7 @@ function find(dir) {
 }
 let files = find(testRoot).sort();
 // unit tests that read what the set-up fetched or built (promtool, the manifest validator, the real code)
-const needsSetup = (f) => /^(deploy|scan\/real-code|report\/html|collectors\/process\/go-buildinfo)/.test(relative(testRoot, f));
+const needsSetup = (f) => /^(deploy|scan\/real-code|scan\/go-analysis|report\/html|collectors\/process\/go-buildinfo)/.test(relative(testRoot, f));
 if (!['all', 'unit', 'integration', 'quick'].includes(mode)) {
   console.error(`unknown mode ${mode}: all, unit, integration or quick`);
   process.exit(2);
@@ -38,7 +38,7 @@ if (mode !== 'quick') {
   const { setup } = await import('./setup.mjs');
   try {
     // the unit tests need no broker and no fixture service
-    await setup(mode === 'unit' ? ['heapdump', 'k8s-validate', 'prometheus', 'real-code', 'chromium', 'old-go-binary', 'go-fixtures'] : undefined);
+    await setup(mode === 'unit' ? ['heapdump', 'k8s-validate', 'prometheus', 'real-code', 'chromium', 'old-go-binary', 'go-fixtures', 'go-analyzer'] : undefined);
   } catch (error) {
     console.error(`\nThe test set-up failed, so no test ran.\n\n${error.message}`);
     process.exit(2);

@@ -11,6 +11,9 @@
 //   broker        Apache Kafka's jars for the test broker (Maven Central)         broker/target/libs
 //   go-fixtures   the Go fixture services (Sarama, franz-go, kafka-go, confluent-kafka-go; Go module proxy)
 //                                                                                  fixtures/go/bin
+//   go-analyzer   kleak's go/analysis analyzer (golang.org/x/tools; Go module proxy), built to check it builds and to
+//                 warm the build cache (kleak scan builds its own copy into ~/.cache/kleak), and the modules of the
+//                 scan's Go-module fixtures (fixtures/scan/go-module)                .cache/go-analyzer/kleak-vet
 //   java-fixtures the JVM fixtures (kafka-clients, spring-kafka from Maven Central; javac)  fixtures/java*/target
 //   rdkafka       node-rdkafka for the librdkafka fixtures (npm; compiles librdkafka, about 2 minutes)
 //                                                                                  fixtures/node/rdkafka/node_modules
@@ -152,6 +155,18 @@ const tasks = {
       });
     }
     return `${readdirSync(join(root, 'fixtures/go/bin')).length} services, and Sarama 1.36.0 / 1.37.0`;
+  },
+
+  async 'go-analyzer'() {
+    await run('go-analyzer', 'go', ['build', '-o', join(cacheDir, 'go-analyzer/kleak-vet'), './cmd/kleak-vet'], {
+      cwd: join(root, 'analyzers/go'),
+      env: { GOWORK: 'off' },
+      hint: 'Go 1.26 on PATH and the Go module proxy (golang.org/x/tools, analyzers/go/go.mod)',
+    });
+    const modules = readdirSync(join(root, 'fixtures/scan/go-module'));
+    for (const m of modules)
+      await run('go-analyzer', 'go', ['mod', 'download'], { cwd: join(root, 'fixtures/scan/go-module', m), hint: 'the Go module proxy (Sarama, as fixtures/go)' });
+    return `kleak-vet, and the modules of ${modules.length} fixtures`;
   },
 
   async rdkafka() {

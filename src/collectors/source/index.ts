@@ -15,6 +15,7 @@ import { goAnalysis, mergeGoAnalysis } from './go/vet.js';
 import { javaKafkaPackages } from './java/analyze.js';
 import { pythonKafkaImport } from './python/analyze.js';
 import { jsShutdownGaps } from './js/shutdown.js';
+import { crossModule } from './js/program.js';
 import type { Site, SourceEvidence } from './types.js';
 import { readDeclaredDependenciesWithWarnings } from './manifests/index.js';
 import { kafkaPackages } from '../../signatures/packages.js';
@@ -217,9 +218,12 @@ export async function scanSource(options: ScanOptions): Promise<SourceEvidence> 
   }
   // JS/TS: files that mention Kafka, build a client or handle SIGTERM
   const jsWork: Text[] = [];
+  // every JS/TS file: the program across modules also reads the ones that call into the Kafka code
+  const jsAll: Text[] = [];
   for (const p of files.filter((x) => jsExt.test(x) || tsExt.test(x))) {
     const source = read(p);
     if (source === undefined) continue;
+    if (source.length <= maxJsBytes) jsAll.push({ path: p, source });
     if (tsExt.test(p)) evidence.files.ts++;
     else evidence.files.js++;
     if (!/kafka/i.test(source) && !/\.(producer|consumer|admin)\s*\(/.test(source) && !/SIG(TERM|INT)/.test(source)) evidence.prefiltered++;
@@ -248,6 +252,12 @@ export async function scanSource(options: ScanOptions): Promise<SourceEvidence> 
   const go = await goAnalysed;
   facts.constructions = mergeGoAnalysis(facts.constructions, go.constructions);
   if (go.engines.length) evidence.engines = [...(evidence.engines ?? []), ...go.engines];
+  // JS/TS across modules: the TypeScript checker where the files form a project, the per-file facts elsewhere
+  if (jsWork.length) {
+    const cross = crossModule(root, jsAll, facts.constructions);
+    facts.constructions.push(...cross.added);
+    evidence.engines = [...(evidence.engines ?? []), ...cross.engines];
+  }
   const order = (a: Site, b: Site) => a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column;
   evidence.constructions = facts.constructions.sort(order);
   evidence.stores = facts.stores.sort(order);

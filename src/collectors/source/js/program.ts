@@ -1,0 +1,679 @@
+// The JS/TS scan across modules: one TypeScript program per project (a tsconfig.json, jsconfig.json or
+// package.json root, allowJs), holding only the files that mention Kafka and the files that import them,
+// transitively. The checker resolves what a per-file syntax tree cannot: imported functions and re-exports,
+// methods through class instances and injected services (this.orders.publish()), handlers exported from one
+// module and registered in a router file. Each function gets a summary — the clients it builds per call and does
+// not keep, and whether it returns a new client (a factory) — propagated through its callees at any depth; each
+// request or per-message scope then reaches the constructions it runs, and those get the scope with the chain
+// (routes.ts POST /orders → OrderService.create → createTopic). What becomes of a client is judged by the
+// per-file analysis (js/analyze.ts), the same way for a construction and for a factory's result.
+import { existsSync, readFileSync } from 'node:fs';
+import { posix } from 'node:path';
+import ts from 'typescript';
+import { parseSync } from 'oxc-parser';
+import type { Library } from '../../../types.js';
+import type { ClientKind, Construction, Scope } from '../types.js';
+import { fatesAt, lineStarts, type JsFile } from './analyze.js';
+
+export interface ProgramText {
+  /** relative to the scan root, forward slashes */
+  path: string;
+  source: string;
+}
+
+export interface EngineRecord {
+  language: string;
+  engine: string;
+  root?: string;
+  files?: number;
+  reason?: string;
+}
+
+export interface ProgramResult {
+  /** constructions the per-file pass could not see or could not scope, each with its request scope */
+  added: Construction[];
+  engines: EngineRecord[];
+}
+
+/** Above this many files in one project's closure, no program is built (the per-file scan stands). */
+const maxProgramFiles = 5000;
+
+const configNames = ['tsconfig.json', 'jsconfig.json', 'package.json'];
+const kafkaModule = /['"](kafkajs|@confluentinc\/kafka-javascript|node-rdkafka)(\/[^'"]*)?['"]/;
+const kafkaTypesPath = /\/node_modules\/(kafkajs|@confluentinc\/kafka-javascript)\//;
+const clientFactories: Record<string, ClientKind> = { producer: 'producer', consumer: 'consumer', admin: 'admin' };
+const httpVerbs = new Set(['get', 'post', 'put', 'patch', 'delete', 'del', 'all', 'head', 'options']);
+const routeDecorators = new Set(['Get', 'Post', 'Put', 'Patch', 'Delete', 'All', 'Head', 'Options']);
+const messageDecorators = new Set(['MessagePattern', 'EventPattern']);
+
+/** The project a file belongs to: the nearest directory (up to the scan root) with a tsconfig, jsconfig or package.json. */
+function projectOf(root: string, path: string, cache: Map<string, string | null>): string | null {
+  const dirs: string[] = [];
+  let dir = posix.dirname(path);
+  let found: string | null = null;
+  for (;;) {
+    const cached = cache.get(dir);
+    if (cached !== undefined) {
+      found = cached;
+      break;
+    }
+    dirs.push(dir);
+    if (configNames.some((n) => existsSync(posix.join(root, dir, n)))) {
+      found = dir;
+      break;
+    }
+    if (dir === '.') break;
+    dir = posix.dirname(dir);
+  }
+  for (const d of dirs) cache.set(d, found);
+  return found;
+}
+
+/** The relative module specifiers a file imports or requires. */
+function importsOf(source: string): string[] {
+  const out: string[] = [];
+  for (const m of source.matchAll(/(?:\bfrom\s*|\bimport\s*\(?\s*|\brequire\s*\(\s*)['"](\.{1,2}\/[^'"]*|\.{1,2})['"]/g)) out.push(m[1]!);
+  return out;
+}
+
+function resolveRelative(from: string, spec: string, known: Set<string>): string | undefined {
+  const base = posix.normalize(posix.join(posix.dirname(from), spec));
+  const stem = base.replace(/\.(js|mjs|cjs|jsx)$/, '');
+  const candidates = [
+    base,
+    ...['.ts', '.tsx', '.mts', '.cts', '.js', '.mjs', '.cjs', '.jsx'].map((e) => stem + e),
+    ...['index.ts', 'index.tsx', 'index.js', 'index.mjs'].map((i) => `${base}/${i}`),
+  ];
+  return candidates.find((c) => known.has(c));
+}
+
+/** The compiler options of the project, as far as they matter to resolution: paths, baseUrl, decorators. */
+function optionsOf(absDir: string): ts.CompilerOptions {
+  const options: ts.CompilerOptions = {
+    allowJs: true,
+    checkJs: false,
+    noEmit: true,
+    noLib: true,
+    skipLibCheck: true,
+    types: [],
+    module: ts.ModuleKind.ESNext,
+    moduleResolution: ts.ModuleResolutionKind.Bundler,
+    target: ts.ScriptTarget.ES2022,
+    jsx: ts.JsxEmit.Preserve,
+    experimentalDecorators: true,
+    noResolve: false,
+  };
+  for (const name of ['tsconfig.json', 'jsconfig.json']) {
+    const file = posix.join(absDir, name);
+    if (!existsSync(file)) continue;
+    const read = ts.readConfigFile(file, (p) => readFileSync(p, 'utf8'));
+    const compilerOptions = (read.config as { compilerOptions?: unknown } | undefined)?.compilerOptions;
+    if (!compilerOptions) break;
+    const { options: own } = ts.convertCompilerOptionsFromJson(compilerOptions, absDir);
+    if (own.baseUrl) options.baseUrl = own.baseUrl;
+    if (own.paths) options.paths = own.paths;
+    if (own.rootDirs) options.rootDirs = own.rootDirs;
+    break;
+  }
+  return options;
+}
+
+interface FnInfo {
+  node: ts.Node;
+  name: string;
+  file: string;
+  /** calls made in the function's own body (and in the callbacks written inside it) */
+  calls: ts.CallExpression[];
+  /** nested function expressions and arrows (not entries themselves): they run in this function's scope */
+  inner: ts.Node[];
+  entry?: { scope: Scope; label: string };
+}
+
+interface Built {
+  /** the construction (per-file fact, or found here) */
+  construction: Construction;
+  /** functions from the one that calls down to the construction's: names for the chain */
+  chain: string[];
+  /** a factory's result, judged where it is called: the factories it came through, which end the chain */
+  via?: string[];
+}
+
+const isFunctionLike = (n: ts.Node): n is ts.FunctionLikeDeclaration =>
+  ts.isFunctionDeclaration(n) ||
+  ts.isMethodDeclaration(n) ||
+  ts.isFunctionExpression(n) ||
+  ts.isArrowFunction(n) ||
+  ts.isConstructorDeclaration(n) ||
+  ts.isGetAccessorDeclaration(n);
+
+function unwrapExpression(e: ts.Expression): ts.Expression {
+  let x = e;
+  for (;;) {
+    if (ts.isAwaitExpression(x) || ts.isParenthesizedExpression(x) || ts.isAsExpression(x) || ts.isNonNullExpression(x) || ts.isSatisfiesExpression(x))
+      x = x.expression;
+    else return x;
+  }
+}
+
+/**
+ * Runs the cross-module pass over the JS/TS files of the scan. `files`: every JS/TS file listed (not only those
+ * the per-file pass read); `constructions`: the per-file facts, whose scopes this pass may set.
+ */
+export function crossModule(root: string, files: ProgramText[], constructions: Construction[]): ProgramResult {
+  const result: ProgramResult = { added: [], engines: [] };
+  if (!files.length) return result;
+  const cache = new Map<string, string | null>();
+  const projects = new Map<string, ProgramText[]>();
+  let outside = 0;
+  for (const f of files) {
+    const p = projectOf(root, f.path, cache);
+    if (p === null) outside++;
+    else projects.set(p, [...(projects.get(p) ?? []), f]);
+  }
+  const engine = (files: number, reason?: string, at?: string): EngineRecord => ({
+    language: 'js',
+    engine: reason ? 'oxc' : 'typescript',
+    ...(at !== undefined ? { root: at } : {}),
+    files,
+    ...(reason ? { reason } : {}),
+  });
+  if (outside) result.engines.push(engine(outside, 'outside a project (no tsconfig.json, jsconfig.json or package.json)'));
+  for (const [dir, texts] of projects) {
+    const kafkaFiles = texts.filter((t) => kafkaModule.test(t.source) || /kafka/i.test(t.source));
+    if (!kafkaFiles.length || !texts.some((t) => kafkaModule.test(t.source))) {
+      result.engines.push(engine(texts.length, 'no Kafka library imported', dir));
+      continue;
+    }
+    const known = new Set(texts.map((t) => t.path));
+    // the reverse import closure of the Kafka files
+    const importers = new Map<string, string[]>();
+    let crossModuleImport = false;
+    for (const t of texts)
+      for (const spec of importsOf(t.source)) {
+        const target = resolveRelative(t.path, spec, known);
+        if (!target) continue;
+        importers.set(target, [...(importers.get(target) ?? []), t.path]);
+      }
+    const closure = new Set(kafkaFiles.map((t) => t.path));
+    const queue = [...closure];
+    while (queue.length) {
+      const next = queue.pop()!;
+      for (const by of importers.get(next) ?? []) {
+        crossModuleImport = true;
+        if (!closure.has(by)) {
+          closure.add(by);
+          queue.push(by);
+        }
+      }
+    }
+    if (!crossModuleImport) {
+      result.engines.push(engine(texts.length, 'nothing to resolve across modules (no module imports a file that mentions Kafka)', dir));
+      continue;
+    }
+    if (closure.size > maxProgramFiles) {
+      result.engines.push(engine(closure.size, `${closure.size} files import Kafka code, more than the ${maxProgramFiles} a program is built for`, dir));
+      continue;
+    }
+    try {
+      const added = analyseProject(root, dir, texts, [...closure], constructions);
+      result.added.push(...added.added);
+      result.engines.push(engine(added.files, undefined, dir));
+    } catch (error) {
+      result.engines.push(engine(closure.size, `TypeScript could not build the program: ${String((error as Error)?.message ?? error).split('\n')[0]}`, dir));
+    }
+  }
+  return result;
+}
+
+function analyseProject(
+  root: string,
+  dir: string,
+  texts: ProgramText[],
+  rootNames: string[],
+  constructions: Construction[],
+): { added: Construction[]; files: number } {
+  const abs = (rel: string) => posix.join(root, rel);
+  const rel = (absPath: string) => posix.relative(root, absPath);
+  const byAbs = new Map(texts.map((t) => [abs(t.path), t.source]));
+  const options = optionsOf(abs(dir));
+  // only the project's own files and the Kafka libraries' declarations are read: the rest of node_modules is not
+  const allowed = (f: string) => byAbs.has(f) || kafkaTypesPath.test(f);
+  const host = ts.createCompilerHost(options, true);
+  host.fileExists = (f) => byAbs.has(f) || (kafkaTypesPath.test(f) && ts.sys.fileExists(f));
+  host.readFile = (f) => byAbs.get(f) ?? (allowed(f) ? ts.sys.readFile(f) : undefined);
+  host.getSourceFile = (f, language) => {
+    const text = byAbs.get(f) ?? (allowed(f) ? ts.sys.readFile(f) : undefined);
+    return text === undefined ? undefined : ts.createSourceFile(f, text, language, true);
+  };
+  const program = ts.createProgram({ rootNames: rootNames.map(abs), options, host });
+  const checker = program.getTypeChecker();
+  const sources = program.getSourceFiles().filter((sf) => byAbs.has(sf.fileName) && !sf.isDeclarationFile);
+
+  // the per-file constructions of these files, by position
+  const perFile = new Map<string, Construction>();
+  for (const c of constructions) if (c.language === 'js') perFile.set(`${c.file}:${c.line}:${c.column}`, c);
+
+  // every function, its calls and nested callbacks; entries
+  const fns = new Map<ts.Node, FnInfo>();
+  const constructionCalls: { call: ts.CallExpression; sf: ts.SourceFile }[] = [];
+  for (const sf of sources) {
+    const file = rel(sf.fileName);
+    const visit = (n: ts.Node, owner: FnInfo | undefined): void => {
+      let here = owner;
+      if (isFunctionLike(n)) {
+        here = { node: n, name: functionName(n, sf), file, calls: [], inner: [] };
+        fns.set(n, here);
+        if (owner && (ts.isArrowFunction(n) || ts.isFunctionExpression(n))) owner.inner.push(n);
+      }
+      if (ts.isCallExpression(n)) {
+        here?.calls.push(n);
+        if (ts.isPropertyAccessExpression(n.expression) && clientFactories[n.expression.name.text]) constructionCalls.push({ call: n, sf });
+      }
+      ts.forEachChild(n, (c) => visit(c, here));
+    };
+    visit(sf, undefined);
+  }
+  const resolve = resolver(checker);
+  for (const sf of sources) markEntries(sf, fns, resolve, rel(sf.fileName));
+
+  // constructions: the per-file facts, and the calls the checker types as a Kafka instance's producer()/consumer()/admin()
+  const lines = new Map<string, number[]>();
+  const lineOf = (sf: ts.SourceFile, pos: number) => {
+    const { line, character } = sf.getLineAndCharacterOfPosition(pos);
+    return { line: line + 1, column: character + 1 };
+  };
+  const enclosing = (n: ts.Node): FnInfo | undefined => {
+    for (let p = n.parent; p; p = p.parent) if (fns.has(p)) return fns.get(p);
+    return undefined;
+  };
+  const textOf = (sf: ts.SourceFile, line: number) => {
+    let starts = lines.get(sf.fileName);
+    if (!starts) lines.set(sf.fileName, (starts = lineStarts(sf.text)));
+    return sf.text.slice(starts[line - 1], starts[line] ?? sf.text.length).trim();
+  };
+  // judged by the per-file analysis: the calls of a file whose client fate is wanted, by offset
+  const wanted = new Map<ts.SourceFile, Set<number>>();
+  const want = (sf: ts.SourceFile, call: ts.Node) => {
+    const set = wanted.get(sf) ?? new Set();
+    set.add(call.getStart(sf));
+    wanted.set(sf, set);
+  };
+  interface Candidate {
+    call: ts.CallExpression;
+    sf: ts.SourceFile;
+    owner?: FnInfo;
+    construction?: Construction;
+    library: Library;
+    kind: ClientKind;
+    callee: string;
+  }
+  const candidates: Candidate[] = [];
+  for (const { call, sf } of constructionCalls) {
+    const { line, column } = lineOf(sf, call.getStart(sf));
+    const known = perFile.get(`${rel(sf.fileName)}:${line}:${column}`);
+    const method = (call.expression as ts.PropertyAccessExpression).name.text;
+    const library = known?.library ?? kafkaInstance(checker, (call.expression as ts.PropertyAccessExpression).expression);
+    if (!library) continue;
+    const candidate: Candidate = {
+      call,
+      sf,
+      library,
+      kind: known?.kind ?? clientFactories[method]!,
+      callee: known?.callee ?? `${(call.expression as ts.PropertyAccessExpression).expression.getText(sf)}.${method}`,
+      ...(known ? { construction: known } : {}),
+    };
+    const owner = enclosing(call);
+    if (owner) candidate.owner = owner;
+    candidates.push(candidate);
+    if (!known) want(sf, call);
+  }
+  // the calls to the project's functions, resolved once
+  const callees = new Map<ts.CallExpression, FnInfo | undefined>();
+  const calleeOf = (call: ts.CallExpression) => {
+    if (!callees.has(call)) {
+      const target = resolve(call.expression);
+      callees.set(call, target ? fns.get(target) : undefined);
+    }
+    return callees.get(call);
+  };
+
+  // factories: functions that return a new client (directly or from another factory), found to a fixpoint
+  const factories = new Map<FnInfo, { kind: ClientKind; library: Library; via: string[] }>();
+  const fates = new Map<ts.SourceFile, ReturnType<typeof fatesAt>>();
+  const judge = (sf: ts.SourceFile, call: ts.Node) => {
+    let m = fates.get(sf);
+    if (!m || !m.has(call.getStart(sf))) {
+      want(sf, call);
+      m = judgeFile(sf, [...wanted.get(sf)!]);
+      fates.set(sf, m);
+    }
+    return m.get(call.getStart(sf));
+  };
+  const returned = (fate: Construction['fate'] | undefined) => fate?.status === 'escapes' && fate.how === 'returned';
+  for (const c of candidates) {
+    if (!c.owner) continue;
+    const fate = c.construction?.fate ?? judge(c.sf, c.call)?.fate;
+    if (returned(fate) && !c.construction?.singleton) factories.set(c.owner, { kind: c.kind, library: c.library, via: [] });
+  }
+  for (let changed = true; changed;) {
+    changed = false;
+    for (const fn of fns.values()) {
+      if (factories.has(fn)) continue;
+      for (const call of fn.calls) {
+        const target = calleeOf(call);
+        const made = target && factories.get(target);
+        if (!made || target === fn) continue;
+        const sf = call.getSourceFile();
+        if (returned(judge(sf, call)?.fate)) {
+          factories.set(fn, { kind: made.kind, library: made.library, via: [target.name, ...made.via] });
+          changed = true;
+          break;
+        }
+      }
+    }
+  }
+
+  // what each function builds per call (not kept, not returned): its own constructions, the factories' results it
+  // does not keep, and what its callees build, at any depth
+  const direct = new Map<FnInfo, Built[]>();
+  const push = (fn: FnInfo, b: Built) => direct.set(fn, [...(direct.get(fn) ?? []), b]);
+  const site = (sf: ts.SourceFile, call: ts.Node, fnName: string, library: Library) => {
+    const { line, column } = lineOf(sf, call.getStart(sf));
+    return { file: rel(sf.fileName), line, column, function: fnName, snippet: textOf(sf, line), language: 'js' as const, library };
+  };
+  for (const c of candidates) {
+    if (!c.owner) continue;
+    let construction = c.construction;
+    if (!construction) {
+      const judged = judge(c.sf, c.call);
+      if (!judged) continue;
+      const { function: fnName, ...own } = judged;
+      construction = { ...site(c.sf, c.call, fnName, c.library), kind: c.kind, callee: c.callee, ...own };
+    }
+    if (construction.singleton || construction.scope || returned(construction.fate) || kept(construction.fate)) continue;
+    push(c.owner, { construction, chain: [] });
+  }
+  for (const fn of fns.values())
+    for (const call of fn.calls) {
+      const target = calleeOf(call);
+      const made = target && factories.get(target);
+      if (!made) continue;
+      const sf = call.getSourceFile();
+      const judged = judge(sf, call);
+      if (!judged || judged.singleton || returned(judged.fate) || kept(judged.fate)) continue;
+      const { function: fnName, ...own } = judged;
+      const construction: Construction = {
+        ...site(sf, call, fnName, made.library),
+        kind: made.kind,
+        callee: target.name,
+        ...own,
+      };
+      // the factories it came through, for the chain
+      push(fn, { construction, chain: [], via: [target.name, ...made.via] });
+    }
+  const builds = new Map<FnInfo, Built[]>();
+  const visiting = new Set<FnInfo>();
+  const buildsOf = (fn: FnInfo): Built[] => {
+    const memo = builds.get(fn);
+    if (memo) return memo;
+    if (visiting.has(fn)) return [];
+    visiting.add(fn);
+    const out: Built[] = [...(direct.get(fn) ?? [])];
+    for (const inner of fn.inner) {
+      const i = fns.get(inner);
+      if (i && !i.entry) out.push(...buildsOf(i));
+    }
+    for (const call of fn.calls) {
+      const target = calleeOf(call);
+      if (!target || target === fn || target.entry) continue;
+      for (const b of buildsOf(target)) out.push({ ...b, chain: [target.name, ...b.chain] });
+    }
+    visiting.delete(fn);
+    builds.set(fn, out);
+    return out;
+  };
+
+  // each entry's constructions: a scope for those the per-file pass left unscoped, a new fact for the others
+  const added: Construction[] = [];
+  const scoped = new Set(constructions.filter((c) => c.scope).map((c) => `${c.file}:${c.line}`));
+  for (const fn of fns.values()) {
+    if (!fn.entry) continue;
+    for (const b of buildsOf(fn)) {
+      const c = b.construction;
+      const key = `${c.file}:${c.line}`;
+      if (scoped.has(key)) continue;
+      scoped.add(key);
+      const chain = [...b.chain, ...(b.via ?? [])];
+      c.scope = { ...fn.entry.scope, chain: chain.length ? [fn.entry.label, ...chain] : [] };
+      if (!constructions.includes(c)) {
+        // a per-file construction on the same line (another column) is the same finding
+        const same = constructions.find((o) => o.file === c.file && o.line === c.line && o.language === 'js');
+        if (same) same.scope = c.scope;
+        else added.push(c);
+      }
+    }
+  }
+  return { added, files: sources.length };
+}
+
+/** Kept where it outlives the call: stored in a field or module variable, or built once. */
+const kept = (fate: Construction['fate']) => fate.status === 'escapes' && /^stored in |module(-level)? variable/.test(fate.how ?? '');
+
+/** The per-file analysis of one file's calls (oxc, as the worker threads parse it). */
+function judgeFile(sf: ts.SourceFile, offsets: number[]): ReturnType<typeof fatesAt> {
+  const lang = /\.tsx$/.test(sf.fileName) ? 'tsx' : /\.[cm]?ts$/.test(sf.fileName) ? 'ts' : 'jsx';
+  const parsed = parseSync(sf.fileName, sf.text, { lang });
+  const file: JsFile = { path: sf.fileName, source: sf.text, program: parsed.program, lines: lineStarts(sf.text) };
+  // oxc's offsets are UTF-16 code units, as TypeScript's are
+  try {
+    return fatesAt(file, offsets);
+  } catch (error) {
+    if (error instanceof RangeError) return new Map();
+    throw error;
+  }
+}
+
+/** The Kafka library of an instance expression (kafka, this.kafka): by its type, else by the `new` it was built with. */
+function kafkaInstance(checker: ts.TypeChecker, e: ts.Expression): Library | undefined {
+  const fromPath = (file: string | undefined): Library | undefined =>
+    !file
+      ? undefined
+      : /\/node_modules\/kafkajs\//.test(file)
+        ? 'kafkajs'
+        : /\/@confluentinc\/kafka-javascript\//.test(file)
+          ? 'confluent-kafka-javascript'
+          : undefined;
+  const type = checker.getTypeAtLocation(e);
+  const symbol = type.getSymbol() ?? type.aliasSymbol;
+  if (symbol && /^Kafka$/.test(symbol.getName())) {
+    const lib = fromPath(symbol.getDeclarations()?.[0]?.getSourceFile().fileName);
+    if (lib) return lib;
+  }
+  // without the library's declarations (not installed): the variable's initializer, new X() with X imported from it
+  let s = checker.getSymbolAtLocation(ts.isPropertyAccessExpression(e) ? e.name : e);
+  if (s && s.flags & ts.SymbolFlags.Alias) s = checker.getAliasedSymbol(s);
+  for (const d of s?.getDeclarations() ?? []) {
+    const init =
+      ts.isVariableDeclaration(d) || ts.isPropertyDeclaration(d) || ts.isPropertyAssignment(d)
+        ? d.initializer
+        : (ts.isPropertyAccessExpression(d) || ts.isElementAccessExpression(d)) && ts.isBinaryExpression(d.parent)
+          ? d.parent.right
+          : ts.isBinaryExpression(d)
+            ? d.right
+            : undefined;
+    if (!init || !ts.isNewExpression(init)) continue;
+    let cls = checker.getSymbolAtLocation(ts.isPropertyAccessExpression(init.expression) ? init.expression.name : init.expression);
+    const alias = cls?.getDeclarations()?.[0];
+    const importFrom = alias ? importedFrom(alias) : undefined;
+    if (importFrom && /^kafkajs$/.test(importFrom)) return 'kafkajs';
+    if (importFrom && /^@confluentinc\/kafka-javascript/.test(importFrom)) return 'confluent-kafka-javascript';
+    if (cls && cls.flags & ts.SymbolFlags.Alias) cls = checker.getAliasedSymbol(cls);
+    if (cls?.getName() === 'Kafka') {
+      const lib = fromPath(cls.getDeclarations()?.[0]?.getSourceFile().fileName);
+      if (lib) return lib;
+    }
+  }
+  return undefined;
+}
+
+/** The module an import binding comes from: import { X } from 'm', import * as m, const { X } = require('m'). */
+function importedFrom(d: ts.Node): string | undefined {
+  for (let p: ts.Node | undefined = d; p; p = p.parent) {
+    if (ts.isImportDeclaration(p) && ts.isStringLiteral(p.moduleSpecifier)) return p.moduleSpecifier.text;
+    if (ts.isVariableDeclaration(p) && p.initializer) {
+      const init = p.initializer;
+      if (
+        ts.isCallExpression(init) &&
+        ts.isIdentifier(init.expression) &&
+        init.expression.text === 'require' &&
+        init.arguments[0] &&
+        ts.isStringLiteral(init.arguments[0])
+      )
+        return init.arguments[0].text;
+      return undefined;
+    }
+    if (ts.isSourceFile(p) || ts.isBlock(p)) return undefined;
+  }
+  return undefined;
+}
+
+/** How the scan names a function: Class.method, the variable or property it is assigned to, its own name. */
+function functionName(n: ts.FunctionLikeDeclaration, sf: ts.SourceFile): string {
+  const own = n.name && (ts.isIdentifier(n.name) || ts.isStringLiteral(n.name)) ? n.name.text : undefined;
+  const cls = n.parent && (ts.isClassDeclaration(n.parent) || ts.isClassExpression(n.parent)) ? n.parent.name?.text : undefined;
+  if (ts.isMethodDeclaration(n) || ts.isGetAccessorDeclaration(n)) return cls ? `${cls}.${own ?? '(computed)'}` : (own ?? '(computed)');
+  if (ts.isConstructorDeclaration(n)) return `${cls ?? '(class)'}.constructor`;
+  if (own && ts.isFunctionDeclaration(n)) return own;
+  const p = n.parent;
+  if (p && ts.isVariableDeclaration(p) && ts.isIdentifier(p.name)) return p.name.text;
+  if (p && (ts.isPropertyAssignment(p) || ts.isPropertyDeclaration(p)) && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name))) {
+    const owner = ts.isPropertyDeclaration(p) && p.parent && ts.isClassLike(p.parent) ? p.parent.name?.text : undefined;
+    return owner ? `${owner}.${p.name.text}` : p.name.text;
+  }
+  // exports.create = function …, module.exports.create = …
+  if (p && ts.isBinaryExpression(p) && ts.isPropertyAccessExpression(p.left)) return p.left.name.text;
+  if (p && ts.isCallExpression(p) && ts.isPropertyAccessExpression(p.expression)) {
+    const path = p.arguments[0] && ts.isStringLiteralLike(p.arguments[0]) ? p.arguments[0].text : undefined;
+    return path !== undefined ? `${p.expression.getText(sf)}('${path}')` : `(anonymous in ${p.expression.getText(sf)})`;
+  }
+  return own ?? '(anonymous)';
+}
+
+/** The function an expression names, through imports, re-exports, object properties, class members and `exports.x = …`. */
+function resolver(checker: ts.TypeChecker): (e: ts.Expression) => ts.Node | undefined {
+  const fromSymbol = (symbol: ts.Symbol | undefined, depth: number): ts.Node | undefined => {
+    if (!symbol || depth > 8) return undefined;
+    let s = symbol;
+    if (s.flags & ts.SymbolFlags.Alias) {
+      try {
+        s = checker.getAliasedSymbol(s);
+      } catch {
+        return undefined;
+      }
+    }
+    for (const d of s.getDeclarations() ?? []) {
+      if (isFunctionLike(d) && (d.body || ts.isArrowFunction(d))) return d;
+      if (ts.isShorthandPropertyAssignment(d)) return fromSymbol(checker.getShorthandAssignmentValueSymbol(d), depth + 1);
+      const init =
+        ts.isVariableDeclaration(d) || ts.isPropertyAssignment(d) || ts.isPropertyDeclaration(d)
+          ? d.initializer
+          : ts.isPropertyAccessExpression(d) && ts.isBinaryExpression(d.parent)
+            ? d.parent.right
+            : ts.isBinaryExpression(d)
+              ? d.right
+              : ts.isExportAssignment(d)
+                ? d.expression
+                : undefined;
+      if (!init) continue;
+      const x = unwrapExpression(init);
+      if (isFunctionLike(x)) return x;
+      if (ts.isIdentifier(x) || ts.isPropertyAccessExpression(x))
+        return fromSymbol(checker.getSymbolAtLocation(ts.isPropertyAccessExpression(x) ? x.name : x), depth + 1);
+      // asyncHandler(async (req, res) => …): the wrapped function
+      if (ts.isCallExpression(x) && x.arguments.length === 1 && isFunctionLike(unwrapExpression(x.arguments[0]!))) return unwrapExpression(x.arguments[0]!);
+    }
+    return undefined;
+  };
+  return (e) => {
+    const x = unwrapExpression(e);
+    if (isFunctionLike(x)) return x;
+    if (ts.isIdentifier(x)) return fromSymbol(checker.getSymbolAtLocation(x), 0);
+    if (ts.isPropertyAccessExpression(x)) return fromSymbol(checker.getSymbolAtLocation(x.name), 0);
+    return undefined;
+  };
+}
+
+/** The request and per-message entries a file declares: route registrations (of functions written here or imported), NestJS decorators, Fastify route options, eachMessage. */
+function markEntries(sf: ts.SourceFile, fns: Map<ts.Node, FnInfo>, resolve: (e: ts.Expression) => ts.Node | undefined, file: string): void {
+  const base = posix.basename(file);
+  const mark = (target: ts.Node | undefined, scope: Omit<Scope, 'entry' | 'chain'>, label: (fn: FnInfo) => string) => {
+    const fn = target && fns.get(target);
+    if (!fn || fn.entry) return;
+    fn.entry = { scope: { ...scope, entry: fn.name, chain: [] }, label: label(fn) };
+  };
+  const handlerOf = (a: ts.Expression): ts.Node | undefined => {
+    let x = unwrapExpression(a);
+    // ctrl.create.bind(ctrl), asyncHandler(create)
+    if (ts.isCallExpression(x) && ts.isPropertyAccessExpression(x.expression) && x.expression.name.text === 'bind') x = x.expression.expression;
+    else if (ts.isCallExpression(x) && x.arguments.length === 1) x = unwrapExpression(x.arguments[0]!);
+    return resolve(x);
+  };
+  const visit = (n: ts.Node): void => {
+    if (ts.isCallExpression(n) && ts.isPropertyAccessExpression(n.expression)) {
+      const method = n.expression.name.text;
+      const callee = n.expression.getText(sf);
+      const first = n.arguments[0];
+      const routed =
+        ts.isCallExpression(n.expression.expression) &&
+        ts.isPropertyAccessExpression(n.expression.expression.expression) &&
+        n.expression.expression.expression.name.text === 'route';
+      const path = first && ts.isStringLiteralLike(first) ? first.text : routed ? routePath(n.expression.expression) : undefined;
+      if (httpVerbs.has(method) && (path !== undefined || (first && ts.isArrayLiteralExpression(first)))) {
+        const args = (routed ? n.arguments : n.arguments.slice(1)).flatMap((a) => (ts.isArrayLiteralExpression(a) ? [...a.elements] : [a]));
+        for (const a of args)
+          mark(handlerOf(a), { kind: 'request', how: `registered with ${callee} in ${base}` }, () => `${base} ${method.toUpperCase()} ${path ?? ''}`.trim());
+      }
+      // fastify.route({ method, url, handler })
+      if (method === 'route' && first && ts.isObjectLiteralExpression(first)) {
+        const prop = (name: string) =>
+          first.properties.find((p): p is ts.PropertyAssignment => ts.isPropertyAssignment(p) && ts.isIdentifier(p.name) && p.name.text === name)?.initializer;
+        const handler = prop('handler');
+        const url = prop('url') ?? prop('path');
+        const verb = prop('method');
+        const label = `${base} ${verb && ts.isStringLiteralLike(verb) ? verb.text : 'ROUTE'} ${url && ts.isStringLiteralLike(url) ? url.text : ''}`.trim();
+        if (handler) mark(handlerOf(handler), { kind: 'request', how: `${callee} handler in ${base}` }, () => label);
+      }
+      if (/(^|\.)createServer$/.test(callee) && first)
+        mark(handlerOf(first), { kind: 'request', how: `${callee} handler in ${base}` }, () => `${base} ${callee}`);
+    }
+    if (ts.isCallExpression(n) && ts.isIdentifier(n.expression) && n.expression.text === 'createServer' && n.arguments[0])
+      mark(handlerOf(n.arguments[0]), { kind: 'request', how: `createServer handler in ${base}` }, () => `${base} createServer`);
+    // { eachMessage: async ({ message }) => … }
+    if (ts.isPropertyAssignment(n) && ts.isIdentifier(n.name) && (n.name.text === 'eachMessage' || n.name.text === 'eachBatch'))
+      mark(resolve(n.initializer), { kind: 'per-message', how: `${n.name.text} callback in ${base}` }, (fn) => fn.name);
+    if (ts.isMethodDeclaration(n))
+      for (const d of ts.getDecorators(n) ?? []) {
+        const e = ts.isCallExpression(d.expression) ? d.expression.expression : d.expression;
+        const name = ts.isIdentifier(e) ? e.text : ts.isPropertyAccessExpression(e) ? e.name.text : '';
+        if (routeDecorators.has(name)) mark(n, { kind: 'request', how: `@${name}() route` }, (fn) => `${base} ${fn.name}`);
+        if (messageDecorators.has(name)) mark(n, { kind: 'per-message', how: `@${name}() handler` }, (fn) => `${base} ${fn.name}`);
+      }
+    // Next.js app router: export async function POST(req)
+    if (
+      ts.isFunctionDeclaration(n) &&
+      n.name &&
+      /^(GET|POST|PUT|PATCH|DELETE)$/.test(n.name.text) &&
+      /(^|\/)route\.[cm]?[jt]sx?$/.test(file) &&
+      n.modifiers?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword)
+    )
+      mark(n, { kind: 'request', how: 'Next.js route handler' }, (fn) => `${base} ${fn.name}`);
+    ts.forEachChild(n, visit);
+  };
+  visit(sf);
+}
+
+/** router.route('/p').post(…): the path is route's argument. */
+function routePath(route: ts.CallExpression): string | undefined {
+  const a = route.arguments[0];
+  return a && ts.isStringLiteralLike(a) ? a.text : undefined;
+}

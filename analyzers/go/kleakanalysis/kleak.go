@@ -94,9 +94,16 @@ type unit struct {
 }
 
 type checker struct {
-	pass    *analysis.Pass
-	local   map[*types.Func]*Summary
-	parents map[*ast.File]map[ast.Node]ast.Node
+	pass  *analysis.Pass
+	local map[*types.Func]*Summary
+	// the imported methods with a summary (for calls through an interface), and the files' lines
+	imported []importedSummary
+	lines    map[string][]string
+}
+
+type importedSummary struct {
+	fn *types.Func
+	s  *Summary
 }
 
 func run(pass *analysis.Pass) (any, error) {
@@ -104,7 +111,14 @@ func run(pass *analysis.Pass) (any, error) {
 	if kafkaLibrary(pass.Pkg.Path()) || !reachesKafka(pass.Pkg, map[*types.Package]bool{}) {
 		return nil, nil
 	}
-	c := &checker{pass: pass, local: map[*types.Func]*Summary{}}
+	c := &checker{pass: pass, local: map[*types.Func]*Summary{}, lines: map[string][]string{}}
+	for _, f := range pass.AllObjectFacts() {
+		fn, ok := f.Object.(*types.Func)
+		s, isSummary := f.Fact.(*Summary)
+		if ok && isSummary && fn.Type().(*types.Signature).Recv() != nil {
+			c.imported = append(c.imported, importedSummary{fn, s})
+		}
+	}
 	units := c.units()
 	// summaries of this package's functions, to a fixed point (a helper may be declared after its caller)
 	for i := 0; i < 8; i++ {
@@ -313,11 +327,15 @@ func entry(u *unit) (kind, how string) {
 	case has("net/http.ResponseWriter") && has("*net/http.Request"):
 		return "request", "signature (http.ResponseWriter, *http.Request)"
 	case has("*github.com/gin-gonic/gin.Context"):
-		return "request", "gin handler (*gin.Context)"
+		return "request", "signature *gin.Context"
 	case has("github.com/labstack/echo/v4.Context") || has("github.com/labstack/echo.Context"):
-		return "request", "echo handler (echo.Context)"
+		return "request", "signature echo.Context"
 	case has("*github.com/gofiber/fiber/v2.Ctx") || has("github.com/gofiber/fiber/v3.Ctx"):
-		return "request", "fiber handler (fiber.Ctx)"
+		return "request", "signature fiber.Ctx"
+	case has("*github.com/valyala/fasthttp.RequestCtx"):
+		return "request", "signature *fasthttp.RequestCtx"
+	case u.obj == nil && has("*github.com/twmb/franz-go/pkg/kgo.Record"):
+		return "per-message", "franz-go record callback"
 	}
 	if u.obj != nil && u.obj.Name() == "ConsumeClaim" && len(names) == 2 && strings.HasSuffix(names[1], "sarama.ConsumerGroupClaim") {
 		return "per-message", "Sarama ConsumeClaim, once per claimed partition's messages"
@@ -443,10 +461,12 @@ func containsInt(xs []int, x int) bool {
 	return false
 }
 
+var closeMethods = map[string]bool{"Close": true, "AsyncClose": true, "CloseClient": true, "Shutdown": true}
+
 // isClose: id is the receiver of a Close() call or a Close method value
 func (c *checker) isClose(u *unit, id *ast.Ident) bool {
 	sel, ok := u.parent[id].(*ast.SelectorExpr)
-	return ok && sel.X == id && sel.Sel.Name == "Close"
+	return ok && sel.X == id && closeMethods[sel.Sel.Name]
 }
 
 // argOf: the call id is an argument of, and its index among the callee's parameters
@@ -513,12 +533,8 @@ func (c *checker) summaryOf(call *ast.CallExpr) *Summary {
 	for obj, s := range c.local {
 		add(obj, s)
 	}
-	for _, f := range c.pass.AllObjectFacts() {
-		if impl, ok := f.Object.(*types.Func); ok {
-			if s, ok := f.Fact.(*Summary); ok {
-				add(impl, s)
-			}
-		}
+	for _, f := range c.imported {
+		add(f.fn, f.s)
 	}
 	if union.empty() {
 		return nil
@@ -595,11 +611,13 @@ func (c *checker) origin(u *unit, e ast.Expr, k ctor, callee string) Origin {
 }
 
 func (c *checker) line(pos token.Position) string {
-	b, err := c.pass.ReadFile(pos.Filename)
-	if err != nil {
-		return ""
+	lines, ok := c.lines[pos.Filename]
+	if !ok {
+		if b, err := c.pass.ReadFile(pos.Filename); err == nil {
+			lines = strings.Split(string(b), "\n")
+		}
+		c.lines[pos.Filename] = lines
 	}
-	lines := strings.Split(string(b), "\n")
 	if pos.Line-1 < len(lines) {
 		return strings.TrimSpace(lines[pos.Line-1])
 	}
@@ -658,7 +676,7 @@ func (c *checker) fateOf(u *unit, e ast.Expr) fate {
 	case *ast.ExprStmt:
 		return fate{status: "discarded", how: "its result is dropped"}
 	case *ast.SelectorExpr:
-		if p.Sel.Name == "Close" {
+		if closeMethods[p.Sel.Name] {
 			return fate{status: "closed", how: "closed at once"}
 		}
 		return fate{status: "discarded", how: "used once (." + p.Sel.Name + ") and dropped"}

@@ -3,6 +3,7 @@ package api
 
 import (
 	"net/http"
+	"sync"
 
 	"example.com/repo"
 	"example.com/svc"
@@ -63,4 +64,37 @@ func (consumer) ConsumeClaim(sess sarama.ConsumerGroupSession, claim sarama.Cons
 		sess.MarkMessage(msg, "")
 	}
 	return nil
+}
+
+var (
+	once sync.Once
+	lazy sarama.SyncProducer
+)
+
+// built once under sync.Once, in a closure the handler runs: ok
+func Once(w http.ResponseWriter, r *http.Request) {
+	once.Do(func() {
+		lazy = repo.NewProducer() // ok: kept in lazy
+	})
+	lazy.SendMessage(&sarama.ProducerMessage{Topic: "once"})
+}
+
+// closed on one path only: the early return leaks it
+func Early(w http.ResponseWriter, r *http.Request) { // want Early:"builds producer sarama\\.NewSyncProducer \\(leaks\\) via api\\.Early"
+	p := repo.NewProducer() // want "client-per-request: .* does not close it"
+	if r.URL.Query().Get("skip") != "" {
+		return
+	}
+	p.Close()
+}
+
+// handed to a goroutine that owns it: ok for this analyzer (not dropped, not closed here)
+func Background() { // want Background:"builds producer sarama\\.NewSyncProducer \\(closed\\) via api\\.Background"
+	p := repo.NewProducer() // ok: handed to run
+	go run(p)
+}
+
+func run(p sarama.SyncProducer) { // want run:"closes params \\[0\\]"
+	defer p.Close()
+	p.SendMessage(&sarama.ProducerMessage{Topic: "bg"})
 }

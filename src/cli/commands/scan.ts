@@ -9,6 +9,7 @@ import { renderFinding } from '../../report/table.js';
 import { scanRules } from '../../scan/rules/index.js';
 import type { SourceEvidence } from '../../collectors/source/types.js';
 import { engineText } from '../../collectors/source/go/vet.js';
+import { jsEngineText } from '../../collectors/source/js/program.js';
 import type { CliContext } from '../context.js';
 import { addReportOptions, prepareReport, writeReport, type ReportFlags } from '../report.js';
 
@@ -36,7 +37,7 @@ function table(run: ScanRun, chalk: ChalkInstance, showSuppressed: boolean): str
   const s = run.evidence.source!;
   const { findings } = run.diagnosis;
   const out = [chalk.bold(`kleak scan ${s.root}`), chalk.dim(`  ${statsLine(s)}`)];
-  for (const e of s.engines ?? []) out.push(chalk.dim(`  ${engineText(e)}`));
+  for (const e of s.engines ?? []) out.push(chalk.dim(`  ${e.language === 'js' ? jsEngineText(e) : engineText(e)}`));
   if (s.only) out.push(chalk.dim(`  findings only in ${s.only.join(', ')} (its directory read around it)`));
   if (s.changed)
     out.push(chalk.dim(`  only files changed since ${s.changed.ref}: ${s.changed.files.length} files; ${run.outsideChanges} findings elsewhere left out`));

@@ -178,6 +178,12 @@ export function crossModule(root: string, files: ProgramText[], constructions: C
     ...(reason ? { reason } : {}),
   });
   if (outside) result.engines.push(engine(outside, 'outside a project (no tsconfig.json, jsconfig.json or package.json)'));
+  // the per-file scan alone, on request (as KLEAK_SCAN_GO_ENGINE=tree-sitter for Go)
+  if (process.env.KLEAK_SCAN_JS_ENGINE === 'oxc') {
+    for (const [dir, texts] of projects) result.engines.push(engine(texts.length, 'KLEAK_SCAN_JS_ENGINE=oxc', dir));
+    result.engines = combined(result.engines);
+    return result;
+  }
   for (const [dir, texts] of projects) {
     const kafkaFiles = texts.filter((t) => kafkaModule.test(t.source) || /kafka/i.test(t.source));
     if (!kafkaFiles.length || !texts.some((t) => kafkaModule.test(t.source))) {
@@ -222,7 +228,33 @@ export function crossModule(root: string, files: ProgramText[], constructions: C
       result.engines.push(engine(closure.size, `TypeScript could not build the program: ${String((error as Error)?.message ?? error).split('\n')[0]}`, dir));
     }
   }
+  result.engines = combined(result.engines);
   return result;
+}
+
+/** One record per engine and reason (a monorepo's projects summed): the root only when it is one project's. */
+function combined(records: EngineRecord[]): EngineRecord[] {
+  const out = new Map<string, EngineRecord>();
+  for (const r of records) {
+    // the reasons that name a count or an error stay apart
+    const key = `${r.engine}\0${r.reason ?? ''}`;
+    const seen = out.get(key);
+    if (!seen) out.set(key, { ...r });
+    else {
+      seen.files = (seen.files ?? 0) + (r.files ?? 0);
+      if (seen.root !== r.root) delete seen.root;
+    }
+  }
+  return [...out.values()];
+}
+
+/** The scan report's line for a JS/TS engine record. */
+export function jsEngineText(e: EngineRecord): string {
+  const n = `${e.files ?? 0} file${e.files === 1 ? '' : 's'}`;
+  const where = !e.root || e.root === '.' ? '' : ` in ${e.root}`;
+  return e.engine === 'typescript'
+    ? `JS/TS: types and calls across modules (TypeScript checker) on ${n}${where}`
+    : `JS/TS: per file (oxc) on ${n}${where}: ${e.reason ?? 'no program built'}`;
 }
 
 function analyseProject(

@@ -1,0 +1,129 @@
+// The JS/TS scan across modules (#27): where the files form a project, the TypeScript checker follows calls into
+// other modules (a route → a service method → a helper that builds an admin), factories whose result the caller
+// drops or keeps, handlers registered in another module's router, NestJS controllers calling an injected service,
+// Fastify routes in a plugin; the per-file scan (KLEAK_SCAN_JS_ENGINE=oxc) finds none of these. Exception paths:
+// an awaited call or a throw between connect() and disconnect() outside a try leaves the client open.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { scan } from '../../src/core/scan.js';
+import { scanFixtures } from '../helpers/scan-markers.js';
+
+const cases = ['ts/cross-module', 'ts/factory', 'js/router-handlers', 'ts/nest', 'ts/fastify'];
+
+async function run(sub: string, env?: string) {
+  const before = process.env.KLEAK_SCAN_JS_ENGINE;
+  if (env) process.env.KLEAK_SCAN_JS_ENGINE = env;
+  try {
+    const r = await scan({ root: join(scanFixtures, sub), includeTests: true });
+    const at = (file: string, line: number, rule = 'client-per-request') =>
+      r.diagnosis.findings.find((f) => f.ruleId === rule && f.locations[0]!.file === file && f.locations[0]!.line === line);
+    return { r, at, engines: r.evidence.source!.engines ?? [] };
+  } finally {
+    if (before === undefined) delete process.env.KLEAK_SCAN_JS_ENGINE;
+    else process.env.KLEAK_SCAN_JS_ENGINE = before;
+  }
+}
+
+test('a route → a service in another module → a helper that builds an admin: per request, with the chain, at the construction line', async () => {
+  const { at, engines } = await run('ts/cross-module');
+  const closed = at('topics.ts', 6);
+  assert.ok(closed, 'createTopic, reached from the route through OrderService.create');
+  assert.equal(closed.severity, 'warning', 'disconnected in finally: each request pays the connections');
+  assert.match(closed.summary, /through routes\.ts POST \/orders → OrderService\.create → createTopic\)/);
+  const leaking = at('topics.ts', 16);
+  assert.ok(leaking);
+  assert.equal(leaking.severity, 'error');
+  assert.match(leaking.summary, /routes\.ts POST \/orders → OrderService\.create → topicExists\) and does not close it on the path that leaves at line 19/);
+  assert.equal(at('topics.ts', 16, 'client-not-closed'), undefined, 'one finding per line: the request scope takes it over');
+  assert.equal(at('topics.ts', 23), undefined, 'bootstrapTopics runs at start-up, not from a handler');
+  const ts = engines.find((e) => e.language === 'js' && e.engine === 'typescript');
+  assert.ok(ts && ts.files! >= 4, JSON.stringify(engines));
+});
+
+test('a factory in another module: the handler that drops its producer is an error, the one that disconnects it a warning, the kept ones nothing', async () => {
+  const { at, r } = await run('ts/factory');
+  const dropped = at('app.ts', 20);
+  assert.ok(dropped);
+  assert.equal(dropped.severity, 'error');
+  assert.match(dropped.summary, /connectedProducer builds a producer .*through app\.ts POST \/dropped → connectedProducer → makeProducer\)/);
+  assert.equal(at('app.ts', 26)?.severity, 'warning');
+  for (const line of [8, 11, 37]) assert.equal(at('app.ts', line), undefined, `app.ts:${line} keeps it once`);
+  assert.equal(r.diagnosis.findings.filter((f) => f.ruleId === 'client-per-request' && f.locations[0]!.file === 'producers.ts').length, 0);
+});
+
+test('handlers exported from their modules and registered in a router file; the client found by its type', async () => {
+  const { at } = await run('js/router-handlers');
+  const create = at('controllers/orders.js', 5);
+  assert.ok(create);
+  assert.equal(create.severity, 'error');
+  assert.match(create.summary, /request handler create \(registered with router\.post in router\.js\)/);
+  assert.equal(at('handlers.js', 4)?.severity, 'warning');
+  assert.match(at('handlers.js', 4)!.summary, /registered with app\.delete in router\.js/);
+  assert.equal(at('handlers.js', 16), undefined, 'report is never registered');
+});
+
+test('NestJS: a @Post() method calling an injected service that builds a producer per call', async () => {
+  const { at, r } = await run('ts/nest');
+  const publish = at('orders.service.ts', 15);
+  assert.ok(publish);
+  assert.equal(publish.severity, 'error');
+  assert.match(
+    publish.summary,
+    /OrdersController\.create \(@Post\(\) route, through orders\.controller\.ts OrdersController\.create → OrdersService\.publish\)/,
+  );
+  assert.ok(!r.diagnosis.findings.some((f) => f.ruleId === 'client-per-request' && f.locations[0]!.line === 10), 'onModuleInit builds it once');
+});
+
+test('Fastify: a route inside a registered plugin and a route({ handler }) reach helpers in another module', async () => {
+  const { at } = await run('ts/fastify');
+  assert.match(at('events.ts', 6)!.summary, /through plugin\.ts POST \/events → publishEvent\)/);
+  assert.equal(at('events.ts', 6)!.severity, 'error');
+  assert.match(at('events.ts', 12)!.summary, /through server\.ts GET \/audit → audit\)/);
+  assert.equal(at('events.ts', 12)!.severity, 'warning');
+});
+
+test('the per-file scan alone (KLEAK_SCAN_JS_ENGINE=oxc) finds none of the cross-module findings, and says which engine ran', async () => {
+  for (const sub of cases) {
+    const { r, engines } = await run(sub, 'oxc');
+    const perRequest = r.diagnosis.findings.filter((f) => f.ruleId === 'client-per-request');
+    assert.equal(perRequest.length, 0, `${sub}: ${perRequest.map((f) => `${f.locations[0]!.file}:${f.locations[0]!.line}`).join(', ')}`);
+    assert.deepEqual(
+      engines.filter((e) => e.language === 'js').map((e) => [e.engine, e.reason]),
+      [['oxc', 'KLEAK_SCAN_JS_ENGINE=oxc']],
+    );
+  }
+});
+
+test('files outside a project, or a project where nothing imports the Kafka code, stay with the per-file scan and say why', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kleak-ts-program-'));
+  try {
+    writeFileSync(
+      join(dir, 'app.js'),
+      "const { Kafka } = require('kafkajs');\nconst kafka = new Kafka({ brokers: ['b:9092'] });\nrequire('http').createServer(async (req, res) => {\n  const p = kafka.producer();\n  await p.connect();\n  res.end();\n});\n",
+    );
+    const outside = await scan({ root: dir });
+    assert.deepEqual(
+      (outside.evidence.source!.engines ?? []).filter((e) => e.language === 'js').map((e) => [e.engine, e.files, e.reason]),
+      [['oxc', 1, 'outside a project (no tsconfig.json, jsconfig.json or package.json)']],
+    );
+    assert.equal(outside.diagnosis.findings.filter((f) => f.ruleId === 'client-per-request').length, 1, 'the per-file finding stays');
+    writeFileSync(join(dir, 'package.json'), '{ "name": "one-file" }');
+    const alone = await scan({ root: dir });
+    assert.match((alone.evidence.source!.engines ?? []).find((e) => e.language === 'js')?.reason ?? '', /nothing to resolve across modules/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('exception paths: a rejection or a throw between connect() and disconnect() outside a try leaks; try/finally and a catch that goes on do not', async () => {
+  const { at, r } = await run('ts/exception-paths');
+  const handler = at('routes.ts', 8);
+  assert.equal(handler?.severity, 'error', 'closed only when send() resolves: an error, no longer a warning');
+  assert.match(handler.summary, /the awaited producer\.send\(…\) at line 10 can reject and leave it open \(no try\/finally\)/);
+  assert.match(at('publish.ts', 8, 'client-not-closed')!.summary, /producer\.send\(…\) at line 10 can reject/);
+  assert.match(at('publish.ts', 49, 'client-not-closed')!.summary, /the throw at line 51 leaves it open/);
+  for (const line of [15, 25]) assert.ok(!r.diagnosis.findings.some((f) => f.locations[0]!.line === line), `publish.ts:${line}`);
+});

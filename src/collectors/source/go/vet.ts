@@ -7,7 +7,7 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { availableParallelism, homedir } from 'node:os';
 import { dirname, join, posix, relative, resolve, sep } from 'node:path';
 import { repoRoot } from '../../../repo-root.js';
 import type { Library } from '../../../types.js';
@@ -49,6 +49,21 @@ export interface GoAnalysis {
 /** How long one module's go vet may take (the first run also compiles the module's dependencies). */
 const vetTimeoutMs = Number(process.env.KLEAK_SCAN_GO_TIMEOUT_MS) || 120_000;
 const buildTimeoutMs = 180_000;
+const goBudgetMs = Number(process.env.KLEAK_SCAN_GO_BUDGET_MS) || 300_000;
+
+/** fn over items, at most n at a time, results in the items' order. */
+async function inTurn<T, R>(items: T[], n: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(n, items.length)) }, worker));
+  return out;
+}
 
 interface Ran {
   code: number | null;
@@ -206,47 +221,58 @@ async function analyse(root: string, goDirs: Map<string, Text[]>, goWork: Text[]
   const { bin, reason } = await analyzerBinary(version);
   if (!bin) return fallback(reason!);
   const scanned = new Set([...goDirs.values()].flatMap((g) => g.map((t) => t.path)));
-  const results = await Promise.all(
-    [...modules.values()].map(async (m) => {
-      const importPath = (d: string) => {
-        const rel = relative(m.dir, resolve(root, d)).split(sep).join('/');
-        return rel ? `${m.path}/${rel}` : m.path;
+  // go vet runs its packages in parallel itself: two modules at a time at most (a repository of 30 example
+  // modules must not start 30 builds), and one budget for the whole tree; modules past it keep the tree-sitter scan
+  const deadline = performance.now() + goBudgetMs;
+  const results = await inTurn([...modules.values()], Math.min(2, availableParallelism()), async (m) => {
+    const left = Math.round(deadline - performance.now());
+    if (left < 1000)
+      return {
+        engine: tsEngine(
+          relRoot(root, m.dir),
+          m.work.size,
+          `the scan's Go budget (${goBudgetMs / 1000} s, KLEAK_SCAN_GO_BUDGET_MS) was spent on other modules`,
+        ),
       };
-      // the module's packages that import one in the set, to a fixed point: a handler package that reaches Kafka only through a repository package
-      const inModule = [...goDirs.keys()].filter((d) => moduleOf(resolve(root, d), memo)?.dir === m.dir);
-      const imports = new Map(inModule.map((d) => [d, new Set(goDirs.get(d)!.flatMap((t) => importsOf(t.source)))]));
-      const set = new Set(m.work);
-      const paths = new Set([...set].map(importPath));
-      for (let changed = true; changed;) {
-        changed = false;
-        for (const d of inModule) {
-          if (set.has(d) || ![...imports.get(d)!].some((p) => paths.has(p))) continue;
-          set.add(d);
-          paths.add(importPath(d));
-          changed = true;
-        }
+    const importPath = (d: string) => {
+      const rel = relative(m.dir, resolve(root, d)).split(sep).join('/');
+      return rel ? `${m.path}/${rel}` : m.path;
+    };
+    // the module's packages that import one in the set, to a fixed point: a handler package that reaches Kafka only through a repository package
+    const inModule = [...goDirs.keys()].filter((d) => moduleOf(resolve(root, d), memo)?.dir === m.dir);
+    const imports = new Map(inModule.map((d) => [d, new Set(goDirs.get(d)!.flatMap((t) => importsOf(t.source)))]));
+    const set = new Set(m.work);
+    const paths = new Set([...set].map(importPath));
+    for (let changed = true; changed;) {
+      changed = false;
+      for (const d of inModule) {
+        if (set.has(d) || ![...imports.get(d)!].some((p) => paths.has(p))) continue;
+        set.add(d);
+        paths.add(importPath(d));
+        changed = true;
       }
-      const patterns = [...set].map((d) => {
-        const rel = relative(m.dir, resolve(root, d)).split(sep).join('/');
-        return rel ? `./${rel}` : '.';
-      });
-      const ran = await runTool('go', ['vet', `-vettool=${bin}`, '-json', '-payload', ...patterns.sort()], m.dir, vetTimeoutMs);
-      const where = relRoot(root, m.dir);
-      if (ran.timedOut) return { engine: tsEngine(where, set.size, `go vet took longer than ${vetTimeoutMs / 1000} s`) };
-      if (ran.code !== 0)
-        return {
-          engine: tsEngine(where, set.size, `the module does not build or type-check: ${firstLine(ran.stderr) || ran.error || `go vet exited ${ran.code}`}`),
-        };
-      const records = parseVet(ran.stderr + ran.stdout);
-      const constructions: Construction[] = [];
-      for (const r of records) {
-        const file = relative(root, r.file).split(sep).join('/');
-        if (file.startsWith('../') || !scanned.has(file)) continue; // outside the tree, a test file, generated code
-        constructions.push(toConstruction(r, file));
-      }
-      return { engine: { language: 'go', engine: 'go/analysis', root: where, packages: set.size } satisfies ScanEngine, constructions };
-    }),
-  );
+    }
+    const patterns = [...set].map((d) => {
+      const rel = relative(m.dir, resolve(root, d)).split(sep).join('/');
+      return rel ? `./${rel}` : '.';
+    });
+    const timeout = Math.min(vetTimeoutMs, left);
+    const ran = await runTool('go', ['vet', `-vettool=${bin}`, '-json', '-payload', ...patterns.sort()], m.dir, timeout);
+    const where = relRoot(root, m.dir);
+    if (ran.timedOut) return { engine: tsEngine(where, set.size, `go vet took longer than ${Math.round(timeout / 1000)} s`) };
+    if (ran.code !== 0)
+      return {
+        engine: tsEngine(where, set.size, `the module does not build or type-check: ${firstLine(ran.stderr) || ran.error || `go vet exited ${ran.code}`}`),
+      };
+    const records = parseVet(ran.stderr + ran.stdout);
+    const constructions: Construction[] = [];
+    for (const r of records) {
+      const file = relative(root, r.file).split(sep).join('/');
+      if (file.startsWith('../') || !scanned.has(file)) continue; // outside the tree, a test file, generated code
+      constructions.push(toConstruction(r, file));
+    }
+    return { engine: { language: 'go', engine: 'go/analysis', root: where, packages: set.size } satisfies ScanEngine, constructions };
+  });
   for (const r of results) {
     out.engines.push(r.engine);
     out.constructions.push(...(r.constructions ?? []));

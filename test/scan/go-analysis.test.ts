@@ -62,6 +62,9 @@ test('go/analysis: the finding is at the constructor, with the chain from the ha
   const ping = at('svc/svc.go', 38);
   assert.equal(ping.ruleId, 'client-not-closed');
   assert.match(ping.summary, /repo\.NewPingProducer/);
+  const wrapped = at('svc/svc.go', 84);
+  assert.equal(wrapped.ruleId, 'client-not-closed');
+  assert.match(wrapped.summary, /repo\.MustClient.*only passed to sarama\.NewSyncProducerFromClient, whose Close does not close it/);
   // one finding per rule and line, however many handlers reach the constructor
   const keys = run.diagnosis.findings.map((f) => `${f.ruleId} ${f.locations[0]!.file}:${f.locations[0]!.line}`);
   assert.equal(new Set(keys).size, keys.length);
@@ -73,7 +76,7 @@ test('KLEAK_SCAN_GO_ENGINE=tree-sitter: the syntax-only scan, said so, and the c
     { language: 'go', engine: 'tree-sitter', root: '.', packages: 3, reason: 'KLEAK_SCAN_GO_ENGINE=tree-sitter' },
   ]);
   const found = new Set(run.diagnosis.findings.map((f) => `${f.locations[0]!.file}:${f.locations[0]!.line}`));
-  for (const place of ['repo/repo.go:67', 'repo/repo.go:10', 'repo/repo.go:21', 'repo/repo.go:31', 'repo/repo.go:61', 'svc/svc.go:38'])
+  for (const place of ['repo/repo.go:67', 'repo/repo.go:10', 'repo/repo.go:21', 'repo/repo.go:31', 'repo/repo.go:61', 'svc/svc.go:38', 'svc/svc.go:84'])
     assert.ok(!found.has(place), `${place}: only the analyzer follows it`);
   assert.ok(found.has('svc/svc.go:48'), 'the tree-sitter scan still sees the FromClient wrapper in one function');
 });

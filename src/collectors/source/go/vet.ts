@@ -358,13 +358,14 @@ export function mergeGoAnalysis(constructions: Construction[], analyzed: Constru
   for (const a of analyzed) {
     const same = byLine.get(`${a.file}:${a.line}`);
     // a client the tree-sitter scan already follows into a New…FromClient wrapper in that function: producer-closed-client-open's, or the wrapper's
-    const wrapped = !a.scope && a.binding && constructions.some((t) => t.fromClient?.client === a.binding && t.file === a.file && t.function === a.function);
-    if (!same && !wrapped) {
+    const wrapped = !a.scope && !!a.binding && constructions.some((t) => t.fromClient?.client === a.binding && t.file === a.file && t.function === a.function);
+    // a client built on a line where the tree-sitter scan found only another construction (the wrapper it goes into), which it does not report
+    const beside = !!same && !a.scope && same.every((t) => t.callee !== a.callee && !t.scope && t.fate.status !== 'leaks' && t.fate.status !== 'discarded');
+    if ((!same || beside) && !wrapped) {
       added.push(a);
       continue;
     }
-    if (!same) continue;
-    if (!a.scope) continue;
+    if (!same || !a.scope) continue;
     for (const t of same) {
       if (t.scope || t.singleton || t.kind !== a.kind) continue;
       t.scope = a.scope;

@@ -34,7 +34,7 @@ test('go/analysis: which engine ran, per module, and why the fallback', { timeou
   const run = await withEngine(undefined, () => scan({ root: join(scanFixtures, 'go-module') }));
   const engines = run.evidence.source!.engines ?? [];
   const layers = engines.find((e) => e.root === 'layers');
-  assert.deepEqual(layers, { language: 'go', engine: 'go/analysis', root: 'layers', packages: 4 }, 'web reaches Kafka only through svc and repo: vetted too');
+  assert.deepEqual(layers, { language: 'go', engine: 'go/analysis', root: 'layers', packages: 5 }, 'web and cmd/app reach Kafka only through svc and repo: vetted too');
   const broken = engines.find((e) => e.root === 'broken');
   assert.equal(broken?.engine, 'tree-sitter');
   assert.match(broken?.reason ?? '', /does not build or type-check: .*handlers\.go:12/);

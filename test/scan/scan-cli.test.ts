@@ -109,7 +109,7 @@ test('SARIF: one run, the scan rules, repository-relative URIs with regions, acc
   );
   for (const result of log.runs[0].results) {
     const loc = result.locations[0].physicalLocation;
-    assert.match(loc.artifactLocation.uri, /^fixtures\/scan\/(go|java|js|ts|python|manifests)\//);
+    assert.match(loc.artifactLocation.uri, /^fixtures\/scan\/(go|go-module|java|js|ts|python|manifests)\//);
     assert.equal(loc.artifactLocation.uriBaseId, '%SRCROOT%');
     assert.ok(loc.region.startLine > 0 && loc.region.startColumn > 0);
     assert.equal(result.ruleIndex >= 0, true);

@@ -53,7 +53,7 @@ const goBudgetMs = Number(process.env.KLEAK_SCAN_GO_BUDGET_MS) || 300_000;
 
 /** fn over items, at most n at a time, results in the items' order. */
 async function inTurn<T, R>(items: T[], n: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
+  const out = new Array<R>(items.length);
   let next = 0;
   const worker = async () => {
     while (next < items.length) {

@@ -469,6 +469,37 @@ func (c *checker) isClose(u *unit, id *ast.Ident) bool {
 	return ok && sel.X == id && closeMethods[sel.Sel.Name]
 }
 
+// closesField: id.F.Close() (or deeper): the struct a client is kept in has the client closed through it
+func (c *checker) closesField(u *unit, id *ast.Ident) bool {
+	var n ast.Node = id
+	for {
+		sel, ok := u.parent[n].(*ast.SelectorExpr)
+		if !ok || sel.X != n {
+			return false
+		}
+		if closeMethods[sel.Sel.Name] && n != ast.Node(id) {
+			return true
+		}
+		if s := c.pass.TypesInfo.Selections[sel]; s == nil || s.Kind() != types.FieldVal {
+			return false
+		}
+		n = sel
+	}
+}
+
+// methodValue: id.M used as a value, not called (h.Send registered as a handler): what holds the client escapes
+func (c *checker) methodValue(u *unit, id *ast.Ident) bool {
+	sel, ok := u.parent[id].(*ast.SelectorExpr)
+	if !ok || sel.X != id {
+		return false
+	}
+	if s := c.pass.TypesInfo.Selections[sel]; s == nil || s.Kind() != types.MethodVal {
+		return false
+	}
+	call, ok := u.parent[sel].(*ast.CallExpr)
+	return !ok || call.Fun != sel
+}
+
 // argOf: the call id is an argument of, and its index among the callee's parameters
 func (c *checker) argOf(u *unit, e ast.Node) (*ast.CallExpr, int) {
 	call, ok := u.parent[e].(*ast.CallExpr)
@@ -687,7 +718,7 @@ func (c *checker) fateOf(u *unit, e ast.Expr) fate {
 			}
 		}
 	case *ast.CompositeLit, *ast.KeyValueExpr:
-		return fate{status: "stored", how: "kept in a composite literal"}
+		return c.fateOfComposite(u, node)
 	case *ast.SendStmt:
 		return fate{status: "stored", how: "sent on a channel"}
 	}
@@ -750,12 +781,52 @@ func exprText(e ast.Expr) string {
 	return "…"
 }
 
+// fateOfComposite: a client kept in a struct, slice or map literal goes where the literal goes (a constructor that
+// returns &Repo{producer: p} hands the producer to its caller, inside the Repo; closing the Repo is taken to close it)
+func (c *checker) fateOfComposite(u *unit, n ast.Node) fate {
+	outer := n
+	for {
+		switch p := u.parent[outer].(type) {
+		case *ast.CompositeLit, *ast.KeyValueExpr:
+			outer = p
+			continue
+		case *ast.UnaryExpr:
+			if p.Op == token.AND {
+				outer = p
+				continue
+			}
+		}
+		break
+	}
+	e, ok := outer.(ast.Expr)
+	if !ok || outer == n {
+		return fate{status: "stored", how: "kept in a composite literal"}
+	}
+	f := c.fateOf(u, e)
+	switch f.status {
+	case "returned":
+		f.how = "returned inside " + c.typeName(e)
+	case "stored":
+		f.how = "kept in " + c.typeName(e) + ", " + f.how
+	}
+	return f
+}
+
+func (c *checker) typeName(e ast.Expr) string {
+	t := c.pass.TypesInfo.TypeOf(e)
+	if t == nil {
+		return "a composite literal"
+	}
+	return types.TypeString(t, types.RelativeTo(c.pass.Pkg))
+}
+
 // fateOfVar: every use of the local v in u (and its aliases) decides who owns the client
 func (c *checker) fateOfVar(u *unit, v *types.Var, stmt ast.Node, errVar types.Object, seen map[*types.Var]bool) fate {
 	seen[v] = true
 	info := c.pass.TypesInfo
 	var stored, returned, escapes, wrapped string
 	var closes []token.Pos
+	seenLit := map[*ast.Ident]bool{}
 	deferred := false
 	ast.Inspect(u.body, func(n ast.Node) bool {
 		id, ok := n.(*ast.Ident)
@@ -763,11 +834,15 @@ func (c *checker) fateOfVar(u *unit, v *types.Var, stmt ast.Node, errVar types.O
 			return true
 		}
 		lit := c.enclosingLit(u, id)
-		if c.isClose(u, id) {
+		if c.isClose(u, id) || c.closesField(u, id) {
 			if c.inDefer(u, id) {
 				deferred = true
 			}
 			closes = append(closes, id.Pos())
+			return true
+		}
+		if c.methodValue(u, id) {
+			escapes = "a method value of it is handed on"
 			return true
 		}
 		if call, i := c.argOf(u, id); call != nil {
@@ -835,7 +910,23 @@ func (c *checker) fateOfVar(u *unit, v *types.Var, stmt ast.Node, errVar types.O
 				}
 			}
 		case *ast.CompositeLit, *ast.KeyValueExpr:
-			stored = "kept in a composite literal"
+			if !seenLit[id] {
+				seenLit[id] = true
+				f := c.fateOfComposite(u, id)
+				switch f.status {
+				case "returned":
+					returned = f.how
+				case "escapes":
+					escapes = f.how
+				case "closed":
+					closes = append(closes, id.Pos())
+					deferred = true
+				case "leaks", "discarded":
+					// the struct it is kept in is dropped: the client with it
+				default:
+					stored = f.how
+				}
+			}
 		case *ast.SendStmt:
 			if p.Value == id {
 				stored = "sent on a channel"

@@ -98,3 +98,9 @@ func run(p sarama.SyncProducer) { // want run:"closes params \\[0\\]"
 	defer p.Close()
 	p.SendMessage(&sarama.ProducerMessage{Topic: "bg"})
 }
+
+// a service built per request around a fresh producer, and dropped
+func Wrap(w http.ResponseWriter, r *http.Request) { // want Wrap:"builds producer sarama\\.NewSyncProducer \\(leaks\\) via api\\.Wrap"
+	s := svc.New() // want "client-per-request: .* does not close it"
+	_ = s
+}

@@ -9,7 +9,7 @@ import (
 	"example.com/svc"
 )
 
-func main() {
+func main() { // want main:"builds producer sarama\\.NewSyncProducer \\(discarded\\) via main\\.main → svc\\.New"
 	p := repo.NewProducer() // ok: once, in main
 	defer p.Close()
 	_ = svc.New() // ok

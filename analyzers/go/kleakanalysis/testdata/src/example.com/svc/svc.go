@@ -25,7 +25,7 @@ type Service struct {
 	f repo.Factory
 }
 
-func New() *Service { return &Service{p: repo.NewProducer(), f: repo.NewFactory()} } // ok: kept in the service
+func New() *Service { return &Service{p: repo.NewProducer(), f: repo.NewFactory()} } // ok: kept in the service // want New:"returns producer sarama\\.NewSyncProducer from svc\\.New → repo\\.NewProducer"
 
 // Ping drops the factory's producer
 func Ping() { // want Ping:"builds producer sarama\\.NewSyncProducer \\(leaks\\) via svc\\.Ping → repo\\.NewProducer → repo\\.newProducer"

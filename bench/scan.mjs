@@ -2,7 +2,9 @@
 // case: no package is skipped by the import check), beside its peers on the same files in the same run:
 // `gofmt -l` (Go's own parser over every file: the floor of any Go analysis), `go vet` (type-checked
 // analysis, the Go peer the issue names), and ESLint with one rule (espree for JS, typescript-eslint's
-// parser for TS). Also each real tree under $KLEAK_REAL_CODE, if present.
+// parser for TS) and typescript-eslint's type-aware lint (one rule that needs the checker, no-floating-promises,
+// through the project service) on the JS/TS files, whose modules call each other (kleak builds its TypeScript
+// program there). Also each real tree under $KLEAK_REAL_CODE, if present.
 // Usage: npm run build && node bench/scan.mjs [--runs 3] [--go-packages 250] [--js-files 2500]
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
@@ -87,7 +89,7 @@ func perRequest${i}(w http.ResponseWriter, r *http.Request) {
 `;
 const jsFile = (i, ts) => `import express${ts ? ', { type Request, type Response }' : ''} from 'express';
 import { Kafka } from 'kafkajs';
-
+${i ? `import { audit${i - 1} } from './m${i - 1}.js';\n` : ''}
 const kafka = new Kafka({ clientId: 'svc-${i}', brokers: ['127.0.0.1:9092'] });
 const producer = kafka.producer();
 const seen = new Map();
@@ -100,8 +102,13 @@ router${i}.post('/events/${i}', async (req${ts ? ': Request' : ''}, res${ts ? ':
     return;
   }
   await producer.send({ topic: 'events', messages: [{ key: body.id, value: JSON.stringify(body) }] });
+  ${i ? `await audit${i - 1}(body.id);` : ''}
   res.status(202).json({ ok: true });
 });
+
+export async function audit${i}(id${ts ? ': string' : ''}) {
+  await producer.send({ topic: 'audit', messages: [{ key: id, value: id }] });
+}
 
 router${i}.get('/admin/${i}', async (req${ts ? ': Request' : ''}, res${ts ? ': Response' : ''}) => {
   const admin = kafka.admin();
@@ -141,10 +148,20 @@ for (let p = 0; p < goPackages; p++) {
 mkdirSync(join(mono, 'js'));
 for (let i = 0; i < jsFiles; i++) writeFileSync(join(mono, 'js', `m${i}.${i % 2 ? 'ts' : 'js'}`), jsFile(i, i % 2 === 1));
 writeFileSync(join(mono, 'js/package.json'), '{ "name": "bench", "private": true, "type": "module" }\n');
+// for the type-aware lint (typescript-eslint's project service): the JS files are in the program too
+writeFileSync(
+  join(mono, 'js/tsconfig.json'),
+  '{ "compilerOptions": { "allowJs": true, "checkJs": false, "noEmit": true, "strict": true, "skipLibCheck": true, "module": "nodenext", "target": "es2022" }, "include": ["*.ts", "*.js"] }\n',
+);
 const tsParser = pathToFileURL(join(root, 'node_modules/typescript-eslint/dist/index.js')).href;
 writeFileSync(
   join(dir, 'eslint.config.mjs'),
   `import tseslint from '${tsParser}';\nexport default [{ files: ['**/*.js'], rules: { 'no-unused-vars': 'error' } }, { files: ['**/*.ts'], languageOptions: { parser: tseslint.parser }, rules: { 'no-unused-vars': 'error' } }];\n`,
+);
+// type-aware: one rule that needs the type checker, on the same JS and TS files
+writeFileSync(
+  join(dir, 'eslint.typed.mjs'),
+  `import tseslint from '${tsParser}';\nexport default [{ files: ['**/*.js', '**/*.ts'], languageOptions: { parser: tseslint.parser, parserOptions: { projectService: true, tsconfigRootDir: ${JSON.stringify(join(mono, 'js'))} } }, plugins: { '@typescript-eslint': tseslint.plugin }, rules: { '@typescript-eslint/no-floating-promises': 'error' } }];\n`,
 );
 
 // ---- timing ----
@@ -166,6 +183,12 @@ const engines = (k) =>
     .filter((e) => e.language === 'go')
     .map((e) => (e.engine === 'go/analysis' ? `go/analysis on ${e.packages} packages` : `tree-sitter (${e.reason})`))
     .join(', ') || 'tree-sitter';
+/** the engines the scan reports for JS/TS, in words */
+const jsEngines = (k) =>
+  (JSON.parse(k.out.stdout).scan.engines ?? [])
+    .filter((e) => e.language === 'js')
+    .map((e) => (e.engine === 'typescript' ? `TypeScript checker on ${e.files} files` : `oxc (${e.reason})`))
+    .join(', ') || 'oxc';
 const count = (d, re) => readdirSync(d, { recursive: true }).filter((f) => re.test(String(f))).length;
 
 const goCount = count(join(mono, 'go'), /\.go$/);
@@ -204,6 +227,12 @@ row(
   'eslint, one rule',
   run(process.execPath, [eslint, '--config', join(dir, 'eslint.config.mjs'), '--no-warn-ignored', '.'], join(mono, 'js')),
 );
+const typed = run(process.execPath, [eslint, '--config', join(dir, 'eslint.typed.mjs'), '--no-warn-ignored', '.'], join(mono, 'js'));
+const typedName =
+  typed.out.status === 0 || typed.out.status === 1
+    ? 'typescript-eslint type-aware (no-floating-promises)'
+    : `type-aware eslint (exit ${typed.out.status}: ${typed.out.stderr.split('\n')[0]})`;
+row(`JS/TS, ${jsEngines(kJs)}`, jsCount, kJs, typedName, typed);
 row('monorepo (Go + JS/TS)', goCount + jsCount, kleak(mono), '—');
 console.log(`\nfindings on the Go tree: ${findings} (one closed per-request producer in each of ${goPackages * 10} files: the warning)`);
 

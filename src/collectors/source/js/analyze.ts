@@ -720,26 +720,27 @@ function ownership(
 }
 
 /**
- * The ownership of what the calls starting at `offsets` return (a factory of another module, called here), as the
- * file's own constructions are judged: closed on every path, returned, kept once, or leaking. The function that
- * makes each call is named as the scan names functions.
+ * The ownership of what a call returns (a factory of another module, called here), judged as the file's own
+ * constructions are: closed on every path, returned, kept once, or leaking; with the function that makes the call,
+ * named as the scan names functions. The file is walked once; each call is found by its start and end offsets.
  */
-export function fatesAt(f: JsFile, offsets: number[]): Map<number, Pick<Construction, 'fate' | 'binding' | 'singleton'> & { function: string }> {
+export function fateJudge(
+  f: JsFile,
+): (start: number, end: number) => (Pick<Construction, 'fate' | 'binding' | 'singleton'> & { function: string }) | undefined {
   const parents = new Map<JNode, JNode>();
   const calls: JNode[] = [];
   const fns = collectFunctions(f, parents, calls);
   const byNode = new Map(fns.map((x) => [x.node, x]));
   const flow = jsFlow(f, parents);
   const moduleLevel = moduleLevelNames(f);
-  const wanted = new Set(offsets);
-  const out = new Map<number, Pick<Construction, 'fate' | 'binding' | 'singleton'> & { function: string }>();
-  for (const n of calls) {
-    if (!wanted.has(n.start) || out.has(n.start)) continue;
+  const bySpan = new Map<string, JNode>(calls.map((n) => [`${n.start}:${n.end}`, n]));
+  return (start, end) => {
+    const n = bySpan.get(`${start}:${end}`);
+    if (!n) return undefined;
     let fn: Fn | undefined;
     for (let p = parents.get(n); p && !fn; p = parents.get(p)) fn = byNode.get(p);
-    out.set(n.start, { ...ownership(f, n, parents, flow, moduleLevel, fn), function: fn?.name ?? '(module)' });
-  }
-  return out;
+    return { ...ownership(f, n, parents, flow, moduleLevel, fn), function: fn?.name ?? '(module)' };
+  };
 }
 
 function moduleLevelNames(f: JsFile): Set<string> {

@@ -13,7 +13,7 @@ import ts from 'typescript';
 import { parseSync } from 'oxc-parser';
 import type { Library } from '../../../types.js';
 import type { ClientKind, Construction, Scope } from '../types.js';
-import { fatesAt, lineStarts, type JsFile } from './analyze.js';
+import { fateJudge, lineStarts, type JsFile } from './analyze.js';
 
 export interface ProgramText {
   /** relative to the scan root, forward slashes */
@@ -41,7 +41,11 @@ const maxProgramFiles = 5000;
 const configNames = ['tsconfig.json', 'jsconfig.json', 'package.json'];
 const kafkaModule = /['"](kafkajs|@confluentinc\/kafka-javascript|node-rdkafka)(\/[^'"]*)?['"]/;
 const kafkaTypesPath = /\/node_modules\/(kafkajs|@confluentinc\/kafka-javascript)\//;
-const clientFactories: Record<string, ClientKind> = { producer: 'producer', consumer: 'consumer', admin: 'admin' };
+const clientFactories = new Map<string, ClientKind>([
+  ['producer', 'producer'],
+  ['consumer', 'consumer'],
+  ['admin', 'admin'],
+]);
 const httpVerbs = new Set(['get', 'post', 'put', 'patch', 'delete', 'del', 'all', 'head', 'options']);
 const routeDecorators = new Set(['Get', 'Post', 'Put', 'Patch', 'Delete', 'All', 'Head', 'Options']);
 const messageDecorators = new Set(['MessagePattern', 'EventPattern']);
@@ -299,7 +303,7 @@ function analyseProject(
       }
       if (ts.isCallExpression(n)) {
         here?.calls.push(n);
-        if (ts.isPropertyAccessExpression(n.expression) && clientFactories[n.expression.name.text]) constructionCalls.push({ call: n, sf });
+        if (ts.isPropertyAccessExpression(n.expression) && clientFactories.has(n.expression.name.text)) constructionCalls.push({ call: n, sf });
       }
       ts.forEachChild(n, (c) => visit(c, here));
     };
@@ -323,13 +327,6 @@ function analyseProject(
     if (!starts) lines.set(sf.fileName, (starts = lineStarts(sf.text)));
     return sf.text.slice(starts[line - 1], starts[line] ?? sf.text.length).trim();
   };
-  // judged by the per-file analysis: the calls of a file whose client fate is wanted, by offset
-  const wanted = new Map<ts.SourceFile, Set<number>>();
-  const want = (sf: ts.SourceFile, call: ts.Node) => {
-    const set = wanted.get(sf) ?? new Set();
-    set.add(call.getStart(sf));
-    wanted.set(sf, set);
-  };
   interface Candidate {
     call: ts.CallExpression;
     sf: ts.SourceFile;
@@ -350,20 +347,22 @@ function analyseProject(
       call,
       sf,
       library,
-      kind: known?.kind ?? clientFactories[method]!,
+      kind: known?.kind ?? clientFactories.get(method)!,
       callee: known?.callee ?? `${(call.expression as ts.PropertyAccessExpression).expression.getText(sf)}.${method}`,
       ...(known ? { construction: known } : {}),
     };
     const owner = enclosing(call);
     if (owner) candidate.owner = owner;
     candidates.push(candidate);
-    if (!known) want(sf, call);
   }
   // the calls to the project's functions, resolved once
   const callees = new Map<ts.CallExpression, FnInfo | undefined>();
+  // a method call resolves (through the receiver's type, the costly part) only when a function of the project has its name
+  const names = new Set([...fns.values()].map((fn) => fn.name.replace(/^.*\./, '')));
   const calleeOf = (call: ts.CallExpression) => {
     if (!callees.has(call)) {
-      const target = resolve(call.expression);
+      const e = unwrapExpression(call.expression);
+      const target = ts.isPropertyAccessExpression(e) && !names.has(e.name.text) ? undefined : resolve(e);
       callees.set(call, target ? fns.get(target) : undefined);
     }
     return callees.get(call);
@@ -371,15 +370,16 @@ function analyseProject(
 
   // factories: functions that return a new client (directly or from another factory), found to a fixpoint
   const factories = new Map<FnInfo, { kind: ClientKind; library: Library; via: string[] }>();
-  const fates = new Map<ts.SourceFile, ReturnType<typeof fatesAt>>();
+  // judged by the per-file analysis (each file parsed by oxc once, when one of its calls is first asked about)
+  const judges = new Map<ts.SourceFile, ReturnType<typeof fateJudge> | undefined>();
   const judge = (sf: ts.SourceFile, call: ts.Node) => {
-    let m = fates.get(sf);
-    if (!m || !m.has(call.getStart(sf))) {
-      want(sf, call);
-      m = judgeFile(sf, [...wanted.get(sf)!]);
-      fates.set(sf, m);
+    if (!judges.has(sf)) judges.set(sf, judgeFile(sf));
+    try {
+      return judges.get(sf)?.(call.getStart(sf), call.getEnd());
+    } catch (error) {
+      if (error instanceof RangeError) return undefined;
+      throw error;
     }
-    return m.get(call.getStart(sf));
   };
   const returned = (fate: Construction['fate'] | undefined) => fate?.status === 'escapes' && fate.how === 'returned';
   for (const c of candidates) {
@@ -387,7 +387,7 @@ function analyseProject(
     const fate = c.construction?.fate ?? judge(c.sf, c.call)?.fate;
     if (returned(fate) && !c.construction?.singleton) factories.set(c.owner, { kind: c.kind, library: c.library, via: [] });
   }
-  for (let changed = true; changed;) {
+  for (let changed = factories.size > 0; changed;) {
     changed = false;
     for (const fn of fns.values()) {
       if (factories.has(fn)) continue;
@@ -425,24 +425,25 @@ function analyseProject(
     if (construction.singleton || construction.scope || returned(construction.fate) || kept(construction.fate)) continue;
     push(c.owner, { construction, chain: [] });
   }
-  for (const fn of fns.values())
-    for (const call of fn.calls) {
-      const target = calleeOf(call);
-      const made = target && factories.get(target);
-      if (!made) continue;
-      const sf = call.getSourceFile();
-      const judged = judge(sf, call);
-      if (!judged || judged.singleton || returned(judged.fate) || kept(judged.fate)) continue;
-      const { function: fnName, ...own } = judged;
-      const construction: Construction = {
-        ...site(sf, call, fnName, made.library),
-        kind: made.kind,
-        callee: target.name,
-        ...own,
-      };
-      // the factories it came through, for the chain
-      push(fn, { construction, chain: [], via: [target.name, ...made.via] });
-    }
+  if (factories.size)
+    for (const fn of fns.values())
+      for (const call of fn.calls) {
+        const target = calleeOf(call);
+        const made = target && factories.get(target);
+        if (!made) continue;
+        const sf = call.getSourceFile();
+        const judged = judge(sf, call);
+        if (!judged || judged.singleton || returned(judged.fate) || kept(judged.fate)) continue;
+        const { function: fnName, ...own } = judged;
+        const construction: Construction = {
+          ...site(sf, call, fnName, made.library),
+          kind: made.kind,
+          callee: target.name,
+          ...own,
+        };
+        // the factories it came through, for the chain
+        push(fn, { construction, chain: [], via: [target.name, ...made.via] });
+      }
   const builds = new Map<FnInfo, Built[]>();
   const visiting = new Set<FnInfo>();
   const buildsOf = (fn: FnInfo): Built[] => {
@@ -491,16 +492,15 @@ function analyseProject(
 /** Kept where it outlives the call: stored in a field or module variable, or built once. */
 const kept = (fate: Construction['fate']) => fate.status === 'escapes' && /^stored in |module(-level)? variable/.test(fate.how ?? '');
 
-/** The per-file analysis of one file's calls (oxc, as the worker threads parse it). */
-function judgeFile(sf: ts.SourceFile, offsets: number[]): ReturnType<typeof fatesAt> {
+/** The per-file analysis of a file's calls (oxc, as the worker threads parse it; its offsets are UTF-16 code units, as TypeScript's are). */
+function judgeFile(sf: ts.SourceFile): ReturnType<typeof fateJudge> | undefined {
   const lang = /\.tsx$/.test(sf.fileName) ? 'tsx' : /\.[cm]?ts$/.test(sf.fileName) ? 'ts' : 'jsx';
   const parsed = parseSync(sf.fileName, sf.text, { lang });
   const file: JsFile = { path: sf.fileName, source: sf.text, program: parsed.program, lines: lineStarts(sf.text) };
-  // oxc's offsets are UTF-16 code units, as TypeScript's are
   try {
-    return fatesAt(file, offsets);
+    return fateJudge(file);
   } catch (error) {
-    if (error instanceof RangeError) return new Map();
+    if (error instanceof RangeError) return undefined;
     throw error;
   }
 }

@@ -39,6 +39,12 @@ test('a route → a service in another module → a helper that builds an admin:
   assert.match(leaking.summary, /routes\.ts POST \/orders → OrderService\.create → topicExists\) and does not close it on the path that leaves at line 19/);
   assert.equal(at('topics.ts', 16, 'client-not-closed'), undefined, 'one finding per line: the request scope takes it over');
   assert.equal(at('topics.ts', 23), undefined, 'bootstrapTopics runs at start-up, not from a handler');
+  // a handler known by its type alone (static record: RequestHandler), calling into another module
+  assert.match(
+    at('audit.ts', 4)!.summary,
+    /AuditController\.record \(typed RequestHandler, through audit\.controller\.ts AuditController\.record → recordAudit\)/,
+  );
+  assert.equal(at('audit.ts', 10), undefined, 'replayAudit: only the start-up script calls it');
   const ts = engines.find((e) => e.language === 'js' && e.engine === 'typescript');
   assert.ok(ts && ts.files! >= 4, JSON.stringify(engines));
 });
@@ -63,6 +69,7 @@ test('handlers exported from their modules and registered in a router file; the 
   assert.equal(at('handlers.js', 4)?.severity, 'warning');
   assert.match(at('handlers.js', 4)!.summary, /registered with app\.delete in router\.js/);
   assert.equal(at('handlers.js', 16), undefined, 'report is never registered');
+  assert.match(at('controllers/orders.js', 16)!.summary, /request handler audit \(registered with router\.route\('\/audit'\)\.post in router\.js\)/);
 });
 
 test('NestJS: a @Post() method calling an injected service that builds a producer per call', async () => {

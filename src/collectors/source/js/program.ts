@@ -690,6 +690,17 @@ function markEntries(sf: ts.SourceFile, fns: Map<ts.Node, FnInfo>, resolve: (e: 
         if (routeDecorators.has(name)) mark(n, { kind: 'request', how: `@${name}() route` }, (fn) => `${base} ${fn.name}`);
         if (messageDecorators.has(name)) mark(n, { kind: 'per-message', how: `@${name}() handler` }, (fn) => `${base} ${fn.name}`);
       }
+    // typed as a handler: export const create: RequestHandler = async (req, res) => …; static start: RequestHandler = …
+    if ((ts.isVariableDeclaration(n) || ts.isPropertyDeclaration(n)) && n.type && n.initializer) {
+      const typed = handlerTypeName(n.type);
+      if (typed) mark(handlerOf(n.initializer), { kind: 'request', how: `typed ${typed}` }, (fn) => `${base} ${fn.name}`);
+    }
+    // taking (req: Request, res: Response)
+    if (isFunctionLike(n) && n.parameters.length >= 2) {
+      const [req, res] = n.parameters.map((p) => (p.type ? handlerTypeText(p.type) : undefined));
+      if (req && res && requestType.test(req) && responseType.test(res))
+        mark(n, { kind: 'request', how: `takes (${req}, ${res})` }, (fn) => `${base} ${fn.name}`);
+    }
     // Next.js app router: export async function POST(req)
     if (
       ts.isFunctionDeclaration(n) &&
@@ -702,6 +713,21 @@ function markEntries(sf: ts.SourceFile, fns: Map<ts.Node, FnInfo>, resolve: (e: 
     ts.forEachChild(n, visit);
   };
   visit(sf);
+}
+
+/** The handler types of Express, Next.js, AWS Lambda and the like: a value of one runs once per request. */
+const handlerTypes = /^(RequestHandler|ErrorRequestHandler|NextApiHandler|RouteHandler(Method)?|Handler|APIGatewayProxyHandler(V2)?|Middleware)$/;
+const requestType = /^((express|Express)\.)?(Request|FastifyRequest|NextApiRequest|NextRequest|IncomingMessage)$/;
+const responseType = /^((express|Express)\.)?(Response|FastifyReply|NextApiResponse|ServerResponse)$/;
+
+/** A type reference's name as written, its arguments dropped: RequestHandler, express.Response. */
+function handlerTypeText(t: ts.TypeNode): string | undefined {
+  return ts.isTypeReferenceNode(t) ? t.typeName.getText() : undefined;
+}
+
+function handlerTypeName(t: ts.TypeNode): string | undefined {
+  const name = handlerTypeText(t);
+  return name && handlerTypes.test(name.replace(/^.*\./, '')) ? name : undefined;
 }
 
 /** router.route('/p').post(…): the path is route's argument. */

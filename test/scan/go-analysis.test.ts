@@ -34,10 +34,24 @@ test('go/analysis: which engine ran, per module, and why the fallback', { timeou
   const run = await withEngine(undefined, () => scan({ root: join(scanFixtures, 'go-module') }));
   const engines = run.evidence.source!.engines ?? [];
   const layers = engines.find((e) => e.root === 'layers');
-  assert.deepEqual(layers, { language: 'go', engine: 'go/analysis', root: 'layers', packages: 5 }, 'web and cmd/app reach Kafka only through svc and repo: vetted too');
+  assert.deepEqual(
+    layers,
+    { language: 'go', engine: 'go/analysis', root: 'layers', packages: 5 },
+    'web and cmd/app reach Kafka only through svc and repo: vetted too',
+  );
   const broken = engines.find((e) => e.root === 'broken');
   assert.equal(broken?.engine, 'tree-sitter');
   assert.match(broken?.reason ?? '', /does not build or type-check: .*handlers\.go:12/);
+  // go vet type-checks the tests too: when only a _test.go file does not compile, the analyzer runs without them
+  assert.deepEqual(
+    engines.find((e) => e.root === 'tests-broken'),
+    { language: 'go', engine: 'go/analysis', root: 'tests-broken', packages: 1 },
+  );
+  const deep = run.diagnosis.findings.find((f) => f.locations[0]!.file === 'tests-broken/producer.go');
+  assert.match(
+    deep?.summary ?? '',
+    /orders\.Create → orders\.publish → orders\.producer → orders\.newProducer\) and never closes it \(orders\.publish leaves it open\)/,
+  );
 });
 
 test('go/analysis: the finding is at the constructor, with the chain from the handler in its message', { timeout }, async () => {

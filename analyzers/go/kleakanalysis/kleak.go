@@ -49,9 +49,10 @@ type Origin struct {
 	Binding               string
 	// Chain: the summarised function down to Func (the function that calls the constructor)
 	Chain []string
-	// Fate, for a client the function builds and does not keep: closed, leaks, discarded or wrapped
-	Fate, How string
-	LeakLine  int
+	// Fate, for a client the function builds and does not keep: closed, leaks, discarded or wrapped; Where: the
+	// function that decided it
+	Fate, How, Where string
+	LeakLine         int
 }
 
 // Summary is a function's fact: the fresh clients it returns (the caller owns them), the clients it builds on
@@ -347,6 +348,7 @@ func entry(u *unit) (kind, how string) {
 type fate struct {
 	status   string // stored, returned, escapes, closed, leaks, discarded, wrapped
 	how      string
+	where    string // the function that decided it, when not the one reporting
 	leakLine int
 	binding  string
 }
@@ -381,7 +383,7 @@ func (c *checker) analyze(u *unit, report bool) *Summary {
 					o.Chain = append([]string{u.name}, o.Chain...)
 					s.Builds = append(s.Builds, o)
 					if report && kind != "" {
-						c.reportPerRequest(u, call, kind, how, o, fate{status: o.Fate, how: o.How, leakLine: o.LeakLine, binding: o.Binding}, false)
+						c.reportPerRequest(u, call, kind, how, o, fate{status: o.Fate, how: o.How, leakLine: o.LeakLine, binding: o.Binding, where: o.Where}, false)
 					}
 				}
 			}
@@ -400,7 +402,7 @@ func (c *checker) analyze(u *unit, report bool) *Summary {
 				s.Returns = append(s.Returns, o)
 			case "closed", "leaks", "discarded", "wrapped":
 				b := o
-				b.Fate, b.How = f.status, f.how
+				b.Fate, b.How, b.Where = f.status, f.how, u.name
 				if p.direct {
 					b.LeakLine = f.leakLine
 				}
@@ -1096,6 +1098,12 @@ func (c *checker) reportPerRequest(u *unit, at ast.Expr, kind, how string, o Ori
 	}
 	if status == "leaks" && leakLine == 0 && reason == "" {
 		reason = "never closes it (" + u.name + " gets it from " + chain[1] + ")"
+		if f.where != "" && f.where != u.name {
+			reason = "never closes it (" + f.where + " leaves it open)"
+			if f.status == "discarded" {
+				reason = "never closes it (" + f.where + " drops it)"
+			}
+		}
 	}
 	c.emit(at.Pos(), msg, Record{
 		Rule: "client-per-request", File: o.File, Line: o.Line, Column: o.Col, Function: o.Func, Snippet: o.Snippet,

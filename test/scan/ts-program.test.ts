@@ -45,6 +45,9 @@ test('a route → a service in another module → a helper that builds an admin:
     /AuditController\.record \(typed RequestHandler, through audit\.controller\.ts AuditController\.record → recordAudit\)/,
   );
   assert.equal(at('audit.ts', 10), undefined, 'replayAudit: only the start-up script calls it');
+  // built in a constructor: per request when a handler makes the instance, not when one instance is kept
+  assert.match(at('publisher.ts', 9)!.summary, /through routes\.ts POST \/events → new EventPublisher\)/);
+  assert.equal(at('publisher.ts', 23), undefined, 'MetricsPublisher: one instance, kept in a module variable');
   const ts = engines.find((e) => e.language === 'js' && e.engine === 'typescript');
   assert.ok(ts && ts.files! >= 4, JSON.stringify(engines));
 });

@@ -128,6 +128,8 @@ interface FnInfo {
   file: string;
   /** calls made in the function's own body (and in the callbacks written inside it) */
   calls: ts.CallExpression[];
+  /** new C(…): the constructor runs, and builds what it builds per instance */
+  news: ts.NewExpression[];
   /** nested function expressions and arrows (not entries themselves): they run in this function's scope */
   inner: ts.Node[];
   entry?: { scope: Scope; label: string };
@@ -140,6 +142,8 @@ interface Built {
   chain: string[];
   /** a factory's result, judged where it is called: the factories it came through, which end the chain */
   via?: string[];
+  /** built in a constructor ("once per instance"): per request when the instance is */
+  perInstance?: boolean;
 }
 
 const isFunctionLike = (n: ts.Node): n is ts.FunctionLikeDeclaration =>
@@ -297,7 +301,7 @@ function analyseProject(
     const visit = (n: ts.Node, owner: FnInfo | undefined): void => {
       let here = owner;
       if (isFunctionLike(n)) {
-        here = { node: n, name: functionName(n, sf), file, calls: [], inner: [] };
+        here = { node: n, name: functionName(n, sf), file, calls: [], news: [], inner: [] };
         fns.set(n, here);
         if (owner && (ts.isArrowFunction(n) || ts.isFunctionExpression(n))) owner.inner.push(n);
       }
@@ -305,6 +309,7 @@ function analyseProject(
         here?.calls.push(n);
         if (ts.isPropertyAccessExpression(n.expression) && clientFactories.has(n.expression.name.text)) constructionCalls.push({ call: n, sf });
       }
+      if (ts.isNewExpression(n)) here?.news.push(n);
       ts.forEachChild(n, (c) => visit(c, here));
     };
     visit(sf, undefined);
@@ -408,6 +413,7 @@ function analyseProject(
   // what each function builds per call (not kept, not returned): its own constructions, the factories' results it
   // does not keep, and what its callees build, at any depth
   const direct = new Map<FnInfo, Built[]>();
+  const perInstance = new Map<ts.Node, Built[]>();
   const push = (fn: FnInfo, b: Built) => direct.set(fn, [...(direct.get(fn) ?? []), b]);
   const site = (sf: ts.SourceFile, call: ts.Node, fnName: string, library: Library) => {
     const { line, column } = lineOf(sf, call.getStart(sf));
@@ -421,6 +427,12 @@ function analyseProject(
       if (!judged) continue;
       const { function: fnName, ...own } = judged;
       construction = { ...site(c.sf, c.call, fnName, c.library), kind: c.kind, callee: c.callee, ...own };
+    }
+    // built in a constructor and kept in the instance: as long-lived as the instance (below: new C() per request)
+    if (ts.isConstructorDeclaration(c.owner.node) && !construction.scope && !/module/.test(construction.fate.how ?? '')) {
+      const cls = c.owner.node.parent;
+      perInstance.set(cls, [...(perInstance.get(cls) ?? []), { construction, chain: [], perInstance: true }]);
+      continue;
     }
     if (construction.singleton || construction.scope || returned(construction.fate) || kept(construction.fate)) continue;
     push(c.owner, { construction, chain: [] });
@@ -461,6 +473,16 @@ function analyseProject(
       if (!target || target === fn || target.entry) continue;
       for (const b of buildsOf(target)) out.push({ ...b, chain: [target.name, ...b.chain] });
     }
+    // new C(…) in this function: what C's constructor builds, unless the instance is kept (a module variable, a field)
+    if (perInstance.size)
+      for (const n of fn.news) {
+        const cls = classOf(checker, n);
+        const built = cls && perInstance.get(cls);
+        if (!built) continue;
+        const judged = judge(n.getSourceFile(), n);
+        if (!judged || judged.singleton || returned(judged.fate) || kept(judged.fate)) continue;
+        for (const b of built) out.push({ ...b, chain: [`new ${(cls as ts.ClassLikeDeclaration).name?.text ?? '(class)'}`] });
+      }
     visiting.delete(fn);
     builds.set(fn, out);
     return out;
@@ -477,6 +499,7 @@ function analyseProject(
       if (scoped.has(key)) continue;
       scoped.add(key);
       const chain = [...b.chain, ...(b.via ?? [])];
+      if (b.perInstance) delete c.singleton;
       c.scope = { ...fn.entry.scope, chain: chain.length ? [fn.entry.label, ...chain] : [] };
       if (!constructions.includes(c)) {
         // a per-file construction on the same line (another column) is the same finding
@@ -487,6 +510,13 @@ function analyseProject(
     }
   }
   return { added, files: sources.length };
+}
+
+/** The class a new expression instantiates, through imports. */
+function classOf(checker: ts.TypeChecker, n: ts.NewExpression): ts.Node | undefined {
+  let s = checker.getSymbolAtLocation(ts.isPropertyAccessExpression(n.expression) ? n.expression.name : n.expression);
+  if (s && s.flags & ts.SymbolFlags.Alias) s = checker.getAliasedSymbol(s);
+  return s?.getDeclarations()?.find((d) => ts.isClassDeclaration(d) || ts.isClassExpression(d));
 }
 
 /** Kept where it outlives the call: stored in a field or module variable, or built once. */

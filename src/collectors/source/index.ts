@@ -216,7 +216,7 @@ export async function scanSource(options: ScanOptions): Promise<SourceEvidence> 
     if (group.some((g) => pythonKafkaImport.test(g.source))) pyWork.push(group);
     else evidence.prefiltered += group.length;
   }
-  // JS/TS: files that mention Kafka, build a client or handle SIGTERM
+  // JS/TS: files that mention Kafka, build a client or handle SIGTERM (or enable a framework's shutdown hooks)
   const jsWork: Text[] = [];
   // every JS/TS file: the program across modules also reads the ones that call into the Kafka code
   const jsAll: Text[] = [];
@@ -226,7 +226,12 @@ export async function scanSource(options: ScanOptions): Promise<SourceEvidence> 
     if (source.length <= maxJsBytes) jsAll.push({ path: p, source });
     if (tsExt.test(p)) evidence.files.ts++;
     else evidence.files.js++;
-    if (!/kafka/i.test(source) && !/\.(producer|consumer|admin)\s*\(/.test(source) && !/SIG(TERM|INT)/.test(source)) evidence.prefiltered++;
+    if (
+      !/kafka/i.test(source) &&
+      !/\.(producer|consumer|admin)\s*\(/.test(source) &&
+      !/SIG(TERM|INT)|enableShutdownHooks|createTerminus|closeWithGrace/.test(source)
+    )
+      evidence.prefiltered++;
     else if (source.length > maxJsBytes)
       evidence.parseProblems.push({
         file: p,

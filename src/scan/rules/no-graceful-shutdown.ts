@@ -29,6 +29,12 @@ function jsFix(c: Construction): string {
   })`;
 }
 
+/** NestJS runs onModuleDestroy and the other shutdown hooks on SIGTERM only when the application asks it to. */
+const nestFix = `Let NestJS run its shutdown hooks on SIGTERM (the disconnect in the hook is right; Nest never calls it without this):
+  const app = await NestFactory.create(AppModule)
+  app.enableShutdownHooks() // SIGTERM → onModuleDestroy → disconnect()
+  await app.listen(3000)`;
+
 /** The Go fix under the variable the code binds: SIGTERM (not only SIGINT) ends main's loop, so main returns and its defers run. */
 function goFix(c: Construction, reason: string): string | undefined {
   if (c.language !== 'go' || !c.binding || !/^\w+$/.test(c.binding) || c.library === 'franz-go') return undefined;
@@ -125,7 +131,11 @@ Without a server that handles SIGTERM: loop.add_signal_handler(signal.SIGTERM, s
         data: { callee: c?.callee ?? 'it', kind: kindText(g), function: g.function, detail: g.detail },
         confidence: g.reason === 'no-signal-handler' ? ('likely' as const) : ('possible' as const),
         library: g.library,
-        ...(c && isJsClient(c) ? { fix: jsFix(c) } : c && goFix(c, g.reason) ? { fix: goFix(c, g.reason)! } : {}),
+        ...(c && isJsClient(c)
+          ? { fix: /enableShutdownHooks/.test(g.detail) ? nestFix : jsFix(c) }
+          : c && goFix(c, g.reason)
+            ? { fix: goFix(c, g.reason)! }
+            : {}),
         locations: [at(g)],
         fingerprint: fingerprintOf('no-graceful-shutdown', g),
         evidence: [{ source: 'source' as const, description: `${g.file}:${g.line}: ${g.snippet}` }],

@@ -89,3 +89,26 @@ test('no-graceful-shutdown in Go: SIGINT only, and a deferred Close behind a loo
   assert.match(skipped.summary, /group\.Close\(\) is never reached: the loop at line 44 never ends/);
   assert.match(skipped.fix, /defer group\.Close\(\)\n\s*for ctx\.Err\(\) == nil/);
 });
+
+test('no-graceful-shutdown in NestJS: onModuleDestroy disconnects only when the app enables its shutdown hooks; each module’s start-up client is its own finding', async () => {
+  const nest = await scan({ root: join(scanFixtures, 'ts/nest-shutdown-hooks'), includeTests: true });
+  const found = nest.diagnosis.findings.filter((f) => f.ruleId === 'no-graceful-shutdown');
+  assert.deepEqual(
+    found.map((f) => `${f.locations[0]!.file}:${f.locations[0]!.line}`),
+    ['without/publisher.service.ts:9'],
+    'the twin whose main.ts calls app.enableShutdownHooks() is silent',
+  );
+  assert.match(
+    found[0]!.summary,
+    /line 20 disconnects (this\.producer|it) in onModuleDestroy\(\), which NestJS runs on SIGTERM only after app\.enableShutdownHooks\(\)/,
+  );
+  assert.match(found[0]!.fix, /app\.enableShutdownHooks\(\)/);
+  const two = await scan({ root: join(scanFixtures, 'js/startup-two-modules'), includeTests: true });
+  assert.deepEqual(
+    two.diagnosis.findings
+      .filter((f) => f.ruleId === 'no-graceful-shutdown')
+      .map((f) => f.locations[0]!.file)
+      .sort(),
+    ['mobile-consumer.js', 'notification-consumer.js'],
+  );
+});

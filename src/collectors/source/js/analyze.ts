@@ -42,7 +42,9 @@ export interface JsSignal {
   closes?: string[];
   /** the line of a process.exit the handler reaches before disconnecting anything */
   exitsFirst?: number;
-  disconnects?: { name: string; line: number; normal: boolean }[];
+  disconnects?: { name: string; line: number; normal: boolean; lifecycle?: string }[];
+  /** NestJS's app.enableShutdownHooks(): its lifecycle hooks (onModuleDestroy…) run on SIGTERM */
+  nestHooks?: boolean;
 }
 
 const kafkaModules: Record<string, Library> = {
@@ -823,7 +825,14 @@ function signalsOf(f: JsFile, calls: readonly JNode[], parents: Map<JNode, JNode
   for (const n of calls) {
     const callee = n.type === 'CallExpression' ? memberText(n.callee) : '';
     if (/(^|\.)(enableShutdownHooks|createTerminus|closeWithGrace|exitHook|asyncExitHook|nodeCleanup|onShutdown|lightship|createLightship)$/.test(callee))
-      out.push({ file: f.path, handles: true, line: position(f, n.start).line, signals: ['SIGTERM'], closes: ['*'] });
+      out.push({
+        file: f.path,
+        handles: true,
+        line: position(f, n.start).line,
+        signals: ['SIGTERM'],
+        closes: ['*'],
+        ...(/enableShutdownHooks$/.test(callee) ? { nestHooks: true } : {}),
+      });
   }
   // every disconnect in the file, and whether it is on a path that runs at shutdown or only when something failed
   const sigintOnly = new Set(
@@ -879,10 +888,21 @@ function signalsOf(f: JsFile, calls: readonly JNode[], parents: Map<JNode, JNode
     const callee = unwrap(n.callee);
     if (callee?.type !== 'MemberExpression' || !/^(disconnect|close|stop)$/.test(propName(callee.property) ?? '')) continue;
     const name = memberText(unwrap(callee.object));
-    disconnects.push({ name, line: position(f, n.start).line, normal: !onErrorPath(n) && !inDeadFunction(n) });
+    const lifecycle = nestLifecycle(n, parents);
+    disconnects.push({ name, line: position(f, n.start).line, normal: !onErrorPath(n) && !inDeadFunction(n), ...(lifecycle ? { lifecycle } : {}) });
   }
   if (disconnects.length) out.push({ file: f.path, handles: false, disconnects });
   return out;
+}
+
+/** The NestJS lifecycle hook a call is in (onModuleDestroy, beforeApplicationShutdown, onApplicationShutdown): Nest runs them on app.close(), and on SIGTERM only after app.enableShutdownHooks(). */
+function nestLifecycle(n: JNode, parents: Map<JNode, JNode>): string | undefined {
+  for (let p = parents.get(n); p; p = parents.get(p)) {
+    if (p.type !== 'MethodDefinition' && p.type !== 'Property' && p.type !== 'PropertyDefinition') continue;
+    const name = propName(p.key);
+    if (name && /^(onModuleDestroy|beforeApplicationShutdown|onApplicationShutdown)$/.test(name)) return name;
+  }
+  return undefined;
 }
 
 /** The signals a process.on(…) call is for: a literal, or the list a forEach / for…of runs it over; undefined when not known. */

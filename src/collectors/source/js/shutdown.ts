@@ -1,7 +1,7 @@
 // no-graceful-shutdown's facts for JS/TS, per package (the nearest package.json): a producer or consumer built
 // outside a request (at module level, in a startup function such as `async function run()`, a consumer started
 // with run() included) or once by one (a lazy singleton) that no SIGTERM path disconnects. A disconnect on a normal path of its file (the end of a
-// script, an onModuleDestroy, a Fastify onClose hook) counts as closing it; one only in a catch, a .catch(), an
+// script, a Fastify onClose hook, a NestJS onModuleDestroy when the app calls enableShutdownHooks()) counts as closing it; one only in a catch, a .catch(), an
 // 'error'/crash listener, a SIGINT-only handler or a function of the file nothing names does not (Kubernetes stops a pod with SIGTERM). A SIGTERM
 // handler in the same file must disconnect it by name (or call a shutdown function kleak cannot follow); one in
 // another file of the package, anything at all.
@@ -58,15 +58,30 @@ export function jsShutdownGaps(root: string, evidence: SourceEvidence, signals: 
       (c.kind === 'producer' || c.kind === 'consumer') &&
       (c.fate.how === runsInBackground || (c.fate.status !== 'closed' && !/disconnect|close/i.test(c.fate.how ?? ''))),
   );
+  // one finding per file: a service's two start-up consumers in two modules are two clients SIGTERM drops
   const reported = new Set<string>();
   for (const c of candidates) {
     const pkg = packageDir(root, c.file, dirs);
-    if (reported.has(pkg)) continue;
+    if (reported.has(c.file)) continue;
     const name = heldAs(c);
     const mine = (disconnectsIn.get(c.file) ?? []).filter((d) => !name || d.name === name);
-    // disconnected on a path that runs when the program ends (or that kleak cannot tell from shutdown)
-    if (mine.some((d) => d.normal)) continue;
     const handlers = byPackage.get(pkg) ?? [];
+    const nestHooks = handlers.some((h) => h.nestHooks);
+    // disconnected on a path that runs when the program ends (or that kleak cannot tell from shutdown); a NestJS
+    // lifecycle hook runs on SIGTERM only when the application enabled its shutdown hooks
+    if (mine.some((d) => d.normal && (!d.lifecycle || nestHooks))) continue;
+    const hook = mine.find((d) => d.normal && d.lifecycle);
+    if (hook && !handlers.some((h) => !h.signals || h.signals.includes('SIGTERM'))) {
+      gaps.push(
+        shutdownGap(
+          c,
+          'no-signal-handler',
+          `line ${hook.line} disconnects ${name ?? 'it'} in ${hook.lifecycle}(), which NestJS runs on SIGTERM only after app.enableShutdownHooks(), and nothing in ${where(pkg)} calls it: on SIGTERM Node exits without disconnecting it`,
+        ),
+      );
+      reported.add(c.file);
+      continue;
+    }
     const sigterm = handlers.filter((h) => !h.signals || h.signals.includes('SIGTERM'));
     const onError = mine.length
       ? `; only line ${mine[0]!.line} disconnects ${name ?? 'it'}, on a path SIGTERM does not take (a catch, an error listener, a SIGINT handler or a function nothing calls)`
@@ -77,7 +92,7 @@ export function jsShutdownGaps(root: string, evidence: SourceEvidence, signals: 
         ? `only a SIGINT handler (${sigint.file}:${sigint.line ?? 1}) in ${where(pkg)}, and Kubernetes stops a pod with SIGTERM: Node then exits without disconnecting it`
         : `no process.on('SIGTERM') in ${where(pkg)}: on SIGTERM Node exits without disconnecting it${onError}`;
       gaps.push(shutdownGap(c, 'no-signal-handler', detail));
-      reported.add(pkg);
+      reported.add(c.file);
       continue;
     }
     const exits = sigterm.find((s) => s.exitsFirst);
@@ -85,7 +100,7 @@ export function jsShutdownGaps(root: string, evidence: SourceEvidence, signals: 
       gaps.push(
         shutdownGap(c, 'exit-before-disconnect', `the SIGTERM handler in ${exits.file} calls process.exit (line ${exits.exitsFirst}) before disconnecting`),
       );
-      reported.add(pkg);
+      reported.add(c.file);
       continue;
     }
     // a handler that disconnects it (by name in its own file; anything, from another file) or calls a shutdown kleak cannot follow
@@ -102,7 +117,7 @@ export function jsShutdownGaps(root: string, evidence: SourceEvidence, signals: 
           `the SIGTERM handler (${h.file}:${h.line ?? 1}) never disconnects ${name ?? 'it'}${onError || ''}: on SIGTERM Node exits with it connected`,
         ),
       );
-      reported.add(pkg);
+      reported.add(c.file);
     }
   }
   return gaps;

@@ -259,6 +259,21 @@ async function analyse(root: string, goDirs: Map<string, Text[]>, goWork: Text[]
     const timeout = Math.min(vetTimeoutMs, left);
     const started = performance.now();
     let ran = await runTool('go', ['vet', `-vettool=${bin}`, '-json', '-payload', ...patterns.sort()], m.dir, timeout);
+    // a directory whose files build constraints all exclude (//go:build ignore examples, another OS): left out, once
+    const excluded = new Set(
+      [...ran.stderr.matchAll(/(?:build constraints exclude all Go files in|no Go files in) (\S+)/g)].map((x) => {
+        const rel = relative(m.dir, x[1]!).split(sep).join('/');
+        return rel ? `./${rel}` : '.';
+      }),
+    );
+    const kept = patterns.filter((p) => !excluded.has(p));
+    if (ran.code !== 0 && !ran.timedOut && excluded.size && kept.length && kept.length < patterns.length) {
+      const rest = Math.round(timeout - (performance.now() - started));
+      if (rest > 1000) {
+        patterns.splice(0, patterns.length, ...kept);
+        ran = await runTool('go', ['vet', `-vettool=${bin}`, '-json', '-payload', ...patterns.sort()], m.dir, rest);
+      }
+    }
     // go vet type-checks the packages with their tests, and has no flag to leave them out: when only a _test.go
     // file does not compile, the analyzer runs on its own without the tests (it loads the dependencies from source)
     if (ran.code !== 0 && !ran.timedOut && /_test\.go:\d+/.test(firstLine(ran.stderr))) {
@@ -278,7 +293,7 @@ async function analyse(root: string, goDirs: Map<string, Text[]>, goWork: Text[]
       if (file.startsWith('../') || !scanned.has(file)) continue; // outside the tree, a test file, generated code
       constructions.push(toConstruction(r, file));
     }
-    return { engine: { language: 'go', engine: 'go/analysis', root: where, packages: set.size } satisfies ScanEngine, constructions };
+    return { engine: { language: 'go', engine: 'go/analysis', root: where, packages: patterns.length } satisfies ScanEngine, constructions };
   });
   for (const r of results) {
     out.engines.push(r.engine);

@@ -457,8 +457,12 @@ function jsFlow(f: JsFile, parents: Map<JNode, JNode>, throwing?: Throwing): Flo
       if (x.type === 'AwaitExpression') {
         const call = unwrap(x.argument);
         const method = call?.type === 'CallExpression' && call.callee?.type === 'MemberExpression' ? propName(call.callee.property) : undefined;
-        // the client's own connect() and disconnect(): a failed connect leaves nothing open, the close is what is looked for
-        if (!(method && (method === 'connect' || closeMethods.has(method)))) found = x;
+        // the client's own connect() and disconnect(): a failed connect leaves nothing open, the close is what is looked
+        // for; a pause (await sleep(100), await new Promise((r) => setTimeout(r, 100))) does not reject
+        const pause =
+          call?.type === 'NewExpression' ||
+          (call?.type === 'CallExpression' && /(^|\.)(sleep|delay|wait|setTimeout|setImmediate)$/i.test(memberText(call.callee)));
+        if (!(method && (method === 'connect' || closeMethods.has(method))) && !pause) found = x;
       }
     });
     return found;

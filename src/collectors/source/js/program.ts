@@ -689,7 +689,9 @@ function markEntries(sf: ts.SourceFile, fns: Map<ts.Node, FnInfo>, resolve: (e: 
         ts.isCallExpression(n.expression.expression) &&
         ts.isPropertyAccessExpression(n.expression.expression.expression) &&
         n.expression.expression.expression.name.text === 'route';
-      const path = first && ts.isStringLiteralLike(first) ? first.text : routed ? routePath(n.expression.expression) : undefined;
+      // a route's path ('/orders', '*'): not any string (cache.get('key', load) registers nothing)
+      const literal = first && ts.isStringLiteralLike(first) && /^(\/|\*|$)/.test(first.text) ? first.text : undefined;
+      const path = literal ?? (routed ? routePath(n.expression.expression) : undefined);
       if (httpVerbs.has(method) && (path !== undefined || (first && ts.isArrayLiteralExpression(first)))) {
         const args = (routed ? n.arguments : n.arguments.slice(1)).flatMap((a) => (ts.isArrayLiteralExpression(a) ? [...a.elements] : [a]));
         for (const a of args)

@@ -24,9 +24,13 @@ function sigtermCaught(files: GoFile[]): { sigterm: boolean; sigintOnly?: { file
   return sigintOnly ? { sigterm: false, sigintOnly } : { sigterm: false };
 }
 
+/** A for with no condition: `for {`, or a clause without one (`for i := 0; ; i++ {`). */
+const unconditional = (n: GNode) =>
+  n.type === 'for_statement' && n.kids.every((k) => k.field === 'body' || (k.type === 'for_clause' && !k.kids.some((c) => c.field === 'condition')));
+
 /** A loop with no way out (no return, no break of its own, no goto): what follows it, and main's defers, never run. */
 function neverEnds(loop: GNode): boolean {
-  if (loop.type !== 'for_statement' || !loop.kids.every((k) => k.field === 'body')) return false;
+  if (!unconditional(loop)) return false;
   const body = fieldOf(loop, 'body');
   if (!body) return true;
   const exits = findAll(
@@ -59,7 +63,7 @@ function closesOf(f: GoFile, n: GNode, binding: string, intoLiterals: boolean): 
 }
 
 const blocks = (f: GoFile, n: GNode) =>
-  (n.type === 'for_statement' && n.kids.every((k) => k.field === 'body')) ||
+  unconditional(n) ||
   /\b(ListenAndServe|ListenAndServeTLS|Serve|ServeTLS|Wait|Consume|ReadMessage|FetchMessage|PollFetches|PollRecords|Run|Start)\s*\(|\bselect\s*\{\s*\}|<-/.test(
     text(f, n),
   );
@@ -75,7 +79,7 @@ export function shutdownGaps(files: GoFile[], imports: Map<GoFile, Map<string, s
   // only a program that runs until it is stopped needs a SIGTERM path: one that serves, blocks forever, loops
   // forever in main, or polls a consumer in an endless loop (a tool that runs to completion closes on return)
   const serves = files.some((f) => /\b(ListenAndServe|ListenAndServeTLS|Serve|ServeTLS)\s*\(|\bselect\s*\{\s*\}/.test(f.source));
-  const endless = (n: GNode) => n.type === 'for_statement' && n.kids.every((k) => k.field === 'body');
+  const endless = unconditional;
   const mainLoops = !!main.body && findAll(main.body, endless, (n) => n.type === 'func_literal').length > 0;
   const pollLoops = files.some(
     (f) => findAll(f.root, (n) => endless(n) && /\.(Consume|PollFetches|PollRecords|ReadMessage|FetchMessage|Poll)\(/.test(text(f, n))).length > 0,

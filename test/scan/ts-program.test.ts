@@ -48,6 +48,13 @@ test('a route → a service in another module → a helper that builds an admin:
   // built in a constructor: per request when a handler makes the instance, not when one instance is kept
   assert.match(at('publisher.ts', 9)!.summary, /through routes\.ts POST \/events → new EventPublisher\)/);
   assert.equal(at('publisher.ts', 23), undefined, 'MetricsPublisher: one instance, kept in a module variable');
+  // per message: an eachMessage handler imported from another module, calling a third
+  const forwarded = at('forward.ts', 4);
+  assert.equal(forwarded?.severity, 'warning');
+  assert.match(
+    forwarded.summary,
+    /per-message code handleOrder \(eachMessage callback in consumer\.ts, through consumer\.ts eachMessage: handleOrder → forward\)/,
+  );
   const ts = engines.find((e) => e.language === 'js' && e.engine === 'typescript');
   assert.ok(ts && ts.files! >= 4, JSON.stringify(engines));
 });

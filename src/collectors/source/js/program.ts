@@ -714,7 +714,11 @@ function markEntries(sf: ts.SourceFile, fns: Map<ts.Node, FnInfo>, resolve: (e: 
       mark(handlerOf(n.arguments[0]), { kind: 'request', how: `createServer handler in ${base}` }, () => `${base} createServer`);
     // { eachMessage: async ({ message }) => … }
     if (ts.isPropertyAssignment(n) && ts.isIdentifier(n.name) && (n.name.text === 'eachMessage' || n.name.text === 'eachBatch'))
-      mark(resolve(n.initializer), { kind: 'per-message', how: `${n.name.text} callback in ${base}` }, (fn) => fn.name);
+      mark(
+        resolve(n.initializer),
+        { kind: 'per-message', how: `${n.name.text} callback in ${base}` },
+        (fn) => `${base} ${(n.name as ts.Identifier).text}: ${fn.name}`,
+      );
     if (ts.isMethodDeclaration(n))
       for (const d of ts.getDecorators(n) ?? []) {
         const e = ts.isCallExpression(d.expression) ? d.expression.expression : d.expression;

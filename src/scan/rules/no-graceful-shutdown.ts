@@ -15,7 +15,9 @@ import type { Construction } from '../../collectors/source/types.js';
 
 /** The kafkajs fix names the client that was built and what its disconnect() does. */
 function jsFix(c: Construction): string {
-  const name = jsClientName(c);
+  // node-rdkafka's streams hold their client as .producer / .consumer
+  const stream = /\.createWriteStream$/.test(c.callee) ? '.producer' : /\.createReadStream$/.test(c.callee) ? '.consumer' : '';
+  const name = `${jsClientName(c)}${stream}`;
   if (c.library === 'node-rdkafka')
     return `${c.kind === 'producer' ? 'Flush and disconnect' : 'Disconnect'} ${name} on SIGTERM before exiting (Kubernetes stops a pod with SIGTERM; a SIGINT handler alone never runs there):
   process.once('SIGTERM', () => {

@@ -112,3 +112,12 @@ test('no-graceful-shutdown in NestJS: onModuleDestroy disconnects only when the 
     ['mobile-consumer.js', 'notification-consumer.js'],
   );
 });
+
+test('no-graceful-shutdown, node-rdkafka streams: Producer.createWriteStream builds a producer; the fix flushes the stream’s producer', async () => {
+  const run = await scan({ root: join(scanFixtures, 'js/rdkafka-streams'), includeTests: true });
+  const f = run.diagnosis.findings.find((x) => x.ruleId === 'no-graceful-shutdown');
+  assert.ok(f, 'a start-up write stream with no SIGTERM handler is reported');
+  assert.equal(f.library, 'node-rdkafka');
+  assert.equal(`${f.locations[0]!.file}:${f.locations[0]!.line}`, 'index.js:5');
+  assert.match(f.fix, /stream\.producer\.flush\(10000, \(\) => stream\.producer\.disconnect/);
+});

@@ -942,6 +942,16 @@ function signalNames(f: JsFile, arg: JNode, parents: Map<JNode, JNode>): string[
 function constructionOf(n: JNode, names: Names): { library: Library; kind: ClientKind; callee: string } | undefined {
   if (n.type === 'CallExpression' && n.callee?.type === 'MemberExpression') {
     const method = propName(n.callee.property);
+    // node-rdkafka's streams: Kafka.Producer.createWriteStream(…) and KafkaConsumer.createReadStream(…) build the client inside
+    if (method === 'createWriteStream' || method === 'createReadStream') {
+      const holder = unwrap(n.callee.object);
+      const cls = holder?.type === 'Identifier' ? holder.name : holder?.type === 'MemberExpression' ? propName(holder.property) : undefined;
+      const kind = cls ? rdkafkaClasses[cls] : undefined;
+      const lib = kind ? (kafkaClassOf(names, holder) ?? (holder.type === 'Identifier' ? names.classes.get(holder.name) : undefined)) : undefined;
+      return kind && lib && lib !== 'kafkajs' && (method === 'createWriteStream') === (kind === 'producer')
+        ? { library: lib, kind, callee: memberText(n.callee) }
+        : undefined;
+    }
     const kind = method ? clientFactories[method] : undefined;
     if (!kind) return undefined;
     const obj = unwrap(n.callee.object);

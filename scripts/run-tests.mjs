@@ -38,7 +38,9 @@ if (mode !== 'quick') {
   const { setup } = await import('./setup.mjs');
   try {
     // the unit tests need no broker and no fixture service
-    await setup(mode === 'unit' ? ['heapdump', 'k8s-validate', 'prometheus', 'real-code', 'chromium', 'old-go-binary', 'go-fixtures', 'go-analyzer'] : undefined);
+    await setup(
+      mode === 'unit' ? ['heapdump', 'k8s-validate', 'prometheus', 'real-code', 'chromium', 'old-go-binary', 'go-fixtures', 'go-analyzer'] : undefined,
+    );
   } catch (error) {
     console.error(`\nThe test set-up failed, so no test ran.\n\n${error.message}`);
     process.exit(2);

@@ -165,7 +165,10 @@ const tasks = {
     });
     const modules = readdirSync(join(root, 'fixtures/scan/go-module'));
     for (const m of modules)
-      await run('go-analyzer', 'go', ['mod', 'download'], { cwd: join(root, 'fixtures/scan/go-module', m), hint: 'the Go module proxy (Sarama, as fixtures/go)' });
+      await run('go-analyzer', 'go', ['mod', 'download'], {
+        cwd: join(root, 'fixtures/scan/go-module', m),
+        hint: 'the Go module proxy (Sarama, as fixtures/go)',
+      });
     return `kleak-vet, and the modules of ${modules.length} fixtures`;
   },
 

@@ -89,3 +89,14 @@ test('client-not-closed in Go: the fix uses the variable the code binds', async 
     assert.match(f.fix, new RegExp(`defer ${name}\\.Close\\(\\)`), f.fix);
   }
 });
+
+test('client-not-closed in JS: a module-level admin connected and disconnected by a start-up function, with an awaited call between and no try/finally', async () => {
+  const run = await scan({ root: join(scanFixtures, 'js/startup-admin-session'), includeTests: true });
+  const found = run.diagnosis.findings.filter((f) => f.ruleId === 'client-not-closed');
+  assert.deepEqual(
+    found.map((f) => `${f.locations[0]!.file}:${f.locations[0]!.line}`),
+    ['topics.js:5'],
+    'the twin that disconnects in finally is silent',
+  );
+  assert.match(found[0]!.summary, /the awaited admin\.createTopics\(…\) at line 9 can reject first and leave it connected/);
+});

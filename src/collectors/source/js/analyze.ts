@@ -721,8 +721,55 @@ function ownership(
       }
     }
   }
-  if (!fn) out.singleton = 'built once when the module loads';
+  if (!fn) {
+    // built when the module loads, but connected and disconnected by one start-up function with awaited calls
+    // between and no try/finally: when one rejects, the function leaves with it connected
+    const leak = binding ? unguardedSession(f, binding) : undefined;
+    if (leak) return { binding: binding!, fate: { status: 'leaks', leakLine: leak.line, how: leak.how, reason: leak.reason } };
+    out.singleton = 'built once when the module loads';
+  }
   return out;
+}
+
+/** A function of the file whose body connects `name`, awaits calls that can reject, then disconnects it, all outside a try. */
+function unguardedSession(f: JsFile, name: string): { line: number; how: string; reason: string } | undefined {
+  const own = (st: JNode, method: string) => {
+    const x = st?.type === 'ExpressionStatement' ? unwrap(st.expression) : undefined;
+    const call = x?.type === 'AwaitExpression' ? unwrap(x.argument) : x;
+    return call?.type === 'CallExpression' && memberText(unwrap(call.callee)) === `${name}.${method}`;
+  };
+  let found: { line: number; how: string; reason: string } | undefined;
+  walk(f.program, (fnNode) => {
+    if (found) return false;
+    if (!isFunction(fnNode) || fnNode.body?.type !== 'BlockStatement') return;
+    const body: JNode[] = fnNode.body.body;
+    const open = body.findIndex((st) => own(st, 'connect'));
+    const close = body.findIndex((st, i) => i > open && own(st, 'disconnect'));
+    if (open < 0 || close < 0) return;
+    for (const st of body.slice(open + 1, close)) {
+      if (st.type === 'TryStatement') continue;
+      let rejects: JNode;
+      walk(st, (x) => {
+        if (rejects || isFunction(x)) return false;
+        if (x.type !== 'AwaitExpression') return;
+        const call = unwrap(x.argument);
+        if (call?.type !== 'CallExpression' || /(^|\.)(sleep|delay|wait|setTimeout|setImmediate)$/i.test(memberText(call.callee))) return;
+        if (memberText(unwrap(call.callee)).startsWith(`${name}.connect`)) return;
+        rejects = call;
+      });
+      if (rejects) {
+        const line = position(f, st.start).line;
+        const closeLine = position(f, body[close].start).line;
+        found = {
+          line,
+          how: `${name}.disconnect() at line ${closeLine}`,
+          reason: `connects it and disconnects it (line ${closeLine}) in one function, but the awaited ${memberText(rejects.callee)}(…) at line ${line} can reject first and leave it connected (no try/finally)`,
+        };
+        return false;
+      }
+    }
+  });
+  return found;
 }
 
 /**

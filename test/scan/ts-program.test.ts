@@ -66,7 +66,12 @@ test('a factory in another module: the handler that drops its producer is an err
   assert.equal(dropped.severity, 'error');
   assert.match(dropped.summary, /connectedProducer builds a producer .*through app\.ts POST \/dropped → connectedProducer → makeProducer\)/);
   assert.equal(at('app.ts', 26)?.severity, 'warning');
-  for (const line of [8, 11, 37]) assert.equal(at('app.ts', line), undefined, `app.ts:${line} keeps it once`);
+  for (const line of [8, 11, 49]) assert.equal(at('app.ts', line), undefined, `app.ts:${line} keeps it once`);
+  // handed to a function of another module that disconnects its parameter: closed, not handed on
+  const released = at('app.ts', 37);
+  assert.equal(released?.severity, 'warning');
+  assert.equal(released.confidence, 'likely');
+  assert.match(released.summary, /closes it \(release\(producer\) disconnects it in finally\)/);
   assert.equal(r.diagnosis.findings.filter((f) => f.ruleId === 'client-per-request' && f.locations[0]!.file === 'producers.ts').length, 0);
 });
 

@@ -41,6 +41,7 @@ const maxProgramFiles = 5000;
 const configNames = ['tsconfig.json', 'jsconfig.json', 'package.json'];
 const kafkaModule = /['"](kafkajs|@confluentinc\/kafka-javascript|node-rdkafka)(\/[^'"]*)?['"]/;
 const kafkaTypesPath = /\/node_modules\/(kafkajs|@confluentinc\/kafka-javascript)\//;
+const closeMethods = new Set(['disconnect', 'close', 'stop']);
 const clientFactories = new Map<string, ClientKind>([
   ['producer', 'producer'],
   ['consumer', 'consumer'],
@@ -50,26 +51,18 @@ const httpVerbs = new Set(['get', 'post', 'put', 'patch', 'delete', 'del', 'all'
 const routeDecorators = new Set(['Get', 'Post', 'Put', 'Patch', 'Delete', 'All', 'Head', 'Options']);
 const messageDecorators = new Set(['MessagePattern', 'EventPattern']);
 
-/** The project a file belongs to: the nearest directory (up to the scan root) with a tsconfig, jsconfig or package.json. */
+/**
+ * The project a file belongs to: the highest directory (up to the scan root) above it with a tsconfig, jsconfig or
+ * package.json — one program for a repository whose packages import each other by relative paths.
+ */
 function projectOf(root: string, path: string, cache: Map<string, string | null>): string | null {
-  const dirs: string[] = [];
-  let dir = posix.dirname(path);
-  let found: string | null = null;
-  for (;;) {
-    const cached = cache.get(dir);
-    if (cached !== undefined) {
-      found = cached;
-      break;
-    }
-    dirs.push(dir);
-    if (configNames.some((n) => existsSync(posix.join(root, dir, n)))) {
-      found = dir;
-      break;
-    }
-    if (dir === '.') break;
-    dir = posix.dirname(dir);
-  }
-  for (const d of dirs) cache.set(d, found);
+  const dir = posix.dirname(path);
+  const cached = cache.get(dir);
+  if (cached !== undefined) return cached;
+  const own = configNames.some((n) => existsSync(posix.join(root, dir, n))) ? dir : null;
+  const above = dir === '.' ? null : projectOf(root, `${posix.dirname(dir)}/x`, cache);
+  const found = above ?? own;
+  cache.set(dir, found);
   return found;
 }
 
@@ -144,6 +137,8 @@ interface Built {
   via?: string[];
   /** built in a constructor ("once per instance"): per request when the instance is */
   perInstance?: boolean;
+  /** the function it is built in (or the factory called in) */
+  owner: FnInfo;
 }
 
 const isFunctionLike = (n: ts.Node): n is ts.FunctionLikeDeclaration =>
@@ -176,7 +171,11 @@ export function crossModule(root: string, files: ProgramText[], constructions: C
   for (const f of files) {
     const p = projectOf(root, f.path, cache);
     if (p === null) outside++;
-    else projects.set(p, [...(projects.get(p) ?? []), f]);
+    else {
+      const list = projects.get(p);
+      if (list) list.push(f);
+      else projects.set(p, [f]);
+    }
   }
   const engine = (files: number, reason?: string, at?: string): EngineRecord => ({
     language: 'js',
@@ -206,7 +205,9 @@ export function crossModule(root: string, files: ProgramText[], constructions: C
       for (const spec of importsOf(t.source)) {
         const target = resolveRelative(t.path, spec, known);
         if (!target) continue;
-        importers.set(target, [...(importers.get(target) ?? []), t.path]);
+        const list = importers.get(target);
+        if (list) list.push(t.path);
+        else importers.set(target, [t.path]);
       }
     const closure = new Set(kafkaFiles.map((t) => t.path));
     const queue = [...closure];
@@ -431,11 +432,11 @@ function analyseProject(
     // built in a constructor and kept in the instance: as long-lived as the instance (below: new C() per request)
     if (ts.isConstructorDeclaration(c.owner.node) && !construction.scope && !/module/.test(construction.fate.how ?? '')) {
       const cls = c.owner.node.parent;
-      perInstance.set(cls, [...(perInstance.get(cls) ?? []), { construction, chain: [], perInstance: true }]);
+      perInstance.set(cls, [...(perInstance.get(cls) ?? []), { construction, chain: [], perInstance: true, owner: c.owner }]);
       continue;
     }
     if (construction.singleton || construction.scope || returned(construction.fate) || kept(construction.fate)) continue;
-    push(c.owner, { construction, chain: [] });
+    push(c.owner, { construction, chain: [], owner: c.owner });
   }
   if (factories.size)
     for (const fn of fns.values())
@@ -454,7 +455,7 @@ function analyseProject(
           ...own,
         };
         // the factories it came through, for the chain
-        push(fn, { construction, chain: [], via: [target.name, ...made.via] });
+        push(fn, { construction, chain: [], via: [target.name, ...made.via], owner: fn });
       }
   const builds = new Map<FnInfo, Built[]>();
   const visiting = new Set<FnInfo>();
@@ -488,8 +489,53 @@ function analyseProject(
     return out;
   };
 
+  // "disconnects its parameter": the parameters a function disconnects, itself or through the functions it passes them to
+  const disconnects = new Map<FnInfo, Set<number>>();
+  const disconnectsParam = (fn: FnInfo): Set<number> => {
+    const memo = disconnects.get(fn);
+    if (memo) return memo;
+    const out = new Set<number>();
+    disconnects.set(fn, out);
+    const params = new Map<string, number>();
+    (fn.node as ts.FunctionLikeDeclaration).parameters.forEach((p, i) => {
+      if (ts.isIdentifier(p.name)) params.set(p.name.text, i);
+    });
+    if (!params.size) return out;
+    for (const call of fn.calls) {
+      const callee = unwrapExpression(call.expression);
+      if (ts.isPropertyAccessExpression(callee) && closeMethods.has(callee.name.text)) {
+        const object = unwrapExpression(callee.expression);
+        if (ts.isIdentifier(object) && params.has(object.text)) out.add(params.get(object.text)!);
+        continue;
+      }
+      const target = call.arguments.some((a) => ts.isIdentifier(a) && params.has(a.text)) ? calleeOf(call) : undefined;
+      if (!target || target === fn) continue;
+      const inner = disconnectsParam(target);
+      call.arguments.forEach((a, i) => {
+        if (ts.isIdentifier(a) && params.has(a.text) && inner.has(i)) out.add(params.get(a.text)!);
+      });
+    }
+    return out;
+  };
+  /** a client handed to a function that disconnects it (release(producer) in finally): closed, not handed on */
+  const released = (b: Built) => {
+    const c = b.construction;
+    const m = /^passed to ([\w$.]+)( in finally)?$/.exec(c.fate.how ?? '');
+    if (c.fate.status !== 'escapes' || !m || !c.binding) return;
+    for (const call of b.owner.calls) {
+      if (unwrapExpression(call.expression).getText() !== m[1]) continue;
+      const i = call.arguments.findIndex((a) => ts.isIdentifier(a) && a.text === c.binding);
+      const target = i >= 0 ? calleeOf(call) : undefined;
+      if (target && disconnectsParam(target).has(i)) {
+        c.fate = { status: 'closed', how: `${m[1]}(${c.binding}) disconnects it${m[2] ?? ''}` };
+        return;
+      }
+    }
+  };
+
   // each entry's constructions: a scope for those the per-file pass left unscoped, a new fact for the others
   const added: Construction[] = [];
+  const known = new Set(constructions);
   const scoped = new Set(constructions.filter((c) => c.scope).map((c) => `${c.file}:${c.line}`));
   for (const fn of fns.values()) {
     if (!fn.entry) continue;
@@ -500,8 +546,9 @@ function analyseProject(
       scoped.add(key);
       const chain = [...b.chain, ...(b.via ?? [])];
       if (b.perInstance) delete c.singleton;
+      released(b);
       c.scope = { ...fn.entry.scope, chain: chain.length ? [fn.entry.label, ...chain] : [] };
-      if (!constructions.includes(c)) {
+      if (!known.has(c)) {
         // a per-file construction on the same line (another column) is the same finding
         const same = constructions.find((o) => o.file === c.file && o.line === c.line && o.language === 'js');
         if (same) same.scope = c.scope;

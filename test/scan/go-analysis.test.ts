@@ -36,7 +36,7 @@ test('go/analysis: which engine ran, per module, and why the fallback', { timeou
   const layers = engines.find((e) => e.root === 'layers');
   assert.deepEqual(
     layers,
-    { language: 'go', engine: 'go/analysis', root: 'layers', packages: 5 },
+    { language: 'go', engine: 'go/analysis', root: 'layers', packages: 6 },
     'web and cmd/app reach Kafka only through svc and repo: vetted too',
   );
   const broken = engines.find((e) => e.root === 'broken');
@@ -73,6 +73,12 @@ test('go/analysis: the finding is at the constructor, with the chain from the ha
   const topics = at('repo/repo.go', 67);
   assert.equal(topics.severity, 'warning');
   assert.match(topics.summary, /an admin client in request handler web\.Topics .*web\.Topics → svc\.CreateTopic → repo\.NewAdmin/);
+  const forward = at('repo/repo.go', 81);
+  assert.equal(forward.severity, 'warning');
+  assert.match(
+    forward.summary,
+    /per-message code worker\.Run \(loop around r\.ReadMessage\(\), through worker\.Run → svc\.Forward → repo\.NewForwardProducer\)/,
+  );
   const ping = at('svc/svc.go', 38);
   assert.equal(ping.ruleId, 'client-not-closed');
   assert.match(ping.summary, /repo\.NewPingProducer/);
@@ -87,10 +93,19 @@ test('go/analysis: the finding is at the constructor, with the chain from the ha
 test('KLEAK_SCAN_GO_ENGINE=tree-sitter: the syntax-only scan, said so, and the calls across packages are not seen', { timeout }, async () => {
   const run = await withEngine('tree-sitter', () => scan({ root: join(scanFixtures, 'go-module/layers') }));
   assert.deepEqual(run.evidence.source!.engines, [
-    { language: 'go', engine: 'tree-sitter', root: '.', packages: 3, reason: 'KLEAK_SCAN_GO_ENGINE=tree-sitter' },
+    { language: 'go', engine: 'tree-sitter', root: '.', packages: 4, reason: 'KLEAK_SCAN_GO_ENGINE=tree-sitter' },
   ]);
   const found = new Set(run.diagnosis.findings.map((f) => `${f.locations[0]!.file}:${f.locations[0]!.line}`));
-  for (const place of ['repo/repo.go:67', 'repo/repo.go:10', 'repo/repo.go:21', 'repo/repo.go:31', 'repo/repo.go:61', 'svc/svc.go:38', 'svc/svc.go:84'])
+  for (const place of [
+    'repo/repo.go:81',
+    'repo/repo.go:67',
+    'repo/repo.go:10',
+    'repo/repo.go:21',
+    'repo/repo.go:31',
+    'repo/repo.go:61',
+    'svc/svc.go:38',
+    'svc/svc.go:84',
+  ])
     assert.ok(!found.has(place), `${place}: only the analyzer follows it`);
   assert.ok(found.has('svc/svc.go:48'), 'the tree-sitter scan still sees the FromClient wrapper in one function');
 });

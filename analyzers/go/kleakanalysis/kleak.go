@@ -109,7 +109,7 @@ type importedSummary struct {
 
 func run(pass *analysis.Pass) (any, error) {
 	// the Kafka libraries themselves, and packages that reach none of them, build no client kleak follows
-	if kafkaLibrary(pass.Pkg.Path()) || !reachesKafka(pass.Pkg, map[*types.Package]bool{}) {
+	if KafkaLibrary(pass.Pkg.Path()) || !reachesKafka(pass.Pkg, map[*types.Package]bool{}) {
 		return nil, nil
 	}
 	c := &checker{pass: pass, local: map[*types.Func]*Summary{}, lines: map[string][]string{}}
@@ -153,8 +153,8 @@ func run(pass *analysis.Pass) (any, error) {
 	return nil, nil
 }
 
-// kafkaLibrary: a package of a Kafka client library (its own constructors call each other)
-func kafkaLibrary(path string) bool {
+// KafkaLibrary reports a package of a Kafka client library (its own constructors call each other: not analysed).
+func KafkaLibrary(path string) bool {
 	for _, prefix := range []string{"github.com/IBM/sarama", "github.com/Shopify/sarama", "github.com/twmb/franz-go", "github.com/segmentio/kafka-go", "github.com/confluentinc/confluent-kafka-go"} {
 		if path == prefix || strings.HasPrefix(path, prefix+"/") {
 			return true
@@ -170,7 +170,7 @@ func reachesKafka(pkg *types.Package, seen map[*types.Package]bool) bool {
 	}
 	seen[pkg] = true
 	for _, imp := range pkg.Imports() {
-		if kafkaLibrary(imp.Path()) || reachesKafka(imp, seen) {
+		if KafkaLibrary(imp.Path()) || reachesKafka(imp, seen) {
 			return true
 		}
 	}
@@ -338,10 +338,52 @@ func entry(u *unit) (kind, how string) {
 	case u.obj == nil && has("*github.com/twmb/franz-go/pkg/kgo.Record"):
 		return "per-message", "franz-go record callback"
 	}
-	if u.obj != nil && u.obj.Name() == "ConsumeClaim" && len(names) == 2 && strings.HasSuffix(names[1], "sarama.ConsumerGroupClaim") {
-		return "per-message", "Sarama ConsumeClaim, once per claimed partition's messages"
+	return "", ""
+}
+
+// readMethods: the calls that read Kafka messages; a loop around one runs its body once per message
+var readMethods = map[string]bool{"ReadMessage": true, "FetchMessage": true, "PollFetches": true, "PollRecords": true, "Poll": true, "Messages": true}
+
+// messageLoop: n is inside a loop that reads Kafka messages (range claim.Messages(), for { r.ReadMessage(ctx) … },
+// cl.PollFetches(ctx)), in u: per-message code
+func (c *checker) messageLoop(u *unit, n ast.Node) (kind, how string) {
+	for p := u.parent[n]; p != nil && p != ast.Node(u.body); p = u.parent[p] {
+		var loop ast.Node
+		switch l := p.(type) {
+		case *ast.RangeStmt:
+			if call, ok := ast.Unparen(l.X).(*ast.CallExpr); ok && c.isRead(call) {
+				return "per-message", "loop over " + exprText(ast.Unparen(call.Fun).(ast.Expr)) + "()"
+			}
+			loop = l.Body
+		case *ast.ForStmt:
+			loop = l.Body
+		default:
+			continue
+		}
+		var read *ast.CallExpr
+		ast.Inspect(loop, func(x ast.Node) bool {
+			if _, ok := x.(*ast.FuncLit); ok || read != nil {
+				return false
+			}
+			if call, ok := x.(*ast.CallExpr); ok && c.isRead(call) {
+				read = call
+			}
+			return true
+		})
+		if read != nil {
+			return "per-message", "loop around " + exprText(read.Fun) + "()"
+		}
 	}
 	return "", ""
+}
+
+// isRead: a method of a Kafka library's type that reads messages
+func (c *checker) isRead(call *ast.CallExpr) bool {
+	fn := c.calleeFunc(call)
+	if fn == nil || fn.Pkg() == nil || !readMethods[fn.Name()] || !KafkaLibrary(fn.Pkg().Path()) {
+		return false
+	}
+	return fn.Type().(*types.Signature).Recv() != nil
 }
 
 // fate of a fresh client in the function that gets it
@@ -366,7 +408,7 @@ type producer struct {
 func (c *checker) analyze(u *unit, report bool) *Summary {
 	s := &Summary{}
 	info := c.pass.TypesInfo
-	kind, how := entry(u)
+	fnKind, fnHow := entry(u)
 	mainPkg := c.pass.Pkg.Name() == "main"
 	ast.Inspect(u.body, func(n ast.Node) bool {
 		if _, ok := n.(*ast.FuncLit); ok {
@@ -375,6 +417,12 @@ func (c *checker) analyze(u *unit, report bool) *Summary {
 		e, ok := n.(ast.Expr)
 		if !ok {
 			return true
+		}
+		// the scope: the function's (a handler), or a loop that reads Kafka messages around this expression
+		kind, how, inLoop := fnKind, fnHow, false
+		if kind == "" && report {
+			kind, how = c.messageLoop(u, n)
+			inLoop = kind != ""
 		}
 		// a call to something that builds clients it does not keep: those are built on every call of u too
 		if call, ok := e.(*ast.CallExpr); ok {
@@ -413,7 +461,10 @@ func (c *checker) analyze(u *unit, report bool) *Summary {
 			}
 			switch {
 			case kind != "" && (f.status == "closed" || f.status == "leaks" || f.status == "discarded" || f.status == "wrapped"):
-				c.reportPerRequest(u, p.expr, kind, how, o, f, p.direct)
+				// a constructor called in a message loop itself is the tree-sitter scan's (it sees the loop too)
+				if !(inLoop && p.direct) {
+					c.reportPerRequest(u, p.expr, kind, how, o, f, p.direct)
+				}
 			case kind == "" && !mainPkg && !p.direct && (f.status == "leaks" || f.status == "discarded" || f.status == "wrapped"):
 				c.reportNotClosed(u, p, o, f)
 			case kind == "" && !mainPkg && p.direct && f.status == "wrapped":

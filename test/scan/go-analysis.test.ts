@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { scan } from '../../src/core/scan.js';
 import { markers, scanFixtures, scanMarks, sortMarks } from '../helpers/scan-markers.js';
+import { runKleak } from '../helpers/cli.js';
 
 // the first run builds the analyzer into the cache and go vet compiles Sarama's export data
 const timeout = 600_000;
@@ -118,4 +119,16 @@ test('a tree without a go.mod stays with the tree-sitter scan, unchanged', { tim
   const forced = await withEngine('tree-sitter', () => scan({ root: join(scanFixtures, 'go/client-per-request'), includeTests: true }));
   const marks = (r: typeof run) => r.diagnosis.findings.map((f) => `${f.ruleId} ${f.locations[0]!.line} ${f.summary}`).sort();
   assert.deepEqual(marks(run), marks(forced));
+});
+
+test('kleak scan prints the engine line, and --format json carries scan.engines', { timeout }, async () => {
+  const dir = join(scanFixtures, 'go-module/layers');
+  const table = await runKleak(['scan', dir, '--format', 'table'], { env: { KLEAK_SCAN_GO_ENGINE: '' }, timeoutMs: timeout });
+  assert.match(table.stdout, /^ {2}Go: types and calls across packages \(go\/analysis\) on 6 packages$/m);
+  const forced = await runKleak(['scan', dir, '--format', 'json'], { env: { KLEAK_SCAN_GO_ENGINE: 'tree-sitter' }, timeoutMs: timeout });
+  assert.deepEqual(JSON.parse(forced.stdout).scan.engines, [
+    { language: 'go', engine: 'tree-sitter', root: '.', packages: 4, reason: 'KLEAK_SCAN_GO_ENGINE=tree-sitter' },
+  ]);
+  const text = await runKleak(['scan', dir, '--format', 'table'], { env: { KLEAK_SCAN_GO_ENGINE: 'tree-sitter' }, timeoutMs: timeout });
+  assert.match(text.stdout, /^ {2}Go: syntax only \(tree-sitter\) on 4 packages: KLEAK_SCAN_GO_ENGINE=tree-sitter$/m);
 });

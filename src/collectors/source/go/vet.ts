@@ -258,7 +258,7 @@ async function analyse(root: string, goDirs: Map<string, Text[]>, goWork: Text[]
     });
     const timeout = Math.min(vetTimeoutMs, left);
     const started = performance.now();
-    let ran = await runTool('go', ['vet', `-vettool=${bin}`, '-json', '-payload', ...patterns.sort()], m.dir, timeout);
+    let ran = await runTool('go', ['vet', `-vettool=${bin}`, '-json', '-payload', ...patterns.sort()], m.dir, timeout, vetEnv());
     // a directory whose files build constraints all exclude (//go:build ignore examples, another OS): left out, once
     const excluded = new Set(
       [...ran.stderr.matchAll(/(?:build constraints exclude all Go files in|no Go files in) (\S+)/g)].map((x) => {
@@ -271,7 +271,7 @@ async function analyse(root: string, goDirs: Map<string, Text[]>, goWork: Text[]
       const rest = Math.round(timeout - (performance.now() - started));
       if (rest > 1000) {
         patterns.splice(0, patterns.length, ...kept);
-        ran = await runTool('go', ['vet', `-vettool=${bin}`, '-json', '-payload', ...patterns.sort()], m.dir, rest);
+        ran = await runTool('go', ['vet', `-vettool=${bin}`, '-json', '-payload', ...patterns.sort()], m.dir, rest, vetEnv());
       }
     }
     // go vet type-checks the packages with their tests, and has no flag to leave them out: when only a _test.go
@@ -313,6 +313,12 @@ export function engineText(e: NonNullable<SourceEvidence['engines']>[number]): s
     ? `Go: types and calls across packages (go/analysis) on ${n}${where}`
     : `Go: syntax only (tree-sitter) on ${n}${where}: ${e.reason ?? 'the analyzer did not run'}`;
 }
+
+/**
+ * go vet's environment: the user's, except that a module asking for a newer Go does not make the scan download a
+ * toolchain (GOTOOLCHAIN=local unless the user set it): it falls back to the tree-sitter scan and says so.
+ */
+const vetEnv = (): NodeJS.ProcessEnv => ({ ...process.env, GOTOOLCHAIN: process.env.GOTOOLCHAIN || 'local' });
 
 const relRoot = (root: string, dir: string) => relative(root, dir).split(sep).join('/') || '.';
 const tsEngine = (root: string, packages: number, reason: string): ScanEngine => ({ language: 'go', engine: 'tree-sitter', root, packages, reason });

@@ -135,6 +135,24 @@ test('files outside a project, or a project where nothing imports the Kafka code
     writeFileSync(join(dir, 'package.json'), '{ "name": "one-file" }');
     const alone = await scan({ root: dir });
     assert.match((alone.evidence.source!.engines ?? []).find((e) => e.language === 'js')?.reason ?? '', /nothing to resolve across modules/);
+    // a module that imports the Kafka code, but no handler anywhere: still no program
+    writeFileSync(join(dir, 'app.js'), "const { Kafka } = require('kafkajs');\nmodule.exports.kafka = new Kafka({ brokers: ['b:9092'] });\n");
+    writeFileSync(join(dir, 'job.js'), "const { kafka } = require('./app');\nmodule.exports.build = () => kafka.producer();\n");
+    const noHandler = await scan({ root: dir });
+    assert.deepEqual(
+      (noHandler.evidence.source!.engines ?? []).filter((e) => e.language === 'js').map((e) => [e.engine, e.reason]),
+      [['oxc', 'no request or per-message handler calls into the Kafka code']],
+    );
+    writeFileSync(
+      join(dir, 'server.js'),
+      "const { build } = require('./job');\nrequire('express')().post('/x', async (req, res) => { await build().connect(); res.end(); });\n",
+    );
+    const handler = await scan({ root: dir });
+    assert.deepEqual(
+      (handler.evidence.source!.engines ?? []).filter((e) => e.language === 'js').map((e) => e.engine),
+      ['typescript'],
+    );
+    assert.equal(handler.diagnosis.findings.find((f) => f.ruleId === 'client-per-request')?.locations[0]!.file, 'server.js', 'the factory dropped at the call');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

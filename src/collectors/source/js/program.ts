@@ -66,6 +66,10 @@ function projectOf(root: string, path: string, cache: Map<string, string | null>
   return found;
 }
 
+/** What a file that declares a request or per-message entry has in its text (a cheap test before the program is built). */
+const handlerHint =
+  /\.(get|post|put|patch|delete|del|all|head|options)\s*\(\s*['"`[]|\.route\s*\(|@(Get|Post|Put|Patch|Delete|All|MessagePattern|EventPattern)\s*\(|\beach(Message|Batch)\b|createServer|Handler\b|:\s*(express\.)?(Request|FastifyRequest|NextApiRequest|NextRequest|IncomingMessage)\b|\bfunction\s+(GET|POST|PUT|PATCH|DELETE)\b/;
+
 /** The relative module specifiers a file imports or requires. */
 function importsOf(source: string): string[] {
   const out: string[] = [];
@@ -198,6 +202,7 @@ export function crossModule(root: string, files: ProgramText[], constructions: C
       continue;
     }
     const known = new Set(texts.map((t) => t.path));
+    const byPath = new Map(texts.map((t) => [t.path, t.source]));
     // the reverse import closure of the Kafka files
     const importers = new Map<string, string[]>();
     let crossModuleImport = false;
@@ -223,6 +228,10 @@ export function crossModule(root: string, files: ProgramText[], constructions: C
     }
     if (!crossModuleImport) {
       result.engines.push(engine(texts.length, 'nothing to resolve across modules (no module imports a file that mentions Kafka)', dir));
+      continue;
+    }
+    if (![...closure].some((path) => handlerHint.test(byPath.get(path) ?? ''))) {
+      result.engines.push(engine(texts.length, 'no request or per-message handler calls into the Kafka code', dir));
       continue;
     }
     if (closure.size > maxProgramFiles) {

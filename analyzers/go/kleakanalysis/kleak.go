@@ -476,12 +476,30 @@ func (c *checker) analyze(u *unit, report bool) *Summary {
 	// the parameters it closes
 	params := u.sig.Params()
 	for i := 0; i < params.Len(); i++ {
-		if c.closes(u, params.At(i)) {
+		if hasClose(params.At(i).Type()) && c.closes(u, params.At(i)) {
 			s.ClosesParams = append(s.ClosesParams, i)
 		}
 	}
 	_ = info
 	return s
+}
+
+// hasClose: a value of type t has a close method (only such a parameter can be a client the function closes)
+func hasClose(t types.Type) bool {
+	sets := []*types.MethodSet{types.NewMethodSet(t)}
+	if _, isPtr := t.Underlying().(*types.Pointer); !isPtr {
+		if _, isIface := t.Underlying().(*types.Interface); !isIface {
+			sets = append(sets, types.NewMethodSet(types.NewPointer(t)))
+		}
+	}
+	for _, ms := range sets {
+		for name := range closeMethods {
+			if ms.Lookup(nil, name) != nil {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // closes: u calls Close on v (or hands it to a function that closes that parameter)

@@ -46,7 +46,13 @@ test('a route → a service in another module → a helper that builds an admin:
   );
   assert.equal(at('audit.ts', 10), undefined, 'replayAudit: only the start-up script calls it');
   // built in a constructor: per request when a handler makes the instance, not when one instance is kept
-  assert.match(at('publisher.ts', 9)!.summary, /through routes\.ts POST \/events → new EventPublisher\)/);
+  const perInstance = at('publisher.ts', 9);
+  assert.match(perInstance!.summary, /through routes\.ts POST \/events → new EventPublisher\)/);
+  assert.equal(perInstance!.severity, 'error');
+  assert.match(
+    perInstance!.summary,
+    /keeps it in this\.producer of the EventPublisher built per call at routes\.ts:\d+, which is dropped without being closed/,
+  );
   assert.equal(at('publisher.ts', 23), undefined, 'MetricsPublisher: one instance, kept in a module variable');
   // per message: an eachMessage handler imported from another module, calling a third
   const forwarded = at('forward.ts', 4);

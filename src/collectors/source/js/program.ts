@@ -143,6 +143,8 @@ interface Built {
   perInstance?: boolean;
   /** the function it is built in (or the factory called in) */
   owner: FnInfo;
+  /** built in a constructor, kept in the instance, and the instance is dropped: where */
+  droppedIn?: string;
 }
 
 const isFunctionLike = (n: ts.Node): n is ts.FunctionLikeDeclaration =>
@@ -491,7 +493,14 @@ function analyseProject(
         if (!built) continue;
         const judged = judge(n.getSourceFile(), n);
         if (!judged || judged.singleton || returned(judged.fate) || kept(judged.fate)) continue;
-        for (const b of built) out.push({ ...b, chain: [`new ${(cls as ts.ClassLikeDeclaration).name?.text ?? '(class)'}`] });
+        const name = (cls as ts.ClassLikeDeclaration).name?.text ?? '(class)';
+        const sf = n.getSourceFile();
+        // the instance dropped (not closed, kept or handed on): what its constructor keeps in it stays open
+        const dropped =
+          judged.fate.status === 'leaks' || judged.fate.status === 'discarded'
+            ? `the ${name} built per call at ${rel(sf.fileName)}:${lineOf(sf, n.getStart(sf)).line}`
+            : undefined;
+        for (const b of built) out.push({ ...b, chain: [`new ${name}`], ...(dropped ? { droppedIn: dropped } : {}) });
       }
     visiting.delete(fn);
     builds.set(fn, out);
@@ -555,6 +564,9 @@ function analyseProject(
       scoped.add(key);
       const chain = [...b.chain, ...(b.via ?? [])];
       if (b.perInstance) delete c.singleton;
+      const field = /^stored in (this\.[\w$]+)$/.exec(c.fate.how ?? '')?.[1];
+      if (b.droppedIn && c.fate.status === 'escapes' && field)
+        c.fate = { status: 'leaks', how: c.fate.how!, reason: `keeps it in ${field} of ${b.droppedIn}, which is dropped without being closed` };
       released(b);
       c.scope = { ...fn.entry.scope, chain: chain.length ? [fn.entry.label, ...chain] : [] };
       if (!known.has(c)) {

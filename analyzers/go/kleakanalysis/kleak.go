@@ -61,6 +61,10 @@ type Summary struct {
 	Returns      []Origin
 	Builds       []Origin
 	ClosesParams []int
+	// Keeps: the clients it builds (itself or through its calls) and keeps in a package variable
+	Keeps []Origin
+	// Blocks: how a call of it runs until the process is killed (serves, select {}, an endless loop)
+	Blocks string
 }
 
 // AFact marks Summary as an analysis fact.
@@ -77,11 +81,17 @@ func (s *Summary) String() string {
 	if len(s.ClosesParams) > 0 {
 		parts = append(parts, fmt.Sprintf("closes params %v", s.ClosesParams))
 	}
+	for _, o := range s.Keeps {
+		parts = append(parts, fmt.Sprintf("keeps %s %s via %s", o.Kind, o.Callee, strings.Join(o.Chain, " → ")))
+	}
+	if s.Blocks != "" {
+		parts = append(parts, "blocks: "+s.Blocks)
+	}
 	return strings.Join(parts, "; ")
 }
 
 func (s *Summary) empty() bool {
-	return s == nil || len(s.Returns) == 0 && len(s.Builds) == 0 && len(s.ClosesParams) == 0
+	return s == nil || len(s.Returns) == 0 && len(s.Builds) == 0 && len(s.ClosesParams) == 0 && len(s.Keeps) == 0 && s.Blocks == ""
 }
 
 // unit is one function body: a declared function or method, or a function literal.
@@ -149,6 +159,9 @@ func run(pass *analysis.Pass) (any, error) {
 	}
 	for _, u := range units {
 		c.analyze(u, true)
+		if u.obj != nil && u.name == "main.main" && u.sig.Recv() == nil {
+			c.mainShutdown(u)
+		}
 	}
 	return nil, nil
 }
@@ -434,6 +447,10 @@ func (c *checker) analyze(u *unit, report bool) *Summary {
 						c.reportPerRequest(u, call, kind, how, o, fate{status: o.Fate, how: o.How, leakLine: o.LeakLine, binding: o.Binding, where: o.Where}, false)
 					}
 				}
+				for _, o := range sum.Keeps {
+					o.Chain = append([]string{u.name}, o.Chain...)
+					s.Keeps = append(s.Keeps, o)
+				}
 			}
 		}
 		p := c.producerOf(u, e)
@@ -448,6 +465,12 @@ func (c *checker) analyze(u *unit, report bool) *Summary {
 			switch f.status {
 			case "returned":
 				s.Returns = append(s.Returns, o)
+			case "stored":
+				if strings.Contains(f.how, "package variable") {
+					k := o
+					k.Fate, k.How, k.Where = f.status, f.how, u.name
+					s.Keeps = append(s.Keeps, k)
+				}
 			case "closed", "leaks", "discarded", "wrapped":
 				b := o
 				b.Fate, b.How, b.Where = f.status, f.how, u.name
@@ -481,6 +504,9 @@ func (c *checker) analyze(u *unit, report bool) *Summary {
 		}
 	}
 	_ = info
+	if u.obj != nil {
+		s.Blocks = c.blocks(u)
+	}
 	return s
 }
 

@@ -256,6 +256,8 @@ export async function scanSource(options: ScanOptions): Promise<SourceEvidence> 
         ].reduce((all, f) => mergeFacts(all, f), emptyFacts());
   const go = await goAnalysed;
   facts.constructions = mergeGoAnalysis(facts.constructions, go.constructions);
+  // no-graceful-shutdown across packages (the Go analyzer's): where the tree-sitter scan has no gap at that line
+  for (const g of go.shutdown) if (!facts.shutdown.some((x) => x.file === g.file && x.line === g.line)) facts.shutdown.push(g);
   if (go.engines.length) evidence.engines = [...(evidence.engines ?? []), ...go.engines];
   // JS/TS across modules: the TypeScript checker where the files form a project, the per-file facts elsewhere
   if (jsWork.length) {

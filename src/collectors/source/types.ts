@@ -92,6 +92,8 @@ export interface MessageResend extends Site {
 export interface ShutdownGap extends Site {
   kind: ClientKind;
   reason: 'no-signal-handler' | 'not-closed' | 'close-without-flush' | 'exit-before-disconnect';
+  /** the constructor as written, when no construction of the scan is at that line (the Go analyzer's) */
+  callee?: string;
   /** the program's entry (main, index.js) and what was looked for */
   detail: string;
 }

@@ -127,10 +127,11 @@ Without a server that handles SIGTERM: loop.add_signal_handler(signal.SIGTERM, s
   check({ source }) {
     const byLine = new Map(source.constructions.map((c) => [`${c.file}:${c.line}:${c.column}`, c]));
     return source.shutdown.map((g) => {
-      const c = byLine.get(`${g.file}:${g.line}:${g.column}`);
+      // the Go analyzer's gap (a factory in another package) names its constructor; main, not the factory, needs the fix
+      const c = g.callee ? undefined : byLine.get(`${g.file}:${g.line}:${g.column}`);
       return {
         messageId: g.reason,
-        data: { callee: c?.callee ?? 'it', kind: kindText(g), function: g.function, detail: g.detail },
+        data: { callee: c?.callee ?? g.callee ?? 'it', kind: kindText(g), function: g.function, detail: g.detail },
         confidence: g.reason === 'no-signal-handler' ? ('likely' as const) : ('possible' as const),
         library: g.library,
         ...(c && isJsClient(c)

@@ -11,7 +11,7 @@ import { availableParallelism, homedir } from 'node:os';
 import { dirname, join, posix, relative, resolve, sep } from 'node:path';
 import { repoRoot } from '../../../repo-root.js';
 import type { Library } from '../../../types.js';
-import type { ClientKind, Construction, Fate, Scope, SourceEvidence } from '../types.js';
+import type { ClientKind, Construction, Fate, Scope, ShutdownGap, SourceEvidence } from '../types.js';
 
 /** Which engine scanned a module's Go packages, on how many packages, and why the tree-sitter scan ran alone. */
 export interface ScanEngine {
@@ -43,6 +43,8 @@ interface VetRecord {
 
 export interface GoAnalysis {
   constructions: Construction[];
+  /** no-graceful-shutdown across packages: a client main gets from another package's factory, at its constructor */
+  shutdown: ShutdownGap[];
   engines: ScanEngine[];
 }
 
@@ -180,12 +182,12 @@ export async function goAnalysis(root: string, goDirs: Map<string, Text[]>, goWo
     return await analyse(root, goDirs, goWork);
   } catch (e) {
     const reason = `the analyzer failed: ${(e as Error).message.split('\n')[0]}`;
-    return { constructions: [], engines: [{ language: 'go', engine: 'tree-sitter', root: '.', packages: goWork.length, reason }] };
+    return { constructions: [], shutdown: [], engines: [{ language: 'go', engine: 'tree-sitter', root: '.', packages: goWork.length, reason }] };
   }
 }
 
 async function analyse(root: string, goDirs: Map<string, Text[]>, goWork: Text[][]): Promise<GoAnalysis> {
-  const out: GoAnalysis = { constructions: [], engines: [] };
+  const out: GoAnalysis = { constructions: [], shutdown: [], engines: [] };
   if (!goWork.length) return out;
   const workDirs = new Set(goWork.map((g) => posix.dirname(g[0]!.path)));
   const memo = new Map<string, { dir: string; path: string } | null>();
@@ -288,16 +290,19 @@ async function analyse(root: string, goDirs: Map<string, Text[]>, goWork: Text[]
       };
     const records = parseVet(ran.stderr + ran.stdout);
     const constructions: Construction[] = [];
+    const shutdown: ShutdownGap[] = [];
     for (const r of records) {
       const file = relative(root, r.file).split(sep).join('/');
       if (file.startsWith('../') || !scanned.has(file)) continue; // outside the tree, a test file, generated code
-      constructions.push(toConstruction(r, file));
+      if (r.rule === 'no-graceful-shutdown') shutdown.push(toShutdownGap(r, file));
+      else constructions.push(toConstruction(r, file));
     }
-    return { engine: { language: 'go', engine: 'go/analysis', root: where, packages: patterns.length } satisfies ScanEngine, constructions };
+    return { engine: { language: 'go', engine: 'go/analysis', root: where, packages: patterns.length } satisfies ScanEngine, constructions, shutdown };
   });
   for (const r of results) {
     out.engines.push(r.engine);
     out.constructions.push(...(r.constructions ?? []));
+    for (const g of r.shutdown ?? []) if (!out.shutdown.some((x) => x.file === g.file && x.line === g.line)) out.shutdown.push(g);
   }
   out.constructions = dedupe(out.constructions);
   return out;
@@ -358,6 +363,23 @@ function toConstruction(r: VetRecord, file: string): Construction {
     ...(r.binding ? { binding: r.binding } : {}),
     ...(r.scope ? { scope: r.scope } : {}),
     fate: r.fate,
+  };
+}
+
+/** A client main gets from another package's factory, with no SIGTERM path: the gap at its constructor. */
+function toShutdownGap(r: VetRecord, file: string): ShutdownGap {
+  return {
+    file,
+    line: r.line,
+    column: r.column,
+    function: r.function,
+    snippet: r.snippet,
+    language: 'go',
+    library: r.library,
+    kind: r.kind,
+    callee: r.callee,
+    reason: 'no-signal-handler',
+    detail: r.fate.reason ?? 'main has no SIGTERM handler',
   };
 }
 

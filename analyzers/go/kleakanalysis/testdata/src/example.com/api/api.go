@@ -39,7 +39,7 @@ func (h *Handler) Send(w http.ResponseWriter, r *http.Request) {
 }
 
 // the lazy singleton: ok
-func Cached(w http.ResponseWriter, r *http.Request) {
+func Cached(w http.ResponseWriter, r *http.Request) { // want Cached:"keeps producer sarama\\.NewSyncProducer via api\\.Cached → svc\\.Shared"
 	svc.Shared().SendMessage(&sarama.ProducerMessage{Topic: "cached"}) // ok
 }
 

@@ -10,7 +10,7 @@ import (
 )
 
 func main() { // want main:"builds producer sarama\\.NewSyncProducer \\(discarded\\) via main\\.main → svc\\.New"
-	p := repo.NewProducer() // ok: once, in main
+	p := repo.NewProducer() // want `no-graceful-shutdown: .* main\.main gets it from repo\.NewProducer .*serves with http\.ListenAndServe and has no signal\.Notify`
 	defer p.Close()
 	_ = svc.New() // ok
 	h := &api.Handler{P: p, F: repo.NewFactory()}

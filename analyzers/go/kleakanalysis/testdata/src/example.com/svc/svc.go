@@ -59,7 +59,7 @@ var (
 )
 
 // Shared is a lazy singleton through a local copy: ok
-func Shared() sarama.SyncProducer {
+func Shared() sarama.SyncProducer { // want Shared:"keeps producer sarama\\.NewSyncProducer via svc\\.Shared → repo\\.NewProducer"
 	mu.Lock()
 	defer mu.Unlock()
 	p := shared

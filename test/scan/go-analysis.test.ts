@@ -132,3 +132,28 @@ test('kleak scan prints the engine line, and --format json carries scan.engines'
   const text = await runKleak(['scan', dir, '--format', 'table'], { env: { KLEAK_SCAN_GO_ENGINE: 'tree-sitter' }, timeoutMs: timeout });
   assert.match(text.stdout, /^ {2}Go: syntax only \(tree-sitter\) on 4 packages: KLEAK_SCAN_GO_ENGINE=tree-sitter$/m);
 });
+
+test('go/analysis: no-graceful-shutdown at a factory in another package, when main serves or blocks with no SIGTERM handler', { timeout }, async () => {
+  const dir = join(scanFixtures, 'go-module/daemon');
+  const run = await withEngine(undefined, () => scan({ root: dir }));
+  const at = (line: number) =>
+    run.diagnosis.findings.find((f) => f.ruleId === 'no-graceful-shutdown' && f.locations[0]!.file === 'kafka/kafka.go' && f.locations[0]!.line === line);
+  const served = at(17);
+  assert.ok(served, 'kafka/kafka.go:17');
+  assert.equal(served.library, 'kafka-go');
+  assert.match(
+    served.summary,
+    /&kafka\.Writer\{\} builds a producer in kafka\.NewProducer, but main\.main gets it from pkafka\.NewProducer .*serves with http\.ListenAndServe and has no signal\.Notify/,
+  );
+  const kept = at(36);
+  assert.ok(kept, 'kafka/kafka.go:36');
+  assert.match(kept.summary, /main\.main calls kafka\.Start, which keeps it in a package variable .*blocks in select \{\}/);
+  // the look-alikes: a main that stops on SIGTERM and closes, and a tool that runs to completion
+  for (const line of [23, 28]) assert.equal(at(line), undefined, `kafka/kafka.go:${line}`);
+  const forced = await withEngine('tree-sitter', () => scan({ root: dir }));
+  assert.equal(
+    forced.diagnosis.findings.filter((f) => f.ruleId === 'no-graceful-shutdown').length,
+    0,
+    'the tree-sitter scan sees constructions in package main only',
+  );
+});

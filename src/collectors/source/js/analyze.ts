@@ -738,10 +738,27 @@ function unguardedSession(f: JsFile, name: string): { line: number; how: string;
     const call = x?.type === 'AwaitExpression' ? unwrap(x.argument) : x;
     return call?.type === 'CallExpression' && memberText(unwrap(call.callee)) === `${name}.${method}`;
   };
+  // a named function nothing calls, passes or exports (`// run().catch(…)` commented out) connects nothing
+  const names = new Map<JNode, string>();
+  const exported = new Set<JNode>();
+  const uses = new Map<string, number>();
+  walk(f.program, (x) => {
+    if (x.type === 'Identifier') uses.set(x.name, (uses.get(x.name) ?? 0) + 1);
+    if (x.type === 'FunctionDeclaration' && x.id) names.set(x, x.id.name);
+    if (x.type === 'VariableDeclarator' && x.id?.type === 'Identifier' && x.init && isFunction(x.init)) names.set(x.init, x.id.name);
+    if (x.type === 'ExportNamedDeclaration' && x.declaration) {
+      if (x.declaration.type === 'FunctionDeclaration') exported.add(x.declaration);
+      for (const d of x.declaration.declarations ?? []) if (d.init) exported.add(d.init);
+    }
+  });
+  const dead = (fnNode: JNode) => {
+    const name = names.get(fnNode);
+    return name !== undefined && !exported.has(fnNode) && (uses.get(name) ?? 0) <= 1;
+  };
   let found: { line: number; how: string; reason: string } | undefined;
   walk(f.program, (fnNode) => {
     if (found) return false;
-    if (!isFunction(fnNode) || fnNode.body?.type !== 'BlockStatement') return;
+    if (!isFunction(fnNode) || fnNode.body?.type !== 'BlockStatement' || dead(fnNode)) return;
     const body: JNode[] = fnNode.body.body;
     const open = body.findIndex((st) => own(st, 'connect'));
     const close = body.findIndex((st, i) => i > open && own(st, 'disconnect'));

@@ -4,9 +4,11 @@
 // type-check, or KLEAK_SCAN_GO_ENGINE=tree-sitter, the tree-sitter scan runs alone and says why. The fixtures
 // are fixtures/scan/go-module/<case>, modules of their own with `// want` markers.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { scan } from '../../src/core/scan.js';
+import { repoRoot } from '../../src/repo-root.js';
 import { markers, scanFixtures, scanMarks, sortMarks } from '../helpers/scan-markers.js';
 import { runKleak } from '../helpers/cli.js';
 
@@ -156,4 +158,18 @@ test('go/analysis: no-graceful-shutdown at a factory in another package, when ma
     0,
     'the tree-sitter scan sees constructions in package main only',
   );
+});
+
+// The analyzer's own tests (analysistest's `// want` markers on its test data, the facts it exports, and the
+// golangci-lint module plugin handing golangci-lint that analyzer) run with the Go toolchain, here so CI runs them.
+test('go/analysis: the analyzer’s Go tests and its golangci-lint plugin pass (go test ./... in analyzers/go)', { timeout }, () => {
+  const ran = spawnSync('go', ['test', '-count=1', './...'], {
+    cwd: join(repoRoot, 'analyzers/go'),
+    env: { ...process.env, GOWORK: 'off', GOFLAGS: '-mod=mod' },
+    encoding: 'utf8',
+    timeout: 300_000,
+    killSignal: 'SIGKILL',
+  });
+  assert.equal(ran.status, 0, `${ran.stdout}\n${ran.stderr}`);
+  for (const pkg of ['kleakanalysis', 'plugin']) assert.match(ran.stdout, new RegExp(`^ok\\s+\\S+/${pkg}\\b`, 'm'), pkg);
 });

@@ -5,7 +5,7 @@
 // when nothing keeps it (confluent-kafka, kafka-python's KafkaProducer) is not reported; an aiokafka client
 // started and not stopped, or a kafka-python consumer not closed, is (their own tasks and threads keep them).
 import { defineRule } from '../../rules/define-rule.js';
-import { at, boundText, fingerprintOf, isJsClient, jsClientName, kindText } from './helpers.js';
+import { at, boundText, fingerprintOf, fromClientWrappers, isJsClient, jsClientName, kindText } from './helpers.js';
 import type { Construction } from '../../collectors/source/types.js';
 
 /** The JS fix names the variable that holds the client and its own kind: admin.disconnect(), not always producer's. */
@@ -100,8 +100,8 @@ group); or keep one per process:
   check({ source }) {
     // a client wrapped by New…FromClient is producer-closed-client-open's (or, when the wrapper leaks too, the wrapper's);
     // when the wrapper is handed on (returned, stored) and the client is dropped, the client is this rule's
-    const wrapperOf = (c: Construction) =>
-      c.binding ? source.constructions.find((o) => o.fromClient?.client === c.binding && o.file === c.file && o.function === c.function) : undefined;
+    const wrappers = fromClientWrappers(source.constructions);
+    const wrapperOf = (c: Construction) => wrappers(c)[0];
     const handedWrapper = (c: Construction) => {
       const w = wrapperOf(c);
       return w && w.fate.status === 'escapes' && !w.fromClient!.closesClient ? w : undefined;

@@ -9,7 +9,7 @@
 import { defineRule } from '../../rules/define-rule.js';
 import { oneClientPerProcessFix } from '../../rules/helpers.js';
 import { runsInBackground } from '../../collectors/source/types.js';
-import { at, fingerprintOf, isJsClient, jsClientName, kindText, scopeText } from './helpers.js';
+import { at, fingerprintOf, fromClientWrappers, isJsClient, jsClientName, kindText, scopeText } from './helpers.js';
 import type { Construction } from '../../collectors/source/types.js';
 
 /** The kafkajs fix for the kind that was built, under the name the code gives it: one per process, disconnected on SIGTERM. */
@@ -111,6 +111,7 @@ request is kept alive by its own sender task even after the handler drops it.
   },
   needs: ['source'],
   check({ source }) {
+    const wrappers = fromClientWrappers(source.constructions);
     return source.constructions
       .filter((c) => c.scope && !c.singleton && !(c.fromClient && c.fate.status === 'closed'))
       .map((c) => {
@@ -118,12 +119,7 @@ request is kept alive by its own sender task even after the handler drops it.
         const base = { callee: c.callee, kind: kindText(c), scope, entry: c.scope!.entry, scopeKind: c.scope!.kind, chain: c.scope!.chain.join(' → ') };
         const locations = [at(c), ...(c.fate.leakLine ? [at(c, { line: c.fate.leakLine, column: 1 })] : [])];
         // a Go client wrapped New…FromClient(client) in the same function: closing the wrapper does not close it
-        const wrapper =
-          c.language === 'go' && c.binding
-            ? source.constructions.find(
-                (o) => o.fromClient?.client === c.binding && !o.fromClient?.closesClient && o.file === c.file && o.function === c.function,
-              )
-            : undefined;
+        const wrapper = c.language === 'go' ? wrappers(c).find((o) => !o.fromClient!.closesClient) : undefined;
         const wrapperName = wrapper && (wrapper.binding ?? `the ${wrapper.kind}`);
         const fix =
           jsFix(c) ??

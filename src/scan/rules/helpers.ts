@@ -56,3 +56,19 @@ export function boundText(c: Pick<Construction, 'binding' | 'callee' | 'language
   }
   return `${binding} = ${c.callee}(…)`;
 }
+
+/**
+ * The New…FromClient wrappers of a client, by the function and file it is built in: (c) → the constructions built
+ * from c's binding there. One map for the tree, so a rule asks in constant time (a tree of thousands of
+ * constructions was quadratic).
+ */
+export function fromClientWrappers(constructions: readonly Construction[]): (c: Pick<Construction, 'binding' | 'file' | 'function'>) => Construction[] {
+  const key = (file: string, fn: string, client: string) => `${file}\0${fn}\0${client}`;
+  const byClient = new Map<string, Construction[]>();
+  for (const o of constructions) {
+    if (!o.fromClient) continue;
+    const k = key(o.file, o.function, o.fromClient.client);
+    byClient.set(k, [...(byClient.get(k) ?? []), o]);
+  }
+  return (c) => (c.binding ? (byClient.get(key(c.file, c.function, c.binding)) ?? []) : []);
+}

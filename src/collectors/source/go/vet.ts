@@ -405,13 +405,14 @@ export function mergeGoAnalysis(constructions: Construction[], analyzed: Constru
   const byLine = new Map<string, Construction[]>();
   for (const c of constructions) if (c.language === 'go') byLine.set(`${c.file}:${c.line}`, [...(byLine.get(`${c.file}:${c.line}`) ?? []), c]);
   const added: Construction[] = [];
+  const wrapped = new Set(constructions.flatMap((t) => (t.fromClient ? [`${t.file}\0${t.function}\0${t.fromClient.client}`] : [])));
   for (const a of analyzed) {
     const same = byLine.get(`${a.file}:${a.line}`);
     // a client the tree-sitter scan already follows into a New…FromClient wrapper in that function: producer-closed-client-open's, or the wrapper's
-    const wrapped = !a.scope && !!a.binding && constructions.some((t) => t.fromClient?.client === a.binding && t.file === a.file && t.function === a.function);
+    const intoWrapper = !a.scope && !!a.binding && wrapped.has(`${a.file}\0${a.function}\0${a.binding}`);
     // a client built on a line where the tree-sitter scan found only another construction (the wrapper it goes into), which it does not report
     const beside = !!same && !a.scope && same.every((t) => t.callee !== a.callee && !t.scope && t.fate.status !== 'leaks' && t.fate.status !== 'discarded');
-    if ((!same || beside) && !wrapped) {
+    if ((!same || beside) && !intoWrapper) {
       added.push(a);
       continue;
     }

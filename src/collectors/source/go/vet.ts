@@ -310,7 +310,8 @@ async function analyse(root: string, goDirs: Map<string, Text[]>, goWork: Text[]
 
 /** The report's line for an engine: "Go: types and calls across packages (go/analysis) on 3 packages in ." */
 export function engineText(e: NonNullable<SourceEvidence['engines']>[number]): string {
-  const where = !e.root || e.root === '.' ? '' : ` in ${e.root}`;
+  // a module above the scanned directory (kleak scan services/orders in a repository-wide module) is named as such
+  const where = !e.root || e.root === '.' ? '' : e.root.startsWith('..') ? ` (the module at ${e.root})` : ` in ${e.root}`;
   const count = e.packages ?? e.files ?? 0;
   const n = e.packages !== undefined ? `${count} package${count === 1 ? '' : 's'}` : `${count} file${count === 1 ? '' : 's'}`;
   if (e.language !== 'go') return `${e.language}: ${e.engine} on ${n}${where}${e.reason ? `: ${e.reason}` : ''}`;

@@ -192,6 +192,29 @@ func reachesKafka(pkg *types.Package, seen map[*types.Package]bool) bool {
 
 // interfaceSummaries gives the methods of this package's interfaces the union of its implementations' summaries
 // (the implementations in this package): a caller in another package sees only the interface method.
+// addImplementation adds to an interface method's summary what impl, a method of a concrete type named like
+// it, does, when that type (or a pointer to it) implements the interface.
+func (union *Summary) addImplementation(iface *types.Interface, method string, impl *types.Func, s *Summary) {
+	if impl.Name() != method || s.empty() {
+		return
+	}
+	isig, _ := impl.Type().(*types.Signature)
+	if isig == nil || isig.Recv() == nil {
+		return
+	}
+	t := isig.Recv().Type()
+	if ptr, ok := t.(*types.Pointer); ok {
+		t = ptr.Elem()
+	}
+	if _, isIface := t.Underlying().(*types.Interface); isIface {
+		return
+	}
+	if types.Implements(t, iface) || types.Implements(types.NewPointer(t), iface) {
+		union.Returns = append(union.Returns, s.Returns...)
+		union.Builds = append(union.Builds, s.Builds...)
+	}
+}
+
 func (c *checker) interfaceSummaries() bool {
 	changed := false
 	scope := c.pass.Pkg.Scope()
@@ -208,21 +231,7 @@ func (c *checker) interfaceSummaries() bool {
 			m := iface.ExplicitMethod(i)
 			union := &Summary{}
 			for impl, s := range c.local {
-				isig := impl.Type().(*types.Signature)
-				if impl.Name() != m.Name() || isig.Recv() == nil || s.empty() {
-					continue
-				}
-				t := isig.Recv().Type()
-				if ptr, ok := t.(*types.Pointer); ok {
-					t = ptr.Elem()
-				}
-				if _, isIface := t.Underlying().(*types.Interface); isIface {
-					continue
-				}
-				if types.Implements(t, iface) || types.Implements(types.NewPointer(t), iface) {
-					union.Returns = append(union.Returns, s.Returns...)
-					union.Builds = append(union.Builds, s.Builds...)
-				}
+				union.addImplementation(iface, m.Name(), impl, s)
 			}
 			if union.empty() {
 				continue
@@ -638,26 +647,7 @@ func (c *checker) summaryOf(call *ast.CallExpr) *Summary {
 		return nil
 	}
 	union := &Summary{}
-	add := func(impl *types.Func, s *Summary) {
-		if impl.Name() != fn.Name() || s.empty() {
-			return
-		}
-		isig, _ := impl.Type().(*types.Signature)
-		if isig == nil || isig.Recv() == nil {
-			return
-		}
-		t := isig.Recv().Type()
-		if ptr, ok := t.(*types.Pointer); ok {
-			t = ptr.Elem()
-		}
-		if _, isIface := t.Underlying().(*types.Interface); isIface {
-			return
-		}
-		if types.Implements(t, iface) || types.Implements(types.NewPointer(t), iface) {
-			union.Returns = append(union.Returns, s.Returns...)
-			union.Builds = append(union.Builds, s.Builds...)
-		}
-	}
+	add := func(impl *types.Func, s *Summary) { union.addImplementation(iface, fn.Name(), impl, s) }
 	for obj, s := range c.local {
 		add(obj, s)
 	}

@@ -350,17 +350,22 @@ export function parseVet(output: string): VetRecord[] {
   return out;
 }
 
+/** Where a record's client is built, as the tree-sitter scan writes a site. */
+const siteOf = (r: VetRecord, file: string) => ({
+  file,
+  line: r.line,
+  column: r.column,
+  function: r.function,
+  snippet: r.snippet,
+  language: 'go' as const,
+  library: r.library,
+  kind: r.kind,
+  callee: r.callee,
+});
+
 function toConstruction(r: VetRecord, file: string): Construction {
   return {
-    file,
-    line: r.line,
-    column: r.column,
-    function: r.function,
-    snippet: r.snippet,
-    language: 'go',
-    library: r.library,
-    kind: r.kind,
-    callee: r.callee,
+    ...siteOf(r, file),
     ...(r.binding ? { binding: r.binding } : {}),
     ...(r.scope ? { scope: r.scope } : {}),
     fate: r.fate,
@@ -370,15 +375,7 @@ function toConstruction(r: VetRecord, file: string): Construction {
 /** A client main gets from another package's factory, with no SIGTERM path: the gap at its constructor. */
 function toShutdownGap(r: VetRecord, file: string): ShutdownGap {
   return {
-    file,
-    line: r.line,
-    column: r.column,
-    function: r.function,
-    snippet: r.snippet,
-    language: 'go',
-    library: r.library,
-    kind: r.kind,
-    callee: r.callee,
+    ...siteOf(r, file),
     reason: 'no-signal-handler',
     detail: r.fate.reason ?? 'main has no SIGTERM handler',
   };

@@ -1,19 +1,24 @@
-// The Go scan's analyzer engine (analyzers/go, run by go vet -vettool): in a module that type-checks it follows
+// The Go scan's analyzer engine (analyzers/go, kleak-vet on its own): in a module that type-checks it follows
 // clients across packages (a handler three calls above the constructor, an interface method, a factory's result
 // kept or dropped, a lazy singleton through a local copy) and the scan says it ran; where the module does not
 // type-check, or KLEAK_SCAN_GO_ENGINE=tree-sitter, the tree-sitter scan runs alone and says why. The fixtures
 // are fixtures/scan/go-module/<case>, modules of their own with `// want` markers.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { scan } from '../../src/core/scan.js';
 import { repoRoot } from '../../src/repo-root.js';
 import { markers, scanFixtures, scanMarks, sortMarks } from '../helpers/scan-markers.js';
 import { runKleak } from '../helpers/cli.js';
+import { goResultFile } from '../../src/collectors/source/go/vet.js';
 
-// the first run builds the analyzer into the cache and go vet compiles Sarama's export data
+// the first run builds the analyzer into the cache and loads Sarama from the module cache
 const timeout = 600_000;
+// every test here runs the analyzer, except the one on the reuse of its result
+process.env.KLEAK_SCAN_GO_CACHE = 'off';
 
 async function withEngine<T>(engine: string | undefined, run: () => Promise<T>): Promise<T> {
   const had = process.env.KLEAK_SCAN_GO_ENGINE;
@@ -45,7 +50,7 @@ test('go/analysis: which engine ran, per module, and why the fallback', { timeou
   const broken = engines.find((e) => e.root === 'broken');
   assert.equal(broken?.engine, 'tree-sitter');
   assert.match(broken?.reason ?? '', /does not build or type-check: .*handlers\.go:12/);
-  // go vet type-checks the tests too: when only a _test.go file does not compile, the analyzer runs without them
+  // the tests are left out: a _test.go file that does not compile does not stop the analysis of the code
   assert.deepEqual(
     engines.find((e) => e.root === 'tests-broken'),
     { language: 'go', engine: 'go/analysis', root: 'tests-broken', packages: 1 },
@@ -125,7 +130,7 @@ test('a tree without a go.mod stays with the tree-sitter scan, unchanged', { tim
 
 test('kleak scan prints the engine line, and --format json carries scan.engines', { timeout }, async () => {
   const dir = join(scanFixtures, 'go-module/layers');
-  const table = await runKleak(['scan', dir, '--format', 'table'], { env: { KLEAK_SCAN_GO_ENGINE: '' }, timeoutMs: timeout });
+  const table = await runKleak(['scan', dir, '--format', 'table'], { env: { KLEAK_SCAN_GO_ENGINE: '', KLEAK_SCAN_GO_CACHE: 'off' }, timeoutMs: timeout });
   assert.match(table.stdout, /^ {2}Go: types and calls across packages \(go\/analysis\) on 6 packages$/m);
   const forced = await runKleak(['scan', dir, '--format', 'json'], { env: { KLEAK_SCAN_GO_ENGINE: 'tree-sitter' }, timeoutMs: timeout });
   assert.deepEqual(JSON.parse(forced.stdout).scan.engines, [
@@ -133,6 +138,42 @@ test('kleak scan prints the engine line, and --format json carries scan.engines'
   ]);
   const text = await runKleak(['scan', dir, '--format', 'table'], { env: { KLEAK_SCAN_GO_ENGINE: 'tree-sitter' }, timeoutMs: timeout });
   assert.match(text.stdout, /^ {2}Go: syntax only \(tree-sitter\) on 4 packages: KLEAK_SCAN_GO_ENGINE=tree-sitter$/m);
+});
+
+test('go/analysis: an unchanged module reuses the last result, a changed file runs the analyzer again', { timeout }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kleak-go-reuse-'));
+  cpSync(join(scanFixtures, 'go-module/layers'), dir, { recursive: true });
+  const had = process.env.KLEAK_SCAN_GO_CACHE;
+  delete process.env.KLEAK_SCAN_GO_CACHE;
+  try {
+    const once = async () => {
+      const run = await withEngine(undefined, () => scan({ root: dir }));
+      const engine = run.evidence.source!.engines!.find((e) => e.language === 'go')!;
+      return { engine, findings: run.diagnosis.findings.map((f) => `${f.ruleId} ${f.locations[0]!.file}:${f.locations[0]!.line}`).sort() };
+    };
+    const first = await once();
+    assert.equal(first.engine.engine, 'go/analysis');
+    assert.equal(first.engine.reused, undefined, 'first scan: the analyzer runs');
+    assert.ok(first.findings.includes('client-per-request repo/repo.go:10'), 'a finding only the analyzer makes');
+    const second = await once();
+    assert.equal(second.engine.reused, true, 'nothing changed: the result is reused');
+    assert.deepEqual(second.findings, first.findings);
+    // the per-request producer moves down two lines: a stale result would keep it at line 10
+    const repo = join(dir, 'repo/repo.go');
+    const text = readFileSync(repo, 'utf8');
+    const at = text.indexOf('\nfunc newOrdersProducer');
+    assert.ok(at > 0, 'the fixture still has newOrdersProducer');
+    writeFileSync(repo, `${text.slice(0, at)}\n// moved\n// down${text.slice(at)}`);
+    const third = await once();
+    assert.equal(third.engine.reused, undefined, 'a file changed: the analyzer runs again');
+    assert.ok(third.findings.includes('client-per-request repo/repo.go:12'), third.findings.join('\n'));
+    assert.ok(!third.findings.includes('client-per-request repo/repo.go:10'));
+  } finally {
+    if (had === undefined) delete process.env.KLEAK_SCAN_GO_CACHE;
+    else process.env.KLEAK_SCAN_GO_CACHE = had;
+    rmSync(goResultFile(dir), { force: true });
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('go/analysis: no-graceful-shutdown at a factory in another package, when main serves or blocks with no SIGTERM handler', { timeout }, async () => {

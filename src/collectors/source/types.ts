@@ -135,7 +135,7 @@ export interface SourceEvidence {
   /** the Kafka client libraries the manifests declare, at a version a lock file or the manifest fixes, with their known leak bugs */
   dependencies?: DeclaredClientVersion[];
   /** which analysis ran per language: a type-checked program (TypeScript checker, go/analysis) or the per-file parse, and why not the former */
-  engines?: { language: string; engine: string; root?: string; files?: number; packages?: number; reason?: string }[];
+  engines?: { language: string; engine: string; root?: string; files?: number; packages?: number; reason?: string; reused?: boolean }[];
 }
 
 /** A shutdown gap at a construction's site. */

@@ -1,12 +1,13 @@
-// The Go scan's second engine: kleak's go/analysis analyzer (analyzers/go), run by `go vet -vettool` on the
-// packages of each module that use a Kafka library (and the module's packages that import those), when a Go
-// toolchain is on PATH and the module type-checks. It knows what a per-file syntax tree cannot: types, calls
+// The Go scan's second engine: kleak's go/analysis analyzer (analyzers/go), run on its own (kleak-vet, the
+// go/packages driver: one process loads the program and shares each dependency's facts, where `go vet -vettool`
+// starts a process per package) on the packages of each module that use a Kafka library (and the module's
+// packages that import those), when a Go toolchain is on PATH and the module type-checks. It knows what a per-file syntax tree cannot: types, calls
 // across files and packages at any depth, interface methods, who finally owns a client a factory returns. Its
 // constructions are added where the tree-sitter scan has none at that line, and give a tree-sitter construction
 // the request scope it could not see; where it cannot run, the tree-sitter scan stands alone and says why.
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, homedir } from 'node:os';
 import { dirname, join, posix, relative, resolve, sep } from 'node:path';
 import { repoRoot } from '../../../repo-root.js';
@@ -22,6 +23,8 @@ export interface ScanEngine {
   packages: number;
   /** why the tree-sitter scan ran alone */
   reason?: string;
+  /** the module's Go files are as they were at the last scan: the analyzer's result then, reused */
+  reused?: boolean;
 }
 import type { Text } from '../batch.js';
 
@@ -48,7 +51,7 @@ export interface GoAnalysis {
   engines: ScanEngine[];
 }
 
-/** How long one module's go vet may take (the first run also compiles the module's dependencies). */
+/** How long the analyzer may take on one module (it type-checks the module's dependencies from source). */
 const vetTimeoutMs = Number(process.env.KLEAK_SCAN_GO_TIMEOUT_MS) || 120_000;
 const buildTimeoutMs = 180_000;
 const goBudgetMs = Number(process.env.KLEAK_SCAN_GO_BUDGET_MS) || 300_000;
@@ -260,7 +263,12 @@ async function analyse(root: string, goDirs: Map<string, Text[]>, goWork: Text[]
     });
     const timeout = Math.min(vetTimeoutMs, left);
     const started = performance.now();
-    let ran = await runTool('go', ['vet', `-vettool=${bin}`, '-json', '-payload', ...patterns.sort()], m.dir, timeout, vetEnv());
+    // kleak-vet on its own: the tests are left out (a finding in a _test.go file is not reported, and a test that
+    // does not compile must not stop the analysis of the code it tests)
+    const analyzer = (pats: string[], ms: number) => runTool(bin, ['-test=false', '-json', '-payload', ...pats.sort()], m.dir, ms, vetEnv());
+    const key = resultKey(m.dir, patterns, bin);
+    const cached = key ? reuse(m.dir, key) : undefined;
+    let ran = cached ?? (await analyzer(patterns, timeout));
     // a directory whose files build constraints all exclude (//go:build ignore examples, another OS): left out, once
     const excluded = new Set(
       [...ran.stderr.matchAll(/(?:build constraints exclude all Go files in|no Go files in) (\S+)/g)].map((x) => {
@@ -273,20 +281,21 @@ async function analyse(root: string, goDirs: Map<string, Text[]>, goWork: Text[]
       const rest = Math.round(timeout - (performance.now() - started));
       if (rest > 1000) {
         patterns.splice(0, patterns.length, ...kept);
-        ran = await runTool('go', ['vet', `-vettool=${bin}`, '-json', '-payload', ...patterns.sort()], m.dir, rest, vetEnv());
+        ran = await analyzer(patterns, rest);
       }
     }
-    // go vet type-checks the packages with their tests, and has no flag to leave them out: when only a _test.go
-    // file does not compile, the analyzer runs on its own without the tests (it loads the dependencies from source)
-    if (ran.code !== 0 && !ran.timedOut && /_test\.go:\d+/.test(firstLine(ran.stderr))) {
-      const rest = Math.round(timeout - (performance.now() - started));
-      if (rest > 1000) ran = await runTool(bin, ['-test=false', '-json', '-payload', ...patterns.sort()], m.dir, rest);
-    }
+    if (key && !cached && ran.code === 0) keep(m.dir, key, ran);
     const where = relRoot(root, m.dir);
-    if (ran.timedOut) return { engine: tsEngine(where, set.size, `go vet took longer than ${Math.round(timeout / 1000)} s`) };
+    if (ran.timedOut) return { engine: tsEngine(where, set.size, `the analyzer took longer than ${Math.round(timeout / 1000)} s`) };
+    if (ran.code === null && !ran.error)
+      return { engine: tsEngine(where, set.size, 'the analyzer was stopped by a signal (out of memory? it holds the module and its dependencies at once)') };
     if (ran.code !== 0)
       return {
-        engine: tsEngine(where, set.size, `the module does not build or type-check: ${firstLine(ran.stderr) || ran.error || `go vet exited ${ran.code}`}`),
+        engine: tsEngine(
+          where,
+          set.size,
+          `the module does not build or type-check: ${firstLine(ran.stderr) || ran.error || `the analyzer exited ${ran.code}`}`,
+        ),
       };
     const records = parseVet(ran.stderr + ran.stdout);
     const constructions: Construction[] = [];
@@ -297,7 +306,8 @@ async function analyse(root: string, goDirs: Map<string, Text[]>, goWork: Text[]
       if (r.rule === 'no-graceful-shutdown') shutdown.push(toShutdownGap(r, file));
       else constructions.push(toConstruction(r, file));
     }
-    return { engine: { language: 'go', engine: 'go/analysis', root: where, packages: patterns.length } satisfies ScanEngine, constructions, shutdown };
+    const engine: ScanEngine = { language: 'go', engine: 'go/analysis', root: where, packages: patterns.length, ...(cached ? { reused: true } : {}) };
+    return { engine, constructions, shutdown };
   });
   for (const r of results) {
     out.engines.push(r.engine);
@@ -316,15 +326,82 @@ export function engineText(e: NonNullable<SourceEvidence['engines']>[number]): s
   const n = e.packages !== undefined ? `${count} package${count === 1 ? '' : 's'}` : `${count} file${count === 1 ? '' : 's'}`;
   if (e.language !== 'go') return `${e.language}: ${e.engine} on ${n}${where}${e.reason ? `: ${e.reason}` : ''}`;
   return e.engine === 'go/analysis'
-    ? `Go: types and calls across packages (go/analysis) on ${n}${where}`
+    ? `Go: types and calls across packages (go/analysis) on ${n}${where}${e.reused ? ' (unchanged since the last scan: its result reused)' : ''}`
     : `Go: syntax only (tree-sitter) on ${n}${where}: ${e.reason ?? 'the analyzer did not run'}`;
 }
 
 /**
- * go vet's environment: the user's, except that a module asking for a newer Go does not make the scan download a
- * toolchain (GOTOOLCHAIN=local unless the user set it): it falls back to the tree-sitter scan and says so.
+ * The analyzer's environment (go list's, under go/packages): the user's, except that a module asking for a newer Go
+ * does not make the scan download a toolchain (GOTOOLCHAIN=local unless the user set it): it falls back to the
+ * tree-sitter scan and says so.
  */
 const vetEnv = (): NodeJS.ProcessEnv => ({ ...process.env, GOTOOLCHAIN: process.env.GOTOOLCHAIN || 'local' });
+
+/** What the analyzer's result on a module depends on, besides the dependencies go.sum pins. */
+const envKeys = ['GOFLAGS', 'GOOS', 'GOARCH', 'CGO_ENABLED', 'GOTOOLCHAIN', 'GOEXPERIMENT', 'GOPATH', 'GOROOT', 'GOPROXY', 'GONOSUMDB', 'GOPRIVATE'];
+
+/**
+ * The key of the analyzer's result on a module: the analyzer, the packages asked, the environment, and the path,
+ * size and modification time of every Go file, go.mod, go.sum and go.work in the module (generated files too: they
+ * type-check with the rest). None (no reuse) where the result depends on files outside the module: a local replace
+ * directive or a go.work workspace.
+ */
+function resultKey(dir: string, patterns: string[], bin: string): string | undefined {
+  if (process.env.KLEAK_SCAN_GO_CACHE === 'off') return undefined;
+  try {
+    if (/=>\s*\.{0,2}\//m.test(readFileSync(join(dir, 'go.mod'), 'utf8')) || process.env.GOWORK) return undefined;
+    for (let d = dir; ; d = dirname(d)) {
+      if (existsSync(join(d, 'go.work'))) return undefined;
+      if (dirname(d) === d) break;
+    }
+    const hash = createHash('sha256')
+      .update(bin)
+      .update('\0')
+      .update([...patterns].sort().join('\0'));
+    for (const k of envKeys) hash.update(`\0${k}=${process.env[k] ?? ''}`);
+    const visit = (d: string, depth: number) => {
+      if (depth > 40) return;
+      for (const e of readdirSync(d, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+        const abs = join(d, e.name);
+        if (e.isDirectory()) {
+          if (e.name === '.git' || e.name === 'node_modules' || e.name === 'testdata' || e.name.startsWith('_') || e.name.startsWith('.')) continue;
+          // a nested module is a module of its own
+          if (!existsSync(join(abs, 'go.mod'))) visit(abs, depth + 1);
+        } else if (e.isFile() && (/\.go$/.test(e.name) || /^go\.(mod|sum|work)$/.test(e.name))) {
+          const st = statSync(abs);
+          hash.update(`\0${relative(dir, abs)}\0${st.size}\0${st.mtimeMs}`);
+        }
+      }
+    };
+    visit(dir, 0);
+    return hash.digest('hex');
+  } catch {
+    return undefined;
+  }
+}
+
+/** One cached result per module directory (the last scan's), in the user's cache. */
+export const goResultFile = (dir: string) => join(cacheDir(), 'go-results', `${createHash('sha256').update(resolve(dir)).digest('hex').slice(0, 24)}.json`);
+
+function reuse(dir: string, key: string): Ran | undefined {
+  try {
+    const had = JSON.parse(readFileSync(goResultFile(dir), 'utf8')) as { key: string; stdout: string };
+    return had.key === key ? { code: 0, stdout: had.stdout, stderr: '', timedOut: false } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function keep(dir: string, key: string, ran: Ran): void {
+  try {
+    const file = goResultFile(dir);
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(`${file}.${process.pid}.tmp`, JSON.stringify({ key, stdout: ran.stdout }));
+    renameSync(`${file}.${process.pid}.tmp`, file);
+  } catch {
+    // a cache that cannot be written is no cache
+  }
+}
 
 const relRoot = (root: string, dir: string) => relative(root, dir).split(sep).join('/') || '.';
 const tsEngine = (root: string, packages: number, reason: string): ScanEngine => ({ language: 'go', engine: 'tree-sitter', root, packages, reason });

@@ -39,7 +39,9 @@ if (mode !== 'quick') {
   try {
     // the unit tests need no broker and no fixture service
     await setup(
-      mode === 'unit' ? ['heapdump', 'k8s-validate', 'prometheus', 'real-code', 'chromium', 'old-go-binary', 'go-fixtures', 'go-analyzer'] : undefined,
+      mode === 'unit'
+        ? ['heapdump', 'k8s-validate', 'prometheus', 'real-code', 'chromium', 'old-go-binary', 'go-fixtures', 'go-analyzer', 'golangci-kleak']
+        : undefined,
     );
   } catch (error) {
     console.error(`\nThe test set-up failed, so no test ran.\n\n${error.message}`);

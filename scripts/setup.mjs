@@ -18,6 +18,8 @@
 //   rdkafka       node-rdkafka for the librdkafka fixtures (npm; compiles librdkafka, about 2 minutes)
 //                                                                                  fixtures/node/rdkafka/node_modules
 //   k8s-validate  the Kubernetes manifest validator (k8s.io/api; Go module proxy)  tools/k8s-validate/bin
+//   golangci-kleak golangci-lint with kleak's module plugin compiled in, as `golangci-lint custom` builds it
+//                 (golangci-lint v2.15.0 from the Go module proxy)                  tools/golangci-kleak/bin
 //   prometheus    prometheus and promtool, built from their Go module at the version tools/prometheus/go.mod
 //                 pins (no root, no system package)                                tools/prometheus/bin
 //   chromium      Debian's Chromium, for the HTML report's browser tests (apt-get, as root; a contributor who is
@@ -41,6 +43,7 @@ export const paths = {
   prometheus: join(root, 'tools/prometheus/bin/prometheus'),
   promtool: join(root, 'tools/prometheus/bin/promtool'),
   k8sValidate: join(root, 'tools/k8s-validate/bin/k8s-validate'),
+  golangciKleak: join(root, 'tools/golangci-kleak/bin/golangci-kleak'),
   realCode: join(cacheDir, 'real-code'),
   heapdumpAddon: join(root, 'node_modules/heapdump/build/Release/addon.node'),
   rdkafkaAddon: join(root, 'fixtures/node/rdkafka/node_modules/node-rdkafka/build/Release/node-librdkafka.node'),
@@ -218,6 +221,16 @@ const tasks = {
       return 'built already';
     await run('k8s-validate', 'go', ['build', '-o', 'bin/', '.'], { cwd: dir, hint: 'Go on PATH and the Go module proxy reachable' });
     return 'built';
+  },
+
+  async 'golangci-kleak'() {
+    // go build is incremental: it relinks when the analyzer's sources changed, and takes a second when not
+    await run('golangci-kleak', 'go', ['build', '-o', 'bin/', '.'], {
+      cwd: join(root, 'tools/golangci-kleak'),
+      env: { GOWORK: 'off', GOFLAGS: '-mod=mod' },
+      hint: 'Go on PATH and the Go module proxy reachable (golangci-lint v2.15.0 and its linters)',
+    });
+    return 'golangci-lint v2.15.0 with the kleak plugin';
   },
 
   async chromium() {

@@ -8,7 +8,10 @@ import { pathToFileURL } from 'node:url';
 import { repoRoot } from '../../src/repo-root.js';
 
 interface SetupModule {
-  paths: Record<'prometheus' | 'promtool' | 'k8sValidate' | 'realCode' | 'heapdumpAddon' | 'rdkafkaAddon' | 'brokerLibs' | 'chromium' | 'oldGoBinary', string>;
+  paths: Record<
+    'prometheus' | 'promtool' | 'k8sValidate' | 'golangciKleak' | 'realCode' | 'heapdumpAddon' | 'rdkafkaAddon' | 'brokerLibs' | 'chromium' | 'oldGoBinary',
+    string
+  >;
   realCodeDir: (entry: { repo: string; registry: { version: string } }) => string;
 }
 const setupModule = (await import(pathToFileURL(join(repoRoot, 'scripts/setup.mjs')).href)) as SetupModule;
@@ -18,8 +21,8 @@ export const realCodeDir = setupModule.realCodeDir;
 
 /** The path of a tool the set-up builds; an assertion naming the set-up task when it is not there. */
 export function setupTool(
-  name: 'prometheus' | 'promtool' | 'k8sValidate' | 'chromium' | 'oldGoBinary',
-  task: 'prometheus' | 'k8s-validate' | 'chromium' | 'old-go-binary',
+  name: 'prometheus' | 'promtool' | 'k8sValidate' | 'golangciKleak' | 'chromium' | 'oldGoBinary',
+  task: 'prometheus' | 'k8s-validate' | 'golangci-kleak' | 'chromium' | 'old-go-binary',
 ): string {
   const path = setupPaths[name];
   assert.ok(

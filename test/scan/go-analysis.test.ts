@@ -13,7 +13,8 @@ import { scan } from '../../src/core/scan.js';
 import { repoRoot } from '../../src/repo-root.js';
 import { markers, scanFixtures, scanMarks, sortMarks } from '../helpers/scan-markers.js';
 import { runKleak } from '../helpers/cli.js';
-import { goResultFile } from '../../src/collectors/source/go/vet.js';
+import { analyzerBinary, goResultFile } from '../../src/collectors/source/go/vet.js';
+import { setupTool } from '../helpers/setup-paths.js';
 
 // the first run builds the analyzer into the cache and loads Sarama from the module cache
 const timeout = 600_000;
@@ -213,4 +214,60 @@ test('go/analysis: the analyzer’s Go tests and its golangci-lint plugin pass (
   });
   assert.equal(ran.status, 0, `${ran.stdout}\n${ran.stderr}`);
   for (const pkg of ['kleakanalysis', 'plugin']) assert.match(ran.stdout, new RegExp(`^ok\\s+\\S+/${pkg}\\b`, 'm'), pkg);
+});
+
+// golangci-lint itself, with the plugin compiled in as `golangci-lint custom` does (tools/golangci-kleak, built by
+// the set-up): it must load the linter from .golangci.yml's `custom` settings and report what kleak-vet reports
+// on its own on the same packages (the same analyzer through another driver: the oracle), at the same places.
+test('go/analysis: golangci-lint with the kleak module plugin reports what kleak-vet reports, place for place', { timeout }, async () => {
+  const gcl = setupTool('golangciKleak', 'golangci-kleak');
+  const version = spawnSync('go', ['env', 'GOVERSION'], { encoding: 'utf8' }).stdout.trim();
+  const built = await analyzerBinary(version);
+  assert.ok(built.bin, built.reason);
+  const vet: string = built.bin;
+  const cfgDir = mkdtempSync(join(tmpdir(), 'kleak-golangci-'));
+  try {
+    const cfg = join(cfgDir, '.golangci.yml');
+    writeFileSync(
+      cfg,
+      [
+        'version: "2"',
+        'run:',
+        '  tests: false',
+        'linters:',
+        '  default: none',
+        '  enable: [kleak]',
+        '  settings:',
+        '    custom:',
+        '      kleak:',
+        '        type: module',
+        '        description: Kafka-client leaks (kleak)',
+        'issues:',
+        '  max-issues-per-linter: 0',
+        '  max-same-issues: 0',
+        '',
+      ].join('\n'),
+    );
+    for (const fixture of ['layers', 'daemon']) {
+      const cwd = join(scanFixtures, 'go-module', fixture);
+      const env = { ...process.env, GOFLAGS: '-mod=mod', GOWORK: 'off' };
+      const ran = spawnSync(gcl, ['run', '-c', cfg, '--output.json.path', 'stdout', '--output.text.path', '/dev/null', '--show-stats=false', './...'], {
+        cwd,
+        env,
+        encoding: 'utf8',
+        timeout: 300_000,
+        killSignal: 'SIGKILL',
+      });
+      assert.ok(ran.status === 0 || ran.status === 1, `golangci-lint exited ${ran.status}: ${ran.stderr}`);
+      const issues = (JSON.parse(ran.stdout) as { Issues: { FromLinter: string; Text: string; Pos: { Filename: string; Line: number } }[] }).Issues;
+      // paths are relative to the configuration file (golangci-lint v2's relative-path-mode: cfg)
+      const fromGcl = issues.map((i) => `${i.FromLinter} ${join(cfgDir, i.Pos.Filename)}:${i.Pos.Line} ${i.Text.split(':')[0]}`).sort();
+      const alone = spawnSync(vet, ['-test=false', './...'], { cwd, env, encoding: 'utf8', timeout: 300_000, killSignal: 'SIGKILL' });
+      const fromVet: string[] = [...alone.stderr.matchAll(/^(\/\S+\.go):(\d+):\d+: ([a-z-]+):/gm)].map((m) => `kleak ${m[1]}:${m[2]} ${m[3]}`).sort();
+      assert.ok(fromVet.length >= (fixture === 'layers' ? 8 : 2), `${fixture}: kleak-vet found ${fromVet.length}\n${alone.stderr}`);
+      assert.deepEqual(fromGcl, fromVet, fixture);
+    }
+  } finally {
+    rmSync(cfgDir, { recursive: true, force: true });
+  }
 });

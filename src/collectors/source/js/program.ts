@@ -70,26 +70,162 @@ function projectOf(root: string, path: string, cache: Map<string, string | null>
 const handlerHint =
   /\.(get|post|put|patch|delete|del|all|head|options)\s*\(\s*['"`[]|\.route\s*\(|@(Get|Post|Put|Patch|Delete|All|MessagePattern|EventPattern)\s*\(|\beach(Message|Batch)\b|createServer|Handler\b|:\s*(express\.)?(Request|FastifyRequest|NextApiRequest|NextRequest|IncomingMessage)\b|\bfunction\s+(GET|POST|PUT|PATCH|DELETE)\b/;
 
-/** The relative module specifiers a file imports or requires. */
+/** The module specifiers a file imports, re-exports or requires. */
 function importsOf(source: string): string[] {
   const out: string[] = [];
-  for (const m of source.matchAll(/(?:\bfrom\s*|\bimport\s*\(?\s*|\brequire\s*\(\s*)['"](\.{1,2}\/[^'"]*|\.{1,2})['"]/g)) out.push(m[1]!);
+  for (const m of source.matchAll(/(?:\bfrom\s*|\bimport\s*\(?\s*|\brequire\s*\(\s*)['"]([^'"\s]+)['"]/g)) out.push(m[1]!);
   return out;
 }
 
-function resolveRelative(from: string, spec: string, known: Set<string>): string | undefined {
-  const base = posix.normalize(posix.join(posix.dirname(from), spec));
+const extensions = ['.ts', '.tsx', '.mts', '.cts', '.js', '.mjs', '.cjs', '.jsx'];
+
+/** The file a path (relative to the scan root, no extension or a .js one) names: itself, with an extension, or its index. */
+function fileAt(base: string, known: Set<string>): string | undefined {
   const stem = base.replace(/\.(js|mjs|cjs|jsx)$/, '');
   const candidates = [
     base,
-    ...['.ts', '.tsx', '.mts', '.cts', '.js', '.mjs', '.cjs', '.jsx'].map((e) => stem + e),
+    ...extensions.map((e) => stem + e),
+    ...(/\.d\.ts$/.test(base) ? [base.replace(/\.d\.ts$/, '.ts')] : []),
     ...['index.ts', 'index.tsx', 'index.js', 'index.mjs'].map((i) => `${base}/${i}`),
   ];
   return candidates.find((c) => known.has(c));
 }
 
-/** The compiler options of the project, as far as they matter to resolution: paths, baseUrl, decorators. */
-function optionsOf(absDir: string): ts.CompilerOptions {
+function resolveRelative(from: string, spec: string, known: Set<string>): string | undefined {
+  return fileAt(posix.normalize(posix.join(posix.dirname(from), spec)), known);
+}
+
+/**
+ * How a project's non-relative imports reach its own files: the tsconfig/jsconfig `paths` of every config in the
+ * project (their `extends` chains followed, a base config in a parent directory or a package such as
+ * @tsconfig/node20 when it is installed; an Nx tsconfig.base.json), and the workspace packages (npm, yarn, pnpm)
+ * by their package.json name, their entry (types, exports, module, main) mapped back from dist to src when only the
+ * sources are there. `paths` holds absolute targets (TypeScript joins them to baseUrl, which leaves them as they are).
+ */
+interface Aliases {
+  paths: ts.MapLike<string[]>;
+  baseUrl?: string;
+  rootDirs?: string[];
+  /** the file a specifier names from a file (relative to the scan root) */
+  resolve: (from: string, spec: string) => string | undefined;
+}
+
+/** A config's compiler options with its extends chain applied (no file listing: readDirectory finds nothing). */
+function readConfig(file: string): ts.CompilerOptions | undefined {
+  const read = ts.readConfigFile(file, (p) => readFileSync(p, 'utf8'));
+  if (read.error || !read.config || typeof read.config !== 'object') return undefined;
+  const host: ts.ParseConfigHost = {
+    useCaseSensitiveFileNames: true,
+    readDirectory: () => [],
+    fileExists: (f) => ts.sys.fileExists(f),
+    readFile: (f) => ts.sys.readFile(f),
+  };
+  try {
+    return ts.parseJsonConfigFileContent(read.config, host, posix.dirname(file), undefined, file).options;
+  } catch {
+    return undefined;
+  }
+}
+
+interface Manifest {
+  name?: unknown;
+  main?: unknown;
+  module?: unknown;
+  types?: unknown;
+  typings?: unknown;
+  exports?: unknown;
+}
+
+/** The entry paths a package.json declares, most source-like first: types, exports ('.'), module, main. */
+function entriesOf(m: Manifest): string[] {
+  const out: string[] = [];
+  const add = (v: unknown): void => {
+    if (typeof v === 'string') out.push(v);
+    else if (Array.isArray(v)) v.forEach(add);
+    else if (v && typeof v === 'object') {
+      const o = v as Record<string, unknown>;
+      // exports: { '.': …, './x': … } or conditions { types, import, require, default }
+      if ('.' in o) add(o['.']);
+      else for (const k of ['types', 'source', 'import', 'module', 'require', 'node', 'default']) if (k in o) add(o[k]);
+    }
+  };
+  add(m.types);
+  add(m.typings);
+  add(m.exports);
+  add(m.module);
+  add(m.main);
+  return out;
+}
+
+function aliasesOf(root: string, dir: string, texts: ProgramText[]): Aliases {
+  const known = new Set(texts.map((t) => t.path));
+  const paths: ts.MapLike<string[]> = {};
+  let baseUrl: string | undefined;
+  let rootDirs: string[] | undefined;
+  // every directory of the project that holds one of its files, up to the project's own
+  const dirs = new Set<string>();
+  for (const t of texts)
+    for (let d = posix.dirname(t.path); !dirs.has(d); d = posix.dirname(d)) {
+      dirs.add(d);
+      if (d === dir || d === '.' || !d.startsWith(dir === '.' ? '' : dir)) break;
+    }
+  const ordered = [...dirs].sort((a, b) => a.length - b.length || a.localeCompare(b));
+  const configs = ordered.flatMap((d) => ['tsconfig.json', 'jsconfig.json', ...(d === dir ? ['tsconfig.base.json'] : [])].map((n) => posix.join(d, n)));
+  for (const rel of configs) {
+    const file = posix.join(root, rel);
+    if (!existsSync(file)) continue;
+    const options = readConfig(file);
+    if (!options) continue;
+    if (posix.dirname(rel) === dir && baseUrl === undefined) {
+      if (options.baseUrl) baseUrl = options.baseUrl;
+      if (options.rootDirs) rootDirs = options.rootDirs;
+    }
+    if (!options.paths) continue;
+    const base = options.baseUrl ?? (options['pathsBasePath'] as string | undefined) ?? posix.dirname(file);
+    for (const [key, targets] of Object.entries(options.paths)) if (!(key in paths)) paths[key] = targets.map((t) => posix.resolve(base, t));
+  }
+  // workspace packages by name (the nearest wins: the first one listed)
+  for (const d of ordered) {
+    const file = posix.join(root, d, 'package.json');
+    if (!existsSync(file)) continue;
+    let manifest: Manifest;
+    try {
+      manifest = JSON.parse(readFileSync(file, 'utf8')) as Manifest;
+    } catch {
+      continue;
+    }
+    if (typeof manifest.name !== 'string' || !manifest.name || manifest.name in paths || d === dir) continue;
+    const entry = [...entriesOf(manifest), 'src/index', 'index', 'lib/index']
+      .map((e) => posix.normalize(posix.join(d, e)))
+      .flatMap((e) => [e, e.replace(/(^|\/)(dist|lib|build|out|esm|cjs)\//, '$1src/').replace(/\.d\.ts$/, '')])
+      .map((e) => fileAt(e, known))
+      .find(Boolean);
+    if (entry) paths[manifest.name] = [posix.join(root, entry)];
+    paths[`${manifest.name}/*`] = [posix.join(root, d, '*'), posix.join(root, d, 'src', '*')];
+  }
+  const patterns = Object.entries(paths);
+  const resolve = (from: string, spec: string): string | undefined => {
+    if (spec.startsWith('.')) return resolveRelative(from, spec, known);
+    for (const [key, targets] of patterns) {
+      const star = key.indexOf('*');
+      let rest: string | undefined;
+      if (star === -1) rest = key === spec ? '' : undefined;
+      else if (spec.startsWith(key.slice(0, star)) && spec.endsWith(key.slice(star + 1)) && spec.length >= key.length - 1)
+        rest = spec.slice(star, spec.length - (key.length - star - 1));
+      if (rest === undefined) continue;
+      for (const t of targets) {
+        const found = fileAt(posix.relative(root, t.replace('*', rest)), known);
+        if (found) return found;
+      }
+    }
+    if (baseUrl) return fileAt(posix.relative(root, posix.join(baseUrl, spec)), known);
+    return undefined;
+  };
+  return { paths, ...(baseUrl ? { baseUrl } : {}), ...(rootDirs ? { rootDirs } : {}), resolve };
+}
+
+/** The compiler options of the program: resolution (paths, baseUrl, rootDirs from the project's configs), decorators. */
+function optionsOf(aliases: Aliases): ts.CompilerOptions {
   const options: ts.CompilerOptions = {
     allowJs: true,
     checkJs: false,
@@ -104,18 +240,9 @@ function optionsOf(absDir: string): ts.CompilerOptions {
     experimentalDecorators: true,
     noResolve: false,
   };
-  for (const name of ['tsconfig.json', 'jsconfig.json']) {
-    const file = posix.join(absDir, name);
-    if (!existsSync(file)) continue;
-    const read = ts.readConfigFile(file, (p) => readFileSync(p, 'utf8'));
-    const compilerOptions = (read.config as { compilerOptions?: unknown } | undefined)?.compilerOptions;
-    if (!compilerOptions) break;
-    const { options: own } = ts.convertCompilerOptionsFromJson(compilerOptions, absDir);
-    if (own.baseUrl) options.baseUrl = own.baseUrl;
-    if (own.paths) options.paths = own.paths;
-    if (own.rootDirs) options.rootDirs = own.rootDirs;
-    break;
-  }
+  if (aliases.baseUrl) options.baseUrl = aliases.baseUrl;
+  if (Object.keys(aliases.paths).length) options.paths = aliases.paths;
+  if (aliases.rootDirs) options.rootDirs = aliases.rootDirs;
   return options;
 }
 
@@ -203,15 +330,15 @@ export function crossModule(root: string, files: ProgramText[], constructions: C
       result.engines.push(engine(texts.length, 'no Kafka library imported', dir));
       continue;
     }
-    const known = new Set(texts.map((t) => t.path));
     const byPath = new Map(texts.map((t) => [t.path, t.source]));
+    const aliases = aliasesOf(root, dir, texts);
     // the reverse import closure of the Kafka files
     const importers = new Map<string, string[]>();
     let crossModuleImport = false;
     for (const t of texts)
       for (const spec of importsOf(t.source)) {
-        const target = resolveRelative(t.path, spec, known);
-        if (!target) continue;
+        const target = aliases.resolve(t.path, spec);
+        if (!target || target === t.path) continue;
         const list = importers.get(target);
         if (list) list.push(t.path);
         else importers.set(target, [t.path]);
@@ -241,7 +368,7 @@ export function crossModule(root: string, files: ProgramText[], constructions: C
       continue;
     }
     try {
-      const added = analyseProject(root, dir, texts, [...closure], constructions);
+      const added = analyseProject(root, dir, texts, [...closure], constructions, aliases);
       result.added.push(...added.added);
       result.engines.push(engine(added.files, undefined, dir));
     } catch (error) {
@@ -283,11 +410,12 @@ function analyseProject(
   texts: ProgramText[],
   rootNames: string[],
   constructions: Construction[],
+  aliases: Aliases,
 ): { added: Construction[]; files: number } {
   const abs = (rel: string) => posix.join(root, rel);
   const rel = (absPath: string) => posix.relative(root, absPath);
   const byAbs = new Map(texts.map((t) => [abs(t.path), t.source]));
-  const options = optionsOf(abs(dir));
+  const options = optionsOf(aliases);
   // only the project's own files and the Kafka libraries' declarations are read: the rest of node_modules is not
   const allowed = (f: string) => byAbs.has(f) || kafkaTypesPath.test(f);
   const host = ts.createCompilerHost(options, true);

@@ -42,6 +42,8 @@ export interface JsSignal {
   closes?: string[];
   /** the line of a process.exit the handler reaches before disconnecting anything */
   exitsFirst?: number;
+  /** that process.exit is in another module, reached through these functions (the TypeScript program's finding) */
+  exitIn?: string;
   disconnects?: { name: string; line: number; normal: boolean; lifecycle?: string }[];
   /** NestJS's app.enableShutdownHooks(): its lifecycle hooks (onModuleDestroy…) run on SIGTERM */
   nestHooks?: boolean;

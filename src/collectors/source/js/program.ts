@@ -35,6 +35,33 @@ export interface ProgramResult {
   engines: EngineRecord[];
 }
 
+/**
+ * What the programs know about shutdown, for no-graceful-shutdown (js/shutdown.ts), per scan root: the entry modules
+ * each file of an import closure is loaded by (files nothing in the project imports: main.ts, a server), so that a
+ * SIGTERM handler counts for a client when one program loads both, and the signal handlers whose shutdown path
+ * runs into another module (doTerminationCleanup() in a shared library that calls process.exit).
+ */
+export interface ProgramShutdownFacts {
+  /** file → the entry modules that load it (itself when nothing imports it); files outside every closure are absent */
+  entries: Map<string, Set<string>>;
+  /** `file:line` of a process.on(signal, …) → what its path does across modules */
+  handlers: Map<string, CrossHandler>;
+}
+
+export interface CrossHandler {
+  /** what it disconnects or closes, as written, across the modules it calls; '*' a call kleak cannot follow */
+  closes: string[];
+  /** process.exit reached before any disconnect: where, and through which functions */
+  exit?: { file: string; line: number; via: string[] };
+}
+
+const shutdownFacts = new Map<string, ProgramShutdownFacts>();
+
+/** The shutdown facts the last cross-module pass over this root found (none with KLEAK_SCAN_JS_ENGINE=oxc). */
+export function programShutdownFacts(root: string): ProgramShutdownFacts | undefined {
+  return shutdownFacts.get(root);
+}
+
 /** Above this many files in one project's closure, no program is built (the per-file scan stands). */
 const maxProgramFiles = 5000;
 
@@ -69,6 +96,9 @@ function projectOf(root: string, path: string, cache: Map<string, string | null>
 /** What a file that declares a request or per-message entry has in its text (a cheap test before the program is built). */
 const handlerHint =
   /\.(get|post|put|patch|delete|del|all|head|options)\s*\(\s*['"`[]|\.route\s*\(|@(Get|Post|Put|Patch|Delete|All|MessagePattern|EventPattern)\s*\(|\beach(Message|Batch)\b|createServer|Handler\b|:\s*(express\.)?(Request|FastifyRequest|NextApiRequest|NextRequest|IncomingMessage)\b|\bfunction\s+(GET|POST|PUT|PATCH|DELETE)\b/;
+
+/** A signal handler installed in a file: its shutdown path may run into another module. */
+const signalHint = /process\.(on|once|addListener|prependListener)\s*\(\s*['"]SIG(TERM|INT)['"]/;
 
 /** The module specifiers a file imports, re-exports or requires. */
 function importsOf(source: string): string[] {
@@ -137,7 +167,7 @@ interface Manifest {
 }
 
 /** The entry paths a package.json declares, most source-like first: types, exports ('.'), module, main. */
-function entriesOf(m: Manifest): string[] {
+function manifestEntries(m: Manifest): string[] {
   const out: string[] = [];
   const add = (v: unknown): void => {
     if (typeof v === 'string') out.push(v);
@@ -195,7 +225,7 @@ function aliasesOf(root: string, dir: string, texts: ProgramText[]): Aliases {
       continue;
     }
     if (typeof manifest.name !== 'string' || !manifest.name || manifest.name in paths || d === dir) continue;
-    const entry = [...entriesOf(manifest), 'src/index', 'index', 'lib/index']
+    const entry = [...manifestEntries(manifest), 'src/index', 'index', 'lib/index']
       .map((e) => posix.normalize(posix.join(d, e)))
       .flatMap((e) => [e, e.replace(/(^|\/)(dist|lib|build|out|esm|cjs)\//, '$1src/').replace(/\.d\.ts$/, '')])
       .map((e) => fileAt(e, known))
@@ -297,6 +327,7 @@ function unwrapExpression(e: ts.Expression): ts.Expression {
  */
 export function crossModule(root: string, files: ProgramText[], constructions: Construction[]): ProgramResult {
   const result: ProgramResult = { added: [], engines: [] };
+  shutdownFacts.delete(root);
   if (!files.length) return result;
   const cache = new Map<string, string | null>();
   const projects = new Map<string, ProgramText[]>();
@@ -324,6 +355,8 @@ export function crossModule(root: string, files: ProgramText[], constructions: C
     result.engines = combined(result.engines);
     return result;
   }
+  const facts: ProgramShutdownFacts = { entries: new Map(), handlers: new Map() };
+  shutdownFacts.set(root, facts);
   for (const [dir, texts] of projects) {
     const kafkaFiles = texts.filter((t) => kafkaModule.test(t.source) || /kafka/i.test(t.source));
     if (!kafkaFiles.length || !texts.some((t) => kafkaModule.test(t.source))) {
@@ -355,11 +388,12 @@ export function crossModule(root: string, files: ProgramText[], constructions: C
         }
       }
     }
+    entriesOf(closure, importers, facts.entries);
     if (!crossModuleImport) {
       result.engines.push(engine(texts.length, 'nothing to resolve across modules (no module imports a file that mentions Kafka)', dir));
       continue;
     }
-    if (![...closure].some((path) => handlerHint.test(byPath.get(path) ?? ''))) {
+    if (![...closure].some((path) => handlerHint.test(byPath.get(path) ?? '') || signalHint.test(byPath.get(path) ?? ''))) {
       result.engines.push(engine(texts.length, 'no request or per-message handler calls into the Kafka code', dir));
       continue;
     }
@@ -368,7 +402,7 @@ export function crossModule(root: string, files: ProgramText[], constructions: C
       continue;
     }
     try {
-      const added = analyseProject(root, dir, texts, [...closure], constructions, aliases);
+      const added = analyseProject(root, dir, texts, [...closure], constructions, aliases, facts.handlers);
       result.added.push(...added.added);
       result.engines.push(engine(added.files, undefined, dir));
     } catch (error) {
@@ -377,6 +411,36 @@ export function crossModule(root: string, files: ProgramText[], constructions: C
   }
   result.engines = combined(result.engines);
   return result;
+}
+
+/** For each file of a closure, the files that load it and nothing imports (in a cycle nothing outside imports: itself). */
+function entriesOf(closure: Set<string>, importers: Map<string, string[]>, out: Map<string, Set<string>>): void {
+  const imports = new Map<string, string[]>();
+  for (const [target, by] of importers) for (const b of by) imports.set(b, [...(imports.get(b) ?? []), target]);
+  const add = (file: string, entry: string) => {
+    const had = out.get(file);
+    if (had) had.add(entry);
+    else out.set(file, new Set([entry]));
+  };
+  const reached = new Set<string>();
+  for (const entry of closure) {
+    if ((importers.get(entry) ?? []).length) continue;
+    const seen = new Set([entry]);
+    const queue = [entry];
+    while (queue.length) {
+      const f = queue.pop()!;
+      if (closure.has(f)) {
+        add(f, entry);
+        reached.add(f);
+      }
+      for (const t of imports.get(f) ?? [])
+        if (!seen.has(t)) {
+          seen.add(t);
+          queue.push(t);
+        }
+    }
+  }
+  for (const f of closure) if (!reached.has(f)) add(f, f);
 }
 
 /** One record per engine and reason (a monorepo's projects summed): the root only when it is one project's. */
@@ -411,6 +475,7 @@ function analyseProject(
   rootNames: string[],
   constructions: Construction[],
   aliases: Aliases,
+  handlers: Map<string, CrossHandler>,
 ): { added: Construction[]; files: number } {
   const abs = (rel: string) => posix.join(root, rel);
   const rel = (absPath: string) => posix.relative(root, absPath);
@@ -512,6 +577,8 @@ function analyseProject(
     }
     return callees.get(call);
   };
+
+  crossHandlers(sources, fns, calleeOf, resolve, rel, lineOf, handlers);
 
   // factories: functions that return a new client (directly or from another factory), found to a fixpoint
   const factories = new Map<FnInfo, { kind: ClientKind; library: Library; via: string[] }>();
@@ -706,6 +773,79 @@ function analyseProject(
     }
   }
   return { added, files: sources.length };
+}
+
+const closeCall = /^(disconnect|close|stop|shutdown|flush|destroy|end|terminate)$/;
+const shutdownName = /shut|close|stop|clean|disconnect|teardown|graceful|terminat|dispose|exit|quit|drain/i;
+
+/**
+ * The signal handlers (process.on('SIGTERM' | 'SIGINT', …)) whose path runs into a function of another module: what
+ * that path disconnects, and whether it reaches process.exit first (main.ts → doTerminationCleanup() in a shared
+ * library that shuts the server down and exits). The per-file pass stops at the imported call.
+ */
+function crossHandlers(
+  sources: readonly ts.SourceFile[],
+  fns: Map<ts.Node, FnInfo>,
+  calleeOf: (call: ts.CallExpression) => FnInfo | undefined,
+  resolve: (e: ts.Expression) => ts.Node | undefined,
+  rel: (abs: string) => string,
+  lineOf: (sf: ts.SourceFile, pos: number) => { line: number; column: number },
+  out: Map<string, CrossHandler>,
+): void {
+  for (const sf of sources) {
+    if (!signalHint.test(sf.text)) continue;
+    const visit = (n: ts.Node): void => {
+      ts.forEachChild(n, visit);
+      if (!ts.isCallExpression(n) || !ts.isPropertyAccessExpression(n.expression) || n.arguments.length < 2) return;
+      const on = n.expression;
+      if (!ts.isIdentifier(on.expression) || on.expression.text !== 'process' || !/^(on|once|addListener|prependListener)$/.test(on.name.text)) return;
+      const signal = n.arguments[0]!;
+      if (!ts.isStringLiteralLike(signal) || !/^SIG(TERM|INT)$/.test(signal.text)) return;
+      const handler = unwrapExpression(n.arguments[1]!);
+      const named = fns.get(handler) ? undefined : resolve(handler);
+      const fn = fns.get(handler) ?? (named ? fns.get(named) : undefined);
+      if (!fn) return;
+      const closes: string[] = [];
+      let exit: CrossHandler['exit'];
+      // a disconnect, close or shutdown call before the exit (as the per-file pass reads a handler's body)
+      let closedFirst = false;
+      let elsewhere = false;
+      let done = false;
+      const seen = new Set<FnInfo>();
+      const walk = (f: FnInfo, via: string[], depth: number): void => {
+        if (seen.has(f)) return;
+        seen.add(f);
+        if (f.file !== fn.file) elsewhere = true;
+        for (const call of f.calls) {
+          if (done) return;
+          const callee = unwrapExpression(call.expression);
+          if (ts.isPropertyAccessExpression(callee) && callee.expression.getText() === 'process' && callee.name.text === 'exit') {
+            if (!closedFirst) {
+              const at = call.getSourceFile();
+              exit = { file: rel(at.fileName), line: lineOf(at, call.getStart(at)).line, via };
+            }
+            done = true;
+            return;
+          }
+          const method = ts.isPropertyAccessExpression(callee) ? callee.name.text : ts.isIdentifier(callee) ? callee.text : undefined;
+          if (ts.isPropertyAccessExpression(callee) && method && closeCall.test(method)) {
+            closes.push(unwrapExpression(callee.expression).getText());
+            if (/^(disconnect|close|stop|shutdown)$/.test(method)) closedFirst = true;
+            continue;
+          }
+          const target = depth < 4 ? calleeOf(call) : undefined;
+          if (target && target !== f) walk(target, [...via, target.name], depth + 1);
+          else if (!target && method && shutdownName.test(method)) {
+            closes.push('*');
+            if (/^(shutdown|close|stop|cleanup|gracefulShutdown)/i.test(method)) closedFirst = true;
+          }
+        }
+      };
+      walk(fn, [], 0);
+      if (elsewhere) out.set(`${rel(sf.fileName)}:${lineOf(sf, n.getStart(sf)).line}`, { closes: [...new Set(closes)], ...(exit ? { exit } : {}) });
+    };
+    visit(sf);
+  }
 }
 
 /** The class a new expression instantiates, through imports. */

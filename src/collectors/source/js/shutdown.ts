@@ -4,11 +4,16 @@
 // script, a Fastify onClose hook, a NestJS onModuleDestroy when the app calls enableShutdownHooks()) counts as closing it; one only in a catch, a .catch(), an
 // 'error'/crash listener, a SIGINT-only handler or a function of the file nothing names does not (Kubernetes stops a pod with SIGTERM). A SIGTERM
 // handler in the same file must disconnect it by name (or call a shutdown function kleak cannot follow); one in
-// another file of the package, anything at all.
+// another file of the package, anything at all. Where a TypeScript program was built (js/program.ts), a handler
+// counts for a client when one entry module (main.ts) loads both — across packages of a workspace, and not from
+// another app of the same monorepo — and a handler's path is followed into the modules it calls (a shared
+// doTerminationCleanup() that calls process.exit). A SIGTERM listener that exits before disconnecting ends the
+// process in the same tick: another listener's async disconnect() does not finish.
 import { statSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { runsInBackground, shutdownGap, type Construction, type ShutdownGap, type SourceEvidence } from '../types.js';
 import type { JsSignal } from './analyze.js';
+import { programShutdownFacts } from './program.js';
 
 /** The package a JS file belongs to: the nearest directory (within root) with a package.json. */
 function packageDir(root: string, file: string, cache: Map<string, string>): string {
@@ -39,24 +44,53 @@ function heldAs(c: Construction): string | undefined {
 
 const where = (pkg: string) => (pkg === '.' ? 'the project' : pkg);
 
-export function jsShutdownGaps(root: string, evidence: SourceEvidence, signals: readonly JsSignal[]): ShutdownGap[] {
+export function jsShutdownGaps(root: string, evidence: SourceEvidence, perFile: readonly JsSignal[]): ShutdownGap[] {
   const gaps: ShutdownGap[] = [];
   const dirs = new Map<string, string>();
   const byPackage = new Map<string, JsSignal[]>();
   const disconnectsIn = new Map<string, NonNullable<JsSignal['disconnects']>>();
+  const facts = programShutdownFacts(root);
+  // a handler's path followed across modules
+  const signals = perFile.map((s): JsSignal => {
+    const cross = s.handles && s.line !== undefined ? facts?.handlers.get(`${s.file}:${s.line}`) : undefined;
+    if (!cross) return s;
+    const { exitsFirst: _, ...rest } = s;
+    return {
+      ...rest,
+      closes: cross.closes,
+      ...(cross.exit
+        ? { exitsFirst: s.line!, exitIn: `${cross.exit.via.length ? `${cross.exit.via.join(' → ')}, ` : ''}${cross.exit.file}:${cross.exit.line}` }
+        : {}),
+    };
+  });
+  /** one program loads both files: true; it loads each, not both: false; not known: undefined */
+  const together = (a: string, b: string): boolean | undefined => {
+    const ea = facts?.entries.get(a);
+    const eb = facts?.entries.get(b);
+    if (!ea || !eb) return undefined;
+    return [...ea].some((e) => eb.has(e));
+  };
+  const allHandlers = signals.filter((s) => s.handles);
   for (const s of signals) {
     if (s.disconnects) disconnectsIn.set(s.file, [...(disconnectsIn.get(s.file) ?? []), ...s.disconnects]);
     if (!s.handles) continue;
     const d = packageDir(root, s.file, dirs);
     byPackage.set(d, [...(byPackage.get(d) ?? []), s]);
   }
+  const sigtermIn = (h: JsSignal) => !h.signals || h.signals.includes('SIGTERM');
+  // disconnected by a SIGTERM listener of its own file: another listener's process.exit can still cut it short
+  const bySignal = (c: Construction) => {
+    const name = heldAs(c);
+    return !!name && allHandlers.some((h) => h.file === c.file && sigtermIn(h) && h.closes?.includes(name));
+  };
+  const open = (c: Construction) => c.fate.how === runsInBackground || (c.fate.status !== 'closed' && !/disconnect|close/i.test(c.fate.how ?? ''));
   const candidates = evidence.constructions.filter(
     (c) =>
       c.language === 'js' &&
       // built at start-up, or once (a lazy singleton) by a request
       (!c.scope || c.singleton) &&
       (c.kind === 'producer' || c.kind === 'consumer') &&
-      (c.fate.how === runsInBackground || (c.fate.status !== 'closed' && !/disconnect|close/i.test(c.fate.how ?? ''))),
+      (open(c) || bySignal(c)),
   );
   // one finding per file: a service's two start-up consumers in two modules are two clients SIGTERM drops
   const reported = new Set<string>();
@@ -65,7 +99,31 @@ export function jsShutdownGaps(root: string, evidence: SourceEvidence, signals: 
     if (reported.has(c.file)) continue;
     const name = heldAs(c);
     const mine = (disconnectsIn.get(c.file) ?? []).filter((d) => !name || d.name === name);
-    const handlers = byPackage.get(pkg) ?? [];
+    // the package's handlers, less those a program shows run in another process; those of other packages it shows run in this one
+    const handlers = [
+      ...(byPackage.get(pkg) ?? []).filter((h) => h.file === c.file || together(h.file, c.file) !== false),
+      ...allHandlers.filter((h) => packageDir(root, h.file, dirs) !== pkg && together(h.file, c.file) === true),
+    ];
+    const loadedBy = facts?.entries.get(c.file);
+    const scope =
+      loadedBy && handlers.length !== (byPackage.get(pkg) ?? []).length
+        ? `the program that loads it (${[...loadedBy].sort().slice(0, 2).join(', ')}${loadedBy.size > 2 ? ', …' : ''})`
+        : where(pkg);
+    // another SIGTERM listener exits first: the process ends in that tick, and this file's async disconnect() with it
+    const exitsElsewhere = handlers.find((h) => h.exitsFirst && h.file !== c.file && sigtermIn(h));
+    const closedBySignal = !open(c);
+    if (exitsElsewhere && (closedBySignal || mine.some((d) => d.normal))) {
+      gaps.push(
+        shutdownGap(
+          c,
+          'exit-before-disconnect',
+          `the SIGTERM handler in ${exitsElsewhere.file} (line ${exitsElsewhere.line ?? 1}) calls process.exit${exitsElsewhere.exitIn ? ` (${exitsElsewhere.exitIn})` : ` (line ${exitsElsewhere.exitsFirst})`} before disconnecting anything: the process ends in that tick, and line ${mine.find((d) => d.normal)!.line}'s disconnect of ${name ?? 'it'} does not finish`,
+        ),
+      );
+      reported.add(c.file);
+      continue;
+    }
+    if (closedBySignal) continue;
     const nestHooks = handlers.some((h) => h.nestHooks);
     // disconnected on a path that runs when the program ends (or that kleak cannot tell from shutdown); a NestJS
     // lifecycle hook runs on SIGTERM only when the application enabled its shutdown hooks
@@ -90,7 +148,7 @@ export function jsShutdownGaps(root: string, evidence: SourceEvidence, signals: 
       const sigint = handlers.find((h) => h.signals?.includes('SIGINT'));
       const detail = sigint
         ? `only a SIGINT handler (${sigint.file}:${sigint.line ?? 1}) in ${where(pkg)}, and Kubernetes stops a pod with SIGTERM: Node then exits without disconnecting it`
-        : `no process.on('SIGTERM') in ${where(pkg)}: on SIGTERM Node exits without disconnecting it${onError}`;
+        : `no process.on('SIGTERM') in ${scope}: on SIGTERM Node exits without disconnecting it${onError}`;
       gaps.push(shutdownGap(c, 'no-signal-handler', detail));
       reported.add(c.file);
       continue;
@@ -98,7 +156,13 @@ export function jsShutdownGaps(root: string, evidence: SourceEvidence, signals: 
     const exits = sigterm.find((s) => s.exitsFirst);
     if (exits) {
       gaps.push(
-        shutdownGap(c, 'exit-before-disconnect', `the SIGTERM handler in ${exits.file} calls process.exit (line ${exits.exitsFirst}) before disconnecting`),
+        shutdownGap(
+          c,
+          'exit-before-disconnect',
+          exits.exitIn
+            ? `the SIGTERM handler in ${exits.file} (line ${exits.line ?? 1}) calls process.exit (${exits.exitIn}) before disconnecting`
+            : `the SIGTERM handler in ${exits.file} calls process.exit (line ${exits.exitsFirst}) before disconnecting`,
+        ),
       );
       reported.add(c.file);
       continue;

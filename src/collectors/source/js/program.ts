@@ -287,6 +287,8 @@ interface FnInfo {
   /** nested function expressions and arrows (not entries themselves): they run in this function's scope */
   inner: ts.Node[];
   entry?: { scope: Scope; label: string };
+  /** a (non-static) field's initialiser: it runs once per instance, as a constructor's body does */
+  field?: string;
 }
 
 interface Built {
@@ -296,8 +298,10 @@ interface Built {
   chain: string[];
   /** a factory's result, judged where it is called: the factories it came through, which end the chain */
   via?: string[];
-  /** built in a constructor ("once per instance"): per request when the instance is */
+  /** built in a constructor or a field initialiser ("once per instance"): per request when the instance is */
   perInstance?: boolean;
+  /** the class whose instances hold it */
+  cls?: ts.ClassLikeDeclaration;
   /** the function it is built in (or the factory called in) */
   owner: FnInfo;
   /** built in a constructor, kept in the instance, and the instance is dropped: where */
@@ -509,6 +513,17 @@ function analyseProject(
         here = { node: n, name: functionName(n, sf), file, calls: [], news: [], inner: [] };
         fns.set(n, here);
         if (owner && (ts.isArrowFunction(n) || ts.isFunctionExpression(n))) owner.inner.push(n);
+      } else if (
+        ts.isPropertyDeclaration(n) &&
+        n.initializer &&
+        ts.isClassLike(n.parent) &&
+        !n.modifiers?.some((m) => m.kind === ts.SyntaxKind.StaticKeyword) &&
+        (ts.isIdentifier(n.name) || ts.isPrivateIdentifier(n.name)) &&
+        !isFunctionLike(unwrapExpression(n.initializer))
+      ) {
+        // private producer = kafka.producer(): built with each instance
+        here = { node: n, name: `${n.parent.name?.text ?? '(class)'}.${n.name.text}`, file, calls: [], news: [], inner: [], field: `this.${n.name.text}` };
+        fns.set(n, here);
       }
       if (ts.isCallExpression(n)) {
         here?.calls.push(n);
@@ -638,7 +653,13 @@ function analyseProject(
     // built in a constructor and kept in the instance: as long-lived as the instance (below: new C() per request)
     if (ts.isConstructorDeclaration(c.owner.node) && !construction.scope && !/module/.test(construction.fate.how ?? '')) {
       const cls = c.owner.node.parent;
-      perInstance.set(cls, [...(perInstance.get(cls) ?? []), { construction, chain: [], perInstance: true, owner: c.owner }]);
+      perInstance.set(cls, [...(perInstance.get(cls) ?? []), { construction, chain: [], perInstance: true, owner: c.owner, cls }]);
+      continue;
+    }
+    // built in a field initialiser: the same (the per-file pass reads it as module code)
+    if (c.owner.field && !construction.scope && c.call === unwrapExpression((c.owner.node as ts.PropertyDeclaration).initializer!)) {
+      const cls = c.owner.node.parent as ts.ClassLikeDeclaration;
+      perInstance.set(cls, [...(perInstance.get(cls) ?? []), { construction, chain: [], perInstance: true, owner: c.owner, cls }]);
       continue;
     }
     if (construction.singleton || construction.scope || returned(construction.fate) || kept(construction.fate)) continue;
@@ -652,7 +673,9 @@ function analyseProject(
         if (!made) continue;
         const sf = call.getSourceFile();
         const judged = judge(sf, call);
-        if (!judged || judged.singleton || returned(judged.fate) || kept(judged.fate)) continue;
+        // private producer = makeProducer(): per instance
+        const inField = fn.field !== undefined && call === unwrapExpression((fn.node as ts.PropertyDeclaration).initializer!);
+        if (!judged || (!inField && (judged.singleton || returned(judged.fate) || kept(judged.fate)))) continue;
         const { function: fnName, ...own } = judged;
         const construction: Construction = {
           ...site(sf, call, fnName, made.library),
@@ -660,6 +683,11 @@ function analyseProject(
           callee: target.name,
           ...own,
         };
+        if (inField) {
+          const cls = fn.node.parent as ts.ClassLikeDeclaration;
+          perInstance.set(cls, [...(perInstance.get(cls) ?? []), { construction, chain: [], via: [target.name, ...made.via], perInstance: true, owner: fn, cls }]);
+          continue;
+        }
         // the factories it came through, for the chain
         push(fn, { construction, chain: [], via: [target.name, ...made.via], owner: fn });
       }
@@ -759,8 +787,14 @@ function analyseProject(
       scoped.add(key);
       const chain = [...b.chain, ...(b.via ?? [])];
       if (b.perInstance) delete c.singleton;
+      if (b.owner.field) {
+        c.function = b.owner.name;
+        if (c.fate.status === 'escapes') c.fate = { status: 'escapes', how: `stored in ${b.owner.field}` };
+      }
       const field = /^stored in (this\.[\w$]+)$/.exec(c.fate.how ?? '')?.[1];
-      if (b.droppedIn && c.fate.status === 'escapes' && field)
+      // the class disconnects it in one of its methods (after each use): per request, not left open
+      const closedByClass = field && b.cls && new RegExp(`${field.replace(/[.$]/g, '\\$&')}\\??\\.(disconnect|close|stop)\\s*\\(`).test(b.cls.getText());
+      if (b.droppedIn && c.fate.status === 'escapes' && field && !closedByClass)
         c.fate = { status: 'leaks', how: c.fate.how!, reason: `keeps it in ${field} of ${b.droppedIn}, which is dropped without being closed` };
       released(b);
       c.scope = { ...fn.entry.scope, chain: chain.length ? [fn.entry.label, ...chain] : [] };

@@ -49,6 +49,22 @@ export function pinToCpu(pid: number, cpu: number): void {
   if (r.status !== 0) throw new Error(`taskset -apc ${cpu} ${pid}: ${r.stderr || r.error}`);
 }
 
+/** The PID of the process listening on a TCP port (ss -ltnp), or undefined. */
+export function listenerPid(port: number): number | undefined {
+  const r = spawnSync('ss', ['-ltnpH', `sport = :${port}`], { encoding: 'utf8', timeout: 10_000 });
+  const pid = /pid=(\d+)/.exec(r.stdout ?? '')?.[1];
+  return pid ? Number(pid) : undefined;
+}
+
+/** Pins every thread of pid to cpu; the returned function puts back the affinity it had (the CPU list taskset printed). */
+export function pinFor(pid: number, cpu: number): () => void {
+  const had = /list:\s*(\S+)/.exec(spawnSync('taskset', ['-pc', String(pid)], { encoding: 'utf8' }).stdout ?? '')?.[1];
+  pinToCpu(pid, cpu);
+  return () => {
+    if (had) spawnSync('taskset', ['-apc', had, String(pid)], { encoding: 'utf8' });
+  };
+}
+
 function kleak(c: OperationContext, args: string[], timeoutMs = 180_000): Promise<string> {
   return new Promise((resolve, reject) => {
     const [command, argv] = kleakCommand(c, args);

@@ -381,6 +381,14 @@ export function crossModule(root: string, files: ProgramText[], constructions: C
         else importers.set(target, [t.path]);
       }
     const closure = new Set(kafkaFiles.map((t) => t.path));
+    // a Kafka file that implements an interface or binds a DI token: the modules it imports declare the interface or
+    // the token, and their importers call it
+    for (const t of kafkaFiles)
+      if (/\bimplements\b|\bextends\b|\bprovide\s*:/.test(t.source))
+        for (const spec of importsOf(t.source)) {
+          const target = aliases.resolve(t.path, spec);
+          if (target && !closure.has(target) && !kafkaModule.test(`'${spec}'`)) closure.add(target);
+        }
     const queue = [...closure];
     while (queue.length) {
       const next = queue.pop()!;
@@ -594,6 +602,7 @@ function analyseProject(
   };
 
   crossHandlers(sources, fns, calleeOf, resolve, rel, lineOf, handlers);
+  const implementations = implementationsOf(checker, sources, fns, names, calleeOf);
 
   // factories: functions that return a new client (directly or from another factory), found to a fixpoint
   const factories = new Map<FnInfo, { kind: ClientKind; library: Library; via: string[] }>();
@@ -704,9 +713,11 @@ function analyseProject(
       if (i && !i.entry) out.push(...buildsOf(i));
     }
     for (const call of fn.calls) {
-      const target = calleeOf(call);
-      if (!target || target === fn || target.entry) continue;
-      for (const b of buildsOf(target)) out.push({ ...b, chain: [target.name, ...b.chain] });
+      // a method called through an interface, an abstract class or a DI token: what every implementation builds
+      for (const target of [calleeOf(call) ?? implementations(call)].flat()) {
+        if (!target || target === fn || target.entry) continue;
+        for (const b of buildsOf(target)) out.push({ ...b, chain: [target.name, ...b.chain] });
+      }
     }
     // new C(…) in this function: what C's constructor builds, unless the instance is kept (a module variable, a field)
     if (perInstance.size)
@@ -880,6 +891,138 @@ function crossHandlers(
     };
     visit(sf);
   }
+}
+
+/**
+ * The methods a call may run when its receiver is typed by an interface or an abstract class (the classes that
+ * implement or extend it, at any depth), or injected by a NestJS token ({ provide: TOKEN, useClass | useExisting |
+ * useFactory | useValue } with @Inject(TOKEN), or an abstract class as its own token): as the Go analyzer does for an
+ * interface call, the union of what they do. Nothing when the call resolves to one function.
+ */
+function implementationsOf(
+  checker: ts.TypeChecker,
+  sources: readonly ts.SourceFile[],
+  fns: Map<ts.Node, FnInfo>,
+  names: Set<string>,
+  calleeOf: (call: ts.CallExpression) => FnInfo | undefined,
+): (call: ts.CallExpression) => FnInfo[] {
+  let heirs: Map<ts.Node, ts.ClassLikeDeclaration[]> | undefined;
+  let tokens: Map<ts.Node | string, Set<ts.ClassLikeDeclaration>> | undefined;
+  const declOf = (e: ts.Expression): ts.Node | undefined => {
+    let s = checker.getSymbolAtLocation(ts.isPropertyAccessExpression(e) ? e.name : e);
+    if (s && s.flags & ts.SymbolFlags.Alias) s = checker.getAliasedSymbol(s);
+    return s?.getDeclarations()?.[0];
+  };
+  const tokenKey = (e: ts.Expression | undefined): ts.Node | string | undefined => {
+    if (!e) return undefined;
+    const x = unwrapExpression(e);
+    if (ts.isStringLiteralLike(x)) return `'${x.text}'`;
+    return ts.isIdentifier(x) || ts.isPropertyAccessExpression(x) ? declOf(x) : undefined;
+  };
+  const classAt = (e: ts.Expression): ts.ClassLikeDeclaration | undefined => {
+    const d = declOf(unwrapExpression(e));
+    return d && (ts.isClassDeclaration(d) || ts.isClassExpression(d)) ? d : undefined;
+  };
+  const scan = () => {
+    heirs = new Map();
+    tokens = new Map();
+    const h = heirs;
+    const t = tokens;
+    const visit = (n: ts.Node): void => {
+      if (ts.isClassLike(n))
+        for (const clause of n.heritageClauses ?? [])
+          for (const type of clause.types) {
+            const d = declOf(type.expression);
+            if (d) h.set(d, [...(h.get(d) ?? []), n]);
+          }
+      // { provide: TOKEN, useClass: KafkaBus } (a Nest provider, wherever it is written)
+      if (ts.isObjectLiteralExpression(n)) {
+        const prop = (name: string) =>
+          n.properties.find((p): p is ts.PropertyAssignment => ts.isPropertyAssignment(p) && ts.isIdentifier(p.name) && p.name.text === name)?.initializer;
+        const key = tokenKey(prop('provide'));
+        if (key !== undefined) {
+          const bound = new Set<ts.ClassLikeDeclaration>();
+          for (const name of ['useClass', 'useExisting']) {
+            const v = prop(name);
+            const c = v && classAt(v);
+            if (c) bound.add(c);
+          }
+          const value = prop('useValue');
+          if (value && ts.isNewExpression(unwrapExpression(value))) {
+            const c = classAt((unwrapExpression(value) as ts.NewExpression).expression);
+            if (c) bound.add(c);
+          }
+          const factory = prop('useFactory');
+          let body: ts.Node | undefined = factory && unwrapExpression(factory);
+          if (body && !isFunctionLike(body) && (ts.isIdentifier(body) || ts.isPropertyAccessExpression(body))) body = declOf(body);
+          if (body && ts.isVariableDeclaration(body)) body = body.initializer;
+          if (body && isFunctionLike(body)) {
+            const news = (x: ts.Node): void => {
+              if (ts.isNewExpression(x)) {
+                const c = classAt(x.expression);
+                if (c) bound.add(c);
+              }
+              ts.forEachChild(x, news);
+            };
+            news(body);
+          }
+          if (bound.size) t.set(key, new Set([...(t.get(key) ?? []), ...bound]));
+        }
+      }
+      ts.forEachChild(n, visit);
+    };
+    for (const sf of sources) if (/\b(implements|abstract|provide)\b/.test(sf.text)) visit(sf);
+  };
+  const implementers = (d: ts.Node, seen = new Set<ts.Node>()): ts.ClassLikeDeclaration[] => {
+    if (seen.has(d)) return [];
+    seen.add(d);
+    return (heirs!.get(d) ?? []).flatMap((c) => [c, ...implementers(c, seen)]);
+  };
+  /** the token a receiver (this.bus) was injected by: @Inject(TOKEN) on its parameter or property, or its abstract class type */
+  const injected = (receiver: ts.Expression): ts.ClassLikeDeclaration[] => {
+    const d = declOf(receiver);
+    if (!d || !(ts.isParameter(d) || ts.isPropertyDeclaration(d))) return [];
+    const out: ts.ClassLikeDeclaration[] = [];
+    for (const dec of ts.getDecorators(d) ?? []) {
+      const e = dec.expression;
+      if (ts.isCallExpression(e) && ts.isIdentifier(e.expression) && e.expression.text === 'Inject') {
+        const key = tokenKey(e.arguments[0]);
+        if (key !== undefined) out.push(...(tokens!.get(key) ?? []));
+      }
+    }
+    if (d.type && ts.isTypeReferenceNode(d.type)) {
+      const typeDecl = declOf(ts.isIdentifier(d.type.typeName) ? d.type.typeName : d.type.typeName.right);
+      if (typeDecl) out.push(...(tokens!.get(typeDecl) ?? []));
+    }
+    return out;
+  };
+  const memo = new Map<ts.CallExpression, FnInfo[]>();
+  return (call) => {
+    const e = unwrapExpression(call.expression);
+    if (!ts.isPropertyAccessExpression(e) || !names.has(e.name.text)) return [];
+    const known = memo.get(call);
+    if (known) return known;
+    if (!heirs) scan();
+    const method = e.name.text;
+    const classes = new Set<ts.ClassLikeDeclaration>();
+    let symbol = checker.getSymbolAtLocation(e.name);
+    if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = checker.getAliasedSymbol(symbol);
+    for (const d of symbol?.getDeclarations() ?? []) {
+      const owner = d.parent;
+      const abstract = ts.isMethodDeclaration(d) && ts.isClassLike(owner);
+      if (((ts.isMethodSignature(d) || ts.isPropertySignature(d)) && ts.isInterfaceDeclaration(owner)) || abstract)
+        for (const c of implementers(owner)) classes.add(c);
+    }
+    for (const c of injected(unwrapExpression(e.expression))) for (const x of [c, ...implementers(c)]) classes.add(x);
+    const out: FnInfo[] = [];
+    for (const c of classes) {
+      const m = c.members.find((x) => ts.isMethodDeclaration(x) && x.body && x.name.getText() === method);
+      const fn = m && fns.get(m);
+      if (fn && fn !== calleeOf(call)) out.push(fn);
+    }
+    memo.set(call, out);
+    return out;
+  };
 }
 
 /** The class a new expression instantiates, through imports. */

@@ -2,7 +2,9 @@
 // other modules (a route → a service method → a helper that builds an admin), factories whose result the caller
 // drops or keeps, handlers registered in another module's router, NestJS controllers calling an injected service,
 // Fastify routes in a plugin; the per-file scan (KLEAK_SCAN_JS_ENGINE=oxc) finds none of these. Exception paths:
-// an awaited call or a throw between connect() and disconnect() outside a try leaves the client open.
+// an awaited call or a throw between connect() and disconnect() outside a try leaves the client open. Monorepos:
+// tsconfig extends chains and paths (Nx), workspace packages by name, interfaces and DI tokens, field initialisers,
+// and SIGTERM handlers followed into the modules they call, counted only for the clients their program loads.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,7 +13,18 @@ import { test } from 'node:test';
 import { scan } from '../../src/core/scan.js';
 import { scanFixtures } from '../helpers/scan-markers.js';
 
-const cases = ['ts/cross-module', 'ts/factory', 'js/router-handlers', 'ts/nest', 'ts/fastify'];
+const cases = [
+  'ts/cross-module',
+  'ts/factory',
+  'js/router-handlers',
+  'ts/nest',
+  'ts/fastify',
+  'ts/nx-paths',
+  'js/workspaces',
+  'ts/interfaces',
+  'ts/field-initializer',
+  'js/field-initializer',
+];
 
 async function run(sub: string, env?: string) {
   const before = process.env.KLEAK_SCAN_JS_ENGINE;
@@ -111,6 +124,66 @@ test('Fastify: a route inside a registered plugin and a route({ handler }) reach
   assert.equal(at('events.ts', 6)!.severity, 'error');
   assert.match(at('events.ts', 12)!.summary, /through server\.ts GET \/audit → audit\)/);
   assert.equal(at('events.ts', 12)!.severity, 'warning');
+});
+
+test('Nx: a library reached through the paths of a base config two extends away (a missing @tsconfig package in the chain), by its index and a deep import', async () => {
+  const { at, engines } = await run('ts/nx-paths');
+  assert.deepEqual(
+    engines.filter((e) => e.language === 'js').map((e) => e.engine),
+    ['typescript'],
+  );
+  assert.match(at('apps/orders/src/main.ts', 10)!.summary, /through main\.ts POST \/orders → createProducer\)/);
+  assert.match(at('libs/common/kafka/src/lib/topics.ts', 6)!.summary, /through main\.ts POST \/topics\/:name → ensureTopic\)/);
+  assert.equal(at('apps/orders/src/main.ts', 7), undefined, 'the module-level producer');
+});
+
+test('workspaces: packages required by their package.json name, main in an unbuilt dist/ mapped to src/, or no main (index.js)', async () => {
+  const { at, r } = await run('js/workspaces');
+  assert.match(at('packages/api/src/server.js', 10)!.summary, /through server\.js POST \/orders → createProducer\)/);
+  assert.match(at('packages/topics/index.js', 7)!.summary, /through server\.js POST \/topics\/:name → ensureTopic\)/);
+  // the factory's package has no SIGTERM handler, but the api that loads it disconnects what it keeps
+  assert.ok(!r.diagnosis.findings.some((f) => f.ruleId === 'no-graceful-shutdown'));
+});
+
+test('interfaces, abstract classes and DI tokens: the call reaches every implementation', async () => {
+  const { at } = await run('ts/interfaces');
+  assert.match(at('kafka-bus.ts', 9)!.summary, /OrdersController\.create → KafkaBus\.publish\)/, 'an interface (implements EventBus)');
+  assert.match(at('kafka-bus.ts', 29)!.summary, /OrdersController\.create → KafkaAuditSink\.write\)/, 'an abstract class, its own token');
+  assert.match(at('kafka-bus.ts', 42)!.summary, /OrdersController\.create → KafkaMetrics\.record\)/, '@Inject(METRICS) bound by useFactory');
+  assert.equal(at('kafka-bus.ts', 57), undefined, 'the notifier bound by a string token keeps its one producer');
+});
+
+test('field initialisers: a producer built with each instance is per request when a handler makes the instance', async () => {
+  const { at } = await run('ts/field-initializer');
+  const dropped = at('publisher.ts', 5)!;
+  assert.equal(dropped.severity, 'error');
+  assert.match(dropped.summary, /keeps it in this\.producer of the EventPublisher built per call at routes\.ts:8, which is dropped without being closed/);
+  assert.match(at('publisher.ts', 39)!.summary, /new FactoryPublisher → makeProducer\)/, 'a factory in the initialiser');
+  assert.doesNotMatch(at('publisher.ts', 26)!.summary, /dropped without being closed/, 'ClosingPublisher disconnects it after each use');
+  assert.equal(at('publisher.ts', 14), undefined, 'one AuditPublisher, kept in a module variable');
+  assert.ok((await run('js/field-initializer')).at('publisher.js', 7), 'JS class fields');
+});
+
+test('SIGTERM across modules: an exit in a shared cleanup, another listener exiting first, and handlers of other apps', async () => {
+  const { at, r } = await run('ts/shutdown-across-modules');
+  const gap = (file: string, line: number) => at(file, line, 'no-graceful-shutdown');
+  assert.match(
+    gap('libs/common/src/producer.ts', 6)!.summary,
+    /apps\/orders\/src\/main\.ts \(line 10\) calls process\.exit \(doTerminationCleanup, libs\/common\/src\/cleanup\.ts:7\) before disconnecting/,
+  );
+  assert.match(gap('libs/common/src/consumer.ts', 6)!.summary, /the process ends in that tick, and line 8's disconnect of consumer does not finish/);
+  assert.match(
+    gap('apps/gateway/src/notifications.service.ts', 10)!.summary,
+    /no process\.on\('SIGTERM'\) in the program that loads it \(apps\/gateway\/src\/main\.ts\)/,
+  );
+  assert.equal(gap('libs/billing/src/index.ts', 6), undefined, 'billing: its handler disconnects it through shutdownKafka()');
+  assert.equal(r.diagnosis.findings.filter((f) => f.ruleId === 'no-graceful-shutdown').length, 3, 'the inventory twin: hooks enabled');
+  // the per-file scan sees the orders handler's unfollowed cleanup as a shutdown, and counts every handler for every file
+  const oxc = await run('ts/shutdown-across-modules', 'oxc');
+  assert.deepEqual(
+    oxc.r.diagnosis.findings.filter((f) => f.ruleId === 'no-graceful-shutdown').map((f) => f.locations[0]!.file),
+    [],
+  );
 });
 
 test('the per-file scan alone (KLEAK_SCAN_JS_ENGINE=oxc) finds none of the cross-module findings, and says which engine ran', async () => {

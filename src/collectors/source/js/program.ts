@@ -694,7 +694,10 @@ function analyseProject(
         };
         if (inField) {
           const cls = fn.node.parent as ts.ClassLikeDeclaration;
-          perInstance.set(cls, [...(perInstance.get(cls) ?? []), { construction, chain: [], via: [target.name, ...made.via], perInstance: true, owner: fn, cls }]);
+          perInstance.set(cls, [
+            ...(perInstance.get(cls) ?? []),
+            { construction, chain: [], via: [target.name, ...made.via], perInstance: true, owner: fn, cls },
+          ]);
           continue;
         }
         // the factories it came through, for the chain

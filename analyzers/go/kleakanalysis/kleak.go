@@ -21,6 +21,7 @@ import (
 	"strings"
 
 	"golang.org/x/tools/go/analysis"
+	"golang.org/x/tools/go/cfg"
 	"golang.org/x/tools/go/types/typeutil"
 )
 
@@ -65,6 +66,9 @@ type Summary struct {
 	Keeps []Origin
 	// Blocks: how a call of it runs until the process is killed (serves, select {}, an endless loop)
 	Blocks string
+	// ParamCalls: the function-typed parameters whose call's result it returns (makeClient(brokers,
+	// sarama.NewClient) returns what sarama.NewClient builds)
+	ParamCalls []int
 }
 
 // AFact marks Summary as an analysis fact.
@@ -87,11 +91,14 @@ func (s *Summary) String() string {
 	if s.Blocks != "" {
 		parts = append(parts, "blocks: "+s.Blocks)
 	}
+	if len(s.ParamCalls) > 0 {
+		parts = append(parts, fmt.Sprintf("returns what params %v build", s.ParamCalls))
+	}
 	return strings.Join(parts, "; ")
 }
 
 func (s *Summary) empty() bool {
-	return s == nil || len(s.Returns) == 0 && len(s.Builds) == 0 && len(s.ClosesParams) == 0 && len(s.Keeps) == 0 && s.Blocks == ""
+	return s == nil || len(s.Returns) == 0 && len(s.Builds) == 0 && len(s.ClosesParams) == 0 && len(s.Keeps) == 0 && s.Blocks == "" && len(s.ParamCalls) == 0
 }
 
 // unit is one function body: a declared function or method, or a function literal.
@@ -110,6 +117,11 @@ type checker struct {
 	// the imported methods with a summary (for calls through an interface), and the files' lines
 	imported []importedSummary
 	lines    map[string][]string
+	cfgs     map[*unit]*cfg.CFG
+	// the package's function bodies, by function; what the package does with each struct field's client
+	allUnits []*unit
+	unitOf   map[*types.Func]*unit
+	fields   map[*types.Var]fieldUse
 }
 
 type importedSummary struct {
@@ -122,7 +134,7 @@ func run(pass *analysis.Pass) (any, error) {
 	if KafkaLibrary(pass.Pkg.Path()) || !reachesKafka(pass.Pkg, map[*types.Package]bool{}) {
 		return nil, nil
 	}
-	c := &checker{pass: pass, local: map[*types.Func]*Summary{}, lines: map[string][]string{}}
+	c := &checker{pass: pass, local: map[*types.Func]*Summary{}, lines: map[string][]string{}, cfgs: map[*unit]*cfg.CFG{}}
 	for _, f := range pass.AllObjectFacts() {
 		fn, ok := f.Object.(*types.Func)
 		s, isSummary := f.Fact.(*Summary)
@@ -131,6 +143,12 @@ func run(pass *analysis.Pass) (any, error) {
 		}
 	}
 	units := c.units()
+	c.allUnits, c.unitOf = units, map[*types.Func]*unit{}
+	for _, u := range units {
+		if u.obj != nil {
+			c.unitOf[u.obj] = u
+		}
+	}
 	// summaries of this package's functions, to a fixed point (a helper may be declared after its caller)
 	for i := 0; i < 8; i++ {
 		changed := false
@@ -462,11 +480,28 @@ func (c *checker) analyze(u *unit, report bool) *Summary {
 				}
 			}
 		}
+		if call, ok := e.(*ast.CallExpr); ok {
+			if i := c.paramCall(u, call); i >= 0 && c.fateOf(u, call).status == "returned" && !containsInt(s.ParamCalls, i) {
+				s.ParamCalls = append(s.ParamCalls, i)
+			}
+		}
 		p := c.producerOf(u, e)
 		if p == nil {
 			return true
 		}
 		f := c.fateOf(u, p.expr)
+		// a return after the construction succeeded that leaves it open, though the function otherwise takes care of it
+		var epath *errLeak
+		if report && kind == "" && !inMainFunc(u) && (f.status == "closed" || f.status == "returned" || f.status == "stored" || f.status == "escapes") {
+			if v, stmt, errVar := c.binding(u, p.expr); v != nil {
+				epath = c.errorPath(u, v, stmt, errVar)
+			}
+		}
+		// kept in a struct field that the owner's Close or Stop forgets
+		forgets := ""
+		if report && kind == "" && epath == nil && (f.status == "stored" || f.status == "escapes" || f.status == "returned") {
+			forgets = c.ownerForgets(u, p)
+		}
 		for _, o := range p.origins {
 			if p.direct {
 				o.Binding = f.binding
@@ -489,6 +524,14 @@ func (c *checker) analyze(u *unit, report bool) *Summary {
 				s.Builds = append(s.Builds, b)
 			}
 			if !report {
+				continue
+			}
+			if epath != nil {
+				c.reportErrorPath(u, p, o, epath)
+				continue
+			}
+			if forgets != "" {
+				c.reportOwnerForgets(u, p, o, forgets)
 				continue
 			}
 			switch {
@@ -691,6 +734,27 @@ func (c *checker) producerOf(u *unit, e ast.Expr) *producer {
 		if fn.Pkg() != nil && fn.Type().(*types.Signature).Recv() == nil {
 			if k, ok := constructors[fn.Pkg().Path()][fn.Name()]; ok {
 				return &producer{expr: x, direct: true, callee: written, ctor: &k, origins: []Origin{c.origin(u, x, k, written)}}
+			}
+		}
+		if s := c.summaryOf(x); s != nil && len(s.ParamCalls) > 0 {
+			for _, i := range s.ParamCalls {
+				if i >= len(x.Args) {
+					continue
+				}
+				var ref *ast.Ident
+				switch a := ast.Unparen(x.Args[i]).(type) {
+				case *ast.Ident:
+					ref = a
+				case *ast.SelectorExpr:
+					ref = a.Sel
+				}
+				k, ok := ctorFunc(info, ref)
+				if !ok {
+					continue
+				}
+				o := c.origin(u, x, k, exprText(x.Args[i]))
+				o.Chain = append(o.Chain, fn.Pkg().Name()+"."+fn.Name())
+				return &producer{expr: x, callee: written, origins: []Origin{o}}
 			}
 		}
 		if s := c.summaryOf(x); s != nil && len(s.Returns) > 0 {
@@ -1116,7 +1180,10 @@ type Record struct {
 	Callee   string    `json:"callee"`
 	Binding  string    `json:"binding,omitempty"`
 	Scope    *RecScope `json:"scope,omitempty"`
-	Fate     RecFate   `json:"fate"`
+	// Gap: a leak the per-file scan cannot see — "error-path" (a return after the construction succeeded that
+	// leaves it open), "owner-forgets" (the owner's Close or Stop never closes it)
+	Gap  string  `json:"gap,omitempty"`
+	Fate RecFate `json:"fate"`
 }
 
 // RecScope is a Record's request or per-message scope.
@@ -1222,4 +1289,36 @@ func (c *checker) reportNotClosed(u *unit, p *producer, o Origin, f fate) {
 		Kind: o.Kind, Library: o.Library, Callee: p.callee, Binding: f.binding,
 		Fate: RecFate{Status: status, How: f.how, LeakLine: f.leakLine, Reason: reason},
 	})
+}
+
+// ctorFunc: ref names a Kafka constructor as a value (sarama.NewClient handed to a function)
+func ctorFunc(info *types.Info, ref *ast.Ident) (ctor, bool) {
+	if ref == nil {
+		return ctor{}, false
+	}
+	fn, ok := info.Uses[ref].(*types.Func)
+	if !ok || fn.Pkg() == nil || fn.Type().(*types.Signature).Recv() != nil {
+		return ctor{}, false
+	}
+	k, ok := constructors[fn.Pkg().Path()][fn.Name()]
+	return k, ok
+}
+
+// paramCall: call calls a function-typed parameter of u; its index (-1 if not)
+func (c *checker) paramCall(u *unit, call *ast.CallExpr) int {
+	id, ok := ast.Unparen(call.Fun).(*ast.Ident)
+	if !ok || u.obj == nil {
+		return -1
+	}
+	v, ok := c.pass.TypesInfo.Uses[id].(*types.Var)
+	if !ok {
+		return -1
+	}
+	params := u.sig.Params()
+	for i := 0; i < params.Len(); i++ {
+		if params.At(i) == v {
+			return i
+		}
+	}
+	return -1
 }

@@ -9,5 +9,5 @@ import (
 )
 
 func TestAnalyzer(t *testing.T) {
-	analysistest.Run(t, analysistest.TestData(), kleakanalysis.Analyzer, "example.com/repo", "example.com/svc", "example.com/api", "example.com/app", "example.com/worker", "example.com/graceful", "example.com/sigint", "example.com/poller")
+	analysistest.Run(t, analysistest.TestData(), kleakanalysis.Analyzer, "example.com/repo", "example.com/svc", "example.com/api", "example.com/app", "example.com/worker", "example.com/graceful", "example.com/sigint", "example.com/poller", "example.com/errpath", "example.com/owner")
 }

@@ -42,7 +42,15 @@ interface VetRecord {
   binding?: string;
   scope?: Scope;
   fate: Fate;
+  /**
+   * a leak the tree-sitter scan cannot see: "error-path" (a return after the construction succeeded leaves it open),
+   * "owner-forgets" (the Close or Stop of what keeps it never closes it)
+   */
+  gap?: 'error-path' | 'owner-forgets';
 }
+
+/** The analyzer's constructions, and which of them are leaks the tree-sitter scan cannot see at their line. */
+const gaps = new WeakSet<Construction>();
 
 export interface GoAnalysis {
   constructions: Construction[];
@@ -441,12 +449,16 @@ const siteOf = (r: VetRecord, file: string) => ({
 });
 
 function toConstruction(r: VetRecord, file: string): Construction {
-  return {
+  // a gap's client is followed past the point where the tree-sitter scan takes it as handed on (into a
+  // New…FromClient that takes it over only when it succeeds): without its binding, no wrapper hides it
+  const c: Construction = {
     ...siteOf(r, file),
-    ...(r.binding ? { binding: r.binding } : {}),
+    ...(r.binding && !r.gap ? { binding: r.binding } : {}),
     ...(r.scope ? { scope: r.scope } : {}),
     fate: r.fate,
   };
+  if (r.gap) gaps.add(c);
+  return c;
 }
 
 /** A client main gets from another package's factory, with no SIGTERM path: the gap at its constructor. */
@@ -481,8 +493,18 @@ export function mergeGoAnalysis(constructions: Construction[], analyzed: Constru
   for (const c of constructions) if (c.language === 'go') byLine.set(`${c.file}:${c.line}`, [...(byLine.get(`${c.file}:${c.line}`) ?? []), c]);
   const added: Construction[] = [];
   const wrapped = new Set(constructions.flatMap((t) => (t.fromClient ? [`${t.file}\0${t.function}\0${t.fromClient.client}`] : [])));
+  const replaced = new Set<Construction>();
   for (const a of analyzed) {
     const same = byLine.get(`${a.file}:${a.line}`);
+    if (gaps.has(a)) {
+      // a leak on a path the tree-sitter scan does not follow: it takes the place of the tree-sitter construction
+      // at that line, unless that one is reported already (or is main's own, kept for no-graceful-shutdown)
+      const reported = (same ?? []).some((t) => t.scope || (!t.inMain && !t.singleton && (t.fate.status === 'leaks' || t.fate.status === 'discarded')));
+      if (reported) continue;
+      for (const t of same ?? []) if (!t.inMain && t.callee === a.callee) replaced.add(t);
+      added.push(a);
+      continue;
+    }
     // a client the tree-sitter scan already follows into a New…FromClient wrapper in that function: producer-closed-client-open's, or the wrapper's
     const intoWrapper = !a.scope && !!a.binding && wrapped.has(`${a.file}\0${a.function}\0${a.binding}`);
     // a client built on a line where the tree-sitter scan found only another construction (the wrapper it goes into), which it does not report
@@ -498,5 +520,5 @@ export function mergeGoAnalysis(constructions: Construction[], analyzed: Constru
       if (t.fate.status === 'escapes') t.fate = a.fate;
     }
   }
-  return [...constructions, ...added];
+  return [...constructions.filter((c) => !replaced.has(c)), ...added];
 }

@@ -877,7 +877,10 @@ function crossHandlers(
           }
           const method = ts.isPropertyAccessExpression(callee) ? callee.name.text : ts.isIdentifier(callee) ? callee.text : undefined;
           if (ts.isPropertyAccessExpression(callee) && method && closeCall.test(method)) {
-            closes.push(unwrapExpression(callee.expression).getText());
+            // a parameter's (shutdown(consumer) → c.disconnect()): which client is not known here
+            const receiver = unwrapExpression(callee.expression).getText();
+            const params = (f.node as ts.FunctionLikeDeclaration).parameters ?? [];
+            closes.push(params.some((p) => p.name.getText() === receiver.replace(/\..*$/, '')) ? '*' : receiver);
             if (/^(disconnect|close|stop|shutdown)$/.test(method)) closedFirst = true;
             continue;
           }

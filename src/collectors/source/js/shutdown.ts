@@ -63,25 +63,53 @@ export function jsShutdownGaps(root: string, evidence: SourceEvidence, perFile: 
         : {}),
     };
   });
-  /** one program loads both files: true; it loads each, not both: false; not known: undefined */
-  const together = (a: string, b: string): boolean | undefined => {
-    const ea = facts?.entries.get(a);
-    const eb = facts?.entries.get(b);
-    if (!ea || !eb) return undefined;
-    return [...ea].some((e) => eb.has(e));
-  };
-  const allHandlers = signals.filter((s) => s.handles);
+  const handlersIn = new Map<string, JsSignal[]>();
+  // the handlers of the files a program loads, by the entry modules that load them
+  const byEntry = new Map<string, Set<JsSignal>>();
   for (const s of signals) {
     if (s.disconnects) disconnectsIn.set(s.file, [...(disconnectsIn.get(s.file) ?? []), ...s.disconnects]);
     if (!s.handles) continue;
     const d = packageDir(root, s.file, dirs);
-    byPackage.set(d, [...(byPackage.get(d) ?? []), s]);
+    const list = byPackage.get(d);
+    if (list) list.push(s);
+    else byPackage.set(d, [s]);
+    const own = handlersIn.get(s.file);
+    if (own) own.push(s);
+    else handlersIn.set(s.file, [s]);
+    for (const e of facts?.entries.get(s.file) ?? []) {
+      const set = byEntry.get(e);
+      if (set) set.add(s);
+      else byEntry.set(e, new Set([s]));
+    }
   }
+  /**
+   * The handlers that run in a client's process: its package's, less those a program shows are loaded only by other
+   * entry modules, and other packages' that a program shows one entry loads with it. A client's module nothing
+   * imports may be loaded by a path kleak cannot read (require(variable), a framework's glob): its package's, as before.
+   */
+  const memo = new Map<string, JsSignal[]>();
+  const handlersFor = (file: string, pkg: string): JsSignal[] => {
+    const inPackage = byPackage.get(pkg) ?? [];
+    const loadedBy = facts?.entries.get(file);
+    if (!loadedBy || loadedBy.has(file)) return inPackage;
+    // the same for every file the same entries load (a handler in the client's own file is loaded by them too)
+    const key = `${pkg}\0${[...loadedBy].sort().join('\0')}`;
+    const known = memo.get(key);
+    if (known) return known;
+    const together = new Set<JsSignal>();
+    for (const e of loadedBy) for (const h of byEntry.get(e) ?? []) together.add(h);
+    const out = [
+      ...inPackage.filter((h) => together.has(h) || !facts!.entries.has(h.file)),
+      ...[...together].filter((h) => packageDir(root, h.file, dirs) !== pkg),
+    ];
+    memo.set(key, out);
+    return out;
+  };
   const sigtermIn = (h: JsSignal) => !h.signals || h.signals.includes('SIGTERM');
   // disconnected by a SIGTERM listener of its own file: another listener's process.exit can still cut it short
   const bySignal = (c: Construction) => {
     const name = heldAs(c);
-    return !!name && allHandlers.some((h) => h.file === c.file && sigtermIn(h) && h.closes?.includes(name));
+    return !!name && (handlersIn.get(c.file) ?? []).some((h) => sigtermIn(h) && h.closes?.includes(name));
   };
   const open = (c: Construction) => c.fate.how === runsInBackground || (c.fate.status !== 'closed' && !/disconnect|close/i.test(c.fate.how ?? ''));
   const candidates = evidence.constructions.filter(
@@ -100,10 +128,7 @@ export function jsShutdownGaps(root: string, evidence: SourceEvidence, perFile: 
     const name = heldAs(c);
     const mine = (disconnectsIn.get(c.file) ?? []).filter((d) => !name || d.name === name);
     // the package's handlers, less those a program shows run in another process; those of other packages it shows run in this one
-    const handlers = [
-      ...(byPackage.get(pkg) ?? []).filter((h) => h.file === c.file || together(h.file, c.file) !== false),
-      ...allHandlers.filter((h) => packageDir(root, h.file, dirs) !== pkg && together(h.file, c.file) === true),
-    ];
+    const handlers = handlersFor(c.file, pkg);
     const loadedBy = facts?.entries.get(c.file);
     const scope =
       loadedBy && handlers.length !== (byPackage.get(pkg) ?? []).length

@@ -178,6 +178,12 @@ test('SIGTERM across modules: an exit in a shared cleanup, another listener exit
   );
   assert.equal(gap('libs/billing/src/index.ts', 6), undefined, 'billing: its handler disconnects it through shutdownKafka()');
   assert.equal(r.diagnosis.findings.filter((f) => f.ruleId === 'no-graceful-shutdown').length, 3, 'the inventory twin: hooks enabled');
+  // JS workspaces: the same through require('@stop/common'); the worker package's own handler stays its own
+  const js = await run('js/shutdown-across-modules');
+  assert.deepEqual(
+    js.r.diagnosis.findings.filter((f) => f.ruleId === 'no-graceful-shutdown').map((f) => `${f.locations[0]!.file}:${f.locations[0]!.line}`),
+    ['packages/common/consumer.js:8', 'packages/common/producer.js:8'],
+  );
   // the per-file scan sees the orders handler's unfollowed cleanup as a shutdown, and counts every handler for every file
   const oxc = await run('ts/shutdown-across-modules', 'oxc');
   assert.deepEqual(

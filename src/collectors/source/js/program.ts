@@ -6,7 +6,12 @@
 // not keep, and whether it returns a new client (a factory) — propagated through its callees at any depth; each
 // request or per-message scope then reaches the constructions it runs, and those get the scope with the chain
 // (routes.ts POST /orders → OrderService.create → createTopic). What becomes of a client is judged by the
-// per-file analysis (js/analyze.ts), the same way for a construction and for a factory's result.
+// per-file analysis (js/analyze.ts), the same way for a construction and for a factory's result. Monorepos: imports
+// resolve through the `paths` of every config of the project (extends chains followed: an Nx tsconfig.base.json) and
+// workspace packages by name; a method called through an interface, an abstract class or a NestJS token reaches
+// every implementation; a field initialiser builds per instance, as a constructor does. For no-graceful-shutdown
+// (js/shutdown.ts), the pass also records which entry modules load each file and the signal handlers whose path
+// runs into another module.
 import { existsSync, readFileSync } from 'node:fs';
 import { posix } from 'node:path';
 import ts from 'typescript';

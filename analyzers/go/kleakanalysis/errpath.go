@@ -49,14 +49,7 @@ func (c *checker) graph(u *unit) *cfg.CFG {
 // binding: the local variable the client e yields is bound to, the statement, and the error variable beside it
 func (c *checker) binding(u *unit, e ast.Expr) (*types.Var, ast.Node, types.Object) {
 	info := c.pass.TypesInfo
-	var node ast.Node = e
-	for {
-		if p, ok := u.parent[node].(*ast.ParenExpr); ok {
-			node = p
-			continue
-		}
-		break
-	}
+	node := u.unparen(e)
 	var lhs []ast.Expr
 	var stmt ast.Node
 	switch p := u.parent[node].(type) {

@@ -806,17 +806,22 @@ func (c *checker) line(pos token.Position) string {
 	return ""
 }
 
+// unparen: e, or the outermost parentheses around it (where its parent says what becomes of its value)
+func (u *unit) unparen(e ast.Expr) ast.Node {
+	var node ast.Node = e
+	for {
+		p, ok := u.parent[node].(*ast.ParenExpr)
+		if !ok {
+			return node
+		}
+		node = p
+	}
+}
+
 // fateOf: what u does with the fresh client e yields
 func (c *checker) fateOf(u *unit, e ast.Expr) fate {
 	info := c.pass.TypesInfo
-	var node ast.Node = e
-	for {
-		if p, ok := u.parent[node].(*ast.ParenExpr); ok {
-			node = p
-			continue
-		}
-		break
-	}
+	node := u.unparen(e)
 	switch p := u.parent[node].(type) {
 	case *ast.AssignStmt:
 		idx := 0

@@ -123,14 +123,7 @@ type holder struct {
 // anywhere else as well (returned itself, closed, captured, handed to a function not known to keep it)
 func (c *checker) holders(u *unit, e ast.Expr) ([]holder, bool) {
 	info := c.pass.TypesInfo
-	var node ast.Node = e
-	for {
-		if p, ok := u.parent[node].(*ast.ParenExpr); ok {
-			node = p
-			continue
-		}
-		break
-	}
+	node := u.unparen(e)
 	if h, ok := c.holderAt(u, node); ok {
 		return []holder{h}, true
 	}

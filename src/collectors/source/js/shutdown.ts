@@ -135,7 +135,10 @@ export function jsShutdownGaps(root: string, evidence: SourceEvidence, perFile: 
         ? `the program that loads it (${[...loadedBy].sort().slice(0, 2).join(', ')}${loadedBy.size > 2 ? ', …' : ''})`
         : where(pkg);
     // another SIGTERM listener exits first: the process ends in that tick, and this file's async disconnect() with it
-    const exitsElsewhere = handlers.find((h) => h.exitsFirst && h.file !== c.file && sigtermIn(h));
+    // (only a listener a program shows one entry module loads with the client: the package's handlers of modules
+    // nothing imports are other processes, as likely as not — fixtures/node's services, one entry each)
+    const together = (h: JsSignal) => !!loadedBy && [...(facts?.entries.get(h.file) ?? [])].some((e) => loadedBy.has(e));
+    const exitsElsewhere = handlers.find((h) => h.exitsFirst && h.file !== c.file && sigtermIn(h) && together(h));
     const closedBySignal = !open(c);
     if (exitsElsewhere && (closedBySignal || mine.some((d) => d.normal))) {
       gaps.push(

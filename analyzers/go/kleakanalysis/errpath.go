@@ -120,6 +120,18 @@ func (c *checker) errorPath(u *unit, v *types.Var, stmt ast.Node, errVar types.O
 	if start == nil || !start.Live {
 		return nil
 	}
+	// a deferred close of v anywhere in the function (one written before the construction too: `var c sarama.Client;
+	// defer func() { if c != nil { c.Close() } }()`) runs on every path out
+	deferred := false
+	ast.Inspect(u.body, func(n ast.Node) bool {
+		if id, ok := n.(*ast.Ident); ok && c.pass.TypesInfo.Uses[id] == v && c.inDefer(u, id) {
+			deferred = true
+		}
+		return !deferred
+	})
+	if deferred {
+		return nil
+	}
 	type item struct {
 		b  *cfg.Block
 		i  int

@@ -154,6 +154,14 @@ export interface Enclosing<N> {
 export function fateOf<N>(lang: FlowLanguage<N>, levels: readonly Enclosing<N>[], name: string, errVar: string | undefined, declaredHere: boolean): Fate {
   const leaks: number[] = [];
   let how: string | undefined;
+  // a defer written before the construction (Go: `var c sarama.Client; defer func() { if c != nil { c.Close() } }()`)
+  // runs on every path out of the function, as one after it does
+  for (const level of levels)
+    for (let i = 0; i < level.index; i++) {
+      const s = lang.stmt(level.list[i]!);
+      const u = s.t === 'defer' ? lang.uses(s.node, name) : undefined;
+      if (u) return closedOrEscapes(u.how);
+    }
   for (let depth = 0; depth < levels.length; depth++) {
     const level = levels[depth]!;
     const w = walkList(lang, level.list, level.index + 1, name, depth === 0 ? errVar : undefined);

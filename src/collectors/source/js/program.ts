@@ -982,7 +982,7 @@ function implementationsOf(
       }
       ts.forEachChild(n, visit);
     };
-    for (const sf of sources) if (/\b(implements|abstract|provide)\b/.test(sf.text)) visit(sf);
+    for (const sf of sources) if (/\b(implements|extends|abstract|provide)\b/.test(sf.text)) visit(sf);
   };
   const implementers = (d: ts.Node, seen = new Set<ts.Node>()): ts.ClassLikeDeclaration[] => {
     if (seen.has(d)) return [];
